@@ -1,0 +1,258 @@
+/*
+ * canon.c - canonical records, rejects and summaries (see canon.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "canon.h"
+#include "idnum.h"
+#include "money.h"
+#include "period.h"
+#include "xalloc.h"
+
+static const char *const code_names[RJ__COUNT] = {
+	"malformed_line", "bad_encoding", "missing_field", "bad_id",
+	"bad_amount", "negative_amount", "bad_period", "unknown_program",
+	"unknown_region", "period_out_of_range", "persons_out_of_range",
+	"age_ineligible", "off_standard", "duplicate_payment",
+	"conflicting_programs", "unknown_area", "unmatched_reversal",
+};
+
+const char *reject_code_name(enum reject_code c)
+{
+	return c < RJ__COUNT ? code_names[c] : "unknown";
+}
+
+void record_format(const struct record *r, struct sbuf *sb)
+{
+	char month[8], money[32];
+
+	sbuf_add_csv(sb, r->source, strlen(r->source));
+	sbuf_addf(sb, ",%ld,%s,%s,%s,", r->line, r->region, r->program, r->area);
+	month_fmt(r->ym, month);
+	sbuf_adds(sb, month);
+	sbuf_addc(sb, ',');
+	sbuf_adds(sb, r->beneficiary);
+	if (r->household_size > 0)
+		sbuf_addf(sb, ",%ld", r->household_size);
+	else
+		sbuf_addc(sb, ',');
+	sbuf_addf(sb, ",%ld,%s,", r->persons, money_fmt_yuan(r->amount, money));
+	if (r->age >= 0)
+		sbuf_addf(sb, "%d", r->age);
+	sbuf_addc(sb, ',');
+	if (r->sex)
+		sbuf_addc(sb, r->sex);
+	sbuf_addc(sb, ',');
+	sbuf_add_csv(sb, r->funding, strlen(r->funding));
+	sbuf_addc(sb, ',');
+	sbuf_add_csv(sb, r->support_mode, strlen(r->support_mode));
+	sbuf_addc(sb, '\n');
+}
+
+struct read_ctx {
+	const char *path;
+	record_fn fn;
+	void *ctx;
+	long n;
+};
+
+static int parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!*s)
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
+{
+	struct read_ctx *c = vctx;
+	struct record r;
+	const struct csv_field *f = row->f;
+	long v;
+
+	if (row->line == 1) {
+		if (row->raw_len != strlen(CANON_HEADER) ||
+		    memcmp(row->raw, CANON_HEADER, row->raw_len))
+			return rs_err(err, "'%s' is not a canonical record file (unexpected header)",
+				      c->path);
+		return 0;
+	}
+	c->n++;
+#define BAD(what) return rs_err(err, "'%s' line %ld: bad %s", c->path, row->line, what)
+	if (row->n != CANON_NFIELDS || row->bad_encoding)
+		BAD("record (wrong number of fields)");
+	memset(&r, 0, sizeof(r));
+	r.source = f[0].p;
+	if (parse_long(f[1].p, 1, 0x7fffffffffffffffL, &r.line))
+		BAD("line number");
+	if (f[2].len != 12 || strspn(f[2].p, "0123456789") != 12)
+		BAD("region_code");
+	r.region = f[2].p;
+	if (!f[3].len)
+		BAD("program");
+	r.program = f[3].p;
+	if (strcmp(f[4].p, "urban") && strcmp(f[4].p, "rural"))
+		BAD("area");
+	r.area = f[4].p;
+	if (f[5].len != 7 || (r.ym = month_parse(f[5].p, f[5].len)) < 0)
+		BAD("period");
+	if (f[6].len != 32 || strspn(f[6].p, "0123456789abcdef") != 32)
+		BAD("beneficiary");
+	r.beneficiary = f[6].p;
+	if (f[7].len && parse_long(f[7].p, 1, 1000000, &r.household_size))
+		BAD("household_size");
+	if (parse_long(f[8].p, -1000000, 1000000, &r.persons))
+		BAD("persons");
+	if (money_parse(f[9].p, f[9].len, MU_YUAN, &r.amount) != MONEY_OK)
+		BAD("amount");
+	r.age = -1;
+	if (f[10].len) {
+		if (parse_long(f[10].p, -200, 200, &v))
+			BAD("age");
+		r.age = (int)v;
+	}
+	if (f[11].len && strcmp(f[11].p, "M") && strcmp(f[11].p, "F"))
+		BAD("sex");
+	r.sex = f[11].len ? f[11].p[0] : 0;
+	r.funding = f[12].p;
+	r.support_mode = f[13].p;
+#undef BAD
+	return c->fn(&r, row, c->ctx, err);
+}
+
+int record_read(const char *path, record_fn fn, void *ctx, long *nread,
+		struct rs_error *err)
+{
+	struct read_ctx c = { path, fn, ctx, 0 };
+	struct csvin_opts opts = { RS_ENC_UTF8, ',', 0 };
+	int ret = csvin_read(path, &opts, on_row, &c, err);
+
+	if (nread)
+		*nread = c.n;
+	return ret;
+}
+
+int rejects_open(struct rejects *rj, const char *path, struct rs_error *err)
+{
+	memset(rj, 0, sizeof(*rj));
+	if (rs_out_open(&rj->out, path, 0600, err))
+		return -1;
+	sbuf_init(&rj->line, 0);
+	rs_out_puts(&rj->out, REJECTS_HEADER "\n");
+	return 0;
+}
+
+void rejects_add(struct rejects *rj, const char *source, long line,
+		 enum reject_code code, const char *field, const char *message,
+		 const char *raw, size_t raw_len)
+{
+	char *masked = xmalloc(raw_len + 1);
+	size_t mlen = strlen(message);
+	char *mmsg = xmalloc(mlen + 1);
+
+	rj->counts[code]++;
+	rj->total++;
+	sbuf_reset(&rj->line);
+	sbuf_add_csv(&rj->line, source, strlen(source));
+	sbuf_addf(&rj->line, ",%ld,%s,", line, code_names[code]);
+	sbuf_add_csv(&rj->line, field, strlen(field));
+	sbuf_addc(&rj->line, ',');
+	id_mask_text(message, mlen, mmsg);
+	sbuf_add_csv(&rj->line, mmsg, mlen);
+	sbuf_addc(&rj->line, ',');
+	id_mask_text(raw, raw_len, masked);
+	sbuf_add_csv(&rj->line, masked, raw_len);
+	sbuf_addc(&rj->line, '\n');
+	rs_out_write(&rj->out, rj->line.buf, rj->line.len);
+	free(masked);
+	free(mmsg);
+}
+
+int rejects_commit(struct rejects *rj, struct rs_error *err)
+{
+	sbuf_release(&rj->line);
+	return rs_out_commit(&rj->out, err);
+}
+
+void rejects_abort(struct rejects *rj)
+{
+	sbuf_release(&rj->line);
+	rs_out_abort(&rj->out);
+}
+
+void json_add_string(struct sbuf *sb, const char *s)
+{
+	sbuf_addc(sb, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			sbuf_addf(sb, "\\%c", c);
+		else if (c < 0x20)
+			sbuf_addf(sb, "\\u%04x", c);
+		else
+			sbuf_addc(sb, (char)c);
+	}
+	sbuf_addc(sb, '"');
+}
+
+int summary_write(const char *path, const char *stage, const char *source,
+		  long rows_read, long records, const long counts[RJ__COUNT],
+		  const char *extra_json, struct rs_error *err)
+{
+	struct rs_out out;
+	struct sbuf sb;
+	long total = 0;
+	int i, first = 1;
+
+	sbuf_init(&sb, 0);
+	sbuf_adds(&sb, "{\"stage\":");
+	json_add_string(&sb, stage);
+	sbuf_adds(&sb, ",\"source\":");
+	json_add_string(&sb, source);
+	sbuf_addf(&sb, ",\"rows_read\":%ld,\"records\":%ld,\"rejects\":{",
+		  rows_read, records);
+	for (i = 0; i < RJ__COUNT; i++) {
+		if (!counts[i])
+			continue;
+		sbuf_addf(&sb, "%s\"%s\":%ld", first ? "" : ",", code_names[i],
+			  counts[i]);
+		total += counts[i];
+		first = 0;
+	}
+	sbuf_addf(&sb, "},\"reject_total\":%ld", total);
+	if (extra_json && *extra_json)
+		sbuf_addf(&sb, ",%s", extra_json);
+	sbuf_adds(&sb, "}\n");
+	if (rs_out_open(&out, path, 0644, err)) {
+		sbuf_release(&sb);
+		return -1;
+	}
+	rs_out_write(&out, sb.buf, sb.len);
+	sbuf_release(&sb);
+	return rs_out_commit(&out, err);
+}
+
+void rs_data_path(const char *name, char *out, size_t outsz)
+{
+	const char *dir = getenv("RS_DATADIR");
+	struct stat st;
+
+	if (!dir || !*dir) {
+		dir = RS_DATADIR;
+		if (stat(dir, &st) && !stat("samples/reference", &st))
+			dir = "samples/reference";
+	}
+	snprintf(out, outsz, "%s/%s", dir, name);
+}

@@ -1,0 +1,101 @@
+/*
+ * canon.h - the canonical record (SPEC.md section 2), rejects and stage
+ * summaries: the files stages pass to each other.
+ *
+ * Records are written and read as gzip CSV with the header CANON_HEADER.
+ * A reader checks the header and every field, so a damaged intermediate is
+ * an error naming file and line, never a wrong number.
+ */
+#ifndef RS_CANON_H
+#define RS_CANON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "csvin.h"
+#include "error.h"
+#include "fileio.h"
+#include "sbuf.h"
+
+#define CANON_HEADER "source,line,region_code,program,area,period,beneficiary,household_size,persons,amount,age,sex,funding,support_mode"
+#define CANON_NFIELDS 14
+
+struct record {
+	const char *source;
+	long line;
+	const char *region;      /* 12 digits */
+	const char *program;     /* catalog code */
+	const char *area;        /* urban | rural */
+	int ym;                  /* period as year*12 + month-1 */
+	const char *beneficiary; /* 32 hex */
+	long household_size;     /* 0 when unknown */
+	long persons;
+	int64_t amount;          /* fen */
+	int age;                 /* -1 when unknown */
+	char sex;                /* 'M', 'F' or 0 */
+	const char *funding;     /* "" when absent */
+	const char *support_mode;
+};
+
+/* Appends one record as a CSV line (with '\n') to sb. */
+void record_format(const struct record *r, struct sbuf *sb);
+
+typedef int (*record_fn)(const struct record *r, const struct csv_row *row,
+			 void *ctx, struct rs_error *err);
+
+/* Streams the records of a canonical file. Returns 0, or -1 with err filled
+ * ("'f' line 12: bad amount '1x'"); *nread counts data rows seen. */
+int record_read(const char *path, record_fn fn, void *ctx, long *nread,
+		struct rs_error *err);
+
+/*
+ * Reject codes in SPEC.md section 3's order (rank = index + 1).
+ */
+enum reject_code {
+	RJ_MALFORMED_LINE, RJ_BAD_ENCODING, RJ_MISSING_FIELD, RJ_BAD_ID,
+	RJ_BAD_AMOUNT, RJ_NEGATIVE_AMOUNT, RJ_BAD_PERIOD, RJ_UNKNOWN_PROGRAM,
+	RJ_UNKNOWN_REGION, RJ_PERIOD_OUT_OF_RANGE, RJ_PERSONS_OUT_OF_RANGE,
+	RJ_AGE_INELIGIBLE, RJ_OFF_STANDARD, RJ_DUPLICATE_PAYMENT,
+	RJ_CONFLICTING_PROGRAMS,
+	/* not in SPEC.md's table: ranked after it */
+	RJ_UNKNOWN_AREA, RJ_UNMATCHED_REVERSAL,
+	RJ__COUNT
+};
+const char *reject_code_name(enum reject_code c);
+
+#define REJECTS_HEADER "source,line,reason,field,message,raw"
+
+/* A reject file: opened mode 0600; every ID-shaped token of the message
+ * and the raw text is masked before it is written. */
+struct rejects {
+	struct rs_out out;
+	struct sbuf line;
+	long counts[RJ__COUNT];
+	long total;
+};
+int rejects_open(struct rejects *rj, const char *path, struct rs_error *err);
+void rejects_add(struct rejects *rj, const char *source, long line,
+		 enum reject_code code, const char *field, const char *message,
+		 const char *raw, size_t raw_len);
+int rejects_commit(struct rejects *rj, struct rs_error *err);
+void rejects_abort(struct rejects *rj);
+
+/*
+ * Writes a stage summary as JSON:
+ * {"stage":"ingest","source":"x.csv","rows_read":N,"records":N,
+ *  "rejects":{"bad_id":6,...},"reject_total":N}
+ * Reject codes appear in rank order, zero counts left out.
+ */
+int summary_write(const char *path, const char *stage, const char *source,
+		  long rows_read, long records, const long counts[RJ__COUNT],
+		  const char *extra_json, struct rs_error *err);
+
+/* Appends s as a JSON string literal (with quotes). */
+void json_add_string(struct sbuf *sb, const char *s);
+
+/* Finds the data directory: $RS_DATADIR, else the compile-time default,
+ * else "samples/reference" when it exists (running from the source tree).
+ * Writes dir/name into out. */
+void rs_data_path(const char *name, char *out, size_t outsz);
+
+#endif

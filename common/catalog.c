@@ -1,0 +1,253 @@
+/*
+ * catalog.c - the program catalog (see catalog.h).
+ *
+ * Reads programs.yaml and any number of extension files of the same shape.
+ * Every name and alias is folded with norm_label() and indexed, so a label
+ * in either script, full- or half-width, finds its program. Aliases that
+ * the catalog itself lists as ambiguous (低保 for the whole dibao family)
+ * are not indexed: they need a second signal, which a mapping gives.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "norm.h"
+#include "xalloc.h"
+#include "ydoc.h"
+
+static struct program *find_mut(struct catalog *c, const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (!strcmp(c->p[i].code, code))
+			return &c->p[i];
+	return NULL;
+}
+
+const struct program *catalog_find(const struct catalog *c, const char *code)
+{
+	return find_mut((struct catalog *)c, code);
+}
+
+static int is_ambiguous(const struct ynode *entry, const char *alias)
+{
+	const struct ynode *amb = ynode_get(entry, "ambiguous_aliases");
+	size_t i;
+
+	if (!amb || amb->type != YNODE_SEQ)
+		return 0;
+	for (i = 0; i < amb->n; i++)
+		if (amb->items[i]->type == YNODE_SCALAR &&
+		    !strcmp(amb->items[i]->scalar, alias))
+			return 1;
+	return 0;
+}
+
+static int add_label(struct catalog *c, size_t prog, const char *label,
+		     struct rs_error *err)
+{
+	struct sbuf sb;
+	size_t i;
+
+	sbuf_init(&sb, 0);
+	if (norm_label(label, strlen(label), &sb, err)) {
+		sbuf_release(&sb);
+		return -1;
+	}
+	for (i = 0; i < c->nlabels; i++) {
+		if (!strcmp(c->labels[i], sb.buf ? sb.buf : "")) {
+			/* A later file may move a label to another program. */
+			c->label_prog[i] = prog;
+			sbuf_release(&sb);
+			return 0;
+		}
+	}
+	if (c->nlabels == c->label_cap) {
+		c->label_cap = c->label_cap ? c->label_cap * 2 : 128;
+		c->labels = xreallocarray(c->labels, c->label_cap, sizeof(*c->labels));
+		c->label_prog = xreallocarray(c->label_prog, c->label_cap,
+					      sizeof(*c->label_prog));
+	}
+	c->labels[c->nlabels] = sbuf_detach(&sb, NULL);
+	c->label_prog[c->nlabels++] = prog;
+	return 0;
+}
+
+static void set_str(char **dst, const char *v)
+{
+	if (!v)
+		return;
+	free(*dst);
+	*dst = xstrdup(v);
+}
+
+static int load_entry(struct catalog *c, const struct ydoc *doc,
+		      const struct ynode *e, struct rs_error *err)
+{
+	const char *code = NULL, *parent = NULL, *name = NULL, *hant = NULL;
+	const char *area = NULL, *grain = NULL, *rec = NULL;
+	static const char *const lists[] = { "aliases_zh", "aliases_zh_hant", NULL };
+	struct program *p;
+	long min_age = -2, max_age = -2;
+	int pub = -1;
+	size_t idx, i, j;
+
+	if (e->type != YNODE_MAP)
+		return ynode_err(doc, e, err, "a program entry must be a mapping");
+	if (ynode_str(doc, e, "code", 1, &code, err) ||
+	    ynode_str(doc, e, "parent", 0, &parent, err) ||
+	    ynode_str(doc, e, "name_zh", 0, &name, err) ||
+	    ynode_str(doc, e, "name_zh_hant", 0, &hant, err) ||
+	    ynode_str(doc, e, "area", 0, &area, err) ||
+	    ynode_str(doc, e, "payment_grain", 0, &grain, err) ||
+	    ynode_str(doc, e, "recurrence", 0, &rec, err) ||
+	    ynode_long(doc, e, "min_age", 0, 0, 150, &min_age, err) ||
+	    ynode_long(doc, e, "max_age", 0, 0, 150, &max_age, err) ||
+	    ynode_bool(doc, e, "public_money", 0, &pub, err))
+		return -1;
+	if (area && strcmp(area, "urban") && strcmp(area, "rural"))
+		return ynode_err(doc, ynode_get(e, "area"), err,
+				 "'area' must be urban or rural, not '%s'", area);
+	p = find_mut(c, code);
+	if (!p) {
+		c->p = xreallocarray(c->p, c->n + 1, sizeof(*c->p));
+		p = &c->p[c->n];
+		memset(p, 0, sizeof(*p));
+		p->code = xstrdup(code);
+		p->recurrence = REC_MONTHLY;
+		p->public_money = 1;
+		p->min_age = p->max_age = -1;
+		p->order = (int)c->n;
+		c->n++;
+		if (!name)
+			return ynode_err(doc, e, err, "new program '%s' needs 'name_zh'", code);
+	}
+	idx = (size_t)(p - c->p);
+	set_str(&p->parent, parent);
+	set_str(&p->name_zh, name);
+	set_str(&p->name_zh_hant, hant);
+	set_str(&p->area, area);
+	set_str(&p->grain, grain);
+	if (rec) {
+		if (!strcmp(rec, "monthly"))
+			p->recurrence = REC_MONTHLY;
+		else if (!strcmp(rec, "one_off"))
+			p->recurrence = REC_ONE_OFF;
+		else if (!strcmp(rec, "status"))
+			p->recurrence = REC_STATUS;
+		else if (!strcmp(rec, "triggered"))
+			p->recurrence = REC_TRIGGERED;
+		else
+			return ynode_err(doc, ynode_get(e, "recurrence"), err,
+					 "unknown recurrence '%s'", rec);
+	}
+	if (min_age != -2)
+		p->min_age = (int)min_age;
+	if (max_age != -2)
+		p->max_age = (int)max_age;
+	if (pub != -1)
+		p->public_money = pub;
+	if (add_label(c, idx, p->code, err) ||
+	    (p->name_zh && add_label(c, idx, p->name_zh, err)) ||
+	    (p->name_zh_hant && add_label(c, idx, p->name_zh_hant, err)))
+		return -1;
+	for (j = 0; lists[j]; j++) {
+		const struct ynode *l = ynode_get(e, lists[j]);
+		if (!l)
+			continue;
+		if (l->type != YNODE_SEQ)
+			return ynode_err(doc, l, err, "'%s' must be a list", lists[j]);
+		for (i = 0; i < l->n; i++) {
+			const struct ynode *a = l->items[i];
+			if (a->type != YNODE_SCALAR)
+				return ynode_err(doc, a, err, "an alias must be a single value");
+			if (is_ambiguous(e, a->scalar))
+				continue;
+			if (add_label(c, idx, a->scalar, err))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+int catalog_load(struct catalog *c, const char *const *paths, size_t npaths,
+		 struct rs_error *err)
+{
+	size_t f, i;
+
+	memset(c, 0, sizeof(*c));
+	for (f = 0; f < npaths; f++) {
+		struct ydoc doc;
+		const struct ynode *list;
+
+		if (ydoc_load(&doc, paths[f], err))
+			goto fail;
+		list = ynode_get(doc.root, "programs");
+		if (!list || list->type != YNODE_SEQ) {
+			ynode_err(&doc, doc.root, err, "a catalog needs a 'programs' list");
+			ydoc_release(&doc);
+			goto fail;
+		}
+		for (i = 0; i < list->n; i++) {
+			if (load_entry(c, &doc, list->items[i], err)) {
+				ydoc_release(&doc);
+				goto fail;
+			}
+		}
+		ydoc_release(&doc);
+	}
+	for (i = 0; i < c->n; i++)
+		if (c->p[i].parent && !find_mut(c, c->p[i].parent))
+			return rs_err(err, "program '%s' names unknown parent '%s'",
+				      c->p[i].code, c->p[i].parent);
+	return 0;
+fail:
+	catalog_release(c);
+	return -1;
+}
+
+void catalog_release(struct catalog *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		free(c->p[i].code);
+		free(c->p[i].parent);
+		free(c->p[i].name_zh);
+		free(c->p[i].name_zh_hant);
+		free(c->p[i].area);
+		free(c->p[i].grain);
+	}
+	for (i = 0; i < c->nlabels; i++)
+		free(c->labels[i]);
+	free(c->p);
+	free(c->labels);
+	free(c->label_prog);
+	memset(c, 0, sizeof(*c));
+}
+
+const struct program *catalog_lookup_label(const struct catalog *c,
+					   const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < c->nlabels; i++)
+		if (!strcmp(c->labels[i], label))
+			return &c->p[c->label_prog[i]];
+	return NULL;
+}
+
+const struct program *catalog_root(const struct catalog *c,
+				   const struct program *p)
+{
+	int guard = 0;
+
+	while (p && p->parent && guard++ < 16) {
+		const struct program *q = catalog_find(c, p->parent);
+		if (!q)
+			break;
+		p = q;
+	}
+	return p;
+}

@@ -1,0 +1,55 @@
+/*
+ * catalog.h - the program catalog (programs.yaml plus local extensions).
+ *
+ * The catalog lists every program a record may carry: its code, names in
+ * both scripts, aliases, parent (for roll-ups: 低保 = 城市 + 农村), payment
+ * grain and recurrence, and the area a program implies (城市低保 -> urban).
+ * Users extend it with further YAML files of the same shape without
+ * touching code; a later file may add programs or add aliases and fields
+ * to an existing code.
+ */
+#ifndef RS_CATALOG_H
+#define RS_CATALOG_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+enum rs_recurrence { REC_MONTHLY, REC_ONE_OFF, REC_STATUS, REC_TRIGGERED };
+
+struct program {
+	char *code;
+	char *parent;        /* NULL at top level */
+	char *name_zh;
+	char *name_zh_hant;
+	char *area;          /* "urban", "rural" or NULL: implied area */
+	char *grain;         /* "household", "person", ... */
+	enum rs_recurrence recurrence;
+	int public_money;    /* counts in 财政 spending (charity/holiday: 0) */
+	int min_age, max_age;/* eligibility; -1 when none */
+	int order;           /* position in the catalog (for table order) */
+};
+
+struct catalog {
+	struct program *p;
+	size_t n;
+	/* label index: normalised label -> program index */
+	char **labels;
+	size_t *label_prog;
+	size_t nlabels, label_cap;
+};
+
+/* Loads the catalog files in order. Returns 0 or -1 with err filled. */
+int catalog_load(struct catalog *c, const char *const *paths, size_t npaths,
+		 struct rs_error *err);
+void catalog_release(struct catalog *c);
+const struct program *catalog_find(const struct catalog *c, const char *code);
+/* Finds a program by label: its code, a name or an alias in either script.
+ * label must already be normalised (norm_label). NULL if unknown. */
+const struct program *catalog_lookup_label(const struct catalog *c,
+					   const char *label);
+/* The top-level ancestor's code (dibao for dibao_urban). */
+const struct program *catalog_root(const struct catalog *c,
+				   const struct program *p);
+
+#endif

@@ -1,0 +1,452 @@
+/*
+ * csvin.c - streaming CSV input over libcsv (see csvin.h).
+ *
+ * The only file that includes <csv.h>. The input is split into physical
+ * lines; each line is converted to UTF-8 (invalid bytes become U+FFFD and
+ * flag the record) and fed to libcsv whole, so a record always ends at the
+ * end of a fed line and its first line is known exactly. libcsv is run in
+ * its lenient mode with no space trimming: fields arrive byte for byte and
+ * normalisation is the caller's business.
+ */
+#include <csv.h>
+#include <errno.h>
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csvin.h"
+#include "fileio.h"
+#include "sbuf.h"
+#include "xalloc.h"
+
+#define CHUNK (256 * 1024)
+#define DEFAULT_MAX_RECORD ((size_t)1 << 20)
+#define RAW_KEEP 4096   /* bytes of raw text kept for a too-long record */
+/* libcsv's parser state for "inside a field" (libcsv.c, 3.0.x): with
+ * p->quoted set, a quote was opened and not yet closed. */
+#define LIBCSV_FIELD_BEGUN 2
+
+int rs_encoding_parse(const char *name, enum rs_encoding *enc)
+{
+	if (!strcasecmp(name, "utf-8") || !strcasecmp(name, "utf8"))
+		*enc = RS_ENC_UTF8;
+	else if (!strcasecmp(name, "utf-8-sig") || !strcasecmp(name, "utf8-sig"))
+		*enc = RS_ENC_UTF8_SIG;
+	else if (!strcasecmp(name, "gb18030") || !strcasecmp(name, "gbk") ||
+		 !strcasecmp(name, "gb2312"))
+		*enc = RS_ENC_GB18030;
+	else if (!strcasecmp(name, "auto"))
+		*enc = RS_ENC_AUTO;
+	else
+		return -1;
+	return 0;
+}
+
+struct reader {
+	const char *path;
+	struct csv_parser csv;
+	csvin_fn fn;
+	void *ctx;
+	struct rs_error *err;
+	size_t max_record;
+	int gb;              /* input is GB18030 */
+	iconv_t cd;
+
+	struct sbuf utf8;    /* the current line, converted */
+	struct sbuf arena;   /* field bytes of the current record, NUL-separated */
+	size_t *offs, *lens; /* per field: offset into arena, length */
+	size_t nfields, fcap;
+	struct csv_field *fields;
+	struct sbuf raw;     /* the current record's text */
+
+	long line;           /* physical line being fed */
+	long start;          /* line the current record started on, 0: none */
+	int bad;             /* current record has a bad byte */
+	long bad_col;
+	int too_long;
+	int stop;            /* the callback asked to stop */
+};
+
+static int no_space(unsigned char c)
+{
+	(void)c;
+	return 0;
+}
+
+static void on_field(void *s, size_t len, void *data)
+{
+	struct reader *r = data;
+
+	if (r->too_long)
+		return;
+	if (r->arena.len + len + 1 > r->max_record) {
+		r->too_long = 1;
+		return;
+	}
+	if (r->nfields == r->fcap) {
+		r->fcap = r->fcap ? r->fcap * 2 : 32;
+		r->offs = xreallocarray(r->offs, r->fcap, sizeof(*r->offs));
+		r->lens = xreallocarray(r->lens, r->fcap, sizeof(*r->lens));
+		r->fields = xreallocarray(r->fields, r->fcap, sizeof(*r->fields));
+	}
+	r->offs[r->nfields] = r->arena.len;
+	r->lens[r->nfields] = len;
+	r->nfields++;
+	/* The arena's ceiling is above max_record, so these cannot fail. */
+	sbuf_add(&r->arena, s, len);
+	sbuf_addc(&r->arena, '\0');
+}
+
+static void end_record(struct reader *r, int unterminated)
+{
+	struct csv_row row;
+	size_t i;
+
+	memset(&row, 0, sizeof(row));
+	while (r->raw.len && (r->raw.buf[r->raw.len - 1] == '\n' ||
+			      r->raw.buf[r->raw.len - 1] == '\r'))
+		r->raw.buf[--r->raw.len] = '\0';
+	for (i = 0; i < r->nfields; i++) {
+		r->fields[i].p = r->arena.buf + r->offs[i];
+		r->fields[i].len = r->lens[i];
+	}
+	row.f = r->fields;
+	row.n = r->too_long ? 0 : r->nfields;
+	row.line = r->start ? r->start : r->line;
+	row.nlines = r->line - row.line + 1;
+	row.bad_encoding = r->bad;
+	row.bad_col = r->bad_col;
+	row.raw = r->raw.buf ? r->raw.buf : "";
+	row.raw_len = r->raw.len;
+	row.too_long = r->too_long;
+	row.unterminated = unterminated;
+	if (!r->stop && r->fn(&row, r->ctx, r->err))
+		r->stop = 1;
+	r->nfields = 0;
+	sbuf_reset(&r->arena);
+	sbuf_reset(&r->raw);
+	r->start = 0;
+	r->bad = 0;
+	r->bad_col = 0;
+	r->too_long = 0;
+}
+
+static void on_record(int c, void *data)
+{
+	(void)c;
+	end_record(data, 0);
+}
+
+/* Appends U+FFFD for a bad byte and remembers where it was. */
+static void mark_bad(struct reader *r, size_t col)
+{
+	if (!r->bad) {
+		r->bad = 1;
+		r->bad_col = (long)col + 1;
+	}
+	sbuf_add(&r->utf8, "\xEF\xBF\xBD", 3);
+}
+
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		return n >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
+	if (c >= 0xE0 && c <= 0xEF) {
+		if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+			return 0;
+		if (c == 0xE0 && p[1] < 0xA0)
+			return 0;
+		if (c == 0xED && p[1] >= 0xA0)
+			return 0;
+		return 3;
+	}
+	if (c >= 0xF0 && c <= 0xF4) {
+		if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 ||
+		    (p[3] & 0xC0) != 0x80)
+			return 0;
+		if (c == 0xF0 && p[1] < 0x90)
+			return 0;
+		if (c == 0xF4 && p[1] >= 0x90)
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+int rs_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < n) {
+		size_t k;
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		k = utf8_seq(p + i, n - i);
+		if (!k)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+/* Converts one physical line into r->utf8. NUL bytes count as bad. */
+static void convert_line(struct reader *r, const char *p, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	size_t i = 0;
+
+	sbuf_reset(&r->utf8);
+	if (!r->gb) {
+		while (i < n) {
+			size_t k = u[i] < 0x80 ? 1 : utf8_seq(u + i, n - i);
+			if (!k || u[i] == 0) {
+				mark_bad(r, i);
+				i++;
+				continue;
+			}
+			sbuf_add(&r->utf8, p + i, k);
+			i += k;
+		}
+		return;
+	}
+	while (i < n) {
+		char out[1024], *op = out;
+		size_t ol = sizeof(out);
+		char *ip = (char *)p + i;
+		size_t il = n - i;
+		size_t rc = iconv(r->cd, &ip, &il, &op, &ol);
+
+		sbuf_add(&r->utf8, out, (size_t)(op - out));
+		i = (size_t)(ip - p);
+		if (rc == (size_t)-1 && errno != E2BIG) {
+			/* EILSEQ or EINVAL (a sequence cut by the line end) */
+			iconv(r->cd, NULL, NULL, NULL, NULL);
+			mark_bad(r, i);
+			i++;
+		}
+	}
+	/* GB18030 maps 0x00 to U+0000: a NUL is never valid text here. */
+	if (memchr(r->utf8.buf, '\0', r->utf8.len)) {
+		size_t j;
+		for (j = 0; j < r->utf8.len; j++)
+			if (r->utf8.buf[j] == '\0') {
+				r->utf8.buf[j] = '?';
+				if (!r->bad) {
+					r->bad = 1;
+					r->bad_col = (long)j + 1;
+				}
+			}
+	}
+}
+
+static int is_blank_line(const char *p, size_t n)
+{
+	return n == 0 || (n == 1 && (p[0] == '\n' || p[0] == '\r')) ||
+	       (n == 2 && p[0] == '\r' && p[1] == '\n');
+}
+
+static void reset_parser(struct reader *r)
+{
+	csv_free(&r->csv);
+	csv_init(&r->csv, CSV_APPEND_NULL);
+	csv_set_space_func(&r->csv, no_space);
+}
+
+/*
+ * Feeds one complete physical line (with its terminator, if any).
+ * overlong: the line itself passed max_record and was cut.
+ */
+static void feed_line(struct reader *r, const char *p, size_t n, int overlong)
+{
+	if (!r->start) {
+		if (is_blank_line(p, n) && !overlong)
+			return;
+		r->start = r->line;
+	}
+	if (overlong) {
+		r->too_long = 1;
+		if (r->raw.len < RAW_KEEP)
+			sbuf_add(&r->raw, p, n < RAW_KEEP ? n : RAW_KEEP);
+		/* Resynchronise: a record this long ends where its last
+		 * physical line ends, whatever its quotes said. */
+		reset_parser(r);
+		end_record(r, 0);
+		return;
+	}
+	convert_line(r, p, n);
+	if (r->raw.len + r->utf8.len > r->max_record)
+		r->too_long = 1;
+	else
+		sbuf_add(&r->raw, r->utf8.buf, r->utf8.len);
+	csv_parse(&r->csv, r->utf8.buf, r->utf8.len, on_field, on_record, r);
+	if (r->too_long && r->start) {
+		reset_parser(r);
+		end_record(r, 0);
+	}
+}
+
+static int detect_encoding(struct rs_in *in, enum rs_encoding *enc,
+			   char *buf, size_t *have, struct rs_error *err)
+{
+	long got;
+
+	*have = 0;
+	while (*have < CHUNK) {
+		got = rs_in_read(in, buf + *have, CHUNK - *have, err);
+		if (got < 0)
+			return -1;
+		if (got == 0)
+			break;
+		*have += (size_t)got;
+	}
+	if (*enc != RS_ENC_AUTO)
+		return 0;
+	if (*have >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) {
+		*enc = RS_ENC_UTF8_SIG;
+		return 0;
+	}
+	{
+		/* Ignore a sequence cut by the end of the sample. */
+		size_t n = *have, back = 0;
+		while (back < 3 && back < n &&
+		       ((unsigned char)buf[n - 1 - back] & 0xC0) == 0x80)
+			back++;
+		if (back < n && ((unsigned char)buf[n - 1 - back] & 0xC0) == 0xC0)
+			n -= back + 1;
+		*enc = rs_utf8_valid(buf, n) ? RS_ENC_UTF8 : RS_ENC_GB18030;
+	}
+	return 0;
+}
+
+int csvin_read(const char *path, const struct csvin_opts *opts, csvin_fn fn,
+	       void *ctx, struct rs_error *err)
+{
+	struct reader r;
+	struct rs_in in;
+	enum rs_encoding enc = opts ? opts->encoding : RS_ENC_UTF8;
+	char *buf = xmalloc(CHUNK);
+	size_t have = 0, pos = 0;
+	struct sbuf pending;       /* a line that spans chunks */
+	int ret = -1, overlong = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.path = path;
+	r.fn = fn;
+	r.ctx = ctx;
+	r.err = err;
+	r.max_record = opts && opts->max_record ? opts->max_record : DEFAULT_MAX_RECORD;
+	r.line = 0;
+	r.cd = (iconv_t)-1;
+	sbuf_init(&r.utf8, 0);
+	sbuf_init(&r.arena, 0);
+	sbuf_init(&r.raw, 0);
+	sbuf_init(&pending, r.max_record + 8);
+	csv_init(&r.csv, CSV_APPEND_NULL);
+	csv_set_space_func(&r.csv, no_space);
+	if (opts && opts->delim)
+		csv_set_delim(&r.csv, opts->delim);
+
+	if (rs_in_open(&in, path, err)) {
+		free(buf);
+		csv_free(&r.csv);
+		return -1;
+	}
+	if (detect_encoding(&in, &enc, buf, &have, err))
+		goto out;
+	if (enc == RS_ENC_GB18030) {
+		r.gb = 1;
+		r.cd = iconv_open("UTF-8", "GB18030");
+		if (r.cd == (iconv_t)-1) {
+			rs_err(err, "cannot convert from GB18030: %s", strerror(errno));
+			goto out;
+		}
+	} else if (have >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) {
+		pos = 3;
+	}
+
+	for (;;) {
+		char *nl;
+		long got;
+
+		if (pos == have) {
+			got = rs_in_read(&in, buf, CHUNK, err);
+			if (got < 0)
+				goto out;
+			if (got == 0)
+				break;
+			have = (size_t)got;
+			pos = 0;
+		}
+		nl = memchr(buf + pos, '\n', have - pos);
+		if (!nl) {
+			if (!overlong && sbuf_add(&pending, buf + pos, have - pos)) {
+				overlong = 1;
+				sbuf_reset(&pending);
+				sbuf_add(&pending, buf + pos,
+					 have - pos < RAW_KEEP ? have - pos : RAW_KEEP);
+			}
+			pos = have;
+			continue;
+		}
+		{
+			size_t n = (size_t)(nl - (buf + pos)) + 1;
+			r.line++;
+			if (pending.len || overlong) {
+				if (!overlong && sbuf_add(&pending, buf + pos, n))
+					overlong = 1;
+				feed_line(&r, pending.buf, pending.len, overlong);
+				sbuf_reset(&pending);
+				overlong = 0;
+			} else {
+				feed_line(&r, buf + pos, n, 0);
+			}
+			pos += n;
+		}
+		if (r.stop)
+			goto out;
+	}
+	if (pending.len || overlong) {
+		r.line++;
+		feed_line(&r, pending.buf, pending.len, overlong);
+	}
+	if (r.stop)
+		goto out;
+	if (r.start) {
+		/* The file ends inside a record: either a last line with no
+		 * newline (libcsv's fini completes it) or an open quote. */
+		int open_quote = r.csv.pstate == LIBCSV_FIELD_BEGUN &&
+				 r.csv.quoted;
+		if (open_quote) {
+			reset_parser(&r);
+			r.nfields = 0;
+			end_record(&r, 1);
+		} else {
+			csv_fini(&r.csv, on_field, on_record, &r);
+		}
+		if (r.stop)
+			goto out;
+	}
+	ret = 0;
+out:
+	rs_in_close(&in);
+	if (r.cd != (iconv_t)-1)
+		iconv_close(r.cd);
+	csv_free(&r.csv);
+	sbuf_release(&r.utf8);
+	sbuf_release(&r.arena);
+	sbuf_release(&r.raw);
+	sbuf_release(&pending);
+	free(r.offs);
+	free(r.lens);
+	free(r.fields);
+	free(buf);
+	return ret;
+}

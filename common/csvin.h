@@ -1,0 +1,77 @@
+/*
+ * csvin.h - streaming CSV reader over libcsv, with physical line numbers.
+ *
+ * This is the one place that talks to libcsv. It reads a file (plain or
+ * gzip) in a declared encoding, converts each physical line to UTF-8,
+ * parses RFC 4180 records and hands them one at a time to a callback.
+ * Memory is bounded by the longest record (max_record), never by the file.
+ *
+ * Line numbers count physical lines from 1, so a quoted field holding a
+ * newline never shifts the numbers of later records.
+ */
+#ifndef RS_CSVIN_H
+#define RS_CSVIN_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+enum rs_encoding {
+	RS_ENC_UTF8,       /* UTF-8; a BOM, if present, is skipped */
+	RS_ENC_UTF8_SIG,   /* UTF-8 with a BOM expected (skipped) */
+	RS_ENC_GB18030,
+	RS_ENC_AUTO,       /* BOM -> UTF-8; else UTF-8 if the first 64 KiB
+			      are valid UTF-8; else GB18030 */
+};
+
+/* 1 if s[0..n) is valid UTF-8. */
+int rs_utf8_valid(const char *s, size_t n);
+
+/* Parses "utf-8", "utf-8-sig", "gb18030", "auto". Returns 0 or -1. */
+int rs_encoding_parse(const char *name, enum rs_encoding *enc);
+
+struct csv_field {
+	const char *p;   /* UTF-8, NUL-terminated */
+	size_t len;
+};
+
+struct csv_row {
+	const struct csv_field *f;
+	size_t n;            /* number of fields */
+	long line;           /* physical line where the record starts */
+	long nlines;         /* physical lines it spans */
+	int bad_encoding;    /* some byte was invalid in the encoding */
+	long bad_col;        /* 1-based byte column of the first bad byte */
+	const char *raw;     /* the record's text as UTF-8, without the final
+				line terminator (invalid bytes shown as U+FFFD) */
+	size_t raw_len;
+	int too_long;        /* record exceeded max_record: fields are empty,
+				raw holds its first bytes only */
+	int unterminated;    /* a quoted field was still open at end of file */
+};
+
+struct csvin_opts {
+	enum rs_encoding encoding;
+	unsigned char delim;     /* default ',' */
+	size_t max_record;       /* bytes; default 1 MiB */
+};
+
+/*
+ * Returns 0 to go on, -1 to stop (the callback fills err).
+ */
+typedef int (*csvin_fn)(const struct csv_row *row, void *ctx,
+			struct rs_error *err);
+
+/*
+ * Reads every record of path (the header included: it is the first record
+ * the callback sees) and calls fn for each. Returns 0 at end of input, or -1
+ * with err filled: an I/O or gzip error, or the callback's error. Bad
+ * records are handed to the callback, flagged, never dropped: a record
+ * whose quote is still open at end of file comes with unterminated set, one
+ * longer than max_record with too_long set (the reader resynchronises at
+ * the next physical line).
+ */
+int csvin_read(const char *path, const struct csvin_opts *opts, csvin_fn fn,
+	       void *ctx, struct rs_error *err);
+
+#endif

@@ -1,0 +1,363 @@
+/*
+ * fileio.c - atomic outputs and gzip-transparent inputs (see fileio.h).
+ *
+ * An output is written to ".NAME.tmp.PID.N" beside its target. Commit
+ * flushes zlib and the stdio-free write buffer, fsyncs the file, renames it
+ * over the target and fsyncs the directory, so after a crash the target is
+ * either the old file or the complete new one. Open outputs are kept on a
+ * list so that a signal handler or a fatal exit can remove their temporary
+ * files.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "xalloc.h"
+
+#define OUT_BUFSZ (256 * 1024)
+#define MAX_OPEN_OUTPUTS 64
+
+static struct rs_out *open_outputs[MAX_OPEN_OUTPUTS];
+static volatile sig_atomic_t nopen;
+
+int rs_gzip_level(void)
+{
+	const char *s = getenv("RS_GZIP_LEVEL");
+
+	if (s && s[0] >= '0' && s[0] <= '9' && s[1] == '\0')
+		return s[0] - '0';
+	return 1;
+}
+
+static int is_gz(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 3 && !strcmp(path + n - 3, ".gz");
+}
+
+static void track(struct rs_out *o)
+{
+	if (nopen < MAX_OPEN_OUTPUTS)
+		open_outputs[nopen++] = o;
+}
+
+static void untrack(struct rs_out *o)
+{
+	int i;
+
+	for (i = 0; i < nopen; i++) {
+		if (open_outputs[i] == o) {
+			open_outputs[i] = open_outputs[--nopen];
+			return;
+		}
+	}
+}
+
+int rs_out_open(struct rs_out *o, const char *path, mode_t mode,
+		struct rs_error *err)
+{
+	static unsigned long seq;
+	const char *slash = strrchr(path, '/');
+	size_t dirlen = slash ? (size_t)(slash - path + 1) : 0;
+	size_t n = strlen(path) + 64;
+
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+	o->tmp = xmalloc(n);
+	snprintf(o->tmp, n, "%.*s.%s.tmp.%ld.%lu", (int)dirlen, path,
+		 path + dirlen, (long)getpid(), seq++);
+	o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (o->fd < 0) {
+		int e = errno;
+		free(o->tmp);
+		o->tmp = NULL;
+		return rs_err(err, "cannot create '%s': %s", path, strerror(e));
+	}
+	/* open() honours the umask, which may only narrow the mode. A private
+	 * file (0600) is made exactly that, whatever the umask was. */
+	if ((mode & 077) == 0 && fchmod(o->fd, mode)) {
+		int e = errno;
+		close(o->fd);
+		unlink(o->tmp);
+		free(o->tmp);
+		o->tmp = NULL;
+		return rs_err(err, "cannot set mode of '%s': %s", path, strerror(e));
+	}
+	o->path = xstrdup(path);
+	if (is_gz(path)) {
+		char m[8];
+		int dupfd = dup(o->fd);
+
+		snprintf(m, sizeof(m), "wb%d", rs_gzip_level());
+		o->gz = dupfd >= 0 ? gzdopen(dupfd, m) : NULL;
+		if (!o->gz) {
+			if (dupfd >= 0)
+				close(dupfd);
+			rs_out_abort(o);
+			return rs_err(err, "cannot start gzip stream for '%s'", path);
+		}
+		gzbuffer(o->gz, OUT_BUFSZ);
+	} else {
+		o->cap = OUT_BUFSZ;
+		o->buf = xmalloc(o->cap);
+	}
+	track(o);
+	return 0;
+}
+
+static void fail(struct rs_out *o, const char *why)
+{
+	if (!o->failed) {
+		o->failed = 1;
+		snprintf(o->why, sizeof(o->why), "%s", why);
+	}
+}
+
+static void flush_plain(struct rs_out *o)
+{
+	size_t off = 0;
+
+	while (off < o->len) {
+		ssize_t w = write(o->fd, o->buf + off, o->len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			fail(o, strerror(errno));
+			break;
+		}
+		off += (size_t)w;
+	}
+	o->len = 0;
+}
+
+void rs_out_write(struct rs_out *o, const void *p, size_t n)
+{
+	if (o->failed || !n)
+		return;
+	if (o->gz) {
+		while (n) {
+			unsigned chunk = n > (1u << 30) ? (1u << 30) : (unsigned)n;
+			if (gzwrite(o->gz, p, chunk) != (int)chunk) {
+				int e;
+				const char *msg = gzerror(o->gz, &e);
+				fail(o, e == Z_ERRNO ? strerror(errno) : msg);
+				return;
+			}
+			p = (const char *)p + chunk;
+			n -= chunk;
+		}
+		return;
+	}
+	if (o->len + n > o->cap) {
+		flush_plain(o);
+		if (n > o->cap) {
+			o->len = n;
+			memcpy(o->buf = xrealloc(o->buf, n), p, n);
+			o->cap = n;
+			flush_plain(o);
+			return;
+		}
+	}
+	memcpy(o->buf + o->len, p, n);
+	o->len += n;
+}
+
+void rs_out_puts(struct rs_out *o, const char *s)
+{
+	rs_out_write(o, s, strlen(s));
+}
+
+static void release(struct rs_out *o)
+{
+	untrack(o);
+	free(o->path);
+	free(o->tmp);
+	free(o->buf);
+	o->path = o->tmp = o->buf = NULL;
+	o->gz = NULL;
+	o->fd = -1;
+}
+
+static int fsync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, (size_t)(slash - path + 1)) : xstrdup(".");
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd >= 0) {
+		if (fsync(fd) && errno != EINVAL)
+			ret = -1;
+		close(fd);
+	}
+	free(dir);
+	return ret;
+}
+
+int rs_out_commit(struct rs_out *o, struct rs_error *err)
+{
+	if (!o->tmp)
+		return rs_err(err, "output already closed");
+	if (o->gz) {
+		int rc = gzclose(o->gz);
+		o->gz = NULL;
+		if (rc != Z_OK)
+			fail(o, rc == Z_ERRNO ? strerror(errno) : "gzip error");
+	} else {
+		flush_plain(o);
+	}
+	if (!o->failed && fsync(o->fd))
+		fail(o, strerror(errno));
+	if (close(o->fd) && !o->failed)
+		fail(o, strerror(errno));
+	o->fd = -1;
+	if (!o->failed && rename(o->tmp, o->path))
+		fail(o, strerror(errno));
+	if (o->failed) {
+		rs_err(err, "cannot write '%s': %s", o->path, o->why);
+		unlink(o->tmp);
+		release(o);
+		return -1;
+	}
+	fsync_dir(o->path);
+	release(o);
+	return 0;
+}
+
+void rs_out_abort(struct rs_out *o)
+{
+	if (!o->tmp)
+		return;
+	if (o->gz)
+		gzclose(o->gz);
+	if (o->fd >= 0)
+		close(o->fd);
+	unlink(o->tmp);
+	release(o);
+}
+
+void rs_out_abort_all(void)
+{
+	while (nopen > 0) {
+		struct rs_out *o = open_outputs[nopen - 1];
+		/* Async-signal-safe part only: unlink; the process exits next. */
+		unlink(o->tmp);
+		nopen--;
+	}
+}
+
+static void on_signal(int sig)
+{
+	rs_out_abort_all();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void rs_out_install_signal_cleanup(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+int rs_in_open(struct rs_in *in, const char *path, struct rs_error *err)
+{
+	int fd;
+
+	memset(in, 0, sizeof(*in));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return rs_err(err, "cannot open '%s': %s", path, strerror(errno));
+	in->gz = gzdopen(fd, "rb");
+	if (!in->gz) {
+		close(fd);
+		return rs_err(err, "cannot read '%s'", path);
+	}
+	gzbuffer(in->gz, 256 * 1024);
+	in->path = xstrdup(path);
+	return 0;
+}
+
+long rs_in_read(struct rs_in *in, void *p, size_t n, struct rs_error *err)
+{
+	int got, e;
+	const char *msg;
+
+	if (in->eof)
+		return 0;
+	if (n > (1u << 30))
+		n = 1u << 30;
+	got = gzread(in->gz, p, (unsigned)n);
+	if (got > 0)
+		return got;
+	msg = gzerror(in->gz, &e);
+	if (got == 0 && (e == Z_OK || e == Z_STREAM_END)) {
+		in->eof = 1;
+		return 0;
+	}
+	if (e == Z_ERRNO)
+		return rs_err(err, "cannot read '%s': %s", in->path, strerror(errno));
+	if (e == Z_BUF_ERROR)
+		return rs_err(err, "'%s' is truncated (unexpected end of gzip stream)",
+			      in->path);
+	return rs_err(err, "'%s' is corrupt: %s", in->path, msg);
+}
+
+void rs_in_close(struct rs_in *in)
+{
+	if (in->gz)
+		gzclose(in->gz);
+	free(in->path);
+	memset(in, 0, sizeof(*in));
+}
+
+int rs_read_file(const char *path, size_t max, char **out, size_t *len,
+		 struct rs_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+
+	if (!f)
+		return rs_err(err, "cannot open '%s': %s", path, strerror(errno));
+	for (;;) {
+		size_t got;
+		if (cap - n < 4096) {
+			cap = cap ? cap * 2 : 8192;
+			buf = xrealloc(buf, cap + 1);
+		}
+		got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (n > max) {
+			fclose(f);
+			free(buf);
+			return rs_err(err, "'%s' is larger than %zu bytes", path, max);
+		}
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		fclose(f);
+		free(buf);
+		return rs_err(err, "cannot read '%s': %s", path, strerror(errno));
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*out = buf;
+	if (len)
+		*len = n;
+	return 0;
+}

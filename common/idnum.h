@@ -1,0 +1,49 @@
+/*
+ * idnum.h - resident ID numbers (GB 11643-1999), DOMAIN.md section 5.
+ *
+ * Raw ID numbers stop at ingest. This module normalises and checks them,
+ * derives birth date and sex, and masks them for reject files; nothing
+ * here logs or stores an ID.
+ */
+#ifndef RS_IDNUM_H
+#define RS_IDNUM_H
+
+#include <stddef.h>
+
+enum id_status {
+	ID_OK = 0,
+	ID_EMPTY,
+	ID_MANGLED,       /* a spreadsheet turned it into a number: 5.10117E+17 */
+	ID_LENGTH,        /* not 18 characters */
+	ID_CHARS,         /* not 17 digits and a digit or X */
+	ID_PROVINCE,      /* characters 1-2 are no province code */
+	ID_BIRTH_DATE,    /* characters 7-14 are no real date */
+	ID_FUTURE_BIRTH,  /* born after the reference date */
+	ID_CHECK_DIGIT,   /* wrong check character */
+};
+
+/*
+ * Normalises s (full-width folded already or not: this folds ０-９ and Ｘ
+ * too), trims, uppercases x. Writes 18 characters + NUL into out (size 19)
+ * when the shape is right. today is YYYYMMDD as an integer (births after
+ * it are rejected). Returns the status; on ID_OK out holds the ID.
+ */
+enum id_status id_check(const char *s, size_t n, long today, char out[19]);
+/* A short English description of a status, for reject messages. */
+const char *id_status_text(enum id_status st);
+/* The expected check character for the first 17 digits. */
+char id_check_char(const char *id17);
+/* Age in whole years on the last day of year-month (ym = year*12+month-1). */
+int id_age_at(const char id[19], int ym);
+/* 'M' or 'F' from the 17th character. */
+char id_sex(const char id[19]);
+
+/*
+ * Copies s to out masking every ID-shaped token: a run of 15 to 18 digits
+ * (the 18th may be X/x), or a spreadsheet-mangled number, keeps its first 6
+ * and last 4 characters and stars the rest (510117********123X). out must
+ * hold n + 1 bytes; returns out.
+ */
+char *id_mask_text(const char *s, size_t n, char *out);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * money.c - exact decimal parsing and half-up display (see money.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "money.h"
+
+#define MONEY_LIMIT 1000000000000000LL   /* 10^15 fen = 10 trillion yuan */
+
+enum money_status money_parse(const char *s, size_t n, enum money_unit unit,
+			      int64_t *fen)
+{
+	size_t i = 0, end = n;
+	int neg = 0, digits = 0, frac = 0, seen_point = 0, group = -1;
+	int64_t v = 0;
+	int scale = (int)unit;
+
+	while (i < end && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	while (end > i && (s[end - 1] == ' ' || s[end - 1] == '\t'))
+		end--;
+	if (i == end)
+		return MONEY_EMPTY;
+	if (s[i] == '-' || s[i] == '+') {
+		neg = s[i] == '-';
+		i++;
+	}
+	for (; i < end; i++) {
+		char c = s[i];
+		if (c >= '0' && c <= '9') {
+			if (seen_point) {
+				/* A digit past the fen must be zero. */
+				if (frac >= scale) {
+					if (c != '0')
+						return MONEY_TOO_PRECISE;
+					continue;
+				}
+				frac++;
+			}
+			if (v > MONEY_LIMIT)
+				return MONEY_TOO_LARGE;
+			v = v * 10 + (c - '0');
+			digits++;
+			if (group >= 0)
+				group++;
+		} else if (c == ',' && !seen_point && digits > 0) {
+			/* thousands separator: groups of exactly three */
+			if (group >= 0 && group != 3)
+				return MONEY_NOT_NUMBER;
+			if (group < 0 && digits > 3)
+				return MONEY_NOT_NUMBER;
+			group = 0;
+		} else if (c == '.' && !seen_point) {
+			if (group >= 0 && group != 3)
+				return MONEY_NOT_NUMBER;
+			seen_point = 1;
+		} else {
+			return MONEY_NOT_NUMBER;
+		}
+	}
+	if (!digits || (group >= 0 && !seen_point && group != 3))
+		return MONEY_NOT_NUMBER;
+	for (; frac < scale; frac++) {
+		if (v > MONEY_LIMIT)
+			return MONEY_TOO_LARGE;
+		v *= 10;
+	}
+	if (v > MONEY_LIMIT)
+		return MONEY_TOO_LARGE;
+	*fen = neg ? -v : v;
+	return MONEY_OK;
+}
+
+char *money_fmt_yuan(int64_t fen, char *buf)
+{
+	uint64_t a = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
+
+	snprintf(buf, 32, "%s%llu.%02llu", fen < 0 ? "-" : "",
+		 (unsigned long long)(a / 100), (unsigned long long)(a % 100));
+	return buf;
+}
+
+int64_t div_half_up(int64_t num, int64_t den)
+{
+	int neg = (num < 0) != (den < 0);
+	uint64_t a = num < 0 ? (uint64_t)0 - (uint64_t)num : (uint64_t)num;
+	uint64_t b = den < 0 ? (uint64_t)0 - (uint64_t)den : (uint64_t)den;
+	uint64_t q = a / b, r = a % b;
+
+	if (r * 2 >= b)
+		q++;
+	return neg ? -(int64_t)q : (int64_t)q;
+}
+
+char *money_fmt_wan(int64_t fen, char *buf)
+{
+	/* 0.01 万元 = 100 元 = 10000 fen */
+	return money_fmt_yuan(div_half_up(fen, 10000), buf);
+}
+
+char *money_fmt_ratio(int64_t num_fen, int64_t den, char *buf)
+{
+	return money_fmt_yuan(div_half_up(num_fen, den), buf);
+}

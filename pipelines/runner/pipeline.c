@@ -1,0 +1,686 @@
+/*
+ * pipeline.c - load a pipeline YAML file and expand it into tasks.
+ *
+ * The file has two top-level keys, both maps:
+ *
+ *   vars:                          # name: string, or name: list
+ *     out: out                     # the output directory (default "out");
+ *                                  # the runner keeps its state, lock, logs
+ *                                  # and ledger in ${out}/.reliefstat/
+ *     key: samples/keys/demo.key
+ *     sources:                     # a list: items are strings or flat maps
+ *       - {name: tongan, file: samples/exports/tongan-2024.csv}
+ *       - {name: erqi, file: samples/exports/erqi-2024.csv}
+ *   stages:                        # name: stage, in the order to prefer
+ *     ingest:
+ *       foreach: sources           # a list variable, or an inline list
+ *       run: [bin/rs-ingest, --key, "${key}", -o, "${out}/${item.name}/r.csv.gz", "${item.file}"]
+ *       inputs: ["${item.file}", "${key}"]
+ *       outputs: ["${out}/${item.name}/r.csv.gz"]
+ *       params: [samples/rules/default.yaml]
+ *       timeout: 600               # seconds; the stage fails when it is over
+ *       retries: 0                 # extra attempts after a failure
+ *       shell: false               # true: run is one string for /bin/sh -c
+ *     merge:
+ *       run:
+ *         - bin/rs-merge
+ *         - -o
+ *         - ${out}/all/r.csv.gz
+ *         - {each: sources, value: "${out}/${item.name}/r.csv.gz"}
+ *       inputs: [{each: sources, value: "${out}/${item.name}/r.csv.gz"}]
+ *       outputs: ["${out}/all/r.csv.gz"]
+ *
+ * Substitution. In every string of run, inputs, outputs and params, ${name}
+ * is the variable's value, ${item} the current item when it is a string and
+ * ${item.field} a field of it when it is a map; $${ is a literal "${".
+ * Variables may use other variables. `reliefstat run --var name=value`
+ * overrides or adds a string variable, taken literally. An unknown name is
+ * an error naming the file, line and column.
+ *
+ * Each substitution becomes part of exactly one argv element: a value
+ * holding "; rm -rf x" is passed as that one harmless argument. With
+ * shell: true, substituted values are shell-quoted when they need it, so
+ * write ${x} unquoted in shell strings.
+ *
+ * foreach. A stage with foreach becomes one task per item, named
+ * "stage@item" (a string item) or "stage@NAME" (a map item's "name" field).
+ *
+ * each. A list element written {each: LIST, value: TEMPLATE} expands to one
+ * element per item of LIST (a list variable or an inline list), with ${item}
+ * bound to that item: this is how a stage takes the outputs of all of an
+ * earlier stage's foreach tasks.
+ *
+ * Paths are relative to the directory the runner is started in. A task
+ * depends on another when one of its inputs or params is one of the other's
+ * outputs (graph.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner.h"
+#include "xalloc.h"
+
+#define VALUE_MAX ((size_t)1 << 20)
+
+static const char *const top_keys[] = { "vars", "stages", NULL };
+static const char *const stage_keys[] = {
+	"foreach", "run", "inputs", "outputs", "params", "timeout", "retries",
+	"shell", NULL
+};
+static const char *const each_keys[] = { "each", "value", NULL };
+
+struct scope {
+	struct pipeline *pl;
+	const struct ynode *item;    /* the foreach or each item, or NULL */
+};
+
+static int valid_name(const char *s, const char *extra)
+{
+	const char *p;
+
+	if (!*s)
+		return 0;
+	for (p = s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-')
+			continue;
+		if (extra && strchr(extra, *p))
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+/* An item name becomes part of a task and a log file name. */
+static int valid_item_name(const char *s)
+{
+	const unsigned char *p;
+
+	if (!*s || !strcmp(s, ".") || !strcmp(s, ".."))
+		return 0;
+	for (p = (const unsigned char *)s; *p; p++)
+		if (*p <= ' ' || *p == '/' || *p == '@' || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+void path_norm(char *p)
+{
+	char *r = p, *w = p;
+
+	while (r[0] == '.' && r[1] == '/') {
+		r += 2;
+		while (*r == '/')
+			r++;
+	}
+	while (*r) {
+		if (r[0] == '/' && r[1] == '/') {
+			r++;
+			continue;
+		}
+		if (r[0] == '/' && r[1] == '.' && (r[2] == '/' || !r[2])) {
+			r += 2;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	if (w > p + 1 && w[-1] == '/')
+		w--;
+	*w = '\0';
+}
+
+static struct var *var_find(struct pipeline *pl, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < pl->nvars; i++)
+		if (!strcmp(pl->vars[i].name, name))
+			return &pl->vars[i];
+	return NULL;
+}
+
+static int expand(struct scope *sc, const struct ynode *at, const char *s,
+		  int quote, char **out, struct rs_error *err);
+
+/* Expands a scalar found in an item (no item of its own). */
+static int expand_item_value(struct pipeline *pl, const struct ynode *v,
+			     const char *what, char **out, struct rs_error *err)
+{
+	struct scope sc = { pl, NULL };
+
+	if (v->type != YNODE_SCALAR)
+		return ynode_err(&pl->doc, v, err, "%s must be a string", what);
+	return expand(&sc, v, v->scalar, 0, out, err);
+}
+
+static int var_value(struct pipeline *pl, const struct ynode *at,
+		     const char *name, char **out, struct rs_error *err)
+{
+	struct scope sc = { pl, NULL };
+	struct var *v = var_find(pl, name);
+	int ret;
+
+	if (!v)
+		return ynode_err(&pl->doc, at, err, "unknown variable '%s'", name);
+	if (!v->value) {
+		if (v->node->type != YNODE_SCALAR)
+			return ynode_err(&pl->doc, at, err,
+				"variable '%s' is a list: use it as foreach: %s "
+				"or {each: %s, value: ...}", name, name, name);
+		if (v->busy)
+			return ynode_err(&pl->doc, v->node, err,
+					 "variable '%s' refers to itself", name);
+		v->busy = 1;
+		ret = expand(&sc, v->node, v->node->scalar, 0, &v->value, err);
+		v->busy = 0;
+		if (ret)
+			return -1;
+	}
+	*out = xstrdup(v->value);
+	return 0;
+}
+
+static int lookup(struct scope *sc, const struct ynode *at, const char *name,
+		  char **out, struct rs_error *err)
+{
+	struct pipeline *pl = sc->pl;
+	const struct ynode *it = sc->item, *v;
+
+	if (strcmp(name, "item") && strncmp(name, "item.", 5))
+		return var_value(pl, at, name, out, err);
+	if (!it)
+		return ynode_err(&pl->doc, at, err,
+			"unknown variable '%s': ${item} is only defined under "
+			"foreach or each", name);
+	if (!name[4]) {
+		if (it->type == YNODE_MAP)
+			return ynode_err(&pl->doc, at, err,
+				"${item} is a map (item at %ld:%ld): use "
+				"${item.FIELD}", it->line, it->col);
+		return expand_item_value(pl, it, "an item", out, err);
+	}
+	if (it->type != YNODE_MAP)
+		return ynode_err(&pl->doc, at, err,
+			"unknown variable '%s': the item at %ld:%ld is not a map",
+			name, it->line, it->col);
+	v = ynode_get(it, name + 5);
+	if (!v)
+		return ynode_err(&pl->doc, at, err,
+			"unknown variable '%s': the item at %ld:%ld has no '%s'",
+			name, it->line, it->col, name + 5);
+	return expand_item_value(pl, v, "an item field", out, err);
+}
+
+/*
+ * Expands ${...} in s (from node at, for positions) into a new string.
+ * With quote, each substituted value is shell-quoted.
+ */
+static int expand(struct scope *sc, const struct ynode *at, const char *s,
+		  int quote, char **out, struct rs_error *err)
+{
+	struct sbuf sb;
+	const char *p = s, *end;
+	char *name = NULL, *val = NULL;
+	int ret = -1;
+
+	sbuf_init(&sb, VALUE_MAX);
+	while (*p) {
+		if (p[0] == '$' && p[1] == '$' && p[2] == '{') {
+			if (sbuf_adds(&sb, "${"))
+				goto toolong;
+			p += 3;
+			continue;
+		}
+		if (p[0] != '$' || p[1] != '{') {
+			if (sbuf_addc(&sb, *p++))
+				goto toolong;
+			continue;
+		}
+		end = strchr(p + 2, '}');
+		if (!end) {
+			ynode_err(&sc->pl->doc, at, err,
+				  "unterminated '${' in '%s'", s);
+			goto out;
+		}
+		name = xstrndup(p + 2, (size_t)(end - p - 2));
+		if (!valid_name(name, ".")) {
+			ynode_err(&sc->pl->doc, at, err,
+				  "bad variable name '%s' in '%s'", name, s);
+			goto out;
+		}
+		if (lookup(sc, at, name, &val, err))
+			goto out;
+		if (quote ? shell_quote(&sb, val) : sbuf_adds(&sb, val))
+			goto toolong;
+		free(name);
+		free(val);
+		name = val = NULL;
+		p = end + 1;
+	}
+	if (!sb.buf)
+		sbuf_adds(&sb, "");
+	*out = sbuf_detach(&sb, NULL);
+	ret = 0;
+	goto out;
+toolong:
+	ynode_err(&sc->pl->doc, at, err, "value longer than %zu bytes",
+		  VALUE_MAX);
+out:
+	free(name);
+	free(val);
+	sbuf_release(&sb);
+	return ret;
+}
+
+/* The list an each: or foreach: names: a list variable, or inline. */
+static int resolve_list(struct pipeline *pl, const struct ynode *n,
+			const char *what, const struct ynode **list,
+			struct rs_error *err)
+{
+	struct var *v;
+
+	if (n->type == YNODE_SEQ) {
+		*list = n;
+		return 0;
+	}
+	if (n->type != YNODE_SCALAR)
+		return ynode_err(&pl->doc, n, err,
+			"%s must name a list variable or be a list", what);
+	v = var_find(pl, n->scalar);
+	if (!v)
+		return ynode_err(&pl->doc, n, err, "unknown variable '%s'",
+				 n->scalar);
+	if (!v->node || v->node->type != YNODE_SEQ)
+		return ynode_err(&pl->doc, n, err,
+				 "%s: variable '%s' is not a list", what,
+				 n->scalar);
+	*list = v->node;
+	return 0;
+}
+
+struct strv {
+	char **v;
+	const struct ynode **at;
+	size_t n, alloc;
+};
+
+static void strv_push(struct strv *sv, char *s, const struct ynode *at)
+{
+	if (sv->n + 1 >= sv->alloc) {
+		sv->alloc = sv->alloc ? 2 * sv->alloc : 8;
+		sv->v = xreallocarray(sv->v, sv->alloc, sizeof(*sv->v));
+		sv->at = xreallocarray(sv->at, sv->alloc, sizeof(*sv->at));
+	}
+	sv->at[sv->n] = at;
+	sv->v[sv->n++] = s;
+	sv->v[sv->n] = NULL;
+}
+
+static void strv_release(struct strv *sv)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	free(sv->at);
+	memset(sv, 0, sizeof(*sv));
+}
+
+/* Expands a list of strings and {each: LIST, value: TEMPLATE} elements. */
+static int expand_list(struct scope *sc, const struct ynode *seq,
+		       const char *what, struct strv *sv, struct rs_error *err)
+{
+	struct pipeline *pl = sc->pl;
+	const struct ynode *e, *each, *val, *list;
+	size_t i, j;
+	char *s;
+
+	if (seq->type != YNODE_SEQ)
+		return ynode_err(&pl->doc, seq, err, "'%s' must be a list", what);
+	for (i = 0; i < seq->n; i++) {
+		e = seq->items[i];
+		if (e->type == YNODE_SCALAR) {
+			if (expand(sc, e, e->scalar, 0, &s, err))
+				return -1;
+			strv_push(sv, s, e);
+			continue;
+		}
+		if (e->type != YNODE_MAP)
+			return ynode_err(&pl->doc, e, err,
+				"an element of '%s' must be a string or "
+				"{each: LIST, value: TEMPLATE}", what);
+		if (ynode_check_keys(&pl->doc, e, each_keys, err))
+			return -1;
+		each = ynode_get(e, "each");
+		val = ynode_get(e, "value");
+		if (!each || !val || val->type != YNODE_SCALAR)
+			return ynode_err(&pl->doc, e, err,
+				"an each element needs 'each: LIST' and "
+				"'value: TEMPLATE' (a string)");
+		if (resolve_list(pl, each, "each", &list, err))
+			return -1;
+		for (j = 0; j < list->n; j++) {
+			struct scope inner = { pl, list->items[j] };
+
+			if (expand(&inner, val, val->scalar, 0, &s, err))
+				return -1;
+			strv_push(sv, s, val);
+		}
+	}
+	return 0;
+}
+
+static int paths_from(struct scope *sc, const struct ynode *stage,
+		      const char *key, struct pathv *pv, struct rs_error *err)
+{
+	const struct ynode *seq = ynode_get(stage, key);
+	struct strv sv = { 0 };
+	size_t i;
+	int ret = -1;
+
+	if (!seq)
+		return 0;
+	if (expand_list(sc, seq, key, &sv, err))
+		goto out;
+	pv->v = xcalloc(sv.n + 1, sizeof(*pv->v));
+	for (i = 0; i < sv.n; i++) {
+		path_norm(sv.v[i]);
+		if (!*sv.v[i] || strchr(sv.v[i], '\n')) {
+			ynode_err(&sc->pl->doc, sv.at[i], err,
+				  "bad path '%s' in '%s'", sv.v[i], key);
+			goto out;
+		}
+		pv->v[pv->n].path = sv.v[i];
+		pv->v[pv->n].line = sv.at[i]->line;
+		pv->v[pv->n].col = sv.at[i]->col;
+		pv->n++;
+		sv.v[i] = NULL;
+	}
+	ret = 0;
+out:
+	strv_release(&sv);
+	return ret;
+}
+
+static int task_command(struct scope *sc, const struct ynode *stage,
+			const struct ynode *key, struct task *t,
+			struct rs_error *err)
+{
+	struct pipeline *pl = sc->pl;
+	const struct ynode *run = ynode_get(stage, "run");
+	struct strv sv = { 0 };
+	char *s;
+
+	if (!run)
+		return ynode_err(&pl->doc, key, err, "stage '%s' has no 'run'",
+				 key->scalar);
+	if (t->shell) {
+		if (run->type != YNODE_SCALAR)
+			return ynode_err(&pl->doc, run, err,
+				"with shell: true, 'run' must be one string");
+		if (expand(sc, run, run->scalar, 1, &s, err))
+			return -1;
+		t->argv = xcalloc(4, sizeof(*t->argv));
+		t->argv[0] = xstrdup("/bin/sh");
+		t->argv[1] = xstrdup("-c");
+		t->argv[2] = s;
+		t->argc = 3;
+		return 0;
+	}
+	if (run->type == YNODE_SCALAR)
+		return ynode_err(&pl->doc, run, err,
+			"'run' must be a list of arguments (or set shell: true)");
+	if (expand_list(sc, run, "run", &sv, err)) {
+		strv_release(&sv);
+		return -1;
+	}
+	if (!sv.n || !*sv.v[0]) {
+		strv_release(&sv);
+		return ynode_err(&pl->doc, run, err, "'run' names no program");
+	}
+	t->argv = sv.v;
+	t->argc = sv.n;
+	free(sv.at);
+	return 0;
+}
+
+static int add_task(struct pipeline *pl, const struct ynode *key,
+		    const struct ynode *stage, const struct ynode *item,
+		    size_t *alloc, struct rs_error *err)
+{
+	struct scope sc = { pl, item };
+	struct task *t;
+	char *iname = NULL;
+	const struct ynode *n;
+	size_t i;
+	int ret = -1;
+
+	if (item) {
+		n = item->type == YNODE_MAP ? ynode_get(item, "name") : item;
+		if (!n)
+			return ynode_err(&pl->doc, item, err,
+				"a foreach item that is a map needs a 'name'");
+		if (expand_item_value(pl, n, "a foreach item's name", &iname,
+				      err))
+			return -1;
+		if (!valid_item_name(iname)) {
+			ynode_err(&pl->doc, n, err,
+				  "bad foreach item name '%s'", iname);
+			goto out;
+		}
+	}
+	if (pl->ntasks == *alloc) {
+		*alloc = *alloc ? 2 * *alloc : 16;
+		pl->tasks = xreallocarray(pl->tasks, *alloc, sizeof(*pl->tasks));
+	}
+	t = &pl->tasks[pl->ntasks++];
+	memset(t, 0, sizeof(*t));
+	sbuf_init(&t->why, 64 * 1024);
+	t->stage = xstrdup(key->scalar);
+	t->line = key->line;
+	t->col = key->col;
+	if (iname) {
+		struct sbuf nb;
+
+		sbuf_init(&nb, 0);
+		sbuf_addf(&nb, "%s@%s", key->scalar, iname);
+		t->name = sbuf_detach(&nb, NULL);
+	} else {
+		t->name = xstrdup(key->scalar);
+	}
+	for (i = 0; i + 1 < pl->ntasks; i++)
+		if (!strcmp(pl->tasks[i].name, t->name)) {
+			ynode_err(&pl->doc, item ? item : key, err,
+				  "two tasks named '%s'", t->name);
+			goto out;
+		}
+	if (ynode_bool(&pl->doc, stage, "shell", 0, &t->shell, err) ||
+	    ynode_long(&pl->doc, stage, "timeout", 0, 1, 100L * 86400,
+		       &t->timeout, err) ||
+	    ynode_long(&pl->doc, stage, "retries", 0, 0, 100, &t->retries, err))
+		goto out;
+	if (task_command(&sc, stage, key, t, err) ||
+	    paths_from(&sc, stage, "inputs", &t->inputs, err) ||
+	    paths_from(&sc, stage, "params", &t->params, err) ||
+	    paths_from(&sc, stage, "outputs", &t->outputs, err))
+		goto out;
+	ret = 0;
+out:
+	free(iname);
+	return ret;
+}
+
+static int load_stage(struct pipeline *pl, const struct ynode *key,
+		      const struct ynode *stage, size_t *alloc,
+		      struct rs_error *err)
+{
+	const struct ynode *fe, *list;
+	size_t i;
+
+	if (key->type != YNODE_SCALAR || !valid_name(key->scalar, NULL))
+		return ynode_err(&pl->doc, key, err,
+			"a stage name is letters, digits, '_' and '-'");
+	if (stage->type != YNODE_MAP)
+		return ynode_err(&pl->doc, stage, err,
+				 "stage '%s' must be a map", key->scalar);
+	if (ynode_check_keys(&pl->doc, stage, stage_keys, err))
+		return -1;
+	fe = ynode_get(stage, "foreach");
+	if (!fe)
+		return add_task(pl, key, stage, NULL, alloc, err);
+	if (resolve_list(pl, fe, "foreach", &list, err))
+		return -1;
+	if (!list->n)
+		return ynode_err(&pl->doc, fe, err, "foreach list is empty");
+	for (i = 0; i < list->n; i++)
+		if (add_task(pl, key, stage, list->items[i], alloc, err))
+			return -1;
+	return 0;
+}
+
+static int load_vars(struct pipeline *pl, const struct ynode *vars,
+		     char *const *overrides, size_t n, struct rs_error *err)
+{
+	const struct ynode *k, *v;
+	struct var *var;
+	const char *eq;
+	char *name;
+	size_t i, alloc;
+
+	if (vars && vars->type != YNODE_MAP)
+		return ynode_err(&pl->doc, vars, err, "'vars' must be a map");
+	alloc = (vars ? vars->n : 0) + n + 1;
+	pl->vars = xcalloc(alloc, sizeof(*pl->vars));
+	for (i = 0; vars && i < vars->n; i++) {
+		k = ynode_key(vars, i);
+		v = ynode_val(vars, i);
+		if (k->type != YNODE_SCALAR || !valid_name(k->scalar, NULL) ||
+		    !strcmp(k->scalar, "item"))
+			return ynode_err(&pl->doc, k, err,
+				"a variable name is letters, digits, '_' and "
+				"'-' (and not 'item')");
+		if (v->type == YNODE_MAP)
+			return ynode_err(&pl->doc, v, err,
+				"variable '%s' must be a string or a list",
+				k->scalar);
+		if (var_find(pl, k->scalar))
+			return ynode_err(&pl->doc, k, err,
+					 "variable '%s' defined twice", k->scalar);
+		var = &pl->vars[pl->nvars++];
+		var->name = xstrdup(k->scalar);
+		var->node = v;
+	}
+	for (i = 0; i < n; i++) {
+		eq = strchr(overrides[i], '=');
+		if (!eq)
+			return rs_err(err, "--var '%s': expected NAME=VALUE",
+				      overrides[i]);
+		name = xstrndup(overrides[i], (size_t)(eq - overrides[i]));
+		var = var_find(pl, name);
+		if (!valid_name(name, NULL) || !strcmp(name, "item") ||
+		    (var && var->node && var->node->type != YNODE_SCALAR)) {
+			rs_err(err, "--var '%s': cannot set '%s'", overrides[i],
+			       name);
+			free(name);
+			return -1;
+		}
+		if (!var) {
+			var = &pl->vars[pl->nvars++];
+			var->name = name;
+		} else {
+			free(name);
+			free(var->value);
+		}
+		var->node = NULL;
+		var->value = xstrdup(eq + 1);
+	}
+	return 0;
+}
+
+int pipeline_load(struct pipeline *pl, const char *path, char *const *overrides,
+		  size_t n, struct rs_error *err)
+{
+	const struct ynode *root, *stages;
+	struct sbuf sb;
+	size_t i, alloc = 0;
+
+	memset(pl, 0, sizeof(*pl));
+	pl->path = xstrdup(path);
+	if (ydoc_load(&pl->doc, path, err))
+		return -1;
+	root = pl->doc.root;
+	if (!root || root->type != YNODE_MAP)
+		return rs_err(err, "'%s': a pipeline is a map with 'stages'",
+			      path);
+	if (ynode_check_keys(&pl->doc, root, top_keys, err))
+		return -1;
+	if (load_vars(pl, ynode_get(root, "vars"), overrides, n, err))
+		return -1;
+	stages = ynode_get(root, "stages");
+	if (!stages || stages->type != YNODE_MAP || !stages->n)
+		return ynode_err(&pl->doc, stages ? stages : root, err,
+				 "'stages' must be a map of stages");
+	for (i = 0; i < stages->n; i++)
+		if (load_stage(pl, ynode_key(stages, i), ynode_val(stages, i),
+			       &alloc, err))
+			return -1;
+	if (var_find(pl, "out")) {
+		if (var_value(pl, root, "out", &pl->outdir, err))
+			return -1;
+	} else {
+		pl->outdir = xstrdup("out");
+	}
+	path_norm(pl->outdir);
+	if (!*pl->outdir)
+		return rs_err(err, "'%s': variable 'out' is empty", path);
+	sbuf_init(&sb, 0);
+	sbuf_addf(&sb, "%s/.reliefstat", pl->outdir);
+	pl->statedir = sbuf_detach(&sb, NULL);
+	return 0;
+}
+
+static void pathv_release(struct pathv *pv)
+{
+	size_t i;
+
+	for (i = 0; i < pv->n; i++)
+		free(pv->v[i].path);
+	free(pv->v);
+}
+
+void pipeline_release(struct pipeline *pl)
+{
+	size_t i, j;
+	struct task *t;
+
+	for (i = 0; i < pl->ntasks; i++) {
+		t = &pl->tasks[i];
+		free(t->name);
+		free(t->stage);
+		for (j = 0; j < t->argc; j++)
+			free(t->argv[j]);
+		free(t->argv);
+		pathv_release(&t->inputs);
+		pathv_release(&t->params);
+		pathv_release(&t->outputs);
+		free(t->deps);
+		free(t->rdeps);
+		free(t->in_hash);
+		free(t->par_hash);
+		free(t->missing_input);
+		sbuf_release(&t->why);
+	}
+	free(pl->tasks);
+	for (i = 0; i < pl->nvars; i++) {
+		free(pl->vars[i].name);
+		free(pl->vars[i].value);
+	}
+	free(pl->vars);
+	free(pl->order);
+	free(pl->outdir);
+	free(pl->statedir);
+	ydoc_release(&pl->doc);
+	free(pl->path);
+	memset(pl, 0, sizeof(*pl));
+}

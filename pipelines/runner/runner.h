@@ -1,0 +1,220 @@
+/*
+ * runner.h - the types shared by the pipeline runner, bin/reliefstat.
+ *
+ * A pipeline (pipeline.c) is loaded from YAML into a flat list of tasks: one
+ * per stage, or one per item of a stage's foreach list ("ingest@tongan").
+ * graph.c joins tasks into a DAG by matching one task's inputs to another's
+ * outputs, orders it and selects what a command works on. state.c decides by
+ * content whether a task is up to date and remembers what last succeeded;
+ * exec.c runs what is stale. main.c parses the command line.
+ *
+ * Every function that can fail returns 0 or -1 with a struct rs_error filled
+ * ("'pipeline.yaml':12:7: unknown variable 'outt'"); only main() exits.
+ */
+#ifndef RS_RUNNER_H
+#define RS_RUNNER_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "sbuf.h"
+#include "ydoc.h"
+
+/* A BLAKE2b-256 digest as 64 hex digits and a NUL. */
+#define HASH_HEX 65
+
+/* A path named in the pipeline, with the position of the YAML node. */
+struct tpath {
+	char *path;              /* normalised: no "./", no "//" */
+	long line, col;
+};
+
+struct pathv {
+	struct tpath *v;
+	size_t n, alloc;
+};
+
+enum task_state {
+	T_PENDING,               /* selected, not yet decided */
+	T_UNSELECTED,            /* outside --only/--from/--until */
+	T_UPTODATE,              /* nothing changed since it last succeeded */
+	T_RUNNING,
+	T_OK,                    /* ran and succeeded */
+	T_FAILED,
+	T_BLOCKED,               /* an upstream task failed */
+	T_NOTRUN                 /* the run stopped before reaching it */
+};
+
+struct task {
+	char *name;              /* "merge", "ingest@tongan" */
+	char *stage;             /* "ingest" */
+	long line, col;          /* position of the stage in the YAML */
+	char **argv;             /* NULL-terminated; {"/bin/sh","-c",s} if shell */
+	size_t argc;
+	int shell;
+	struct pathv inputs, params, outputs;
+	long timeout;            /* seconds, 0 for none */
+	long retries;
+
+	size_t *deps, ndeps;     /* tasks writing our inputs, ascending */
+	size_t *rdeps, nrdeps;   /* tasks reading our outputs, ascending */
+
+	int selected, forced;
+	enum task_state st;
+
+	/*
+	 * Filled by state_check(): what the task looks like now. stale is 0
+	 * (up to date) or 1; exec_plan() sets 2 for a task that is up to date
+	 * itself but waits on an upstream task that would run.
+	 */
+	int checked, stale;
+	char cmd_hash[HASH_HEX], exe_hash[HASH_HEX];
+	char (*in_hash)[HASH_HEX];
+	char (*par_hash)[HASH_HEX];
+	char *missing_input;     /* first input missing at check time */
+	struct sbuf why;         /* newline-separated reasons it is stale */
+};
+
+struct var {
+	char *name;
+	const struct ynode *node;  /* scalar or sequence; NULL if from --var */
+	char *value;               /* expanded scalar, once known */
+	int busy;                  /* being expanded: catches ${a} -> ${a} */
+};
+
+struct pipeline {
+	char *path;
+	struct ydoc doc;
+	struct var *vars;
+	size_t nvars;
+	struct task *tasks;
+	size_t ntasks;
+	size_t *order;           /* topological order, YAML order breaking ties */
+	char *outdir;            /* variable "out", default "out" */
+	char *statedir;          /* outdir/.reliefstat */
+};
+
+/* pipeline.c */
+
+/*
+ * Loads and expands the pipeline at path. overrides holds n "name=value"
+ * strings from --var; their values are taken literally. On error fills err
+ * with a positioned message and returns -1; pl must still be released.
+ */
+int pipeline_load(struct pipeline *pl, const char *path, char *const *overrides,
+		  size_t n, struct rs_error *err);
+void pipeline_release(struct pipeline *pl);
+/* Normalises a path in place: drops "./" segments and repeated slashes. */
+void path_norm(char *p);
+
+/* graph.c */
+
+/*
+ * Links tasks (deps, rdeps), checks that no output is written twice, that
+ * every input exists or is written by some task, and that there is no cycle,
+ * then fills pl->order. Returns 0, or -1 with a positioned error.
+ */
+int graph_build(struct pipeline *pl, struct rs_error *err);
+
+struct selection {
+	char **only;             /* task or stage names; NULL-terminated */
+	const char *from, *until;
+	int force_all;
+	char **force;            /* NULL-terminated */
+};
+
+/* Marks tasks selected/forced. Fails if a name matches no task. */
+int graph_select(struct pipeline *pl, const struct selection *sel,
+		 struct rs_error *err);
+/* Prints the DAG in order, as text or as Graphviz dot, to stdout. */
+void graph_print(const struct pipeline *pl, int dot);
+
+/* state.c */
+
+struct frec {
+	char *path;
+	char hash[HASH_HEX];
+};
+
+/* What a task looked like the last time it succeeded. */
+struct srec {
+	char *name;
+	char cmd[HASH_HEX], exe[HASH_HEX];
+	struct frec *in, *par, *out;
+	size_t nin, npar, nout;
+};
+
+/* A file's hash, trusted while its size, mtime and inode stay the same. */
+struct fcache {
+	char *path;
+	long long size, mtime_s, mtime_ns, ino, hashed_at;
+	char hash[HASH_HEX];
+};
+
+struct state {
+	char *path;              /* outdir/.reliefstat/state */
+	struct srec *recs;
+	size_t nrecs;
+	struct fcache *files;
+	size_t nfiles;
+	int dirty;               /* the file cache learned something */
+};
+
+/*
+ * Reads the state of pl (a missing file is an empty state; an unreadable or
+ * corrupt one is warned about and ignored, so everything reruns).
+ */
+void state_load(struct state *st, const struct pipeline *pl);
+void state_release(struct state *st);
+/* Writes the state atomically, creating its directory. */
+int state_save(struct state *st, struct rs_error *err);
+/*
+ * Hashes what the task depends on now and compares with its record: sets
+ * t->stale and t->why. Fails only on an I/O error reading a file.
+ */
+int state_check(struct state *st, struct task *t, struct rs_error *err);
+/*
+ * Records t as good: the hashes state_check() took before it ran, and its
+ * outputs as they are now. Fails (recording nothing) if an output is missing.
+ */
+int state_record(struct state *st, struct task *t, struct rs_error *err);
+/* Forgets t: it will run next time. */
+void state_forget(struct state *st, const char *name);
+
+/*
+ * The run lock, outdir/.reliefstat/lock, held with flock(2) so a killed run
+ * never leaves it held. Returns 0, -1 with err on an I/O error, or 1 when
+ * another run holds it (err says which pid and since when).
+ */
+int lock_take(const struct pipeline *pl, int *fd, struct rs_error *err);
+void lock_release(int fd);
+
+/* Creates a directory and its parents (mode 0755). */
+int mkdir_p(const char *dir, struct rs_error *err);
+/* Creates the directory holding path, if any. */
+int mkdir_parent(const char *path, struct rs_error *err);
+
+/* exec.c */
+
+struct runopts {
+	long jobs;
+	int dry_run, keep_going, quiet;
+};
+
+/* Runs the selected stale tasks. Returns the exit code of `reliefstat run`. */
+int exec_run(struct pipeline *pl, struct state *st, const struct runopts *o);
+/*
+ * Decides, without running anything, which selected tasks would run (also
+ * those waiting on a stale upstream task). Returns how many, or -1 on error.
+ */
+int exec_plan(struct pipeline *pl, struct state *st, struct rs_error *err);
+/* Appends the task's command to sb, shell-quoted so it can be pasted. */
+void task_cmdline(const struct task *t, struct sbuf *sb);
+/* Appends s to sb, single-quoted if the shell would otherwise split or
+ * expand it. Returns 0, or -1 (sb unaltered) past the buffer's ceiling. */
+int shell_quote(struct sbuf *sb, const char *s);
+/* Appends s as a JSON string, quotes included. */
+void json_str(struct sbuf *sb, const char *s);
+
+#endif

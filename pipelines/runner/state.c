@@ -1,0 +1,750 @@
+/*
+ * state.c - what each task looked like when it last succeeded, and the run
+ * lock, both in the pipeline's output directory (${out}/.reliefstat/).
+ *
+ * A task is up to date when the BLAKE2b hashes of its expanded command, its
+ * program file, and the content of each input, param and output all match
+ * the record written after it last succeeded. Decisions are by content: a
+ * file's hash is cached with its size, mtime and inode only to skip
+ * rehashing a file that has not been touched, so touching a file without
+ * changing it reruns nothing. A hash is trusted from the cache only when the
+ * file's mtime is older than the moment it was hashed, so a file rewritten
+ * within the same second is never mistaken for unchanged.
+ *
+ * The state file is text, rewritten atomically (rs_out) after each success:
+ *
+ *   reliefstat-state 1
+ *   F HASH SIZE MTIME_S MTIME_NS INODE HASHED_AT PATH   file cache
+ *   T NAME                                             a task record...
+ *   C HASH                                             its command
+ *   X HASH PATH                                        its program
+ *   I HASH PATH / P HASH PATH / O HASH PATH            inputs, params, outputs
+ *
+ * Paths come last on a line and never hold a newline (pipeline.c refuses
+ * them), so no quoting is needed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "fileio.h"
+#include "runner.h"
+#include "xalloc.h"
+
+#define STATE_MAGIC "reliefstat-state 1"
+#define STATE_MAX ((size_t)256 << 20)
+#define NO_HASH "-"
+
+int mkdir_p(const char *dir, struct rs_error *err)
+{
+	char *p = xstrdup(dir), *s;
+	int ret = -1;
+
+	for (s = p + 1; ; s++) {
+		if (*s && *s != '/')
+			continue;
+		char c = *s;
+
+		*s = '\0';
+		if (mkdir(p, 0755) && errno != EEXIST) {
+			rs_err(err, "cannot create directory '%s': %s", p,
+			       strerror(errno));
+			goto out;
+		}
+		*s = c;
+		if (!c)
+			break;
+	}
+	ret = 0;
+out:
+	free(p);
+	return ret;
+}
+
+int mkdir_parent(const char *path, struct rs_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int ret;
+
+	if (!slash || slash == path)
+		return 0;
+	dir = xstrndup(path, (size_t)(slash - path));
+	ret = mkdir_p(dir, err);
+	free(dir);
+	return ret;
+}
+
+static void hex(const unsigned char *bin, char out[HASH_HEX])
+{
+	sodium_bin2hex(out, HASH_HEX, bin, 32);
+}
+
+static struct fcache *cache_find(struct state *st, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < st->nfiles; i++)
+		if (!strcmp(st->files[i].path, path))
+			return &st->files[i];
+	return NULL;
+}
+
+static int hash_fd(int fd, const char *path, char out[HASH_HEX],
+		   struct rs_error *err)
+{
+	crypto_generichash_state h;
+	unsigned char buf[65536], bin[32];
+	ssize_t n;
+
+	crypto_generichash_init(&h, NULL, 0, sizeof(bin));
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return rs_err(err, "cannot read '%s': %s", path,
+				      strerror(errno));
+		}
+		crypto_generichash_update(&h, buf, (size_t)n);
+	}
+	crypto_generichash_final(&h, bin, sizeof(bin));
+	hex(bin, out);
+	return 0;
+}
+
+/*
+ * Hashes a file's content, through the cache. A missing file sets *missing
+ * and returns 0; any other problem is an error.
+ */
+static int hash_file(struct state *st, const char *path, char out[HASH_HEX],
+		     int *missing, struct rs_error *err)
+{
+	struct stat sb;
+	struct fcache *fc;
+	int fd, ret;
+
+	*missing = 0;
+	if (stat(path, &sb)) {
+		if (errno == ENOENT || errno == ENOTDIR) {
+			*missing = 1;
+			return 0;
+		}
+		return rs_err(err, "cannot stat '%s': %s", path,
+			      strerror(errno));
+	}
+	if (!S_ISREG(sb.st_mode))
+		return rs_err(err, "'%s' is not a regular file", path);
+	fc = cache_find(st, path);
+	if (fc && fc->size == (long long)sb.st_size &&
+	    fc->mtime_s == (long long)sb.st_mtim.tv_sec &&
+	    fc->mtime_ns == (long long)sb.st_mtim.tv_nsec &&
+	    fc->ino == (long long)sb.st_ino &&
+	    fc->mtime_s < fc->hashed_at) {
+		memcpy(out, fc->hash, HASH_HEX);
+		return 0;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return rs_err(err, "cannot open '%s': %s", path,
+			      strerror(errno));
+	ret = hash_fd(fd, path, out, err);
+	close(fd);
+	if (ret)
+		return -1;
+	if (!fc) {
+		st->files = xreallocarray(st->files, st->nfiles + 1,
+					  sizeof(*st->files));
+		fc = &st->files[st->nfiles++];
+		fc->path = xstrdup(path);
+	}
+	fc->size = (long long)sb.st_size;
+	fc->mtime_s = (long long)sb.st_mtim.tv_sec;
+	fc->mtime_ns = (long long)sb.st_mtim.tv_nsec;
+	fc->ino = (long long)sb.st_ino;
+	fc->hashed_at = (long long)time(NULL);
+	memcpy(fc->hash, out, HASH_HEX);
+	st->dirty = 1;
+	return 0;
+}
+
+/* The file execvp() would run for argv[0], or NULL when there is none. */
+static char *find_program(const char *name)
+{
+	const char *path = getenv("PATH"), *p, *colon;
+	struct sbuf sb;
+	struct stat s;
+
+	if (strchr(name, '/'))
+		return xstrdup(name);
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	sbuf_init(&sb, 0);
+	for (p = path; ; p = colon + 1) {
+		colon = strchrnul(p, ':');
+		sbuf_reset(&sb);
+		if (colon == p)
+			sbuf_addc(&sb, '.');
+		else
+			sbuf_add(&sb, p, (size_t)(colon - p));
+		sbuf_addf(&sb, "/%s", name);
+		if (!stat(sb.buf, &s) && S_ISREG(s.st_mode) &&
+		    !access(sb.buf, X_OK))
+			return sbuf_detach(&sb, NULL);
+		if (!*colon)
+			break;
+	}
+	sbuf_release(&sb);
+	return NULL;
+}
+
+static void hash_cmd(const struct task *t, char out[HASH_HEX])
+{
+	crypto_generichash_state h;
+	unsigned char bin[32];
+	size_t i;
+
+	crypto_generichash_init(&h, NULL, 0, sizeof(bin));
+	crypto_generichash_update(&h, (const unsigned char *)
+				  (t->shell ? "shell" : "argv"), 6);
+	for (i = 0; i < t->argc; i++)
+		crypto_generichash_update(&h, (const unsigned char *)t->argv[i],
+					  strlen(t->argv[i]) + 1);
+	crypto_generichash_final(&h, bin, sizeof(bin));
+	hex(bin, out);
+}
+
+static struct srec *rec_find(struct state *st, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < st->nrecs; i++)
+		if (!strcmp(st->recs[i].name, name))
+			return &st->recs[i];
+	return NULL;
+}
+
+static void rec_release(struct srec *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nin; i++)
+		free(r->in[i].path);
+	for (i = 0; i < r->npar; i++)
+		free(r->par[i].path);
+	for (i = 0; i < r->nout; i++)
+		free(r->out[i].path);
+	free(r->in);
+	free(r->par);
+	free(r->out);
+	free(r->name);
+}
+
+void state_forget(struct state *st, const char *name)
+{
+	struct srec *r = rec_find(st, name);
+
+	if (!r)
+		return;
+	rec_release(r);
+	*r = st->recs[--st->nrecs];
+	st->dirty = 1;
+}
+
+static void why(struct task *t, const char *fmt, const char *path)
+{
+	if (t->why.len)
+		sbuf_addc(&t->why, '\n');
+	sbuf_addf(&t->why, fmt, path);
+	t->stale = 1;
+}
+
+static const struct frec *frec_find(const struct frec *v, size_t n,
+				    const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i].path, path))
+			return &v[i];
+	return NULL;
+}
+
+/* Hashes a list of files and compares them with the recorded ones. */
+static int check_files(struct state *st, struct task *t, const char *what,
+		       const struct pathv *pv, char (*hashes)[HASH_HEX],
+		       const struct srec *r, const struct frec *rv, size_t rn,
+		       struct rs_error *err)
+{
+	char tmp[HASH_HEX], *h, fmt[64];
+	const struct frec *f;
+	size_t i;
+	int missing;
+
+	for (i = 0; i < pv->n; i++) {
+		h = hashes ? hashes[i] : tmp;
+		if (hash_file(st, pv->v[i].path, h, &missing, err))
+			return -1;
+		if (missing) {
+			memcpy(h, NO_HASH, sizeof(NO_HASH));
+			snprintf(fmt, sizeof(fmt), "%s %%s missing", what);
+			why(t, fmt, pv->v[i].path);
+			if (strcmp(what, "output") && !t->missing_input)
+				t->missing_input = xstrdup(pv->v[i].path);
+			continue;
+		}
+		if (!r)
+			continue;
+		f = frec_find(rv, rn, pv->v[i].path);
+		snprintf(fmt, sizeof(fmt), "%s %%s %s", what,
+			 f ? "changed" : "added");
+		if (!f || strcmp(f->hash, h))
+			why(t, fmt, pv->v[i].path);
+	}
+	for (i = 0; r && i < rn; i++) {
+		size_t j;
+
+		for (j = 0; j < pv->n && strcmp(pv->v[j].path, rv[i].path); j++)
+			;
+		snprintf(fmt, sizeof(fmt), "%s %%s removed", what);
+		if (j == pv->n)
+			why(t, fmt, rv[i].path);
+	}
+	return 0;
+}
+
+int state_check(struct state *st, struct task *t, struct rs_error *err)
+{
+	const struct srec *r = rec_find(st, t->name);
+	char *prog = NULL;
+	int missing, ret = -1;
+
+	sbuf_reset(&t->why);
+	t->stale = 0;
+	free(t->missing_input);
+	t->missing_input = NULL;
+	if (!t->in_hash)
+		t->in_hash = xcalloc(t->inputs.n + 1, sizeof(*t->in_hash));
+	if (!t->par_hash)
+		t->par_hash = xcalloc(t->params.n + 1, sizeof(*t->par_hash));
+	if (t->forced)
+		why(t, "%s", "forced");
+	if (!r)
+		why(t, "%s", "never run");
+	hash_cmd(t, t->cmd_hash);
+	if (r && strcmp(r->cmd, t->cmd_hash))
+		why(t, "%s", "command changed");
+	memcpy(t->exe_hash, NO_HASH, sizeof(NO_HASH));
+	if (!t->shell && (prog = find_program(t->argv[0]))) {
+		if (hash_file(st, prog, t->exe_hash, &missing, err))
+			goto out;
+		if (missing)
+			memcpy(t->exe_hash, NO_HASH, sizeof(NO_HASH));
+	}
+	if (r && strcmp(r->exe, t->exe_hash))
+		why(t, "program %s changed", t->argv[0]);
+	if (check_files(st, t, "input", &t->inputs, t->in_hash, r,
+			r ? r->in : NULL, r ? r->nin : 0, err) ||
+	    check_files(st, t, "param", &t->params, t->par_hash, r,
+			r ? r->par : NULL, r ? r->npar : 0, err) ||
+	    check_files(st, t, "output", &t->outputs, NULL, r,
+			r ? r->out : NULL, r ? r->nout : 0, err))
+		goto out;
+	t->checked = 1;
+	ret = 0;
+out:
+	free(prog);
+	return ret;
+}
+
+static struct frec *frecs(const struct pathv *pv, char (*hashes)[HASH_HEX])
+{
+	struct frec *v = xcalloc(pv->n + 1, sizeof(*v));
+	size_t i;
+
+	for (i = 0; i < pv->n; i++) {
+		v[i].path = xstrdup(pv->v[i].path);
+		memcpy(v[i].hash, hashes[i], HASH_HEX);
+	}
+	return v;
+}
+
+int state_record(struct state *st, struct task *t, struct rs_error *err)
+{
+	char (*out)[HASH_HEX] = xcalloc(t->outputs.n + 1, sizeof(*out));
+	struct srec r = { 0 };
+	size_t i;
+	int missing, ret = -1;
+
+	for (i = 0; i < t->outputs.n; i++) {
+		if (hash_file(st, t->outputs.v[i].path, out[i], &missing, err))
+			goto out;
+		if (missing) {
+			rs_err(err, "'%s' exited 0 but did not write '%s'",
+			       t->name, t->outputs.v[i].path);
+			goto out;
+		}
+	}
+	r.name = xstrdup(t->name);
+	memcpy(r.cmd, t->cmd_hash, HASH_HEX);
+	memcpy(r.exe, t->exe_hash, HASH_HEX);
+	r.in = frecs(&t->inputs, t->in_hash);
+	r.nin = t->inputs.n;
+	r.par = frecs(&t->params, t->par_hash);
+	r.npar = t->params.n;
+	r.out = frecs(&t->outputs, out);
+	r.nout = t->outputs.n;
+	state_forget(st, t->name);
+	st->recs = xreallocarray(st->recs, st->nrecs + 1, sizeof(*st->recs));
+	st->recs[st->nrecs++] = r;
+	st->dirty = 1;
+	ret = 0;
+out:
+	free(out);
+	return ret;
+}
+
+/* Splits off the next space-separated field of a line. */
+static char *field(char **p)
+{
+	char *s = *p, *sp;
+
+	if (!s)
+		return NULL;
+	sp = strchr(s, ' ');
+	if (sp) {
+		*sp = '\0';
+		*p = sp + 1;
+	} else {
+		*p = NULL;
+	}
+	return s;
+}
+
+static int is_hash(const char *s)
+{
+	size_t i;
+
+	if (!strcmp(s, NO_HASH))
+		return 1;
+	for (i = 0; i < HASH_HEX - 1; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return !s[i];
+}
+
+static int num(const char *s, long long *out)
+{
+	char *end;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	return errno || *end ? -1 : 0;
+}
+
+static void frec_push(struct frec **v, size_t *n, const char *hash,
+		      const char *path)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[*n].path = xstrdup(path);
+	memcpy((*v)[*n].hash, hash, strlen(hash) + 1);
+	(*n)++;
+}
+
+static int parse_line(struct state *st, char *line, struct srec **cur)
+{
+	char *rest = line, *tag = field(&rest), *h;
+	struct fcache fc = { 0 };
+	struct srec *r = *cur;
+
+	if (!strcmp(tag, "T") && rest && *rest) {
+		if (rec_find(st, rest))
+			return -1;
+		st->recs = xreallocarray(st->recs, st->nrecs + 1,
+					 sizeof(*st->recs));
+		r = &st->recs[st->nrecs++];
+		memset(r, 0, sizeof(*r));
+		r->name = xstrdup(rest);
+		memcpy(r->cmd, NO_HASH, sizeof(NO_HASH));
+		memcpy(r->exe, NO_HASH, sizeof(NO_HASH));
+		*cur = r;
+		return 0;
+	}
+	h = field(&rest);
+	if (!h || !is_hash(h))
+		return -1;
+	if (!strcmp(tag, "F")) {
+		if (num(field(&rest), &fc.size) ||
+		    num(field(&rest), &fc.mtime_s) ||
+		    num(field(&rest), &fc.mtime_ns) ||
+		    num(field(&rest), &fc.ino) ||
+		    num(field(&rest), &fc.hashed_at) || !rest || !*rest ||
+		    cache_find(st, rest))
+			return -1;
+		fc.path = xstrdup(rest);
+		memcpy(fc.hash, h, strlen(h) + 1);
+		st->files = xreallocarray(st->files, st->nfiles + 1,
+					  sizeof(*st->files));
+		st->files[st->nfiles++] = fc;
+		return 0;
+	}
+	if (!r)
+		return -1;
+	if (!strcmp(tag, "C") && !rest)
+		memcpy(r->cmd, h, strlen(h) + 1);
+	else if (!strcmp(tag, "X"))
+		memcpy(r->exe, h, strlen(h) + 1);
+	else if (!strcmp(tag, "I") && rest)
+		frec_push(&r->in, &r->nin, h, rest);
+	else if (!strcmp(tag, "P") && rest)
+		frec_push(&r->par, &r->npar, h, rest);
+	else if (!strcmp(tag, "O") && rest)
+		frec_push(&r->out, &r->nout, h, rest);
+	else
+		return -1;
+	return 0;
+}
+
+void state_load(struct state *st, const struct pipeline *pl)
+{
+	struct rs_error err;
+	struct srec *cur = NULL;
+	char *buf = NULL, *line, *nl;
+	size_t len, lineno = 0;
+	struct sbuf sb;
+
+	memset(st, 0, sizeof(*st));
+	sbuf_init(&sb, 0);
+	sbuf_addf(&sb, "%s/state", pl->statedir);
+	st->path = sbuf_detach(&sb, NULL);
+	if (access(st->path, F_OK) && errno == ENOENT)
+		return;
+	if (rs_read_file(st->path, STATE_MAX, &buf, &len, &err)) {
+		rs_warn("ignoring the run state: %s", err.msg);
+		return;
+	}
+	for (line = buf; line < buf + len; line = nl + 1) {
+		nl = memchr(line, '\n', (size_t)(buf + len - line));
+		if (!nl)
+			break;
+		*nl = '\0';
+		lineno++;
+		if (lineno == 1 ? strcmp(line, STATE_MAGIC) :
+		    parse_line(st, line, &cur))
+			goto corrupt;
+	}
+	if (line != buf + len)
+		goto corrupt;
+	free(buf);
+	return;
+corrupt:
+	rs_warn("ignoring corrupt run state '%s' (line %zu): every stage "
+		"will run", st->path, lineno);
+	free(buf);
+	state_release(st);
+	sbuf_init(&sb, 0);
+	sbuf_addf(&sb, "%s/state", pl->statedir);
+	st->path = sbuf_detach(&sb, NULL);
+}
+
+void state_release(struct state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nrecs; i++)
+		rec_release(&st->recs[i]);
+	free(st->recs);
+	for (i = 0; i < st->nfiles; i++)
+		free(st->files[i].path);
+	free(st->files);
+	free(st->path);
+	memset(st, 0, sizeof(*st));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Paths the records mention, sorted, so the cache can be pruned. */
+static char **referenced(const struct state *st, size_t *n)
+{
+	char **v = NULL;
+	size_t i, j, k = 0, total = 0;
+	const struct srec *r;
+
+	for (i = 0; i < st->nrecs; i++)
+		total += st->recs[i].nin + st->recs[i].npar +
+			 st->recs[i].nout;
+	v = xcalloc(total + 1, sizeof(*v));
+	for (i = 0; i < st->nrecs; i++) {
+		r = &st->recs[i];
+		for (j = 0; j < r->nin; j++)
+			v[k++] = r->in[j].path;
+		for (j = 0; j < r->npar; j++)
+			v[k++] = r->par[j].path;
+		for (j = 0; j < r->nout; j++)
+			v[k++] = r->out[j].path;
+	}
+	qsort(v, k, sizeof(*v), cmp_str);
+	*n = k;
+	return v;
+}
+
+static void put_frecs(struct rs_out *o, const char *tag, const struct frec *v,
+		      size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		rs_out_puts(o, tag);
+		rs_out_puts(o, v[i].hash);
+		rs_out_puts(o, " ");
+		rs_out_puts(o, v[i].path);
+		rs_out_puts(o, "\n");
+	}
+}
+
+int state_save(struct state *st, struct rs_error *err)
+{
+	struct rs_out o;
+	struct sbuf sb;
+	const struct fcache *f;
+	const struct srec *r;
+	char **refs, *p;
+	size_t i, nrefs;
+	int ret = -1;
+
+	if (mkdir_parent(st->path, err) ||
+	    rs_out_open(&o, st->path, 0644, err))
+		return -1;
+	refs = referenced(st, &nrefs);
+	sbuf_init(&sb, 0);
+	rs_out_puts(&o, STATE_MAGIC "\n");
+	for (i = 0; i < st->nfiles; i++) {
+		f = &st->files[i];
+		p = f->path;
+		/* Programs are looked up through PATH, so keep every cached
+		 * program; drop data files no record mentions any more. */
+		if (!bsearch(&p, refs, nrefs, sizeof(*refs), cmp_str) &&
+		    !access(f->path, X_OK) == 0)
+			continue;
+		sbuf_reset(&sb);
+		sbuf_addf(&sb, "F %s %lld %lld %lld %lld %lld %s\n", f->hash,
+			  f->size, f->mtime_s, f->mtime_ns, f->ino,
+			  f->hashed_at, f->path);
+		rs_out_puts(&o, sb.buf);
+	}
+	for (i = 0; i < st->nrecs; i++) {
+		r = &st->recs[i];
+		sbuf_reset(&sb);
+		sbuf_addf(&sb, "T %s\nC %s\nX %s\n", r->name, r->cmd, r->exe);
+		rs_out_puts(&o, sb.buf);
+		put_frecs(&o, "I ", r->in, r->nin);
+		put_frecs(&o, "P ", r->par, r->npar);
+		put_frecs(&o, "O ", r->out, r->nout);
+	}
+	if (rs_out_commit(&o, err))
+		goto out;
+	st->dirty = 0;
+	ret = 0;
+out:
+	sbuf_release(&sb);
+	free(refs);
+	return ret;
+}
+
+static void lock_holder(int fd, char *buf, size_t size)
+{
+	ssize_t n = pread(fd, buf, size - 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+int lock_take(const struct pipeline *pl, int *fdp, struct rs_error *err)
+{
+	char held[256], now[64], *sp;
+	struct stat a, b;
+	struct sbuf sb;
+	struct tm tm;
+	time_t t;
+	int fd = -1, ret = -1;
+
+	sbuf_init(&sb, 0);
+	sbuf_addf(&sb, "%s/lock", pl->statedir);
+	if (mkdir_p(pl->statedir, err))
+		goto out;
+	for (;;) {
+		fd = open(sb.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			rs_err(err, "cannot open lock '%s': %s", sb.buf,
+			       strerror(errno));
+			goto out;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB)) {
+			if (errno != EWOULDBLOCK) {
+				rs_err(err, "cannot lock '%s': %s", sb.buf,
+				       strerror(errno));
+				goto out;
+			}
+			lock_holder(fd, held, sizeof(held));
+			sp = strchr(held, ' ');
+			if (sp)
+				*sp++ = '\0';
+			rs_err(err, "another run holds the lock: pid %s since "
+			       "%s ('%s')", *held ? held : "?",
+			       sp ? sp : "?", sb.buf);
+			ret = 1;
+			goto out;
+		}
+		/* The file we locked must still be the one at the path. */
+		if (!fstat(fd, &a) && !stat(sb.buf, &b) && a.st_ino == b.st_ino &&
+		    a.st_dev == b.st_dev)
+			break;
+		close(fd);
+	}
+	lock_holder(fd, held, sizeof(held));
+	if (*held) {
+		sp = strchr(held, ' ');
+		if (sp)
+			*sp++ = '\0';
+		rs_warn("taking over the lock of pid %s (since %s), which is "
+			"gone", held, sp ? sp : "?");
+	}
+	t = time(NULL);
+	localtime_r(&t, &tm);
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%S%z", &tm);
+	sbuf_reset(&sb);
+	sbuf_addf(&sb, "%ld %s\n", (long)getpid(), now);
+	if (ftruncate(fd, 0) || pwrite(fd, sb.buf, sb.len, 0) != (ssize_t)sb.len) {
+		rs_err(err, "cannot write the lock: %s", strerror(errno));
+		goto out;
+	}
+	*fdp = fd;
+	fd = -1;
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	sbuf_release(&sb);
+	return ret;
+}
+
+void lock_release(int fd)
+{
+	if (fd < 0)
+		return;
+	if (ftruncate(fd, 0))
+		rs_warn("cannot clear the lock: %s", strerror(errno));
+	close(fd);
+}

@@ -1,0 +1,429 @@
+/*
+ * ingest.c - the ingest loop (see ingest.h).
+ *
+ * Each data row goes through SPEC.md section 3's ingest checks in rank
+ * order and ends as a canonical record or a reject naming the first check
+ * it failed. The raw ID is normalised, checked and replaced by its keyed
+ * pseudonym here; nothing downstream ever sees it.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "idnum.h"
+#include "ingest.h"
+#include "money.h"
+#include "norm.h"
+#include "period.h"
+#include "xalloc.h"
+
+struct ctx {
+	const struct ingest_opts *o;
+	struct ingest_stats *st;
+	struct rs_out out;
+	struct rejects rj;
+	long ncols;                 /* fields in the header */
+	long col[F__COUNT];         /* 0-based column of each field, -1 absent */
+	int have_header;
+	long records_seen;          /* physical records seen, header included */
+	struct sbuf line, tmp, tmp2;
+	int config_error;
+};
+
+static int find_columns(struct ctx *c, const struct csv_row *row,
+			struct rs_error *err)
+{
+	const struct mapping *m = c->o->map;
+	struct sbuf h;
+	int f;
+	size_t i;
+
+	sbuf_init(&h, 0);
+	c->ncols = (long)row->n;
+	for (f = 0; f < F__COUNT; f++) {
+		c->col[f] = -1;
+		if (m->position[f]) {
+			if (m->position[f] > c->ncols) {
+				c->config_error = 1;
+				sbuf_release(&h);
+				return rs_err(err, "'%s' has %ld columns, but mapping '%s' line %ld puts '%s' in column %ld",
+					      c->o->source, c->ncols, m->path, m->line[f],
+					      field_names[f], m->position[f]);
+			}
+			c->col[f] = m->position[f] - 1;
+			continue;
+		}
+		if (!m->column[f])
+			continue;
+		for (i = 0; i < row->n; i++) {
+			sbuf_reset(&h);
+			if (norm_label(row->f[i].p, row->f[i].len, &h, err)) {
+				sbuf_release(&h);
+				return -1;
+			}
+			if (!strcmp(h.buf ? h.buf : "", m->column[f])) {
+				c->col[f] = (long)i;
+				break;
+			}
+		}
+		if (c->col[f] < 0) {
+			c->config_error = 1;
+			sbuf_release(&h);
+			return rs_err(err, "'%s' has no column '%s' for the required field '%s' (mapping '%s' line %ld)",
+				      c->o->source, m->column[f], field_names[f],
+				      m->path, m->line[f]);
+		}
+	}
+	sbuf_release(&h);
+	return 0;
+}
+
+static void reject(struct ctx *c, const struct csv_row *row,
+		   enum reject_code code, int field, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void reject(struct ctx *c, const struct csv_row *row,
+		   enum reject_code code, int field, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rejects_add(&c->rj, c->o->source, row->line, code,
+		    field >= 0 ? field_names[field] : "", msg, row->raw,
+		    row->raw_len);
+}
+
+static const struct csv_field *fld(const struct ctx *c, const struct csv_row *row,
+				   int f)
+{
+	static const struct csv_field empty = { "", 0 };
+
+	return c->col[f] >= 0 ? &row->f[c->col[f]] : &empty;
+}
+
+static int is_blank(const struct csv_field *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->len; i++)
+		if (f->p[i] != ' ' && f->p[i] != '\t' && f->p[i] != '\r' &&
+		    f->p[i] != '\n')
+			return 0;
+	/* U+3000 and other exotic blanks are folded by norm_width first. */
+	return 1;
+}
+
+/* Folds width, maps the mapping's decimal points to '.', drops spaces. */
+static void number_text(const struct ctx *c, const struct csv_field *f,
+			struct sbuf *out)
+{
+	const struct mapping *m = c->o->map;
+	struct sbuf *w = out;
+	size_t i;
+
+	sbuf_reset(w);
+	norm_width(f->p, f->len, w);
+	if (m->ndecimal) {
+		const char *dp = m->decimal_points;
+		for (i = 0; i < m->ndecimal; i++, dp += strlen(dp) + 1) {
+			size_t dl = strlen(dp);
+			char *hit;
+			if (dl == 1 && dp[0] == '.')
+				continue;
+			while ((hit = strstr(w->buf, dp))) {
+				*hit = '.';
+				memmove(hit + 1, hit + dl, strlen(hit + dl) + 1);
+				w->len -= dl - 1;
+			}
+		}
+	}
+}
+
+static int parse_count(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 9)
+		return -1;
+	v = strtol(s, &end, 10);
+	if (v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static const struct program *resolve_program(struct ctx *c, const char *label)
+{
+	const char *code = label_map_find(&c->o->map->programs, label);
+
+	if (code)
+		return catalog_find(c->o->cat, code);
+	return catalog_lookup_label(c->o->cat, label);
+}
+
+static const char *resolve_area(struct ctx *c, const char *label)
+{
+	const char *a = label_map_find(&c->o->map->areas, label);
+
+	if (a)
+		return a;
+	if (!strcmp(label, "城镇") || !strcmp(label, "城市") ||
+	    !strcmp(label, "城区") || !strcmp(label, "urban"))
+		return "urban";
+	if (!strcmp(label, "农村") || !strcmp(label, "乡村") ||
+	    !strcmp(label, "rural"))
+		return "rural";
+	return NULL;
+}
+
+static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *err)
+{
+	static const int required[] = {
+		F_REGION, F_ID, F_PROGRAM, F_AREA, F_PERSONS, F_PERIOD, F_AMOUNT
+	};
+	const struct mapping *m = c->o->map;
+	struct record r;
+	char id[19], bene[PSEUDO_HEX + 1], region[13];
+	const struct program *prog;
+	const char *area;
+	char *funding = NULL, *mode = NULL;
+	int64_t fen;
+	long persons, hh = 0;
+	int ym, reversal = 0;
+	size_t i;
+	enum id_status ids;
+	enum money_status ms;
+
+	c->st->rows_read++;
+	if (row->unterminated) {
+		reject(c, row, RJ_MALFORMED_LINE, -1,
+		       "a quoted field opened on line %ld is never closed", row->line);
+		return 0;
+	}
+	if (row->too_long) {
+		reject(c, row, RJ_MALFORMED_LINE, -1, "record longer than the limit; skipped to the next line");
+		return 0;
+	}
+	if ((long)row->n != c->ncols) {
+		reject(c, row, RJ_MALFORMED_LINE, -1, "%zu fields, the header has %ld",
+		       row->n, c->ncols);
+		return 0;
+	}
+	if (row->bad_encoding) {
+		reject(c, row, RJ_BAD_ENCODING, -1,
+		       "bytes invalid in the declared encoding at column %ld",
+		       row->bad_col);
+		return 0;
+	}
+	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		if (is_blank(fld(c, row, required[i]))) {
+			reject(c, row, RJ_MISSING_FIELD, required[i], "'%s' is empty",
+			       field_names[required[i]]);
+			return 0;
+		}
+	}
+	ids = id_check(fld(c, row, F_ID)->p, fld(c, row, F_ID)->len, c->o->today, id);
+	if (ids != ID_OK) {
+		reject(c, row, RJ_BAD_ID, F_ID, "ID number %s", id_status_text(ids));
+		return 0;
+	}
+	if (m->reversal_marker && c->col[F_REVERSAL] >= 0) {
+		sbuf_reset(&c->tmp);
+		if (norm_label(fld(c, row, F_REVERSAL)->p,
+			       fld(c, row, F_REVERSAL)->len, &c->tmp, err))
+			return -1;
+		reversal = c->tmp.len && strstr(c->tmp.buf, m->reversal_marker);
+	}
+	number_text(c, fld(c, row, F_AMOUNT), &c->tmp);
+	ms = money_parse(c->tmp.buf, c->tmp.len, m->unit, &fen);
+	if (ms != MONEY_OK) {
+		reject(c, row, RJ_BAD_AMOUNT, F_AMOUNT, "amount '%s' %s", c->tmp.buf,
+		       ms == MONEY_TOO_PRECISE ? "is more precise than a fen" :
+		       ms == MONEY_TOO_LARGE ? "is too large" : "is not a number");
+		return 0;
+	}
+	if (fen < 0 && !reversal) {
+		reject(c, row, RJ_NEGATIVE_AMOUNT, F_AMOUNT,
+		       "amount '%s' is below zero and the row is not marked as a reversal",
+		       c->tmp.buf);
+		return 0;
+	}
+	sbuf_reset(&c->tmp);
+	norm_width(fld(c, row, F_PERIOD)->p, fld(c, row, F_PERIOD)->len, &c->tmp);
+	ym = month_parse(c->tmp.buf, c->tmp.len);
+	if (ym < 0) {
+		reject(c, row, RJ_BAD_PERIOD, F_PERIOD, "'%s' is not a month", c->tmp.buf);
+		return 0;
+	}
+	sbuf_reset(&c->tmp);
+	if (norm_label(fld(c, row, F_PROGRAM)->p, fld(c, row, F_PROGRAM)->len,
+		       &c->tmp, err))
+		return -1;
+	prog = resolve_program(c, c->tmp.buf);
+	if (!prog) {
+		reject(c, row, RJ_UNKNOWN_PROGRAM, F_PROGRAM,
+		       "'%s' is not in the catalog or the mapping's programs", c->tmp.buf);
+		return 0;
+	}
+	area = prog->area;
+	if (!area) {
+		sbuf_reset(&c->tmp2);
+		if (norm_label(fld(c, row, F_AREA)->p, fld(c, row, F_AREA)->len,
+			       &c->tmp2, err))
+			return -1;
+		area = resolve_area(c, c->tmp2.buf);
+		if (!area) {
+			reject(c, row, RJ_UNKNOWN_AREA, F_AREA,
+			       "'%s' is neither urban nor rural (add it to the mapping's areas)",
+			       c->tmp2.buf);
+			return 0;
+		}
+	}
+	sbuf_reset(&c->tmp);
+	norm_width(fld(c, row, F_PERSONS)->p, fld(c, row, F_PERSONS)->len, &c->tmp);
+	if (parse_count(c->tmp.buf, 0, 100000, &persons)) {
+		reject(c, row, RJ_PERSONS_OUT_OF_RANGE, F_PERSONS,
+		       "persons '%s' is not a whole number", c->tmp.buf);
+		return 0;
+	}
+	if (c->col[F_HOUSEHOLD] >= 0 && !is_blank(fld(c, row, F_HOUSEHOLD))) {
+		sbuf_reset(&c->tmp);
+		norm_width(fld(c, row, F_HOUSEHOLD)->p, fld(c, row, F_HOUSEHOLD)->len,
+			   &c->tmp);
+		if (parse_count(c->tmp.buf, 1, 100000, &hh)) {
+			reject(c, row, RJ_PERSONS_OUT_OF_RANGE, F_HOUSEHOLD,
+			       "household size '%s' is not a whole number", c->tmp.buf);
+			return 0;
+		}
+	}
+	sbuf_reset(&c->tmp);
+	norm_width(fld(c, row, F_REGION)->p, fld(c, row, F_REGION)->len, &c->tmp);
+	if (c->tmp.len != 12 || strspn(c->tmp.buf, "0123456789") != 12) {
+		reject(c, row, RJ_UNKNOWN_REGION, F_REGION,
+		       "region code '%s' is not 12 digits", c->tmp.buf);
+		return 0;
+	}
+	memcpy(region, c->tmp.buf, 13);
+
+	pseudo_hash(c->o->key, id, 18, bene);
+	if (c->col[F_FUNDING] >= 0) {
+		sbuf_reset(&c->tmp);
+		if (norm_label(fld(c, row, F_FUNDING)->p, fld(c, row, F_FUNDING)->len,
+			       &c->tmp, err))
+			return -1;
+		funding = xstrdup(c->tmp.buf ? c->tmp.buf : "");
+	}
+	if (c->col[F_SUPPORT_MODE] >= 0) {
+		sbuf_reset(&c->tmp);
+		if (norm_label(fld(c, row, F_SUPPORT_MODE)->p,
+			       fld(c, row, F_SUPPORT_MODE)->len, &c->tmp, err)) {
+			free(funding);
+			return -1;
+		}
+		mode = xstrdup(c->tmp.buf ? c->tmp.buf : "");
+	}
+	memset(&r, 0, sizeof(r));
+	r.source = c->o->source;
+	r.line = row->line;
+	r.region = region;
+	r.program = prog->code;
+	r.area = area;
+	r.ym = ym;
+	r.beneficiary = bene;
+	r.household_size = hh;
+	r.persons = persons;
+	r.amount = fen;
+	r.age = id_age_at(id, ym);
+	r.sex = id_sex(id);
+	r.funding = funding ? funding : "";
+	r.support_mode = mode ? mode : "";
+	sbuf_reset(&c->line);
+	record_format(&r, &c->line);
+	rs_out_write(&c->out, c->line.buf, c->line.len);
+	c->st->records++;
+	memset(id, 0, sizeof(id));
+	free(funding);
+	free(mode);
+	return 0;
+}
+
+static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
+{
+	struct ctx *c = vctx;
+
+	c->records_seen++;
+	if (!c->have_header) {
+		if (c->records_seen < c->o->map->header_row)
+			return 0;
+		c->have_header = 1;
+		return find_columns(c, row, err);
+	}
+	return on_data(c, row, err);
+}
+
+int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
+	       struct rs_error *err)
+{
+	struct ctx c;
+	struct csvin_opts copts;
+	int i, ret = 1;
+
+	memset(&c, 0, sizeof(c));
+	memset(st, 0, sizeof(*st));
+	c.o = o;
+	c.st = st;
+	sbuf_init(&c.line, 0);
+	sbuf_init(&c.tmp, 0);
+	sbuf_init(&c.tmp2, 0);
+	copts.encoding = o->map->encoding;
+	copts.delim = o->map->delim;
+	copts.max_record = 0;
+	if (rs_out_open(&c.out, o->out, 0644, err))
+		goto out;
+	if (rejects_open(&c.rj, o->rejects, err)) {
+		rs_out_abort(&c.out);
+		goto out;
+	}
+	rs_out_puts(&c.out, CANON_HEADER "\n");
+	if (csvin_read(o->input, &copts, on_row, &c, err))
+		goto fail;
+	if (!c.have_header) {
+		rs_err(err, "'%s' has no header row", o->source);
+		c.config_error = 1;
+		goto fail;
+	}
+	for (i = 0; i < RJ__COUNT; i++)
+		st->counts[i] = c.rj.counts[i];
+	if (st->rows_read != st->records + c.rj.total) {
+		rs_err(err, "internal error: %ld rows read but %ld records and %ld rejects",
+		       st->rows_read, st->records, c.rj.total);
+		goto fail;
+	}
+	if (rs_out_commit(&c.out, err)) {
+		rejects_abort(&c.rj);
+		goto out;
+	}
+	if (rejects_commit(&c.rj, err))
+		goto out;
+	if (o->summary && summary_write(o->summary, "ingest", o->source,
+					st->rows_read, st->records, st->counts,
+					NULL, err))
+		goto out;
+	ret = 0;
+	goto out;
+fail:
+	rs_out_abort(&c.out);
+	rejects_abort(&c.rj);
+out:
+	if (ret && c.config_error)
+		ret = 2;
+	sbuf_release(&c.line);
+	sbuf_release(&c.tmp);
+	sbuf_release(&c.tmp2);
+	return ret;
+}

@@ -1,0 +1,234 @@
+/*
+ * mapping.c - loads a mapping YAML (see mapping.h).
+ *
+ * Header names and labels are folded with norm_label() when loaded, and the
+ * export's are folded when read, so a mapping written in Simplified matches
+ * a Traditional export and （） matches ().
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mapping.h"
+#include "norm.h"
+#include "xalloc.h"
+#include "ydoc.h"
+
+const char *const field_names[F__COUNT] = {
+	"region_code", "id", "program", "area", "household_size", "persons",
+	"period", "amount", "funding", "support_mode", "reversal",
+};
+
+static char *fold(const char *s, struct rs_error *err)
+{
+	struct sbuf sb;
+
+	sbuf_init(&sb, 0);
+	if (norm_label(s, strlen(s), &sb, err)) {
+		sbuf_release(&sb);
+		return NULL;
+	}
+	return sbuf_detach(&sb, NULL);
+}
+
+static int load_labels(const struct ydoc *doc, const struct ynode *map,
+		       struct label_map *lm, const char *what,
+		       int (*check)(const char *), struct rs_error *err)
+{
+	size_t i;
+
+	if (!map)
+		return 0;
+	if (map->type != YNODE_MAP)
+		return ynode_err(doc, map, err, "'%s' must map labels to codes", what);
+	lm->from = xcalloc(map->n, sizeof(*lm->from));
+	lm->to = xcalloc(map->n, sizeof(*lm->to));
+	for (i = 0; i < map->n; i++) {
+		const struct ynode *k = ynode_key(map, i), *v = ynode_val(map, i);
+		if (v->type != YNODE_SCALAR)
+			return ynode_err(doc, v, err, "the code for '%s' must be a single value",
+					 k->scalar);
+		if (check && check(v->scalar))
+			return ynode_err(doc, v, err, "'%s' is not a valid %s code",
+					 v->scalar, what);
+		lm->from[lm->n] = fold(k->scalar, err);
+		if (!lm->from[lm->n])
+			return -1;
+		lm->to[lm->n] = xstrdup(v->scalar);
+		lm->n++;
+	}
+	return 0;
+}
+
+static int check_area(const char *s)
+{
+	return strcmp(s, "urban") && strcmp(s, "rural");
+}
+
+static int load_columns(struct mapping *m, const struct ydoc *doc,
+			const struct ynode *cols, struct rs_error *err)
+{
+	size_t i;
+	int f;
+
+	if (!cols || cols->type != YNODE_MAP)
+		return ynode_err(doc, cols ? cols : doc->root, err,
+				 "'columns' must map canonical fields to header names or positions");
+	for (i = 0; i < cols->n; i++) {
+		const struct ynode *k = ynode_key(cols, i), *v = ynode_val(cols, i);
+		for (f = 0; f < F__COUNT; f++)
+			if (!strcmp(k->scalar, field_names[f]))
+				break;
+		if (f == F__COUNT)
+			return ynode_err(doc, k, err, "unknown canonical field '%s' (known: region_code, id, program, area, household_size, persons, period, amount, funding, support_mode, reversal)",
+					 k->scalar);
+		if (v->type != YNODE_SCALAR || !*v->scalar)
+			return ynode_err(doc, v, err, "column for '%s' must be a header name or a number",
+					 k->scalar);
+		m->line[f] = v->line;
+		if (!v->quoted && strspn(v->scalar, "0123456789") == strlen(v->scalar)) {
+			m->position[f] = strtol(v->scalar, NULL, 10);
+			if (m->position[f] < 1 || m->position[f] > 10000)
+				return ynode_err(doc, v, err, "column position must be from 1 to 10000");
+		} else {
+			m->column[f] = fold(v->scalar, err);
+			if (!m->column[f])
+				return -1;
+		}
+	}
+	return 0;
+}
+
+int mapping_load(struct mapping *m, const char *path, struct rs_error *err)
+{
+	static const char *const keys[] = {
+		"source", "description", "encoding", "delimiter", "header_row",
+		"amount_unit", "decimal_point", "columns", "programs", "areas",
+		"reversal_marker", NULL
+	};
+	static const enum field_id required[] = {
+		F_REGION, F_ID, F_PROGRAM, F_AREA, F_PERSONS, F_PERIOD, F_AMOUNT
+	};
+	struct ydoc doc;
+	const char *enc = "auto", *delim = ",", *unit = "元", *marker = NULL;
+	const struct ynode *dp;
+	long header_row = 1;
+	size_t i;
+	int ret = -1;
+
+	memset(m, 0, sizeof(*m));
+	if (ydoc_load(&doc, path, err))
+		return -1;
+	if (!doc.root || doc.root->type != YNODE_MAP) {
+		ynode_err(&doc, doc.root, err, "a mapping file must be a YAML mapping");
+		goto out;
+	}
+	if (ynode_check_keys(&doc, doc.root, keys, err) ||
+	    ynode_str(&doc, doc.root, "encoding", 0, &enc, err) ||
+	    ynode_str(&doc, doc.root, "delimiter", 0, &delim, err) ||
+	    ynode_long(&doc, doc.root, "header_row", 0, 1, 1000, &header_row, err) ||
+	    ynode_str(&doc, doc.root, "amount_unit", 0, &unit, err) ||
+	    ynode_str(&doc, doc.root, "reversal_marker", 0, &marker, err))
+		goto out;
+	m->path = xstrdup(path);
+	if (rs_encoding_parse(enc, &m->encoding)) {
+		ynode_err(&doc, ynode_get(doc.root, "encoding"), err,
+			  "unknown encoding '%s' (utf-8, utf-8-sig, gb18030, auto)", enc);
+		goto out;
+	}
+	if (!strcmp(delim, "\\t") || !strcmp(delim, "tab"))
+		delim = "\t";
+	if (strlen(delim) != 1) {
+		ynode_err(&doc, ynode_get(doc.root, "delimiter"), err,
+			  "the delimiter must be one ASCII character");
+		goto out;
+	}
+	m->delim = (unsigned char)delim[0];
+	m->header_row = header_row;
+	if (!strcmp(unit, "元") || !strcmp(unit, "yuan"))
+		m->unit = MU_YUAN;
+	else if (!strcmp(unit, "万元") || !strcmp(unit, "wan"))
+		m->unit = MU_WAN;
+	else if (!strcmp(unit, "分") || !strcmp(unit, "fen"))
+		m->unit = MU_FEN;
+	else {
+		ynode_err(&doc, ynode_get(doc.root, "amount_unit"), err,
+			  "amount_unit must be 元, 万元 or 分, not '%s'", unit);
+		goto out;
+	}
+	dp = ynode_get(doc.root, "decimal_point");
+	if (dp) {
+		struct sbuf sb;
+		size_t n = dp->type == YNODE_SEQ ? dp->n : 1;
+		sbuf_init(&sb, 0);
+		for (i = 0; i < n; i++) {
+			const struct ynode *v = dp->type == YNODE_SEQ ? dp->items[i] : dp;
+			if (v->type != YNODE_SCALAR || !*v->scalar) {
+				sbuf_release(&sb);
+				ynode_err(&doc, v, err, "decimal_point must be a character or a list of them");
+				goto out;
+			}
+			sbuf_add(&sb, v->scalar, strlen(v->scalar) + 1);
+		}
+		m->ndecimal = n;
+		m->decimal_points = sbuf_detach(&sb, NULL);
+	}
+	if (load_columns(m, &doc, ynode_get(doc.root, "columns"), err))
+		goto out;
+	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		if (!m->column[required[i]] && !m->position[required[i]]) {
+			ynode_err(&doc, ynode_get(doc.root, "columns"), err,
+				  "'columns' lacks the required field '%s'",
+				  field_names[required[i]]);
+			goto out;
+		}
+	}
+	if (load_labels(&doc, ynode_get(doc.root, "programs"), &m->programs,
+			"program", NULL, err) ||
+	    load_labels(&doc, ynode_get(doc.root, "areas"), &m->areas, "area",
+			check_area, err))
+		goto out;
+	if (marker && !(m->reversal_marker = fold(marker, err)))
+		goto out;
+	ret = 0;
+out:
+	ydoc_release(&doc);
+	if (ret)
+		mapping_release(m);
+	return ret;
+}
+
+static void label_map_release(struct label_map *lm)
+{
+	size_t i;
+
+	for (i = 0; i < lm->n; i++) {
+		free(lm->from[i]);
+		free(lm->to[i]);
+	}
+	free(lm->from);
+	free(lm->to);
+}
+
+void mapping_release(struct mapping *m)
+{
+	int f;
+
+	for (f = 0; f < F__COUNT; f++)
+		free(m->column[f]);
+	label_map_release(&m->programs);
+	label_map_release(&m->areas);
+	free(m->decimal_points);
+	free(m->reversal_marker);
+	free(m->path);
+	memset(m, 0, sizeof(*m));
+}
+
+const char *label_map_find(const struct label_map *lm, const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < lm->n; i++)
+		if (!strcmp(lm->from[i], label))
+			return lm->to[i];
+	return NULL;
+}

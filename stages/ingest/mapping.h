@@ -1,0 +1,49 @@
+/*
+ * mapping.h - how one family of source exports maps onto the canonical
+ * record. A new district's export is taken by writing a mapping file,
+ * never by changing code. The format is documented in README.md
+ * ("Mapping files") and in samples/mappings/.
+ */
+#ifndef RS_INGEST_MAPPING_H
+#define RS_INGEST_MAPPING_H
+
+#include "csvin.h"
+#include "error.h"
+#include "money.h"
+
+enum field_id {
+	F_REGION, F_ID, F_PROGRAM, F_AREA, F_HOUSEHOLD, F_PERSONS, F_PERIOD,
+	F_AMOUNT, F_FUNDING, F_SUPPORT_MODE, F_REVERSAL,
+	F__COUNT
+};
+
+struct label_map {
+	char **from;     /* normalised labels */
+	char **to;
+	size_t n;
+};
+
+struct mapping {
+	char *path;
+	enum rs_encoding encoding;
+	unsigned char delim;
+	long header_row;                 /* 1-based physical record number */
+	enum money_unit unit;
+	char *decimal_points;            /* extra decimal point strings, NUL separated */
+	size_t ndecimal;
+	char *column[F__COUNT];          /* header name (normalised), or NULL */
+	long position[F__COUNT];         /* 1-based column number, or 0 */
+	long line[F__COUNT];             /* YAML line of the column entry */
+	struct label_map programs;
+	struct label_map areas;
+	char *reversal_marker;           /* normalised, or NULL */
+};
+
+extern const char *const field_names[F__COUNT];
+
+int mapping_load(struct mapping *m, const char *path, struct rs_error *err);
+void mapping_release(struct mapping *m);
+/* Looks label up in a label map; NULL if absent. */
+const char *label_map_find(const struct label_map *lm, const char *label);
+
+#endif

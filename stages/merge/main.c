@@ -1,0 +1,110 @@
+/*
+ * rs-merge - merge aggregate files into one.
+ *
+ * A province merges its districts' aggregates (all made with the same key)
+ * into one file that is byte for byte what rs-aggregate would have written
+ * from all their records at once; rs-report then reads the merged file.
+ * This file holds the command line; the merge is in merge.c.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+#include "fileio.h"
+#include "merge.h"
+
+static const char usage[] =
+"usage: rs-merge -o OUT.csv.gz [--summary F.json] AGG.csv.gz...\n"
+"\n"
+"Merges aggregate files written by rs-aggregate or rs-merge into one.\n"
+"\n"
+"Reads:  each AGG file (gzip or plain CSV), sorted by region_code, program,\n"
+"        area, period, funding, support_mode, beneficiary, as rs-aggregate\n"
+"        writes it. Inputs made from different records (different districts\n"
+"        or months) must be pseudonymised with the same key.\n"
+"Writes: OUT, the merged aggregate: rows with equal keys are combined by\n"
+"        summing payments, persons and amount (exactly, to the fen); sex and\n"
+"        age come from the first input that has the key. The result equals\n"
+"        rs-aggregate run on all the records at once. OUT is gzip-compressed\n"
+"        when its name ends in .gz, and appears atomically.\n"
+"        With --summary, a JSON summary:\n"
+"        {\"stage\":\"merge\",\"inputs\":[...],\"rows_read\":N,\"rows_written\":N}\n"
+"\n"
+"Options:\n"
+"  -o, --output FILE    the merged aggregate file (required)\n"
+"      --summary FILE   also write a JSON summary\n"
+"  -q, --quiet          no progress line on stderr\n"
+"  -h, --help           show this help and exit\n"
+"  -V, --version        show the version and exit\n"
+"\n"
+"Memory holds one row per input, whatever the file sizes.\n"
+"\n"
+"Exit status: 0 success; 1 data or I/O failure (a missing input, a wrong\n"
+"header, keys out of order, a bad number; the message names file and line;\n"
+"no output is written); 2 usage error.\n";
+
+static int usage_error(const char *msg, const char *arg)
+{
+	fprintf(stderr, "%s: %s%s%s%s\n", rs_progname(), msg, arg ? " '" : "",
+		arg ? arg : "", arg ? "'" : "");
+	fprintf(stderr, "Try '%s --help' for more information.\n", rs_progname());
+	return 2;
+}
+
+/* Returns -1 to go on, else the exit code. */
+static int parse_args(int argc, char **argv, struct merge_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "summary", required_argument, NULL, 's' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:qhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o->out = optarg; break;
+		case 's': o->summary = optarg; break;
+		case 'q': rs_quiet = 1; break;
+		case 'h': fputs(usage, stdout); return 0;
+		case 'V': printf("rs-merge %s\n", RS_VERSION); return 0;
+		case ':': return usage_error("option needs a value:", argv[optind - 1]);
+		default: return usage_error("unknown option", argv[optind - 1]);
+		}
+	}
+	if (!o->out)
+		return usage_error("missing -o OUT", NULL);
+	if (optind >= argc)
+		return usage_error("no input files", NULL);
+	o->inputs = argv + optind;
+	o->ninputs = (size_t)(argc - optind);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct merge_opts opts;
+	struct merge_stats st;
+	struct rs_error err;
+	int rc;
+
+	rs_set_progname(argv[0]);
+	memset(&opts, 0, sizeof(opts));
+	rc = parse_args(argc, argv, &opts);
+	if (rc >= 0)
+		return rc;
+	rs_out_install_signal_cleanup();
+	if (merge_run(&opts, &st, &err)) {
+		rs_error_print(&err);
+		return 1;
+	}
+	rs_info("merged %zu file%s: %ld rows read, %ld rows written to '%s'",
+		opts.ninputs, opts.ninputs == 1 ? "" : "s", st.rows_read,
+		st.rows_written, opts.out);
+	return 0;
+}

@@ -1,0 +1,258 @@
+/*
+ * merge.c - k-way merge of sorted aggregate files (see merge.h).
+ *
+ * Each input's current row lives in its reader's buffer; a binary heap of
+ * input indices orders them by key, ties broken by input position so the
+ * first file's sex and age win. The row being built (the accumulator) is a
+ * copy, because the input it came from moves on before the next key is
+ * known. Because the accumulator always holds the key an input has just
+ * given up, checking that input's next row against it is the sort check.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggrd.h"
+#include "fileio.h"
+#include "merge.h"
+#include "money.h"
+#include "sbuf.h"
+#include "xalloc.h"
+
+#define ACC_NTEXT (AGG_NKEY + 2)   /* key columns, sex, age */
+
+struct input {
+	struct aggrd rd;
+	struct agg_row row;
+	const char *path;
+};
+
+struct acc {
+	int has;
+	struct sbuf text;          /* ACC_NTEXT NUL-terminated copies */
+	struct agg_row row;        /* f[] point into text */
+};
+
+struct merger {
+	struct input *in;
+	size_t nin;
+	size_t *heap;
+	size_t nheap;
+	struct acc acc;
+	struct sbuf line;
+	struct rs_out out;
+	int out_open;
+	struct merge_stats *st;
+};
+
+static int heap_less(const struct merger *m, size_t a, size_t b)
+{
+	int c = agg_key_cmp(&m->in[a].row, &m->in[b].row);
+
+	return c < 0 || (c == 0 && a < b);
+}
+
+static void heap_down(struct merger *m, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, s = i, t;
+
+		if (l < m->nheap && heap_less(m, m->heap[l], m->heap[s]))
+			s = l;
+		if (r < m->nheap && heap_less(m, m->heap[r], m->heap[s]))
+			s = r;
+		if (s == i)
+			return;
+		t = m->heap[i];
+		m->heap[i] = m->heap[s];
+		m->heap[s] = t;
+		i = s;
+	}
+}
+
+static void acc_start(struct acc *a, const struct input *in)
+{
+	size_t i, off[ACC_NTEXT];
+
+	sbuf_reset(&a->text);
+	/* Fields are at most 1 MiB each and the ceiling is above nine of
+	 * them, so these appends cannot fail. */
+	for (i = 0; i < ACC_NTEXT; i++) {
+		off[i] = a->text.len;
+		sbuf_add(&a->text, in->row.f[i], in->row.len[i]);
+		sbuf_addc(&a->text, '\0');
+	}
+	for (i = 0; i < ACC_NTEXT; i++) {
+		a->row.f[i] = a->text.buf + off[i];
+		a->row.len[i] = in->row.len[i];
+	}
+	a->row.payments = in->row.payments;
+	a->row.persons = in->row.persons;
+	a->row.fen = in->row.fen;
+	a->has = 1;
+}
+
+static int acc_add(struct acc *a, const struct input *in, struct rs_error *err)
+{
+	if (__builtin_add_overflow(a->row.payments, in->row.payments, &a->row.payments) ||
+	    __builtin_add_overflow(a->row.persons, in->row.persons, &a->row.persons) ||
+	    __builtin_add_overflow(a->row.fen, in->row.fen, &a->row.fen))
+		return rs_err(err, "sum overflows at '%s' line %ld", in->path,
+			      in->row.line);
+	return 0;
+}
+
+/* Writes the accumulated row in rs-aggregate's exact format. */
+static void acc_emit(struct merger *m)
+{
+	const struct agg_row *r = &m->acc.row;
+	char money[32];
+	size_t i;
+
+	sbuf_reset(&m->line);
+	for (i = 0; i < ACC_NTEXT; i++) {
+		sbuf_add_csv(&m->line, r->f[i], r->len[i]);
+		sbuf_addc(&m->line, ',');
+	}
+	sbuf_addf(&m->line, "%lld,%lld,%s\n", (long long)r->payments,
+		  (long long)r->persons, money_fmt_yuan(r->fen, money));
+	rs_out_write(&m->out, m->line.buf, m->line.len);
+	m->st->rows_written++;
+}
+
+/*
+ * Moves input i to its next row, checking it sorts after the key just
+ * taken from it (held by the accumulator). Returns 1 for a row, 0 at end
+ * of input, -1 on error.
+ */
+static int advance(struct merger *m, size_t i, struct rs_error *err)
+{
+	struct input *in = &m->in[i];
+	long prev = in->row.line;
+	int rc = aggrd_next(&in->rd, &in->row, err), c;
+
+	if (rc <= 0)
+		return rc;
+	m->st->rows_read++;
+	if (!m->acc.has)
+		return 1;
+	c = agg_key_cmp(&in->row, &m->acc.row);
+	if (c == 0)
+		return rs_err(err, "duplicate key in '%s' at line %ld (same as line %ld): not an aggregate file",
+			      in->path, in->row.line, prev);
+	if (c < 0)
+		return rs_err(err, "key out of order in '%s' at line %ld (sorts before line %ld): inputs must be sorted as rs-aggregate writes them",
+			      in->path, in->row.line, prev);
+	return 1;
+}
+
+static int write_summary(const struct merge_opts *o, const struct merge_stats *st,
+			 struct rs_error *err)
+{
+	struct rs_out out;
+	struct sbuf sb;
+	size_t i;
+	int ret;
+
+	sbuf_init(&sb, 0);
+	sbuf_addf(&sb, "{\"stage\":\"merge\",\"inputs\":[");
+	for (i = 0; i < o->ninputs; i++) {
+		const char *p;
+
+		sbuf_adds(&sb, i ? ",\"" : "\"");
+		for (p = o->inputs[i]; *p; p++) {
+			unsigned char c = (unsigned char)*p;
+			if (c == '"' || c == '\\')
+				sbuf_addf(&sb, "\\%c", c);
+			else if (c < 0x20)
+				sbuf_addf(&sb, "\\u%04x", c);
+			else
+				sbuf_addc(&sb, (char)c);
+		}
+		sbuf_addc(&sb, '"');
+	}
+	sbuf_addf(&sb, "],\"rows_read\":%ld,\"rows_written\":%ld}\n",
+		  st->rows_read, st->rows_written);
+	ret = rs_out_open(&out, o->summary, 0644, err);
+	if (!ret) {
+		rs_out_write(&out, sb.buf, sb.len);
+		ret = rs_out_commit(&out, err);
+	}
+	sbuf_release(&sb);
+	return ret;
+}
+
+int merge_run(const struct merge_opts *o, struct merge_stats *st,
+	      struct rs_error *err)
+{
+	struct merger m;
+	size_t i, opened = 0;
+	int ret = -1, rc;
+
+	memset(&m, 0, sizeof(m));
+	memset(st, 0, sizeof(*st));
+	m.st = st;
+	m.nin = o->ninputs;
+	m.in = xcalloc(m.nin, sizeof(*m.in));
+	m.heap = xcalloc(m.nin, sizeof(*m.heap));
+	sbuf_init(&m.acc.text, (size_t)16 << 20);
+	sbuf_init(&m.line, (size_t)32 << 20);
+
+	for (i = 0; i < m.nin; i++) {
+		m.in[i].path = o->inputs[i];
+		if (aggrd_open(&m.in[i].rd, o->inputs[i], err))
+			goto out;
+		opened = i + 1;
+	}
+	for (i = 0; i < m.nin; i++) {
+		rc = advance(&m, i, err);
+		if (rc < 0)
+			goto out;
+		if (rc)
+			m.heap[m.nheap++] = i;
+	}
+	for (i = m.nheap / 2; i-- > 0;)
+		heap_down(&m, i);
+
+	if (rs_out_open(&m.out, o->out, 0644, err))
+		goto out;
+	m.out_open = 1;
+	rs_out_puts(&m.out, AGG_HEADER "\n");
+	while (m.nheap) {
+		size_t top = m.heap[0];
+		struct input *in = &m.in[top];
+
+		if (m.acc.has && agg_key_cmp(&in->row, &m.acc.row) == 0) {
+			if (acc_add(&m.acc, in, err))
+				goto out;
+		} else {
+			if (m.acc.has)
+				acc_emit(&m);
+			acc_start(&m.acc, in);
+		}
+		rc = advance(&m, top, err);
+		if (rc < 0)
+			goto out;
+		if (rc == 0)
+			m.heap[0] = m.heap[--m.nheap];
+		heap_down(&m, 0);
+	}
+	if (m.acc.has)
+		acc_emit(&m);
+	m.out_open = 0;
+	if (rs_out_commit(&m.out, err))
+		goto out;
+	if (o->summary && write_summary(o, st, err))
+		goto out;
+	ret = 0;
+out:
+	if (m.out_open)
+		rs_out_abort(&m.out);
+	for (i = 0; i < opened; i++)
+		aggrd_close(&m.in[i].rd);
+	free(m.in);
+	free(m.heap);
+	sbuf_release(&m.acc.text);
+	sbuf_release(&m.line);
+	return ret;
+}

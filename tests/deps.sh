@@ -1,0 +1,28 @@
+#!/bin/sh
+# tests/deps.sh build|test - make sure the system packages are present.
+# Installs them with apt-get when running as root; otherwise prints the exact
+# command and fails.
+set -u
+what=${1:-build}
+case $what in
+build) pkgs="gcc make libc6-dev libcsv-dev libyaml-dev zlib1g-dev libsodium-dev libopencc-dev opencc" ;;
+test)  pkgs="python3" ;;
+*) echo "usage: tests/deps.sh build|test" >&2; exit 2 ;;
+esac
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "deps: installing$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null || { echo "deps: apt-get update failed" >&2; exit 1; }
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
+		{ echo "deps: apt-get install$missing failed" >&2; exit 1; }
+	exit 0
+fi
+echo "deps: missing packages:$missing" >&2
+echo "deps: run as root: apt-get update && apt-get install -y$missing" >&2
+exit 1

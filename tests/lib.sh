@@ -1,0 +1,35 @@
+# tests/lib.sh - sourced by every tests/t_*.sh.
+#
+# Each check prints "ok - NAME" or "not ok - NAME" (with the reason
+# indented below); tests/run.sh counts them. Checks assert the exit code
+# first, as in OpenBSD's regress and coreutils' tests.
+#
+#   expect_exit CODE NAME CMD...   run CMD, pass if it exits CODE
+#   ok NAME                        record a pass
+#   fail NAME WHY                  record a failure
+#   check NAME CMD...              pass if CMD exits 0
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=$ROOT/bin
+SHARED=${RS_SHARED:-$ROOT/../shared}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/rs-test.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+export RS_DATADIR=$ROOT/samples/reference
+KEY=$ROOT/samples/keys/demo.key
+
+ok() { echo "ok - $1"; }
+fail() { echo "not ok - $1"; shift; printf '    %s\n' "$@"; }
+
+check() {
+	name=$1; shift
+	if out=$("$@" 2>&1); then ok "$name"; else fail "$name" "command failed: $*" "$(printf '%s' "$out" | tail -5)"; fi
+}
+
+expect_exit() {
+	want=$1; name=$2; shift 2
+	"$@" >"$TMP/.out" 2>"$TMP/.err"
+	got=$?
+	if [ "$got" = "$want" ]; then ok "$name"; else
+		fail "$name" "exit $got, want $want: $*" "$(tail -3 "$TMP/.err")"
+	fi
+}
