@@ -90,7 +90,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/reliefstat
 	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 samples/reference/regions.csv samples/reference/programs.yaml \
-		samples/reference/programs-local.yaml samples/rules/default.yaml \
+		samples/reference/programs-local.yaml samples/reference/rules.yaml \
 		$(DESTDIR)$(PREFIX)/share/reliefstat/
 
 clean:

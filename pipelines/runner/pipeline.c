@@ -669,6 +669,7 @@ void pipeline_release(struct pipeline *pl)
 		free(t->in_hash);
 		free(t->par_hash);
 		free(t->missing_input);
+		free(t->prog);
 		sbuf_release(&t->why);
 	}
 	free(pl->tasks);

@@ -70,6 +70,7 @@ struct task {
 	 */
 	int checked, stale;
 	char cmd_hash[HASH_HEX], exe_hash[HASH_HEX];
+	char *prog;              /* the file argv[0] runs, if found */
 	char (*in_hash)[HASH_HEX];
 	char (*par_hash)[HASH_HEX];
 	char *missing_input;     /* first input missing at check time */
@@ -141,6 +142,7 @@ struct frec {
 struct srec {
 	char *name;
 	char cmd[HASH_HEX], exe[HASH_HEX];
+	char *prog;              /* NULL if none was found */
 	struct frec *in, *par, *out;
 	size_t nin, npar, nout;
 };

@@ -244,6 +244,7 @@ static void rec_release(struct srec *r)
 	free(r->in);
 	free(r->par);
 	free(r->out);
+	free(r->prog);
 	free(r->name);
 }
 
@@ -323,8 +324,7 @@ static int check_files(struct state *st, struct task *t, const char *what,
 int state_check(struct state *st, struct task *t, struct rs_error *err)
 {
 	const struct srec *r = rec_find(st, t->name);
-	char *prog = NULL;
-	int missing, ret = -1;
+	int missing;
 
 	sbuf_reset(&t->why);
 	t->stale = 0;
@@ -342,9 +342,11 @@ int state_check(struct state *st, struct task *t, struct rs_error *err)
 	if (r && strcmp(r->cmd, t->cmd_hash))
 		why(t, "%s", "command changed");
 	memcpy(t->exe_hash, NO_HASH, sizeof(NO_HASH));
-	if (!t->shell && (prog = find_program(t->argv[0]))) {
-		if (hash_file(st, prog, t->exe_hash, &missing, err))
-			goto out;
+	free(t->prog);
+	t->prog = t->shell ? NULL : find_program(t->argv[0]);
+	if (t->prog) {
+		if (hash_file(st, t->prog, t->exe_hash, &missing, err))
+			return -1;
 		if (missing)
 			memcpy(t->exe_hash, NO_HASH, sizeof(NO_HASH));
 	}
@@ -356,12 +358,9 @@ int state_check(struct state *st, struct task *t, struct rs_error *err)
 			r ? r->par : NULL, r ? r->npar : 0, err) ||
 	    check_files(st, t, "output", &t->outputs, NULL, r,
 			r ? r->out : NULL, r ? r->nout : 0, err))
-		goto out;
+		return -1;
 	t->checked = 1;
-	ret = 0;
-out:
-	free(prog);
-	return ret;
+	return 0;
 }
 
 static struct frec *frecs(const struct pathv *pv, char (*hashes)[HASH_HEX])
@@ -395,6 +394,7 @@ int state_record(struct state *st, struct task *t, struct rs_error *err)
 	r.name = xstrdup(t->name);
 	memcpy(r.cmd, t->cmd_hash, HASH_HEX);
 	memcpy(r.exe, t->exe_hash, HASH_HEX);
+	r.prog = t->prog ? xstrdup(t->prog) : NULL;
 	r.in = frecs(&t->inputs, t->in_hash);
 	r.nin = t->inputs.n;
 	r.par = frecs(&t->params, t->par_hash);
@@ -501,8 +501,10 @@ static int parse_line(struct state *st, char *line, struct srec **cur)
 		return -1;
 	if (!strcmp(tag, "C") && !rest)
 		memcpy(r->cmd, h, strlen(h) + 1);
-	else if (!strcmp(tag, "X"))
+	else if (!strcmp(tag, "X") && !r->prog) {
 		memcpy(r->exe, h, strlen(h) + 1);
+		r->prog = rest && strcmp(rest, "-") ? xstrdup(rest) : NULL;
+	}
 	else if (!strcmp(tag, "I") && rest)
 		frec_push(&r->in, &r->nin, h, rest);
 	else if (!strcmp(tag, "P") && rest)
@@ -584,10 +586,12 @@ static char **referenced(const struct state *st, size_t *n)
 
 	for (i = 0; i < st->nrecs; i++)
 		total += st->recs[i].nin + st->recs[i].npar +
-			 st->recs[i].nout;
+			 st->recs[i].nout + 1;
 	v = xcalloc(total + 1, sizeof(*v));
 	for (i = 0; i < st->nrecs; i++) {
 		r = &st->recs[i];
+		if (r->prog)
+			v[k++] = r->prog;
 		for (j = 0; j < r->nin; j++)
 			v[k++] = r->in[j].path;
 		for (j = 0; j < r->npar; j++)
@@ -633,10 +637,8 @@ int state_save(struct state *st, struct rs_error *err)
 	for (i = 0; i < st->nfiles; i++) {
 		f = &st->files[i];
 		p = f->path;
-		/* Programs are looked up through PATH, so keep every cached
-		 * program; drop data files no record mentions any more. */
-		if (!bsearch(&p, refs, nrefs, sizeof(*refs), cmp_str) &&
-		    !access(f->path, X_OK) == 0)
+		/* Drop files no record mentions any more. */
+		if (!bsearch(&p, refs, nrefs, sizeof(*refs), cmp_str))
 			continue;
 		sbuf_reset(&sb);
 		sbuf_addf(&sb, "F %s %lld %lld %lld %lld %lld %s\n", f->hash,
@@ -647,7 +649,8 @@ int state_save(struct state *st, struct rs_error *err)
 	for (i = 0; i < st->nrecs; i++) {
 		r = &st->recs[i];
 		sbuf_reset(&sb);
-		sbuf_addf(&sb, "T %s\nC %s\nX %s\n", r->name, r->cmd, r->exe);
+		sbuf_addf(&sb, "T %s\nC %s\nX %s %s\n", r->name, r->cmd, r->exe,
+			  r->prog ? r->prog : "-");
 		rs_out_puts(&o, sb.buf);
 		put_frecs(&o, "I ", r->in, r->nin);
 		put_frecs(&o, "P ", r->par, r->npar);

@@ -1,0 +1,114 @@
+/*
+ * kset.c - open-addressing set of fixed-size keys (see kset.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kset.h"
+#include "xalloc.h"
+
+static uint64_t hash_bytes(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+	size_t i;
+
+	/* FNV-style mixing with a final avalanche: keys here are already
+	 * uniform (keyed hashes), so this only has to be cheap and fair. */
+	for (i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001B3ULL;
+	h ^= h >> 33;
+	h *= 0xFF51AFD7ED558CCDULL;
+	h ^= h >> 33;
+	return h;
+}
+
+void kset_init(struct kset *s, size_t ksize, size_t vsize, size_t expect)
+{
+	size_t cap = 64;
+
+	while (cap * 7 / 10 < expect)
+		cap *= 2;
+	s->ksize = ksize;
+	s->vsize = vsize;
+	s->stride = 1 + ksize + vsize;
+	s->cap = cap;
+	s->n = 0;
+	s->slots = xcalloc(cap, s->stride);
+}
+
+void kset_release(struct kset *s)
+{
+	free(s->slots);
+	memset(s, 0, sizeof(*s));
+}
+
+static unsigned char *probe(const struct kset *s, const void *key)
+{
+	size_t i = hash_bytes(key, s->ksize) & (s->cap - 1);
+
+	for (;;) {
+		unsigned char *slot = s->slots + i * s->stride;
+		if (!slot[0] || !memcmp(slot + 1, key, s->ksize))
+			return slot;
+		i = (i + 1) & (s->cap - 1);
+	}
+}
+
+static void grow(struct kset *s)
+{
+	struct kset big;
+	size_t i;
+
+	kset_init(&big, s->ksize, s->vsize, 0);
+	free(big.slots);
+	big.cap = s->cap * 2;
+	big.slots = xcalloc(big.cap, big.stride);
+	for (i = 0; i < s->cap; i++) {
+		unsigned char *old = s->slots + i * s->stride;
+		if (old[0])
+			memcpy(probe(&big, old + 1), old, s->stride);
+	}
+	big.n = s->n;
+	free(s->slots);
+	*s = big;
+}
+
+void *kset_put(struct kset *s, const void *key, int *added)
+{
+	unsigned char *slot;
+
+	if ((s->n + 1) * 10 > s->cap * 7)
+		grow(s);
+	slot = probe(s, key);
+	if (slot[0]) {
+		if (added)
+			*added = 0;
+		return slot + 1 + s->ksize;
+	}
+	slot[0] = 1;
+	memcpy(slot + 1, key, s->ksize);
+	s->n++;
+	if (added)
+		*added = 1;
+	return slot + 1 + s->ksize;
+}
+
+void *kset_get(const struct kset *s, const void *key)
+{
+	unsigned char *slot = probe(s, key);
+
+	return slot[0] ? slot + 1 + s->ksize : NULL;
+}
+
+const void *kset_next(const struct kset *s, size_t *i, void **val)
+{
+	while (*i < s->cap) {
+		unsigned char *slot = s->slots + (*i)++ * s->stride;
+		if (slot[0]) {
+			if (val)
+				*val = slot + 1 + s->ksize;
+			return slot + 1;
+		}
+	}
+	return NULL;
+}

@@ -1,0 +1,719 @@
+/*
+ * exec.c - run the stale tasks of a pipeline, in dependency order, up to
+ * -j at a time.
+ *
+ * Each task is fork()ed and execvp()ed with its argv (no shell unless the
+ * stage says shell: true), in its own process group, with stdin from
+ * /dev/null and stdout and stderr to ${out}/.reliefstat/logs/TASK.log. A
+ * child asks for SIGKILL when the runner dies (PR_SET_PDEATHSIG), so a
+ * killed runner leaves no stage writing; on SIGINT, SIGTERM or SIGHUP the
+ * runner terminates its children itself and exits 128+signal.
+ *
+ * The runner is single-threaded: it keeps SIGCHLD and the terminating
+ * signals blocked and waits for them with sigtimedwait(), which also paces
+ * per-stage timeouts. A task is recorded as good (state.c) only after it
+ * exited 0 and wrote every declared output; a failed task is forgotten, so
+ * it runs again next time, and its dependents do not run.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runner.h"
+#include "xalloc.h"
+
+#define TAIL_LINES 10
+#define KILL_GRACE 5.0   /* seconds between SIGTERM and SIGKILL */
+
+struct child {
+	size_t task;
+	pid_t pid;
+	long attempt;            /* 1-based */
+	double start, deadline, kill_at;
+	struct timespec start_real;
+	int timed_out;
+};
+
+struct run {
+	struct pipeline *pl;
+	struct state *st;
+	const struct runopts *o;
+	struct child *kids;
+	size_t nkids;
+	sigset_t oldmask;
+	int tty, stopping, signo, progress;
+	size_t ran, uptodate, failed, total;
+	char **msgs;             /* why each failed task failed */
+	double t0;
+};
+
+int shell_quote(struct sbuf *sb, const char *s)
+{
+	static const char safe[] = "abcdefghijklmnopqrstuvwxyz"
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-";
+	struct sbuf q;
+	const char *p;
+	int ret;
+
+	if (*s && strspn(s, safe) == strlen(s))
+		return sbuf_adds(sb, s);
+	sbuf_init(&q, sb->max);
+	sbuf_addc(&q, '\'');
+	for (p = s; *p; p++)
+		if (*p == '\'' ? sbuf_adds(&q, "'\\''") : sbuf_addc(&q, *p))
+			break;
+	ret = *p ? -1 : sbuf_addc(&q, '\'');
+	if (!ret)
+		ret = sbuf_add(sb, q.buf, q.len);
+	sbuf_release(&q);
+	return ret;
+}
+
+void json_str(struct sbuf *sb, const char *s)
+{
+	const unsigned char *p;
+
+	sbuf_addc(sb, '"');
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			sbuf_addf(sb, "\\%c", *p);
+		else if (*p == '\n')
+			sbuf_adds(sb, "\\n");
+		else if (*p < 0x20)
+			sbuf_addf(sb, "\\u%04x", *p);
+		else
+			sbuf_addc(sb, (char)*p);
+	}
+	sbuf_addc(sb, '"');
+}
+
+void task_cmdline(const struct task *t, struct sbuf *sb)
+{
+	size_t i;
+
+	if (t->shell) {
+		sbuf_adds(sb, t->argv[2]);
+		return;
+	}
+	for (i = 0; i < t->argc; i++) {
+		if (i)
+			sbuf_addc(sb, ' ');
+		shell_quote(sb, t->argv[i]);
+	}
+}
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void iso_time(const struct timespec *ts, char *buf, size_t size)
+{
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&ts->tv_sec, &tm);
+	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, size - n, ".%03ldZ", ts->tv_nsec / 1000000);
+}
+
+/* Clears the terminal progress line before anything else is printed. */
+static void ui_clear(struct run *r)
+{
+	if (r->progress) {
+		fputs("\r\033[K", stderr);
+		r->progress = 0;
+	}
+}
+
+static void ui_progress(struct run *r)
+{
+	struct sbuf sb;
+	size_t i;
+
+	if (!r->tty)
+		return;
+	sbuf_init(&sb, 0);
+	sbuf_addf(&sb, "[%zu/%zu]", r->ran + r->uptodate + r->failed, r->total);
+	for (i = 0; i < r->nkids && sb.len < 70; i++)
+		sbuf_addf(&sb, " %s", r->pl->tasks[r->kids[i].task].name);
+	ui_clear(r);
+	fprintf(stderr, "%.78s", sb.buf);
+	fflush(stderr);
+	r->progress = 1;
+	sbuf_release(&sb);
+}
+
+/* A timestamped line, or (on a terminal) a plain one. */
+static void __attribute__((format(printf, 2, 3)))
+ui_line(struct run *r, const char *fmt, ...)
+{
+	char ts[32];
+	time_t t;
+	struct tm tm;
+	va_list ap;
+
+	if (r->o->quiet)
+		return;
+	ui_clear(r);
+	if (!r->tty) {
+		t = time(NULL);
+		localtime_r(&t, &tm);
+		strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+		fprintf(stderr, "[%s] ", ts);
+	}
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static char *log_path(const struct pipeline *pl, const struct task *t)
+{
+	struct sbuf sb;
+
+	sbuf_init(&sb, 0);
+	sbuf_addf(&sb, "%s/logs/%s.log", pl->statedir, t->name);
+	return sbuf_detach(&sb, NULL);
+}
+
+/* Appends a line of the runner's own to a task's log. */
+static void log_note(const struct pipeline *pl, const struct task *t,
+		     const char *msg)
+{
+	char *path = log_path(pl, t);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+	if (fd >= 0) {
+		dprintf(fd, "reliefstat: %s\n", msg);
+		close(fd);
+	}
+	free(path);
+}
+
+static void ledger(struct run *r, const struct child *c, int code)
+{
+	struct timespec end;
+	struct sbuf line, path;
+	char a[40], b[40];
+	int fd;
+
+	clock_gettime(CLOCK_REALTIME, &end);
+	iso_time(&c->start_real, a, sizeof(a));
+	iso_time(&end, b, sizeof(b));
+	sbuf_init(&line, 0);
+	sbuf_adds(&line, "{\"stage\":");
+	json_str(&line, r->pl->tasks[c->task].name);
+	sbuf_addf(&line, ",\"start\":\"%s\",\"end\":\"%s\",\"exit\":%d", a,
+		  b, code);
+	if (c->attempt > 1)
+		sbuf_addf(&line, ",\"attempt\":%ld", c->attempt);
+	if (c->timed_out)
+		sbuf_adds(&line, ",\"timeout\":true");
+	sbuf_adds(&line, "}\n");
+	sbuf_init(&path, 0);
+	sbuf_addf(&path, "%s/ledger.jsonl", r->pl->statedir);
+	/* One write(2) per line with O_APPEND: lines never interleave. */
+	fd = open(path.buf, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, line.buf, line.len) != (ssize_t)line.len)
+		rs_warn("cannot append to '%s': %s", path.buf, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	sbuf_release(&path);
+	sbuf_release(&line);
+}
+
+static void save_state(struct run *r)
+{
+	struct rs_error err;
+
+	if (state_save(r->st, &err))
+		rs_warn("cannot save the run state (stages will rerun): %s",
+			err.msg);
+}
+
+static void task_fail(struct run *r, size_t ti, const char *msg)
+{
+	struct task *t = &r->pl->tasks[ti];
+
+	t->st = T_FAILED;
+	r->failed++;
+	free(r->msgs[ti]);
+	r->msgs[ti] = xstrdup(msg);
+	state_forget(r->st, t->name);
+	save_state(r);
+	if (!r->o->keep_going)
+		r->stopping = 1;
+	ui_line(r, "FAILED %s: %s", t->name, msg);
+}
+
+static void __attribute__((noreturn))
+child_exec(struct run *r, const struct task *t, int logfd, int nullfd,
+	   pid_t parent)
+{
+	setpgid(0, 0);
+	/* Die with the runner; if it is already gone, do not start. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(127);
+	if (dup2(nullfd, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)
+		_exit(127);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &r->oldmask, NULL);
+	execvp(t->argv[0], t->argv);
+	dprintf(2, "reliefstat: cannot run '%s': %s\n", t->argv[0],
+		strerror(errno));
+	_exit(127);
+}
+
+static void start(struct run *r, size_t ti, long attempt)
+{
+	struct task *t = &r->pl->tasks[ti];
+	struct rs_error err;
+	struct child *c;
+	struct sbuf cmd;
+	char *log = log_path(r->pl, t);
+	int logfd = -1, nullfd = -1;
+	pid_t pid, self = getpid();
+	size_t i;
+
+	for (i = 0; i < t->outputs.n; i++)
+		if (mkdir_parent(t->outputs.v[i].path, &err)) {
+			task_fail(r, ti, err.msg);
+			goto out;
+		}
+	logfd = open(log, O_WRONLY | O_CREAT | O_CLOEXEC |
+		     (attempt > 1 ? O_APPEND : O_TRUNC), 0644);
+	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (logfd < 0 || nullfd < 0) {
+		rs_err(&err, "cannot open '%s': %s",
+		       logfd < 0 ? log : "/dev/null", strerror(errno));
+		task_fail(r, ti, err.msg);
+		goto out;
+	}
+	if (attempt > 1)
+		dprintf(logfd, "reliefstat: attempt %ld of %ld\n", attempt,
+			t->retries + 1);
+	sbuf_init(&cmd, 0);
+	task_cmdline(t, &cmd);
+	if (!r->tty)
+		ui_line(r, "start %s", t->name);
+	if (!r->o->quiet) {
+		ui_clear(r);
+		fprintf(stderr, "%s\n", cmd.buf);
+	}
+	sbuf_release(&cmd);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		rs_err(&err, "cannot fork: %s", strerror(errno));
+		task_fail(r, ti, err.msg);
+		goto out;
+	}
+	if (!pid)
+		child_exec(r, t, logfd, nullfd, self);
+	setpgid(pid, pid);
+	r->kids = xreallocarray(r->kids, r->nkids + 1, sizeof(*r->kids));
+	c = &r->kids[r->nkids++];
+	memset(c, 0, sizeof(*c));
+	c->task = ti;
+	c->pid = pid;
+	c->attempt = attempt;
+	c->start = now_mono();
+	clock_gettime(CLOCK_REALTIME, &c->start_real);
+	c->deadline = t->timeout ? c->start + (double)t->timeout : 0;
+	t->st = T_RUNNING;
+	ui_progress(r);
+out:
+	if (logfd >= 0)
+		close(logfd);
+	if (nullfd >= 0)
+		close(nullfd);
+	free(log);
+}
+
+static void finish(struct run *r, size_t k, int status)
+{
+	struct child c = r->kids[k];
+	struct task *t = &r->pl->tasks[c.task];
+	struct rs_error err;
+	double secs = now_mono() - c.start;
+	int code;
+
+	memmove(&r->kids[k], &r->kids[k + 1],
+		(r->nkids - k - 1) * sizeof(*r->kids));
+	r->nkids--;
+	code = WIFEXITED(status) ? WEXITSTATUS(status) :
+	       128 + WTERMSIG(status);
+	ledger(r, &c, code);
+	if (c.timed_out)
+		rs_err(&err, "timed out after %lds", t->timeout);
+	else if (r->signo)
+		rs_err(&err, "interrupted");
+	else if (WIFSIGNALED(status))
+		rs_err(&err, "killed by signal %d", WTERMSIG(status));
+	else if (code)
+		rs_err(&err, "exit %d", code);
+	else if (!state_record(r->st, t, &err)) {
+		save_state(r);
+		t->st = T_OK;
+		r->ran++;
+		if (!r->tty)
+			ui_line(r, "done %s in %.1fs", t->name, secs);
+		ui_progress(r);
+		return;
+	}
+	log_note(r->pl, t, err.msg);
+	if (!r->signo && c.attempt <= t->retries) {
+		ui_line(r, "retrying %s: %s", t->name, err.msg);
+		start(r, c.task, c.attempt + 1);
+		return;
+	}
+	task_fail(r, c.task, err.msg);
+	ui_progress(r);
+}
+
+static void reap(struct run *r)
+{
+	pid_t pid;
+	size_t k;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (k = 0; k < r->nkids && r->kids[k].pid != pid; k++)
+			;
+		if (k < r->nkids)
+			finish(r, k, status);
+	}
+}
+
+/* Decides a ready task: up to date, blocked, or started. */
+static void consider(struct run *r, size_t ti)
+{
+	struct task *t = &r->pl->tasks[ti];
+	struct rs_error err;
+	size_t j;
+
+	for (j = 0; j < t->ndeps; j++) {
+		switch (r->pl->tasks[t->deps[j]].st) {
+		case T_PENDING:
+		case T_RUNNING:
+			return;
+		case T_FAILED:
+		case T_BLOCKED:
+		case T_NOTRUN:
+			t->st = T_BLOCKED;
+			return;
+		default:
+			break;
+		}
+	}
+	if (r->stopping)
+		return;
+	if (!t->checked && state_check(r->st, t, &err)) {
+		task_fail(r, ti, err.msg);
+		return;
+	}
+	if (!t->stale) {
+		t->st = T_UPTODATE;
+		r->uptodate++;
+		if (!r->tty)
+			ui_line(r, "up to date %s", t->name);
+		return;
+	}
+	if (r->nkids >= (size_t)r->o->jobs)
+		return;
+	if (t->missing_input) {
+		rs_err(&err, "input '%s' is missing", t->missing_input);
+		log_note(r->pl, t, err.msg);
+		task_fail(r, ti, err.msg);
+		return;
+	}
+	start(r, ti, 1);
+}
+
+static void schedule(struct run *r)
+{
+	size_t k;
+
+	for (k = 0; k < r->pl->ntasks; k++)
+		if (r->pl->tasks[r->pl->order[k]].st == T_PENDING)
+			consider(r, r->pl->order[k]);
+}
+
+static void kill_all(struct run *r, int sig)
+{
+	size_t k;
+
+	for (k = 0; k < r->nkids; k++)
+		kill(-r->kids[k].pid, sig);
+}
+
+/* Waits for a child, a signal or the next deadline (at most a second). */
+static void wait_event(struct run *r, const sigset_t *set)
+{
+	double now = now_mono(), next = now + 1;
+	struct timespec ts;
+	struct child *c;
+	size_t k;
+	int sig;
+
+	for (k = 0; k < r->nkids; k++) {
+		c = &r->kids[k];
+		if (c->deadline && !c->timed_out && c->deadline < next)
+			next = c->deadline;
+		if (c->kill_at && c->kill_at < next)
+			next = c->kill_at;
+	}
+	if (next < now)
+		next = now;
+	ts.tv_sec = (time_t)(next - now);
+	ts.tv_nsec = (long)((next - now - (double)ts.tv_sec) * 1e9);
+	sig = sigtimedwait(set, NULL, &ts);
+	if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+		if (r->signo)
+			kill_all(r, SIGKILL);
+		r->signo = sig;
+	}
+	reap(r);
+	now = now_mono();
+	for (k = 0; k < r->nkids; k++) {
+		c = &r->kids[k];
+		if (c->deadline && !c->timed_out && now >= c->deadline) {
+			c->timed_out = 1;
+			c->kill_at = now + KILL_GRACE;
+			kill(-c->pid, SIGTERM);
+		} else if (c->kill_at && now >= c->kill_at) {
+			c->kill_at = 0;
+			kill(-c->pid, SIGKILL);
+		}
+	}
+}
+
+/* Terminates every child, then waits for them all. */
+static void shut_down(struct run *r, const sigset_t *set)
+{
+	double kill_at = now_mono() + KILL_GRACE;
+	size_t k;
+
+	ui_clear(r);
+	rs_warn("interrupted by %s: stopping %zu running stage%s",
+		strsignal(r->signo), r->nkids, r->nkids == 1 ? "" : "s");
+	kill_all(r, SIGTERM);
+	for (k = 0; k < r->nkids; k++)
+		r->kids[k].kill_at = kill_at;
+	while (r->nkids)
+		wait_event(r, set);
+}
+
+static void print_tail(const char *path)
+{
+	char buf[8192], *p, *end;
+	off_t size, off;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), lines = 0;
+
+	if (fd < 0)
+		return;
+	size = lseek(fd, 0, SEEK_END);
+	off = size > (off_t)sizeof(buf) ? size - (off_t)sizeof(buf) : 0;
+	n = size > 0 ? pread(fd, buf, (size_t)(size - off), off) : 0;
+	close(fd);
+	if (n <= 0)
+		return;
+	end = buf + n;
+	if (end[-1] == '\n')
+		end--;
+	for (p = end; p > buf; p--)
+		if (p[-1] == '\n' && ++lines == TAIL_LINES)
+			break;
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (!nl)
+			nl = end;
+		fprintf(stderr, "    %.*s\n", (int)(nl - p), p);
+		p = nl + 1;
+	}
+}
+
+static void report(struct run *r)
+{
+	struct pipeline *pl = r->pl;
+	size_t k, notrun = 0;
+	struct task *t;
+	char *log;
+
+	for (k = 0; k < pl->ntasks; k++)
+		notrun += pl->tasks[k].st == T_BLOCKED ||
+			  pl->tasks[k].st == T_NOTRUN;
+	ui_clear(r);
+	if (!r->o->quiet) {
+		fprintf(stderr, "%s: ran %zu stage%s, %zu up to date, %zu "
+			"failed", rs_progname(), r->ran, r->ran == 1 ? "" : "s",
+			r->uptodate, r->failed);
+		if (notrun)
+			fprintf(stderr, ", %zu not run", notrun);
+		fprintf(stderr, " in %.1fs\n", now_mono() - r->t0);
+	}
+	if (r->signo)
+		return;
+	/* The failing log's path comes last, where the eye lands. */
+	for (k = 0; k < pl->ntasks; k++) {
+		t = &pl->tasks[pl->order[k]];
+		if (t->st != T_FAILED)
+			continue;
+		log = log_path(pl, t);
+		rs_warn("stage '%s' failed: %s", t->name,
+			r->msgs[pl->order[k]] ? r->msgs[pl->order[k]] : "?");
+		print_tail(log);
+		rs_warn("log: %s", log);
+		free(log);
+	}
+}
+
+static int dry_run(struct pipeline *pl, struct state *st)
+{
+	struct rs_error err;
+	struct sbuf sb;
+	struct task *t;
+	size_t k, i;
+	int n = exec_plan(pl, st, &err);
+
+	if (n < 0) {
+		rs_error_print(&err);
+		return 2;
+	}
+	sbuf_init(&sb, 0);
+	for (k = 0; k < pl->ntasks; k++) {
+		t = &pl->tasks[pl->order[k]];
+		if (!t->selected || !t->stale)
+			continue;
+		sbuf_reset(&sb);
+		sbuf_addf(&sb, "# %s: %s", t->name, t->why.buf);
+		for (i = 0; i < sb.len; i++)
+			if (sb.buf[i] == '\n')
+				sb.buf[i] = ';';
+		printf("%s\n", sb.buf);
+		sbuf_reset(&sb);
+		task_cmdline(t, &sb);
+		printf("%s\n", sb.buf);
+	}
+	sbuf_release(&sb);
+	if (!n)
+		rs_info("nothing to do");
+	return fflush(stdout) ? 1 : 0;
+}
+
+int exec_plan(struct pipeline *pl, struct state *st, struct rs_error *err)
+{
+	struct task *t, *d;
+	size_t k, j;
+	int n = 0;
+
+	for (k = 0; k < pl->ntasks; k++) {
+		t = &pl->tasks[pl->order[k]];
+		if (!t->selected)
+			continue;
+		if (state_check(st, t, err))
+			return -1;
+		for (j = 0; !t->stale && j < t->ndeps; j++) {
+			d = &pl->tasks[t->deps[j]];
+			if (d->selected && d->stale) {
+				sbuf_addf(&t->why, "waits for %s", d->name);
+				t->stale = 2;
+			}
+		}
+		n += !!t->stale;
+	}
+	return n;
+}
+
+static void on_sigchld(int sig)
+{
+	(void)sig;
+}
+
+int exec_run(struct pipeline *pl, struct state *st, const struct runopts *o)
+{
+	struct run r = { 0 };
+	struct rs_error err;
+	struct sigaction sa = { 0 };
+	struct sbuf logs;
+	sigset_t set;
+	size_t k;
+	int lockfd = -1, ret, code;
+
+	if (o->dry_run)
+		return dry_run(pl, st);
+	ret = lock_take(pl, &lockfd, &err);
+	if (ret) {
+		rs_error_print(&err);
+		return ret > 0 ? 3 : 2;
+	}
+	sbuf_init(&logs, 0);
+	sbuf_addf(&logs, "%s/logs", pl->statedir);
+	ret = mkdir_p(logs.buf, &err);
+	sbuf_release(&logs);
+	if (ret) {
+		rs_error_print(&err);
+		lock_release(lockfd);
+		return 2;
+	}
+	r.pl = pl;
+	r.st = st;
+	r.o = o;
+	r.tty = isatty(2) && !o->quiet;
+	r.msgs = xcalloc(pl->ntasks + 1, sizeof(*r.msgs));
+	r.t0 = now_mono();
+	for (k = 0; k < pl->ntasks; k++)
+		r.total += pl->tasks[k].selected;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, &r.oldmask);
+	/* A handler (never run: the signal stays blocked) makes sure SIGCHLD
+	 * is queued for sigtimedwait() rather than discarded. */
+	sa.sa_handler = on_sigchld;
+	sigaction(SIGCHLD, &sa, NULL);
+
+	for (;;) {
+		schedule(&r);
+		if (!r.nkids || r.signo)
+			break;
+		wait_event(&r, &set);
+	}
+	if (r.signo)
+		shut_down(&r, &set);
+	for (k = 0; k < pl->ntasks; k++)
+		if (pl->tasks[k].st == T_PENDING)
+			pl->tasks[k].st = T_NOTRUN;
+	if (st->dirty)
+		save_state(&r);
+	lock_release(lockfd);
+	report(&r);
+	code = r.signo ? 128 + r.signo : r.failed ? 1 : 0;
+	for (k = 0; k < pl->ntasks; k++)
+		if (pl->tasks[k].st == T_BLOCKED)
+			code = code ? code : 1;
+	for (k = 0; k < pl->ntasks; k++)
+		free(r.msgs[k]);
+	free(r.msgs);
+	free(r.kids);
+	sigprocmask(SIG_SETMASK, &r.oldmask, NULL);
+	return code;
+}

@@ -1,0 +1,369 @@
+/*
+ * main.c - reliefstat: run a pipeline YAML, show what is stale, or draw its
+ * DAG. One function per command, dispatched from one table; each parses its
+ * options, loads the pipeline (pipeline.c, graph.c) and hands over.
+ *
+ * Exit codes (SPEC.md section 6): 0 success or nothing to do (status: all
+ * up to date), 1 a stage failed (status: something would run), 2 usage or
+ * configuration error, 3 another run holds the lock.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "runner.h"
+#include "xalloc.h"
+
+#ifndef RS_VERSION
+#define RS_VERSION "unknown"
+#endif
+
+static const char usage_text[] =
+	"usage: reliefstat run PIPELINE [options]\n"
+	"       reliefstat status PIPELINE [--json] [--var NAME=VALUE]...\n"
+	"       reliefstat dag PIPELINE [--dot] [--var NAME=VALUE]...\n"
+	"\n"
+	"Runs the stages of a pipeline YAML file whose inputs, parameters,\n"
+	"command or program changed since they last succeeded, in dependency\n"
+	"order. State, logs and the ledger are kept in ${out}/.reliefstat/.\n"
+	"\n"
+	"run options:\n"
+	"  --var NAME=VALUE  set a pipeline variable (repeatable)\n"
+	"  -j, --jobs N      run up to N independent stages at once (default 1)\n"
+	"  --only S          run only stage or task S (repeatable)\n"
+	"  --from S          run S and everything downstream of it\n"
+	"  --until S         run S and everything upstream of it\n"
+	"  --force [S]       rerun every selected stage, or S, even if up to date\n"
+	"                    (write S as --force=S before PIPELINE)\n"
+	"  -n, --dry-run     print the commands that would run, run nothing\n"
+	"  -k, --keep-going  after a failure, go on with independent stages\n"
+	"  -q, --quiet       print only failures\n"
+	"\n"
+	"S is a stage name (all its foreach tasks) or a task name (ingest@erqi).\n"
+	"Exit: 0 ok or nothing to do, 1 a stage failed (status: something would\n"
+	"run), 2 usage or configuration error, 3 another run holds the lock.\n";
+
+struct args {
+	const char *pipeline;
+	char **vars, **only, **force;
+	size_t nvars, nonly, nforce;
+	struct selection sel;
+	struct runopts run;
+	int json, dot;
+};
+
+static void push(char ***v, size_t *n, char *s)
+{
+	*v = xreallocarray(*v, *n + 2, sizeof(**v));
+	(*v)[(*n)++] = s;
+	(*v)[*n] = NULL;
+}
+
+static int usage_error(const char *fmt, const char *what)
+{
+	fprintf(stderr, "%s: ", rs_progname());
+	fprintf(stderr, fmt, what);
+	fprintf(stderr, "\ntry 'reliefstat --help'\n");
+	return 2;
+}
+
+/*
+ * Matches "--name VALUE", "--name=VALUE" or "-x VALUE" / "-xVALUE".
+ * Returns 1 and sets *val, 0 when argv[*i] is another option, -1 when the
+ * value is missing.
+ */
+static int optval(int argc, char **argv, int *i, const char *lng,
+		  const char *shrt, char **val)
+{
+	char *a = argv[*i];
+	size_t n = strlen(lng);
+
+	if (!strncmp(a, lng, n) && a[n] == '=') {
+		*val = a + n + 1;
+		return 1;
+	}
+	if (shrt && !strncmp(a, shrt, 2) && a[2]) {
+		*val = a + 2;
+		return 1;
+	}
+	if (strcmp(a, lng) && (!shrt || strcmp(a, shrt)))
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*val = argv[++*i];
+	return 1;
+}
+
+static int parse_jobs(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	v = strtol(s, &end, 10);
+	if (end == s || *end || v < 1 || v > 1024)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Parses the options of cmd into a; returns -1 to exit 0, 0, or 2. */
+static int parse(const char *cmd, int argc, char **argv, struct args *a)
+{
+	int is_run = !strcmp(cmd, "run"), i, m, dashdash = 0;
+	char *v, *arg;
+
+	memset(a, 0, sizeof(*a));
+	a->run.jobs = 1;
+	for (i = 1; i < argc; i++) {
+		arg = argv[i];
+		if (dashdash || arg[0] != '-' || !arg[1]) {
+			if (a->pipeline)
+				return usage_error("unexpected argument '%s'",
+						   arg);
+			a->pipeline = arg;
+			continue;
+		}
+		if (!strcmp(arg, "--")) {
+			dashdash = 1;
+		} else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+			fputs(usage_text, stdout);
+			return -1;
+		} else if (!strcmp(arg, "--version")) {
+			printf("reliefstat %s\n", RS_VERSION);
+			return -1;
+		} else if ((m = optval(argc, argv, &i, "--var", NULL, &v))) {
+			if (m < 0)
+				return usage_error("option '%s' needs NAME=VALUE",
+						   arg);
+			push(&a->vars, &a->nvars, v);
+		} else if (!is_run) {
+			if (!strcmp(cmd, "status") && !strcmp(arg, "--json"))
+				a->json = 1;
+			else if (!strcmp(cmd, "dag") && !strcmp(arg, "--dot"))
+				a->dot = 1;
+			else
+				return usage_error("unknown option '%s'", arg);
+		} else if ((m = optval(argc, argv, &i, "--jobs", "-j", &v))) {
+			if (m < 0 || parse_jobs(v, &a->run.jobs))
+				return usage_error("-j needs a number from 1 "
+						   "to 1024 (%s)", arg);
+		} else if ((m = optval(argc, argv, &i, "--only", NULL, &v))) {
+			if (m < 0)
+				return usage_error("'%s' needs a stage", arg);
+			push(&a->only, &a->nonly, v);
+		} else if ((m = optval(argc, argv, &i, "--from", NULL, &v))) {
+			if (m < 0)
+				return usage_error("'%s' needs a stage", arg);
+			a->sel.from = v;
+		} else if ((m = optval(argc, argv, &i, "--until", NULL, &v))) {
+			if (m < 0)
+				return usage_error("'%s' needs a stage", arg);
+			a->sel.until = v;
+		} else if (!strncmp(arg, "--force=", 8)) {
+			push(&a->force, &a->nforce, arg + 8);
+		} else if (!strcmp(arg, "--force")) {
+			/* "--force S" once PIPELINE is known; else force all. */
+			if (a->pipeline && i + 1 < argc && argv[i + 1][0] != '-')
+				push(&a->force, &a->nforce, argv[++i]);
+			else
+				a->sel.force_all = 1;
+		} else if (!strcmp(arg, "-n") || !strcmp(arg, "--dry-run")) {
+			a->run.dry_run = 1;
+		} else if (!strcmp(arg, "-k") || !strcmp(arg, "--keep-going")) {
+			a->run.keep_going = 1;
+		} else if (!strcmp(arg, "-q") || !strcmp(arg, "--quiet")) {
+			a->run.quiet = 1;
+		} else {
+			return usage_error("unknown option '%s'", arg);
+		}
+	}
+	if (!a->pipeline)
+		return usage_error("%s: no PIPELINE given", cmd);
+	a->sel.only = a->only;
+	a->sel.force = a->force;
+	return 0;
+}
+
+static void args_release(struct args *a)
+{
+	free(a->vars);
+	free(a->only);
+	free(a->force);
+}
+
+/* Loads, links and selects; prints the error and returns 2 on failure. */
+static int load(struct pipeline *pl, struct args *a)
+{
+	struct rs_error err;
+
+	if (pipeline_load(pl, a->pipeline, a->vars, a->nvars, &err) ||
+	    graph_build(pl, &err) || graph_select(pl, &a->sel, &err)) {
+		rs_error_print(&err);
+		return 2;
+	}
+	return 0;
+}
+
+static void print_status(const struct pipeline *pl, int json)
+{
+	static const char *const label[] = { "up to date", "stale", "waits" };
+	static const char *const key[] = { "ok", "stale", "waits" };
+	const struct task *t;
+	struct sbuf sb;
+	size_t k, w = 0, i;
+	char *p, *nl;
+
+	for (k = 0; k < pl->ntasks; k++)
+		if (strlen(pl->tasks[k].name) > w)
+			w = strlen(pl->tasks[k].name);
+	sbuf_init(&sb, 0);
+	if (json)
+		sbuf_adds(&sb, "{\"stages\":[");
+	for (k = 0; k < pl->ntasks; k++) {
+		t = &pl->tasks[pl->order[k]];
+		if (!json) {
+			sbuf_addf(&sb, "%-*s  %s", (int)w, t->name,
+				  label[t->stale]);
+			if (t->stale)
+				sbuf_addf(&sb, ": %s", t->why.buf);
+			sbuf_addc(&sb, '\n');
+			continue;
+		}
+		sbuf_adds(&sb, k ? ",\n{\"name\":" : "\n{\"name\":");
+		json_str(&sb, t->name);
+		sbuf_adds(&sb, ",\"stage\":");
+		json_str(&sb, t->stage);
+		sbuf_addf(&sb, ",\"state\":\"%s\",\"reasons\":[",
+			  key[t->stale]);
+		for (p = t->why.buf, i = 0; p && *p; i++) {
+			nl = strchrnul(p, '\n');
+			*nl = '\0';
+			if (i)
+				sbuf_addc(&sb, ',');
+			json_str(&sb, p);
+			p = *nl ? nl + 1 : nl;
+			if (p != nl)
+				p[-1] = '\n';
+		}
+		sbuf_adds(&sb, "]}");
+	}
+	if (json)
+		sbuf_adds(&sb, "\n]}\n");
+	/* Reasons are newline-separated; on one text line they read "; ". */
+	if (!json)
+		for (p = sb.buf; p && (p = strstr(p, "\n")); p++)
+			if (p[1] && p[-1] != '\0' && strncmp(p + 1, "", 0) &&
+			    0)
+				*p = ';';
+	fputs(sb.buf ? sb.buf : "", stdout);
+	sbuf_release(&sb);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct pipeline pl;
+	struct state st;
+	struct args a;
+	int ret;
+
+	ret = parse("run", argc, argv, &a);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	rs_quiet = a.run.quiet;
+	ret = load(&pl, &a);
+	if (!ret) {
+		state_load(&st, &pl);
+		ret = exec_run(&pl, &st, &a.run);
+		state_release(&st);
+	}
+	pipeline_release(&pl);
+	args_release(&a);
+	return ret;
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	struct rs_error err;
+	struct pipeline pl;
+	struct state st;
+	struct args a;
+	int ret, n;
+
+	ret = parse("status", argc, argv, &a);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	ret = load(&pl, &a);
+	if (!ret) {
+		state_load(&st, &pl);
+		n = exec_plan(&pl, &st, &err);
+		if (n < 0) {
+			rs_error_print(&err);
+			ret = 2;
+		} else {
+			print_status(&pl, a.json);
+			ret = n ? 1 : 0;
+		}
+		state_release(&st);
+	}
+	pipeline_release(&pl);
+	args_release(&a);
+	return ret;
+}
+
+static int cmd_dag(int argc, char **argv)
+{
+	struct pipeline pl;
+	struct args a;
+	int ret;
+
+	ret = parse("dag", argc, argv, &a);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	ret = load(&pl, &a);
+	if (!ret)
+		graph_print(&pl, a.dot);
+	pipeline_release(&pl);
+	args_release(&a);
+	return ret;
+}
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{ "run", cmd_run },
+	{ "status", cmd_status },
+	{ "dag", cmd_dag },
+};
+
+int main(int argc, char **argv)
+{
+	size_t i;
+	int ret;
+
+	rs_set_progname("reliefstat");
+	if (argc < 2)
+		return usage_error("%s", "no command given");
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		fputs(usage_text, stdout);
+		return fflush(stdout) ? 1 : 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("reliefstat %s\n", RS_VERSION);
+		return fflush(stdout) ? 1 : 0;
+	}
+	if (sodium_init() < 0) {
+		rs_warn("cannot initialise libsodium");
+		return 1;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name)) {
+			ret = commands[i].fn(argc - 1, argv + 1);
+			if (fflush(stdout) && !ret)
+				ret = 1;
+			return ret;
+		}
+	return usage_error("unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,337 @@
+/*
+ * accum.c - reads an aggregate file into slices and groups (see accum.h).
+ *
+ * Aggregate rows arrive sorted by region, program, area, period, so runs of
+ * rows share a group: the last group used is tried first, and the linear
+ * search over a slice's groups (a few dozen at most) is rarely reached.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "accum.h"
+#include "csvin.h"
+#include "money.h"
+#include "xalloc.h"
+
+static const char *const colname[] = {
+	"region_code", "program", "area", "period", "funding", "support_mode",
+	"beneficiary", "sex", "age", "payments", "persons", "amount",
+};
+enum { C_REGION, C_PROGRAM, C_AREA, C_PERIOD, C_FUNDING, C_SUPPORT,
+       C_BEN, C_SEX, C_AGE, C_PAYMENTS, C_PERSONS, C_AMOUNT, NCOLS };
+
+void accum_init(struct accum *a, int k)
+{
+	memset(a, 0, sizeof(*a));
+	a->k = k;
+}
+
+static void group_free(struct group *g)
+{
+	int i;
+
+	free(g->program);
+	free(g->area);
+	kset_release(&g->ben);
+	kset_release(&g->stock);
+	for (i = 0; i < g->mcount; i++)
+		capset_release(&g->month[i].ks);
+	free(g->month);
+	free(g);
+}
+
+void accum_release(struct accum *a)
+{
+	size_t i, j;
+
+	for (i = 0; i < a->ns; i++) {
+		for (j = 0; j < a->s[i]->ng; j++)
+			group_free(a->s[i]->g[j]);
+		free(a->s[i]->g);
+		free(a->s[i]);
+	}
+	free(a->s);
+	a->s = NULL;
+	a->ns = a->scap = 0;
+}
+
+static struct slice *get_slice(struct accum *a, int year)
+{
+	struct slice *s;
+	size_t i;
+
+	if (a->cur_s && a->cur_s->year == year)
+		return a->cur_s;
+	for (i = 0; i < a->ns; i++)
+		if (a->s[i]->year == year)
+			return a->cur_s = a->s[i];
+	if (a->ns == a->scap) {
+		a->scap = a->scap ? a->scap * 2 : 4;
+		a->s = xreallocarray(a->s, a->scap, sizeof(*a->s));
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->year = year;
+	s->min_ym = s->max_ym = -1;
+	a->s[a->ns++] = s;
+	a->cur_g = NULL;
+	return a->cur_s = s;
+}
+
+static struct group *get_group(struct accum *a, struct slice *s,
+			       const char *program, const char *area)
+{
+	struct group *g = a->cur_g;
+	size_t i;
+
+	if (g && !strcmp(g->program, program) && !strcmp(g->area, area))
+		return g;
+	for (i = 0; i < s->ng; i++) {
+		g = s->g[i];
+		if (!strcmp(g->program, program) && !strcmp(g->area, area))
+			return a->cur_g = g;
+	}
+	if (s->ng == s->gcap) {
+		s->gcap = s->gcap ? s->gcap * 2 : 16;
+		s->g = xreallocarray(s->g, s->gcap, sizeof(*s->g));
+	}
+	g = xcalloc(1, sizeof(*g));
+	g->program = xstrdup(program);
+	g->area = xstrdup(area);
+	ben_set_init(&g->ben, 0);
+	ben_set_init(&g->stock, 1);
+	g->stock_ym = -1;
+	s->g[s->ng++] = g;
+	return a->cur_g = g;
+}
+
+/* The month cell for ym, growing the group's month range to hold it. */
+static struct mcell *month_cell(struct group *g, int ym)
+{
+	if (!g->mcount) {
+		g->month = xcalloc(1, sizeof(*g->month));
+		g->mbase = ym;
+		g->mcount = 1;
+	} else if (ym < g->mbase) {
+		int add = g->mbase - ym;
+		g->month = xreallocarray(g->month, (size_t)(g->mcount + add),
+					 sizeof(*g->month));
+		memmove(g->month + add, g->month, (size_t)g->mcount * sizeof(*g->month));
+		memset(g->month, 0, (size_t)add * sizeof(*g->month));
+		g->mbase = ym;
+		g->mcount += add;
+	} else if (ym >= g->mbase + g->mcount) {
+		int add = ym - (g->mbase + g->mcount) + 1;
+		g->month = xreallocarray(g->month, (size_t)(g->mcount + add),
+					 sizeof(*g->month));
+		memset(g->month + g->mcount, 0, (size_t)add * sizeof(*g->month));
+		g->mcount += add;
+	}
+	return &g->month[ym - g->mbase];
+}
+
+const struct mcell *group_month(const struct group *g, int ym)
+{
+	if (ym < g->mbase || ym >= g->mbase + g->mcount)
+		return NULL;
+	return &g->month[ym - g->mbase];
+}
+
+static int parse_count(const char *s, int64_t *out)
+{
+	int64_t v = 0;
+	int neg = 0, n = 0;
+
+	if (*s == '-') {
+		neg = 1;
+		s++;
+	}
+	for (; *s; s++, n++) {
+		if (*s < '0' || *s > '9' || n >= 18)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	if (!n)
+		return -1;
+	*out = neg ? -v : v;
+	return 0;
+}
+
+static int check_header(struct accum *a, const struct csv_row *row,
+			struct rs_error *err)
+{
+	size_t i;
+
+	if (row->n != NCOLS)
+		goto bad;
+	for (i = 0; i < NCOLS; i++)
+		if (strcmp(row->f[i].p, colname[i]))
+			goto bad;
+	a->seen_header = 1;
+	return 0;
+bad:
+	return rs_err(err, "wrong header in '%s' at line %ld: not an aggregate file (want 'region_code,program,...,amount')",
+		      a->path, row->line);
+}
+
+static void note_region(struct accum *a, const char *code, size_t n)
+{
+	size_t i;
+
+	if (a->rows == 1) {
+		a->region_len = n < 12 ? n : 12;
+		memcpy(a->region_prefix, code, a->region_len);
+		a->region_prefix[a->region_len] = '\0';
+		return;
+	}
+	for (i = 0; i < a->region_len && i < n && code[i] == a->region_prefix[i]; i++)
+		;
+	a->region_len = i;
+	a->region_prefix[i] = '\0';
+}
+
+static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
+{
+	struct accum *a = ctx;
+	const struct csv_field *f = row->f;
+	unsigned char ben[BEN_LEN];
+	int64_t payments, persons, fen;
+	void *v;
+	struct slice *s;
+	struct group *g;
+	struct mcell *mc;
+	int ym, added;
+
+	if (row->too_long || row->unterminated || row->bad_encoding)
+		return rs_err(err, "%s in '%s' at line %ld",
+			      row->too_long ? "record too long" :
+			      row->unterminated ? "unterminated quote" :
+			      "invalid UTF-8", a->path, row->line);
+	if (!a->seen_header)
+		return check_header(a, row, err);
+	if (row->n != NCOLS)
+		return rs_err(err, "wrong number of fields in '%s' at line %ld: %zu, want %d",
+			      a->path, row->line, row->n, NCOLS);
+	a->rows++;
+	ym = month_parse(f[C_PERIOD].p, f[C_PERIOD].len);
+	if (ym < 0 || f[C_PERIOD].len != 7)
+		return rs_err(err, "bad period '%s' in '%s' at line %ld (want YYYY-MM)",
+			      f[C_PERIOD].p, a->path, row->line);
+	if (ben_parse(f[C_BEN].p, f[C_BEN].len, ben))
+		return rs_err(err, "bad beneficiary in '%s' at line %ld (want 32 hex digits)",
+			      a->path, row->line);
+	if (!f[C_PROGRAM].len || !f[C_AREA].len)
+		return rs_err(err, "empty %s in '%s' at line %ld",
+			      f[C_PROGRAM].len ? "area" : "program", a->path, row->line);
+	if (parse_count(f[C_PAYMENTS].p, &payments))
+		return rs_err(err, "bad payments '%s' in '%s' at line %ld",
+			      f[C_PAYMENTS].p, a->path, row->line);
+	if (parse_count(f[C_PERSONS].p, &persons))
+		return rs_err(err, "bad persons '%s' in '%s' at line %ld",
+			      f[C_PERSONS].p, a->path, row->line);
+	if (money_parse(f[C_AMOUNT].p, f[C_AMOUNT].len, MU_YUAN, &fen) != MONEY_OK)
+		return rs_err(err, "bad amount '%s' in '%s' at line %ld",
+			      f[C_AMOUNT].p, a->path, row->line);
+	note_region(a, f[C_REGION].p, f[C_REGION].len);
+	if (a->have_period && (ym < a->per.first || ym > a->per.last))
+		return 0;
+	a->used++;
+
+	s = get_slice(a, a->by_year ? ym / 12 : -1);
+	if (s->min_ym < 0 || ym < s->min_ym)
+		s->min_ym = ym;
+	if (ym > s->max_ym)
+		s->max_ym = ym;
+	g = get_group(a, s, f[C_PROGRAM].p, f[C_AREA].p);
+	/* Sums stay far inside int64: amounts are capped at 10^15 fen each
+	 * and a file of 2^63 / 10^15 rows cannot exist; still, be exact. */
+	if (__builtin_add_overflow(g->persons, persons, &g->persons) ||
+	    __builtin_add_overflow(g->payments, payments, &g->payments) ||
+	    __builtin_add_overflow(g->fen, fen, &g->fen))
+		return rs_err(err, "sum overflows at '%s' line %ld", a->path, row->line);
+	kset_put(&g->ben, ben, &added);
+	if (ym > g->stock_ym) {
+		/* A later month: the stock so far was not the last. */
+		kset_release(&g->stock);
+		ben_set_init(&g->stock, 1);
+		g->stock_ym = ym;
+	}
+	if (ym == g->stock_ym) {
+		int64_t was;
+
+		v = kset_put(&g->stock, ben, &added);
+		memcpy(&was, v, sizeof(was));
+		if (added || persons > was)
+			memcpy(v, &persons, sizeof(persons));
+	}
+	mc = month_cell(g, ym);
+	mc->persons += persons;
+	mc->fen += fen;
+	capset_add(&mc->ks, ben, a->k);
+	return 0;
+}
+
+int accum_read(struct accum *a, const char *path, struct rs_error *err)
+{
+	struct csvin_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.encoding = RS_ENC_UTF8;
+	o.delim = ',';
+	o.max_record = (size_t)1 << 20;
+	a->path = path;
+	a->seen_header = 0;
+	if (csvin_read(path, &o, on_row, a, err))
+		return -1;
+	if (!a->seen_header)
+		return rs_err(err, "'%s' is empty: no header line", path);
+	return 0;
+}
+
+static int slice_cmp(const void *x, const void *y)
+{
+	const struct slice *a = *(struct slice *const *)x;
+	const struct slice *b = *(struct slice *const *)y;
+
+	return (a->year > b->year) - (a->year < b->year);
+}
+
+int accum_finish(struct accum *a, struct rs_error *err)
+{
+	size_t i;
+
+	if (!a->used) {
+		if (a->have_period) {
+			char from[8], to[8];
+			month_fmt(a->per.first, from);
+			month_fmt(a->per.last, to);
+			return rs_err(err, "no rows of '%s' fall in the period %s..%s (%ld rows read)",
+				      a->path, from, to, a->rows);
+		}
+		return rs_err(err, "'%s' has no data rows: nothing to report", a->path);
+	}
+	qsort(a->s, a->ns, sizeof(*a->s), slice_cmp);
+	for (i = 0; i < a->ns; i++) {
+		struct slice *s = a->s[i];
+
+		if (a->by_year && a->have_period) {
+			/* The period cut to the year. */
+			s->per.first = s->year * 12;
+			s->per.last = s->year * 12 + 11;
+			if (a->per.first > s->per.first)
+				s->per.first = a->per.first;
+			if (a->per.last < s->per.last)
+				s->per.last = a->per.last;
+		} else if (a->by_year) {
+			/* Year to date: January to the last month with data,
+			 * so a Jan-Jul file reports as 1-7月 with July's stock. */
+			s->per.first = s->year * 12;
+			s->per.last = s->max_ym;
+		} else if (a->have_period) {
+			s->per = a->per;
+		} else {
+			s->per.first = s->min_ym;
+			s->per.last = s->max_ym;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,81 @@
+/*
+ * accum.h - one pass over an aggregate file into report groups.
+ *
+ * The report needs, per slice (the reporting period, or each calendar year
+ * with --by-year) and per (program, area):
+ *   - additive sums: persons (人次), payments (户次), amount in fen;
+ *   - the exact set of beneficiaries paid in the period (保障人数);
+ *   - the beneficiaries paid in the slice's last month with the persons of
+ *     their payments (期末 stock);
+ *   - per month: persons, amount and up to k beneficiaries (for the
+ *     monthly table and its small-cell test).
+ * All of it is bounded by groups x months x distinct beneficiaries; rows
+ * stream through csvin and are never kept.
+ */
+#ifndef RS_REPORT_ACCUM_H
+#define RS_REPORT_ACCUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bset.h"
+#include "error.h"
+#include "period.h"
+
+struct mcell {
+	int64_t persons, fen;
+	struct capset ks;        /* up to k beneficiaries paid this month */
+};
+
+struct group {
+	char *program, *area;
+	int64_t persons, payments, fen;
+	struct kset ben;         /* distinct beneficiaries over the slice */
+	int stock_ym;            /* month held in stock, -1 before any row */
+	struct kset stock;       /* paid in stock_ym; value: int64 persons
+				    (the largest, should one repeat) */
+	struct mcell *month;     /* month[ym - mbase], mcount entries */
+	int mbase, mcount;
+};
+
+struct slice {
+	int year;                /* --by-year: the calendar year, else -1 */
+	struct period per;       /* final after accum_finish() */
+	int min_ym, max_ym;      /* months seen in the data */
+	struct group **g;
+	size_t ng, gcap;
+};
+
+struct accum {
+	/* set by the caller before accum_read */
+	int by_year;
+	int have_period;
+	struct period per;
+	int k;
+	/* results */
+	struct slice **s;        /* after accum_finish: sorted by year */
+	size_t ns, scap;
+	long rows;               /* data rows read */
+	long used;               /* rows inside the period */
+	char region_prefix[13];  /* longest prefix common to all region codes */
+	size_t region_len;
+	/* private */
+	const char *path;
+	int seen_header;
+	struct slice *cur_s;
+	struct group *cur_g;
+};
+
+void accum_init(struct accum *a, int k);
+/* Reads path (gzip or plain). Returns 0, or -1 with err naming file and
+ * line (missing file, wrong header, bad field). */
+int accum_read(struct accum *a, const char *path, struct rs_error *err);
+/* Fixes each slice's period (see report.h for the rules) and sorts slices
+ * by year. Returns 0, or -1 when no row falls in the reporting period. */
+int accum_finish(struct accum *a, struct rs_error *err);
+void accum_release(struct accum *a);
+
+/* The cell of group g for month ym, or NULL if g has none. */
+const struct mcell *group_month(const struct group *g, int ym);
+
+#endif

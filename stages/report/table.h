@@ -1,0 +1,94 @@
+/*
+ * table.h - report tables, their rendering, and small-cell suppression.
+ *
+ * A struct table is a grid of display strings with, per cell, a flag that
+ * hides it in the published version. It is built once and rendered twice:
+ * internal (every value) and published (hidden cells as "*", plus the
+ * published-only notes). CSV output is the header row and the data rows,
+ * RFC 4180, LF line ends; Markdown output is a "## heading", a pipe table
+ * and the notes.
+ *
+ * struct sdc is the suppression engine shared by the tables. Units are
+ * the things hidden together (a row of the programs table, a cell pair of
+ * the months table); lines are the additive relations "total = sum of
+ * members". Primary units are hidden first; then, until nothing changes,
+ * any line with exactly one hidden unit among its total and members gets a
+ * second one: the visible non-zero member with the smallest weight, or, if
+ * there is none, the total. A line with two or more hidden units cannot
+ * give any one of them back by subtraction.
+ */
+#ifndef RS_REPORT_TABLE_H
+#define RS_REPORT_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sbuf.h"
+
+struct tcell {
+	char *text;
+	int hidden;
+};
+
+struct table {
+	char *name;              /* file stem: "programs-2024" */
+	char *heading;           /* "同安区2024年分项目汇总表" */
+	size_t ncols;
+	char **cols;
+	unsigned char *right;    /* per column: right-aligned in Markdown */
+	struct tcell *cells;     /* nrows x ncols */
+	size_t nrows, rcap;
+	char **notes;            /* shown in both versions */
+	size_t nnotes;
+	char **pub_notes;        /* shown in the published version only */
+	size_t npub_notes;
+	char **int_notes;        /* shown in the internal version only */
+	size_t nint_notes;
+	int any_hidden;
+};
+
+void table_init(struct table *t, const char *name, const char *heading,
+		const char *const *cols, size_t ncols, size_t nleft);
+void table_release(struct table *t);
+/* Appends an empty row and returns its index. */
+size_t table_add_row(struct table *t);
+/* Sets a cell's text (copied). */
+void table_set(struct table *t, size_t row, size_t col, const char *text);
+void table_setf(struct table *t, size_t row, size_t col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void table_hide(struct table *t, size_t row, size_t col);
+enum note_where { NOTE_BOTH, NOTE_PUBLISHED, NOTE_INTERNAL };
+void table_note(struct table *t, enum note_where where, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Renders into out (appending). published: hidden cells become "*". */
+void table_csv(const struct table *t, int published, struct sbuf *out);
+void table_md(const struct table *t, int published, struct sbuf *out);
+
+struct sdc_line {
+	size_t total;
+	size_t first, count;     /* members: sdc.member[first .. first+count) */
+};
+
+struct sdc {
+	size_t n;
+	int64_t *weight;
+	unsigned char *nonzero, *hidden, *primary;
+	size_t *member;
+	size_t nmember, mcap;
+	struct sdc_line *line;
+	size_t nline, lcap;
+};
+
+void sdc_init(struct sdc *s, size_t nunits);
+void sdc_release(struct sdc *s);
+/* Describes unit i: its weight (smaller is hidden first), whether any of
+ * its values is non-zero, and whether it is sensitive by itself. */
+void sdc_unit(struct sdc *s, size_t i, int64_t weight, int nonzero, int primary);
+/* Starts a line with the given total; sdc_member() adds its members. */
+void sdc_line(struct sdc *s, size_t total);
+void sdc_member(struct sdc *s, size_t unit);
+/* Runs primary and secondary suppression; s->hidden holds the result. */
+void sdc_run(struct sdc *s);
+
+#endif

@@ -1,0 +1,184 @@
+/*
+ * rs-validate - apply the rules YAML to canonical records: valid records,
+ * rejects, warnings and a summary out.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "validate.h"
+#include "xalloc.h"
+
+static const char usage[] =
+"usage: rs-validate --period FIRST..LAST -o VALID.csv.gz [options] RECORDS.csv.gz\n"
+"\n"
+"Checks canonical records against the rules file (region at village level,\n"
+"reporting period, persons, age eligibility, payment standards, duplicate\n"
+"payments, 低保/特困 conflicts) and writes the rows that pass. Every row read\n"
+"is either valid or in the rejects file with the rule it broke.\n"
+"\n"
+"  -p, --period A..B      the source's reporting period, e.g. 2024-01..2024-12 (required)\n"
+"  -o, --output FILE      valid records (.csv.gz)\n"
+"      --rules FILE       rules YAML (default: rules.yaml in the data dir)\n"
+"  -r, --rejects FILE     rejects, mode 0600 (default: OUTPUT with .rejects.csv.gz)\n"
+"  -w, --warnings FILE    warnings (default: OUTPUT with .warnings.csv.gz)\n"
+"  -s, --summary FILE     JSON summary (default: OUTPUT with .summary.json)\n"
+"      --source NAME      source name for the summary (default: the input's name)\n"
+"      --regions FILE     region table (default: regions.csv in the data dir)\n"
+"      --catalog FILE     program catalog; repeat for local additions\n"
+"  -q, --quiet            no summary line on stderr\n"
+"  -h, --help             this text\n"
+"      --version          print the version\n"
+"\n"
+"Exit status: 0 success; 1 data or I/O failure, or the share of rejected rows\n"
+"is above the rules' max_reject_rate (every output is still written);\n"
+"2 usage or configuration error.\n";
+
+static char *derive(const char *out, const char *suffix)
+{
+	size_t n = strlen(out);
+	char *p;
+
+	if (n > 7 && !strcmp(out + n - 7, ".csv.gz"))
+		n -= 7;
+	p = xmalloc(n + strlen(suffix) + 1);
+	memcpy(p, out, n);
+	memcpy(p + n, suffix, strlen(suffix) + 1);
+	return p;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "period", required_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "rules", required_argument, NULL, 'R' },
+		{ "rejects", required_argument, NULL, 'r' },
+		{ "warnings", required_argument, NULL, 'w' },
+		{ "summary", required_argument, NULL, 's' },
+		{ "source", required_argument, NULL, 'S' },
+		{ "regions", required_argument, NULL, 'G' },
+		{ "catalog", required_argument, NULL, 'C' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct validate_opts o;
+	struct validate_stats st;
+	struct rules rules;
+	struct catalog cat;
+	struct regions regions;
+	struct rs_error err;
+	const char *period = NULL, *rulesf = NULL, *regionsf = NULL;
+	const char *catalogs[16];
+	char defs[4][4096];
+	char *d1 = NULL, *d2 = NULL, *d3 = NULL;
+	size_t ncat = 0;
+	int c, ret;
+	double rate;
+
+	rs_set_progname(argv[0]);
+	memset(&o, 0, sizeof(o));
+	memset(&st, 0, sizeof(st));
+	while ((c = getopt_long(argc, argv, "p:o:r:w:s:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': period = optarg; break;
+		case 'o': o.out = optarg; break;
+		case 'R': rulesf = optarg; break;
+		case 'r': o.rejects = optarg; break;
+		case 'w': o.warnings = optarg; break;
+		case 's': o.summary = optarg; break;
+		case 'S': o.source = optarg; break;
+		case 'G': regionsf = optarg; break;
+		case 'C':
+			if (ncat == 16) {
+				fprintf(stderr, "rs-validate: at most 16 --catalog files\n");
+				return 2;
+			}
+			catalogs[ncat++] = optarg;
+			break;
+		case 'q': rs_quiet = 1; break;
+		case 'h': fputs(usage, stdout); return 0;
+		case 'V': printf("rs-validate %s\n", RS_VERSION); return 0;
+		default: fputs(usage, stderr); return 2;
+		}
+	}
+	if (optind != argc - 1 || !period || !o.out) {
+		fprintf(stderr, "rs-validate: %s\n", optind != argc - 1 ?
+			"give exactly one records file" : !period ?
+			"--period is required" : "-o is required");
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (period_parse(period, &o.period)) {
+		fprintf(stderr, "rs-validate: bad --period '%s' (want e.g. 2024-01..2024-12)\n", period);
+		return 2;
+	}
+	o.input = argv[optind];
+	if (!o.source) {
+		const char *slash = strrchr(o.input, '/');
+		o.source = slash ? slash + 1 : o.input;
+	}
+	if (!o.rejects)
+		o.rejects = d1 = derive(o.out, ".rejects.csv.gz");
+	if (!o.warnings)
+		o.warnings = d2 = derive(o.out, ".warnings.csv.gz");
+	if (!o.summary)
+		o.summary = d3 = derive(o.out, ".summary.json");
+	if (!rulesf) {
+		rs_data_path("rules.yaml", defs[0], sizeof(defs[0]));
+		rulesf = defs[0];
+	}
+	if (!regionsf) {
+		rs_data_path("regions.csv", defs[1], sizeof(defs[1]));
+		regionsf = defs[1];
+	}
+	if (!ncat) {
+		rs_data_path("programs.yaml", defs[2], sizeof(defs[2]));
+		rs_data_path("programs-local.yaml", defs[3], sizeof(defs[3]));
+		catalogs[ncat++] = defs[2];
+		if (!access(defs[3], R_OK))
+			catalogs[ncat++] = defs[3];
+	}
+	if (rules_load(&rules, rulesf, &err) ||
+	    catalog_load(&cat, catalogs, ncat, &err)) {
+		rs_error_print(&err);
+		return 2;
+	}
+	if (regions_load(&regions, regionsf, &err)) {
+		rs_error_print(&err);
+		rules_release(&rules);
+		catalog_release(&cat);
+		return 2;
+	}
+	o.rules = &rules;
+	o.cat = &cat;
+	o.regions = &regions;
+	rs_out_install_signal_cleanup();
+	ret = validate_run(&o, &st, &err);
+	if (ret) {
+		rs_error_print(&err);
+	} else {
+		long rejected = st.rows_read - st.valid;
+		rs_info("%s: %ld rows read, %ld valid, %ld rejected, %ld warnings",
+			o.source, st.rows_read, st.valid, rejected, st.warned);
+		rate = st.rows_read ? (double)rejected / (double)st.rows_read : 0;
+		if (rate > rules.max_reject_rate) {
+			rs_warn("%s: %.2f%% of rows rejected, above max_reject_rate %.2f%% in '%s'; outputs written, see '%s'",
+				o.source, rate * 100, rules.max_reject_rate * 100,
+				rulesf, o.rejects);
+			ret = 1;
+		}
+	}
+	free(st.rule_hits);
+	rules_release(&rules);
+	catalog_release(&cat);
+	regions_release(&regions);
+	free(d1);
+	free(d2);
+	free(d3);
+	return ret;
+}

@@ -1,0 +1,323 @@
+/*
+ * validate.c - the validation loop (see validate.h).
+ *
+ * One pass in (source, line) order. Per-row rules run first; a row that
+ * passes them all then meets the cross-row rules, whose state is a hash
+ * set of (beneficiary, program, month) and (beneficiary, month) keys:
+ * memory grows with the distinct keys of the run, never with its rows.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kset.h"
+#include "money.h"
+#include "validate.h"
+#include "xalloc.h"
+
+struct dup_key {
+	unsigned char bene[16];
+	uint16_t prog;
+	int32_t ym;
+} __attribute__((packed));
+
+struct month_key {
+	unsigned char bene[16];
+	int32_t ym;
+} __attribute__((packed));
+
+struct ctx {
+	const struct validate_opts *o;
+	struct validate_stats *st;
+	struct rs_out out, warn;
+	struct rejects rj;
+	struct kset dup, month;
+	struct sbuf line;
+};
+
+static void hex16(const char *hex, unsigned char out[16])
+{
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		int hi = hex[2 * i] <= '9' ? hex[2 * i] - '0' : hex[2 * i] - 'a' + 10;
+		int lo = hex[2 * i + 1] <= '9' ? hex[2 * i + 1] - '0' : hex[2 * i + 1] - 'a' + 10;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+}
+
+/* Records a failed rule: a reject (returns 1: the row is gone) or a
+ * warning (returns 0: the row stays). */
+static int hit(struct ctx *c, size_t ri, const struct record *r,
+	       const struct csv_row *row, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static int hit(struct ctx *c, size_t ri, const struct record *r,
+	       const struct csv_row *row, const char *field, const char *fmt, ...)
+{
+	const struct rule *rule = &c->o->rules->r[ri];
+	char msg[512], full[900];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(full, sizeof(full), "%s: %s%s%s", rule->name, msg,
+		 rule->message ? "; " : "", rule->message ? rule->message : "");
+	c->st->rule_hits[ri]++;
+	if (rule->warn) {
+		sbuf_reset(&c->line);
+		sbuf_add_csv(&c->line, r->source, strlen(r->source));
+		sbuf_addf(&c->line, ",%ld,%s,%s,", r->line, rule->name,
+			  reject_code_name(rule->code));
+		sbuf_add_csv(&c->line, full, strlen(full));
+		sbuf_addc(&c->line, '\n');
+		rs_out_write(&c->warn, c->line.buf, c->line.len);
+		c->st->warned++;
+		return 0;
+	}
+	rejects_add(&c->rj, r->source, r->line, rule->code, field, full, row->raw,
+		    row->raw_len);
+	return 1;
+}
+
+static int check_standard(const struct rule *rule, const struct record *r,
+			  int64_t *want)
+{
+	size_t i;
+
+	for (i = 0; i < rule->nstd; i++) {
+		const struct standard *s = &rule->std[i];
+		if (strcmp(s->program, r->program) ||
+		    strncmp(r->region, s->region_prefix, strlen(s->region_prefix)))
+			continue;
+		if (s->period.first >= 0 &&
+		    (r->ym < s->period.first || r->ym > s->period.last))
+			continue;
+		*want = s->per_person ? s->amount * r->persons : s->amount;
+		return r->amount == *want ? 0 : 1;
+	}
+	return 0;
+}
+
+/* Per-row rules. Returns 1 when the row was rejected. */
+static int per_row(struct ctx *c, const struct record *r, const struct csv_row *row)
+{
+	const struct rules *rs = c->o->rules;
+	size_t i;
+	char a[32], b[32];
+
+	for (i = 0; i < rs->n; i++) {
+		const struct rule *rule = &rs->r[i];
+		const struct region *reg;
+		const struct program *p;
+		int64_t want;
+
+		switch (rule->kind) {
+		case CK_REGION_LEVEL:
+			reg = regions_find(c->o->regions, r->region, 12);
+			if ((!reg || reg->level != RL_VILLAGE) &&
+			    hit(c, i, r, row, "region_code",
+				"'%s' is not a village or community in the region table",
+				r->region))
+				return 1;
+			break;
+		case CK_PERIOD_IN_RANGE:
+			if ((r->ym < c->o->period.first || r->ym > c->o->period.last)) {
+				char m[8], lab[64];
+				month_fmt(r->ym, m);
+				period_label(&c->o->period, lab, sizeof(lab));
+				if (hit(c, i, r, row, "period",
+					"%s is outside the reporting period %s", m, lab))
+					return 1;
+			}
+			break;
+		case CK_PERSONS_RANGE:
+			if ((r->persons < 1 ||
+			     (r->household_size > 0 && r->persons > r->household_size)) &&
+			    hit(c, i, r, row, "persons",
+				"persons %ld not within 1..household size %ld",
+				r->persons, r->household_size))
+				return 1;
+			break;
+		case CK_AGE_ELIGIBILITY:
+			p = catalog_find(c->o->cat, r->program);
+			if (!p || r->age < 0)
+				break;
+			if (p->min_age >= 0 && r->age < p->min_age &&
+			    hit(c, i, r, row, "age", "age %d is under %d for %s",
+				r->age, p->min_age, r->program))
+				return 1;
+			if (p->max_age >= 0 && r->age > p->max_age &&
+			    hit(c, i, r, row, "age", "age %d is over %d for %s",
+				r->age, p->max_age, r->program))
+				return 1;
+			break;
+		case CK_STANDARD:
+			if (check_standard(rule, r, &want) &&
+			    hit(c, i, r, row, "amount", "amount %s differs from the standard %s",
+				money_fmt_yuan(r->amount, a), money_fmt_yuan(want, b)))
+				return 1;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+static int in_family(const struct catalog *cat, const char *code,
+		     const char *family)
+{
+	const struct program *p = catalog_find(cat, code);
+	int guard = 0;
+
+	while (p && guard++ < 16) {
+		if (!strcmp(p->code, family))
+			return 1;
+		p = p->parent ? catalog_find(cat, p->parent) : NULL;
+	}
+	return 0;
+}
+
+/* Cross-row rules. Returns 1 when the row was rejected. */
+static int cross_row(struct ctx *c, const struct record *r, const struct csv_row *row)
+{
+	const struct rules *rs = c->o->rules;
+	const struct program *p = catalog_find(c->o->cat, r->program);
+	size_t i;
+
+	for (i = 0; i < rs->n; i++) {
+		const struct rule *rule = &rs->r[i];
+		int added;
+
+		if (rule->kind == CK_DUPLICATE) {
+			struct dup_key k;
+			long *first;
+			memset(&k, 0, sizeof(k));
+			hex16(r->beneficiary, k.bene);
+			k.prog = (uint16_t)(p ? p->order : 0xFFFF);
+			k.ym = r->ym;
+			first = kset_put(&c->dup, &k, &added);
+			if (added) {
+				*first = r->line;
+			} else if (hit(c, i, r, row, "beneficiary",
+				       "same beneficiary, program and month as line %ld",
+				       *first)) {
+				return 1;
+			}
+		} else if (rule->kind == CK_CONFLICT) {
+			struct month_key k;
+			unsigned char *fam;
+			int f = in_family(c->o->cat, r->program, rule->family[0]) ? 1 :
+				in_family(c->o->cat, r->program, rule->family[1]) ? 2 : 0;
+			if (!f)
+				continue;
+			memset(&k, 0, sizeof(k));
+			hex16(r->beneficiary, k.bene);
+			k.ym = r->ym;
+			fam = kset_put(&c->month, &k, &added);
+			if (*fam && !(*fam & f)) {
+				if (hit(c, i, r, row, "program",
+					"paid both %s and %s in the same month",
+					rule->family[0], rule->family[1]))
+					return 1;
+			}
+			*fam |= (unsigned char)f;
+		}
+	}
+	return 0;
+}
+
+static int on_record(const struct record *r, const struct csv_row *row,
+		     void *vctx, struct rs_error *err)
+{
+	struct ctx *c = vctx;
+
+	(void)err;
+	c->st->rows_read++;
+	if (per_row(c, r, row) || cross_row(c, r, row))
+		return 0;
+	rs_out_write(&c->out, row->raw, row->raw_len);
+	rs_out_write(&c->out, "\n", 1);
+	c->st->valid++;
+	return 0;
+}
+
+static void rule_json(const struct validate_opts *o, const struct validate_stats *st,
+		      struct sbuf *sb)
+{
+	size_t i;
+
+	sbuf_addf(sb, "\"warned\":%ld,\"rules\":[", st->warned);
+	for (i = 0; i < o->rules->n; i++) {
+		sbuf_adds(sb, i ? ",{\"name\":" : "{\"name\":");
+		json_add_string(sb, o->rules->r[i].name);
+		sbuf_addf(sb, ",\"severity\":\"%s\",\"code\":\"%s\",\"hits\":%ld}",
+			  o->rules->r[i].warn ? "warn" : "reject",
+			  reject_code_name(o->rules->r[i].code), st->rule_hits[i]);
+	}
+	sbuf_addc(sb, ']');
+}
+
+int validate_run(const struct validate_opts *o, struct validate_stats *st,
+		 struct rs_error *err)
+{
+	struct ctx c;
+	struct sbuf extra;
+	int i, ret = 1;
+
+	memset(&c, 0, sizeof(c));
+	c.o = o;
+	c.st = st;
+	st->rule_hits = xcalloc(o->rules->n ? o->rules->n : 1, sizeof(long));
+	sbuf_init(&c.line, 0);
+	sbuf_init(&extra, 0);
+	kset_init(&c.dup, sizeof(struct dup_key), sizeof(long), 1 << 16);
+	kset_init(&c.month, sizeof(struct month_key), 1, 1 << 16);
+	if (rs_out_open(&c.out, o->out, 0644, err))
+		goto out;
+	if (rejects_open(&c.rj, o->rejects, err)) {
+		rs_out_abort(&c.out);
+		goto out;
+	}
+	if (rs_out_open(&c.warn, o->warnings, 0600, err)) {
+		rs_out_abort(&c.out);
+		rejects_abort(&c.rj);
+		goto out;
+	}
+	rs_out_puts(&c.out, CANON_HEADER "\n");
+	rs_out_puts(&c.warn, "source,line,rule,code,message\n");
+	if (record_read(o->input, on_record, &c, NULL, err)) {
+		rs_out_abort(&c.out);
+		rs_out_abort(&c.warn);
+		rejects_abort(&c.rj);
+		goto out;
+	}
+	for (i = 0; i < RJ__COUNT; i++)
+		st->counts[i] = c.rj.counts[i];
+	if (rs_out_commit(&c.out, err)) {
+		rs_out_abort(&c.warn);
+		rejects_abort(&c.rj);
+		goto out;
+	}
+	if (rejects_commit(&c.rj, err)) {
+		rs_out_abort(&c.warn);
+		goto out;
+	}
+	if (rs_out_commit(&c.warn, err))
+		goto out;
+	rule_json(o, st, &extra);
+	if (o->summary && summary_write(o->summary, "validate", o->source,
+					st->rows_read, st->valid, st->counts,
+					extra.buf, err))
+		goto out;
+	ret = 0;
+out:
+	kset_release(&c.dup);
+	kset_release(&c.month);
+	sbuf_release(&c.line);
+	sbuf_release(&extra);
+	return ret;
+}
