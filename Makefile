@@ -36,10 +36,11 @@ LIB = $(BUILD)/librs.a
 
 STAGES = ingest validate aggregate merge report
 PROGS = $(STAGES:%=$(BIN)/rs-%) $(BIN)/reliefstat $(BIN)/rs-gen
+TEST_PROGS = $(BIN)/rs-csvdump
 
 DEPS_STAMP = $(BUILD)/.deps-ok
 
-all: $(PROGS) samples/keys/demo.key.installed
+all: $(PROGS) $(TEST_PROGS) samples/keys/demo.key.installed
 
 $(DEPS_STAMP):
 	@sh tests/deps.sh build
@@ -64,6 +65,10 @@ $(BIN)/reliefstat: $(patsubst %.c,$(BUILD)/%.o,$(wildcard pipelines/runner/*.c))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BIN)/rs-gen: $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/gen/*.c)) $(LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/rs-csvdump: $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/csvdump/*.c)) $(LIB)
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
