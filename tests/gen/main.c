@@ -102,92 +102,112 @@ static const char *default_regions(void)
 	return RS_DATADIR "/regions.csv";
 }
 
-int main(int argc, char **argv)
+static const struct option opts[] = {
+	{ "rows", required_argument, NULL, 'n' },
+	{ "seed", required_argument, NULL, 's' },
+	{ "defects", required_argument, NULL, 'd' },
+	{ "year", required_argument, NULL, 'y' },
+	{ "county", required_argument, NULL, 'c' },
+	{ "regions", required_argument, NULL, 'r' },
+	{ "truth", required_argument, NULL, 't' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Applies one option; returns 0, or -1 for a bad value. */
+static int set_option(struct gen_opts *o, int c, const char *arg)
 {
-	static const struct option opts[] = {
-		{ "rows", required_argument, NULL, 'n' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "defects", required_argument, NULL, 'd' },
-		{ "year", required_argument, NULL, 'y' },
-		{ "county", required_argument, NULL, 'c' },
-		{ "regions", required_argument, NULL, 'r' },
-		{ "truth", required_argument, NULL, 't' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct gen_opts o = { 0, 1, 0.01, 2024, "350212", NULL, NULL, NULL };
-	struct gen_regions rg;
-	struct rs_error err;
 	uint64_t year;
-	int have_rows = 0, c, ret;
 	char *end;
 
-	rs_set_progname(argv[0]);
+	switch (c) {
+	case 'n':
+		return parse_u64(arg, 0, GEN_MAX_ROWS, 1, &o->rows);
+	case 's':
+		return parse_u64(arg, 0, UINT64_MAX, 0, &o->seed);
+	case 'd':
+		errno = 0;
+		o->defects = strtod(arg, &end);
+		return errno || end == arg || *end || !isfinite(o->defects) ||
+			o->defects < 0 || o->defects > 1 ? -1 : 0;
+	case 'y':
+		if (parse_u64(arg, 1950, 2200, 0, &year) < 0)
+			return -1;
+		o->year = (int)year;
+		return 0;
+	case 'c':
+		o->county = arg;
+		return valid_county(arg) ? 0 : -1;
+	case 'r':
+		o->regions = arg;
+		return 0;
+	case 't':
+		o->truth = arg;
+		return 0;
+	default: /* 'o' */
+		o->out = arg;
+		return 0;
+	}
+}
+
+/* Returns 0 to go on, or the exit code (help, version, usage error). */
+static int parse_args(int argc, char **argv, struct gen_opts *o)
+{
+	int c, i, have_rows = 0;
+
 	while ((c = getopt_long(argc, argv, "o:hV", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			if (parse_u64(optarg, 0, GEN_MAX_ROWS, 1, &o.rows) < 0)
-				goto bad;
-			have_rows = 1;
-			break;
-		case 's':
-			if (parse_u64(optarg, 0, UINT64_MAX, 0, &o.seed) < 0)
-				goto bad;
-			break;
-		case 'd':
-			errno = 0;
-			o.defects = strtod(optarg, &end);
-			if (errno || end == optarg || *end ||
-			    !isfinite(o.defects) || o.defects < 0 ||
-			    o.defects > 1)
-				goto bad;
-			break;
-		case 'y':
-			if (parse_u64(optarg, 1950, 2200, 0, &year) < 0)
-				goto bad;
-			o.year = (int)year;
-			break;
-		case 'c':
-			if (!valid_county(optarg))
-				goto bad;
-			o.county = optarg;
-			break;
-		case 'r':
-			o.regions = optarg;
-			break;
-		case 't':
-			o.truth = optarg;
-			break;
-		case 'o':
-			o.out = optarg;
-			break;
-		case 'h':
+		if (c == 'h') {
 			usage(stdout);
-			return 0;
-		case 'V':
+			return -1;
+		}
+		if (c == 'V') {
 			printf("rs-gen (reliefstat) %s\n", RS_VERSION);
-			return 0;
-		default:
+			return -1;
+		}
+		if (c == '?' || c == ':') {
 			usage(stderr);
 			return 2;
 		}
+		if (set_option(o, c, optarg) < 0) {
+			for (i = 0; opts[i].val != c; i++)
+				;
+			rs_warn("invalid value '%s' for --%s (see --help)",
+				optarg, opts[i].name);
+			return 2;
+		}
+		have_rows |= c == 'n';
 	}
 	if (optind < argc) {
 		rs_warn("unexpected argument '%s'", argv[optind]);
 		return 2;
 	}
-	if (!have_rows || !o.out) {
+	if (!have_rows || !o->out) {
 		rs_warn("--rows and -o are required (see --help)");
 		return 2;
 	}
-	if (o.truth && strcmp(o.truth, o.out) == 0) {
-		rs_warn("--truth and -o name the same file '%s'", o.out);
+	if (o->truth && strcmp(o->truth, o->out) == 0) {
+		rs_warn("--truth and -o name the same file '%s'", o->out);
 		return 2;
 	}
-	if (!o.regions)
-		o.regions = default_regions();
+	if (!o->regions)
+		o->regions = default_regions();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct gen_opts o = { 0, 1, 0.01, 2024, "350212", NULL, NULL, NULL };
+	struct gen_regions rg;
+	struct rs_error err;
+	int ret;
+
+	rs_set_progname(argv[0]);
+	ret = parse_args(argc, argv, &o);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	/* A missing or empty regions table is a configuration error. */
 	if (gen_regions_load(&rg, o.regions, o.county, &err) < 0) {
 		rs_error_print(&err);
 		return 2;
@@ -197,10 +217,4 @@ int main(int argc, char **argv)
 		rs_error_print(&err);
 	gen_regions_release(&rg);
 	return ret;
-bad:
-	for (ret = 0; opts[ret].val != c; ret++)
-		;
-	rs_warn("invalid value '%s' for --%s (see --help)", optarg,
-		opts[ret].name);
-	return 2;
 }

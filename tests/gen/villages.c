@@ -169,8 +169,11 @@ int gen_regions_load(struct gen_regions *g, const char *path,
 		t = find(e, n, town);
 		v->township = t ? t->name : "";
 		for (s = 999; s >= 100; s--) {
-			snprintf(v->bad_code, sizeof(v->bad_code), "%s%03d",
-				 town, s);
+			memcpy(v->bad_code, town, 9);
+			v->bad_code[9] = (char)('0' + s / 100);
+			v->bad_code[10] = (char)('0' + s / 10 % 10);
+			v->bad_code[11] = (char)('0' + s % 10);
+			v->bad_code[12] = '\0';
 			if (!find(e, n, v->bad_code))
 				break;
 		}
