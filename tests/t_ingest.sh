@@ -1,0 +1,78 @@
+#!/bin/bash
+# Ingest, table-driven: one input row per case, each ending as a record (with
+# the canonical values asserted) or a reject with its reason.
+. "$(dirname "$0")/lib.sh"
+export RS_TODAY=20261122
+
+H='序号,行政区划代码,户主姓名,身份证号码,救助类别,城乡属性,家庭人口,保障人数,发放年月,发放金额（元）,资金来源'
+ID=11010519491231002X          # the GB 11643 example (female, born 1949-12-31)
+R=350212001002
+# name | row after 序号 | expected: reason, or "ok AMOUNT PROGRAM AREA PERIOD"
+cases=(
+"plain|$R,甲,$ID,城市低保,城镇,3,2,2024-03,1234.50,区级财政|ok 1234.50 dibao_urban urban 2024-03"
+"thousands|$R,甲,$ID,农村低保,农村,3,2,2024-03,\"2,497.00\",区级财政|ok 2497.00 dibao_rural rural 2024-03"
+"fullwidth digits|$R,甲,$ID,高龄津贴,农村,1,1,２０２４－０５,２３１４．００,区级财政|ok 2314.00 gaoling rural 2024-05"
+"month in Chinese|$R,甲,$ID,高龄津贴,农村,1,1,2024年1月,100,区级财政|ok 100.00 gaoling rural 2024-01"
+"slash month|$R,甲,$ID,高龄津贴,城镇,1,1,2024/12,100.5,区级财政|ok 100.50 gaoling urban 2024-12"
+"alias with ascii parens|$R,甲,$ID,最低生活保障(农村),农村,3,2,2024-03,10,区级财政|ok 10.00 dibao_rural rural 2024-03"
+"traditional label|$R,甲,$ID,農村低保,農村,3,2,2024-03,10,區級財政|ok 10.00 dibao_rural rural 2024-03"
+"program implies area|$R,甲,$ID,城市低保,农村,3,2,2024-03,10,区级财政|ok 10.00 dibao_urban urban 2024-03"
+"lowercase x|$R,甲,11010519491231002x,高龄津贴,农村,1,1,2024-03,10,区级财政|ok 10.00 gaoling rural 2024-03"
+"too few fields|$R,甲,$ID,高龄津贴,农村,1|malformed_line"
+"empty id|$R,甲,,高龄津贴,农村,1,1,2024-03,10,区级财政|missing_field"
+"empty amount|$R,甲,$ID,高龄津贴,农村,1,1,2024-03,,区级财政|missing_field"
+"mangled id|$R,甲,1.10105E+17,高龄津贴,农村,1,1,2024-03,10,区级财政|bad_id"
+"check digit|$R,甲,110105194912310021,高龄津贴,农村,1,1,2024-03,10,区级财政|bad_id"
+"impossible birth|$R,甲,110105194902300028,高龄津贴,农村,1,1,2024-03,10,区级财政|bad_id"
+"17 chars|$R,甲,11010519491231002,高龄津贴,农村,1,1,2024-03,10,区级财政|bad_id"
+"not a number|$R,甲,$ID,高龄津贴,农村,1,1,2024-03,abc,区级财政|bad_amount"
+"finer than a fen|$R,甲,$ID,高龄津贴,农村,1,1,2024-03,12.345,区级财政|bad_amount"
+"bad grouping|$R,甲,$ID,高龄津贴,农村,1,1,2024-03,\"12,34.00\",区级财政|bad_amount"
+"negative|$R,甲,$ID,高龄津贴,农村,1,1,2024-03,-10.00,区级财政|negative_amount"
+"month 13|$R,甲,$ID,高龄津贴,农村,1,1,2024-13,10,区级财政|bad_period"
+"unknown program|$R,甲,$ID,__未知项目7,农村,1,1,2024-03,10,区级财政|unknown_program"
+"unknown area|$R,甲,$ID,高龄津贴,郊区,1,1,2024-03,10,区级财政|unknown_area"
+"bad amount beats bad period|$R,甲,$ID,高龄津贴,农村,1,1,2024-13,x,区级财政|bad_amount"
+"bad id beats bad amount|$R,甲,123,高龄津贴,农村,1,1,2024-03,x,区级财政|bad_id"
+)
+{
+	echo "$H"
+	i=0
+	for c in "${cases[@]}"; do
+		i=$((i + 1)); IFS='|' read -r _ row _ <<<"$c"
+		echo "$i,$row"
+	done
+} >"$TMP/quirks.csv"
+cat >"$TMP/m.yaml" <<'Y'
+encoding: utf-8
+columns: {region_code: 行政区划代码, id: 身份证号码, program: 救助类别, area: 城乡属性,
+          household_size: 家庭人口, persons: 保障人数, period: 发放年月, amount: 发放金额（元）, funding: 资金来源}
+programs: {最低生活保障（农村）: dibao_rural}
+Y
+expect_exit 0 "ingest the quirks file" "$BIN/rs-ingest" -q -m "$TMP/m.yaml" -k "$KEY" -o "$TMP/r.csv.gz" \
+	-r "$TMP/rej.csv.gz" -s "$TMP/s.json" "$TMP/quirks.csv"
+zcat "$TMP/r.csv.gz" >"$TMP/r.csv"; zcat "$TMP/rej.csv.gz" >"$TMP/rej.csv"
+i=0
+for c in "${cases[@]}"; do
+	i=$((i + 1)); IFS='|' read -r name _ want <<<"$c"
+	line=$((i + 1))
+	if [ "${want%% *}" = ok ]; then
+		read -r _ amount prog area period <<<"$want"
+		got=$(awk -F, -v l="$line" '$2 == l {print $10, $4, $5, $6}' "$TMP/r.csv")
+		[ "$got" = "$amount $prog $area $period" ] && ok "$name -> record" || fail "$name -> record" "got '$got' want '$amount $prog $area $period' $(grep "^quirks.csv,$line," "$TMP/rej.csv")"
+	else
+		got=$(awk -F, -v l="$line" '$2 == l {print $3}' "$TMP/rej.csv")
+		[ "$got" = "$want" ] && ok "$name -> $want" || fail "$name -> $want" "got '$got'"
+	fi
+done
+# age and sex come from the ID: 1949-12-31, female; age on 2024-03-31 is 74
+awk -F, '$2 == 2 {print $11, $12}' "$TMP/r.csv" | grep -qx '74 F' && ok "age and sex derived from the ID" || fail "age and sex derived from the ID" "$(awk -F, '$2 == 2' "$TMP/r.csv")"
+# nothing lost: rows = records + rejects
+n=$(( $(wc -l <"$TMP/r.csv") - 1 + $(wc -l <"$TMP/rej.csv") - 1 ))
+[ "$n" = "${#cases[@]}" ] && ok "every row is a record or a reject" || fail "every row is a record or a reject" "$n of ${#cases[@]}"
+# 万元 is exact to the fen; more than a fen is bad_amount
+printf '%s\n1,%s,甲,%s,高龄津贴,农村,1,1,2024-03,0.0734,x\n2,%s,甲,%s,高龄津贴,农村,1,1,2024-03,0.0000001,x\n' "$H" $R $ID $R $ID >"$TMP/wan.csv"
+{ echo 'amount_unit: 万元'; cat "$TMP/m.yaml"; } >"$TMP/wan.yaml"
+"$BIN/rs-ingest" -q -m "$TMP/wan.yaml" -k "$KEY" -o "$TMP/w.csv.gz" -r "$TMP/wr.csv.gz" "$TMP/wan.csv"
+zcat "$TMP/w.csv.gz" | awk -F, 'NR == 2 {print $10}' | grep -qx 734.00 && zcat "$TMP/wr.csv.gz" | grep -q ',3,bad_amount,' &&
+	ok "万元: 0.0734 is 734.00 元; 0.0000001 万元 is bad_amount" || fail "万元 parsing"
