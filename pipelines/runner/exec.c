@@ -443,13 +443,33 @@ static void consider(struct run *r, size_t ti)
 	start(r, ti, 1);
 }
 
+/* Takes a pending SIGINT, SIGTERM or SIGHUP without waiting. */
+static void poll_signals(struct run *r)
+{
+	static const struct timespec zero = { 0, 0 };
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sig = sigtimedwait(&set, NULL, &zero);
+	if (sig > 0)
+		r->signo = sig;
+}
+
 static void schedule(struct run *r)
 {
 	size_t k;
 
-	for (k = 0; k < r->pl->ntasks; k++)
-		if (r->pl->tasks[r->pl->order[k]].st == T_PENDING)
+	for (k = 0; k < r->pl->ntasks && !r->signo; k++) {
+		if (r->pl->tasks[r->pl->order[k]].st != T_PENDING)
+			continue;
+		poll_signals(r);
+		if (!r->signo)
 			consider(r, r->pl->order[k]);
+	}
 }
 
 static void kill_all(struct run *r, int sig)
@@ -601,10 +621,12 @@ static int dry_run(struct pipeline *pl, struct state *st)
 		if (!t->selected || !t->stale)
 			continue;
 		sbuf_reset(&sb);
-		sbuf_addf(&sb, "# %s: %s", t->name, t->why.buf);
-		for (i = 0; i < sb.len; i++)
-			if (sb.buf[i] == '\n')
-				sb.buf[i] = ';';
+		sbuf_addf(&sb, "# %s: ", t->name);
+		for (i = 0; i < t->why.len; i++)
+			if (t->why.buf[i] == '\n')
+				sbuf_adds(&sb, "; ");
+			else
+				sbuf_addc(&sb, t->why.buf[i]);
 		printf("%s\n", sb.buf);
 		sbuf_reset(&sb);
 		task_cmdline(t, &sb);
@@ -631,7 +653,8 @@ int exec_plan(struct pipeline *pl, struct state *st, struct rs_error *err)
 		for (j = 0; !t->stale && j < t->ndeps; j++) {
 			d = &pl->tasks[t->deps[j]];
 			if (d->selected && d->stale) {
-				sbuf_addf(&t->why, "waits for %s", d->name);
+				sbuf_addf(&t->why, "upstream %s would run",
+					  d->name);
 				t->stale = 2;
 			}
 		}
@@ -706,10 +729,8 @@ int exec_run(struct pipeline *pl, struct state *st, const struct runopts *o)
 		save_state(&r);
 	lock_release(lockfd);
 	report(&r);
+	/* Tasks are blocked or not run only after a failure. */
 	code = r.signo ? 128 + r.signo : r.failed ? 1 : 0;
-	for (k = 0; k < pl->ntasks; k++)
-		if (pl->tasks[k].st == T_BLOCKED)
-			code = code ? code : 1;
 	for (k = 0; k < pl->ntasks; k++)
 		free(r.msgs[k]);
 	free(r.msgs);

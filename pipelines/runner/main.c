@@ -206,28 +206,52 @@ static int load(struct pipeline *pl, struct args *a)
 	return 0;
 }
 
+/* Appends the task's newline-separated reasons, as JSON strings or
+ * joined with "; ". */
+static void add_reasons(struct sbuf *sb, const struct task *t, int json)
+{
+	const char *p = t->why.buf ? t->why.buf : "", *nl;
+	char *one;
+	int first = 1;
+
+	while (*p) {
+		nl = strchrnul(p, '\n');
+		if (json) {
+			one = xstrndup(p, (size_t)(nl - p));
+			sbuf_adds(sb, first ? "" : ",");
+			json_str(sb, one);
+			free(one);
+		} else {
+			sbuf_adds(sb, first ? ": " : "; ");
+			sbuf_add(sb, p, (size_t)(nl - p));
+		}
+		first = 0;
+		p = *nl ? nl + 1 : nl;
+	}
+}
+
 static void print_status(const struct pipeline *pl, int json)
 {
 	static const char *const label[] = { "up to date", "stale", "waits" };
 	static const char *const key[] = { "ok", "stale", "waits" };
 	const struct task *t;
 	struct sbuf sb;
-	size_t k, w = 0, i;
-	char *p, *nl;
+	size_t k, w = 0;
 
 	for (k = 0; k < pl->ntasks; k++)
 		if (strlen(pl->tasks[k].name) > w)
 			w = strlen(pl->tasks[k].name);
 	sbuf_init(&sb, 0);
+	sbuf_adds(&sb, json ? "{\"pipeline\":" : "");
 	if (json)
-		sbuf_adds(&sb, "{\"stages\":[");
+		json_str(&sb, pl->path);
+	sbuf_adds(&sb, json ? ",\"stages\":[" : "");
 	for (k = 0; k < pl->ntasks; k++) {
 		t = &pl->tasks[pl->order[k]];
 		if (!json) {
 			sbuf_addf(&sb, "%-*s  %s", (int)w, t->name,
 				  label[t->stale]);
-			if (t->stale)
-				sbuf_addf(&sb, ": %s", t->why.buf);
+			add_reasons(&sb, t, 0);
 			sbuf_addc(&sb, '\n');
 			continue;
 		}
@@ -237,27 +261,11 @@ static void print_status(const struct pipeline *pl, int json)
 		json_str(&sb, t->stage);
 		sbuf_addf(&sb, ",\"state\":\"%s\",\"reasons\":[",
 			  key[t->stale]);
-		for (p = t->why.buf, i = 0; p && *p; i++) {
-			nl = strchrnul(p, '\n');
-			*nl = '\0';
-			if (i)
-				sbuf_addc(&sb, ',');
-			json_str(&sb, p);
-			p = *nl ? nl + 1 : nl;
-			if (p != nl)
-				p[-1] = '\n';
-		}
+		add_reasons(&sb, t, 1);
 		sbuf_adds(&sb, "]}");
 	}
-	if (json)
-		sbuf_adds(&sb, "\n]}\n");
-	/* Reasons are newline-separated; on one text line they read "; ". */
-	if (!json)
-		for (p = sb.buf; p && (p = strstr(p, "\n")); p++)
-			if (p[1] && p[-1] != '\0' && strncmp(p + 1, "", 0) &&
-			    0)
-				*p = ';';
-	fputs(sb.buf ? sb.buf : "", stdout);
+	sbuf_adds(&sb, json ? "\n]}\n" : "");
+	fputs(sb.buf, stdout);
 	sbuf_release(&sb);
 }
 

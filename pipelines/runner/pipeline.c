@@ -14,10 +14,11 @@
  *   stages:                        # name: stage, in the order to prefer
  *     ingest:
  *       foreach: sources           # a list variable, or an inline list
- *       run: [bin/rs-ingest, --key, "${key}", -o, "${out}/${item.name}/r.csv.gz", "${item.file}"]
- *       inputs: ["${item.file}", "${key}"]
+ *       run: [bin/rs-ingest, --key, "${key}",
+ *             -o, "${out}/${item.name}/r.csv.gz", "${item.file}"]
+ *       inputs: ["${item.file}", "${key}"]     # files it reads
  *       outputs: ["${out}/${item.name}/r.csv.gz"]
- *       params: [samples/rules/default.yaml]
+ *       params: [samples/rules/default.yaml]  # read like inputs: config
  *       timeout: 600               # seconds; the stage fails when it is over
  *       retries: 0                 # extra attempts after a failure
  *       shell: false               # true: run is one string for /bin/sh -c
@@ -48,11 +49,17 @@
  * each. A list element written {each: LIST, value: TEMPLATE} expands to one
  * element per item of LIST (a list variable or an inline list), with ${item}
  * bound to that item: this is how a stage takes the outputs of all of an
- * earlier stage's foreach tasks.
+ * earlier stage's foreach tasks. The value may be a list of templates, for
+ * several elements per item: {each: LIST, value: [--quality, "${item}"]}.
+ * {each: LIST, where: {year: "2024"}, value: ...} takes only the map items
+ * whose fields have those values (at least one must); where's values are
+ * expanded outside the each, so ${item} there is the stage's foreach item.
  *
  * Paths are relative to the directory the runner is started in. A task
  * depends on another when one of its inputs or params is one of the other's
- * outputs (graph.c).
+ * outputs (graph.c); an input no stage writes must exist. A task reruns when
+ * its command, its program file, or the content of an input, param or
+ * output changed since it last succeeded (state.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +74,7 @@ static const char *const stage_keys[] = {
 	"foreach", "run", "inputs", "outputs", "params", "timeout", "retries",
 	"shell", NULL
 };
-static const char *const each_keys[] = { "each", "value", NULL };
+static const char *const each_keys[] = { "each", "where", "value", NULL };
 
 struct scope {
 	struct pipeline *pl;
@@ -169,7 +176,8 @@ static int var_value(struct pipeline *pl, const struct ynode *at,
 				"or {each: %s, value: ...}", name, name, name);
 		if (v->busy)
 			return ynode_err(&pl->doc, v->node, err,
-					 "variable '%s' refers to itself", name);
+					 "variable '%s' is defined in terms of "
+					 "itself", name);
 		v->busy = 1;
 		ret = expand(&sc, v->node, v->node->scalar, 0, &v->value, err);
 		v->busy = 0;
@@ -327,13 +335,61 @@ static void strv_release(struct strv *sv)
 	memset(sv, 0, sizeof(*sv));
 }
 
-/* Expands a list of strings and {each: LIST, value: TEMPLATE} elements. */
+/*
+ * Sets *match when item has every FIELD: VALUE of where. The values are
+ * expanded in the enclosing scope sc, so there ${item} is the stage's own
+ * foreach item.
+ */
+static int item_matches(struct scope *sc, const struct ynode *where,
+			const struct ynode *item, int *match,
+			struct rs_error *err)
+{
+	struct pipeline *pl = sc->pl;
+	const struct ynode *k, *f, *v;
+	char *a = NULL, *b = NULL;
+	size_t i;
+	int ret = 0;
+
+	if (where->type != YNODE_MAP)
+		return ynode_err(&pl->doc, where, err,
+				 "'where' must be a map of FIELD: VALUE");
+	if (item->type != YNODE_MAP)
+		return ynode_err(&pl->doc, item, err,
+				 "'where' needs list items that are maps");
+	*match = 1;
+	for (i = 0; i < where->n && *match && !ret; i++) {
+		k = ynode_key(where, i);
+		f = ynode_get(item, k->scalar);
+		if (!f)
+			return ynode_err(&pl->doc, item, err,
+					 "item has no '%s' (see 'where' at "
+					 "%ld:%ld)", k->scalar, k->line, k->col);
+		v = ynode_val(where, i);
+		if (v->type != YNODE_SCALAR)
+			return ynode_err(&pl->doc, v, err,
+					 "a 'where' value must be a string");
+		ret = expand_item_value(pl, f, "an item field", &a, err) ||
+		      expand(sc, v, v->scalar, 0, &b, err);
+		if (!ret)
+			*match = !strcmp(a, b);
+		free(a);
+		free(b);
+		a = b = NULL;
+	}
+	return ret ? -1 : 0;
+}
+
+/*
+ * Expands a list of strings and {each: LIST, where: {FIELD: VALUE},
+ * value: TEMPLATE} elements (where is optional).
+ */
 static int expand_list(struct scope *sc, const struct ynode *seq,
 		       const char *what, struct strv *sv, struct rs_error *err)
 {
 	struct pipeline *pl = sc->pl;
-	const struct ynode *e, *each, *val, *list;
-	size_t i, j;
+	const struct ynode *e, *each, *val, *list, *where, *v;
+	size_t i, j, k, before;
+	int match = 1;
 	char *s;
 
 	if (seq->type != YNODE_SEQ)
@@ -354,19 +410,41 @@ static int expand_list(struct scope *sc, const struct ynode *seq,
 			return -1;
 		each = ynode_get(e, "each");
 		val = ynode_get(e, "value");
-		if (!each || !val || val->type != YNODE_SCALAR)
+		where = ynode_get(e, "where");
+		if (!each || !val || val->type == YNODE_MAP)
 			return ynode_err(&pl->doc, e, err,
 				"an each element needs 'each: LIST' and "
-				"'value: TEMPLATE' (a string)");
+				"'value: TEMPLATE' (a string or a list)");
 		if (resolve_list(pl, each, "each", &list, err))
 			return -1;
+		before = sv->n;
 		for (j = 0; j < list->n; j++) {
 			struct scope inner = { pl, list->items[j] };
 
-			if (expand(&inner, val, val->scalar, 0, &s, err))
+			if (where && item_matches(sc, where, list->items[j],
+						  &match, err))
 				return -1;
-			strv_push(sv, s, val);
+			if (where && !match)
+				continue;
+			if (val->type == YNODE_SCALAR) {
+				if (expand(&inner, val, val->scalar, 0, &s, err))
+					return -1;
+				strv_push(sv, s, val);
+				continue;
+			}
+			for (k = 0; k < val->n; k++) {
+				v = val->items[k];
+				if (v->type != YNODE_SCALAR)
+					return ynode_err(&pl->doc, v, err,
+						"a 'value' list holds strings");
+				if (expand(&inner, v, v->scalar, 0, &s, err))
+					return -1;
+				strv_push(sv, s, v);
+			}
 		}
+		if (sv->n == before)
+			return ynode_err(&pl->doc, e, err,
+					 "each: no item matches 'where'");
 	}
 	return 0;
 }

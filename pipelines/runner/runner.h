@@ -6,7 +6,8 @@
  * graph.c joins tasks into a DAG by matching one task's inputs to another's
  * outputs, orders it and selects what a command works on. state.c decides by
  * content whether a task is up to date and remembers what last succeeded;
- * exec.c runs what is stale. main.c parses the command line.
+ * lock.c keeps two runs apart; exec.c runs what is stale. main.c parses the
+ * command line.
  *
  * Every function that can fail returns 0 or -1 with a struct rs_error filled
  * ("'pipeline.yaml':12:7: unknown variable 'outt'"); only main() exits.
@@ -32,7 +33,7 @@ struct tpath {
 
 struct pathv {
 	struct tpath *v;
-	size_t n, alloc;
+	size_t n;
 };
 
 enum task_state {
@@ -183,6 +184,8 @@ int state_check(struct state *st, struct task *t, struct rs_error *err);
 int state_record(struct state *st, struct task *t, struct rs_error *err);
 /* Forgets t: it will run next time. */
 void state_forget(struct state *st, const char *name);
+
+/* lock.c */
 
 /*
  * The run lock, outdir/.reliefstat/lock, held with flock(2) so a killed run

@@ -21,14 +21,13 @@
  *   I HASH PATH / P HASH PATH / O HASH PATH            inputs, params, outputs
  *
  * Paths come last on a line and never hold a newline (pipeline.c refuses
- * them), so no quoting is needed.
+ * them), so no quoting is needed. The run lock is in lock.c.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -207,13 +206,14 @@ static char *find_program(const char *name)
 
 static void hash_cmd(const struct task *t, char out[HASH_HEX])
 {
+	const char *kind = t->shell ? "shell" : "argv";
 	crypto_generichash_state h;
 	unsigned char bin[32];
 	size_t i;
 
 	crypto_generichash_init(&h, NULL, 0, sizeof(bin));
-	crypto_generichash_update(&h, (const unsigned char *)
-				  (t->shell ? "shell" : "argv"), 6);
+	crypto_generichash_update(&h, (const unsigned char *)kind,
+				  strlen(kind) + 1);
 	for (i = 0; i < t->argc; i++)
 		crypto_generichash_update(&h, (const unsigned char *)t->argv[i],
 					  strlen(t->argv[i]) + 1);
@@ -296,7 +296,8 @@ static int check_files(struct state *st, struct task *t, const char *what,
 		if (missing) {
 			memcpy(h, NO_HASH, sizeof(NO_HASH));
 			snprintf(fmt, sizeof(fmt), "%s %%s missing", what);
-			why(t, fmt, pv->v[i].path);
+			if (r)
+				why(t, fmt, pv->v[i].path);
 			if (strcmp(what, "output") && !t->missing_input)
 				t->missing_input = xstrdup(pv->v[i].path);
 			continue;
@@ -336,6 +337,8 @@ int state_check(struct state *st, struct task *t, struct rs_error *err)
 		t->par_hash = xcalloc(t->params.n + 1, sizeof(*t->par_hash));
 	if (t->forced)
 		why(t, "%s", "forced");
+	/* Never run says it all: the files are checked only for inputs
+	 * missing, which stop it from starting. */
 	if (!r)
 		why(t, "%s", "never run");
 	hash_cmd(t, t->cmd_hash);
@@ -435,7 +438,7 @@ static int is_hash(const char *s)
 	if (!strcmp(s, NO_HASH))
 		return 1;
 	for (i = 0; i < HASH_HEX - 1; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!strchr("0123456789abcdef", s[i]) || !s[i])
 			return 0;
 	return !s[i];
 }
@@ -664,90 +667,4 @@ out:
 	sbuf_release(&sb);
 	free(refs);
 	return ret;
-}
-
-static void lock_holder(int fd, char *buf, size_t size)
-{
-	ssize_t n = pread(fd, buf, size - 1, 0);
-
-	buf[n > 0 ? n : 0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-}
-
-int lock_take(const struct pipeline *pl, int *fdp, struct rs_error *err)
-{
-	char held[256], now[64], *sp;
-	struct stat a, b;
-	struct sbuf sb;
-	struct tm tm;
-	time_t t;
-	int fd = -1, ret = -1;
-
-	sbuf_init(&sb, 0);
-	sbuf_addf(&sb, "%s/lock", pl->statedir);
-	if (mkdir_p(pl->statedir, err))
-		goto out;
-	for (;;) {
-		fd = open(sb.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			rs_err(err, "cannot open lock '%s': %s", sb.buf,
-			       strerror(errno));
-			goto out;
-		}
-		if (flock(fd, LOCK_EX | LOCK_NB)) {
-			if (errno != EWOULDBLOCK) {
-				rs_err(err, "cannot lock '%s': %s", sb.buf,
-				       strerror(errno));
-				goto out;
-			}
-			lock_holder(fd, held, sizeof(held));
-			sp = strchr(held, ' ');
-			if (sp)
-				*sp++ = '\0';
-			rs_err(err, "another run holds the lock: pid %s since "
-			       "%s ('%s')", *held ? held : "?",
-			       sp ? sp : "?", sb.buf);
-			ret = 1;
-			goto out;
-		}
-		/* The file we locked must still be the one at the path. */
-		if (!fstat(fd, &a) && !stat(sb.buf, &b) && a.st_ino == b.st_ino &&
-		    a.st_dev == b.st_dev)
-			break;
-		close(fd);
-	}
-	lock_holder(fd, held, sizeof(held));
-	if (*held) {
-		sp = strchr(held, ' ');
-		if (sp)
-			*sp++ = '\0';
-		rs_warn("taking over the lock of pid %s (since %s), which is "
-			"gone", held, sp ? sp : "?");
-	}
-	t = time(NULL);
-	localtime_r(&t, &tm);
-	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%S%z", &tm);
-	sbuf_reset(&sb);
-	sbuf_addf(&sb, "%ld %s\n", (long)getpid(), now);
-	if (ftruncate(fd, 0) || pwrite(fd, sb.buf, sb.len, 0) != (ssize_t)sb.len) {
-		rs_err(err, "cannot write the lock: %s", strerror(errno));
-		goto out;
-	}
-	*fdp = fd;
-	fd = -1;
-	ret = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	sbuf_release(&sb);
-	return ret;
-}
-
-void lock_release(int fd)
-{
-	if (fd < 0)
-		return;
-	if (ftruncate(fd, 0))
-		rs_warn("cannot clear the lock: %s", strerror(errno));
-	close(fd);
 }
