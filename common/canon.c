@@ -192,6 +192,20 @@ void rejects_abort(struct rejects *rj)
 	rs_out_abort(&rj->out);
 }
 
+void reject_counts_format(const long counts[RJ__COUNT], struct sbuf *sb)
+{
+	int i, first = 1;
+
+	for (i = 0; i < RJ__COUNT; i++) {
+		if (!counts[i])
+			continue;
+		sbuf_addf(sb, "%s%s %ld", first ? " (" : ", ", code_names[i], counts[i]);
+		first = 0;
+	}
+	if (!first)
+		sbuf_addc(sb, ')');
+}
+
 void json_add_string(struct sbuf *sb, const char *s)
 {
 	sbuf_addc(sb, '"');

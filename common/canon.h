@@ -90,6 +90,10 @@ int summary_write(const char *path, const char *stage, const char *source,
 		  long rows_read, long records, const long counts[RJ__COUNT],
 		  const char *extra_json, struct rs_error *err);
 
+/* Appends " (bad_id 6, missing_field 6)" for the non-zero counts, in rank
+ * order; nothing when all are zero. */
+void reject_counts_format(const long counts[RJ__COUNT], struct sbuf *sb);
+
 /* Appends s as a JSON string literal (with quotes). */
 void json_add_string(struct sbuf *sb, const char *s);
 

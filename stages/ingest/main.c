@@ -160,11 +160,18 @@ int main(int argc, char **argv)
 	o.key = &key;
 	rs_out_install_signal_cleanup();
 	ret = ingest_run(&o, &st, &err);
-	if (ret)
+	if (ret) {
 		rs_error_print(&err);
-	else
-		rs_info("%s: %ld rows read, %ld records, %ld rejects", o.source,
-			st.rows_read, st.records, st.rows_read - st.records);
+	} else {
+		struct sbuf why;
+
+		sbuf_init(&why, 0);
+		reject_counts_format(st.counts, &why);
+		rs_info("%s: %ld rows read, %ld records, %ld rejects%s", o.source,
+			st.rows_read, st.records, st.rows_read - st.records,
+			why.buf ? why.buf : "");
+		sbuf_release(&why);
+	}
 	pseudo_key_wipe(&key);
 	catalog_release(&cat);
 	mapping_release(&map);

@@ -24,7 +24,8 @@ static const char usage[] =
 "      --rules FILE       rules YAML (default: rules.yaml in the data dir)\n"
 "  -r, --rejects FILE     rejects, mode 0600 (default: OUTPUT with .rejects.csv.gz)\n"
 "  -w, --warnings FILE    warnings (default: OUTPUT with .warnings.csv.gz)\n"
-"  -s, --summary FILE     JSON summary (default: OUTPUT with .summary.json)\n"
+"  -s, --summary FILE     JSON summary (default: OUTPUT with .summary.json);\n"
+"                         a Markdown table is written beside it (.md)\n"
 "      --source NAME      source name for the summary (default: the input's name)\n"
 "      --regions FILE     region table (default: regions.csv in the data dir)\n"
 "      --catalog FILE     program catalog; repeat for local additions\n"
@@ -75,7 +76,7 @@ int main(int argc, char **argv)
 	const char *period = NULL, *rulesf = NULL, *regionsf = NULL;
 	const char *catalogs[16];
 	char defs[4][4096];
-	char *d1 = NULL, *d2 = NULL, *d3 = NULL;
+	char *d1 = NULL, *d2 = NULL, *d3 = NULL, *d4 = NULL;
 	size_t ncat = 0;
 	int c, ret;
 	double rate;
@@ -128,6 +129,15 @@ int main(int argc, char **argv)
 		o.warnings = d2 = derive(o.out, ".warnings.csv.gz");
 	if (!o.summary)
 		o.summary = d3 = derive(o.out, ".summary.json");
+	{
+		size_t n = strlen(o.summary);
+		if (n > 5 && !strcmp(o.summary + n - 5, ".json"))
+			n -= 5;
+		d4 = xmalloc(n + 4);
+		memcpy(d4, o.summary, n);
+		memcpy(d4 + n, ".md", 4);
+		o.summary_md = d4;
+	}
 	if (!rulesf) {
 		rs_data_path("rules.yaml", defs[0], sizeof(defs[0]));
 		rulesf = defs[0];
@@ -163,8 +173,13 @@ int main(int argc, char **argv)
 		rs_error_print(&err);
 	} else {
 		long rejected = st.rows_read - st.valid;
-		rs_info("%s: %ld rows read, %ld valid, %ld rejected, %ld warnings",
-			o.source, st.rows_read, st.valid, rejected, st.warned);
+		struct sbuf why;
+		sbuf_init(&why, 0);
+		reject_counts_format(st.counts, &why);
+		rs_info("%s: %ld rows read, %ld valid, %ld rejected%s, %ld warnings",
+			o.source, st.rows_read, st.valid, rejected,
+			why.buf ? why.buf : "", st.warned);
+		sbuf_release(&why);
 		rate = st.rows_read ? (double)rejected / (double)st.rows_read : 0;
 		if (rate > rules.max_reject_rate) {
 			rs_warn("%s: %.2f%% of rows rejected, above max_reject_rate %.2f%% in '%s'; outputs written, see '%s'",
@@ -180,5 +195,6 @@ int main(int argc, char **argv)
 	free(d1);
 	free(d2);
 	free(d3);
+	free(d4);
 	return ret;
 }

@@ -21,6 +21,7 @@ static const struct {
 	{ "standard", CK_STANDARD, RJ_OFF_STANDARD },
 	{ "duplicate", CK_DUPLICATE, RJ_DUPLICATE_PAYMENT },
 	{ "conflict", CK_CONFLICT, RJ_CONFLICTING_PROGRAMS },
+	{ "outlier", CK_OUTLIER, RJ_OFF_STANDARD },
 };
 
 static int load_standards(struct rule *r, const struct ydoc *doc,
@@ -69,8 +70,8 @@ static int load_rule(struct rule *r, const struct ydoc *doc,
 		     const struct ynode *e, struct rs_error *err)
 {
 	static const char *const keys[] = { "name", "check", "severity", "code",
-		"message", "standards", "families", NULL };
-	const char *name = NULL, *check = NULL, *sev = "reject", *code = NULL,
+		"message", "standards", "families", "multiple", NULL };
+	const char *name = NULL, *check = NULL, *sev = NULL, *code = NULL,
 		   *msg = NULL;
 	size_t i;
 	int c;
@@ -90,7 +91,7 @@ static int load_rule(struct rule *r, const struct ydoc *doc,
 			break;
 	if (i == sizeof(kinds) / sizeof(kinds[0]))
 		return ynode_err(doc, ynode_get(e, "check"), err,
-				 "unknown check '%s' (region_level, period_in_range, persons_range, age_eligibility, standard, duplicate, conflict)",
+				 "unknown check '%s' (region_level, period_in_range, persons_range, age_eligibility, standard, duplicate, conflict, outlier)",
 				 check);
 	r->kind = kinds[i].kind;
 	r->code = kinds[i].code;
@@ -103,6 +104,8 @@ static int load_rule(struct rule *r, const struct ydoc *doc,
 					 "unknown reason code '%s'", code);
 		r->code = (enum reject_code)c;
 	}
+	if (!sev)
+		sev = r->kind == CK_OUTLIER ? "warn" : "reject";
 	if (strcmp(sev, "reject") && strcmp(sev, "warn"))
 		return ynode_err(doc, ynode_get(e, "severity"), err,
 				 "severity must be reject or warn, not '%s'", sev);
@@ -112,6 +115,14 @@ static int load_rule(struct rule *r, const struct ydoc *doc,
 	if (r->kind == CK_STANDARD &&
 	    load_standards(r, doc, ynode_get(e, "standards"), err))
 		return -1;
+	if (r->kind == CK_OUTLIER) {
+		r->multiple = 10;
+		if (ynode_long(doc, e, "multiple", 0, 2, 1000000, &r->multiple, err))
+			return -1;
+		if (!r->warn)
+			return ynode_err(doc, e, err,
+					 "an 'outlier' rule can only warn (severity: warn): it is decided after every row is read");
+	}
 	if (r->kind == CK_CONFLICT) {
 		const struct ynode *f = ynode_get(e, "families");
 		if (!f || f->type != YNODE_SEQ || f->n != 2 ||

@@ -20,6 +20,7 @@
 enum check_kind {
 	CK_REGION_LEVEL, CK_PERIOD_IN_RANGE, CK_PERSONS_RANGE,
 	CK_AGE_ELIGIBILITY, CK_STANDARD, CK_DUPLICATE, CK_CONFLICT,
+	CK_OUTLIER,            /* a second pass: needs the run's medians */
 };
 
 struct standard {
@@ -39,6 +40,7 @@ struct rule {
 	struct standard *std;  /* CK_STANDARD */
 	size_t nstd;
 	char *family[2];       /* CK_CONFLICT: two program families (roots) */
+	long multiple;         /* CK_OUTLIER: amount > multiple x median */
 };
 
 struct rules {

@@ -27,6 +27,15 @@ struct month_key {
 	int32_t ym;
 } __attribute__((packed));
 
+/* Outlier state: a histogram of amounts per program (distinct amounts are
+ * few: standards and tiers), which gives exact medians in memory bounded by
+ * distinct (program, amount) pairs; and the lines rejected in the first
+ * pass, so the second pass looks at valid rows only. */
+struct amount_key {
+	uint16_t prog;
+	int64_t amount;
+} __attribute__((packed));
+
 struct ctx {
 	const struct validate_opts *o;
 	struct validate_stats *st;
@@ -34,6 +43,11 @@ struct ctx {
 	struct rejects rj;
 	struct kset dup, month;
 	struct sbuf line;
+	int outliers;            /* the rules have an outlier check */
+	int pass2;
+	struct kset amounts;     /* amount_key -> int64 count */
+	struct kset rejected;    /* line -> nothing */
+	int64_t *median;         /* per catalog program order; -1 none */
 };
 
 static void hex16(const char *hex, unsigned char out[16])
@@ -79,6 +93,8 @@ static int hit(struct ctx *c, size_t ri, const struct record *r,
 	}
 	rejects_add(&c->rj, r->source, r->line, rule->code, field, full, row->raw,
 		    row->raw_len);
+	if (c->outliers)
+		kset_put(&c->rejected, &r->line, NULL);
 	return 1;
 }
 
@@ -230,19 +246,103 @@ static int cross_row(struct ctx *c, const struct record *r, const struct csv_row
 	return 0;
 }
 
+static int program_index(const struct ctx *c, const char *code)
+{
+	const struct program *p = catalog_find(c->o->cat, code);
+
+	return p ? p->order : (int)c->o->cat->n;
+}
+
+/* Second pass: warn on valid rows far above their program's median. */
+static void check_outlier(struct ctx *c, const struct record *r,
+			  const struct csv_row *row)
+{
+	const struct rules *rs = c->o->rules;
+	int64_t med = c->median[program_index(c, r->program)];
+	size_t i;
+	char a[32], b[32];
+
+	if (kset_get(&c->rejected, &r->line) || med <= 0)
+		return;
+	for (i = 0; i < rs->n; i++) {
+		if (rs->r[i].kind != CK_OUTLIER)
+			continue;
+		if (r->amount / rs->r[i].multiple >= med &&
+		    r->amount > med * rs->r[i].multiple)
+			hit(c, i, r, row, "amount",
+			    "amount %s is over %ld times the median %s of %s in this run",
+			    money_fmt_yuan(r->amount, a), rs->r[i].multiple,
+			    money_fmt_yuan(med, b), r->program);
+	}
+}
+
 static int on_record(const struct record *r, const struct csv_row *row,
 		     void *vctx, struct rs_error *err)
 {
 	struct ctx *c = vctx;
 
 	(void)err;
+	if (c->pass2) {
+		check_outlier(c, r, row);
+		return 0;
+	}
 	c->st->rows_read++;
 	if (per_row(c, r, row) || cross_row(c, r, row))
 		return 0;
 	rs_out_write(&c->out, row->raw, row->raw_len);
 	rs_out_write(&c->out, "\n", 1);
 	c->st->valid++;
+	if (c->outliers) {
+		struct amount_key k;
+		int64_t *count;
+		memset(&k, 0, sizeof(k));
+		k.prog = (uint16_t)program_index(c, r->program);
+		k.amount = r->amount;
+		count = kset_put(&c->amounts, &k, NULL);
+		(*count)++;
+	}
 	return 0;
+}
+
+static int cmp_amount_key(const void *a, const void *b)
+{
+	const struct amount_key *x = *(const struct amount_key *const *)a;
+	const struct amount_key *y = *(const struct amount_key *const *)b;
+
+	if (x->prog != y->prog)
+		return x->prog < y->prog ? -1 : 1;
+	return x->amount < y->amount ? -1 : x->amount > y->amount;
+}
+
+/* Exact medians per program from the histogram (the lower middle value
+ * when the count is even). */
+static void compute_medians(struct ctx *c)
+{
+	size_t nprog = c->o->cat->n + 1, n = 0, it = 0, i, j;
+	const struct amount_key **keys;
+	int64_t *total = xcalloc(nprog, sizeof(*total));
+	const void *k;
+	void *v;
+
+	c->median = xcalloc(nprog, sizeof(*c->median));
+	keys = xcalloc(c->amounts.n ? c->amounts.n : 1, sizeof(*keys));
+	while ((k = kset_next(&c->amounts, &it, &v))) {
+		keys[n++] = k;
+		total[((const struct amount_key *)k)->prog] += *(int64_t *)v;
+	}
+	qsort(keys, n, sizeof(*keys), cmp_amount_key);
+	for (i = 0; i < n; i = j) {
+		uint16_t p = keys[i]->prog;
+		int64_t seen = 0, half = (total[p] + 1) / 2;
+		c->median[p] = -1;
+		for (j = i; j < n && keys[j]->prog == p; j++) {
+			seen += *(int64_t *)kset_get(&c->amounts, keys[j]);
+			if (c->median[p] < 0 && seen >= half)
+				c->median[p] = keys[j]->amount;
+		}
+	}
+	free(keys);
+	free(total);
 }
 
 static void rule_json(const struct validate_opts *o, const struct validate_stats *st,
@@ -259,6 +359,33 @@ static void rule_json(const struct validate_opts *o, const struct validate_stats
 			  reject_code_name(o->rules->r[i].code), st->rule_hits[i]);
 	}
 	sbuf_addc(sb, ']');
+}
+
+/* The same summary as a short Markdown table, for people and cron mail. */
+static int write_markdown(const struct validate_opts *o,
+			  const struct validate_stats *st, struct rs_error *err)
+{
+	struct rs_out md;
+	struct sbuf sb;
+	size_t i;
+
+	sbuf_init(&sb, 0);
+	sbuf_addf(&sb, "# Validation of %s\n\n", o->source);
+	sbuf_addf(&sb, "| rows in | valid | rejected | warnings |\n| ---: | ---: | ---: | ---: |\n"
+		  "| %ld | %ld | %ld | %ld |\n\n", st->rows_read, st->valid,
+		  st->rows_read - st->valid, st->warned);
+	sbuf_adds(&sb, "| rule | severity | code | rows |\n| --- | --- | --- | ---: |\n");
+	for (i = 0; i < o->rules->n; i++)
+		sbuf_addf(&sb, "| %s | %s | %s | %ld |\n", o->rules->r[i].name,
+			  o->rules->r[i].warn ? "warn" : "reject",
+			  reject_code_name(o->rules->r[i].code), st->rule_hits[i]);
+	if (rs_out_open(&md, o->summary_md, 0644, err)) {
+		sbuf_release(&sb);
+		return -1;
+	}
+	rs_out_write(&md, sb.buf, sb.len);
+	sbuf_release(&sb);
+	return rs_out_commit(&md, err);
 }
 
 int validate_run(const struct validate_opts *o, struct validate_stats *st,
@@ -289,11 +416,20 @@ int validate_run(const struct validate_opts *o, struct validate_stats *st,
 	}
 	rs_out_puts(&c.out, CANON_HEADER "\n");
 	rs_out_puts(&c.warn, "source,line,rule,code,message\n");
-	if (record_read(o->input, on_record, &c, NULL, err)) {
-		rs_out_abort(&c.out);
-		rs_out_abort(&c.warn);
-		rejects_abort(&c.rj);
-		goto out;
+	for (i = 0; i < (int)o->rules->n; i++)
+		if (o->rules->r[i].kind == CK_OUTLIER)
+			c.outliers = 1;
+	if (c.outliers) {
+		kset_init(&c.amounts, sizeof(struct amount_key), sizeof(int64_t), 1024);
+		kset_init(&c.rejected, sizeof(long), 0, 1024);
+	}
+	if (record_read(o->input, on_record, &c, NULL, err))
+		goto fail;
+	if (c.outliers) {
+		compute_medians(&c);
+		c.pass2 = 1;
+		if (record_read(o->input, on_record, &c, NULL, err))
+			goto fail;
 	}
 	for (i = 0; i < RJ__COUNT; i++)
 		st->counts[i] = c.rj.counts[i];
@@ -313,8 +449,20 @@ int validate_run(const struct validate_opts *o, struct validate_stats *st,
 					st->rows_read, st->valid, st->counts,
 					extra.buf, err))
 		goto out;
+	if (o->summary_md && write_markdown(o, st, err))
+		goto out;
 	ret = 0;
+	goto out;
+fail:
+	rs_out_abort(&c.out);
+	rs_out_abort(&c.warn);
+	rejects_abort(&c.rj);
 out:
+	if (c.outliers) {
+		kset_release(&c.amounts);
+		kset_release(&c.rejected);
+	}
+	free(c.median);
 	kset_release(&c.dup);
 	kset_release(&c.month);
 	sbuf_release(&c.line);

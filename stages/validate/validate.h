@@ -10,7 +10,7 @@
 #include "rules.h"
 
 struct validate_opts {
-	const char *input, *out, *rejects, *warnings, *summary;
+	const char *input, *out, *rejects, *warnings, *summary, *summary_md;
 	const char *source;          /* for the summary; default: input's name */
 	struct period period;        /* the source's reporting period */
 	const struct rules *rules;
