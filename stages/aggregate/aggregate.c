@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "aggregate.h"
+#include "groups.h"
+#include "leaf.h"
 #include "canon.h"
 #include "fileio.h"
 #include "kset.h"
@@ -19,14 +21,7 @@
 #include "period.h"
 #include "xalloc.h"
 
-/* Strings that repeat on every row (programs, funding labels) are interned
- * once; keys hold their index. */
-struct strtab {
-	char **s;
-	size_t n;
-};
-
-static uint16_t intern(struct strtab *t, const char *s)
+uint16_t strtab_intern(struct strtab *t, const char *s)
 {
 	size_t i;
 
@@ -38,25 +33,18 @@ static uint16_t intern(struct strtab *t, const char *s)
 	return (uint16_t)t->n++;
 }
 
-struct leaf_key {
-	char region[12];
-	uint16_t program, funding, mode;
-	uint8_t area;         /* 0 rural, 1 urban: the order of the strings */
-	int32_t ym;
-	char bene[32];
-} __attribute__((packed));
+void strtab_release(struct strtab *t)
+{
+	size_t i;
 
-struct leaf_val {
-	int64_t payments, persons, amount;
-	int16_t age;
-	char sex;
-} __attribute__((packed));
+	for (i = 0; i < t->n; i++)
+		free(t->s[i]);
+	free(t->s);
+}
 
 struct ctx {
-	struct kset leaves;
-	struct strtab programs, funding, modes;
+	struct leafset ls;
 	long rows;
-	int overflow;
 };
 
 static int on_record(const struct record *r, const struct csv_row *row,
@@ -68,17 +56,17 @@ static int on_record(const struct record *r, const struct csv_row *row,
 	int added;
 
 	(void)row;
-	if (c->programs.n >= 65535 || c->funding.n >= 65535 || c->modes.n >= 65535)
+	if (c->ls.programs.n >= 65535 || c->ls.funding.n >= 65535 || c->ls.modes.n >= 65535)
 		return rs_err(err, "more than 65535 distinct programs or funding labels");
 	memset(&k, 0, sizeof(k));
 	memcpy(k.region, r->region, 12);
-	k.program = intern(&c->programs, r->program);
-	k.funding = intern(&c->funding, r->funding);
-	k.mode = intern(&c->modes, r->support_mode);
+	k.program = strtab_intern(&c->ls.programs, r->program);
+	k.funding = strtab_intern(&c->ls.funding, r->funding);
+	k.mode = strtab_intern(&c->ls.modes, r->support_mode);
 	k.area = !strcmp(r->area, "urban");
 	k.ym = r->ym;
 	memcpy(k.bene, r->beneficiary, 32);
-	v = kset_put(&c->leaves, &k, &added);
+	v = kset_put(&c->ls.leaves, &k, &added);
 	if (added) {
 		v->age = (int16_t)r->age;
 		v->sex = r->sex;
@@ -101,32 +89,24 @@ static int cmp_leaf(const void *a, const void *b)
 	if ((d = memcmp(x->region, y->region, 12)))
 		return d;
 	if (x->program != y->program &&
-	    (d = strcmp(sort_ctx->programs.s[x->program], sort_ctx->programs.s[y->program])))
+	    (d = strcmp(sort_ctx->ls.programs.s[x->program], sort_ctx->ls.programs.s[y->program])))
 		return d;
 	if (x->area != y->area)
 		return x->area < y->area ? -1 : 1;
 	if (x->ym != y->ym)
 		return x->ym < y->ym ? -1 : 1;
 	if (x->funding != y->funding &&
-	    (d = strcmp(sort_ctx->funding.s[x->funding], sort_ctx->funding.s[y->funding])))
+	    (d = strcmp(sort_ctx->ls.funding.s[x->funding], sort_ctx->ls.funding.s[y->funding])))
 		return d;
 	if (x->mode != y->mode &&
-	    (d = strcmp(sort_ctx->modes.s[x->mode], sort_ctx->modes.s[y->mode])))
+	    (d = strcmp(sort_ctx->ls.modes.s[x->mode], sort_ctx->ls.modes.s[y->mode])))
 		return d;
 	return memcmp(x->bene, y->bene, 32);
 }
 
-static void strtab_release(struct strtab *t)
-{
-	size_t i;
 
-	for (i = 0; i < t->n; i++)
-		free(t->s[i]);
-	free(t->s);
-}
-
-int aggregate_run(const char *const *inputs, size_t ninputs, const char *out,
-		  struct aggregate_stats *st, struct rs_error *err)
+int aggregate_run(const struct aggregate_opts *ao, struct aggregate_stats *st,
+		  struct rs_error *err)
 {
 	struct ctx c;
 	struct rs_out o;
@@ -139,29 +119,32 @@ int aggregate_run(const char *const *inputs, size_t ninputs, const char *out,
 
 	memset(&c, 0, sizeof(c));
 	sbuf_init(&line, 0);
-	kset_init(&c.leaves, sizeof(struct leaf_key), sizeof(struct leaf_val), 1 << 16);
-	for (i = 0; i < ninputs; i++)
-		if (record_read(inputs[i], on_record, &c, NULL, err))
+	kset_init(&c.ls.leaves, sizeof(struct leaf_key), sizeof(struct leaf_val), 1 << 16);
+	for (i = 0; i < ao->ninputs; i++)
+		if (record_read(ao->inputs[i], on_record, &c, NULL, err))
 			goto out;
-	order = xcalloc(c.leaves.n ? c.leaves.n : 1, sizeof(*order));
-	while ((key = kset_next(&c.leaves, &it, &val)))
+	order = xcalloc(c.ls.leaves.n ? c.ls.leaves.n : 1, sizeof(*order));
+	while ((key = kset_next(&c.ls.leaves, &it, &val)))
 		order[n++] = key;
 	sort_ctx = &c;
 	qsort(order, n, sizeof(*order), cmp_leaf);
-	if (rs_out_open(&o, out, 0644, err))
+	if (ao->groups && groups_write(&c.ls, ao->cat, ao->spec, ao->groups,
+				       &st->groups, err))
+		goto out;
+	if (rs_out_open(&o, ao->out, 0644, err))
 		goto out;
 	rs_out_puts(&o, AGG_HEADER "\n");
 	for (i = 0; i < n; i++) {
 		const struct leaf_key *k = order[i];
-		const struct leaf_val *v = kset_get(&c.leaves, k);
-		const char *f = c.funding.s[k->funding], *m = c.modes.s[k->mode];
+		const struct leaf_val *v = kset_get(&c.ls.leaves, k);
+		const char *f = c.ls.funding.s[k->funding], *m = c.ls.modes.s[k->mode];
 		char month[8], money[32];
 
 		month_fmt(k->ym, month);
 		sbuf_reset(&line);
 		sbuf_add(&line, k->region, 12);
 		sbuf_addc(&line, ',');
-		sbuf_adds(&line, c.programs.s[k->program]);
+		sbuf_adds(&line, c.ls.programs.s[k->program]);
 		sbuf_addf(&line, ",%s,%s,", k->area ? "urban" : "rural", month);
 		sbuf_add_csv(&line, f, strlen(f));
 		sbuf_addc(&line, ',');
@@ -185,10 +168,10 @@ int aggregate_run(const char *const *inputs, size_t ninputs, const char *out,
 	ret = 0;
 out:
 	free(order);
-	kset_release(&c.leaves);
-	strtab_release(&c.programs);
-	strtab_release(&c.funding);
-	strtab_release(&c.modes);
+	kset_release(&c.ls.leaves);
+	strtab_release(&c.ls.programs);
+	strtab_release(&c.ls.funding);
+	strtab_release(&c.ls.modes);
 	sbuf_release(&line);
 	return ret;
 }

@@ -16,14 +16,20 @@
 #include "validate.h"
 #include "xalloc.h"
 
+/*
+ * Cross-row state. Each distinct beneficiary gets a 4-byte index once (its
+ * 16-byte pseudonym is stored a single time), so the per-month keys stay
+ * small: the budget is about 40 bytes per distinct (beneficiary, program,
+ * month) key, table slack included.
+ */
 struct dup_key {
-	unsigned char bene[16];
+	uint32_t bene;
 	uint16_t prog;
 	int32_t ym;
 } __attribute__((packed));
 
 struct month_key {
-	unsigned char bene[16];
+	uint32_t bene;
 	int32_t ym;
 } __attribute__((packed));
 
@@ -41,6 +47,7 @@ struct ctx {
 	struct validate_stats *st;
 	struct rs_out out, warn;
 	struct rejects rj;
+	struct kset benes;       /* 16-byte pseudonym -> uint32 index */
 	struct kset dup, month;
 	struct sbuf line;
 	int outliers;            /* the rules have an outlier check */
@@ -197,11 +204,25 @@ static int in_family(const struct catalog *cat, const char *code,
 	return 0;
 }
 
+static uint32_t bene_index(struct ctx *c, const char *hex)
+{
+	unsigned char b[16];
+	uint32_t *idx;
+	int added;
+
+	hex16(hex, b);
+	idx = kset_put(&c->benes, b, &added);
+	if (added)
+		*idx = (uint32_t)(c->benes.n - 1);
+	return *idx;
+}
+
 /* Cross-row rules. Returns 1 when the row was rejected. */
 static int cross_row(struct ctx *c, const struct record *r, const struct csv_row *row)
 {
 	const struct rules *rs = c->o->rules;
 	const struct program *p = catalog_find(c->o->cat, r->program);
+	uint32_t bene = UINT32_MAX;
 	size_t i;
 
 	for (i = 0; i < rs->n; i++) {
@@ -210,17 +231,19 @@ static int cross_row(struct ctx *c, const struct record *r, const struct csv_row
 
 		if (rule->kind == CK_DUPLICATE) {
 			struct dup_key k;
-			long *first;
+			uint32_t *first;
 			memset(&k, 0, sizeof(k));
-			hex16(r->beneficiary, k.bene);
+			if (bene == UINT32_MAX)
+				bene = bene_index(c, r->beneficiary);
+			k.bene = bene;
 			k.prog = (uint16_t)(p ? p->order : 0xFFFF);
 			k.ym = r->ym;
 			first = kset_put(&c->dup, &k, &added);
 			if (added) {
-				*first = r->line;
+				*first = r->line > UINT32_MAX ? UINT32_MAX : (uint32_t)r->line;
 			} else if (hit(c, i, r, row, "beneficiary",
-				       "same beneficiary, program and month as line %ld",
-				       *first)) {
+				       "same beneficiary, program and month as line %lu",
+				       (unsigned long)*first)) {
 				return 1;
 			}
 		} else if (rule->kind == CK_CONFLICT) {
@@ -231,7 +254,9 @@ static int cross_row(struct ctx *c, const struct record *r, const struct csv_row
 			if (!f)
 				continue;
 			memset(&k, 0, sizeof(k));
-			hex16(r->beneficiary, k.bene);
+			if (bene == UINT32_MAX)
+				bene = bene_index(c, r->beneficiary);
+			k.bene = bene;
 			k.ym = r->ym;
 			fam = kset_put(&c->month, &k, &added);
 			if (*fam && !(*fam & f)) {
@@ -401,7 +426,8 @@ int validate_run(const struct validate_opts *o, struct validate_stats *st,
 	st->rule_hits = xcalloc(o->rules->n ? o->rules->n : 1, sizeof(long));
 	sbuf_init(&c.line, 0);
 	sbuf_init(&extra, 0);
-	kset_init(&c.dup, sizeof(struct dup_key), sizeof(long), 1 << 16);
+	kset_init(&c.benes, 16, sizeof(uint32_t), 1 << 14);
+	kset_init(&c.dup, sizeof(struct dup_key), sizeof(uint32_t), 1 << 16);
 	kset_init(&c.month, sizeof(struct month_key), 1, 1 << 16);
 	if (rs_out_open(&c.out, o->out, 0644, err))
 		goto out;
@@ -463,6 +489,7 @@ out:
 		kset_release(&c.rejected);
 	}
 	free(c.median);
+	kset_release(&c.benes);
 	kset_release(&c.dup);
 	kset_release(&c.month);
 	sbuf_release(&c.line);

@@ -1,0 +1,601 @@
+/*
+ * groups.c - grouped measures, subtotals and reconciliation (see groups.h).
+ *
+ * Additive measures are summed into every group a leaf belongs to. Distinct
+ * counts are made without a set per group: the leaves are visited in
+ * beneficiary order, and each beneficiary adds one to every group it
+ * touched (its group ids gathered, sorted and deduplicated), so memory is
+ * the groups plus one beneficiary's leaves, whatever the number of keys.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fileio.h"
+#include "groups.h"
+#include "money.h"
+#include "sbuf.h"
+#include "xalloc.h"
+
+#define ALL16 0xFFFF
+#define ALL_AREA 2
+#define ALL_REGION 5
+
+struct group_key {
+	char region[12];
+	uint8_t region_level;   /* 0..4, ALL_REGION */
+	uint16_t program;       /* catalog index, or ALL16 */
+	uint8_t area;           /* 0 rural, 1 urban, ALL_AREA */
+	uint8_t grain;          /* enum period_grain, or 255: not grouped */
+	int32_t start;          /* first month of the period */
+	uint16_t funding, mode; /* interned, or ALL16 */
+} __attribute__((packed));
+
+struct group {
+	struct group_key key;
+	int64_t person_times, household_times, amount;
+	int64_t beneficiaries, stock_persons, stock_households;
+	/* reconciliation: what the children of this group add up to, per
+	 * dimension (0 region, 1 program, 2 area, 3 period, 4 funding, 5 mode) */
+	struct {
+		int64_t n, pt, ht, amount, dsum, dmax, ssum, smax, last_stock;
+		int have_last;
+	} kids[6];
+};
+
+struct gctx {
+	const struct leafset *ls;
+	const struct catalog *cat;
+	const struct group_spec *spec;
+	struct kset index;      /* group_key -> uint32 */
+	struct group *g;
+	size_t n, cap;
+	int *prog_of;           /* leaf program string index -> catalog index */
+	int *monthly;           /* catalog index -> recurrence is monthly */
+};
+
+int group_spec_parse(const char *s, struct group_spec *spec, struct rs_error *err)
+{
+	static const char *const levels[] = { "province", "city", "county", "township", "village" };
+	static const char *const grains[] = { "month", "quarter", "year", "period" };
+	char *copy = xstrdup(s), *p = copy, *tok;
+	int i, ret = -1;
+
+	memset(spec, 0, sizeof(*spec));
+	spec->region_level = -1;
+	spec->period_grain = -1;
+	spec->period.first = spec->period.last = -1;
+	while ((tok = strsep(&p, ","))) {
+		char *eq = strchr(tok, '=');
+		const char *lvl = eq ? eq + 1 : NULL;
+		if (eq)
+			*eq = '\0';
+		if (!strcmp(tok, "region")) {
+			lvl = lvl ? lvl : "county";
+			for (i = 0; i < 5 && strcmp(lvl, levels[i]); i++)
+				;
+			if (i == 5) {
+				rs_err(err, "unknown region level '%s' (province, city, county, township, village)", lvl);
+				goto out;
+			}
+			spec->region_level = i;
+		} else if (!strcmp(tok, "period")) {
+			lvl = lvl ? lvl : "year";
+			for (i = 0; i < 4 && strcmp(lvl, grains[i]); i++)
+				;
+			if (i == 4) {
+				rs_err(err, "unknown period grain '%s' (month, quarter, year, period)", lvl);
+				goto out;
+			}
+			spec->period_grain = i;
+		} else if (!strcmp(tok, "program") && !lvl) {
+			spec->program = 1;
+		} else if (!strcmp(tok, "area") && !lvl) {
+			spec->area = 1;
+		} else if (!strcmp(tok, "funding") && !lvl) {
+			spec->funding = 1;
+		} else if (!strcmp(tok, "support_mode") && !lvl) {
+			spec->mode = 1;
+		} else {
+			rs_err(err, "unknown grouping '%s' (region[=level], program, area, period[=grain], funding, support_mode)",
+			       tok);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	free(copy);
+	return ret;
+}
+
+static int region_digits(int level)
+{
+	static const int d[] = { 2, 4, 6, 9, 12 };
+
+	return d[level];
+}
+
+/* The first and last month of the period of grain g holding month ym. */
+static void period_bounds(const struct group_spec *spec, int grain, int ym,
+			  int *first, int *last)
+{
+	switch (grain) {
+	case PG_MONTH:
+		*first = *last = ym;
+		break;
+	case PG_QUARTER:
+		*first = ym - ym % 3;
+		*last = *first + 2;
+		break;
+	case PG_YEAR:
+		*first = ym - ym % 12;
+		*last = *first + 11;
+		break;
+	default:
+		*first = spec->period.first;
+		*last = spec->period.last;
+		break;
+	}
+	/* A period cut short by the reporting period ends where it ends:
+	 * a 1-7月 report's year stock is July's. */
+	if (spec->period.first >= 0 && *last > spec->period.last && *first <= spec->period.last)
+		*last = spec->period.last;
+}
+
+static uint32_t group_id(struct gctx *c, const struct group_key *k)
+{
+	int added;
+	uint32_t *id = kset_put(&c->index, k, &added);
+
+	if (added) {
+		if (c->n == c->cap) {
+			c->cap = c->cap ? c->cap * 2 : 256;
+			c->g = xreallocarray(c->g, c->cap, sizeof(*c->g));
+		}
+		memset(&c->g[c->n], 0, sizeof(c->g[c->n]));
+		c->g[c->n].key = *k;
+		*id = (uint32_t)c->n++;
+	}
+	return *id;
+}
+
+/* The chain of levels a leaf climbs in each dimension. */
+struct chains {
+	int nregion, nprog, narea, nperiod, nfund, nmode;
+	int region[6];
+	int prog[8];
+	int area[2];
+	int period[4];
+	int fund[2], mode[2];
+};
+
+static void leaf_chains(const struct gctx *c, const struct leaf_key *lk,
+			struct chains *ch)
+{
+	const struct group_spec *s = c->spec;
+	int i;
+
+	memset(ch, 0, sizeof(*ch));
+	if (s->region_level >= 0) {
+		for (i = s->region_level; i >= 0; i--)
+			ch->region[ch->nregion++] = i;
+		ch->region[ch->nregion++] = ALL_REGION;
+	} else {
+		ch->region[ch->nregion++] = ALL_REGION;
+	}
+	if (s->program) {
+		int p = c->prog_of[lk->program];
+		while (p >= 0 && ch->nprog < 7) {
+			const struct program *pr = &c->cat->p[p];
+			const struct program *parent;
+			ch->prog[ch->nprog++] = p;
+			parent = pr->parent ? catalog_find(c->cat, pr->parent) : NULL;
+			p = parent ? parent->order : -1;
+		}
+		ch->prog[ch->nprog++] = ALL16;
+	} else {
+		ch->prog[ch->nprog++] = ALL16;
+	}
+	if (s->area)
+		ch->area[ch->narea++] = lk->area;
+	ch->area[ch->narea++] = ALL_AREA;
+	if (s->period_grain >= 0) {
+		for (i = s->period_grain; i <= (s->period_grain == PG_PERIOD ? PG_PERIOD : PG_YEAR); i++)
+			ch->period[ch->nperiod++] = i;
+	} else {
+		ch->period[ch->nperiod++] = 255;
+	}
+	if (s->funding)
+		ch->fund[ch->nfund++] = lk->funding;
+	ch->fund[ch->nfund++] = ALL16;
+	if (s->mode)
+		ch->mode[ch->nmode++] = lk->mode;
+	ch->mode[ch->nmode++] = ALL16;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static size_t uniq(uint32_t *v, size_t n)
+{
+	size_t i, k = 0;
+
+	qsort(v, n, sizeof(*v), cmp_u32);
+	for (i = 0; i < n; i++)
+		if (!k || v[k - 1] != v[i])
+			v[k++] = v[i];
+	return k;
+}
+
+static const struct leafset *sort_ls;
+
+static int cmp_by_bene(const void *a, const void *b)
+{
+	const struct leaf_key *x = *(const struct leaf_key *const *)a;
+	const struct leaf_key *y = *(const struct leaf_key *const *)b;
+
+	return memcmp(x->bene, y->bene, 32);
+}
+
+struct vec {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+static void vec_push(struct vec *v, uint32_t x)
+{
+	if (v->n == v->cap) {
+		v->cap = v->cap ? v->cap * 2 : 256;
+		v->v = xreallocarray(v->v, v->cap, sizeof(*v->v));
+	}
+	v->v[v->n++] = x;
+}
+
+/* Adds one leaf to every group it belongs to. */
+static void add_leaf(struct gctx *c, const struct leaf_key *lk,
+		     const struct leaf_val *lv, struct vec *seen, struct vec *stock)
+{
+	struct chains ch;
+	struct group_key k;
+	int a, b, d, e, f, h;
+
+	leaf_chains(c, lk, &ch);
+	for (a = 0; a < ch.nregion; a++)
+	for (b = 0; b < ch.nprog; b++)
+	for (d = 0; d < ch.narea; d++)
+	for (e = 0; e < ch.nperiod; e++)
+	for (f = 0; f < ch.nfund; f++)
+	for (h = 0; h < ch.nmode; h++) {
+		uint32_t id;
+		struct group *g;
+		int first = 0, last = -1, monthly;
+
+		memset(&k, 0, sizeof(k));
+		k.region_level = (uint8_t)ch.region[a];
+		if (ch.region[a] != ALL_REGION) {
+			memset(k.region, '0', 12);
+			memcpy(k.region, lk->region, (size_t)region_digits(ch.region[a]));
+		}
+		k.program = (uint16_t)ch.prog[b];
+		k.area = (uint8_t)ch.area[d];
+		k.grain = (uint8_t)ch.period[e];
+		if (k.grain != 255) {
+			period_bounds(c->spec, k.grain, lk->ym, &first, &last);
+			k.start = first;
+		}
+		k.funding = (uint16_t)ch.fund[f];
+		k.mode = (uint16_t)ch.mode[h];
+		id = group_id(c, &k);
+		g = &c->g[id];
+		g->person_times += lv->persons;
+		g->household_times += lv->payments;
+		g->amount += lv->amount;
+		vec_push(seen, id);
+		monthly = c->prog_of[lk->program] >= 0 &&
+			  c->monthly[c->prog_of[lk->program]];
+		if (monthly && k.grain != 255 && lk->ym == last) {
+			g->stock_persons += lv->persons;
+			vec_push(stock, id);
+		}
+	}
+}
+
+/* The group one level up in dimension dim, or -1 at the top. */
+static long parent_of(struct gctx *c, const struct group *g, int dim)
+{
+	struct group_key k = g->key;
+	uint32_t *id;
+
+	switch (dim) {
+	case 0:
+		if (k.region_level == ALL_REGION)
+			return -1;
+		if (k.region_level == 0) {
+			k.region_level = ALL_REGION;
+			memset(k.region, 0, 12);
+		} else {
+			k.region_level--;
+			memset(k.region + region_digits(k.region_level), '0',
+			       (size_t)(12 - region_digits(k.region_level)));
+		}
+		break;
+	case 1: {
+		const struct program *p, *parent;
+		if (k.program == ALL16)
+			return -1;
+		p = &c->cat->p[k.program];
+		parent = p->parent ? catalog_find(c->cat, p->parent) : NULL;
+		k.program = parent ? (uint16_t)parent->order : ALL16;
+		break;
+	}
+	case 2:
+		if (k.area == ALL_AREA)
+			return -1;
+		k.area = ALL_AREA;
+		break;
+	case 3: {
+		int first, last;
+		if (k.grain == 255 || k.grain == PG_YEAR || k.grain == PG_PERIOD)
+			return -1;
+		k.grain++;
+		period_bounds(c->spec, k.grain, k.start, &first, &last);
+		k.start = first;
+		break;
+	}
+	case 4:
+		if (k.funding == ALL16)
+			return -1;
+		k.funding = ALL16;
+		break;
+	default:
+		if (k.mode == ALL16)
+			return -1;
+		k.mode = ALL16;
+		break;
+	}
+	id = kset_get(&c->index, &k);
+	return id ? (long)*id : -2;
+}
+
+static void format_key(const struct gctx *c, const struct group_key *k,
+		       struct sbuf *sb)
+{
+	static const char *const lv[] = { "province", "city", "county", "township", "village", "all" };
+	char m[8], m2[8];
+
+	sbuf_addf(sb, "%s,", lv[k->region_level]);
+	if (k->region_level != ALL_REGION)
+		sbuf_add(sb, k->region, 12);
+	sbuf_addf(sb, ",%s,%s,", k->program == ALL16 ? "all" : c->cat->p[k->program].code,
+		  k->area == ALL_AREA ? "all" : k->area ? "urban" : "rural");
+	month_fmt(k->start, m);
+	switch (k->grain) {
+	case PG_MONTH:
+		sbuf_adds(sb, m);
+		break;
+	case PG_QUARTER:
+		sbuf_addf(sb, "%.4sQ%d", m, k->start % 12 / 3 + 1);
+		break;
+	case PG_YEAR:
+		sbuf_addf(sb, "%.4s", m);
+		break;
+	case PG_PERIOD:
+		month_fmt(c->spec->period.last, m2);
+		sbuf_addf(sb, "%s..%s", m, m2);
+		break;
+	default:
+		sbuf_adds(sb, "all");
+	}
+	sbuf_addc(sb, ',');
+	if (k->funding == ALL16)
+		sbuf_adds(sb, "all");
+	else
+		sbuf_add_csv(sb, c->ls->funding.s[k->funding], strlen(c->ls->funding.s[k->funding]));
+	sbuf_addc(sb, ',');
+	if (k->mode == ALL16)
+		sbuf_adds(sb, "all");
+	else
+		sbuf_add_csv(sb, c->ls->modes.s[k->mode], strlen(c->ls->modes.s[k->mode]));
+}
+
+static const struct gctx *sort_gctx;
+
+static int cmp_group(const void *a, const void *b)
+{
+	const struct group *x = &sort_gctx->g[*(const uint32_t *)a];
+	const struct group *y = &sort_gctx->g[*(const uint32_t *)b];
+	struct sbuf sx, sy;
+	int d;
+
+	/* Rows sort by their printed key, so the file reads naturally and
+	 * does not depend on hash order. */
+	sbuf_init(&sx, 0);
+	sbuf_init(&sy, 0);
+	format_key(sort_gctx, &x->key, &sx);
+	format_key(sort_gctx, &y->key, &sy);
+	d = strcmp(sx.buf, sy.buf);
+	sbuf_release(&sx);
+	sbuf_release(&sy);
+	return d;
+}
+
+static const char *const dim_names[6] = {
+	"region", "program", "area", "period", "funding", "support_mode"
+};
+
+static int reconcile(struct gctx *c, struct group_stats *gs, struct rs_error *err)
+{
+	size_t i;
+	int dim;
+
+	for (i = 0; i < c->n; i++) {
+		const struct group *g = &c->g[i];
+		for (dim = 0; dim < 6; dim++) {
+			long p = parent_of(c, g, dim);
+			struct group *pg;
+			if (p == -1)
+				continue;
+			if (p == -2) {
+				struct sbuf sb;
+				sbuf_init(&sb, 0);
+				format_key(c, &g->key, &sb);
+				rs_err(err, "reconciliation: group %s has no parent group", sb.buf);
+				sbuf_release(&sb);
+				return -1;
+			}
+			pg = &c->g[p];
+			pg->kids[dim].n++;
+			pg->kids[dim].pt += g->person_times;
+			pg->kids[dim].ht += g->household_times;
+			pg->kids[dim].amount += g->amount;
+			pg->kids[dim].dsum += g->beneficiaries;
+			if (g->beneficiaries > pg->kids[dim].dmax)
+				pg->kids[dim].dmax = g->beneficiaries;
+			pg->kids[dim].ssum += g->stock_households;
+			if (g->stock_households > pg->kids[dim].smax)
+				pg->kids[dim].smax = g->stock_households;
+			if (dim == 3) {
+				int f1, l1, f2, l2;
+				period_bounds(c->spec, g->key.grain, g->key.start, &f1, &l1);
+				period_bounds(c->spec, pg->key.grain, pg->key.start, &f2, &l2);
+				if (l1 == l2) {
+					pg->kids[dim].last_stock = g->stock_households;
+					pg->kids[dim].have_last = 1;
+				}
+			}
+		}
+	}
+	for (i = 0; i < c->n; i++) {
+		const struct group *g = &c->g[i];
+		for (dim = 0; dim < 6; dim++) {
+			const char *what = NULL;
+			if (!g->kids[dim].n)
+				continue;
+			gs->checks++;
+			if (g->person_times != g->kids[dim].pt)
+				what = "人次 is not the sum of its parts";
+			else if (g->household_times != g->kids[dim].ht)
+				what = "户次 is not the sum of its parts";
+			else if (g->amount != g->kids[dim].amount)
+				what = "支出 is not the sum of its parts";
+			else if (g->beneficiaries > g->kids[dim].dsum ||
+				 g->beneficiaries < g->kids[dim].dmax)
+				what = "保障人数 is not between its largest part and their sum";
+			else if (dim != 3 &&
+				 (g->stock_households > g->kids[dim].ssum ||
+				  g->stock_households < g->kids[dim].smax))
+				what = "期末 stock is not between its largest part and their sum";
+			/* Stocks do not add over time: a period's stock is
+			 * its last month's, whatever the months before. */
+			else if (dim == 3 && g->kids[dim].have_last &&
+				 g->stock_households != g->kids[dim].last_stock)
+				what = "期末 stock is not its last month's";
+			if (what) {
+				struct sbuf sb;
+				sbuf_init(&sb, 0);
+				format_key(c, &g->key, &sb);
+				rs_err(err, "reconciliation failed for group %s along %s: %s",
+				       sb.buf, dim_names[dim], what);
+				sbuf_release(&sb);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+int groups_write(const struct leafset *ls, const struct catalog *cat,
+		 const struct group_spec *spec, const char *path,
+		 struct group_stats *gs, struct rs_error *err)
+{
+	struct gctx c;
+	const struct leaf_key **order = NULL;
+	uint32_t *rows = NULL;
+	struct vec seen = { 0 }, stock = { 0 };
+	struct rs_out out;
+	struct sbuf line;
+	size_t i, j, n = 0, it = 0;
+	const void *key;
+	void *val;
+	int ret = -1;
+
+	memset(&c, 0, sizeof(c));
+	memset(gs, 0, sizeof(*gs));
+	c.ls = ls;
+	c.cat = cat;
+	c.spec = spec;
+	sbuf_init(&line, 0);
+	kset_init(&c.index, sizeof(struct group_key), sizeof(uint32_t), 4096);
+	c.prog_of = xcalloc(ls->programs.n + 1, sizeof(int));
+	for (i = 0; i < ls->programs.n; i++) {
+		const struct program *p = catalog_find(cat, ls->programs.s[i]);
+		if (!p) {
+			rs_err(err, "program '%s' is not in the catalog", ls->programs.s[i]);
+			goto out;
+		}
+		c.prog_of[i] = p->order;
+	}
+	c.monthly = xcalloc(cat->n + 1, sizeof(int));
+	for (i = 0; i < cat->n; i++)
+		c.monthly[i] = cat->p[i].recurrence == REC_MONTHLY;
+
+	order = xcalloc(ls->leaves.n ? ls->leaves.n : 1, sizeof(*order));
+	while ((key = kset_next(&ls->leaves, &it, &val)))
+		order[n++] = key;
+	sort_ls = ls;
+	qsort(order, n, sizeof(*order), cmp_by_bene);
+	for (i = 0; i < n; i = j) {
+		size_t k;
+		seen.n = stock.n = 0;
+		for (j = i; j < n && !memcmp(order[j]->bene, order[i]->bene, 32); j++)
+			add_leaf(&c, order[j], kset_get(&ls->leaves, order[j]), &seen, &stock);
+		seen.n = uniq(seen.v, seen.n);
+		for (k = 0; k < seen.n; k++)
+			c.g[seen.v[k]].beneficiaries++;
+		stock.n = uniq(stock.v, stock.n);
+		for (k = 0; k < stock.n; k++)
+			c.g[stock.v[k]].stock_households++;
+	}
+	gs->groups = c.n;
+	if (reconcile(&c, gs, err))
+		goto out;
+
+	rows = xcalloc(c.n ? c.n : 1, sizeof(*rows));
+	for (i = 0; i < c.n; i++)
+		rows[i] = (uint32_t)i;
+	sort_gctx = &c;
+	qsort(rows, c.n, sizeof(*rows), cmp_group);
+	if (rs_out_open(&out, path, 0644, err))
+		goto out;
+	rs_out_puts(&out, "region_level,region_code,program,area,period,funding,support_mode,"
+		    "person_times,household_times,beneficiaries,stock_persons,stock_households,amount\n");
+	for (i = 0; i < c.n; i++) {
+		const struct group *g = &c.g[rows[i]];
+		char money[32];
+		sbuf_reset(&line);
+		format_key(&c, &g->key, &line);
+		sbuf_addf(&line, ",%lld,%lld,%lld,%lld,%lld,%s\n",
+			  (long long)g->person_times, (long long)g->household_times,
+			  (long long)g->beneficiaries, (long long)g->stock_persons,
+			  (long long)g->stock_households, money_fmt_yuan(g->amount, money));
+		rs_out_write(&out, line.buf, line.len);
+	}
+	if (rs_out_commit(&out, err))
+		goto out;
+	ret = 0;
+out:
+	free(order);
+	free(rows);
+	free(seen.v);
+	free(stock.v);
+	free(c.g);
+	free(c.prog_of);
+	free(c.monthly);
+	kset_release(&c.index);
+	sbuf_release(&line);
+	return ret;
+}

@@ -1,0 +1,78 @@
+#!/bin/bash
+# rs-aggregate's grouped measures: every sample's county x program x area x
+# year row equals its truth; a year is the sum of its 12 months; a county is
+# the sum of its townships; distinct counts and stocks reconcile; erqi-2023
+# gives a 集中供养率. Checked independently in Python from the groups file.
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT" || exit 1
+
+"$BIN/reliefstat" run -q pipelines/yearend.yaml --var out="$TMP/out" --until aggregate >/dev/null 2>&1 ||
+	{ fail "pipeline up to aggregate"; exit 0; }
+for s in tongan-2024 erqi-2023 erqi-2024 aimin-2024 pidu-2023; do
+	y=${s#*-}
+	expect_exit 0 "$s: groups by township, program, area, month" "$BIN/rs-aggregate" -q -o "$TMP/$s.agg.csv.gz" \
+		-g "$TMP/$s.groups.csv.gz" --by region=township,program,area,period=month --period "$y-01..$y-12" \
+		"$TMP/out/$s/valid.csv.gz"
+	cmp -s "$TMP/$s.agg.csv.gz" "$TMP/out/$s/agg.csv.gz" && ok "$s: the leaf file is unchanged by --groups" ||
+		fail "$s: the leaf file is unchanged by --groups"
+	python3 - "$s" "samples/exports/$s.truth.json" "$TMP/$s.groups.csv.gz" <<'PY'
+import csv, gzip, json, sys
+from collections import defaultdict
+from decimal import Decimal
+name, truth, path = sys.argv[1], json.load(open(sys.argv[2])), sys.argv[3]
+rows = list(csv.DictReader(gzip.open(path, 'rt', encoding='utf-8', newline='')))
+fen = lambda r: int(Decimal(r['amount']) * 100)
+def check(label, cond, detail=''):
+    print(("ok" if cond else "not ok") + f" - {name}: {label}" + ("" if cond else f"\n    {detail}"))
+year = str(truth['year'])
+# 1. county x leaf program x area x year equals the truth
+got = {(r['region_code'][:6], r['program'], r['area']):
+       (int(r['person_times']), int(r['household_times']), int(r['beneficiaries']), fen(r))
+       for r in rows if r['region_level'] == 'county' and r['period'] == year
+       and r['area'] != 'all' and r['funding'] == 'all' and r['support_mode'] == 'all'}
+want = {(g['county'], g['program'], g['area']):
+        (g['person_times'], g['household_times'], g['beneficiaries'], g['amount_fen']) for g in truth['groups']}
+check("county x program x area x year groups equal the truth", all(got.get(k) == v for k, v in want.items()),
+      [(k, v, got.get(k)) for k, v in want.items() if got.get(k) != v][:3])
+# 2. a year's additive measures are the sum of its 12 months, for every group
+by = defaultdict(lambda: [0, 0, 0]); yr = {}
+for r in rows:
+    k = (r['region_level'], r['region_code'], r['program'], r['area'])
+    v = (int(r['person_times']), int(r['household_times']), fen(r))
+    if r['period'] == year: yr[k] = v
+    elif len(r['period']) == 7:
+        for i in range(3): by[k][i] += v[i]
+check(f"every year row is the sum of its months ({len(yr)} groups)", all(tuple(by[k]) == v for k, v in yr.items()))
+# 3. a county is the sum of its townships (additive), distinct between max and sum
+kids = defaultdict(list); county = {}
+for r in rows:
+    if r['period'] != year: continue
+    k = (r['program'], r['area'])
+    if r['region_level'] == 'county': county[(r['region_code'][:6],) + k] = r
+    if r['region_level'] == 'township': kids[(r['region_code'][:6],) + k].append(r)
+okc = True
+for k, c in county.items():
+    ks = kids[k]
+    for m in ('person_times', 'household_times'):
+        okc &= int(c[m]) == sum(int(x[m]) for x in ks)
+    okc &= fen(c) == sum(fen(x) for x in ks)
+    b = int(c['beneficiaries']); okc &= max(int(x['beneficiaries']) for x in ks) <= b <= sum(int(x['beneficiaries']) for x in ks)
+check(f"every county row is the sum of its townships ({len(county)} groups)", okc)
+# 4. a year's stock is December's
+dec = {(r['region_level'], r['region_code'], r['program'], r['area']): r['stock_households']
+       for r in rows if r['period'] == f"{year}-12"}
+check("a year's stock equals its last month's", all(dec.get(k, '0') == v['stock_households'] for k, v in
+      {(r['region_level'], r['region_code'], r['program'], r['area']): r for r in rows if r['period'] == year}.items()))
+if name == 'erqi-2023':
+    st = {r['program']: int(r['stock_persons']) for r in rows
+          if r['region_level'] == 'county' and r['area'] == 'all' and r['period'] == year}
+    rate = st['tekun_centralized'] / st['tekun'] * 100
+    check(f"集中供养率 = {st['tekun_centralized']}/{st['tekun']} = {rate:.1f}%", 0 < rate < 100 and
+          st['tekun_centralized'] + st['tekun_dispersed'] == st['tekun'])
+PY
+done
+"$BIN/rs-aggregate" -q -o "$TMP/again.csv.gz" -g "$TMP/again.groups.csv.gz" --by region=township,program,area,period=month \
+	--period 2023-01..2023-12 "$TMP/out/erqi-2023/valid.csv.gz"
+cmp -s "$TMP/again.groups.csv.gz" "$TMP/erqi-2023.groups.csv.gz" && ok "grouped output is byte-identical on a rerun" ||
+	fail "grouped output is byte-identical on a rerun"
+expect_exit 2 "an unknown grouping is a usage error" "$BIN/rs-aggregate" -o "$TMP/x.csv.gz" -g "$TMP/g.csv.gz" --by region=street "$TMP/out/erqi-2023/valid.csv.gz"
