@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "canon.h"
 #include "idnum.h"
@@ -258,15 +259,46 @@ int summary_write(const char *path, const char *stage, const char *source,
 	return rs_out_commit(&out, err);
 }
 
-void rs_data_path(const char *name, char *out, size_t outsz)
+static int is_dir(const char *p)
 {
-	const char *dir = getenv("RS_DATADIR");
 	struct stat st;
 
-	if (!dir || !*dir) {
-		dir = RS_DATADIR;
-		if (stat(dir, &st) && !stat("samples/reference", &st))
-			dir = "samples/reference";
+	return !stat(p, &st) && S_ISDIR(st.st_mode);
+}
+
+void rs_data_path(const char *name, char *out, size_t outsz)
+{
+	const char *env = getenv("RS_DATADIR");
+	char exe[2048], cand[4096];
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(out, outsz, "%s/%s", env, name);
+		return;
 	}
-	snprintf(out, outsz, "%s/%s", dir, name);
+	/* Relative to the program: PREFIX/bin/x -> PREFIX/share/reliefstat
+	 * once installed, bin/x -> samples/reference in the source tree. */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash;
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(cand, sizeof(cand), "%s/../share/reliefstat", exe);
+			if (is_dir(cand)) {
+				snprintf(out, outsz, "%s/%s", cand, name);
+				return;
+			}
+			snprintf(cand, sizeof(cand), "%s/../samples/reference", exe);
+			if (is_dir(cand)) {
+				snprintf(out, outsz, "%s/%s", cand, name);
+				return;
+			}
+		}
+	}
+	if (!is_dir(RS_DATADIR) && is_dir("samples/reference"))
+		snprintf(out, outsz, "samples/reference/%s", name);
+	else
+		snprintf(out, outsz, "%s/%s", RS_DATADIR, name);
 }

@@ -97,8 +97,9 @@ void reject_counts_format(const long counts[RJ__COUNT], struct sbuf *sb);
 /* Appends s as a JSON string literal (with quotes). */
 void json_add_string(struct sbuf *sb, const char *s);
 
-/* Finds the data directory: $RS_DATADIR, else the compile-time default,
- * else "samples/reference" when it exists (running from the source tree).
+/* Finds a default data file (catalog, regions, rules): in $RS_DATADIR;
+ * else beside the program (PREFIX/share/reliefstat when installed,
+ * samples/reference in the source tree); else the compile-time RS_DATADIR.
  * Writes dir/name into out. */
 void rs_data_path(const char *name, char *out, size_t outsz);
 
