@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "error.h"
 #include "fileio.h"
@@ -42,7 +43,7 @@ static const char usage[] =
 "\n"
 "Exit status: 0 success; 1 data or I/O failure (a missing input, a wrong\n"
 "header, keys out of order, a bad number; the message names file and line;\n"
-"no output is written); 2 usage error.\n";
+"no output is written); 2 usage error (also: the same input given twice).\n";
 
 static int usage_error(const char *msg, const char *arg)
 {
@@ -50,6 +51,28 @@ static int usage_error(const char *msg, const char *arg)
 		arg ? arg : "", arg ? "'" : "");
 	fprintf(stderr, "Try '%s --help' for more information.\n", rs_progname());
 	return 2;
+}
+
+/*
+ * The same file twice would count its records twice: refuse it. (Equal
+ * keys in different files are fine: one district's payments may come in
+ * several exports.) Files that cannot be stat'ed are left to the merge,
+ * which reports them.
+ */
+static int check_distinct(char *const *in, size_t n)
+{
+	struct stat a, b;
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		if (stat(in[i], &a))
+			continue;
+		for (j = 0; j < i; j++)
+			if (!stat(in[j], &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+				return usage_error("input given twice (its rows would count twice):",
+						   in[i]);
+	}
+	return -1;
 }
 
 /* Returns -1 to go on, else the exit code. */
@@ -83,7 +106,7 @@ static int parse_args(int argc, char **argv, struct merge_opts *o)
 		return usage_error("no input files", NULL);
 	o->inputs = argv + optind;
 	o->ninputs = (size_t)(argc - optind);
-	return -1;
+	return check_distinct(o->inputs, o->ninputs);
 }
 
 int main(int argc, char **argv)

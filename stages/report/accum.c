@@ -62,6 +62,8 @@ static struct slice *get_slice(struct accum *a, int year)
 
 	if (a->cur_s && a->cur_s->year == year)
 		return a->cur_s;
+	/* The cached group belongs to the slice we are leaving. */
+	a->cur_g = NULL;
 	for (i = 0; i < a->ns; i++)
 		if (a->s[i]->year == year)
 			return a->cur_s = a->s[i];
@@ -73,7 +75,6 @@ static struct slice *get_slice(struct accum *a, int year)
 	s->year = year;
 	s->min_ym = s->max_ym = -1;
 	a->s[a->ns++] = s;
-	a->cur_g = NULL;
 	return a->cur_s = s;
 }
 

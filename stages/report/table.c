@@ -90,7 +90,6 @@ void table_setf(struct table *t, size_t row, size_t col, const char *fmt, ...)
 void table_hide(struct table *t, size_t row, size_t col)
 {
 	t->cells[row * t->ncols + col].hidden = 1;
-	t->any_hidden = 1;
 }
 
 void table_note(struct table *t, enum note_where where, const char *fmt, ...)
@@ -195,14 +194,9 @@ void table_md(const struct table *t, int published, struct sbuf *out)
 		md_notes(out, t->int_notes, t->nint_notes);
 }
 
-void sdc_init(struct sdc *s, size_t nunits)
+void sdc_init(struct sdc *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->n = nunits;
-	s->weight = xcalloc(nunits, sizeof(*s->weight));
-	s->nonzero = xcalloc(nunits, 1);
-	s->hidden = xcalloc(nunits, 1);
-	s->primary = xcalloc(nunits, 1);
 }
 
 void sdc_release(struct sdc *s)
@@ -216,14 +210,23 @@ void sdc_release(struct sdc *s)
 	memset(s, 0, sizeof(*s));
 }
 
-void sdc_unit(struct sdc *s, size_t i, int64_t weight, int nonzero, int primary)
+size_t sdc_unit(struct sdc *s, int64_t weight, int nonzero, int primary)
 {
-	s->weight[i] = weight;
-	s->nonzero[i] = nonzero != 0;
-	s->primary[i] = primary && nonzero;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 64;
+		s->weight = xreallocarray(s->weight, s->cap, sizeof(*s->weight));
+		s->nonzero = xrealloc(s->nonzero, s->cap);
+		s->hidden = xrealloc(s->hidden, s->cap);
+		s->primary = xrealloc(s->primary, s->cap);
+	}
+	s->weight[s->n] = weight;
+	s->nonzero[s->n] = nonzero != 0;
+	s->primary[s->n] = primary && nonzero;
+	s->hidden[s->n] = 0;
+	return s->n++;
 }
 
-void sdc_line(struct sdc *s, size_t total)
+void sdc_line(struct sdc *s, size_t total, int family)
 {
 	if (s->nline == s->lcap) {
 		s->lcap = s->lcap ? s->lcap * 2 : 16;
@@ -232,6 +235,7 @@ void sdc_line(struct sdc *s, size_t total)
 	s->line[s->nline].total = total;
 	s->line[s->nline].first = s->nmember;
 	s->line[s->nline].count = 0;
+	s->line[s->nline].family = family;
 	s->nline++;
 }
 
@@ -245,45 +249,302 @@ void sdc_member(struct sdc *s, size_t unit)
 	s->line[s->nline - 1].count++;
 }
 
-/* Hides one more unit of line l; returns 1 if it could. */
-static int widen(struct sdc *s, const struct sdc_line *l)
+/* Hidden units of line l, and the visible non-zero ones (*open, the last
+ * of them in *last). */
+static size_t line_state(const struct sdc *s, const struct sdc_line *l,
+			 size_t *open, size_t *last)
 {
-	size_t i, best = (size_t)-1;
+	size_t nh = 0, i, u;
 
-	for (i = l->first; i < l->first + l->count; i++) {
-		size_t u = s->member[i];
+	*open = 0;
+	for (i = 0; i <= l->count; i++) {
+		u = i < l->count ? s->member[l->first + i] : l->total;
+		if (s->hidden[u]) {
+			nh++;
+		} else if (s->nonzero[u]) {
+			(*open)++;
+			*last = u;
+		}
+	}
+	return nh;
+}
 
-		if (s->hidden[u] || !s->nonzero[u])
+/* For each unit, the lines it is in (as total or member): CSR arrays. */
+struct unit_lines {
+	size_t *start;          /* n + 1 */
+	size_t *line;
+};
+
+static void index_lines(const struct sdc *s, struct unit_lines *ul)
+{
+	size_t i, j, *fill;
+
+	ul->start = xcalloc(s->n + 1, sizeof(*ul->start));
+	for (i = 0; i < s->nline; i++) {
+		ul->start[s->line[i].total + 1]++;
+		for (j = 0; j < s->line[i].count; j++)
+			ul->start[s->member[s->line[i].first + j] + 1]++;
+	}
+	for (i = 0; i < s->n; i++)
+		ul->start[i + 1] += ul->start[i];
+	ul->line = xcalloc(ul->start[s->n] ? ul->start[s->n] : 1, sizeof(*ul->line));
+	fill = xcalloc(s->n ? s->n : 1, sizeof(*fill));
+	for (i = 0; i < s->nline; i++) {
+		size_t u = s->line[i].total;
+
+		ul->line[ul->start[u] + fill[u]++] = i;
+		for (j = 0; j < s->line[i].count; j++) {
+			u = s->member[s->line[i].first + j];
+			ul->line[ul->start[u] + fill[u]++] = i;
+		}
+	}
+	free(fill);
+}
+
+/*
+ * One free choice: among the visible non-zero members of lines with exactly
+ * one hidden unit, hide the one that repairs the most such lines minus the
+ * lines it would newly leave with exactly one hidden unit; ties go to the
+ * smaller weight, then the earlier unit. With no member to choose, a
+ * deficient line's total is hidden. Returns 1 if a unit was hidden.
+ */
+static int choose(struct sdc *s, const struct unit_lines *ul, const size_t *nh)
+{
+	size_t i, j, best = (size_t)-1;
+	long best_score = 0;
+
+	for (i = 0; i < s->nline; i++) {
+		const struct sdc_line *l = &s->line[i];
+
+		if (nh[i] != 1)
 			continue;
-		if (best == (size_t)-1 || s->weight[u] < s->weight[best] ||
-		    (s->weight[u] == s->weight[best] && u < best))
-			best = u;
+		for (j = 0; j < l->count; j++) {
+			size_t u = s->member[l->first + j], k;
+			long score = 0;
+
+			if (s->hidden[u] || !s->nonzero[u])
+				continue;
+			for (k = ul->start[u]; k < ul->start[u + 1]; k++) {
+				size_t m = ul->line[k];
+				score += nh[m] == 1 ? 1 : nh[m] == 0 ? -1 : 0;
+			}
+			if (best == (size_t)-1 || score > best_score ||
+			    (score == best_score && (s->weight[u] < s->weight[best] ||
+			     (s->weight[u] == s->weight[best] && u < best)))) {
+				best = u;
+				best_score = score;
+			}
+		}
 	}
 	if (best == (size_t)-1) {
-		if (s->hidden[l->total] || !s->nonzero[l->total])
-			return 0;
-		best = l->total;
+		for (i = 0; i < s->nline; i++) {
+			size_t t = s->line[i].total;
+			if (nh[i] == 1 && !s->hidden[t] && s->nonzero[t]) {
+				best = t;
+				break;
+			}
+		}
 	}
+	if (best == (size_t)-1)
+		return 0;
+	s->hidden[best] = 1;
+	return 1;
+}
+
+/*
+ * The audit. Published cells are constants; hidden units are unknowns; each
+ * line is one equation over the unknowns it holds. A hidden unit x_j can be
+ * recomputed exactly iff the unit vector e_j lies in the row space of those
+ * equations, i.e. iff the reduced row echelon form has a row that is e_j.
+ * Elimination runs modulo the prime 2^61 - 1: exact integer arithmetic, and
+ * for matrices of 0 and +-1 entries of this size the rank modulo so large
+ * a prime is the rank over the rationals.
+ */
+#define AUDIT_P 0x1FFFFFFFFFFFFFFFULL
+
+static uint64_t mulmod(uint64_t a, uint64_t b)
+{
+	unsigned __int128 r = (unsigned __int128)a * b;
+	uint64_t lo = (uint64_t)(r & AUDIT_P), hi = (uint64_t)(r >> 61);
+	uint64_t x = lo + hi;
+
+	return x >= AUDIT_P ? x - AUDIT_P : x;
+}
+
+static uint64_t submod(uint64_t a, uint64_t b)
+{
+	return a >= b ? a - b : a + AUDIT_P - b;
+}
+
+static uint64_t invmod(uint64_t a)
+{
+	uint64_t r = 1, e = AUDIT_P - 2;
+
+	while (e) {
+		if (e & 1)
+			r = mulmod(r, a);
+		a = mulmod(a, a);
+		e >>= 1;
+	}
+	return r;
+}
+
+/* A hidden unit that the published cells determine exactly through the
+ * lines of one family, or (size_t)-1. */
+static size_t audit(const struct sdc *s, int family)
+{
+	size_t *col = xcalloc(s->n ? s->n : 1, sizeof(*col)), *unit;
+	size_t nu = 0, nr = 0, i, j, r, c, found = (size_t)-1;
+	uint64_t *m;
+
+	for (i = 0; i < s->n; i++)
+		col[i] = s->hidden[i] ? nu++ : (size_t)-1;
+	unit = xcalloc(nu ? nu : 1, sizeof(*unit));
+	for (i = 0; i < s->n; i++)
+		if (s->hidden[i])
+			unit[col[i]] = i;
+	m = xcalloc((s->nline ? s->nline : 1) * (nu ? nu : 1), sizeof(*m));
+	for (i = 0; i < s->nline; i++) {
+		const struct sdc_line *l = &s->line[i];
+		uint64_t *row = m + nr * nu;
+		int any = 0;
+
+		if (l->family != family)
+			continue;
+		if (s->hidden[l->total]) {
+			row[col[l->total]] = 1;
+			any = 1;
+		}
+		for (j = 0; j < l->count; j++) {
+			size_t u = s->member[l->first + j];
+			if (s->hidden[u]) {
+				row[col[u]] = submod(row[col[u]], 1);
+				any = 1;
+			}
+		}
+		if (any)
+			nr++;
+	}
+	/* Reduced row echelon form. */
+	for (c = 0, r = 0; c < nu && r < nr; c++) {
+		size_t p = r;
+		uint64_t inv;
+
+		while (p < nr && !m[p * nu + c])
+			p++;
+		if (p == nr)
+			continue;
+		if (p != r)
+			for (j = 0; j < nu; j++) {
+				uint64_t t = m[p * nu + j];
+				m[p * nu + j] = m[r * nu + j];
+				m[r * nu + j] = t;
+			}
+		inv = invmod(m[r * nu + c]);
+		for (j = 0; j < nu; j++)
+			m[r * nu + j] = mulmod(m[r * nu + j], inv);
+		for (i = 0; i < nr; i++) {
+			uint64_t f = m[i * nu + c];
+			if (i == r || !f)
+				continue;
+			for (j = 0; j < nu; j++)
+				if (m[r * nu + j])
+					m[i * nu + j] = submod(m[i * nu + j], mulmod(f, m[r * nu + j]));
+		}
+		r++;
+	}
+	for (i = 0; i < r && found == (size_t)-1; i++) {
+		size_t nz = 0, at = 0;
+		for (j = 0; j < nu; j++)
+			if (m[i * nu + j]) {
+				nz++;
+				at = j;
+			}
+		if (nz == 1)
+			found = unit[at];
+	}
+	free(m);
+	free(unit);
+	free(col);
+	return found;
+}
+
+/*
+ * Hides one more unit to protect u: the lightest visible non-zero member
+ * of a line through u, else such a total, else the lightest visible
+ * non-zero unit of any line holding a hidden unit. Returns 0 if nothing is
+ * left to hide.
+ */
+static int protect(struct sdc *s, const struct unit_lines *ul, size_t u)
+{
+	size_t k, j, best = (size_t)-1;
+	int pass;
+
+	for (pass = 0; pass < 3 && best == (size_t)-1; pass++) {
+		size_t nl = pass < 2 ? ul->start[u + 1] - ul->start[u] : s->nline;
+
+		for (k = 0; k < nl; k++) {
+			const struct sdc_line *l = &s->line[pass < 2 ? ul->line[ul->start[u] + k] : k];
+			size_t nh = s->hidden[l->total];
+
+			for (j = 0; j < l->count; j++)
+				nh += s->hidden[s->member[l->first + j]];
+			if (!nh)
+				continue;
+			for (j = 0; j <= l->count; j++) {
+				size_t v = j < l->count ? s->member[l->first + j] : l->total;
+
+				if ((pass == 0) != (j < l->count) && pass != 2)
+					continue;
+				if (s->hidden[v] || !s->nonzero[v])
+					continue;
+				if (best == (size_t)-1 || s->weight[v] < s->weight[best] ||
+				    (s->weight[v] == s->weight[best] && v < best))
+					best = v;
+			}
+		}
+	}
+	if (best == (size_t)-1)
+		return 0;
 	s->hidden[best] = 1;
 	return 1;
 }
 
 void sdc_run(struct sdc *s)
 {
-	size_t i, j;
-	int changed;
+	struct unit_lines ul;
+	size_t i, u, open, last = 0, *nh;
+	int changed, f;
 
 	memcpy(s->hidden, s->primary, s->n);
-	do {
-		changed = 0;
-		for (i = 0; i < s->nline; i++) {
-			const struct sdc_line *l = &s->line[i];
-			size_t nh = s->hidden[l->total];
-
-			for (j = l->first; j < l->first + l->count; j++)
-				nh += s->hidden[s->member[j]];
-			if (nh == 1 && widen(s, l))
-				changed = 1;
-		}
-	} while (changed);
+	index_lines(s, &ul);
+	nh = xcalloc(s->nline ? s->nline : 1, sizeof(*nh));
+	for (;;) {
+		do {
+			/* Forced choices first, to a fixed point ... */
+			do {
+				changed = 0;
+				for (i = 0; i < s->nline; i++) {
+					if (line_state(s, &s->line[i], &open, &last) == 1 &&
+					    open == 1) {
+						s->hidden[last] = 1;
+						changed = 1;
+					}
+				}
+			} while (changed);
+			/* ... then one free choice, and propagate again. */
+			for (i = 0; i < s->nline; i++)
+				nh[i] = line_state(s, &s->line[i], &open, &last);
+			changed = choose(s, &ul, nh);
+		} while (changed);
+		/* No line gives a hidden unit back alone; may several? */
+		u = (size_t)-1;
+		for (f = 0; f < SDC_NFAMILIES && u == (size_t)-1; f++)
+			u = audit(s, f);
+		if (u == (size_t)-1 || !protect(s, &ul, u))
+			break;
+	}
+	free(nh);
+	free(ul.start);
+	free(ul.line);
 }

@@ -8,14 +8,21 @@
  * RFC 4180, LF line ends; Markdown output is a "## heading", a pipe table
  * and the notes.
  *
- * struct sdc is the suppression engine shared by the tables. Units are
- * the things hidden together (a row of the programs table, a cell pair of
- * the months table); lines are the additive relations "total = sum of
- * members". Primary units are hidden first; then, until nothing changes,
- * any line with exactly one hidden unit among its total and members gets a
- * second one: the visible non-zero member with the smallest weight, or, if
- * there is none, the total. A line with two or more hidden units cannot
- * give any one of them back by subtraction.
+ * struct sdc is the suppression engine. Units are the things hidden
+ * together (a row of the programs table, a cell pair of the months table);
+ * lines are the additive relations "total = sum of members", within a
+ * table or across tables (the months table's period cell of a program is
+ * the sum of the programs table's rows of that program). Primary units are
+ * hidden first; then, until nothing changes, a line with exactly one hidden
+ * unit gets a second one. Forced choices go first (a line with a single
+ * other non-zero unit, such as an equality between two tables); otherwise
+ * the visible non-zero member that repairs the most such lines (less those
+ * it would newly break) is hidden, the lightest on a tie, or, if no member
+ * can be, the total. A line with two or more hidden units cannot
+ * give any one of them back by subtraction by itself; several lines
+ * together still may (a + b = 11, a + c = 8, b + c + d = 9 ...), so an
+ * audit then checks, per family of lines, that no hidden unit is fixed by
+ * the published ones, and hides more next to any that is.
  */
 #ifndef RS_REPORT_TABLE_H
 #define RS_REPORT_TABLE_H
@@ -44,7 +51,6 @@ struct table {
 	size_t npub_notes;
 	char **int_notes;        /* shown in the internal version only */
 	size_t nint_notes;
-	int any_hidden;
 };
 
 void table_init(struct table *t, const char *name, const char *heading,
@@ -68,10 +74,15 @@ void table_md(const struct table *t, int published, struct sbuf *out);
 struct sdc_line {
 	size_t total;
 	size_t first, count;     /* members: sdc.member[first .. first+count) */
+	int family;              /* which columns the relation holds for */
 };
 
+/* Lines hold for some columns only: the additive ones (人次, 户次, 支出),
+ * or the stocks, which relate only the monthly programs' rows. */
+enum { SDC_ADDITIVE, SDC_STOCK, SDC_NFAMILIES };
+
 struct sdc {
-	size_t n;
+	size_t n, cap;
 	int64_t *weight;
 	unsigned char *nonzero, *hidden, *primary;
 	size_t *member;
@@ -80,13 +91,15 @@ struct sdc {
 	size_t nline, lcap;
 };
 
-void sdc_init(struct sdc *s, size_t nunits);
+void sdc_init(struct sdc *s);
 void sdc_release(struct sdc *s);
-/* Describes unit i: its weight (smaller is hidden first), whether any of
- * its values is non-zero, and whether it is sensitive by itself. */
-void sdc_unit(struct sdc *s, size_t i, int64_t weight, int nonzero, int primary);
-/* Starts a line with the given total; sdc_member() adds its members. */
-void sdc_line(struct sdc *s, size_t total);
+/* Adds a unit and returns its index: its weight (smaller is hidden first),
+ * whether any of its values is non-zero, and whether it is sensitive by
+ * itself (ignored for an all-zero unit: zeros are not sensitive). */
+size_t sdc_unit(struct sdc *s, int64_t weight, int nonzero, int primary);
+/* Starts a line with the given total and family; sdc_member() adds its
+ * members. */
+void sdc_line(struct sdc *s, size_t total, int family);
 void sdc_member(struct sdc *s, size_t unit);
 /* Runs primary and secondary suppression; s->hidden holds the result. */
 void sdc_run(struct sdc *s);

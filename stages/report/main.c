@@ -1,0 +1,171 @@
+/*
+ * rs-report - year-end tables from an aggregate file.
+ *
+ * Reads one aggregate (rs-aggregate or rs-merge output) and writes the
+ * programs and months tables (and a data-quality table from the stage
+ * summaries) twice: internal, and published with small cells suppressed.
+ * This file holds the command line; the work is in report.c.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "fileio.h"
+#include "report.h"
+
+static const char usage[] =
+"usage: rs-report [--period A..B] [--by-year] [--title NAME] [--quality F.json]...\n"
+"                 [--k N] -o OUTDIR AGG.csv.gz\n"
+"\n"
+"Writes year-end statistical tables (年报) from one aggregate file.\n"
+"\n"
+"Reads:  AGG, an aggregate file from rs-aggregate or rs-merge (gzip or plain);\n"
+"        the program catalog for names, roll-ups (低保 = 城市低保 + 农村低保) and\n"
+"        recurrence; the region table for a default title; with --quality, the\n"
+"        JSON summaries written by rs-ingest and rs-validate.\n"
+"Writes: OUTDIR/internal/   every value, for internal use\n"
+"        OUTDIR/published/  cells counting fewer than k beneficiaries hidden\n"
+"                           as \"*\", with secondary suppression so that they\n"
+"                           cannot be recomputed from totals\n"
+"        each with, per table, TABLE.csv (UTF-8) and TABLE.md, and report.md\n"
+"        holding all tables. Tables: programs (分项目汇总表), months (分月情况表),\n"
+"        quality (数据质量表, with --quality only). Files appear atomically and\n"
+"        reruns are byte-identical.\n"
+"\n"
+"Options:\n"
+"  -o, --output DIR     the output directory (created if missing; required)\n"
+"  -p, --period A..B    report on months A to B only (2024-01..2024-12, 2024-03,\n"
+"                       or 2024); the stock (期末) is B's. Default: the first to\n"
+"                       the last month in the data\n"
+"  -y, --by-year        one set of tables per calendar year (programs-2024.csv,\n"
+"                       ...), each from January to its last month with data;\n"
+"                       with --period, each year's part of the period\n"
+"  -t, --title NAME     put NAME before the headings (default: the name of the\n"
+"                       region holding all rows, from the region table)\n"
+"      --quality FILE   add FILE (an ingest or validate summary) to the quality\n"
+"                       table; repeatable\n"
+"  -k, --k N            suppression threshold: hide cells counting fewer than N\n"
+"                       distinct beneficiaries (default 3; 1 hides nothing)\n"
+"      --catalog FILE   program catalog; repeatable, later files extend earlier\n"
+"                       ones (default: programs.yaml and, if present,\n"
+"                       programs-local.yaml in the data directory)\n"
+"      --regions FILE   region table (default: regions.csv in the data directory)\n"
+"  -q, --quiet          no summary line on stderr\n"
+"  -h, --help           show this help and exit\n"
+"  -V, --version        show the version and exit\n"
+"\n"
+"The data directory is $RS_DATADIR, else " RS_DATADIR ".\n"
+"\n"
+"Exit status: 0 success; 1 data or I/O failure (a missing or malformed input,\n"
+"no rows in the period, a program missing from the catalog, a write error);\n"
+"2 usage or configuration error (bad option, unreadable catalog).\n";
+
+static int usage_error(const char *msg, const char *arg)
+{
+	fprintf(stderr, "%s: %s%s%s%s\n", rs_progname(), msg, arg ? " '" : "",
+		arg ? arg : "", arg ? "'" : "");
+	fprintf(stderr, "Try '%s --help' for more information.\n", rs_progname());
+	return 2;
+}
+
+static int add_file(const char **v, size_t *n, const char *f)
+{
+	if (*n >= REPORT_MAX_FILES)
+		return -1;
+	v[(*n)++] = f;
+	return 0;
+}
+
+/* Returns -1 to go on, else the exit code. */
+static int parse_args(int argc, char **argv, struct report_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "period", required_argument, NULL, 'p' },
+		{ "by-year", no_argument, NULL, 'y' },
+		{ "title", required_argument, NULL, 't' },
+		{ "quality", required_argument, NULL, 'Q' },
+		{ "k", required_argument, NULL, 'k' },
+		{ "catalog", required_argument, NULL, 'C' },
+		{ "regions", required_argument, NULL, 'R' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	long k;
+	int c;
+
+	o->k = 3;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:p:yt:k:qhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o->outdir = optarg; break;
+		case 'p':
+			if (period_parse(optarg, &o->per))
+				return usage_error("bad period (want 2024-01..2024-12):", optarg);
+			o->have_period = 1;
+			break;
+		case 'y': o->by_year = 1; break;
+		case 't': o->title = optarg; break;
+		case 'Q':
+			if (add_file(o->quality, &o->nquality, optarg))
+				return usage_error("too many --quality files at", optarg);
+			break;
+		case 'k':
+			errno = 0;
+			k = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || k < 1 || k > 1000)
+				return usage_error("--k must be a whole number from 1 to 1000, not", optarg);
+			o->k = (int)k;
+			break;
+		case 'C':
+			if (add_file(o->catalogs, &o->ncatalogs, optarg))
+				return usage_error("too many --catalog files at", optarg);
+			break;
+		case 'R': o->regions = optarg; break;
+		case 'q': rs_quiet = 1; break;
+		case 'h': fputs(usage, stdout); return 0;
+		case 'V': printf("rs-report %s\n", RS_VERSION); return 0;
+		case ':': return usage_error("option needs a value:", argv[optind - 1]);
+		default: return usage_error("unknown option", argv[optind - 1]);
+		}
+	}
+	if (!o->outdir)
+		return usage_error("missing -o OUTDIR", NULL);
+	if (optind >= argc)
+		return usage_error("no aggregate file", NULL);
+	if (optind + 1 < argc)
+		return usage_error("one aggregate file only; extra argument", argv[optind + 1]);
+	o->input = argv[optind];
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct report_opts opts;
+	struct report r;
+	struct rs_error err;
+	int rc;
+
+	rs_set_progname(argv[0]);
+	memset(&opts, 0, sizeof(opts));
+	rc = parse_args(argc, argv, &opts);
+	if (rc >= 0)
+		return rc;
+	rs_out_install_signal_cleanup();
+	if (report_init(&r, &opts, &err)) {
+		rs_error_print(&err);
+		report_release(&r);
+		return 2;
+	}
+	rc = report_run(&r, &err) ? 1 : 0;
+	if (rc)
+		rs_error_print(&err);
+	report_release(&r);
+	return rc;
+}

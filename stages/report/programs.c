@@ -1,0 +1,425 @@
+/*
+ * programs.c - table 1, 分项目汇总表: programs x area with roll-ups.
+ *
+ * Rows, for each root program of the catalog (低保, 特困, ...) present in
+ * the slice: one row per (program, area); then, when the root has several
+ * such rows, roll-ups: per area when it spans both areas and an area has
+ * several rows (特困 城市 = 集中 城市 + 分散 城市), and a 小计 over all of
+ * them. A 合计 line follows the public programs; programs outside public
+ * spending (慈善救助, 节日慰问) come after it and are not in it.
+ *
+ * Additive measures of a roll-up are sums of exact values; distinct counts
+ * and stocks are counted again over the union of the children's sets, so
+ * a person in two programs is one person in their parent.
+ *
+ * Suppression works on whole rows: the rows form a tree (leaf -> area
+ * roll-up -> 小计 -> 合计) and each internal row is the sum of its children,
+ * which gives the lines for struct sdc.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bset.h"
+#include "money.h"
+#include "report.h"
+#include "xalloc.h"
+
+enum rkind { R_LEAF, R_AREA, R_SUB, R_TOTAL };
+#define PARENT_NONE (-1L)
+#define PARENT_TOTAL (-2L)
+
+enum {
+	C_NAME, C_AREA, C_PERSONS, C_PAYMENTS, C_BEN, C_STOCK_P, C_STOCK_H,
+	C_AMOUNT, C_AVG_MONTHLY, C_AVG_ONEOFF, NCOLS
+};
+static const char *const cols[NCOLS] = {
+	"项目", "城乡", "人次", "户次", "保障人数（累计）", "期末保障人数",
+	"期末保障户数", "支出（万元）", "月人均补助水平（元）", "平均救助水平（元）",
+};
+#define DASH "—"
+
+struct prow {
+	enum rkind kind;
+	char *label;
+	const char *area;
+	size_t *leaf;            /* indices into the leaf array */
+	size_t nleaf;
+	long parent;             /* row index, PARENT_NONE or PARENT_TOTAL */
+};
+
+struct pstats {
+	int64_t persons, payments, fen;
+	size_t nben;
+	int nmonthly, noneoff;
+	int64_t stock_persons;
+	size_t stock_hh;
+};
+
+static int area_rank(const char *a)
+{
+	return !strcmp(a, "urban") ? 0 : !strcmp(a, "rural") ? 1 : 2;
+}
+
+static int area_cmp(const void *x, const void *y)
+{
+	const char *a = *(const char *const *)x, *b = *(const char *const *)y;
+	int c = area_rank(a) - area_rank(b);
+
+	return c ? c : strcmp(a, b);
+}
+
+const char *area_label(const char *area)
+{
+	return !strcmp(area, "urban") ? "城市" : !strcmp(area, "rural") ? "农村" : area;
+}
+
+static int leaf_cmp(const void *x, const void *y)
+{
+	const struct leaf *a = x, *b = y;
+	int c;
+
+	if (a->public_money != b->public_money)
+		return b->public_money - a->public_money;
+	if (a->root->order != b->root->order)
+		return a->root->order < b->root->order ? -1 : 1;
+	if (a->prog->order != b->prog->order)
+		return a->prog->order < b->prog->order ? -1 : 1;
+	c = area_rank(a->g->area) - area_rank(b->g->area);
+	return c ? c : strcmp(a->g->area, b->g->area);
+}
+
+struct leaf *report_leaves(const struct report *r, const struct slice *s,
+			   size_t *n, struct rs_error *err)
+{
+	struct leaf *v = xcalloc(s->ng ? s->ng : 1, sizeof(*v));
+	size_t i;
+
+	for (i = 0; i < s->ng; i++) {
+		const struct program *p = catalog_find(&r->cat, s->g[i]->program);
+
+		if (!p) {
+			free(v);
+			rs_err(err, "program '%s' in '%s' is not in the catalog (add it with --catalog)",
+			       s->g[i]->program, r->o->input);
+			return NULL;
+		}
+		v[i].g = s->g[i];
+		v[i].prog = p;
+		v[i].root = catalog_root(&r->cat, p);
+		v[i].monthly = p->recurrence == REC_MONTHLY || p->recurrence == REC_STATUS;
+		v[i].public_money = v[i].root->public_money;
+	}
+	qsort(v, s->ng, sizeof(*v), leaf_cmp);
+	*n = s->ng;
+	return v;
+}
+
+static void stats(const struct slice *s, const struct leaf *lv,
+		  const size_t *idx, size_t n, struct pstats *st)
+{
+	struct kset ben, stock;
+	size_t i;
+
+	memset(st, 0, sizeof(*st));
+	if (n > 1) {
+		ben_set_init(&ben, 0);
+		ben_set_init(&stock, 1);
+	}
+	for (i = 0; i < n; i++) {
+		const struct leaf *l = &lv[idx[i]];
+		const struct group *g = l->g;
+		int in_stock = l->monthly && g->stock_ym == s->per.last;
+
+		st->persons += g->persons;
+		st->payments += g->payments;
+		st->fen += g->fen;
+		if (l->monthly)
+			st->nmonthly++;
+		else
+			st->noneoff++;
+		if (n == 1) {
+			st->nben = g->ben.n;
+			if (in_stock) {
+				st->stock_hh = g->stock.n;
+				st->stock_persons = ben_set_sum(&g->stock);
+			}
+			continue;
+		}
+		ben_set_union(&ben, &g->ben);
+		if (in_stock)
+			ben_set_union(&stock, &g->stock);
+	}
+	if (n > 1) {
+		st->nben = ben.n;
+		st->stock_hh = stock.n;
+		st->stock_persons = ben_set_sum(&stock);
+		kset_release(&ben);
+		kset_release(&stock);
+	}
+}
+
+static size_t add_row(struct prow **rows, size_t *nrows, size_t *cap,
+		      enum rkind kind, const char *label, const char *area,
+		      long parent)
+{
+	struct prow *p;
+
+	if (*nrows == *cap) {
+		*cap = *cap ? *cap * 2 : 32;
+		*rows = xreallocarray(*rows, *cap, sizeof(**rows));
+	}
+	p = &(*rows)[*nrows];
+	memset(p, 0, sizeof(*p));
+	p->kind = kind;
+	p->label = xstrdup(label);
+	p->area = area;
+	p->parent = parent;
+	return (*nrows)++;
+}
+
+static void row_leaf(struct prow *p, size_t leaf)
+{
+	p->leaf = xreallocarray(p->leaf, p->nleaf + 1, sizeof(*p->leaf));
+	p->leaf[p->nleaf++] = leaf;
+}
+
+/* Adds the rows of leaves [a, b), one root program; top: the parent of its
+ * top row. */
+static void add_root(struct prow **rows, size_t *nrows, size_t *cap,
+		     const struct leaf *lv, size_t a, size_t b, long top)
+{
+	const struct program *root = lv[a].root;
+	size_t first = *nrows, i, j, nareas = 0, sub;
+	const char **areas;
+	int mixed = 0;
+	char label[512];
+
+	for (i = a; i < b; i++)
+		if (lv[i].prog != root)
+			mixed = 1;
+	for (i = a; i < b; i++) {
+		size_t row;
+
+		if (mixed && lv[i].prog == root)
+			snprintf(label, sizeof(label), "%s（未细分）", root->name_zh);
+		else
+			snprintf(label, sizeof(label), "%s", lv[i].prog->name_zh);
+		row = add_row(rows, nrows, cap, R_LEAF, label,
+			      area_label(lv[i].g->area), b - a > 1 ? PARENT_NONE : top);
+		row_leaf(&(*rows)[row], i);
+	}
+	if (b - a < 2)
+		return;
+	/* Distinct areas, in area order. */
+	areas = xcalloc(b - a, sizeof(*areas));
+	for (i = a; i < b; i++) {
+		for (j = 0; j < nareas; j++)
+			if (!strcmp(areas[j], lv[i].g->area))
+				break;
+		if (j == nareas)
+			areas[nareas++] = lv[i].g->area;
+	}
+	qsort(areas, nareas, sizeof(*areas), area_cmp);
+	/* Per-area roll-ups when the root spans several areas, for the areas
+	 * with several rows. */
+	for (j = 0; nareas >= 2 && j < nareas; j++) {
+		size_t cnt = 0, row;
+
+		for (i = a; i < b; i++)
+			cnt += !strcmp(lv[i].g->area, areas[j]);
+		if (cnt < 2)
+			continue;
+		row = add_row(rows, nrows, cap, R_AREA, root->name_zh,
+			      area_label(areas[j]), PARENT_NONE);
+		for (i = a; i < b; i++) {
+			if (strcmp(lv[i].g->area, areas[j]))
+				continue;
+			row_leaf(&(*rows)[row], i);
+			(*rows)[first + (i - a)].parent = (long)row;
+		}
+	}
+	free(areas);
+	sub = add_row(rows, nrows, cap, R_SUB, root->name_zh, "小计", top);
+	for (i = a; i < b; i++)
+		row_leaf(&(*rows)[sub], i);
+	for (i = first; i < sub; i++)
+		if ((*rows)[i].parent == PARENT_NONE)
+			(*rows)[i].parent = (long)sub;
+}
+
+/* 1 if the row has a stock: some leaf under it is a monthly program. */
+static int rows_monthly(const struct prow *p, const struct leaf *lv)
+{
+	size_t i;
+
+	for (i = 0; i < p->nleaf; i++)
+		if (lv[p->leaf[i]].monthly)
+			return 1;
+	return 0;
+}
+
+static void fill_row(struct table *t, size_t tr, const struct prow *p,
+		     const struct pstats *st)
+{
+	char buf[32];
+
+	table_set(t, tr, C_NAME, p->label);
+	table_set(t, tr, C_AREA, p->area);
+	table_setf(t, tr, C_PERSONS, "%lld", (long long)st->persons);
+	table_setf(t, tr, C_PAYMENTS, "%lld", (long long)st->payments);
+	table_setf(t, tr, C_BEN, "%zu", st->nben);
+	if (st->nmonthly) {
+		table_setf(t, tr, C_STOCK_P, "%lld", (long long)st->stock_persons);
+		table_setf(t, tr, C_STOCK_H, "%zu", st->stock_hh);
+	} else {
+		table_set(t, tr, C_STOCK_P, DASH);
+		table_set(t, tr, C_STOCK_H, DASH);
+	}
+	table_set(t, tr, C_AMOUNT, money_fmt_wan(st->fen, buf));
+	if (st->nmonthly && !st->noneoff && st->persons > 0)
+		table_set(t, tr, C_AVG_MONTHLY, money_fmt_ratio(st->fen, st->persons, buf));
+	else
+		table_set(t, tr, C_AVG_MONTHLY, DASH);
+	if (st->noneoff && !st->nmonthly && st->persons > 0)
+		table_set(t, tr, C_AVG_ONEOFF, money_fmt_ratio(st->fen, st->persons, buf));
+	else
+		table_set(t, tr, C_AVG_ONEOFF, DASH);
+}
+
+static void add_notes(struct report *r, const struct slice *s, struct table *t,
+		      const struct leaf *lv, size_t n)
+{
+	char stock_month[64];
+	struct period last = { s->per.last, s->per.last };
+	struct sbuf others;
+	size_t i;
+
+	period_label(&last, stock_month, sizeof(stock_month));
+	table_note(t, NOTE_BOTH,
+		   "注：人次为各笔发放覆盖人数之和，户次为发放笔数；保障人数（累计）为报告期内领取过待遇的不重复人数；"
+		   "期末保障人数、户数为期末月（%s）领取待遇的不重复对象及其覆盖人数，仅适用于按月发放的项目（一次性救助为“—”）。"
+		   "上级项目、小计和合计的人次、户次、支出为各分项之和，保障人数和期末数按不重复对象计算，可能小于各分项之和。",
+		   stock_month);
+	table_note(t, NOTE_BOTH,
+		   "支出按分精确汇总后四舍五入为万元（两位小数），合计由精确值计算，与分项四舍五入值之和可能略有出入。"
+		   "月人均补助水平 = 支出 ÷ 人次（按月发放项目），平均救助水平 = 支出 ÷ 人次（一次性救助项目），单位元，四舍五入保留两位小数。");
+	sbuf_init(&others, 0);
+	for (i = 0; i < n; i++) {
+		if (lv[i].public_money || (i > 0 && lv[i - 1].root == lv[i].root))
+			continue;
+		if (others.len)
+			sbuf_adds(&others, "、");
+		sbuf_adds(&others, lv[i].root->name_zh);
+	}
+	if (others.len)
+		table_note(t, NOTE_BOTH, "%s不属于财政社会救助支出，列于合计之后，不计入合计。",
+			   others.buf);
+	sbuf_release(&others);
+	table_note(t, NOTE_PUBLISHED,
+		   "为保护个人隐私，保障人数少于%d人的项目行以“*”代替；为防止由小计、合计或分月情况表推算出被隐去的数值，"
+		   "另有部分行一并以“*”代替（次级隐藏）。零值不属敏感数据，照常公布。",
+		   r->o->k);
+	table_note(t, NOTE_INTERNAL, "内部版：未作小数值隐藏，仅供内部核对使用，不得对外公布。");
+}
+
+void build_programs(struct report *r, const struct slice *s,
+		    const struct leaf *lv, size_t n, struct sdc *sdc,
+		    struct ptab *pt)
+{
+	struct prow *rows = NULL;
+	struct table *t;
+	struct pstats st;
+	size_t nrows = 0, cap = 0, i, j, a, total;
+	char *heading, *stem;
+
+	for (a = 0; a < n && lv[a].public_money; a = i) {
+		for (i = a; i < n && lv[i].root == lv[a].root; i++)
+			;
+		add_root(&rows, &nrows, &cap, lv, a, i, PARENT_TOTAL);
+	}
+	total = add_row(&rows, &nrows, &cap, R_TOTAL, "合计", "", PARENT_NONE);
+	for (j = 0; j < a; j++)
+		row_leaf(&rows[total], j);
+	for (i = 0; i < total; i++)
+		if (rows[i].parent == PARENT_TOTAL)
+			rows[i].parent = (long)total;
+	for (; a < n; a = i) {
+		for (i = a; i < n && lv[i].root == lv[a].root; i++)
+			;
+		add_root(&rows, &nrows, &cap, lv, a, i, PARENT_NONE);
+	}
+
+	heading = report_heading(r, s, "分项目汇总表");
+	stem = report_stem(r, s, "programs");
+	pt->ti = report_new_table(r);
+	t = &r->t[pt->ti];
+	table_init(t, stem, heading, cols, NCOLS, 2);
+	free(heading);
+	free(stem);
+	pt->nrows = nrows;
+	pt->total = total;
+	pt->unit = xcalloc(nrows, sizeof(*pt->unit));
+	pt->prog = xcalloc(nrows, sizeof(*pt->prog));
+	for (i = 0; i < nrows; i++) {
+		stats(s, lv, rows[i].leaf, rows[i].nleaf, &st);
+		fill_row(t, table_add_row(t), &rows[i], &st);
+		pt->unit[i] = sdc_unit(sdc, st.persons,
+				       st.nben || st.persons || st.payments || st.fen,
+				       st.nben < (size_t)r->o->k);
+		if (rows[i].kind == R_LEAF)
+			pt->prog[i] = lv[rows[i].leaf[0]].prog;
+	}
+	/*
+	 * Each roll-up row is the sum of the rows just below it. The stock
+	 * columns relate only the monthly rows ("—" for one-off ones), so
+	 * they get a line of their own when that differs: 合计 = 低保 + 高龄
+	 * with 高龄 hidden would give 高龄's stock back, whatever 临时救助
+	 * shows. Distinct counts are not sums, but programs rarely share
+	 * people, so they are protected as if they were.
+	 */
+	for (i = 0; i < nrows; i++) {
+		size_t nkids = 0, nmonthly = 0;
+
+		for (j = 0; j < nrows; j++) {
+			if (rows[j].parent != (long)i)
+				continue;
+			nkids++;
+			nmonthly += rows_monthly(&rows[j], lv);
+		}
+		if (!nkids)
+			continue;
+		sdc_line(sdc, pt->unit[i], SDC_ADDITIVE);
+		for (j = 0; j < nrows; j++)
+			if (rows[j].parent == (long)i)
+				sdc_member(sdc, pt->unit[j]);
+		if (nmonthly == 0)
+			continue;
+		sdc_line(sdc, pt->unit[i], SDC_STOCK);
+		for (j = 0; j < nrows; j++)
+			if (rows[j].parent == (long)i && rows_monthly(&rows[j], lv))
+				sdc_member(sdc, pt->unit[j]);
+	}
+	add_notes(r, s, t, lv, n);
+	for (i = 0; i < nrows; i++) {
+		free(rows[i].label);
+		free(rows[i].leaf);
+	}
+	free(rows);
+}
+
+void programs_apply(struct report *r, const struct ptab *pt,
+		    const struct sdc *sdc)
+{
+	struct table *t = &r->t[pt->ti];
+	size_t i, j;
+
+	for (i = 0; i < pt->nrows; i++) {
+		if (!sdc->hidden[pt->unit[i]])
+			continue;
+		/* "—" marks a measure that does not apply: nothing to hide. */
+		for (j = C_PERSONS; j < NCOLS; j++)
+			if (strcmp(t->cells[i * t->ncols + j].text, DASH))
+				table_hide(t, i, j);
+	}
+}

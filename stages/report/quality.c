@@ -1,0 +1,670 @@
+/*
+ * quality.c - table 3, 数据质量表, from the stage summaries.
+ *
+ * rs-ingest and rs-validate each write a JSON summary per source:
+ *   {"stage":"ingest","source":"tongan-2024.csv","rows_read":5380,
+ *    "records":5347,"rejects":{"bad_id":6,...},...}
+ * This file reads them with a small JSON parser (full syntax, so unknown
+ * keys of any shape are skipped; depth and size capped; errors give file,
+ * line and column) and lays out one row per source: rows read, records,
+ * rejects by reason in SPEC.md section 3's order, valid records, and a
+ * check that every row is accounted for (rows read = valid + rejects).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "canon.h"
+#include "fileio.h"
+#include "report.h"
+#include "sbuf.h"
+#include "xalloc.h"
+
+#define SUMMARY_MAX ((size_t)1 << 20)
+#define JSON_MAX_DEPTH 32
+#define NSPEC_CODES (RJ_CONFLICTING_PROGRAMS + 1)
+#define DASH "—"
+
+struct jp {
+	const char *path;
+	const char *s, *p, *end;
+	struct rs_error *err;
+};
+
+static int jp_fail(struct jp *j, const char *what)
+{
+	long line = 1, col = 1;
+	const char *q;
+
+	for (q = j->s; q < j->p; q++) {
+		if (*q == '\n') {
+			line++;
+			col = 1;
+		} else if (((unsigned char)*q & 0xC0) != 0x80) {
+			col++;
+		}
+	}
+	return rs_err(j->err, "bad summary '%s' at %ld:%ld: %s", j->path, line, col, what);
+}
+
+static void ws(struct jp *j)
+{
+	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
+		j->p++;
+}
+
+static int expect(struct jp *j, char c)
+{
+	char msg[32];
+
+	ws(j);
+	if (j->p < j->end && *j->p == c) {
+		j->p++;
+		return 0;
+	}
+	snprintf(msg, sizeof(msg), "expected '%c'", c);
+	return jp_fail(j, msg);
+}
+
+static int hex4(struct jp *j, unsigned *v)
+{
+	int i;
+
+	*v = 0;
+	if (j->end - j->p < 4)
+		return jp_fail(j, "short \\u escape");
+	for (i = 0; i < 4; i++) {
+		char c = *j->p++;
+		*v <<= 4;
+		if (c >= '0' && c <= '9')
+			*v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			*v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			*v |= (unsigned)(c - 'A' + 10);
+		else
+			return jp_fail(j, "bad \\u escape");
+	}
+	return 0;
+}
+
+static void put_utf8(struct sbuf *sb, unsigned cp)
+{
+	if (cp < 0x80) {
+		sbuf_addc(sb, (char)cp);
+	} else if (cp < 0x800) {
+		sbuf_addc(sb, (char)(0xC0 | cp >> 6));
+		sbuf_addc(sb, (char)(0x80 | (cp & 0x3F)));
+	} else if (cp < 0x10000) {
+		sbuf_addc(sb, (char)(0xE0 | cp >> 12));
+		sbuf_addc(sb, (char)(0x80 | ((cp >> 6) & 0x3F)));
+		sbuf_addc(sb, (char)(0x80 | (cp & 0x3F)));
+	} else {
+		sbuf_addc(sb, (char)(0xF0 | cp >> 18));
+		sbuf_addc(sb, (char)(0x80 | ((cp >> 12) & 0x3F)));
+		sbuf_addc(sb, (char)(0x80 | ((cp >> 6) & 0x3F)));
+		sbuf_addc(sb, (char)(0x80 | (cp & 0x3F)));
+	}
+}
+
+/* Parses a string into out (reset first; NULL to skip). */
+static int jstring(struct jp *j, struct sbuf *out)
+{
+	if (out)
+		sbuf_reset(out);
+	if (expect(j, '"'))
+		return -1;
+	while (j->p < j->end && *j->p != '"') {
+		unsigned char c = (unsigned char)*j->p++;
+
+		if (c < 0x20)
+			return jp_fail(j, "control character in a string");
+		if (c != '\\') {
+			if (out)
+				sbuf_addc(out, (char)c);
+			continue;
+		}
+		if (j->p >= j->end)
+			break;
+		c = (unsigned char)*j->p++;
+		switch (c) {
+		case '"': case '\\': case '/':
+			break;
+		case 'b': c = '\b'; break;
+		case 'f': c = '\f'; break;
+		case 'n': c = '\n'; break;
+		case 'r': c = '\r'; break;
+		case 't': c = '\t'; break;
+		case 'u': {
+			unsigned cp, lo;
+
+			if (hex4(j, &cp))
+				return -1;
+			if (cp >= 0xD800 && cp < 0xDC00) {
+				if (j->end - j->p < 2 || j->p[0] != '\\' || j->p[1] != 'u')
+					return jp_fail(j, "unpaired surrogate");
+				j->p += 2;
+				if (hex4(j, &lo))
+					return -1;
+				if (lo < 0xDC00 || lo > 0xDFFF)
+					return jp_fail(j, "unpaired surrogate");
+				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+			} else if (cp >= 0xDC00 && cp < 0xE000) {
+				return jp_fail(j, "unpaired surrogate");
+			}
+			if (out)
+				put_utf8(out, cp);
+			continue;
+		}
+		default:
+			return jp_fail(j, "bad escape in a string");
+		}
+		if (out)
+			sbuf_addc(out, (char)c);
+	}
+	if (j->p >= j->end)
+		return jp_fail(j, "unterminated string");
+	j->p++;
+	return 0;
+}
+
+/* Parses a number; *is_count tells whether it is a whole number >= 0 that
+ * fits a long (then *v holds it). */
+static int jnumber(struct jp *j, long *v, int *is_count)
+{
+	const char *start;
+	int digits = 0, frac = 0;
+	long x = 0;
+
+	ws(j);
+	start = j->p;
+	*is_count = 1;
+	if (j->p < j->end && *j->p == '-') {
+		*is_count = 0;
+		j->p++;
+	}
+	while (j->p < j->end && *j->p >= '0' && *j->p <= '9') {
+		if (x > (long)1e15)
+			*is_count = 0;
+		else
+			x = x * 10 + (*j->p - '0');
+		digits++;
+		j->p++;
+	}
+	if (!digits || (digits > 1 && start[*start == '-'] == '0'))
+		return jp_fail(j, "bad number");
+	if (j->p < j->end && *j->p == '.') {
+		j->p++;
+		while (j->p < j->end && *j->p >= '0' && *j->p <= '9') {
+			if (*j->p != '0')
+				*is_count = 0;
+			frac++;
+			j->p++;
+		}
+		if (!frac)
+			return jp_fail(j, "bad number");
+	}
+	if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
+		int ed = 0;
+
+		*is_count = 0;
+		j->p++;
+		if (j->p < j->end && (*j->p == '+' || *j->p == '-'))
+			j->p++;
+		while (j->p < j->end && *j->p >= '0' && *j->p <= '9') {
+			ed++;
+			j->p++;
+		}
+		if (!ed)
+			return jp_fail(j, "bad number");
+	}
+	*v = x;
+	return 0;
+}
+
+static int jvalue_skip(struct jp *j, int depth);
+
+/* Iterates an object: calls fn for each key with the parser at its value. */
+typedef int (*jkey_fn)(struct jp *j, const char *key, void *ctx, int depth);
+
+static int jobject(struct jp *j, jkey_fn fn, void *ctx, int depth)
+{
+	struct sbuf key;
+	int ret = -1;
+
+	if (depth > JSON_MAX_DEPTH)
+		return jp_fail(j, "nested too deeply");
+	sbuf_init(&key, 4096);
+	if (expect(j, '{'))
+		goto out;
+	ws(j);
+	if (j->p < j->end && *j->p == '}') {
+		j->p++;
+		ret = 0;
+		goto out;
+	}
+	for (;;) {
+		if (jstring(j, &key) || expect(j, ':'))
+			goto out;
+		if (fn(j, key.buf ? key.buf : "", ctx, depth))
+			goto out;
+		ws(j);
+		if (j->p < j->end && *j->p == ',') {
+			j->p++;
+			continue;
+		}
+		if (expect(j, '}'))
+			goto out;
+		break;
+	}
+	ret = 0;
+out:
+	sbuf_release(&key);
+	return ret;
+}
+
+static int skip_key(struct jp *j, const char *key, void *ctx, int depth)
+{
+	(void)key;
+	(void)ctx;
+	return jvalue_skip(j, depth + 1);
+}
+
+static int jvalue_skip(struct jp *j, int depth)
+{
+	long v;
+	int is_count;
+
+	if (depth > JSON_MAX_DEPTH)
+		return jp_fail(j, "nested too deeply");
+	ws(j);
+	if (j->p >= j->end)
+		return jp_fail(j, "unexpected end of file");
+	switch (*j->p) {
+	case '{':
+		return jobject(j, skip_key, NULL, depth);
+	case '[':
+		j->p++;
+		ws(j);
+		if (j->p < j->end && *j->p == ']') {
+			j->p++;
+			return 0;
+		}
+		for (;;) {
+			if (jvalue_skip(j, depth + 1))
+				return -1;
+			ws(j);
+			if (j->p < j->end && *j->p == ',') {
+				j->p++;
+				continue;
+			}
+			return expect(j, ']');
+		}
+	case '"':
+		return jstring(j, NULL);
+	case 't':
+		if (j->end - j->p >= 4 && !memcmp(j->p, "true", 4)) {
+			j->p += 4;
+			return 0;
+		}
+		break;
+	case 'f':
+		if (j->end - j->p >= 5 && !memcmp(j->p, "false", 5)) {
+			j->p += 5;
+			return 0;
+		}
+		break;
+	case 'n':
+		if (j->end - j->p >= 4 && !memcmp(j->p, "null", 4)) {
+			j->p += 4;
+			return 0;
+		}
+		break;
+	default:
+		return jnumber(j, &v, &is_count);
+	}
+	return jp_fail(j, "unexpected value");
+}
+
+/* One summary file, as parsed. */
+struct summary {
+	char *stage, *source;
+	long rows_read, records;
+	int have_rows, have_records;
+	long rej[RJ__COUNT];
+	char **xcode;            /* reasons not in canon.h */
+	long *xn;
+	size_t nx;
+};
+
+static int count_value(struct jp *j, const char *key, long *v)
+{
+	char msg[160];
+	int is_count;
+
+	ws(j);
+	if (jnumber(j, v, &is_count))
+		return -1;
+	if (!is_count) {
+		snprintf(msg, sizeof(msg), "'%.100s' must be a whole number >= 0", key);
+		return jp_fail(j, msg);
+	}
+	return 0;
+}
+
+static int reject_key(struct jp *j, const char *key, void *ctx, int depth)
+{
+	struct summary *sm = ctx;
+	long v;
+	size_t i;
+
+	(void)depth;
+	if (count_value(j, key, &v))
+		return -1;
+	for (i = 0; i < RJ__COUNT; i++) {
+		if (!strcmp(reject_code_name((enum reject_code)i), key)) {
+			sm->rej[i] += v;
+			return 0;
+		}
+	}
+	for (i = 0; i < sm->nx; i++) {
+		if (!strcmp(sm->xcode[i], key)) {
+			sm->xn[i] += v;
+			return 0;
+		}
+	}
+	sm->xcode = xreallocarray(sm->xcode, sm->nx + 1, sizeof(*sm->xcode));
+	sm->xn = xreallocarray(sm->xn, sm->nx + 1, sizeof(*sm->xn));
+	sm->xcode[sm->nx] = xstrdup(key);
+	sm->xn[sm->nx++] = v;
+	return 0;
+}
+
+static int top_key(struct jp *j, const char *key, void *ctx, int depth)
+{
+	struct summary *sm = ctx;
+	struct sbuf sb;
+	char **dst = NULL;
+
+	if (!strcmp(key, "stage"))
+		dst = &sm->stage;
+	else if (!strcmp(key, "source"))
+		dst = &sm->source;
+	if (dst) {
+		sbuf_init(&sb, 4096);
+		ws(j);
+		if (j->p < j->end && *j->p != '"') {
+			sbuf_release(&sb);
+			return jp_fail(j, "'stage' and 'source' must be strings");
+		}
+		if (jstring(j, &sb)) {
+			sbuf_release(&sb);
+			return -1;
+		}
+		free(*dst);
+		*dst = sbuf_detach(&sb, NULL);
+		return 0;
+	}
+	if (!strcmp(key, "rows_read")) {
+		sm->have_rows = 1;
+		return count_value(j, key, &sm->rows_read);
+	}
+	if (!strcmp(key, "records")) {
+		sm->have_records = 1;
+		return count_value(j, key, &sm->records);
+	}
+	if (!strcmp(key, "rejects"))
+		return jobject(j, reject_key, sm, depth + 1);
+	return jvalue_skip(j, depth + 1);
+}
+
+static void summary_release(struct summary *sm)
+{
+	size_t i;
+
+	free(sm->stage);
+	free(sm->source);
+	for (i = 0; i < sm->nx; i++)
+		free(sm->xcode[i]);
+	free(sm->xcode);
+	free(sm->xn);
+	memset(sm, 0, sizeof(*sm));
+}
+
+static int summary_load(struct summary *sm, const char *path, struct rs_error *err)
+{
+	struct jp j;
+	char *buf = NULL;
+	size_t len;
+	int ret = -1;
+
+	memset(sm, 0, sizeof(*sm));
+	if (rs_read_file(path, SUMMARY_MAX, &buf, &len, err))
+		return -1;
+	j.path = path;
+	j.s = j.p = buf;
+	j.end = buf + len;
+	j.err = err;
+	if (jobject(&j, top_key, sm, 0))
+		goto out;
+	ws(&j);
+	if (j.p != j.end) {
+		jp_fail(&j, "text after the summary object");
+		goto out;
+	}
+	if (!sm->stage) {
+		rs_err(err, "bad summary '%s': no 'stage'", path);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(buf);
+	if (ret)
+		summary_release(sm);
+	return ret;
+}
+
+/* What the table shows for one source. */
+struct qsrc {
+	char *source;
+	int has[2];              /* 0 ingest, 1 validate */
+	long rows[2], records[2], rejected[2];
+	long rej[RJ__COUNT];
+	long *xn;                /* per extra reason (struct qtab.xcode) */
+};
+
+struct qtab {
+	struct qsrc *src;
+	size_t nsrc;
+	char **xcode;
+	size_t nx;
+};
+
+static size_t extra_index(struct qtab *q, const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < q->nx; i++)
+		if (!strcmp(q->xcode[i], code))
+			return i;
+	q->xcode = xreallocarray(q->xcode, q->nx + 1, sizeof(*q->xcode));
+	q->xcode[q->nx] = xstrdup(code);
+	for (i = 0; i < q->nsrc; i++) {
+		q->src[i].xn = xreallocarray(q->src[i].xn, q->nx + 1, sizeof(long));
+		q->src[i].xn[q->nx] = 0;
+	}
+	return q->nx++;
+}
+
+static int qtab_add(struct qtab *q, const struct summary *sm, const char *path,
+		    struct rs_error *err)
+{
+	struct qsrc *s = NULL;
+	int st;
+	size_t i;
+
+	if (!strcmp(sm->stage, "ingest"))
+		st = 0;
+	else if (!strcmp(sm->stage, "validate"))
+		st = 1;
+	else {
+		rs_warn("'%s' is a '%s' summary: only ingest and validate summaries go in the quality table; skipped",
+			path, sm->stage);
+		return 0;
+	}
+	if (!sm->source || !sm->have_rows || !sm->have_records)
+		return rs_err(err, "bad summary '%s': a %s summary needs 'source', 'rows_read' and 'records'",
+			      path, sm->stage);
+	for (i = 0; i < q->nsrc; i++)
+		if (!strcmp(q->src[i].source, sm->source))
+			s = &q->src[i];
+	if (!s) {
+		q->src = xreallocarray(q->src, q->nsrc + 1, sizeof(*q->src));
+		s = &q->src[q->nsrc++];
+		memset(s, 0, sizeof(*s));
+		s->source = xstrdup(sm->source);
+		s->xn = xcalloc(q->nx ? q->nx : 1, sizeof(long));
+	}
+	if (s->has[st])
+		return rs_err(err, "second %s summary for source '%s' in '%s'", sm->stage,
+			      sm->source, path);
+	s->has[st] = 1;
+	s->rows[st] = sm->rows_read;
+	s->records[st] = sm->records;
+	for (i = 0; i < RJ__COUNT; i++) {
+		s->rej[i] += sm->rej[i];
+		s->rejected[st] += sm->rej[i];
+	}
+	for (i = 0; i < sm->nx; i++) {
+		/* extra_index() grows every source's xn, s's included. */
+		size_t x = extra_index(q, sm->xcode[i]);
+
+		s->xn[x] += sm->xn[i];
+		s->rejected[st] += sm->xn[i];
+	}
+	return 0;
+}
+
+static int src_balanced(const struct qsrc *s)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (s->has[i] && s->rows[i] != s->records[i] + s->rejected[i])
+			return 0;
+	if (s->has[0] && s->has[1] && s->records[0] != s->rows[1])
+		return 0;
+	return 1;
+}
+
+static void set_count(struct table *t, size_t r, size_t c, int have, long v)
+{
+	if (have)
+		table_setf(t, r, c, "%ld", v);
+	else
+		table_set(t, r, c, DASH);
+}
+
+int build_quality(struct report *r, struct rs_error *err)
+{
+	struct qtab q;
+	struct summary sm;
+	struct qsrc total;
+	struct table *t;
+	const char **cols = NULL;
+	unsigned char show[RJ__COUNT];
+	size_t i, j, ncols = 0;
+	char *heading;
+	int ret = -1, all_ok = 1;
+
+	memset(&q, 0, sizeof(q));
+	memset(&total, 0, sizeof(total));
+	for (i = 0; i < r->o->nquality; i++) {
+		if (summary_load(&sm, r->o->quality[i], err))
+			goto out;
+		if (qtab_add(&q, &sm, r->o->quality[i], err)) {
+			summary_release(&sm);
+			goto out;
+		}
+		summary_release(&sm);
+	}
+	/* SPEC.md's fifteen reasons always; later ones only when used. */
+	for (i = 0; i < RJ__COUNT; i++) {
+		show[i] = i < NSPEC_CODES;
+		for (j = 0; j < q.nsrc && !show[i]; j++)
+			show[i] = q.src[j].rej[i] != 0;
+	}
+	cols = xcalloc(6 + RJ__COUNT + q.nx, sizeof(*cols));
+	cols[ncols++] = "来源";
+	cols[ncols++] = "读入行数";
+	cols[ncols++] = "入库记录";
+	for (i = 0; i < RJ__COUNT; i++)
+		if (show[i])
+			cols[ncols++] = reject_code_name((enum reject_code)i);
+	for (i = 0; i < q.nx; i++)
+		cols[ncols++] = q.xcode[i];
+	cols[ncols++] = "拒绝合计";
+	cols[ncols++] = "有效记录";
+	cols[ncols++] = "核对";
+
+	heading = report_heading(r, NULL, "数据质量表");
+	t = &r->t[report_new_table(r)];
+	table_init(t, "quality", heading, cols, ncols, 1);
+	free(heading);
+
+	/* The 合计 row is a source like the others: stage figures are summed
+	 * only when every source has that stage. */
+	total.source = (char *)"合计";
+	total.xn = xcalloc(q.nx ? q.nx : 1, sizeof(long));
+	total.has[0] = total.has[1] = q.nsrc > 0;
+	for (j = 0; j < q.nsrc; j++) {
+		const struct qsrc *s = &q.src[j];
+
+		for (i = 0; i < 2; i++) {
+			total.has[i] &= s->has[i];
+			total.rows[i] += s->rows[i];
+			total.records[i] += s->records[i];
+			total.rejected[i] += s->rejected[i];
+		}
+		for (i = 0; i < RJ__COUNT; i++)
+			total.rej[i] += s->rej[i];
+		for (i = 0; i < q.nx; i++)
+			total.xn[i] += s->xn[i];
+		all_ok &= src_balanced(s);
+	}
+	for (j = 0; j <= q.nsrc; j++) {
+		const struct qsrc *s = j < q.nsrc ? &q.src[j] : &total;
+		size_t tr = table_add_row(t), c = 0;
+		int ok = s == &total ? all_ok : src_balanced(s);
+
+		table_set(t, tr, c++, s->source);
+		set_count(t, tr, c++, s->has[0], s->rows[0]);
+		set_count(t, tr, c++, s->has[0] || s->has[1],
+			  s->has[0] ? s->records[0] : s->rows[1]);
+		for (i = 0; i < RJ__COUNT; i++)
+			if (show[i])
+				table_setf(t, tr, c++, "%ld", s->rej[i]);
+		for (i = 0; i < q.nx; i++)
+			table_setf(t, tr, c++, "%ld", s->xn[i]);
+		table_setf(t, tr, c++, "%ld", s->rejected[0] + s->rejected[1]);
+		set_count(t, tr, c++, s->has[1], s->records[1]);
+		table_set(t, tr, c++, ok ? "一致" : "不一致");
+	}
+	table_note(t, NOTE_BOTH,
+		   "注：读入行数为源文件的数据行数（不含表头），入库记录为通过导入检查的记录数，有效记录为通过校验的记录数；"
+		   "每行源数据或成为一条有效记录，或按第一个未通过的检查计入一种拒绝原因（代码见 SPEC.md 第3节）。"
+		   "核对列检查 读入行数 = 有效记录 + 拒绝合计，以及导入与校验两步的行数是否衔接。");
+	ret = 0;
+out:
+	for (i = 0; i < q.nsrc; i++) {
+		free(q.src[i].source);
+		free(q.src[i].xn);
+	}
+	free(q.src);
+	for (i = 0; i < q.nx; i++)
+		free(q.xcode[i]);
+	free(q.xcode);
+	free(total.xn);
+	free(cols);
+	return ret;
+}

@@ -1,0 +1,357 @@
+/*
+ * report.c - rs-report's flow: configuration, reading, tables, files.
+ *
+ * Output layout under OUTDIR:
+ *   internal/  every value          published/  small cells hidden
+ *     <table>.csv  <table>.md  report.md (all tables, in order)
+ * Every file is written through rs_out, so it appears complete or not at
+ * all, and nothing in it depends on the clock: reruns are byte-identical.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "canon.h"
+#include "fileio.h"
+#include "regions.h"
+#include "report.h"
+#include "sbuf.h"
+#include "xalloc.h"
+
+#define PATH_MAX_LEN 4096
+
+static const char *const versions[2] = { "internal", "published" };
+
+size_t report_new_table(struct report *r)
+{
+	if (r->nt == r->tcap) {
+		r->tcap = r->tcap ? r->tcap * 2 : 8;
+		r->t = xreallocarray(r->t, r->tcap, sizeof(*r->t));
+	}
+	memset(&r->t[r->nt], 0, sizeof(r->t[r->nt]));
+	return r->nt++;
+}
+
+int build_slice(struct report *r, const struct slice *s, struct rs_error *err)
+{
+	struct ptab p;
+	struct mtab m;
+	struct sdc sdc;
+	struct leaf *lv;
+	size_t n, i, j;
+
+	lv = report_leaves(r, s, &n, err);
+	if (!lv)
+		return -1;
+	sdc_init(&sdc);
+	build_programs(r, s, lv, n, &sdc, &p);
+	build_months(r, s, lv, n, &sdc, &m);
+	/* The months table's 合计 row repeats the programs table: a program's
+	 * cell is the sum of its rows (both areas), the 合计 cell is 合计. */
+	for (j = 0; j < m.nc; j++) {
+		sdc_line(&sdc, m.unit[(m.nrow - 1) * m.nc + j], SDC_ADDITIVE);
+		if (!m.prog[j]) {
+			sdc_member(&sdc, p.unit[p.total]);
+			continue;
+		}
+		for (i = 0; i < p.nrows; i++)
+			if (p.prog[i] == m.prog[j])
+				sdc_member(&sdc, p.unit[i]);
+	}
+	sdc_run(&sdc);
+	programs_apply(r, &p, &sdc);
+	months_apply(r, &m, &sdc);
+	sdc_release(&sdc);
+	free(p.unit);
+	free(p.prog);
+	free(m.unit);
+	free(m.prog);
+	free(lv);
+	return 0;
+}
+
+char *report_heading(const struct report *r, const struct slice *s,
+		     const char *name)
+{
+	char label[64] = "", buf[1024];
+
+	if (s)
+		period_label(&s->per, label, sizeof(label));
+	snprintf(buf, sizeof(buf), "%s%s%s", r->title, label, name);
+	return xstrdup(buf);
+}
+
+char *report_stem(const struct report *r, const struct slice *s,
+		  const char *name)
+{
+	char buf[256];
+
+	if (r->o->by_year && s)
+		snprintf(buf, sizeof(buf), "%s-%d", name, s->year);
+	else
+		snprintf(buf, sizeof(buf), "%s", name);
+	return xstrdup(buf);
+}
+
+int report_init(struct report *r, const struct report_opts *o,
+		struct rs_error *err)
+{
+	char main_cat[PATH_MAX_LEN], local_cat[PATH_MAX_LEN];
+	const char *paths[REPORT_MAX_FILES];
+	size_t n = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->o = o;
+	r->title = xstrdup(o->title ? o->title : "");
+	accum_init(&r->acc, o->k);
+	r->acc.by_year = o->by_year;
+	r->acc.have_period = o->have_period;
+	r->acc.per = o->per;
+	if (o->ncatalogs) {
+		memcpy(paths, o->catalogs, o->ncatalogs * sizeof(*paths));
+		n = o->ncatalogs;
+	} else {
+		rs_data_path("programs.yaml", main_cat, sizeof(main_cat));
+		rs_data_path("programs-local.yaml", local_cat, sizeof(local_cat));
+		paths[n++] = main_cat;
+		if (access(local_cat, F_OK) == 0)
+			paths[n++] = local_cat;
+	}
+	if (catalog_load(&r->cat, paths, n, err))
+		return -1;
+	r->have_cat = 1;
+	return 0;
+}
+
+void report_release(struct report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nt; i++)
+		table_release(&r->t[i]);
+	free(r->t);
+	if (r->have_cat)
+		catalog_release(&r->cat);
+	accum_release(&r->acc);
+	free(r->title);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * Without --title, the title is the name of the smallest region holding
+ * every row (同安区 for one county's file). The regions table is needed
+ * only then; if it cannot be read the tables go without a title.
+ */
+static int default_title(struct report *r, struct rs_error *err)
+{
+	static const size_t digits[] = { 12, 9, 6, 4, 2 };
+	char path[PATH_MAX_LEN];
+	struct regions rt;
+	struct rs_error e2;
+	size_t i;
+
+	if (r->o->title || r->acc.region_len < 2)
+		return 0;
+	if (r->o->regions)
+		snprintf(path, sizeof(path), "%s", r->o->regions);
+	else
+		rs_data_path("regions.csv", path, sizeof(path));
+	if (regions_load(&rt, path, &e2)) {
+		if (r->o->regions) {
+			*err = e2;
+			return -1;
+		}
+		rs_warn("no title: %s (give --title or --regions)", e2.msg);
+		return 0;
+	}
+	for (i = 0; i < sizeof(digits) / sizeof(digits[0]); i++) {
+		const struct region *reg;
+
+		if (digits[i] > r->acc.region_len)
+			continue;
+		reg = regions_find(&rt, r->acc.region_prefix, digits[i]);
+		if (reg) {
+			free(r->title);
+			r->title = xstrdup(reg->name);
+			break;
+		}
+	}
+	regions_release(&rt);
+	return 0;
+}
+
+static int make_dir(const char *path, struct rs_error *err)
+{
+	struct stat st;
+
+	if (mkdir(path, 0755) == 0)
+		return 0;
+	if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	return rs_err(err, "cannot create directory '%s': %s", path,
+		      errno == EEXIST ? "a file is in the way" : strerror(errno));
+}
+
+static int write_file(const char *dir, const char *name, const struct sbuf *sb,
+		      struct rs_error *err)
+{
+	char path[PATH_MAX_LEN];
+	struct rs_out out;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+		return rs_err(err, "output path too long: '%s/%s'", dir, name);
+	if (rs_out_open(&out, path, 0644, err))
+		return -1;
+	rs_out_write(&out, sb->buf, sb->len);
+	return rs_out_commit(&out, err);
+}
+
+/*
+ * 1 if name is a table file this program writes: programs, months or
+ * quality, an optional -YYYY, then .csv or .md.
+ */
+static int is_table_file(const char *name)
+{
+	static const char *const stems[] = { "programs", "months", "quality" };
+	size_t i, n;
+
+	for (i = 0; i < sizeof(stems) / sizeof(stems[0]); i++) {
+		n = strlen(stems[i]);
+		if (strncmp(name, stems[i], n))
+			continue;
+		name += n;
+		if (name[0] == '-') {
+			for (n = 1; n <= 4; n++)
+				if (name[n] < '0' || name[n] > '9')
+					return 0;
+			name += 5;
+		}
+		return !strcmp(name, ".csv") || !strcmp(name, ".md");
+	}
+	return 0;
+}
+
+/*
+ * Removes table files a previous run left in dir that this run did not
+ * write (a quality table no longer asked for, programs.csv beside a new
+ * programs-2024.csv), so a published folder never holds a stale table.
+ * Only our own file names are touched.
+ */
+static int remove_stale(const struct report *r, const char *dir,
+			struct rs_error *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[PATH_MAX_LEN];
+	size_t i, n;
+	int keep;
+
+	if (!d)
+		return rs_err(err, "cannot read directory '%s': %s", dir, strerror(errno));
+	while ((de = readdir(d))) {
+		if (!is_table_file(de->d_name))
+			continue;
+		keep = 0;
+		for (i = 0; i < r->nt && !keep; i++) {
+			n = strlen(r->t[i].name);
+			keep = !strncmp(de->d_name, r->t[i].name, n) &&
+			       (!strcmp(de->d_name + n, ".csv") || !strcmp(de->d_name + n, ".md"));
+		}
+		if (keep)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= sizeof(path))
+			continue;
+		if (unlink(path) && errno != ENOENT) {
+			rs_err(err, "cannot remove stale table '%s': %s", path, strerror(errno));
+			closedir(d);
+			return -1;
+		}
+		rs_info("removed stale table '%s'", path);
+	}
+	closedir(d);
+	return 0;
+}
+
+static void report_md_head(const struct report *r, int published, struct sbuf *md)
+{
+	size_t i;
+
+	sbuf_addf(md, "# %s社会救助统计报表\n\n", r->title);
+	if (r->acc.ns) {
+		sbuf_adds(md, "报告期：");
+		for (i = 0; i < r->acc.ns; i++) {
+			char label[64];
+			period_label(&r->acc.s[i]->per, label, sizeof(label));
+			sbuf_addf(md, "%s%s", i ? "、" : "", label);
+		}
+		sbuf_adds(md, "。");
+	}
+	if (published)
+		sbuf_addf(md, "公开版：保障人数少于%d人的数据及可据以推算的数据以“*”代替。\n",
+			  r->o->k);
+	else
+		sbuf_adds(md, "内部版：未作小数值隐藏，仅供内部使用，不得对外公布。\n");
+}
+
+static int write_version(struct report *r, int published, struct rs_error *err)
+{
+	char dir[PATH_MAX_LEN], name[300];
+	struct sbuf sb, md;
+	size_t i;
+	int ret = -1;
+
+	snprintf(dir, sizeof(dir), "%s/%s", r->o->outdir, versions[published]);
+	if (make_dir(dir, err))
+		return -1;
+	sbuf_init(&sb, 0);
+	sbuf_init(&md, 0);
+	report_md_head(r, published, &md);
+	for (i = 0; i < r->nt; i++) {
+		const struct table *t = &r->t[i];
+
+		sbuf_reset(&sb);
+		table_csv(t, published, &sb);
+		snprintf(name, sizeof(name), "%s.csv", t->name);
+		if (write_file(dir, name, &sb, err))
+			goto out;
+		sbuf_reset(&sb);
+		table_md(t, published, &sb);
+		snprintf(name, sizeof(name), "%s.md", t->name);
+		if (write_file(dir, name, &sb, err))
+			goto out;
+		sbuf_addc(&md, '\n');
+		sbuf_add(&md, sb.buf, sb.len);
+	}
+	if (write_file(dir, "report.md", &md, err) || remove_stale(r, dir, err))
+		goto out;
+	ret = 0;
+out:
+	sbuf_release(&sb);
+	sbuf_release(&md);
+	return ret;
+}
+
+int report_run(struct report *r, struct rs_error *err)
+{
+	size_t i;
+
+	if (accum_read(&r->acc, r->o->input, err) || accum_finish(&r->acc, err))
+		return -1;
+	if (default_title(r, err))
+		return -1;
+	for (i = 0; i < r->acc.ns; i++)
+		if (build_slice(r, r->acc.s[i], err))
+			return -1;
+	if (r->o->nquality && build_quality(r, err))
+		return -1;
+	if (make_dir(r->o->outdir, err) || write_version(r, 0, err) ||
+	    write_version(r, 1, err))
+		return -1;
+	rs_info("%ld rows read from '%s', %ld in the period; %zu tables written to '%s'",
+		r->acc.rows, r->o->input, r->acc.used, r->nt, r->o->outdir);
+	return 0;
+}

@@ -1,0 +1,290 @@
+#!/bin/bash
+# rs-report: year-end tables from an aggregate file (SPEC.md sections 4, 7).
+# A tiny aggregate is written by hand with figures worked out below; the
+# tables must show exactly those figures, round half-up from exact fen,
+# roll up 低保 from its children, suppress small cells in published/ only
+# (without leaving them recomputable), and be byte-identical on a rerun.
+. "$(dirname "$0")/lib.sh"
+
+R=$BIN/rs-report
+H='region_code,program,area,period,funding,support_mode,beneficiary,sex,age,payments,persons,amount'
+b() { printf '%032x' "$1"; }
+U=350212001002   # 同安区 大同街道 同新社区
+V=350212105201   # 同安区, another township
+
+# --- the fixture ---------------------------------------------------------------
+# 城市低保 (monthly): beneficiaries 1, 2, 3 in January, 1 and 2 in December.
+#   人次 3+2+1+3+2 = 11, 户次 5, 保障人数 3, 期末 (December) 5 persons / 2 户,
+#   支出 5500.05 元 = 0.550005 万元 -> 0.55, 月人均 5500.05 / 11 = 500.0045 -> 500.00
+# 农村低保 (monthly): beneficiary 4 in January and December, 3 (moved from the
+#   city) in June. 人次 5, 户次 3, 保障人数 2 (< k = 3: suppressed when
+#   published), 期末 2 / 1, 支出 0.15, 月人均 300.00
+# 低保 小计: 人次 16 = 11 + 5, 户次 8, 保障人数 4 (< 3 + 2: beneficiary 3 is in
+#   both), 期末 7 / 3, 支出 7000.05 -> 0.70, 月人均 700005 / 16 = 437.503 -> 437.50
+# 临时救助 (one-off): 人次 4+1+1 = 6, 户次 3, 保障人数 3, 期末 —,
+#   支出 1250.00 元 = 0.125 万元 -> 0.13 (half-up), 平均救助水平 208.33
+# 高龄津贴 (monthly): beneficiaries 8, 9 in December: 人次 2, 支出 200.05,
+#   月人均 100.025 -> 100.03 (half-up; binary floating point gives 100.02)
+# 合计: 人次 24, 户次 13, 保障人数 9, 期末 9 / 5, 支出 8450.10 -> 0.85
+{ echo "$H"
+  echo "$U,dibao_urban,urban,2024-01,,,$(b 1),M,50,1,3,1500.00"
+  echo "$U,dibao_urban,urban,2024-01,,,$(b 2),F,40,1,2,1000.00"
+  echo "$U,dibao_urban,urban,2024-01,,,$(b 3),M,70,1,1,500.05"
+  echo "$U,dibao_urban,urban,2024-12,,,$(b 1),M,50,1,3,1500.00"
+  echo "$U,dibao_urban,urban,2024-12,,,$(b 2),F,40,1,2,1000.00"
+  echo "$U,gaoling,urban,2024-12,,,$(b 8),F,85,1,1,100.00"
+  echo "$U,gaoling,urban,2024-12,,,$(b 9),M,90,1,1,100.05"
+  echo "$U,linshi,rural,2024-03,\"区级,专项\",,$(b 5),M,33,1,4,1000.00"
+  echo "$U,linshi,rural,2024-05,,,$(b 6),F,33,1,1,200.00"
+  echo "$U,linshi,rural,2024-05,,,$(b 7),F,33,1,1,50.00"
+  echo "$V,dibao_rural,rural,2024-01,,,$(b 4),M,60,1,2,600.00"
+  echo "$V,dibao_rural,rural,2024-06,,,$(b 3),M,70,1,1,300.00"
+  echo "$V,dibao_rural,rural,2024-12,,,$(b 4),M,60,1,2,600.00"
+} | gzip -n >"$TMP/agg.csv.gz"
+
+line_is() {   # NAME FILE LINE-PREFIX EXPECTED-LINE
+	got=$(grep -m1 "^$3," "$2")
+	[ "$got" = "$4" ] && ok "$1" || fail "$1" "want: $4" "got:  $got"
+}
+
+# --- command line -----------------------------------------------------------
+expect_exit 0 "--help exits 0" "$R" --help
+grep -q "usage: rs-report" "$TMP/.out" && grep -q "published/" "$TMP/.out" && grep -q "Exit status" "$TMP/.out" &&
+	ok "--help says what it reads, writes and returns" || fail "--help says what it reads, writes and returns"
+expect_exit 0 "--version exits 0" "$R" --version
+grep -q "^rs-report [0-9]" "$TMP/.out" && ok "--version prints the version" || fail "--version prints the version"
+expect_exit 2 "an unknown option exits 2" "$R" --bogus -o "$TMP/x" "$TMP/agg.csv.gz"
+expect_exit 2 "missing -o exits 2" "$R" "$TMP/agg.csv.gz"
+expect_exit 2 "no aggregate file exits 2" "$R" -o "$TMP/x"
+expect_exit 2 "two aggregate files exit 2" "$R" -o "$TMP/x" "$TMP/agg.csv.gz" "$TMP/agg.csv.gz"
+expect_exit 2 "a bad --period exits 2" "$R" --period 2024-13 -o "$TMP/x" "$TMP/agg.csv.gz"
+expect_exit 2 "a backwards --period exits 2" "$R" --period 2024-06..2024-01 -o "$TMP/x" "$TMP/agg.csv.gz"
+expect_exit 2 "--k 0 exits 2" "$R" --k 0 -o "$TMP/x" "$TMP/agg.csv.gz"
+expect_exit 2 "an unreadable catalog exits 2" "$R" --catalog "$TMP/none.yaml" -o "$TMP/x" "$TMP/agg.csv.gz"
+expect_exit 1 "a missing aggregate exits 1" "$R" -o "$TMP/x" "$TMP/none.csv.gz"
+grep -q "none.csv.gz" "$TMP/.err" && ok "the missing file is named" || fail "the missing file is named"
+printf 'a,b\n1,2\n' | gzip -n >"$TMP/junk.csv.gz"
+expect_exit 1 "a file that is not an aggregate exits 1" "$R" -o "$TMP/x" "$TMP/junk.csv.gz"
+grep -q "wrong header in '.*junk.csv.gz' at line 1" "$TMP/.err" && ok "the wrong header is named" ||
+	fail "the wrong header is named" "$(cat "$TMP/.err")"
+{ echo "$H"; echo "$U,dibao_urban,urban,2024-01,,,$(b 1),M,50,1,3,15.001"; } | gzip -n >"$TMP/prec.csv.gz"
+expect_exit 1 "an amount finer than a fen exits 1" "$R" -o "$TMP/x" "$TMP/prec.csv.gz"
+grep -q "line 2" "$TMP/.err" && ok "the bad row's line is given" || fail "the bad row's line is given" "$(cat "$TMP/.err")"
+{ echo "$H"; echo "$U,no_such_program,urban,2024-01,,,$(b 1),M,50,1,3,15.00"; } | gzip -n >"$TMP/unk.csv.gz"
+expect_exit 1 "a program missing from the catalog exits 1" "$R" -o "$TMP/x" "$TMP/unk.csv.gz"
+grep -q "no_such_program" "$TMP/.err" && ok "the unknown program is named" || fail "the unknown program is named"
+expect_exit 1 "a period with no rows exits 1" "$R" --period 2023 -o "$TMP/x" "$TMP/agg.csv.gz"
+[ ! -e "$TMP/x" ] && ok "nothing is written after a failure" || fail "nothing is written after a failure"
+
+# --- the tables ---------------------------------------------------------------
+O=$TMP/out
+expect_exit 0 "a report is written" "$R" -o "$O" "$TMP/agg.csv.gz"
+for v in internal published; do
+	for f in programs.csv programs.md months.csv months.md report.md; do
+		[ -s "$O/$v/$f" ] || fail "$v/$f is written"
+	done
+done
+ok "internal/ and published/ hold programs, months (CSV, Markdown) and report.md"
+[ ! -e "$O/internal/quality.csv" ] && ok "no quality table without --quality" || fail "no quality table without --quality"
+ls -a "$O/internal" "$O/published" | grep -q '\.tmp\.' && fail "no temporary files are left" || ok "no temporary files are left"
+
+P=$O/internal/programs.csv
+head -1 "$P" | grep -q '^项目,城乡,人次,户次,保障人数（累计）,期末保障人数,期末保障户数,支出（万元）,月人均补助水平（元）,平均救助水平（元）$' &&
+	ok "programs.csv has the expected columns" || fail "programs.csv has the expected columns" "$(head -1 "$P")"
+line_is "城市低保: 人次, 户次, distinct, 期末, 万元, 月人均" "$P" 城市最低生活保障 "城市最低生活保障,城市,11,5,3,5,2,0.55,500.00,—"
+line_is "农村低保 (a person moved in from the city)" "$P" 农村最低生活保障 "农村最低生活保障,农村,5,3,2,2,1,0.15,300.00,—"
+line_is "低保 rolls up: additive sums, distinct over the union" "$P" 最低生活保障 "最低生活保障,小计,16,8,4,7,3,0.70,437.50,—"
+line_is "临时救助: one-off, 0.125 万元 rounds half-up to 0.13, 平均救助水平" "$P" 临时救助 "临时救助,农村,6,3,3,—,—,0.13,—,208.33"
+line_is "高龄津贴: 月人均 100.025 rounds half-up to 100.03" "$P" 高龄津贴 "高龄津贴,城市,2,2,2,2,2,0.02,100.03,—"
+line_is "合计 from exact values (8450.10 元 -> 0.85, not 0.55+0.15+0.13+0.02)" "$P" 合计 "合计,,24,13,9,9,5,0.85,—,—"
+python3 - "$P" <<'EOF' && ok "低保 = sum of its children (additive), <= sum (distinct, stock)" || fail "低保 = sum of its children (additive), <= sum (distinct, stock)"
+import csv, sys
+rows = {r['项目']: r for r in csv.DictReader(open(sys.argv[1], encoding='utf-8'))}
+u, r, p = rows['城市最低生活保障'], rows['农村最低生活保障'], rows['最低生活保障']
+for c in ('人次', '户次'):
+    assert int(p[c]) == int(u[c]) + int(r[c]), c
+for c in ('保障人数（累计）', '期末保障人数', '期末保障户数'):
+    assert max(int(u[c]), int(r[c])) <= int(p[c]) <= int(u[c]) + int(r[c]), c
+EOF
+
+MO=$O/internal/months.csv
+head -1 "$MO" | grep -q '^月份,城市最低生活保障人次,城市最低生活保障支出（万元）,农村最低生活保障人次,农村最低生活保障支出（万元）,临时救助人次,临时救助支出（万元）,高龄津贴人次,高龄津贴支出（万元）,合计人次,合计支出（万元）$' &&
+	ok "months.csv has a column pair per program and a 合计" || fail "months.csv has a column pair per program and a 合计" "$(head -1 "$MO")"
+[ "$(grep -c '月,' "$MO")" = 12 ] && ok "months.csv lists all twelve months" || fail "months.csv lists all twelve months"
+line_is "January" "$MO" 1月 "1月,6,0.30,2,0.06,0,0.00,0,0.00,8,0.36"
+line_is "December" "$MO" 12月 "12月,5,0.25,2,0.06,0,0.00,2,0.02,9,0.33"
+line_is "the 合计 row equals the period" "$MO" 合计 "合计,11,0.55,5,0.15,6,0.13,2,0.02,24,0.85"
+
+grep -q "^# 同安区社会救助统计报表" "$O/internal/report.md" && ok "the default title is the region holding every row (同安区)" ||
+	fail "the default title is the region holding every row (同安区)" "$(head -1 "$O/internal/report.md")"
+grep -q "^## 同安区2024年分项目汇总表" "$O/internal/report.md" && grep -q "^## 同安区2024年分月情况表" "$O/internal/report.md" &&
+	ok "report.md holds every table under its heading" || fail "report.md holds every table under its heading"
+grep -q "^| 城市最低生活保障 | 城市 | 11 | 5 | 3 | 5 | 2 | 0.55 | 500.00 | — |$" "$O/internal/programs.md" &&
+	ok "programs.md is a Markdown table with the same figures" || fail "programs.md is a Markdown table with the same figures"
+
+# --- suppression ------------------------------------------------------------------
+PP=$O/published/programs.csv
+line_is "农村低保 (2 beneficiaries) is hidden when published" "$PP" 农村最低生活保障 "农村最低生活保障,农村,*,*,*,*,*,*,*,—"
+grep -q '^农村最低生活保障,农村,5,' "$P" && ok "... and shown in internal/" || fail "... and shown in internal/"
+line_is "高龄津贴 (2 beneficiaries) is hidden too" "$PP" 高龄津贴 "高龄津贴,城市,*,*,*,*,*,*,*,—"
+line_is "the 合计 stays published" "$PP" 合计 "合计,,24,13,9,9,5,0.85,—,—"
+grep -q "少于3人" "$O/published/programs.md" && ok "published tables carry a note on the rule" ||
+	fail "published tables carry a note on the rule"
+grep -q "少于3人" "$O/internal/programs.md" && fail "internal tables carry no suppression note" || ok "internal tables carry no suppression note"
+# Published cells are "*" or the internal value. Then every additive
+# relation of the two tables (and the stock relation: 合计 = 低保 + 高龄,
+# 临时救助 having no stock) is written as equations over the hidden cells,
+# and exact rational elimination checks that none of them is fixed: no
+# hidden value can be recomputed from rows, columns, totals or the other
+# table, alone or in combination.
+python3 - "$O" <<'EOF2' && ok "no hidden value can be recomputed, alone or by combining relations" || fail "no hidden value can be recomputed, alone or by combining relations"
+import csv, sys
+from fractions import Fraction
+d = sys.argv[1]
+def load(v, t):
+    return list(csv.reader(open(f'{d}/{v}/{t}.csv', encoding='utf-8')))
+for t in ('programs', 'months'):
+    pub, inn = load('published', t), load('internal', t)
+    for pr, ir in zip(pub, inn):
+        for p, i in zip(pr, ir):
+            assert p == '*' or p == i, (t, pr, ir)
+prog = {r[0]: r for r in load('published', 'programs')[1:]}
+mon = load('published', 'months')
+head, rows = mon[0], mon[1:]
+progs = ['城市最低生活保障', '农村最低生活保障', '临时救助', '高龄津贴', '合计']
+
+def determined(eqs):
+    """eqs: lists of (sign, name-or-None, value); hidden cells have value '*'."""
+    names = sorted({n for e in eqs for s, n, v in e if v == '*'})
+    col = {n: i for i, n in enumerate(names)}
+    m = []
+    for e in eqs:
+        row = [Fraction(0)] * len(names)
+        for s, n, v in e:
+            if v == '*':
+                row[col[n]] += s
+        if any(row):
+            m.append(row)
+    r = 0
+    for c in range(len(names)):
+        p = next((i for i in range(r, len(m)) if m[i][c] != 0), None)
+        if p is None:
+            continue
+        m[r], m[p] = m[p], m[r]
+        m[r] = [x / m[r][c] for x in m[r]]
+        for i in range(len(m)):
+            if i != r and m[i][c] != 0:
+                f = m[i][c]
+                m[i] = [a - f * b for a, b in zip(m[i], m[r])]
+        r += 1
+    return [names[[i for i, x in enumerate(row) if x][0]] for row in m[:r]
+            if sum(1 for x in row if x) == 1]
+
+bad = []
+for col, name in ((2, '人次'), (7, '支出')):
+    mc = 1 if name == '人次' else 2
+    eqs = []
+    g = lambda k: (k, prog[k][col])
+    eqs.append([(1, *g('最低生活保障')), (-1, *g('城市最低生活保障')), (-1, *g('农村最低生活保障'))])
+    eqs.append([(1, *g('合计')), (-1, *g('最低生活保障')), (-1, *g('临时救助')), (-1, *g('高龄津贴'))])
+    cell = lambda i, j: (f'm{i}.{j}', rows[i][mc + 2 * j])
+    for i in range(len(rows)):
+        eqs.append([(1, *cell(i, 4))] + [(-1, *cell(i, j)) for j in range(4)])
+    for j in range(5):
+        eqs.append([(1, *cell(len(rows) - 1, j))] + [(-1, *cell(i, j)) for i in range(len(rows) - 1)])
+        eqs.append([(1, *cell(len(rows) - 1, j)), (-1, *g(progs[j]))])
+    bad += determined(eqs)
+for col in (5, 6):
+    g = lambda k: (k, prog[k][col])
+    bad += determined([[(1, *g('最低生活保障')), (-1, *g('城市最低生活保障')), (-1, *g('农村最低生活保障'))],
+                       [(1, *g('合计')), (-1, *g('最低生活保障')), (-1, *g('高龄津贴'))]])
+assert not bad, f'recomputable hidden cells: {bad}'
+EOF2
+expect_exit 0 "--k 4 raises the threshold" "$R" -q --k 4 -o "$TMP/k4" "$TMP/agg.csv.gz"
+grep -q '^城市最低生活保障,城市,\*,' "$TMP/k4/published/programs.csv" && grep -q "少于4人" "$TMP/k4/published/programs.md" &&
+	ok "with --k 4 a 3-person row is hidden and the note says 4" || fail "with --k 4 a 3-person row is hidden and the note says 4" "$(cat "$TMP/k4/published/programs.csv")"
+expect_exit 0 "--k 1 hides nothing" "$R" -q --k 1 -o "$TMP/k1" "$TMP/agg.csv.gz"
+cmp -s "$TMP/k1/published/programs.csv" "$TMP/k1/internal/programs.csv" &&
+	cmp -s "$TMP/k1/published/months.csv" "$TMP/k1/internal/months.csv" &&
+	ok "with --k 1 published equals internal" || fail "with --k 1 published equals internal"
+
+# --- roll-ups by area, undivided parents, programs outside public spending ---
+# 特困 paid as 集中 and 分散 in both areas, and as plain 特困 (未细分) in
+# rural areas; 节日慰问 is not public spending (programs-local.yaml).
+{ echo "$H"
+  { n=100
+    for p in tekun_centralized:urban tekun_centralized:rural tekun_dispersed:urban \
+	     tekun_dispersed:rural tekun:rural holiday_visit:urban; do
+	for i in 1 2 3; do
+		n=$((n + 1))
+		echo "$U,${p%:*},${p#*:},2024-12,,,$(b $n),M,70,1,1,1000.00"
+	done
+    done; } | LC_ALL=C sort
+} | gzip -n >"$TMP/tekun.csv.gz"
+expect_exit 0 "a report with roll-ups by area" "$R" -q -o "$TMP/tk" "$TMP/tekun.csv.gz"
+cut -d, -f1-3 "$TMP/tk/internal/programs.csv" >"$TMP/tk.rows"
+printf '%s\n' 项目,城乡,人次 特困人员救助供养（未细分）,农村,3 特困人员集中供养,城市,3 特困人员集中供养,农村,3 \
+	特困人员分散供养,城市,3 特困人员分散供养,农村,3 特困人员救助供养,城市,6 特困人员救助供养,农村,9 \
+	特困人员救助供养,小计,15 合计,,15 节日慰问,城市,3 >"$TMP/tk.want"
+cmp -s "$TMP/tk.rows" "$TMP/tk.want" && ok "特困 rolls up per area and in a 小计; 节日慰问 comes after the 合计, outside it" ||
+	fail "特困 rolls up per area and in a 小计; 节日慰问 comes after the 合计, outside it" "$(diff "$TMP/tk.want" "$TMP/tk.rows")"
+grep -q "节日慰问不属于财政社会救助支出" "$TMP/tk/internal/programs.md" && ok "a note says why 节日慰问 is outside the 合计" ||
+	fail "a note says why 节日慰问 is outside the 合计"
+head -1 "$TMP/tk/internal/months.csv" | grep -q '^月份,特困人员救助供养（未细分）人次,.*,合计人次,合计支出（万元）,节日慰问人次,节日慰问支出（万元）$' &&
+	ok "months.csv: the 合计 columns cover public programs only" || fail "months.csv: the 合计 columns cover public programs only" "$(head -1 "$TMP/tk/internal/months.csv")"
+
+# --- reruns are byte-identical -------------------------------------------------
+"$R" -q -o "$TMP/again" "$TMP/agg.csv.gz"
+diff -r "$O" "$TMP/again" >/dev/null && ok "two runs write byte-identical files" || fail "two runs write byte-identical files"
+"$R" -q -o "$O" "$TMP/agg.csv.gz"
+diff -r "$O" "$TMP/again" >/dev/null && ok "a rerun into the same folder changes nothing" || fail "a rerun into the same folder changes nothing"
+
+# --- periods --------------------------------------------------------------------
+expect_exit 0 "--period 2024-01..2024-06" "$R" -q --period 2024-01..2024-06 -o "$TMP/h1" "$TMP/agg.csv.gz"
+line_is "the stock is the period's last month (June)" "$TMP/h1/internal/programs.csv" 农村最低生活保障 "农村最低生活保障,农村,3,2,2,1,1,0.09,300.00,—"
+line_is "no June payment: 期末 0" "$TMP/h1/internal/programs.csv" 城市最低生活保障 "城市最低生活保障,城市,6,3,3,0,0,0.30,500.01,—"
+grep -q "^## 同安区2024年1—6月分项目汇总表" "$TMP/h1/internal/report.md" && ok "a part-year period is labelled 2024年1—6月" ||
+	fail "a part-year period is labelled 2024年1—6月" "$(grep '^## ' "$TMP/h1/internal/report.md")"
+[ "$(grep -c '月,' "$TMP/h1/internal/months.csv")" = 6 ] && ok "months.csv covers the period only" || fail "months.csv covers the period only"
+grep -q "^高龄津贴" "$TMP/h1/internal/programs.csv" && fail "rows outside the period are left out" || ok "rows outside the period are left out"
+expect_exit 0 "--period 2024-03 --title" "$R" -q --period 2024-03 --title 厦门市同安区 -o "$TMP/m3" "$TMP/agg.csv.gz"
+grep -q "^## 厦门市同安区2024年3月分项目汇总表" "$TMP/m3/internal/report.md" && ok "one month is labelled 2024年3月, --title is used" ||
+	fail "one month is labelled 2024年3月, --title is used" "$(grep '^## ' "$TMP/m3/internal/report.md")"
+
+# --by-year: two villages, each paid in December 2023 and January 2024, so
+# rows of the two years interleave in the sorted file.
+{ echo "$H"
+  for v in $U $V; do for m in 2023-12 2024-01; do for i in 1 2 3; do
+	n=$i; [ $v = $V ] && n=$((i + 10))
+	echo "$v,dibao_urban,urban,$m,,,$(b $n),M,50,1,2,800.00"
+  done; done; done
+} | gzip -n >"$TMP/years.csv.gz"
+expect_exit 0 "--by-year" "$R" -q --by-year -o "$TMP/y" "$TMP/years.csv.gz"
+[ -s "$TMP/y/internal/programs-2023.csv" ] && [ -s "$TMP/y/internal/programs-2024.csv" ] &&
+	[ -s "$TMP/y/published/months-2023.csv" ] && [ -s "$TMP/y/published/months-2024.csv" ] &&
+	ok "--by-year writes one set of tables per year" || fail "--by-year writes one set of tables per year" "$(ls "$TMP/y/internal")"
+line_is "2023 holds December 2023 only" "$TMP/y/internal/programs-2023.csv" 城市最低生活保障 "城市最低生活保障,城市,12,6,6,12,6,0.48,400.00,—"
+line_is "2024 holds January 2024 only" "$TMP/y/internal/programs-2024.csv" 城市最低生活保障 "城市最低生活保障,城市,12,6,6,12,6,0.48,400.00,—"
+grep -q "^## 同安区2023年分项目汇总表" "$TMP/y/internal/report.md" && grep -q "^## 同安区2024年1月分项目汇总表" "$TMP/y/internal/report.md" &&
+	ok "years are labelled 2023年 and (year to date) 2024年1月" || fail "years are labelled 2023年 and (year to date) 2024年1月" "$(grep '^## ' "$TMP/y/internal/report.md")"
+"$R" -q -o "$TMP/y" "$TMP/years.csv.gz"
+[ ! -e "$TMP/y/published/programs-2023.csv" ] && [ -s "$TMP/y/published/programs.csv" ] &&
+	ok "a rerun without --by-year removes the stale per-year tables" || fail "a rerun without --by-year removes the stale per-year tables" "$(ls "$TMP/y/published")"
+
+# --- the quality table --------------------------------------------------------------
+printf '%s\n' '{"stage":"ingest","source":"tongan-2024.csv","rows_read":5380,"records":5344,' \
+	'"rejects":{"malformed_line":6,"missing_field":6,"bad_id":6,"bad_amount":6,"negative_amount":6,"unknown_program":6},"reject_total":36}' >"$TMP/ingest.json"
+printf '%s\n' '{"stage":"validate","source":"tongan-2024.csv","rows_read":5344,"records":5327,' \
+	'"rejects":{"unknown_region":5,"period_out_of_range":6,"duplicate_payment":6},"extra":[1,{"x":null},"\u540c"]}' >"$TMP/validate.json"
+expect_exit 0 "--quality" "$R" -q --quality "$TMP/ingest.json" --quality "$TMP/validate.json" -o "$TMP/q" "$TMP/agg.csv.gz"
+Q=$TMP/q/internal/quality.csv
+head -1 "$Q" | grep -q '^来源,读入行数,入库记录,malformed_line,bad_encoding,missing_field,bad_id,bad_amount,negative_amount,bad_period,unknown_program,unknown_region,period_out_of_range,persons_out_of_range,age_ineligible,off_standard,duplicate_payment,conflicting_programs,拒绝合计,有效记录,核对$' &&
+	ok "quality.csv has the reasons in SPEC.md's order" || fail "quality.csv has the reasons in SPEC.md's order" "$(head -1 "$Q")"
+line_is "a source's ingest and validate figures share a row and reconcile" "$Q" tongan-2024.csv "tongan-2024.csv,5380,5344,6,0,6,6,6,6,0,6,5,6,0,0,0,6,0,53,5327,一致"
+cmp -s "$Q" "$TMP/q/published/quality.csv" && ok "the quality table is the same in both versions" || fail "the quality table is the same in both versions"
+grep -q "^## 同安区数据质量表" "$TMP/q/published/report.md" && ok "report.md includes the quality table" || fail "report.md includes the quality table"
+printf '{"stage":"ingest","source":"x","rows_read":1,\n"records":-1}' >"$TMP/bad.json"
+expect_exit 1 "a bad summary exits 1" "$R" -q --quality "$TMP/bad.json" -o "$TMP/q" "$TMP/agg.csv.gz"
+grep -q "bad.json' at 2:" "$TMP/.err" && ok "the summary error gives file, line and column" || fail "the summary error gives file, line and column" "$(cat "$TMP/.err")"
+printf '{"stage":"ingest",' >"$TMP/cut.json"
+expect_exit 1 "a truncated summary exits 1" "$R" -q --quality "$TMP/cut.json" -o "$TMP/q" "$TMP/agg.csv.gz"
