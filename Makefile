@@ -17,18 +17,28 @@ CFLAGS_WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wvla -Wwrite-strings \
 CPPFLAGS += -D_GNU_SOURCE -Icommon -DRS_VERSION='"$(VERSION)"' \
 	-DRS_DATADIR='"$(PREFIX)/share/reliefstat"'
 CFLAGS ?= $(OPT) -g
-CFLAGS += -std=c11 $(CFLAGS_WARN)
-LDLIBS = -lcsv -lyaml -lz -lsodium -lopencc -lm
+CFLAGS += -std=c11 $(CFLAGS_WARN) $(CFLAGS_EXTRA)
+LDLIBS = -lcsv -lyaml -lz -lsodium -lopencc -lxlsxwriter -lm
 VERSION = 0.1.0
 
+# Each kind of build has its own object and program directories, so a
+# sanitizer or fault-injection build never overwrites bin/; `make test` runs
+# the suite against the programs of the build it made (RS_BIN).
 ifdef SANITIZE
 BUILD = build-san
+BIN = bin-san
 CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SANITIZE)
+else ifdef FAULT
+# make FAULT=1: RS_FAIL_ALLOC=N / RS_FAIL_WRITE=N fail the Nth allocation or
+# output write (common/xalloc.c, common/fileio.c); tests/t_faults.sh uses it.
+BUILD = build-fault
+BIN = bin-fault
+CPPFLAGS += -DRS_FAULT_INJECTION
 else
 BUILD = build
-endif
 BIN = bin
+endif
 
 COMMON_SRC = $(wildcard common/*.c)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o)
@@ -80,9 +90,61 @@ samples/keys/demo.key.installed: samples/keys/demo.key
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-test: all
+test: all fuzz-replay
 	@sh tests/deps.sh test
-	bash tests/run.sh
+	RS_BIN=$(CURDIR)/$(BIN) RS_SANITIZE=$(SANITIZE) bash tests/run.sh
+
+# The fault-injection programs tests/t_faults.sh drives (bin-fault/).
+fault:
+	$(MAKE) FAULT=1 all
+
+# Fuzzing (tests/fuzz/README.md). Every build also makes each fuzz target
+# with a standalone main ($(BIN)/rs-fuzz-NAME FILE...), so `make test`
+# replays every input kept under tests/fuzz/regress/ (under the sanitizers
+# in a SANITIZE build). `make fuzz` builds the same targets with clang's
+# libFuzzer into bin-fuzz/ and runs each for FUZZ_SECONDS.
+FUZZ_TARGETS = csv ingest records aggrd yaml_mapping yaml_rules yaml_catalog \
+	yaml_pipeline
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_SAN ?= fuzzer,address,undefined
+FUZZ_PARTS = stages/ingest stages/validate stages/aggregate stages/merge \
+	pipelines/runner
+fuzz_objs = $(patsubst %.c,$(BUILD)/%.o,$(filter-out %/main.c,$(wildcard $(1)/*.c)))
+FUZZ_ARCHIVES = $(foreach d,$(FUZZ_PARTS),$(BUILD)/fuzz/$(notdir $(d)).a)
+ifeq ($(FUZZ_ENGINE),libfuzzer)
+FUZZ_MAIN =
+LDFLAGS += -fsanitize=$(FUZZ_SAN)
+else
+FUZZ_MAIN = $(BUILD)/tests/fuzz/replay.o
+endif
+FUZZ_PROGS = $(FUZZ_TARGETS:%=$(BIN)/rs-fuzz-%)
+
+define fuzz_archive
+$(BUILD)/fuzz/$(notdir $(1)).a: $(call fuzz_objs,$(1))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach d,$(FUZZ_PARTS),$(eval $(call fuzz_archive,$(d))))
+
+$(BIN)/rs-fuzz-%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/fuzzlib.o \
+		$(FUZZ_MAIN) $(FUZZ_ARCHIVES) $(LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+fuzz-replay: $(FUZZ_PROGS)
+
+fuzz: all
+	@sh tests/deps.sh fuzz
+	$(MAKE) BUILD=build-fuzz BIN=bin-fuzz CC=$(FUZZ_CC) FUZZ_ENGINE=libfuzzer \
+		OPT=-O1 CFLAGS_EXTRA="-fsanitize=$(FUZZ_SAN) -fno-sanitize-recover=all" \
+		fuzz-replay
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The sample pipeline under valgrind memcheck (every stage too), no errors
+# and no leaks.
+valgrind: all
+	sh tests/valgrind.sh $(BIN)
 
 run: all
 	$(BIN)/reliefstat run pipelines/yearend.yaml
@@ -99,7 +161,8 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/reliefstat/
 
 clean:
-	rm -rf build build-san bin out samples/keys/demo.key.installed
+	rm -rf build build-san build-fault build-fuzz bin bin-san bin-fault \
+		bin-fuzz out samples/keys/demo.key.installed
 
-.PHONY: all test run deps install clean
+.PHONY: all test run deps install clean fault fuzz fuzz-replay valgrind
 .DELETE_ON_ERROR:

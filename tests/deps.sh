@@ -1,13 +1,15 @@
 #!/bin/sh
-# tests/deps.sh build|test - make sure the system packages are present.
+# tests/deps.sh build|test|fuzz|valgrind - make sure the system packages are present.
 # Installs them with apt-get when running as root; otherwise prints the exact
 # command and fails.
 set -u
 what=${1:-build}
 case $what in
-build) pkgs="gcc make libc6-dev libcsv-dev libyaml-dev zlib1g-dev libsodium-dev libopencc-dev opencc" ;;
-test)  pkgs="python3" ;;
-*) echo "usage: tests/deps.sh build|test" >&2; exit 2 ;;
+build) pkgs="gcc make libc6-dev libcsv-dev libyaml-dev zlib1g-dev libsodium-dev libopencc-dev opencc libxlsxwriter-dev" ;;
+test)  pkgs="python3 python3-openpyxl" ;;
+fuzz)  pkgs="clang libclang-rt-14-dev" ;;      # make fuzz: libFuzzer
+valgrind) pkgs="valgrind" ;;                   # make valgrind
+*) echo "usage: tests/deps.sh build|test|fuzz|valgrind" >&2; exit 2 ;;
 esac
 missing=""
 for p in $pkgs; do

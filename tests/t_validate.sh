@@ -95,3 +95,62 @@ expect_exit 1 "over max_reject_rate exits 1" "$BIN/rs-validate" --period 2024 --
 printf 'rules:\n  - name: x\n    check: nonsense\n' >"$TMP/bad.yaml"
 expect_exit 2 "an unknown check is a configuration error" "$BIN/rs-validate" --period 2024 --rules "$TMP/bad.yaml" -o "$TMP/v.csv.gz" "$TMP/records.csv.gz"
 grep -q "bad.yaml':3:12" "$TMP/.err" && ok "the rules error gives line and column" || fail "the rules error gives line and column" "$(cat "$TMP/.err")"
+
+# Generic per-field and cross-field checks, declared in YAML alone.
+cat >"$TMP/generic.yaml" <<'Y'
+max_reject_rate: 1
+rules:
+  - name: funding_known
+    check: field
+    field: funding
+    required: true
+    enum: [区级财政, 市级财政, 省级财政]
+    code: missing_field
+    message: 资金来源须为区、市、省级财政之一
+  - name: region_in_fujian
+    check: field
+    field: region_code
+    pattern: '^35[0-9]{10}$'
+    reference: villages
+    code: unknown_region
+  - name: amount_range
+    check: field
+    field: amount
+    type: decimal
+    min: 0.01
+    max: 50000
+    code: bad_amount
+  - name: program_in_catalog
+    check: field
+    field: program
+    enum: catalog
+    code: unknown_program
+  - name: persons_within_household
+    check: compare
+    left: persons
+    op: "<="
+    right: household_size
+    code: persons_out_of_range
+Y
+V=350212001002
+{
+	echo "source,line,region_code,program,area,period,beneficiary,household_size,persons,amount,age,sex,funding,support_mode"
+	echo "g.csv,2,$V,gaoling,rural,2024-03,$B1,1,1,100.00,85,F,区级财政,"
+	echo "g.csv,3,$V,gaoling,rural,2024-03,$B2,1,1,100.00,85,F,慈善捐赠,"
+	echo "g.csv,4,410103001009,gaoling,rural,2024-03,$B3,1,1,100.00,85,F,区级财政,"
+	echo "g.csv,5,350212001999,gaoling,rural,2024-03,$B4,1,1,100.00,85,F,区级财政,"
+	echo "g.csv,6,$V,gaoling,rural,2024-04,$B1,1,1,60000.00,85,F,区级财政,"
+	echo "g.csv,7,$V,no_such_program,rural,2024-05,$B1,1,1,100.00,85,F,区级财政,"
+	echo "g.csv,8,$V,dibao_rural,rural,2024-05,$B2,2,3,100.00,85,F,区级财政,"
+	echo "g.csv,9,$V,dibao_rural,rural,2024-06,$B2,3,3,100.00,85,F,区级财政,"
+} | gzip -c >"$TMP/g.csv.gz"
+expect_exit 0 "generic rules" "$BIN/rs-validate" -q --period 2024 --rules "$TMP/generic.yaml" -o "$TMP/gv.csv.gz" -r "$TMP/gr.csv.gz" "$TMP/g.csv.gz"
+got=$(zcat "$TMP/gr.csv.gz" | awk -F, 'NR > 1 {printf "%s:%s ", $2, $3}')
+want="3:missing_field 4:unknown_region 5:unknown_region 6:bad_amount 7:unknown_program 8:persons_out_of_range "
+[ "$got" = "$want" ] && ok "field and compare rules reject what they declare" || fail "field and compare rules reject what they declare" "got $got" "want $want"
+[ "$(zcat "$TMP/gv.csv.gz" | cut -d, -f2 | tail -n +2 | tr '\n' ' ')" = "2 9 " ] && ok "rows passing every rule stay valid" || fail "rows passing every rule stay valid"
+zcat "$TMP/gr.csv.gz" | grep -q "funding_known: funding '慈善捐赠' is not one of the allowed values; 资金来源须为区、市、省级财政之一" &&
+	ok "the reject says which rule, which value, and the rule's message" || fail "the reject says which rule, which value, and the rule's message" "$(zcat "$TMP/gr.csv.gz" | sed -n 2p)"
+printf 'rules:\n  - name: x\n    check: field\n    field: nosuch\n' >"$TMP/bad2.yaml"
+expect_exit 2 "a rule on an unknown column is a configuration error" "$BIN/rs-validate" --period 2024 --rules "$TMP/bad2.yaml" -o "$TMP/v.csv.gz" "$TMP/g.csv.gz"
+grep -q "bad2.yaml':4:12" "$TMP/.err" && ok "...naming line and column" || fail "...naming line and column" "$(cat "$TMP/.err")"

@@ -22,7 +22,150 @@ static const struct {
 	{ "duplicate", CK_DUPLICATE, RJ_DUPLICATE_PAYMENT },
 	{ "conflict", CK_CONFLICT, RJ_CONFLICTING_PROGRAMS },
 	{ "outlier", CK_OUTLIER, RJ_OFF_STANDARD },
+	{ "field", CK_FIELD, RJ_MISSING_FIELD },
+	{ "compare", CK_COMPARE, RJ_PERSONS_OUT_OF_RANGE },
 };
+
+static const char *const canon_columns[CANON_NFIELDS] = {
+	"source", "line", "region_code", "program", "area", "period",
+	"beneficiary", "household_size", "persons", "amount", "age", "sex",
+	"funding", "support_mode",
+};
+
+int canon_column(const char *name)
+{
+	int i;
+
+	for (i = 0; i < CANON_NFIELDS; i++)
+		if (!strcmp(name, canon_columns[i]))
+			return i;
+	return -1;
+}
+
+const char *canon_column_name(int i)
+{
+	return i >= 0 && i < CANON_NFIELDS ? canon_columns[i] : "?";
+}
+
+int hundredths(const char *s, size_t n, int64_t *out)
+{
+	return money_parse(s, n, MU_YUAN, out) == MONEY_OK ? 0 : -1;
+}
+
+static int load_column(const struct ydoc *doc, const struct ynode *e,
+		       const char *key, int *col, struct rs_error *err)
+{
+	const char *name = NULL;
+
+	if (ynode_str(doc, e, key, 1, &name, err))
+		return -1;
+	*col = canon_column(name);
+	if (*col < 0)
+		return ynode_err(doc, ynode_get(e, key), err,
+				 "'%s' is not a column of the canonical record (source, line, region_code, program, area, period, beneficiary, household_size, persons, amount, age, sex, funding, support_mode)",
+				 name);
+	return 0;
+}
+
+static int load_bound(const struct ydoc *doc, const struct ynode *e,
+		      const char *key, int *has, int64_t *v, struct rs_error *err)
+{
+	const char *s = NULL;
+
+	if (ynode_str(doc, e, key, 0, &s, err))
+		return -1;
+	if (!s)
+		return 0;
+	if (hundredths(s, strlen(s), v))
+		return ynode_err(doc, ynode_get(e, key), err,
+				 "'%s' must be a number with at most two decimals, not '%s'", key, s);
+	*has = 1;
+	return 0;
+}
+
+static int load_field(struct rule *r, const struct ydoc *doc,
+		      const struct ynode *e, struct rs_error *err)
+{
+	const char *type = NULL, *pattern = NULL, *ref = NULL;
+	const struct ynode *en = ynode_get(e, "enum");
+	size_t i;
+
+	if (load_column(doc, e, "field", &r->field, err) ||
+	    ynode_bool(doc, e, "required", 0, &r->required, err) ||
+	    ynode_str(doc, e, "type", 0, &type, err) ||
+	    ynode_str(doc, e, "pattern", 0, &pattern, err) ||
+	    ynode_str(doc, e, "reference", 0, &ref, err) ||
+	    load_bound(doc, e, "min", &r->has_min, &r->min, err) ||
+	    load_bound(doc, e, "max", &r->has_max, &r->max, err))
+		return -1;
+	if (type) {
+		if (!strcmp(type, "integer"))
+			r->type = FT_INTEGER;
+		else if (!strcmp(type, "decimal"))
+			r->type = FT_DECIMAL;
+		else if (!strcmp(type, "month"))
+			r->type = FT_MONTH;
+		else if (strcmp(type, "text"))
+			return ynode_err(doc, ynode_get(e, "type"), err,
+					 "type must be integer, decimal, month or text, not '%s'", type);
+	}
+	if (pattern) {
+		int rc = regcomp(&r->re, pattern, REG_EXTENDED | REG_NOSUB);
+		if (rc) {
+			char buf[256];
+			regerror(rc, &r->re, buf, sizeof(buf));
+			return ynode_err(doc, ynode_get(e, "pattern"), err,
+					 "bad pattern '%s': %s", pattern, buf);
+		}
+		r->has_re = 1;
+	}
+	if (ref) {
+		if (!strcmp(ref, "regions"))
+			r->reference = 1;
+		else if (!strcmp(ref, "villages"))
+			r->reference = 2;
+		else
+			return ynode_err(doc, ynode_get(e, "reference"), err,
+					 "reference must be regions or villages, not '%s'", ref);
+	}
+	if (en && en->type == YNODE_SCALAR && !strcmp(en->scalar, "catalog")) {
+		r->enum_catalog = 1;
+	} else if (en) {
+		if (en->type != YNODE_SEQ)
+			return ynode_err(doc, en, err, "enum must be a list of values or 'catalog'");
+		r->enumv = xcalloc(en->n ? en->n : 1, sizeof(*r->enumv));
+		for (i = 0; i < en->n; i++) {
+			if (en->items[i]->type != YNODE_SCALAR)
+				return ynode_err(doc, en->items[i], err, "an enum value must be a single value");
+			r->enumv[r->nenum++] = xstrdup(en->items[i]->scalar);
+		}
+	}
+	return 0;
+}
+
+static int load_compare(struct rule *r, const struct ydoc *doc,
+			const struct ynode *e, struct rs_error *err)
+{
+	static const char *const ops[] = { "<", "<=", ">", ">=", "==", "!=", NULL };
+	const char *op = NULL, *right = NULL;
+	int i;
+
+	if (load_column(doc, e, "left", &r->field, err) ||
+	    ynode_str(doc, e, "op", 1, &op, err) ||
+	    ynode_str(doc, e, "right", 1, &right, err))
+		return -1;
+	for (i = 0; ops[i] && strcmp(op, ops[i]); i++)
+		;
+	if (!ops[i])
+		return ynode_err(doc, ynode_get(e, "op"), err,
+				 "op must be one of < <= > >= == !=, not '%s'", op);
+	memcpy(r->op, op, strlen(op) + 1);
+	r->right_field = canon_column(right);
+	if (r->right_field < 0 && hundredths(right, strlen(right), &r->right_value))
+		return ynode_err(doc, ynode_get(e, "right"), err,
+				 "right must be a column or a number, not '%s'", right);
+	return 0;
+}
 
 static int load_standards(struct rule *r, const struct ydoc *doc,
 			  const struct ynode *list, struct rs_error *err)
@@ -70,7 +213,9 @@ static int load_rule(struct rule *r, const struct ydoc *doc,
 		     const struct ynode *e, struct rs_error *err)
 {
 	static const char *const keys[] = { "name", "check", "severity", "code",
-		"message", "standards", "families", "multiple", NULL };
+		"message", "standards", "families", "multiple", "field", "required",
+		"type", "min", "max", "pattern", "enum", "reference", "left", "op",
+		"right", NULL };
 	const char *name = NULL, *check = NULL, *sev = NULL, *code = NULL,
 		   *msg = NULL;
 	size_t i;
@@ -91,7 +236,7 @@ static int load_rule(struct rule *r, const struct ydoc *doc,
 			break;
 	if (i == sizeof(kinds) / sizeof(kinds[0]))
 		return ynode_err(doc, ynode_get(e, "check"), err,
-				 "unknown check '%s' (region_level, period_in_range, persons_range, age_eligibility, standard, duplicate, conflict, outlier)",
+				 "unknown check '%s' (field, compare, region_level, period_in_range, persons_range, age_eligibility, standard, duplicate, conflict, outlier)",
 				 check);
 	r->kind = kinds[i].kind;
 	r->code = kinds[i].code;
@@ -114,6 +259,10 @@ static int load_rule(struct rule *r, const struct ydoc *doc,
 		r->message = xstrdup(msg);
 	if (r->kind == CK_STANDARD &&
 	    load_standards(r, doc, ynode_get(e, "standards"), err))
+		return -1;
+	if (r->kind == CK_FIELD && load_field(r, doc, e, err))
+		return -1;
+	if (r->kind == CK_COMPARE && load_compare(r, doc, e, err))
 		return -1;
 	if (r->kind == CK_OUTLIER) {
 		r->multiple = 10;
@@ -198,6 +347,11 @@ void rules_release(struct rules *rs)
 		free(r->message);
 		free(r->family[0]);
 		free(r->family[1]);
+		for (j = 0; j < r->nenum; j++)
+			free(r->enumv[j]);
+		free(r->enumv);
+		if (r->has_re)
+			regfree(&r->re);
 	}
 	free(rs->r);
 	memset(rs, 0, sizeof(*rs));

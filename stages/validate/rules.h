@@ -11,6 +11,7 @@
 #ifndef RS_VALIDATE_RULES_H
 #define RS_VALIDATE_RULES_H
 
+#include <regex.h>
 #include <stdint.h>
 
 #include "canon.h"
@@ -21,6 +22,8 @@ enum check_kind {
 	CK_REGION_LEVEL, CK_PERIOD_IN_RANGE, CK_PERSONS_RANGE,
 	CK_AGE_ELIGIBILITY, CK_STANDARD, CK_DUPLICATE, CK_CONFLICT,
 	CK_OUTLIER,            /* a second pass: needs the run's medians */
+	CK_FIELD,              /* one column: required, type, range, pattern, enum, reference */
+	CK_COMPARE,            /* two columns (or a column and a number) compared */
 };
 
 struct standard {
@@ -41,7 +44,29 @@ struct rule {
 	size_t nstd;
 	char *family[2];       /* CK_CONFLICT: two program families (roots) */
 	long multiple;         /* CK_OUTLIER: amount > multiple x median */
+
+	/* CK_FIELD and CK_COMPARE: columns are canonical record columns */
+	int field;             /* column index */
+	int required;
+	enum { FT_ANY, FT_INTEGER, FT_DECIMAL, FT_MONTH } type;
+	int has_min, has_max;
+	int64_t min, max;      /* in hundredths, like money (so 1 = 100) */
+	regex_t re;
+	int has_re;
+	char **enumv;          /* allowed values */
+	size_t nenum;
+	int enum_catalog;      /* the value must be a catalog program code */
+	int reference;         /* 1: any region in the table, 2: a village */
+	int right_field;       /* CK_COMPARE: column, or -1 for right_value */
+	int64_t right_value;
+	char op[3];            /* < <= > >= == != */
 };
+
+/* Index of a canonical column by name, or -1; and back. */
+int canon_column(const char *name);
+const char *canon_column_name(int i);
+/* A decimal as hundredths (12 -> 1200, 1.5 -> 150); 0 or -1. */
+int hundredths(const char *s, size_t n, int64_t *out);
 
 struct rules {
 	struct rule *r;

@@ -124,6 +124,97 @@ static int check_standard(const struct rule *rule, const struct record *r,
 	return 0;
 }
 
+/* A generic one-column check: NULL when it holds, else why not. */
+static const char *field_fails(const struct ctx *c, const struct rule *rule,
+			       const struct csv_field *f, char *buf, size_t bufsz)
+{
+	int64_t v = 0;
+	int num = 0;
+	size_t i;
+
+	if (!f->len)
+		return rule->required ? "is empty" : NULL;
+	switch (rule->type) {
+	case FT_INTEGER:
+		if (hundredths(f->p, f->len, &v) || v % 100 || strchr(f->p, '.'))
+			return "is not a whole number";
+		num = 1;
+		break;
+	case FT_DECIMAL:
+		if (hundredths(f->p, f->len, &v))
+			return "is not a number with at most two decimals";
+		num = 1;
+		break;
+	case FT_MONTH:
+		if (month_parse(f->p, f->len) < 0)
+			return "is not a month";
+		break;
+	default:
+		num = (rule->has_min || rule->has_max) && !hundredths(f->p, f->len, &v);
+		if ((rule->has_min || rule->has_max) && !num)
+			return "is not a number";
+	}
+	if (num && rule->has_min && v < rule->min) {
+		char m[32];
+		snprintf(buf, bufsz, "is below the minimum %s", money_fmt_yuan(rule->min, m));
+		return buf;
+	}
+	if (num && rule->has_max && v > rule->max) {
+		char m[32];
+		snprintf(buf, bufsz, "is above the maximum %s", money_fmt_yuan(rule->max, m));
+		return buf;
+	}
+	if (rule->has_re && regexec(&rule->re, f->p, 0, NULL, 0))
+		return "does not match the pattern";
+	if (rule->enum_catalog && !catalog_find(c->o->cat, f->p))
+		return "is not a program code in the catalog";
+	if (rule->nenum) {
+		for (i = 0; i < rule->nenum; i++)
+			if (!strcmp(rule->enumv[i], f->p))
+				break;
+		if (i == rule->nenum)
+			return "is not one of the allowed values";
+	}
+	if (rule->reference) {
+		const struct region *reg = regions_find(c->o->regions, f->p, f->len);
+		if (!reg || (rule->reference == 2 && reg->level != RL_VILLAGE))
+			return rule->reference == 2 ? "is not a village or community in the region table" :
+				"is not in the region table";
+	}
+	return NULL;
+}
+
+static int compare_fails(const struct rule *rule, const struct csv_row *row,
+			 int64_t *l, int64_t *r)
+{
+	const struct csv_field *lf = &row->f[rule->field];
+	int d;
+
+	/* A comparison with an empty side holds: demand presence with a
+	 * field rule (required: true). */
+	if (hundredths(lf->p, lf->len, l))
+		return 0;
+	if (rule->right_field >= 0) {
+		const struct csv_field *rf = &row->f[rule->right_field];
+		if (hundredths(rf->p, rf->len, r))
+			return 0;
+	} else {
+		*r = rule->right_value;
+	}
+	d = *l < *r ? -1 : *l > *r;
+	if (!strcmp(rule->op, "<"))
+		return !(d < 0);
+	if (!strcmp(rule->op, "<="))
+		return !(d <= 0);
+	if (!strcmp(rule->op, ">"))
+		return !(d > 0);
+	if (!strcmp(rule->op, ">="))
+		return !(d >= 0);
+	if (!strcmp(rule->op, "=="))
+		return d != 0;
+	return d == 0;
+}
+
 /* Per-row rules. Returns 1 when the row was rejected. */
 static int per_row(struct ctx *c, const struct record *r, const struct csv_row *row)
 {
@@ -177,6 +268,26 @@ static int per_row(struct ctx *c, const struct record *r, const struct csv_row *
 				r->age, p->max_age, r->program))
 				return 1;
 			break;
+		case CK_FIELD: {
+			char buf[96];
+			const struct csv_field *f = &row->f[rule->field];
+			const char *why = field_fails(c, rule, f, buf, sizeof(buf));
+			if (why && hit(c, i, r, row, canon_column_name(rule->field),
+				       "%s '%s' %s", canon_column_name(rule->field), f->p, why))
+				return 1;
+			break;
+		}
+		case CK_COMPARE: {
+			int64_t lv, rv;
+			if (compare_fails(rule, row, &lv, &rv) &&
+			    hit(c, i, r, row, canon_column_name(rule->field),
+				"%s %s is not %s %s", canon_column_name(rule->field),
+				money_fmt_yuan(lv, a), rule->op,
+				rule->right_field >= 0 ? canon_column_name(rule->right_field) :
+				money_fmt_yuan(rv, b)))
+				return 1;
+			break;
+		}
 		case CK_STANDARD:
 			if (check_standard(rule, r, &want) &&
 			    hit(c, i, r, row, "amount", "amount %s differs from the standard %s",
