@@ -154,3 +154,16 @@ zcat "$TMP/gr.csv.gz" | grep -q "funding_known: funding '慈善捐赠' is not on
 printf 'rules:\n  - name: x\n    check: field\n    field: nosuch\n' >"$TMP/bad2.yaml"
 expect_exit 2 "a rule on an unknown column is a configuration error" "$BIN/rs-validate" --period 2024 --rules "$TMP/bad2.yaml" -o "$TMP/v.csv.gz" "$TMP/g.csv.gz"
 grep -q "bad2.yaml':4:12" "$TMP/.err" && ok "...naming line and column" || fail "...naming line and column" "$(cat "$TMP/.err")"
+
+# One beneficiary paid three programs in one month: the third program's
+# repeat is still a duplicate (the overflow path of the cross-row state).
+{
+	echo "source,line,region_code,program,area,period,beneficiary,household_size,persons,amount,age,sex,funding,support_mode"
+	for l in 2:gaoling 3:disab_living 4:disab_care 5:disab_care 6:disab_living 7:gaoling 8:tekun 9:dibao_urban; do
+		echo "m.csv,${l%%:*},$V,${l#*:},urban,2024-03,$B1,3,1,100.00,85,F,区级财政,"
+	done
+} | gzip -c >"$TMP/m.csv.gz"
+"$BIN/rs-validate" -q --period 2024 --rules "$TMP/rules.yaml" -o "$TMP/mv.csv.gz" -r "$TMP/mr.csv.gz" "$TMP/m.csv.gz"
+got=$(zcat "$TMP/mr.csv.gz" | awk -F, 'NR > 1 {printf "%s:%s ", $2, $3}')
+[ "$got" = "5:duplicate_payment 6:duplicate_payment 7:duplicate_payment 9:conflicting_programs " ] &&
+	ok "duplicates of a 1st, 2nd and 3rd program in one month; 低保 after 特困 conflicts" || fail "duplicates of a 1st, 2nd and 3rd program in one month" "got $got"

@@ -18,10 +18,15 @@
 
 /*
  * Cross-row state. Each distinct beneficiary gets a 4-byte index once (its
- * 16-byte pseudonym is stored a single time), so the per-month keys stay
- * small: the budget is about 40 bytes per distinct (beneficiary, program,
- * month) key, table slack included.
+ * 16-byte pseudonym is stored a single time), and one slot per
+ * (beneficiary, month) holds what both cross-row rules need: the program
+ * families seen (conflict) and the first two programs paid (duplicate),
+ * with the line of the first. A third program in one month, rare, goes to
+ * an overflow set. A slot is 18 bytes, so with table slack the cost stays
+ * near 40 bytes per distinct (beneficiary, program, month) key.
  */
+#define NO_PROG 0xFFFF
+
 struct dup_key {
 	uint32_t bene;
 	uint16_t prog;
@@ -31,6 +36,12 @@ struct dup_key {
 struct month_key {
 	uint32_t bene;
 	int32_t ym;
+} __attribute__((packed));
+
+struct month_val {
+	uint8_t fam;          /* families seen: bit 0 first, bit 1 second */
+	uint16_t prog[2];     /* first two programs paid, NO_PROG when free */
+	uint32_t line1;       /* line of prog[0]'s payment */
 } __attribute__((packed));
 
 /* Outlier state: a histogram of amounts per program (distinct amounts are
@@ -48,7 +59,8 @@ struct ctx {
 	struct rs_out out, warn;
 	struct rejects rj;
 	struct kset benes;       /* 16-byte pseudonym -> uint32 index */
-	struct kset dup, month;
+	struct kset month;       /* month_key -> month_val */
+	struct kset dup_more;    /* dup_key -> nothing: a third program a month */
 	struct sbuf line;
 	int outliers;            /* the rules have an outlier check */
 	int pass2;
@@ -328,55 +340,94 @@ static uint32_t bene_index(struct ctx *c, const char *hex)
 	return *idx;
 }
 
+static struct month_val *month_slot(struct ctx *c, uint32_t bene, int ym)
+{
+	struct month_key k;
+	struct month_val *v;
+	int added;
+
+	memset(&k, 0, sizeof(k));
+	k.bene = bene;
+	k.ym = ym;
+	v = kset_put(&c->month, &k, &added);
+	if (added)
+		v->prog[0] = v->prog[1] = NO_PROG;
+	return v;
+}
+
+/* Records a payment of prog; returns 1 and the earlier line (0 when not
+ * kept) if this (beneficiary, program, month) was paid before. */
+static int seen_before(struct ctx *c, struct month_val *v, uint32_t bene,
+		       uint16_t prog, int ym, long line, unsigned long *first)
+{
+	struct dup_key k;
+	int added;
+
+	*first = 0;
+	if (v->prog[0] == prog) {
+		*first = v->line1;
+		return 1;
+	}
+	if (v->prog[1] == prog)
+		return 1;
+	if (v->prog[0] == NO_PROG) {
+		v->prog[0] = prog;
+		v->line1 = line > (long)UINT32_MAX ? UINT32_MAX : (uint32_t)line;
+		return 0;
+	}
+	if (v->prog[1] == NO_PROG) {
+		v->prog[1] = prog;
+		return 0;
+	}
+	memset(&k, 0, sizeof(k));
+	k.bene = bene;
+	k.prog = prog;
+	k.ym = ym;
+	kset_put(&c->dup_more, &k, &added);
+	return !added;
+}
+
 /* Cross-row rules. Returns 1 when the row was rejected. */
 static int cross_row(struct ctx *c, const struct record *r, const struct csv_row *row)
 {
 	const struct rules *rs = c->o->rules;
 	const struct program *p = catalog_find(c->o->cat, r->program);
-	uint32_t bene = UINT32_MAX;
+	uint16_t prog = p ? (uint16_t)p->order : NO_PROG - 1;
+	struct month_val *v = NULL;
+	uint32_t bene = 0;
 	size_t i;
 
 	for (i = 0; i < rs->n; i++) {
 		const struct rule *rule = &rs->r[i];
-		int added;
 
+		if (rule->kind != CK_DUPLICATE && rule->kind != CK_CONFLICT)
+			continue;
+		if (!v) {
+			bene = bene_index(c, r->beneficiary);
+			v = month_slot(c, bene, r->ym);
+		}
 		if (rule->kind == CK_DUPLICATE) {
-			struct dup_key k;
-			uint32_t *first;
-			memset(&k, 0, sizeof(k));
-			if (bene == UINT32_MAX)
-				bene = bene_index(c, r->beneficiary);
-			k.bene = bene;
-			k.prog = (uint16_t)(p ? p->order : 0xFFFF);
-			k.ym = r->ym;
-			first = kset_put(&c->dup, &k, &added);
-			if (added) {
-				*first = r->line > UINT32_MAX ? UINT32_MAX : (uint32_t)r->line;
-			} else if (hit(c, i, r, row, "beneficiary",
-				       "same beneficiary, program and month as line %lu",
-				       (unsigned long)*first)) {
+			unsigned long first;
+			if (!seen_before(c, v, bene, prog, r->ym, r->line, &first))
+				continue;
+			if (first && hit(c, i, r, row, "beneficiary",
+					 "same beneficiary, program and month as line %lu",
+					 first))
 				return 1;
-			}
-		} else if (rule->kind == CK_CONFLICT) {
-			struct month_key k;
-			unsigned char *fam;
+			if (!first && hit(c, i, r, row, "beneficiary", "%s",
+					  "same beneficiary, program and month as an earlier row"))
+				return 1;
+		} else {
 			int f = in_family(c->o->cat, r->program, rule->family[0]) ? 1 :
 				in_family(c->o->cat, r->program, rule->family[1]) ? 2 : 0;
 			if (!f)
 				continue;
-			memset(&k, 0, sizeof(k));
-			if (bene == UINT32_MAX)
-				bene = bene_index(c, r->beneficiary);
-			k.bene = bene;
-			k.ym = r->ym;
-			fam = kset_put(&c->month, &k, &added);
-			if (*fam && !(*fam & f)) {
-				if (hit(c, i, r, row, "program",
-					"paid both %s and %s in the same month",
-					rule->family[0], rule->family[1]))
-					return 1;
-			}
-			*fam |= (unsigned char)f;
+			if (v->fam && !(v->fam & f) &&
+			    hit(c, i, r, row, "program",
+				"paid both %s and %s in the same month",
+				rule->family[0], rule->family[1]))
+				return 1;
+			v->fam |= (uint8_t)f;
 		}
 	}
 	return 0;
@@ -538,8 +589,8 @@ int validate_run(const struct validate_opts *o, struct validate_stats *st,
 	sbuf_init(&c.line, 0);
 	sbuf_init(&extra, 0);
 	kset_init(&c.benes, 16, sizeof(uint32_t), 1 << 14);
-	kset_init(&c.dup, sizeof(struct dup_key), sizeof(uint32_t), 1 << 16);
-	kset_init(&c.month, sizeof(struct month_key), 1, 1 << 16);
+	kset_init(&c.month, sizeof(struct month_key), sizeof(struct month_val), 1 << 16);
+	kset_init(&c.dup_more, sizeof(struct dup_key), 0, 1024);
 	if (rs_out_open(&c.out, o->out, 0644, err))
 		goto out;
 	if (rejects_open(&c.rj, o->rejects, err)) {
@@ -601,7 +652,7 @@ out:
 	}
 	free(c.median);
 	kset_release(&c.benes);
-	kset_release(&c.dup);
+	kset_release(&c.dup_more);
 	kset_release(&c.month);
 	sbuf_release(&c.line);
 	sbuf_release(&extra);
