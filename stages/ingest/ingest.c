@@ -181,6 +181,27 @@ static const char *resolve_area(struct ctx *c, const char *label)
 	return NULL;
 }
 
+/* Is the row this partition's? By its region code when it can be read,
+ * else by take_unattributed. */
+static int mine(struct ctx *c, const struct csv_row *row)
+{
+	const struct csv_field *f;
+	size_t i;
+
+	if (row->unterminated || row->too_long || (long)row->n != c->ncols ||
+	    row->bad_encoding)
+		return c->o->take_unattributed;
+	f = fld(c, row, F_REGION);
+	sbuf_reset(&c->tmp);
+	norm_width(f->p, f->len, &c->tmp);
+	if (c->tmp.len != 12 || strspn(c->tmp.buf, "0123456789") != 12)
+		return c->o->take_unattributed;
+	for (i = 0; i < c->o->nprefixes; i++)
+		if (!strncmp(c->tmp.buf, c->o->prefixes[i], strlen(c->o->prefixes[i])))
+			return !c->o->exclude;
+	return c->o->exclude;
+}
+
 static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *err)
 {
 	static const int required[] = {
@@ -199,6 +220,10 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 	enum id_status ids;
 	enum money_status ms;
 
+	if (c->o->nprefixes && !mine(c, row)) {
+		c->st->other_partitions++;
+		return 0;
+	}
 	c->st->rows_read++;
 	if (row->unterminated) {
 		reject(c, row, RJ_MALFORMED_LINE, -1,
@@ -371,6 +396,7 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 {
 	struct ctx c;
 	struct csvin_opts copts;
+	char extra[128] = "";
 	int i, ret = 1;
 
 	memset(&c, 0, sizeof(c));
@@ -410,9 +436,12 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	}
 	if (rejects_commit(&c.rj, err))
 		goto out;
+	if (o->nprefixes)
+		snprintf(extra, sizeof(extra), "\"rows_in_file\":%ld,\"other_partitions\":%ld",
+			 st->rows_read + st->other_partitions, st->other_partitions);
 	if (o->summary && summary_write(o->summary, "ingest", o->source,
 					st->rows_read, st->records, st->counts,
-					NULL, err))
+					extra, err))
 		goto out;
 	ret = 0;
 	goto out;

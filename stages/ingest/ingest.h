@@ -18,11 +18,22 @@ struct ingest_opts {
 	const struct catalog *cat;
 	const struct pseudo_key *key;
 	long today;               /* YYYYMMDD: births after it are impossible */
+	/* Partitioning: only rows whose region code starts with one of these
+	 * prefixes are this run's; the others belong to other partitions and
+	 * are counted, not read. Rows whose region cannot be read go to the
+	 * one partition run with take_unattributed, so that the partitions of
+	 * a file together hold every row exactly once. */
+	char **prefixes;
+	size_t nprefixes;
+	int exclude;              /* prefixes name the rows NOT this run's (the
+				     catch-all partition after the others) */
+	int take_unattributed;
 };
 
 struct ingest_stats {
-	long rows_read, records;
+	long rows_read, records;  /* rows_read: this partition's rows */
 	long counts[RJ__COUNT];
+	long other_partitions;    /* rows left to other partitions */
 };
 
 /*

@@ -30,6 +30,16 @@ static const char usage[] =
 "      --source NAME      name for the source column (default: EXPORT's file name)\n"
 "      --catalog FILE     program catalog; repeat to add local programs\n"
 "                         (default: programs.yaml and programs-local.yaml in the data dir)\n"
+"      --region-prefix P[,P...]\n"
+"                         partition: read only rows whose region code starts\n"
+"                         with one of these prefixes (others are counted in\n"
+"                         the summary as other_partitions)\n"
+"      --region-exclude P[,P...]\n"
+"                         partition: read only rows whose region code starts\n"
+"                         with none of these (the catch-all partition)\n"
+"      --unattributed     with either: this partition also takes rows\n"
+"                         whose region code cannot be read (give it to exactly\n"
+"                         one partition of a file)\n"
 "  -q, --quiet            no summary line on stderr\n"
 "  -h, --help             this text\n"
 "      --version          print the version\n"
@@ -79,6 +89,9 @@ int main(int argc, char **argv)
 		{ "summary", required_argument, NULL, 's' },
 		{ "source", required_argument, NULL, 'S' },
 		{ "catalog", required_argument, NULL, 'C' },
+		{ "region-prefix", required_argument, NULL, 'P' },
+		{ "region-exclude", required_argument, NULL, 'X' },
+		{ "unattributed", no_argument, NULL, 'U' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -95,7 +108,7 @@ int main(int argc, char **argv)
 	char defcat[2][4096];
 	char *rej = NULL, *sum = NULL;
 	size_t ncat = 0;
-	int c, ret;
+	int c, ret, include_given = 0;
 
 	rs_set_progname(argv[0]);
 	memset(&o, 0, sizeof(o));
@@ -114,6 +127,28 @@ int main(int argc, char **argv)
 			}
 			catalogs[ncat++] = optarg;
 			break;
+		case 'X':
+		case 'P': {
+			if (c == 'X')
+				o.exclude = 1;
+			else
+				include_given = 1;
+			char *list = xstrdup(optarg), *p = list, *tok;
+			while ((tok = strsep(&p, ","))) {
+				if (!*tok || strspn(tok, "0123456789") != strlen(tok) ||
+				    strlen(tok) > 12) {
+					fprintf(stderr, "rs-ingest: --region-prefix takes digits, not '%s'\n", tok);
+					free(list);
+					return 2;
+				}
+				o.prefixes = xreallocarray(o.prefixes, o.nprefixes + 1,
+							   sizeof(*o.prefixes));
+				o.prefixes[o.nprefixes++] = xstrdup(tok);
+			}
+			free(list);
+			break;
+		}
+		case 'U': o.take_unattributed = 1; break;
 		case 'q': rs_quiet = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': printf("rs-ingest %s\n", RS_VERSION); return 0;
@@ -125,6 +160,14 @@ int main(int argc, char **argv)
 			"give exactly one export file" : !mapping ? "--mapping is required" :
 			!o.out ? "-o is required" : "--key is required");
 		fputs(usage, stderr);
+		return 2;
+	}
+	if (o.exclude && include_given) {
+		fprintf(stderr, "rs-ingest: give --region-prefix or --region-exclude, not both\n");
+		return 2;
+	}
+	if (o.take_unattributed && !o.nprefixes) {
+		fprintf(stderr, "rs-ingest: --unattributed goes with --region-prefix or --region-exclude\n");
 		return 2;
 	}
 	o.input = argv[optind];
@@ -178,5 +221,8 @@ int main(int argc, char **argv)
 	norm_release();
 	free(rej);
 	free(sum);
+	while (o.nprefixes)
+		free(o.prefixes[--o.nprefixes]);
+	free(o.prefixes);
 	return ret;
 }
