@@ -51,6 +51,14 @@ void record_format(const struct record *r, struct sbuf *sb)
 	sbuf_add_csv(sb, r->funding, strlen(r->funding));
 	sbuf_addc(sb, ',');
 	sbuf_add_csv(sb, r->support_mode, strlen(r->support_mode));
+	sbuf_adds(sb, r->kind == RK_REVERSAL ? ",reversal," :
+		  r->kind == RK_BACKPAY ? ",backpay," : ",,");
+	if (r->kind == RK_BACKPAY) {
+		char a[8], b[8];
+		month_fmt(r->covers_first, a);
+		month_fmt(r->covers_last, b);
+		sbuf_addf(sb, "%s..%s", a, b);
+	}
 	sbuf_addc(sb, '\n');
 }
 
@@ -59,6 +67,7 @@ struct read_ctx {
 	record_fn fn;
 	void *ctx;
 	long n;
+	size_t nfields;          /* from the header: 16, or 14 for old files */
 };
 
 static int parse_long(const char *s, long min, long max, long *out)
@@ -84,15 +93,20 @@ static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
 	long v;
 
 	if (row->line == 1) {
-		if (row->raw_len != strlen(CANON_HEADER) ||
-		    memcmp(row->raw, CANON_HEADER, row->raw_len))
+		if (row->raw_len == strlen(CANON_HEADER) &&
+		    !memcmp(row->raw, CANON_HEADER, row->raw_len))
+			c->nfields = CANON_NFIELDS;
+		else if (row->raw_len == strlen(CANON_HEADER_V1) &&
+			 !memcmp(row->raw, CANON_HEADER_V1, row->raw_len))
+			c->nfields = CANON_NFIELDS_V1;
+		else
 			return rs_err(err, "'%s' is not a canonical record file (unexpected header)",
 				      c->path);
 		return 0;
 	}
 	c->n++;
 #define BAD(what) return rs_err(err, "'%s' line %ld: bad %s", c->path, row->line, what)
-	if (row->n != CANON_NFIELDS || row->bad_encoding)
+	if (row->n != c->nfields || row->bad_encoding)
 		BAD("record (wrong number of fields)");
 	memset(&r, 0, sizeof(r));
 	r.source = f[0].p;
@@ -129,6 +143,23 @@ static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
 	r.sex = f[11].len ? f[11].p[0] : 0;
 	r.funding = f[12].p;
 	r.support_mode = f[13].p;
+	r.kind = RK_PAYMENT;
+	r.covers_first = r.covers_last = -1;
+	if (c->nfields > 14 && f[14].len) {
+		struct period cv;
+		if (!strcmp(f[14].p, "reversal"))
+			r.kind = RK_REVERSAL;
+		else if (!strcmp(f[14].p, "backpay"))
+			r.kind = RK_BACKPAY;
+		else
+			BAD("kind");
+		if (r.kind == RK_BACKPAY) {
+			if (period_parse(f[15].p, &cv))
+				BAD("covers");
+			r.covers_first = cv.first;
+			r.covers_last = cv.last;
+		}
+	}
 #undef BAD
 	return c->fn(&r, row, c->ctx, err);
 }
@@ -136,7 +167,7 @@ static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
 int record_read(const char *path, record_fn fn, void *ctx, long *nread,
 		struct rs_error *err)
 {
-	struct read_ctx c = { path, fn, ctx, 0 };
+	struct read_ctx c = { path, fn, ctx, 0, CANON_NFIELDS };
 	struct csvin_opts opts = { RS_ENC_UTF8, ',', 0 };
 	int ret = csvin_read(path, &opts, on_row, &c, err);
 

@@ -17,8 +17,19 @@
 #include "fileio.h"
 #include "sbuf.h"
 
-#define CANON_HEADER "source,line,region_code,program,area,period,beneficiary,household_size,persons,amount,age,sex,funding,support_mode"
-#define CANON_NFIELDS 14
+#define CANON_HEADER "source,line,region_code,program,area,period,beneficiary,household_size,persons,amount,age,sex,funding,support_mode,kind,covers"
+#define CANON_NFIELDS 16
+/* Files written before kind and covers existed are still read. */
+#define CANON_HEADER_V1 "source,line,region_code,program,area,period,beneficiary,household_size,persons,amount,age,sex,funding,support_mode"
+#define CANON_NFIELDS_V1 14
+
+/*
+ * kind: "" for a payment; "reversal" (冲正: a negative amount that cancels
+ * an earlier payment of the same beneficiary, program and month); "backpay"
+ * (补发: paid in the record's period for the months in covers,
+ * "YYYY-MM..YYYY-MM"). See README "Reversals and back-pay".
+ */
+enum record_kind { RK_PAYMENT, RK_REVERSAL, RK_BACKPAY };
 
 struct record {
 	const char *source;
@@ -35,6 +46,8 @@ struct record {
 	char sex;                /* 'M', 'F' or 0 */
 	const char *funding;     /* "" when absent */
 	const char *support_mode;
+	enum record_kind kind;
+	int covers_first, covers_last;   /* ym; -1 unless kind is backpay */
 };
 
 /* Appends one record as a CSV line (with '\n') to sb. */

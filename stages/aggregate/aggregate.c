@@ -71,10 +71,36 @@ static int on_record(const struct record *r, const struct csv_row *row,
 		v->age = (int16_t)r->age;
 		v->sex = r->sex;
 	}
-	v->payments++;
-	v->persons += r->persons;
-	v->amount += r->amount;
 	c->rows++;
+	switch (r->kind) {
+	case RK_REVERSAL:
+		/* cancels one payment: its count, its persons, its money */
+		v->payments--;
+		v->persons -= r->persons;
+		v->amount += r->amount;
+		break;
+	case RK_BACKPAY: {
+		/* the money and the payment in the month it was paid, the
+		 * persons in each month it covers */
+		int ym;
+		v->payments++;
+		v->amount += r->amount;
+		for (ym = r->covers_first; ym <= r->covers_last; ym++) {
+			k.ym = ym;
+			v = kset_put(&c->ls.leaves, &k, &added);
+			if (added) {
+				v->age = (int16_t)r->age;
+				v->sex = r->sex;
+			}
+			v->persons += r->persons;
+		}
+		break;
+	}
+	default:
+		v->payments++;
+		v->persons += r->persons;
+		v->amount += r->amount;
+	}
 	return 0;
 }
 
@@ -124,8 +150,12 @@ int aggregate_run(const struct aggregate_opts *ao, struct aggregate_stats *st,
 		if (record_read(ao->inputs[i], on_record, &c, NULL, err))
 			goto out;
 	order = xcalloc(c.ls.leaves.n ? c.ls.leaves.n : 1, sizeof(*order));
-	while ((key = kset_next(&c.ls.leaves, &it, &val)))
-		order[n++] = key;
+	/* A payment cancelled by its reversal leaves nothing behind. */
+	while ((key = kset_next(&c.ls.leaves, &it, &val))) {
+		const struct leaf_val *lv = val;
+		if (lv->payments || lv->persons || lv->amount)
+			order[n++] = key;
+	}
 	sort_ctx = &c;
 	qsort(order, n, sizeof(*order), cmp_leaf);
 	if (ao->groups && groups_write(&c.ls, ao->cat, ao->spec, ao->groups,

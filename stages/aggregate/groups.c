@@ -294,6 +294,10 @@ static void add_leaf(struct gctx *c, const struct leaf_key *lk,
 		g->person_times += lv->persons;
 		g->household_times += lv->payments;
 		g->amount += lv->amount;
+		/* A leaf counts its beneficiary only when something is left
+		 * of it (a payment, or persons covered by a back-payment). */
+		if (lv->payments <= 0 && lv->persons <= 0)
+			continue;
 		vec_push(seen, id);
 		monthly = c->prog_of[lk->program] >= 0 &&
 			  c->monthly[c->prog_of[lk->program]];

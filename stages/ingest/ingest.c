@@ -181,6 +181,36 @@ static const char *resolve_area(struct ctx *c, const char *label)
 	return NULL;
 }
 
+/* Months a back-payment covers: "2024-01..2024-03", "2024-01至2024-03",
+ * "2024年1月至3月", "2024-01~2024-03" or one month. */
+static int covers_parse(const char *s, struct period *p)
+{
+	static const char *const seps[] = { "..", "至", "~", "－", "—", NULL };
+	const char *hit = NULL;
+	size_t i, seplen = 0;
+
+	for (i = 0; seps[i] && !hit; i++) {
+		hit = strstr(s, seps[i]);
+		seplen = strlen(seps[i]);
+	}
+	if (!hit) {
+		p->first = p->last = month_parse(s, strlen(s));
+		return p->first < 0 ? -1 : 0;
+	}
+	p->first = month_parse(s, (size_t)(hit - s));
+	p->last = month_parse(hit + seplen, strlen(hit + seplen));
+	if (p->first >= 0 && p->last < 0) {
+		/* "2024年1月至3月": the year carries over */
+		char buf[32];
+		const char *rest = hit + seplen;
+		if (strlen(rest) < 20) {
+			snprintf(buf, sizeof(buf), "%d年%s", p->first / 12, rest);
+			p->last = month_parse(buf, strlen(buf));
+		}
+	}
+	return p->first < 0 || p->last < p->first ? -1 : 0;
+}
+
 /* Is the row this partition's? By its region code when it can be read,
  * else by take_unattributed. */
 static int mine(struct ctx *c, const struct csv_row *row)
@@ -215,7 +245,8 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 	char *funding = NULL, *mode = NULL;
 	int64_t fen;
 	long persons, hh = 0;
-	int ym, reversal = 0;
+	int ym, reversal = 0, backpay = 0;
+	struct period covers = { -1, -1 };
 	size_t i;
 	enum id_status ids;
 	enum money_status ms;
@@ -257,12 +288,15 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 		reject(c, row, RJ_BAD_ID, F_ID, "ID number %s", id_status_text(ids));
 		return 0;
 	}
-	if (m->reversal_marker && c->col[F_REVERSAL] >= 0) {
+	if (c->col[F_KIND] >= 0 && (m->reversal_marker || m->backpay_marker)) {
 		sbuf_reset(&c->tmp);
-		if (norm_label(fld(c, row, F_REVERSAL)->p,
-			       fld(c, row, F_REVERSAL)->len, &c->tmp, err))
+		if (norm_label(fld(c, row, F_KIND)->p, fld(c, row, F_KIND)->len,
+			       &c->tmp, err))
 			return -1;
-		reversal = c->tmp.len && strstr(c->tmp.buf, m->reversal_marker);
+		reversal = m->reversal_marker && c->tmp.len &&
+			   strstr(c->tmp.buf, m->reversal_marker);
+		backpay = !reversal && m->backpay_marker && c->tmp.len &&
+			  strstr(c->tmp.buf, m->backpay_marker);
 	}
 	number_text(c, fld(c, row, F_AMOUNT), &c->tmp);
 	ms = money_parse(c->tmp.buf, c->tmp.len, m->unit, &fen);
@@ -278,12 +312,26 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 		       c->tmp.buf);
 		return 0;
 	}
+	/* A reversal cancels an earlier payment: its amount is negative
+	 * whichever sign the export gave it. */
+	if (reversal && fen > 0)
+		fen = -fen;
 	sbuf_reset(&c->tmp);
 	norm_width(fld(c, row, F_PERIOD)->p, fld(c, row, F_PERIOD)->len, &c->tmp);
 	ym = month_parse(c->tmp.buf, c->tmp.len);
 	if (ym < 0) {
 		reject(c, row, RJ_BAD_PERIOD, F_PERIOD, "'%s' is not a month", c->tmp.buf);
 		return 0;
+	}
+	if (backpay) {
+		sbuf_reset(&c->tmp);
+		norm_width(fld(c, row, F_COVERS)->p, fld(c, row, F_COVERS)->len, &c->tmp);
+		if (covers_parse(c->tmp.buf, &covers) || covers.last >= ym) {
+			reject(c, row, RJ_BAD_PERIOD, F_COVERS,
+			       "a back-payment must cover earlier months, like 2024-01..2024-03, not '%s'",
+			       c->tmp.buf);
+			return 0;
+		}
 	}
 	sbuf_reset(&c->tmp);
 	if (norm_label(fld(c, row, F_PROGRAM)->p, fld(c, row, F_PROGRAM)->len,
@@ -367,6 +415,9 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 	r.sex = id_sex(id);
 	r.funding = funding ? funding : "";
 	r.support_mode = mode ? mode : "";
+	r.kind = reversal ? RK_REVERSAL : backpay ? RK_BACKPAY : RK_PAYMENT;
+	r.covers_first = covers.first;
+	r.covers_last = covers.last;
 	sbuf_reset(&c->line);
 	record_format(&r, &c->line);
 	rs_out_write(&c->out, c->line.buf, c->line.len);

@@ -15,7 +15,7 @@
 
 const char *const field_names[F__COUNT] = {
 	"region_code", "id", "program", "area", "household_size", "persons",
-	"period", "amount", "funding", "support_mode", "reversal",
+	"period", "amount", "funding", "support_mode", "kind", "covers",
 };
 
 static char *fold(const char *s, struct rs_error *err)
@@ -78,8 +78,10 @@ static int load_columns(struct mapping *m, const struct ydoc *doc,
 		for (f = 0; f < F__COUNT; f++)
 			if (!strcmp(k->scalar, field_names[f]))
 				break;
+		if (!strcmp(k->scalar, "reversal"))   /* its earlier name */
+			f = F_KIND;
 		if (f == F__COUNT)
-			return ynode_err(doc, k, err, "unknown canonical field '%s' (known: region_code, id, program, area, household_size, persons, period, amount, funding, support_mode, reversal)",
+			return ynode_err(doc, k, err, "unknown canonical field '%s' (known: region_code, id, program, area, household_size, persons, period, amount, funding, support_mode, kind, covers)",
 					 k->scalar);
 		if (v->type != YNODE_SCALAR || !*v->scalar)
 			return ynode_err(doc, v, err, "column for '%s' must be a header name or a number",
@@ -103,13 +105,14 @@ int mapping_load(struct mapping *m, const char *path, struct rs_error *err)
 	static const char *const keys[] = {
 		"source", "description", "encoding", "delimiter", "header_row",
 		"amount_unit", "decimal_point", "columns", "programs", "areas",
-		"reversal_marker", NULL
+		"reversal_marker", "backpay_marker", NULL
 	};
 	static const enum field_id required[] = {
 		F_REGION, F_ID, F_PROGRAM, F_AREA, F_PERSONS, F_PERIOD, F_AMOUNT
 	};
 	struct ydoc doc;
-	const char *enc = "auto", *delim = ",", *unit = "元", *marker = NULL;
+	const char *enc = "auto", *delim = ",", *unit = "元", *marker = NULL,
+		   *bmarker = NULL;
 	const struct ynode *dp;
 	long header_row = 1;
 	size_t i;
@@ -127,7 +130,8 @@ int mapping_load(struct mapping *m, const char *path, struct rs_error *err)
 	    ynode_str(&doc, doc.root, "delimiter", 0, &delim, err) ||
 	    ynode_long(&doc, doc.root, "header_row", 0, 1, 1000, &header_row, err) ||
 	    ynode_str(&doc, doc.root, "amount_unit", 0, &unit, err) ||
-	    ynode_str(&doc, doc.root, "reversal_marker", 0, &marker, err))
+	    ynode_str(&doc, doc.root, "reversal_marker", 0, &marker, err) ||
+	    ynode_str(&doc, doc.root, "backpay_marker", 0, &bmarker, err))
 		goto out;
 	m->path = xstrdup(path);
 	if (rs_encoding_parse(enc, &m->encoding)) {
@@ -189,6 +193,18 @@ int mapping_load(struct mapping *m, const char *path, struct rs_error *err)
 		goto out;
 	if (marker && !(m->reversal_marker = fold(marker, err)))
 		goto out;
+	if (bmarker && !(m->backpay_marker = fold(bmarker, err)))
+		goto out;
+	if ((marker || bmarker) && !m->column[F_KIND] && !m->position[F_KIND]) {
+		ynode_err(&doc, doc.root, err,
+			  "a reversal_marker or backpay_marker needs the column that holds it: columns: {kind: ...}");
+		goto out;
+	}
+	if (bmarker && !m->column[F_COVERS] && !m->position[F_COVERS]) {
+		ynode_err(&doc, doc.root, err,
+			  "a backpay_marker needs the column of the months a back-payment covers: columns: {covers: ...}");
+		goto out;
+	}
 	ret = 0;
 out:
 	ydoc_release(&doc);
@@ -219,6 +235,7 @@ void mapping_release(struct mapping *m)
 	label_map_release(&m->areas);
 	free(m->decimal_points);
 	free(m->reversal_marker);
+	free(m->backpay_marker);
 	free(m->path);
 	memset(m, 0, sizeof(*m));
 }

@@ -13,7 +13,7 @@
 
 enum field_id {
 	F_REGION, F_ID, F_PROGRAM, F_AREA, F_HOUSEHOLD, F_PERSONS, F_PERIOD,
-	F_AMOUNT, F_FUNDING, F_SUPPORT_MODE, F_REVERSAL,
+	F_AMOUNT, F_FUNDING, F_SUPPORT_MODE, F_KIND, F_COVERS,
 	F__COUNT
 };
 
@@ -37,6 +37,7 @@ struct mapping {
 	struct label_map programs;
 	struct label_map areas;
 	char *reversal_marker;           /* normalised, or NULL */
+	char *backpay_marker;            /* normalised, or NULL */
 };
 
 extern const char *const field_names[F__COUNT];

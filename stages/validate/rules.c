@@ -29,7 +29,7 @@ static const struct {
 static const char *const canon_columns[CANON_NFIELDS] = {
 	"source", "line", "region_code", "program", "area", "period",
 	"beneficiary", "household_size", "persons", "amount", "age", "sex",
-	"funding", "support_mode",
+	"funding", "support_mode", "kind", "covers",
 };
 
 int canon_column(const char *name)
@@ -62,7 +62,7 @@ static int load_column(const struct ydoc *doc, const struct ynode *e,
 	*col = canon_column(name);
 	if (*col < 0)
 		return ynode_err(doc, ynode_get(e, key), err,
-				 "'%s' is not a column of the canonical record (source, line, region_code, program, area, period, beneficiary, household_size, persons, amount, age, sex, funding, support_mode)",
+				 "'%s' is not a column of the canonical record (source, line, region_code, program, area, period, beneficiary, household_size, persons, amount, age, sex, funding, support_mode, kind, covers)",
 				 name);
 	return 0;
 }

@@ -61,7 +61,7 @@ struct ctx {
 	struct rejects rj;
 	struct kset benes;       /* 16-byte pseudonym -> uint32 index */
 	struct kset month;       /* month_key -> month_val */
-	struct kset dup_more;    /* dup_key -> nothing: a third program a month */
+	struct kset dup_more;    /* dup_key -> uint8 paid: a third program a month */
 	struct sbuf line;
 	int outliers;            /* the rules have an outlier check */
 	int pass2;
@@ -197,10 +197,18 @@ static const char *field_fails(const struct ctx *c, const struct rule *rule,
 	return NULL;
 }
 
+/* Column i of a row; old files lack the last columns: empty then. */
+static const struct csv_field *column(const struct csv_row *row, int i)
+{
+	static const struct csv_field empty = { "", 0 };
+
+	return (size_t)i < row->n ? &row->f[i] : &empty;
+}
+
 static int compare_fails(const struct rule *rule, const struct csv_row *row,
 			 int64_t *l, int64_t *r)
 {
-	const struct csv_field *lf = &row->f[rule->field];
+	const struct csv_field *lf = column(row, rule->field);
 	int d;
 
 	/* A comparison with an empty side holds: demand presence with a
@@ -208,7 +216,7 @@ static int compare_fails(const struct rule *rule, const struct csv_row *row,
 	if (hundredths(lf->p, lf->len, l))
 		return 0;
 	if (rule->right_field >= 0) {
-		const struct csv_field *rf = &row->f[rule->right_field];
+		const struct csv_field *rf = column(row, rule->right_field);
 		if (hundredths(rf->p, rf->len, r))
 			return 0;
 	} else {
@@ -283,7 +291,7 @@ static int per_row(struct ctx *c, const struct record *r, const struct csv_row *
 			break;
 		case CK_FIELD: {
 			char buf[96];
-			const struct csv_field *f = &row->f[rule->field];
+			const struct csv_field *f = column(row, rule->field);
 			const char *why = field_fails(c, rule, f, buf, sizeof(buf));
 			if (why && hit(c, i, r, row, canon_column_name(rule->field),
 				       "%s '%s' %s", canon_column_name(rule->field), f->p, why))
@@ -302,7 +310,8 @@ static int per_row(struct ctx *c, const struct record *r, const struct csv_row *
 			break;
 		}
 		case CK_STANDARD:
-			if (check_standard(rule, r, &want) &&
+			/* A reversal's amount is the payment's, negated. */
+			if (r->kind != RK_REVERSAL && check_standard(rule, r, &want) &&
 			    hit(c, i, r, row, "amount", "amount %s differs from the standard %s",
 				money_fmt_yuan(r->amount, a), money_fmt_yuan(want, b)))
 				return 1;
@@ -362,6 +371,7 @@ static int seen_before(struct ctx *c, struct month_val *v, uint32_t bene,
 		       uint16_t prog, int ym, long line, unsigned long *first)
 {
 	struct dup_key k;
+	uint8_t *paid;
 	int added;
 
 	*first = 0;
@@ -384,8 +394,40 @@ static int seen_before(struct ctx *c, struct month_val *v, uint32_t bene,
 	k.bene = bene;
 	k.prog = prog;
 	k.ym = ym;
-	kset_put(&c->dup_more, &k, &added);
-	return !added;
+	paid = kset_put(&c->dup_more, &k, &added);
+	if (*paid)
+		return 1;
+	*paid = 1;
+	return 0;
+}
+
+/* A reversal cancels the earlier payment of (beneficiary, program, month):
+ * returns 0 and frees its place (a corrected payment may follow), or -1
+ * when there is no such payment to reverse. */
+static int reverse(struct ctx *c, struct month_val *v, uint32_t bene,
+		   uint16_t prog, int ym)
+{
+	struct dup_key k;
+	uint8_t *paid;
+
+	if (v->prog[0] == prog) {
+		v->prog[0] = NO_PROG;
+		v->line1 = 0;
+		return 0;
+	}
+	if (v->prog[1] == prog) {
+		v->prog[1] = NO_PROG;
+		return 0;
+	}
+	memset(&k, 0, sizeof(k));
+	k.bene = bene;
+	k.prog = prog;
+	k.ym = ym;
+	paid = kset_get(&c->dup_more, &k);
+	if (!paid || !*paid)
+		return -1;
+	*paid = 0;
+	return 0;
 }
 
 /* Cross-row rules. Returns 1 when the row was rejected. */
@@ -409,7 +451,23 @@ static int cross_row(struct ctx *c, const struct record *r, const struct csv_row
 		}
 		if (rule->kind == CK_DUPLICATE) {
 			unsigned long first;
-			if (!seen_before(c, v, bene, prog, r->ym, r->line, &first))
+			if (r->kind == RK_REVERSAL) {
+				if (reverse(c, v, bene, prog, r->ym)) {
+					rejects_add(&c->rj, r->source, r->line,
+						    RJ_UNMATCHED_REVERSAL, "amount",
+						    "a reversal with no earlier payment of the same beneficiary, program and month to cancel",
+						    row->raw, row->raw_len);
+					if (c->outliers)
+						kset_put(&c->rejected, &r->line, NULL);
+					return 1;
+				}
+				continue;
+			}
+			/* Back-payments are checked among themselves: one
+			 * may share its month with the regular payment. */
+			if (!seen_before(c, v, bene, r->kind == RK_BACKPAY ?
+					 (uint16_t)(prog | 0x8000) : prog,
+					 r->ym, r->line, &first))
 				continue;
 			if (first && hit(c, i, r, row, "beneficiary",
 					 "same beneficiary, program and month as line %lu",
@@ -421,7 +479,7 @@ static int cross_row(struct ctx *c, const struct record *r, const struct csv_row
 		} else {
 			int f = in_family(c->o->cat, r->program, rule->family[0]) ? 1 :
 				in_family(c->o->cat, r->program, rule->family[1]) ? 2 : 0;
-			if (!f)
+			if (!f || r->kind != RK_PAYMENT)
 				continue;
 			if (v->fam && !(v->fam & f) &&
 			    hit(c, i, r, row, "program",
@@ -609,7 +667,7 @@ int validate_run(const struct validate_opts *o, struct validate_stats *st,
 	expect = expected_rows(o->input);
 	kset_init(&c.benes, 16, sizeof(uint32_t), expect / 8);
 	kset_init(&c.month, sizeof(struct month_key), sizeof(struct month_val), expect);
-	kset_init(&c.dup_more, sizeof(struct dup_key), 0, 1024);
+	kset_init(&c.dup_more, sizeof(struct dup_key), 1, 1024);
 	if (rs_out_open(&c.out, o->out, 0644, err))
 		goto out;
 	if (rejects_open(&c.rj, o->rejects, err)) {

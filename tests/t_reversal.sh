@@ -1,0 +1,58 @@
+#!/bin/bash
+# Reversals (冲正) and back-pay (补发), end to end with exact figures:
+# a reversal cancels its payment (户次, 人次 and money) and frees its place
+# for a corrected payment; an unmatched reversal is rejected; a back-payment
+# counts its money and payment in the month paid and its persons in each
+# month it covers.
+. "$(dirname "$0")/lib.sh"
+export RS_TODAY=20261122
+
+ids=$(python3 - <<'PY'
+w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+for body in ('35021219500101001', '35021219400202002', '35021219300303003', '35021219600404004'):
+    print(body + '10X98765432'[sum(int(a) * b for a, b in zip(body, w)) % 11])
+PY
+)
+read -r A B C D <<<"$(echo $ids)"
+V=350212001002
+cat >"$TMP/x.csv" <<CSV
+序号,行政区划代码,身份证号码,救助类别,城乡属性,家庭人口,保障人数,发放年月,发放金额（元）,资金来源,备注,所属期
+1,$V,$A,城市低保,城镇,3,2,2024-03,1000.00,区级财政,,
+2,$V,$A,城市低保,城镇,3,2,2024-03,1000.00,区级财政,冲正,
+3,$V,$A,城市低保,城镇,3,2,2024-03,1100.00,区级财政,更正后发放,
+4,$V,$B,高龄津贴,农村,1,1,2024-03,-100.00,区级财政,冲正,
+5,$V,$C,高龄津贴,农村,1,1,2024-04,300.00,区级财政,补发,2024-01..2024-03
+6,$V,$C,高龄津贴,农村,1,1,2024-04,100.00,区级财政,,
+7,$V,$D,城市低保,城镇,3,3,2024-05,500.00,区级财政,,
+8,$V,$D,城市低保,城镇,3,3,2024-05,-500.00,区级财政,冲正,
+9,$V,$C,高龄津贴,农村,1,1,2024-06,100.00,区级财政,补发,2024年7月
+CSV
+cat >"$TMP/m.yaml" <<'Y'
+encoding: utf-8
+columns: {region_code: 行政区划代码, id: 身份证号码, program: 救助类别, area: 城乡属性, household_size: 家庭人口,
+          persons: 保障人数, period: 发放年月, amount: 发放金额（元）, funding: 资金来源, kind: 备注, covers: 所属期}
+reversal_marker: 冲正
+backpay_marker: 补发
+Y
+expect_exit 0 "ingest" "$BIN/rs-ingest" -q -m "$TMP/m.yaml" -k "$KEY" -o "$TMP/r.csv.gz" -r "$TMP/ir.csv.gz" -s "$TMP/i.json" "$TMP/x.csv"
+sed 's/^max_reject_rate: .*/max_reject_rate: 1/' "$ROOT/samples/reference/rules.yaml" >"$TMP/rules.yaml"
+expect_exit 0 "validate" "$BIN/rs-validate" -q -p 2024 --rules "$TMP/rules.yaml" -o "$TMP/v.csv.gz" -r "$TMP/vr.csv.gz" -s "$TMP/v.json" "$TMP/r.csv.gz"
+expect_exit 0 "aggregate" "$BIN/rs-aggregate" -q -o "$TMP/a.csv.gz" -g "$TMP/g.csv.gz" --by program,period=year "$TMP/v.csv.gz"
+got=$(zcat "$TMP/ir.csv.gz" "$TMP/vr.csv.gz" | awk -F, '$1 == "x.csv" {printf "%s:%s ", $2, $3}')
+[ "$got" = "10:bad_period 5:unmatched_reversal " ] &&
+	ok "unmatched reversal and a back-payment covering a later month are rejected" || fail "rejects" "got $got"
+zcat "$TMP/v.csv.gz" | awk -F, 'NR > 1 {print $2, $15, $16}' >"$TMP/kinds"
+grep -qx '3 reversal ' "$TMP/kinds" && grep -qx '6 backpay 2024-01..2024-03' "$TMP/kinds" &&
+	ok "records carry kind and covers" || fail "records carry kind and covers" "$(cat "$TMP/kinds")"
+zcat "$TMP/a.csv.gz" | awk -F, 'NR > 1 {print $2, $4, $10, $11, $12}' >"$TMP/leaves"
+want='dibao_urban 2024-03 1 2 1100.00
+gaoling 2024-01 0 1 0.00
+gaoling 2024-02 0 1 0.00
+gaoling 2024-03 0 1 0.00
+gaoling 2024-04 2 1 400.00'
+[ "$(cat "$TMP/leaves")" = "$want" ] && ok "leaves: payment reversed and re-entered; fully reversed payment gone; back-pay persons in covered months" ||
+	fail "leaves" "$(cat "$TMP/leaves")"
+line=$(zcat "$TMP/g.csv.gz" | grep '^all,,gaoling,all,2024,')
+[ "$line" = "all,,gaoling,all,2024,all,all,4,2,1,0,0,400.00" ] && ok "gaoling 2024: 人次 4, 户次 2, 1 beneficiary, 400.00" || fail "gaoling group" "$line"
+line=$(zcat "$TMP/g.csv.gz" | grep '^all,,dibao_urban,all,2024,')
+[ "$line" = "all,,dibao_urban,all,2024,all,all,2,1,1,0,0,1100.00" ] && ok "城市低保 2024: 人次 2, 户次 1, 1 beneficiary (the fully reversed one not counted), 1100.00" || fail "dibao group" "$line"
