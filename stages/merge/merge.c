@@ -109,6 +109,10 @@ static void acc_emit(struct merger *m)
 	char money[32];
 	size_t i;
 
+	/* A payment and its reversal from two files cancel out: like
+	 * rs-aggregate, leave no row for nothing. */
+	if (!r->payments && !r->persons && !r->fen)
+		return;
 	sbuf_reset(&m->line);
 	for (i = 0; i < ACC_NTEXT; i++) {
 		sbuf_add_csv(&m->line, r->f[i], r->len[i]);
