@@ -56,3 +56,13 @@ line=$(zcat "$TMP/g.csv.gz" | grep '^all,,gaoling,all,2024,')
 [ "$line" = "all,,gaoling,all,2024,all,all,4,2,1,0,0,400.00" ] && ok "gaoling 2024: 人次 4, 户次 2, 1 beneficiary, 400.00" || fail "gaoling group" "$line"
 line=$(zcat "$TMP/g.csv.gz" | grep '^all,,dibao_urban,all,2024,')
 [ "$line" = "all,,dibao_urban,all,2024,all,all,2,1,1,0,0,1100.00" ] && ok "城市低保 2024: 人次 2, 户次 1, 1 beneficiary (the fully reversed one not counted), 1100.00" || fail "dibao group" "$line"
+
+# Mergeable: the payment and its reversal in different parts still give the
+# whole's aggregate, byte for byte.
+zcat "$TMP/v.csv.gz" | awk 'NR == 1 || NR % 2 == 0' | gzip -c >"$TMP/p1.csv.gz"
+zcat "$TMP/v.csv.gz" | awk 'NR == 1 || NR % 2 == 1' | gzip -c >"$TMP/p2.csv.gz"
+"$BIN/rs-aggregate" -q -o "$TMP/a1.csv.gz" "$TMP/p1.csv.gz"
+"$BIN/rs-aggregate" -q -o "$TMP/a2.csv.gz" "$TMP/p2.csv.gz"
+"$BIN/rs-merge" -q -o "$TMP/m.csv.gz" "$TMP/a1.csv.gz" "$TMP/a2.csv.gz"
+cmp -s "$TMP/m.csv.gz" "$TMP/a.csv.gz" && ok "a reversal split from its payment merges to the whole's aggregate" ||
+	fail "a reversal split from its payment merges to the whole's aggregate" "$(diff <(zcat "$TMP/m.csv.gz") <(zcat "$TMP/a.csv.gz"))"
