@@ -67,6 +67,12 @@ int period_parse(const char *s, struct period *p)
 	if (dots) {
 		p->first = month_parse(s, (size_t)(dots - s));
 		p->last = month_parse(dots + 2, strlen(dots + 2));
+	} else if (n == 6 && strspn(s, "0123456789") == 4 &&
+		   (s[4] == 'Q' || s[4] == 'q') && s[5] >= '1' && s[5] <= '4') {
+		int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 +
+			(s[2] - '0') * 10 + (s[3] - '0');
+		p->first = y * 12 + (s[5] - '1') * 3;
+		p->last = p->first + 2;
 	} else if (n == 4 && strspn(s, "0123456789") == 4) {
 		int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 +
 			(s[2] - '0') * 10 + (s[3] - '0');
@@ -85,8 +91,12 @@ char *period_label(const struct period *p, char *out, size_t outsz)
 	int y1 = p->first / 12, m1 = p->first % 12 + 1;
 	int y2 = p->last / 12, m2 = p->last % 12 + 1;
 
+	static const char *const q[] = { "一", "二", "三", "四" };
+
 	if (y1 == y2 && m1 == 1 && m2 == 12)
 		snprintf(out, outsz, "%d年", y1);
+	else if (y1 == y2 && m1 % 3 == 1 && m2 == m1 + 2)
+		snprintf(out, outsz, "%d年第%s季度", y1, q[m1 / 3]);
 	else if (p->first == p->last)
 		snprintf(out, outsz, "%d年%d月", y1, m1);
 	else if (y1 == y2)

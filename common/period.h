@@ -21,11 +21,11 @@ struct period {
 int month_parse(const char *s, size_t n);
 /* Writes "YYYY-MM" (8 bytes with NUL). */
 void month_fmt(int ym, char out[8]);
-/* Parses "2024-01..2024-12" or a single month "2024-03" or a year "2024".
- * Returns 0 or -1. */
+/* Parses "2024-01..2024-12", a single month "2024-03", a quarter "2024Q1"
+ * or a year "2024". Returns 0 or -1. */
 int period_parse(const char *s, struct period *p);
 /* Label as users write it: "2024年", "2021年1—7月", "2024年3月",
- * "2023年11月—2024年2月". out >= 64 bytes. */
+ * "2024年第一季度", "2023年11月—2024年2月". out >= 64 bytes. */
 char *period_label(const struct period *p, char *out, size_t outsz);
 
 #endif

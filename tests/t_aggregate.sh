@@ -15,7 +15,7 @@ for s in tongan-2024 erqi-2023 erqi-2024 aimin-2024 pidu-2023; do
 		"$TMP/out/$s/valid.csv.gz"
 	cmp -s "$TMP/$s.agg.csv.gz" "$TMP/out/$s/agg.csv.gz" && ok "$s: the leaf file is unchanged by --groups" ||
 		fail "$s: the leaf file is unchanged by --groups"
-	python3 - "$s" "samples/exports/$s.truth.json" "$TMP/$s.groups.csv.gz" <<'PY'
+	python3 - "$s" "samples/exports/$s.truth.json" "$TMP/$s.groups.csv.gz" "$TMP/out/$s/valid.csv.gz" <<'PY'
 import csv, gzip, json, sys
 from collections import defaultdict
 from decimal import Decimal
@@ -63,6 +63,19 @@ dec = {(r['region_level'], r['region_code'], r['program'], r['area']): r['stock_
        for r in rows if r['period'] == f"{year}-12"}
 check("a year's stock equals its last month's", all(dec.get(k, '0') == v['stock_households'] for k, v in
       {(r['region_level'], r['region_code'], r['program'], r['area']): r for r in rows if r['period'] == year}.items()))
+# 5. 其中 lines: distinct women, people 60 or over, children under 18 (at any
+#    payment in the year), per county x program, recomputed from the records
+q = defaultdict(lambda: [set(), set(), set()])
+for r in csv.DictReader(gzip.open(sys.argv[4], 'rt', encoding='utf-8', newline='')):
+    k = (r['region_code'][:6], r['program'])
+    if r['sex'] == 'F': q[k][0].add(r['beneficiary'])
+    if int(r['age']) >= 60: q[k][1].add(r['beneficiary'])
+    if int(r['age']) < 18: q[k][2].add(r['beneficiary'])
+got = {(r['region_code'][:6], r['program']): (int(r['female']), int(r['elderly']), int(r['minors']))
+       for r in rows if r['region_level'] == 'county' and r['period'] == year and r['area'] == 'all'
+       and r['program'] in {p for _, p in q}}
+check("其中 女性/老年人/未成年人 equal a recount from the records",
+      got and all(got[k] == tuple(len(x) for x in v) for k, v in q.items()), list(got.items())[:3])
 if name == 'erqi-2023':
     st = {r['program']: int(r['stock_persons']) for r in rows
           if r['region_level'] == 'county' and r['area'] == 'all' and r['period'] == year}

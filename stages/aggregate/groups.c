@@ -7,6 +7,7 @@
  * touched (its group ids gathered, sorted and deduplicated), so memory is
  * the groups plus one beneficiary's leaves, whatever the number of keys.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@ struct group {
 	struct group_key key;
 	int64_t person_times, household_times, amount;
 	int64_t beneficiaries, stock_persons, stock_households;
+	int64_t female, elderly, minors;   /* 其中: distinct beneficiaries */
 	/* reconciliation: what the children of this group add up to, per
 	 * dimension (0 region, 1 program, 2 area, 3 period, 4 funding, 5 mode) */
 	struct {
@@ -256,8 +258,12 @@ static void vec_push(struct vec *v, uint32_t x)
 }
 
 /* Adds one leaf to every group it belongs to. */
+struct touched {
+	struct vec seen, stock, female, elderly, minors;
+};
+
 static void add_leaf(struct gctx *c, const struct leaf_key *lk,
-		     const struct leaf_val *lv, struct vec *seen, struct vec *stock)
+		     const struct leaf_val *lv, struct touched *t)
 {
 	struct chains ch;
 	struct group_key k;
@@ -298,14 +304,30 @@ static void add_leaf(struct gctx *c, const struct leaf_key *lk,
 		 * of it (a payment, or persons covered by a back-payment). */
 		if (lv->payments <= 0 && lv->persons <= 0)
 			continue;
-		vec_push(seen, id);
+		vec_push(&t->seen, id);
+		if (lv->sex == 'F')
+			vec_push(&t->female, id);
+		if (lv->age >= 60)
+			vec_push(&t->elderly, id);
+		if (lv->age >= 0 && lv->age < 18)
+			vec_push(&t->minors, id);
 		monthly = c->prog_of[lk->program] >= 0 &&
 			  c->monthly[c->prog_of[lk->program]];
 		if (monthly && k.grain != 255 && lk->ym == last) {
 			g->stock_persons += lv->persons;
-			vec_push(stock, id);
+			vec_push(&t->stock, id);
 		}
 	}
+}
+
+/* Adds one to a counter of every group in v, once per group. */
+static void count_once(struct gctx *c, struct vec *v, size_t counter)
+{
+	size_t k;
+
+	v->n = uniq(v->v, v->n);
+	for (k = 0; k < v->n; k++)
+		(*(int64_t *)((char *)&c->g[v->v[k]] + counter))++;
 }
 
 /* The group one level up in dimension dim, or -1 at the top. */
@@ -519,7 +541,7 @@ int groups_write(const struct leafset *ls, const struct catalog *cat,
 	struct gctx c;
 	const struct leaf_key **order = NULL;
 	uint32_t *rows = NULL;
-	struct vec seen = { 0 }, stock = { 0 };
+	struct touched t;
 	struct rs_out out;
 	struct sbuf line;
 	size_t i, j, n = 0, it = 0;
@@ -552,17 +574,16 @@ int groups_write(const struct leafset *ls, const struct catalog *cat,
 		order[n++] = key;
 	sort_ls = ls;
 	qsort(order, n, sizeof(*order), cmp_by_bene);
+	memset(&t, 0, sizeof(t));
 	for (i = 0; i < n; i = j) {
-		size_t k;
-		seen.n = stock.n = 0;
+		t.seen.n = t.stock.n = t.female.n = t.elderly.n = t.minors.n = 0;
 		for (j = i; j < n && !memcmp(order[j]->bene, order[i]->bene, 32); j++)
-			add_leaf(&c, order[j], kset_get(&ls->leaves, order[j]), &seen, &stock);
-		seen.n = uniq(seen.v, seen.n);
-		for (k = 0; k < seen.n; k++)
-			c.g[seen.v[k]].beneficiaries++;
-		stock.n = uniq(stock.v, stock.n);
-		for (k = 0; k < stock.n; k++)
-			c.g[stock.v[k]].stock_households++;
+			add_leaf(&c, order[j], kset_get(&ls->leaves, order[j]), &t);
+		count_once(&c, &t.seen, offsetof(struct group, beneficiaries));
+		count_once(&c, &t.stock, offsetof(struct group, stock_households));
+		count_once(&c, &t.female, offsetof(struct group, female));
+		count_once(&c, &t.elderly, offsetof(struct group, elderly));
+		count_once(&c, &t.minors, offsetof(struct group, minors));
 	}
 	gs->groups = c.n;
 	if (reconcile(&c, gs, err))
@@ -576,16 +597,18 @@ int groups_write(const struct leafset *ls, const struct catalog *cat,
 	if (rs_out_open(&out, path, 0644, err))
 		goto out;
 	rs_out_puts(&out, "region_level,region_code,program,area,period,funding,support_mode,"
-		    "person_times,household_times,beneficiaries,stock_persons,stock_households,amount\n");
+		    "person_times,household_times,beneficiaries,stock_persons,stock_households,amount,"
+		    "female,elderly,minors\n");
 	for (i = 0; i < c.n; i++) {
 		const struct group *g = &c.g[rows[i]];
 		char money[32];
 		sbuf_reset(&line);
 		format_key(&c, &g->key, &line);
-		sbuf_addf(&line, ",%lld,%lld,%lld,%lld,%lld,%s\n",
+		sbuf_addf(&line, ",%lld,%lld,%lld,%lld,%lld,%s,%lld,%lld,%lld\n",
 			  (long long)g->person_times, (long long)g->household_times,
 			  (long long)g->beneficiaries, (long long)g->stock_persons,
-			  (long long)g->stock_households, money_fmt_yuan(g->amount, money));
+			  (long long)g->stock_households, money_fmt_yuan(g->amount, money),
+			  (long long)g->female, (long long)g->elderly, (long long)g->minors);
 		rs_out_write(&out, line.buf, line.len);
 	}
 	if (rs_out_commit(&out, err))
@@ -594,8 +617,11 @@ int groups_write(const struct leafset *ls, const struct catalog *cat,
 out:
 	free(order);
 	free(rows);
-	free(seen.v);
-	free(stock.v);
+	free(t.seen.v);
+	free(t.stock.v);
+	free(t.female.v);
+	free(t.elderly.v);
+	free(t.minors.v);
 	free(c.g);
 	free(c.prog_of);
 	free(c.monthly);
