@@ -37,6 +37,7 @@ struct group {
 	int64_t person_times, household_times, amount;
 	int64_t beneficiaries, stock_persons, stock_households;
 	int64_t female, elderly, minors;   /* 其中: distinct beneficiaries */
+	int64_t new_households, new_persons, exit_households, exit_persons;
 	/* reconciliation: what the children of this group add up to, per
 	 * dimension (0 region, 1 program, 2 area, 3 period, 4 funding, 5 mode) */
 	struct {
@@ -54,6 +55,17 @@ struct gctx {
 	size_t n, cap;
 	int *prog_of;           /* leaf program string index -> catalog index */
 	int *monthly;           /* catalog index -> recurrence is monthly */
+	/* flows: groups without their period ("bases"), to find the months a
+	 * beneficiary entered and left each of them */
+	struct kset base_index; /* group_key (no period) -> uint32 */
+	struct group_key *base;
+	size_t nbase, basecap;
+};
+
+struct month_mark {
+	uint32_t base;
+	int32_t ym;
+	int64_t persons;
 };
 
 int group_spec_parse(const char *s, struct group_spec *spec, struct rs_error *err)
@@ -260,7 +272,29 @@ static void vec_push(struct vec *v, uint32_t x)
 /* Adds one leaf to every group it belongs to. */
 struct touched {
 	struct vec seen, stock, female, elderly, minors;
+	struct month_mark *marks;
+	size_t nmarks, markcap;
 };
+
+static uint32_t base_id(struct gctx *c, const struct group_key *k)
+{
+	struct group_key b = *k;
+	uint32_t *id;
+	int added;
+
+	b.grain = 255;
+	b.start = 0;
+	id = kset_put(&c->base_index, &b, &added);
+	if (added) {
+		if (c->nbase == c->basecap) {
+			c->basecap = c->basecap ? c->basecap * 2 : 256;
+			c->base = xreallocarray(c->base, c->basecap, sizeof(*c->base));
+		}
+		c->base[c->nbase] = b;
+		*id = (uint32_t)c->nbase++;
+	}
+	return *id;
+}
 
 static void add_leaf(struct gctx *c, const struct leaf_key *lk,
 		     const struct leaf_val *lv, struct touched *t)
@@ -313,11 +347,92 @@ static void add_leaf(struct gctx *c, const struct leaf_key *lk,
 			vec_push(&t->minors, id);
 		monthly = c->prog_of[lk->program] >= 0 &&
 			  c->monthly[c->prog_of[lk->program]];
+		if (monthly && e == 0 && k.grain != 255 && lv->payments > 0 &&
+		    c->spec->period.first >= 0) {
+			struct month_mark *mm;
+			if (t->nmarks == t->markcap) {
+				t->markcap = t->markcap ? t->markcap * 2 : 64;
+				t->marks = xreallocarray(t->marks, t->markcap, sizeof(*t->marks));
+			}
+			mm = &t->marks[t->nmarks++];
+			mm->base = base_id(c, &k);
+			mm->ym = lk->ym;
+			mm->persons = lv->persons;
+		}
 		if (monthly && k.grain != 255 && lk->ym == last) {
 			g->stock_persons += lv->persons;
 			vec_push(&t->stock, id);
 		}
 	}
+}
+
+static int cmp_mark(const void *a, const void *b)
+{
+	const struct month_mark *x = a, *y = b;
+
+	if (x->base != y->base)
+		return x->base < y->base ? -1 : 1;
+	return x->ym < y->ym ? -1 : x->ym > y->ym;
+}
+
+/* Adds a flow (entry or exit in month ym) to the base's groups at every
+ * period level. */
+static void add_flow(struct gctx *c, uint32_t base, int ym, int64_t persons,
+		     int entry)
+{
+	int grain, first, last;
+
+	for (grain = c->spec->period_grain;
+	     grain <= (c->spec->period_grain == PG_PERIOD ? PG_PERIOD : PG_YEAR); grain++) {
+		struct group_key k = c->base[base];
+		struct group *g;
+		k.grain = (uint8_t)grain;
+		period_bounds(c->spec, grain, ym, &first, &last);
+		k.start = first;
+		g = &c->g[group_id(c, &k)];
+		if (entry) {
+			g->new_households++;
+			g->new_persons += persons;
+		} else {
+			g->exit_households++;
+			g->exit_persons += persons;
+		}
+	}
+}
+
+/*
+ * 当月新增 / 当月退出 for one beneficiary: paid in a month and not the one
+ * before (an entry), or paid in a month and not the one after (an exit,
+ * counted in the month after). Only months inside the reporting period
+ * whose neighbour is inside it too are judged: the period's first month
+ * has no entries and its last month no exits to count.
+ */
+static void count_flows(struct gctx *c, struct touched *t)
+{
+	size_t i, k = 0;
+
+	if (!t->nmarks)
+		return;
+	qsort(t->marks, t->nmarks, sizeof(*t->marks), cmp_mark);
+	for (i = 0; i < t->nmarks; i++) {
+		if (k && t->marks[k - 1].base == t->marks[i].base &&
+		    t->marks[k - 1].ym == t->marks[i].ym)
+			t->marks[k - 1].persons += t->marks[i].persons;
+		else
+			t->marks[k++] = t->marks[i];
+	}
+	for (i = 0; i < k; i++) {
+		const struct month_mark *m = &t->marks[i];
+		int prev = i && t->marks[i - 1].base == m->base &&
+			   t->marks[i - 1].ym == m->ym - 1;
+		int next = i + 1 < k && t->marks[i + 1].base == m->base &&
+			   t->marks[i + 1].ym == m->ym + 1;
+		if (!prev && m->ym > c->spec->period.first && m->ym <= c->spec->period.last)
+			add_flow(c, m->base, m->ym, m->persons, 1);
+		if (!next && m->ym >= c->spec->period.first && m->ym < c->spec->period.last)
+			add_flow(c, m->base, m->ym + 1, m->persons, 0);
+	}
+	t->nmarks = 0;
 }
 
 /* Adds one to a counter of every group in v, once per group. */
@@ -550,12 +665,14 @@ int groups_write(const struct leafset *ls, const struct catalog *cat,
 	int ret = -1;
 
 	memset(&c, 0, sizeof(c));
+	memset(&t, 0, sizeof(t));
 	memset(gs, 0, sizeof(*gs));
 	c.ls = ls;
 	c.cat = cat;
 	c.spec = spec;
 	sbuf_init(&line, 0);
 	kset_init(&c.index, sizeof(struct group_key), sizeof(uint32_t), 4096);
+	kset_init(&c.base_index, sizeof(struct group_key), sizeof(uint32_t), 1024);
 	c.prog_of = xcalloc(ls->programs.n + 1, sizeof(int));
 	for (i = 0; i < ls->programs.n; i++) {
 		const struct program *p = catalog_find(cat, ls->programs.s[i]);
@@ -574,7 +691,6 @@ int groups_write(const struct leafset *ls, const struct catalog *cat,
 		order[n++] = key;
 	sort_ls = ls;
 	qsort(order, n, sizeof(*order), cmp_by_bene);
-	memset(&t, 0, sizeof(t));
 	for (i = 0; i < n; i = j) {
 		t.seen.n = t.stock.n = t.female.n = t.elderly.n = t.minors.n = 0;
 		for (j = i; j < n && !memcmp(order[j]->bene, order[i]->bene, 32); j++)
@@ -584,6 +700,7 @@ int groups_write(const struct leafset *ls, const struct catalog *cat,
 		count_once(&c, &t.female, offsetof(struct group, female));
 		count_once(&c, &t.elderly, offsetof(struct group, elderly));
 		count_once(&c, &t.minors, offsetof(struct group, minors));
+		count_flows(&c, &t);
 	}
 	gs->groups = c.n;
 	if (reconcile(&c, gs, err))
@@ -598,17 +715,19 @@ int groups_write(const struct leafset *ls, const struct catalog *cat,
 		goto out;
 	rs_out_puts(&out, "region_level,region_code,program,area,period,funding,support_mode,"
 		    "person_times,household_times,beneficiaries,stock_persons,stock_households,amount,"
-		    "female,elderly,minors\n");
+		    "female,elderly,minors,new_households,new_persons,exit_households,exit_persons\n");
 	for (i = 0; i < c.n; i++) {
 		const struct group *g = &c.g[rows[i]];
 		char money[32];
 		sbuf_reset(&line);
 		format_key(&c, &g->key, &line);
-		sbuf_addf(&line, ",%lld,%lld,%lld,%lld,%lld,%s,%lld,%lld,%lld\n",
+		sbuf_addf(&line, ",%lld,%lld,%lld,%lld,%lld,%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld\n",
 			  (long long)g->person_times, (long long)g->household_times,
 			  (long long)g->beneficiaries, (long long)g->stock_persons,
 			  (long long)g->stock_households, money_fmt_yuan(g->amount, money),
-			  (long long)g->female, (long long)g->elderly, (long long)g->minors);
+			  (long long)g->female, (long long)g->elderly, (long long)g->minors,
+			  (long long)g->new_households, (long long)g->new_persons,
+			  (long long)g->exit_households, (long long)g->exit_persons);
 		rs_out_write(&out, line.buf, line.len);
 	}
 	if (rs_out_commit(&out, err))
@@ -622,6 +741,9 @@ out:
 	free(t.female.v);
 	free(t.elderly.v);
 	free(t.minors.v);
+	free(t.marks);
+	free(c.base);
+	kset_release(&c.base_index);
 	free(c.g);
 	free(c.prog_of);
 	free(c.monthly);
