@@ -9,7 +9,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "canon.h"
 #include "catalog.h"
 #include "norm.h"
 #include "xalloc.h"
@@ -205,6 +207,23 @@ int catalog_load(struct catalog *c, const char *const *paths, size_t npaths,
 fail:
 	catalog_release(c);
 	return -1;
+}
+
+int catalog_load_default(struct catalog *c, const char *const *paths,
+			 size_t npaths, struct rs_error *err)
+{
+	char main_cat[4096], local_cat[4096];
+	const char *defs[2];
+	size_t n = 0;
+
+	if (npaths)
+		return catalog_load(c, paths, npaths, err);
+	rs_data_path("programs.yaml", main_cat, sizeof(main_cat));
+	rs_data_path("programs-local.yaml", local_cat, sizeof(local_cat));
+	defs[n++] = main_cat;
+	if (!access(local_cat, R_OK))
+		defs[n++] = local_cat;
+	return catalog_load(c, defs, n, err);
 }
 
 void catalog_release(struct catalog *c)

@@ -42,6 +42,10 @@ struct catalog {
 /* Loads the catalog files in order. Returns 0 or -1 with err filled. */
 int catalog_load(struct catalog *c, const char *const *paths, size_t npaths,
 		 struct rs_error *err);
+/* As catalog_load, but with no paths it loads the defaults from the data
+ * directory (programs.yaml, and programs-local.yaml when present). */
+int catalog_load_default(struct catalog *c, const char *const *paths,
+			 size_t npaths, struct rs_error *err);
 void catalog_release(struct catalog *c);
 const struct program *catalog_find(const struct catalog *c, const char *code);
 /* Finds a program by label: its code, a name or an alias in either script.

@@ -75,6 +75,11 @@ int rs_in_open(struct rs_in *in, const char *path, struct rs_error *err);
 long rs_in_read(struct rs_in *in, void *p, size_t n, struct rs_error *err);
 void rs_in_close(struct rs_in *in);
 
+/* A companion path: out without its .csv.gz/.csv ending, plus suffix
+ * ("x/records.csv.gz", ".rejects.csv.gz" -> "x/records.rejects.csv.gz").
+ * Caller frees. */
+char *rs_path_derive(const char *out, const char *suffix);
+
 /* Reads a whole small file (config, key) into a NUL-terminated buffer. */
 int rs_read_file(const char *path, size_t max, char **out, size_t *len,
 		 struct rs_error *err);

@@ -347,7 +347,7 @@ static void add_leaf(struct gctx *c, const struct leaf_key *lk,
 			vec_push(&t->minors, id);
 		monthly = c->prog_of[lk->program] >= 0 &&
 			  c->monthly[c->prog_of[lk->program]];
-		if (monthly && e == 0 && k.grain != 255 && lv->payments > 0 &&
+		if (monthly && e == 0 && k.grain != 255 &&
 		    c->spec->period.first >= 0) {
 			struct month_mark *mm;
 			if (t->nmarks == t->markcap) {

@@ -60,7 +60,6 @@ int main(int argc, char **argv)
 	struct rs_error err;
 	const char *by = "region=county,program,area,period=year", *period = NULL;
 	const char *catalogs[16];
-	char defs[2][4096];
 	size_t ncat = 0;
 	int c, ret = 0, have_cat = 0;
 
@@ -105,14 +104,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (o.groups) {
-		if (!ncat) {
-			rs_data_path("programs.yaml", defs[0], sizeof(defs[0]));
-			rs_data_path("programs-local.yaml", defs[1], sizeof(defs[1]));
-			catalogs[ncat++] = defs[0];
-			if (!access(defs[1], R_OK))
-				catalogs[ncat++] = defs[1];
-		}
-		if (catalog_load(&cat, catalogs, ncat, &err)) {
+		if (catalog_load_default(&cat, catalogs, ncat, &err)) {
 			rs_error_print(&err);
 			return 2;
 		}

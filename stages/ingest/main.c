@@ -47,25 +47,6 @@ static const char usage[] =
 "Exit status: 0 success; 1 data or I/O failure; 2 usage or configuration\n"
 "error (including an export lacking a column the mapping requires).\n";
 
-static char *derive(const char *out, const char *suffix)
-{
-	size_t n = strlen(out), k;
-	char *p;
-
-	for (k = 0; k < 2; k++) {
-		const char *ext = k ? ".csv" : ".csv.gz";
-		size_t el = strlen(ext);
-		if (n > el && !strcmp(out + n - el, ext)) {
-			n -= el;
-			break;
-		}
-	}
-	p = xmalloc(n + strlen(suffix) + 1);
-	memcpy(p, out, n);
-	memcpy(p + n, suffix, strlen(suffix) + 1);
-	return p;
-}
-
 static long today_ymd(void)
 {
 	const char *s = getenv("RS_TODAY");
@@ -105,7 +86,6 @@ int main(int argc, char **argv)
 	struct rs_error err;
 	const char *mapping = NULL, *keyfile = getenv("RS_KEY_FILE");
 	const char *catalogs[16];
-	char defcat[2][4096];
 	char *rej = NULL, *sum = NULL;
 	size_t ncat = 0;
 	int c, ret, include_given = 0;
@@ -176,19 +156,12 @@ int main(int argc, char **argv)
 		o.source = slash ? slash + 1 : o.input;
 	}
 	if (!o.rejects)
-		o.rejects = rej = derive(o.out, ".rejects.csv.gz");
+		o.rejects = rej = rs_path_derive(o.out, ".rejects.csv.gz");
 	if (!o.summary)
-		o.summary = sum = derive(o.out, ".summary.json");
-	if (!ncat) {
-		rs_data_path("programs.yaml", defcat[0], sizeof(defcat[0]));
-		rs_data_path("programs-local.yaml", defcat[1], sizeof(defcat[1]));
-		catalogs[ncat++] = defcat[0];
-		if (!access(defcat[1], R_OK))
-			catalogs[ncat++] = defcat[1];
-	}
+		o.summary = sum = rs_path_derive(o.out, ".summary.json");
 	o.today = today_ymd();
 	if (mapping_load(&map, mapping, &err) ||
-	    catalog_load(&cat, catalogs, ncat, &err)) {
+	    catalog_load_default(&cat, catalogs, ncat, &err)) {
 		rs_error_print(&err);
 		return 2;
 	}

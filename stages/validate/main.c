@@ -37,19 +37,6 @@ static const char usage[] =
 "is above the rules' max_reject_rate (every output is still written);\n"
 "2 usage or configuration error.\n";
 
-static char *derive(const char *out, const char *suffix)
-{
-	size_t n = strlen(out);
-	char *p;
-
-	if (n > 7 && !strcmp(out + n - 7, ".csv.gz"))
-		n -= 7;
-	p = xmalloc(n + strlen(suffix) + 1);
-	memcpy(p, out, n);
-	memcpy(p + n, suffix, strlen(suffix) + 1);
-	return p;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -75,7 +62,7 @@ int main(int argc, char **argv)
 	struct rs_error err;
 	const char *period = NULL, *rulesf = NULL, *regionsf = NULL;
 	const char *catalogs[16];
-	char defs[4][4096];
+	char defs[2][4096];
 	char *d1 = NULL, *d2 = NULL, *d3 = NULL, *d4 = NULL;
 	size_t ncat = 0;
 	int c, ret;
@@ -124,20 +111,12 @@ int main(int argc, char **argv)
 		o.source = slash ? slash + 1 : o.input;
 	}
 	if (!o.rejects)
-		o.rejects = d1 = derive(o.out, ".rejects.csv.gz");
+		o.rejects = d1 = rs_path_derive(o.out, ".rejects.csv.gz");
 	if (!o.warnings)
-		o.warnings = d2 = derive(o.out, ".warnings.csv.gz");
+		o.warnings = d2 = rs_path_derive(o.out, ".warnings.csv.gz");
 	if (!o.summary)
-		o.summary = d3 = derive(o.out, ".summary.json");
-	{
-		size_t n = strlen(o.summary);
-		if (n > 5 && !strcmp(o.summary + n - 5, ".json"))
-			n -= 5;
-		d4 = xmalloc(n + 4);
-		memcpy(d4, o.summary, n);
-		memcpy(d4 + n, ".md", 4);
-		o.summary_md = d4;
-	}
+		o.summary = d3 = rs_path_derive(o.out, ".summary.json");
+	o.summary_md = d4 = rs_path_derive(o.summary, ".md");
 	if (!rulesf) {
 		rs_data_path("rules.yaml", defs[0], sizeof(defs[0]));
 		rulesf = defs[0];
@@ -146,15 +125,8 @@ int main(int argc, char **argv)
 		rs_data_path("regions.csv", defs[1], sizeof(defs[1]));
 		regionsf = defs[1];
 	}
-	if (!ncat) {
-		rs_data_path("programs.yaml", defs[2], sizeof(defs[2]));
-		rs_data_path("programs-local.yaml", defs[3], sizeof(defs[3]));
-		catalogs[ncat++] = defs[2];
-		if (!access(defs[3], R_OK))
-			catalogs[ncat++] = defs[3];
-	}
 	if (rules_load(&rules, rulesf, &err) ||
-	    catalog_load(&cat, catalogs, ncat, &err)) {
+	    catalog_load_default(&cat, catalogs, ncat, &err)) {
 		rs_error_print(&err);
 		return 2;
 	}
