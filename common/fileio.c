@@ -7,6 +7,13 @@
  * either the old file or the complete new one. Open outputs are kept on a
  * list so that a signal handler or a fatal exit can remove their temporary
  * files.
+ *
+ * In a fault-injection build (make FAULT=1, -DRS_FAULT_INJECTION) the
+ * environment variable RS_FAIL_WRITE=N makes the Nth write operation on an
+ * output fail with ENOSPC, as a full disk would: creating the temporary
+ * file, each write(2) or gzwrite, the final gzip flush, fsync and rename
+ * each count as one. tests/t_faults.sh walks them all in turn. Ordinary
+ * builds ignore the variable.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +32,26 @@
 
 static struct rs_out *open_outputs[MAX_OPEN_OUTPUTS];
 static volatile sig_atomic_t nopen;
+
+#ifdef RS_FAULT_INJECTION
+/* Returns 1 (errno set to ENOSPC) when this write is the one to fail. */
+static int fault_write(void)
+{
+	static long fail_at = -1, count;
+
+	if (fail_at < 0) {
+		const char *s = getenv("RS_FAIL_WRITE");
+		fail_at = s ? strtol(s, NULL, 10) : 0;
+	}
+	if (fail_at > 0 && ++count == fail_at) {
+		errno = ENOSPC;
+		return 1;
+	}
+	return 0;
+}
+#else
+#define fault_write() 0
+#endif
 
 int rs_gzip_level(void)
 {
@@ -73,7 +100,8 @@ int rs_out_open(struct rs_out *o, const char *path, mode_t mode,
 	o->tmp = xmalloc(n);
 	snprintf(o->tmp, n, "%.*s.%s.tmp.%ld.%lu", (int)dirlen, path,
 		 path + dirlen, (long)getpid(), seq++);
-	o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	o->fd = fault_write() ? -1 :
+		open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (o->fd < 0) {
 		int e = errno;
 		free(o->tmp);
@@ -125,7 +153,8 @@ static void flush_plain(struct rs_out *o)
 	size_t off = 0;
 
 	while (off < o->len) {
-		ssize_t w = write(o->fd, o->buf + off, o->len - off);
+		ssize_t w = fault_write() ? -1 :
+			write(o->fd, o->buf + off, o->len - off);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -144,6 +173,10 @@ void rs_out_write(struct rs_out *o, const void *p, size_t n)
 	if (o->gz) {
 		while (n) {
 			unsigned chunk = n > (1u << 30) ? (1u << 30) : (unsigned)n;
+			if (fault_write()) {
+				fail(o, strerror(errno));
+				return;
+			}
 			if (gzwrite(o->gz, p, chunk) != (int)chunk) {
 				int e;
 				const char *msg = gzerror(o->gz, &e);
@@ -208,17 +241,19 @@ int rs_out_commit(struct rs_out *o, struct rs_error *err)
 	if (o->gz) {
 		int rc = gzclose(o->gz);
 		o->gz = NULL;
+		if (fault_write())
+			rc = Z_ERRNO;
 		if (rc != Z_OK)
 			fail(o, rc == Z_ERRNO ? strerror(errno) : "gzip error");
 	} else {
 		flush_plain(o);
 	}
-	if (!o->failed && fsync(o->fd))
+	if (!o->failed && (fault_write() || fsync(o->fd)))
 		fail(o, strerror(errno));
 	if (close(o->fd) && !o->failed)
 		fail(o, strerror(errno));
 	o->fd = -1;
-	if (!o->failed && rename(o->tmp, o->path))
+	if (!o->failed && (fault_write() || rename(o->tmp, o->path)))
 		fail(o, strerror(errno));
 	if (o->failed) {
 		rs_err(err, "cannot write '%s': %s", o->path, o->why);
@@ -322,6 +357,25 @@ void rs_in_close(struct rs_in *in)
 		gzclose(in->gz);
 	free(in->path);
 	memset(in, 0, sizeof(*in));
+}
+
+char *rs_path_derive(const char *out, const char *suffix)
+{
+	static const char *const exts[] = { ".csv.gz", ".csv", ".json", NULL };
+	size_t n = strlen(out), k;
+	char *p;
+
+	for (k = 0; exts[k]; k++) {
+		size_t el = strlen(exts[k]);
+		if (n > el && !strcmp(out + n - el, exts[k])) {
+			n -= el;
+			break;
+		}
+	}
+	p = xmalloc(n + strlen(suffix) + 1);
+	memcpy(p, out, n);
+	memcpy(p + n, suffix, strlen(suffix) + 1);
+	return p;
 }
 
 int rs_read_file(const char *path, size_t max, char **out, size_t *len,
