@@ -31,13 +31,19 @@ uint64_t gen_rng_next(struct gen_rng *r);
 /* A uniform integer in [0, n) for n >= 1, without modulo bias (Lemire). */
 uint32_t gen_rng_below(struct gen_rng *r, uint32_t n);
 
+/* The last three are paid only with --extras (their order keeps the
+ * draws of the default export unchanged). */
 enum gen_prog {
 	GP_DIBAO_URBAN, GP_DIBAO_RURAL, GP_TEKUN, GP_GAOLING,
-	GP_DISAB_LIVING, GP_LINSHI, GP_N
+	GP_DISAB_LIVING, GP_LINSHI, GP_ORPHAN, GP_CHARITY, GP_HOLIDAY, GP_N
 };
 /* Catalog codes and the labels the export uses (catalog names/aliases). */
 extern const char *const gen_prog_code[GP_N];
 extern const char *const gen_prog_label[GP_N];
+/* Paid monthly (the catalog's recurrence), so counted in the flows. */
+int gen_prog_monthly(int prog);
+/* Not 财政 spending (programs-local.yaml: public_money: false). */
+int gen_prog_public(int prog);
 
 enum gen_area { GA_URBAN, GA_RURAL, GA_N };
 extern const char *const gen_area_code[GA_N];   /* urban, rural */
@@ -96,7 +102,20 @@ struct gen_person {
 	uint8_t funding;
 	uint8_t sur, given1, given2;  /* name parts; given2 0xff for none */
 	uint8_t seen;           /* counted in the truth's beneficiaries */
+	/* --extras: what happens besides the monthly payments (months are
+	 * 1..12, 0 for none) */
+	uint8_t rev;            /* the month whose payment is reversed */
+	uint8_t revfl;          /* GEN_REV_* */
+	uint8_t bp, bpfirst;    /* back-pay paid in month bp for bpfirst..start-1 */
+	uint8_t um;             /* a reversal with no payment to cancel */
+	/* --extras truth: months (bit m-1) with a payment standing, with a
+	 * back-payment paid, covered by a back-payment */
+	uint16_t active, bpaid, covered;
 };
+
+#define GEN_REV_CORRECTED 1     /* a corrected payment follows the reversal */
+#define GEN_REV_TWICE 2         /* reversed a second time (unmatched) */
+#define GEN_REV_DELTA 10000     /* fen the reversed payment paid too much */
 
 struct gen_population {
 	struct gen_person *p;
@@ -112,6 +131,7 @@ struct gen_opts {
 	const char *regions;
 	const char *truth;
 	const char *out;
+	int extras;             /* reversals, back-pay, charity, flows... */
 };
 
 /*
@@ -120,6 +140,12 @@ struct gen_opts {
  * 临时救助 payments. There is always at least one person (a template for
  * defect rows). Returns 0, or -1 with err filled when the ID space is
  * exhausted.
+ *
+ * With o->extras, `valid` counts every row that is not a planted defect:
+ * besides the payments, each person's reversals, corrected payments,
+ * back-payments and unmatched reversals (see population.c); orphans,
+ * 慈善救助 and 节日慰问 (a second entry sharing the ID of a 低保 or 特困
+ * beneficiary) join the programs, and some 临时救助 is funded by donations.
  */
 int gen_population_build(struct gen_population *pop,
 			 const struct gen_regions *rg,
@@ -136,7 +162,8 @@ char gen_id_check(const char *id17);
 /* Name parts. */
 const char *gen_surname(unsigned i);
 const char *gen_given(unsigned i);
-extern const char *const gen_funding[3];
+extern const char *const gen_funding[4];
+#define GEN_FUND_DONATION 3     /* 慈善捐赠, --extras only */
 
 /*
  * An output file written beside its target and renamed into place by

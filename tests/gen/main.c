@@ -40,6 +40,13 @@ static void usage(FILE *f)
 "  --regions FILE      regions table (default $RS_DATADIR/regions.csv, else\n"
 "                      samples/reference/regions.csv, else %s/regions.csv)\n"
 "  --truth FILE        also write the truth JSON there\n"
+"  --extras            also write what official tables add (with exact truth):\n"
+"                      reversals (备注 冲正, some corrected, a few unmatched),\n"
+"                      back-pay (备注 补发, months covered in a 16th column\n"
+"                      所属期), orphans, 慈善救助, 节日慰问 and donation-funded\n"
+"                      (慈善捐赠) 临时救助; the truth adds flows, of_which\n"
+"                      (female, 60+, under 18) and public_money. Read it with\n"
+"                      samples/mappings/generated-extras.yaml\n"
 "  -o, --output FILE   the export ('-' for standard output)\n"
 "  -h, --help          show this help\n"
 "  -V, --version       show the version\n"
@@ -110,6 +117,7 @@ static const struct option opts[] = {
 	{ "county", required_argument, NULL, 'c' },
 	{ "regions", required_argument, NULL, 'r' },
 	{ "truth", required_argument, NULL, 't' },
+	{ "extras", no_argument, NULL, 'x' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -145,6 +153,9 @@ static int set_option(struct gen_opts *o, int c, const char *arg)
 		return 0;
 	case 't':
 		o->truth = arg;
+		return 0;
+	case 'x':
+		o->extras = 1;
 		return 0;
 	default: /* 'o' */
 		o->out = arg;
@@ -198,7 +209,7 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 
 int main(int argc, char **argv)
 {
-	struct gen_opts o = { 0, 1, 0.01, 2024, "350212", NULL, NULL, NULL };
+	struct gen_opts o = { 0, 1, 0.01, 2024, "350212", NULL, NULL, NULL, 0 };
 	struct gen_regions rg;
 	struct rs_error err;
 	int ret;

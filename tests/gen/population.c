@@ -7,6 +7,14 @@
  * a month over a run of consecutive months, so nobody is paid twice for one
  * (program, month) and nobody gets 低保 and 特困 in the same month. Each
  * 临时救助 payment goes to a person of its own.
+ *
+ * With --extras some of them also get (each decided once per person, so
+ * the number of rows stays exact): a payment reversed (冲正) later in the
+ * file, maybe corrected by a new payment or reversed a second time; a
+ * back-payment (补发) for the months between an application and the first
+ * regular payment; a reversal of a month in which nothing was paid; a
+ * 节日慰问 visit (a second entry with the same ID). Orphans (under 18, some
+ * ageing out during the year) and one-off 慈善救助 join the programs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +24,28 @@
 
 const char *const gen_prog_code[GP_N] = {
 	"dibao_urban", "dibao_rural", "tekun", "gaoling", "disab_living",
-	"linshi",
+	"linshi", "orphan", "charity_aid", "holiday_visit",
 };
 const char *const gen_prog_label[GP_N] = {
 	"城市低保", "农村低保", "特困人员救助供养", "高龄津贴",
-	"困难残疾人生活补贴", "临时救助",
+	"困难残疾人生活补贴", "临时救助", "孤儿基本生活费", "慈善救助",
+	"节日慰问",
 };
 const char *const gen_area_code[GA_N] = { "urban", "rural" };
 const char *const gen_area_label[GA_N] = { "城镇", "农村" };
-const char *const gen_funding[3] = { "区级财政", "市级财政", "省级财政" };
+const char *const gen_funding[4] = {
+	"区级财政", "市级财政", "省级财政", "慈善捐赠",
+};
+
+int gen_prog_monthly(int prog)
+{
+	return prog != GP_LINSHI && prog != GP_CHARITY && prog != GP_HOLIDAY;
+}
+
+int gen_prog_public(int prog)
+{
+	return prog != GP_CHARITY && prog != GP_HOLIDAY;
+}
 
 static const char *const surnames[] = {
 	"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙",
@@ -58,6 +79,8 @@ const char *gen_given(unsigned i) { return given[i % NGIVEN]; }
 #define DIBAO_RURAL_STD 64000
 static const uint32_t tekun_tier[3] = { 117000, 140000, 170000 };
 static const uint32_t disab_tier[3] = { 15000, 19000, 23000 };
+static const uint32_t orphan_tier[2] = { 130000, 160000 };   /* 散居, 集中 */
+static const uint32_t holiday_tier[3] = { 30000, 50000, 80000 };
 
 static int leap(int y)
 {
@@ -128,14 +151,18 @@ static int weighted(struct gen_rng *r, const unsigned *w, int n)
 	return i;
 }
 
+enum age_class { AGE_ADULT, AGE_OLD, AGE_CHILD };
+
 /*
- * Makes an ID for a person of the given age class. Everyone but 高龄津贴 is
- * 19..78 all year (so no age rule can fire); 高龄津贴 is 80 or over from
- * 1 January. The first tries follow a realistic age profile; later ones
- * spread over the whole band so a dense band still finds a free slot.
+ * Makes an ID for a person of the given age class. Adults are 19..78 all
+ * year (so no age rule can fire); 高龄津贴 is 80 or over from 1 January;
+ * children (--extras orphans) are 1..17, or turn 18 in February or later
+ * of the reporting year (they are paid only before). The first tries follow
+ * a realistic age profile; later ones spread over the whole band so a
+ * dense band still finds a free slot.
  */
 static int make_id(struct idspace *ids, struct gen_rng *r, int year,
-		   const char *county, int old, char *id)
+		   const char *county, int cls, char *id)
 {
 	static const unsigned old_w[4] = { 50, 30, 15, 5 };
 	int tries;
@@ -144,7 +171,7 @@ static int make_id(struct idspace *ids, struct gen_rng *r, int year,
 		int by, doy, bm, bd, seq, y0, span;
 		uint64_t bit;
 
-		if (old) {
+		if (cls == AGE_OLD) {
 			y0 = year - 81;
 			if (tries < 32) {
 				int band = weighted(r, old_w, 4);
@@ -153,6 +180,8 @@ static int make_id(struct idspace *ids, struct gen_rng *r, int year,
 			} else {
 				by = y0 - (int)gen_rng_below(r, 20);
 			}
+		} else if (cls == AGE_CHILD) {
+			by = year - 18 + (int)gen_rng_below(r, 17);
 		} else {
 			y0 = year - 20;
 			span = 59;
@@ -162,6 +191,8 @@ static int make_id(struct idspace *ids, struct gen_rng *r, int year,
 		for (bm = 1; doy >= month_days(by, bm); bm++)
 			doy -= month_days(by, bm);
 		bd = doy + 1;
+		if (cls == AGE_CHILD && by == year - 18 && bm == 1)
+			continue;       /* 18 all year: no month to pay */
 		seq = (int)gen_rng_below(r, 1000);
 		bit = ((uint64_t)(by - ids->base) * 372 + (uint64_t)(bm - 1) * 31
 		       + (uint64_t)(bd - 1)) * 1000 + (uint64_t)seq;
@@ -259,6 +290,16 @@ static int fill(struct gen_person *p, int prog, const struct gen_regions *rg,
 		p->amount = prog == GP_GAOLING ? 0 :
 			disab_tier[weighted(r, tier_w, 3)];
 		break;
+	case GP_ORPHAN:
+		p->hh = 1;
+		p->persons = 1;
+		p->amount = orphan_tier[gen_rng_below(r, 4) == 0];
+		break;
+	case GP_CHARITY:        /* one-off, from donations */
+		p->hh = (uint8_t)(1 + gen_rng_below(r, 5));
+		p->persons = (uint8_t)(1 + gen_rng_below(r, p->hh));
+		p->amount = (5 + gen_rng_below(r, 46)) * 10000;
+		break;
 	default: /* GP_LINSHI: one-off, per household or per person */
 		p->hh = (uint8_t)(1 + gen_rng_below(r, 5));
 		p->persons = gen_rng_below(r, 2) ? p->hh :
@@ -271,8 +312,13 @@ static int fill(struct gen_person *p, int prog, const struct gen_regions *rg,
 	p->given1 = (uint8_t)gen_rng_below(r, NGIVEN);
 	p->given2 = gen_rng_below(r, 10) < 6 ?
 		(uint8_t)gen_rng_below(r, NGIVEN) : 0xff;
+	if (prog == GP_CHARITY)
+		p->funding = GEN_FUND_DONATION;
+	else if (prog == GP_LINSHI && o->extras && gen_rng_below(r, 5) == 0)
+		p->funding = GEN_FUND_DONATION;
 	return make_id(ids, r, o->year, rg->county[v->county],
-		       prog == GP_GAOLING, p->id);
+		       prog == GP_GAOLING ? AGE_OLD :
+		       prog == GP_ORPHAN ? AGE_CHILD : AGE_ADULT, p->id);
 }
 
 /* Months of enrolment: most are paid all year, some enter or leave. */
@@ -295,6 +341,158 @@ static void months(struct gen_person *p, struct gen_rng *r)
 	}
 }
 
+/* An orphan who turns 18 during the year (born 18 years before it, in
+ * February or later) is paid from January until the month before, then
+ * ages out of the program. */
+static void orphan_months(struct gen_person *p, int year)
+{
+	int by = digits2(p->id + 6) * 100 + digits2(p->id + 8);
+	int bm = digits2(p->id + 10);
+
+	if (by != year - 18)
+		return;
+	p->start = 1;
+	p->dur = (uint8_t)(bm - 1);
+}
+
+static void no_extras(struct gen_person *p)
+{
+	p->rev = p->revfl = p->bp = p->bpfirst = p->um = 0;
+}
+
+/*
+ * Decides a monthly beneficiary's rows besides its payments; returns their
+ * number and sets *holiday to the month of a 节日慰问 visit (0: none).
+ *  - 补发: a late entrant (first paid in month start >= 2) is back-paid,
+ *    with its first regular payment or the next one, for the 1-3 months
+ *    before start (the months after the application);
+ *  - 冲正: one payment (not in the month of the back-payment) is reversed
+ *    later in the file; the reversed payment paid GEN_REV_DELTA too much
+ *    and a corrected payment follows, or it was paid in error and stays
+ *    reversed (now and then reversed twice, the second time unmatched);
+ *  - an unmatched reversal: of a month with no payment at all (never for
+ *    orphans: they may be 18 then, and age_ineligible comes first), or,
+ *    for those paid all year, of a month paid, written before that
+ *    month's payment (an export sorted by amount, say) - the payment
+ *    then stands;
+ *  - 节日慰问 for 低保 and 特困 households, at 春节 (January, February) or
+ *    中秋 (September).
+ */
+static unsigned plan_extras(struct gen_person *p, struct gen_rng *r,
+			    int *holiday)
+{
+	int s = p->start, e = p->start + p->dur - 1, m;
+	unsigned rows = 0;
+
+	*holiday = 0;
+	if (!p->dur)
+		return 0;
+	if (s >= 2 && gen_rng_below(r, 100) < 35) {
+		int back = 1 + (int)gen_rng_below(r, (uint32_t)(s - 1 < 3 ? s - 1 : 3));
+
+		p->bpfirst = (uint8_t)(s - back);
+		p->bp = (uint8_t)(p->dur >= 2 && gen_rng_below(r, 3) == 0 ? s + 1 : s);
+		rows++;
+	}
+	if (gen_rng_below(r, 100) < 8) {
+		m = s + (int)gen_rng_below(r, p->dur);
+		if (m != p->bp) {
+			p->rev = (uint8_t)m;
+			rows++;
+			if (gen_rng_below(r, 10) < 6) {
+				p->revfl = GEN_REV_CORRECTED;
+				rows++;
+			} else if (gen_rng_below(r, 10) == 0) {
+				p->revfl = GEN_REV_TWICE;
+				rows++;
+			}
+		}
+	}
+	if (p->prog != GP_ORPHAN && p->dur < 12 && gen_rng_below(r, 100) < 3) {
+		int lo = p->bp ? p->bpfirst : s, n = 0;
+		uint8_t cand[12];
+
+		for (m = 1; m <= 12; m++)
+			if (m < lo || m > e)
+				cand[n++] = (uint8_t)m;
+		if (n) {
+			p->um = cand[gen_rng_below(r, (uint32_t)n)];
+			rows++;
+		}
+	} else if (p->dur == 12 && gen_rng_below(r, 200) == 0) {
+		m = 1 + (int)gen_rng_below(r, 12);
+		if (m != p->rev && m != p->bp) {
+			p->um = (uint8_t)m;     /* before the payment: emit.c */
+			rows++;
+		}
+	}
+	if ((p->prog == GP_DIBAO_URBAN || p->prog == GP_DIBAO_RURAL ||
+	     p->prog == GP_TEKUN) && gen_rng_below(r, 100) < 12) {
+		*holiday = gen_rng_below(r, 10) < 7 ?
+			1 + (int)gen_rng_below(r, 2) : 9;
+		rows++;
+	}
+	return rows;
+}
+
+/* The --extras population (see plan_extras and gen.h). */
+static int build_extras(struct gen_population *pop,
+			const struct gen_regions *rg, const struct gen_opts *o,
+			uint64_t valid, struct gen_rng *rng, struct idspace *ids)
+{
+	static const unsigned prog_w[6] = { 20, 20, 14, 28, 14, 4 };
+	static const uint8_t prog_of[6] = {
+		GP_DIBAO_URBAN, GP_DIBAO_RURAL, GP_TEKUN, GP_GAOLING,
+		GP_DISAB_LIVING, GP_ORPHAN,
+	};
+	uint64_t linshi = valid / 200, charity = valid / 400, i;
+	uint64_t budget = valid - linshi - charity, sum = 0;
+
+	while (sum < budget || pop->n == 0) {
+		size_t at = pop->n;
+		struct gen_person *p = add(pop), *q;
+		unsigned rows;
+		int holiday;
+
+		if (fill(p, prog_of[weighted(rng, prog_w, 6)], rg, ids, o,
+			 rng) < 0)
+			return -1;
+		months(p, rng);
+		if (p->prog == GP_ORPHAN)
+			orphan_months(p, o->year);
+		rows = plan_extras(p, rng, &holiday);
+		if (p->dur + rows > budget - sum) {
+			no_extras(p);
+			rows = 0;
+			holiday = 0;
+			if (p->dur > budget - sum)
+				p->dur = (uint8_t)(budget - sum);
+		}
+		sum += p->dur + rows;
+		if (!holiday)
+			continue;
+		q = add(pop);
+		p = &pop->p[at];
+		*q = *p;
+		no_extras(q);
+		q->prog = GP_HOLIDAY;
+		q->amount = holiday_tier[gen_rng_below(rng, 3)];
+		q->funding = (uint8_t)(gen_rng_below(rng, 4) == 0);
+		q->start = (uint8_t)holiday;
+		q->dur = 1;
+	}
+	for (i = 0; i < linshi + charity; i++) {
+		struct gen_person *p = add(pop);
+
+		if (fill(p, i < linshi ? GP_LINSHI : GP_CHARITY, rg, ids, o,
+			 rng) < 0)
+			return -1;
+		p->start = (uint8_t)(1 + gen_rng_below(rng, 12));
+		p->dur = 1;
+	}
+	return 0;
+}
+
 int gen_population_build(struct gen_population *pop,
 			 const struct gen_regions *rg,
 			 const struct gen_opts *o, uint64_t valid,
@@ -309,6 +507,12 @@ int gen_population_build(struct gen_population *pop,
 	memset(pop, 0, sizeof(*pop));
 	ids.base = o->year - ID_YEARS + 1;
 	ids.bits = xcalloc(nbits / 64 + 1, sizeof(uint64_t));
+	if (o->extras) {
+		if (build_extras(pop, rg, o, valid, rng, &ids) < 0)
+			goto full;
+		ret = 0;
+		goto out;
+	}
 	while (sum < monthly || pop->n == 0) {
 		struct gen_person *p = add(pop);
 
