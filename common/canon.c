@@ -53,7 +53,7 @@ void record_format(const struct record *r, struct sbuf *sb)
 	sbuf_add_csv(sb, r->support_mode, strlen(r->support_mode));
 	sbuf_adds(sb, r->kind == RK_REVERSAL ? ",reversal," :
 		  r->kind == RK_BACKPAY ? ",backpay," : ",,");
-	if (r->kind == RK_BACKPAY) {
+	if (r->covers_first >= 0) {
 		char a[8], b[8];
 		month_fmt(r->covers_first, a);
 		month_fmt(r->covers_last, b);
@@ -153,7 +153,7 @@ static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
 			r.kind = RK_BACKPAY;
 		else
 			BAD("kind");
-		if (r.kind == RK_BACKPAY) {
+		if (r.kind == RK_BACKPAY || f[15].len) {
 			if (period_parse(f[15].p, &cv))
 				BAD("covers");
 			r.covers_first = cv.first;

@@ -27,7 +27,8 @@
  * kind: "" for a payment; "reversal" (冲正: a negative amount that cancels
  * an earlier payment of the same beneficiary, program and month); "backpay"
  * (补发: paid in the record's period for the months in covers,
- * "YYYY-MM..YYYY-MM"). See README "Reversals and back-pay".
+ * "YYYY-MM..YYYY-MM"); a reversal with covers cancels a back-payment.
+ * See README "Reversals and back-pay".
  */
 enum record_kind { RK_PAYMENT, RK_REVERSAL, RK_BACKPAY };
 
@@ -47,7 +48,8 @@ struct record {
 	const char *funding;     /* "" when absent */
 	const char *support_mode;
 	enum record_kind kind;
-	int covers_first, covers_last;   /* ym; -1 unless kind is backpay */
+	int covers_first, covers_last;   /* ym; -1 unless a back-payment or
+					    the reversal of one */
 };
 
 /* Appends one record as a CSV line (with '\n') to sb. */

@@ -42,10 +42,48 @@ void strtab_release(struct strtab *t)
 	free(t->s);
 }
 
+/*
+ * A reversal nets against the leaf of the payment it cancels. Usually
+ * that leaf has the reversal's own key; when the export gave the reversal
+ * another funding label, support mode, area or region, the payment's leaf
+ * is found after all records are read, by (beneficiary, program, month).
+ */
+struct pending {
+	struct leaf_key key;
+	int32_t covers_first, covers_last;
+	int64_t persons, amount;
+	long target;             /* index into targets, -1 while unmatched */
+};
+
 struct ctx {
 	struct leafset ls;
 	long rows;
+	struct pending *pend;
+	size_t npend, pendcap;
 };
+
+/* Cancels a payment on leaf v (and its covered months): the count, the
+ * persons, the money. */
+static void apply_reversal(struct leafset *ls, const struct leaf_key *at,
+			   struct leaf_val *v, int cf, int cl, int64_t persons,
+			   int64_t amount)
+{
+	struct leaf_key k = *at;
+	int ym, added;
+
+	v->payments--;
+	v->amount += amount;
+	if (cf < 0) {
+		v->persons -= persons;
+		return;
+	}
+	for (ym = cf; ym <= cl; ym++) {
+		struct leaf_val *cv;
+		k.ym = ym;
+		cv = kset_put(&ls->leaves, &k, &added);
+		cv->persons -= persons;
+	}
+}
 
 static int on_record(const struct record *r, const struct csv_row *row,
 		     void *vctx, struct rs_error *err)
@@ -74,10 +112,22 @@ static int on_record(const struct record *r, const struct csv_row *row,
 	c->rows++;
 	switch (r->kind) {
 	case RK_REVERSAL:
-		/* cancels one payment: its count, its persons, its money */
-		v->payments--;
-		v->persons -= r->persons;
-		v->amount += r->amount;
+		if (v->payments > 0) {
+			apply_reversal(&c->ls, &k, v, r->covers_first, r->covers_last,
+				       r->persons, r->amount);
+			break;
+		}
+		if (c->npend == c->pendcap) {
+			c->pendcap = c->pendcap ? c->pendcap * 2 : 64;
+			c->pend = xreallocarray(c->pend, c->pendcap, sizeof(*c->pend));
+		}
+		c->pend[c->npend].key = k;
+		c->pend[c->npend].covers_first = r->covers_first;
+		c->pend[c->npend].covers_last = r->covers_last;
+		c->pend[c->npend].persons = r->persons;
+		c->pend[c->npend].amount = r->amount;
+		c->pend[c->npend].target = -1;
+		c->npend++;
 		break;
 	case RK_BACKPAY: {
 		/* the money and the payment in the month it was paid, the
@@ -102,6 +152,73 @@ static int on_record(const struct record *r, const struct csv_row *row,
 		v->amount += r->amount;
 	}
 	return 0;
+}
+
+struct match_key {
+	char bene[32];
+	uint16_t program;
+	int32_t ym;
+} __attribute__((packed));
+
+/* Nets the reversals whose own key found no payment: one pass over the
+ * leaves finds a payment of the same beneficiary, program and month. */
+static void settle_pending(struct ctx *c)
+{
+	struct kset idx;
+	struct leaf_key *targets;
+	size_t i, it = 0, nt = 0;
+	const void *key;
+	void *val;
+
+	if (!c->npend)
+		return;
+	kset_init(&idx, sizeof(struct match_key), sizeof(uint32_t), c->npend);
+	for (i = 0; i < c->npend; i++) {
+		struct match_key mk;
+		uint32_t *first;
+		int added;
+		memset(&mk, 0, sizeof(mk));
+		memcpy(mk.bene, c->pend[i].key.bene, 32);
+		mk.program = c->pend[i].key.program;
+		mk.ym = c->pend[i].key.ym;
+		first = kset_put(&idx, &mk, &added);
+		if (added)
+			*first = (uint32_t)i;
+	}
+	targets = xcalloc(c->npend, sizeof(*targets));
+	while ((key = kset_next(&c->ls.leaves, &it, &val))) {
+		const struct leaf_key *lk = key;
+		const struct leaf_val *lv = val;
+		struct match_key mk;
+		uint32_t *first;
+		memset(&mk, 0, sizeof(mk));
+		memcpy(mk.bene, lk->bene, 32);
+		mk.program = lk->program;
+		mk.ym = lk->ym;
+		if (lv->payments <= 0 || !(first = kset_get(&idx, &mk)))
+			continue;
+		for (i = *first; i < c->npend; i++) {
+			struct pending *p = &c->pend[i];
+			if (p->target >= 0 || memcmp(p->key.bene, lk->bene, 32) ||
+			    p->key.program != lk->program || p->key.ym != lk->ym)
+				continue;
+			targets[nt] = *lk;
+			p->target = (long)nt++;
+			break;
+		}
+	}
+	/* Applied after the scan: netting may add covered-month leaves,
+	 * which must not happen while the set is being walked. */
+	for (i = 0; i < c->npend; i++) {
+		struct pending *p = &c->pend[i];
+		const struct leaf_key *at = p->target >= 0 ? &targets[p->target] : &p->key;
+		int added;
+		struct leaf_val *v = kset_put(&c->ls.leaves, at, &added);
+		apply_reversal(&c->ls, at, v, p->covers_first, p->covers_last,
+			       p->persons, p->amount);
+	}
+	free(targets);
+	kset_release(&idx);
 }
 
 static const struct ctx *sort_ctx;
@@ -149,6 +266,7 @@ int aggregate_run(const struct aggregate_opts *ao, struct aggregate_stats *st,
 	for (i = 0; i < ao->ninputs; i++)
 		if (record_read(ao->inputs[i], on_record, &c, NULL, err))
 			goto out;
+	settle_pending(&c);
 	order = xcalloc(c.ls.leaves.n ? c.ls.leaves.n : 1, sizeof(*order));
 	/* A payment cancelled by its reversal leaves nothing behind. */
 	while ((key = kset_next(&c.ls.leaves, &it, &val))) {
@@ -198,6 +316,7 @@ int aggregate_run(const struct aggregate_opts *ao, struct aggregate_stats *st,
 	ret = 0;
 out:
 	free(order);
+	free(c.pend);
 	kset_release(&c.ls.leaves);
 	strtab_release(&c.ls.programs);
 	strtab_release(&c.ls.funding);

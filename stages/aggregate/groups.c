@@ -687,8 +687,11 @@ int groups_write(const struct leafset *ls, const struct catalog *cat,
 		c.monthly[i] = cat->p[i].recurrence == REC_MONTHLY;
 
 	order = xcalloc(ls->leaves.n ? ls->leaves.n : 1, sizeof(*order));
-	while ((key = kset_next(&ls->leaves, &it, &val)))
-		order[n++] = key;
+	while ((key = kset_next(&ls->leaves, &it, &val))) {
+		const struct leaf_val *lv = val;
+		if (lv->payments || lv->persons || lv->amount)
+			order[n++] = key;
+	}
 	sort_ls = ls;
 	qsort(order, n, sizeof(*order), cmp_by_bene);
 	for (i = 0; i < n; i = j) {

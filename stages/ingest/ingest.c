@@ -201,7 +201,7 @@ static int covers_parse(const char *s, struct period *p)
 	p->last = month_parse(hit + seplen, strlen(hit + seplen));
 	if (p->first >= 0 && p->last < 0) {
 		/* "2024年1月至3月": the year carries over */
-		char buf[32];
+		char buf[48];
 		const char *rest = hit + seplen;
 		if (strlen(rest) < 20) {
 			snprintf(buf, sizeof(buf), "%d年%s", p->first / 12, rest);
@@ -323,7 +323,10 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 		reject(c, row, RJ_BAD_PERIOD, F_PERIOD, "'%s' is not a month", c->tmp.buf);
 		return 0;
 	}
-	if (backpay) {
+	/* A back-payment names the months it covers; so does the reversal of
+	 * one (a reversal without covers reverses a regular payment). */
+	if (backpay || (reversal && c->col[F_COVERS] >= 0 &&
+			!is_blank(fld(c, row, F_COVERS)))) {
 		sbuf_reset(&c->tmp);
 		norm_width(fld(c, row, F_COVERS)->p, fld(c, row, F_COVERS)->len, &c->tmp);
 		if (covers_parse(c->tmp.buf, &covers) || covers.last >= ym) {

@@ -430,6 +430,36 @@ static int reverse(struct ctx *c, struct month_val *v, uint32_t bene,
 	return 0;
 }
 
+/* After a reversal, the month's program families are those of the
+ * payments that remain (a 低保 payment reversed and re-entered as 特困 is a
+ * correction, not a conflict). Programs in the overflow set are rare and
+ * left as they were. */
+static void refamily(struct ctx *c, struct month_val *v)
+{
+	const struct rules *rs = c->o->rules;
+	uint8_t fam = 0;
+	size_t i;
+	int k;
+
+	for (i = 0; i < rs->n; i++) {
+		if (rs->r[i].kind != CK_CONFLICT)
+			continue;
+		for (k = 0; k < 2; k++) {
+			uint16_t p = v->prog[k];
+			const char *code;
+			if (p == NO_PROG || (p & 0x8000) || p >= c->o->cat->n)
+				continue;
+			code = c->o->cat->p[p].code;
+			if (in_family(c->o->cat, code, rs->r[i].family[0]))
+				fam |= 1;
+			else if (in_family(c->o->cat, code, rs->r[i].family[1]))
+				fam |= 2;
+		}
+	}
+	if (v->prog[0] == NO_PROG || v->prog[1] == NO_PROG)
+		v->fam = fam;
+}
+
 /* Cross-row rules. Returns 1 when the row was rejected. */
 static int cross_row(struct ctx *c, const struct record *r, const struct csv_row *row)
 {
@@ -452,7 +482,9 @@ static int cross_row(struct ctx *c, const struct record *r, const struct csv_row
 		if (rule->kind == CK_DUPLICATE) {
 			unsigned long first;
 			if (r->kind == RK_REVERSAL) {
-				if (reverse(c, v, bene, prog, r->ym)) {
+				uint16_t target = r->covers_first >= 0 ?
+					(uint16_t)(prog | 0x8000) : prog;
+				if (reverse(c, v, bene, target, r->ym)) {
 					rejects_add(&c->rj, r->source, r->line,
 						    RJ_UNMATCHED_REVERSAL, "amount",
 						    "a reversal with no earlier payment of the same beneficiary, program and month to cancel",
@@ -461,6 +493,7 @@ static int cross_row(struct ctx *c, const struct record *r, const struct csv_row
 						kset_put(&c->rejected, &r->line, NULL);
 					return 1;
 				}
+				refamily(c, v);
 				continue;
 			}
 			/* Back-payments are checked among themselves: one
