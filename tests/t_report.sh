@@ -50,6 +50,7 @@ line_is() {   # NAME FILE LINE-PREFIX EXPECTED-LINE
 # --- command line -----------------------------------------------------------
 expect_exit 0 "--help exits 0" "$R" --help
 grep -q "usage: rs-report" "$TMP/.out" && grep -q "published/" "$TMP/.out" && grep -q "Exit status" "$TMP/.out" &&
+	grep -q -- "--previous" "$TMP/.out" && grep -q -- "--excel" "$TMP/.out" && grep -q "report.xlsx" "$TMP/.out" &&
 	ok "--help says what it reads, writes and returns" || fail "--help says what it reads, writes and returns"
 expect_exit 0 "--version exits 0" "$R" --version
 grep -q "^rs-report [0-9]" "$TMP/.out" && ok "--version prints the version" || fail "--version prints the version"
@@ -80,11 +81,12 @@ expect_exit 1 "a period with no rows exits 1" "$R" --period 2023 -o "$TMP/x" "$T
 O=$TMP/out
 expect_exit 0 "a report is written" "$R" -o "$O" "$TMP/agg.csv.gz"
 for v in internal published; do
-	for f in programs.csv programs.md months.csv months.md report.md; do
+	for f in programs.csv programs.md towns.csv towns.md months.csv months.md funding.csv funding.md \
+		 report.md report.html report.xlsx bulletin.txt; do
 		[ -s "$O/$v/$f" ] || fail "$v/$f is written"
 	done
 done
-ok "internal/ and published/ hold programs, months (CSV, Markdown) and report.md"
+ok "internal/ and published/ hold programs, towns, months, funding (CSV, Markdown), report.md, .html, .xlsx and bulletin.txt"
 [ ! -e "$O/internal/quality.csv" ] && ok "no quality table without --quality" || fail "no quality table without --quality"
 ls -a "$O/internal" "$O/published" | grep -q '\.tmp\.' && fail "no temporary files are left" || ok "no temporary files are left"
 
@@ -122,6 +124,43 @@ grep -q "^## 同安区2024年分项目汇总表" "$O/internal/report.md" && grep
 grep -q "^| 城市最低生活保障 | 城市 | 11 | 5 | 3 | 5 | 2 | 0.55 | 500.00 | — |$" "$O/internal/programs.md" &&
 	ok "programs.md is a Markdown table with the same figures" || fail "programs.md is a Markdown table with the same figures"
 
+# --- 分地区汇总表 and 资金来源表 ------------------------------------------------------
+# Townships are region code digits 1-9, named from the region table:
+# 350212001 大同街道 (U) and 350212105 莲花镇 (V). The 合计 row equals table
+# 1's 合计. Funding: one 临时救助 payment names "区级,专项" (1000.00 元), the
+# rest name none (未注明).
+T=$O/internal/towns.csv
+head -1 "$T" | grep -q '^区县,乡镇（街道）,最低生活保障人次,最低生活保障支出（万元）,临时救助人次,临时救助支出（万元）,高龄津贴人次,高龄津贴支出（万元）,合计人次,合计支出（万元）$' &&
+	ok "towns.csv: per root program 人次 and 支出, then the 合计" || fail "towns.csv: per root program 人次 and 支出, then the 合计" "$(head -1 "$T")"
+grep -qx '同安区,大同街道,11,0.55,6,0.13,2,0.02,19,0.70' "$T" && grep -qx '同安区,莲花镇,5,0.15,0,0.00,0,0.00,5,0.15' "$T" &&
+	ok "townships are named from the region table, with their figures" || fail "townships are named from the region table, with their figures" "$(cat "$T")"
+grep -qx '合计,,16,0.70,6,0.13,2,0.02,24,0.85' "$T" && ok "the towns 合计 equals table 1 (16 低保, 24 人次, 0.85 万元)" ||
+	fail "the towns 合计 equals table 1 (16 低保, 24 人次, 0.85 万元)" "$(tail -1 "$T")"
+F=$O/internal/funding.csv
+printf '%s\n' '资金来源,最低生活保障（万元）,临时救助（万元）,高龄津贴（万元）,合计（万元）,占比（%）' \
+	'"区级,专项",0.00,0.10,0.00,0.10,11.8' '未注明,0.70,0.03,0.02,0.75,88.2' '合计,0.70,0.13,0.02,0.85,100.0' >"$TMP/fund.want"
+cmp -s "$F" "$TMP/fund.want" && ok "funding.csv: sources (quoted when needed, 未注明 last), 合计 and share" ||
+	fail "funding.csv: sources (quoted when needed, 未注明 last), 合计 and share" "$(diff "$TMP/fund.want" "$F")"
+grep -q '^合计,,\*,\*,\*,\*,\*,\*,24,0.85$' "$O/published/towns.csv" &&
+	ok "published towns hide the cells that would give back hidden ones" || fail "published towns hide the cells that would give back hidden ones" "$(cat "$O/published/towns.csv")"
+# Two counties: each county's townships, its 小计, then the 合计.
+{ echo "$H"
+  for v in 350212001002 350212105201 410103001001; do for i in 1 2 3; do
+	n=$i; case $v in 3502121*) n=$((i + 10));; 4101*) n=$((i + 20));; esac
+	echo "$v,dibao_urban,urban,2024-12,,,$(b $n),M,50,1,2,800.00"
+  done; done
+} | gzip -n >"$TMP/counties.csv.gz"
+expect_exit 0 "a report over two counties" "$R" -q --title 两区 -o "$TMP/cty" "$TMP/counties.csv.gz"
+cut -d, -f1-4 "$TMP/cty/internal/towns.csv" >"$TMP/cty.rows"
+printf '%s\n' 区县,乡镇（街道）,最低生活保障人次,最低生活保障支出（万元） 同安区,大同街道,6,0.24 同安区,莲花镇,6,0.24 同安区,小计,12,0.48 \
+	二七区,淮河路街道,6,0.24 二七区,小计,6,0.24 合计,,18,0.72 >"$TMP/cty.want"
+cmp -s "$TMP/cty.rows" "$TMP/cty.want" && ok "several counties: townships, a 小计 per county, then the 合计" ||
+	fail "several counties: townships, a 小计 per county, then the 合计" "$(diff "$TMP/cty.want" "$TMP/cty.rows")"
+[ ! -e "$TMP/cty/internal/funding.csv" ] && ok "no funding table when the data names no funding source" ||
+	fail "no funding table when the data names no funding source"
+out=$(python3 "$ROOT/tests/report/audit.py" "$TMP/cty/internal" "$TMP/cty/published" 2>&1) &&
+	ok "several counties: no hidden value can be recomputed" || fail "several counties: no hidden value can be recomputed" "$out"
+
 # --- suppression ------------------------------------------------------------------
 PP=$O/published/programs.csv
 line_is "农村低保 (2 beneficiaries) is hidden when published" "$PP" 农村最低生活保障 "农村最低生活保障,农村,*,*,*,*,*,*,*,—"
@@ -131,75 +170,31 @@ line_is "the 合计 stays published" "$PP" 合计 "合计,,24,13,9,9,5,0.85,—,
 grep -q "少于3人" "$O/published/programs.md" && ok "published tables carry a note on the rule" ||
 	fail "published tables carry a note on the rule"
 grep -q "少于3人" "$O/internal/programs.md" && fail "internal tables carry no suppression note" || ok "internal tables carry no suppression note"
-# Published cells are "*" or the internal value. Then every additive
-# relation of the two tables (and the stock relation: 合计 = 低保 + 高龄,
-# 临时救助 having no stock) is written as equations over the hidden cells,
-# and exact rational elimination checks that none of them is fixed: no
-# hidden value can be recomputed from rows, columns, totals or the other
-# table, alone or in combination.
-python3 - "$O" <<'EOF2' && ok "no hidden value can be recomputed, alone or by combining relations" || fail "no hidden value can be recomputed, alone or by combining relations"
+# Published cells are "*" or the internal value; every additive relation
+# of the four tables (roll-ups, 合计 rows and columns, each table's 合计
+# row = table 1, the stock relations among monthly rows) is written as
+# equations over the hidden cells, and exact rational elimination checks
+# that none of them is fixed: no hidden value can be recomputed from
+# rows, columns, totals or the other tables, alone or in combination
+# (tests/report/audit.py, which also checks the published bulletin).
+out=$(python3 "$ROOT/tests/report/audit.py" "$O/internal" "$O/published" 2>&1) &&
+	ok "no hidden value can be recomputed, alone or by combining relations" ||
+	fail "no hidden value can be recomputed, alone or by combining relations" "$out"
+# The audit must catch a leak: show the hidden 低保 cell of 莲花镇 (its
+# 合计 is that cell alone, the township having no other program).
+cp -r "$O" "$TMP/leak"
+python3 - "$TMP/leak/published/towns.csv" "$TMP/leak/internal/towns.csv" <<'EOF2'
 import csv, sys
-from fractions import Fraction
-d = sys.argv[1]
-def load(v, t):
-    return list(csv.reader(open(f'{d}/{v}/{t}.csv', encoding='utf-8')))
-for t in ('programs', 'months'):
-    pub, inn = load('published', t), load('internal', t)
-    for pr, ir in zip(pub, inn):
-        for p, i in zip(pr, ir):
-            assert p == '*' or p == i, (t, pr, ir)
-prog = {r[0]: r for r in load('published', 'programs')[1:]}
-mon = load('published', 'months')
-head, rows = mon[0], mon[1:]
-progs = ['城市最低生活保障', '农村最低生活保障', '临时救助', '高龄津贴', '合计']
-
-def determined(eqs):
-    """eqs: lists of (sign, name-or-None, value); hidden cells have value '*'."""
-    names = sorted({n for e in eqs for s, n, v in e if v == '*'})
-    col = {n: i for i, n in enumerate(names)}
-    m = []
-    for e in eqs:
-        row = [Fraction(0)] * len(names)
-        for s, n, v in e:
-            if v == '*':
-                row[col[n]] += s
-        if any(row):
-            m.append(row)
-    r = 0
-    for c in range(len(names)):
-        p = next((i for i in range(r, len(m)) if m[i][c] != 0), None)
-        if p is None:
-            continue
-        m[r], m[p] = m[p], m[r]
-        m[r] = [x / m[r][c] for x in m[r]]
-        for i in range(len(m)):
-            if i != r and m[i][c] != 0:
-                f = m[i][c]
-                m[i] = [a - f * b for a, b in zip(m[i], m[r])]
-        r += 1
-    return [names[[i for i, x in enumerate(row) if x][0]] for row in m[:r]
-            if sum(1 for x in row if x) == 1]
-
-bad = []
-for col, name in ((2, '人次'), (7, '支出')):
-    mc = 1 if name == '人次' else 2
-    eqs = []
-    g = lambda k: (k, prog[k][col])
-    eqs.append([(1, *g('最低生活保障')), (-1, *g('城市最低生活保障')), (-1, *g('农村最低生活保障'))])
-    eqs.append([(1, *g('合计')), (-1, *g('最低生活保障')), (-1, *g('临时救助')), (-1, *g('高龄津贴'))])
-    cell = lambda i, j: (f'm{i}.{j}', rows[i][mc + 2 * j])
-    for i in range(len(rows)):
-        eqs.append([(1, *cell(i, 4))] + [(-1, *cell(i, j)) for j in range(4)])
-    for j in range(5):
-        eqs.append([(1, *cell(len(rows) - 1, j))] + [(-1, *cell(i, j)) for i in range(len(rows) - 1)])
-        eqs.append([(1, *cell(len(rows) - 1, j)), (-1, *g(progs[j]))])
-    bad += determined(eqs)
-for col in (5, 6):
-    g = lambda k: (k, prog[k][col])
-    bad += determined([[(1, *g('最低生活保障')), (-1, *g('城市最低生活保障')), (-1, *g('农村最低生活保障'))],
-                       [(1, *g('合计')), (-1, *g('最低生活保障')), (-1, *g('高龄津贴'))]])
-assert not bad, f'recomputable hidden cells: {bad}'
+pub = list(csv.reader(open(sys.argv[1], encoding='utf-8')))
+inn = list(csv.reader(open(sys.argv[2], encoding='utf-8')))
+r = next(i for i, row in enumerate(pub) if row[1] == '莲花镇')
+assert pub[r][2] == '*', pub[r]
+pub[r][2], pub[r][3] = inn[r][2], inn[r][3]
+csv.writer(open(sys.argv[1], 'w', encoding='utf-8', newline='')).writerows(pub)
 EOF2
+python3 "$ROOT/tests/report/audit.py" "$TMP/leak/internal" "$TMP/leak/published" >"$TMP/.out" 2>&1 &&
+	fail "the audit finds a hidden cell shown by mistake" "$(cat "$TMP/.out")" ||
+	ok "the audit finds a hidden cell shown by mistake"
 expect_exit 0 "--k 4 raises the threshold" "$R" -q --k 4 -o "$TMP/k4" "$TMP/agg.csv.gz"
 grep -q '^城市最低生活保障,城市,\*,' "$TMP/k4/published/programs.csv" && grep -q "少于4人" "$TMP/k4/published/programs.md" &&
 	ok "with --k 4 a 3-person row is hidden and the note says 4" || fail "with --k 4 a 3-person row is hidden and the note says 4" "$(cat "$TMP/k4/published/programs.csv")"
@@ -235,7 +230,10 @@ head -1 "$TMP/tk/internal/months.csv" | grep -q '^月份,特困人员救助供�
 
 # --- reruns are byte-identical -------------------------------------------------
 "$R" -q -o "$TMP/again" "$TMP/agg.csv.gz"
-diff -r "$O" "$TMP/again" >/dev/null && ok "two runs write byte-identical files" || fail "two runs write byte-identical files"
+diff -r "$O" "$TMP/again" >/dev/null && ok "two runs write byte-identical files (CSV, Markdown, HTML, XLSX, bulletin)" ||
+	fail "two runs write byte-identical files (CSV, Markdown, HTML, XLSX, bulletin)" "$(diff -rq "$O" "$TMP/again")"
+TZ=Pacific/Kiritimati "$R" -q -o "$TMP/tz" "$TMP/agg.csv.gz"
+diff -r "$O" "$TMP/tz" >/dev/null && ok "... and in another time zone" || fail "... and in another time zone" "$(diff -rq "$O" "$TMP/tz")"
 "$R" -q -o "$O" "$TMP/agg.csv.gz"
 diff -r "$O" "$TMP/again" >/dev/null && ok "a rerun into the same folder changes nothing" || fail "a rerun into the same folder changes nothing"
 

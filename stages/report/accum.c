@@ -34,10 +34,86 @@ static void group_free(struct group *g)
 	free(g->area);
 	kset_release(&g->ben);
 	kset_release(&g->stock);
+	kset_release(&g->stock_c);
 	for (i = 0; i < g->mcount; i++)
 		capset_release(&g->month[i].ks);
 	free(g->month);
 	free(g);
+}
+
+static void xtab_init(struct xtab *x)
+{
+	memset(x, 0, sizeof(*x));
+	kset_init(&x->idx, 2 * sizeof(int32_t), sizeof(int32_t), 0);
+	x->last = -1;
+}
+
+static void xtab_release(struct xtab *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->nname; i++)
+		free(x->name[i]);
+	free(x->name);
+	for (i = 0; i < x->n; i++)
+		capset_release(&x->c[i].ks);
+	free(x->c);
+	kset_release(&x->idx);
+	memset(x, 0, sizeof(*x));
+}
+
+/* The index of name (n bytes) among x's dims, added if new. Rows come
+ * sorted by region, so the last dim found is tried first. */
+static int xtab_dim(struct xtab *x, const char *name, size_t n)
+{
+	size_t i;
+
+	if (x->last >= 0 && strlen(x->name[x->last]) == n &&
+	    !memcmp(x->name[x->last], name, n))
+		return x->last;
+	for (i = 0; i < x->nname; i++)
+		if (strlen(x->name[i]) == n && !memcmp(x->name[i], name, n))
+			return x->last = (int)i;
+	if (x->nname == x->namecap) {
+		x->namecap = x->namecap ? x->namecap * 2 : 16;
+		x->name = xreallocarray(x->name, x->namecap, sizeof(*x->name));
+	}
+	x->name[x->nname] = xstrndup(name, n);
+	return x->last = (int)x->nname++;
+}
+
+static struct xcell *xtab_cell(struct xtab *x, int dim, int prog)
+{
+	int32_t key[2] = { dim, prog }, *v;
+	int added;
+
+	v = kset_put(&x->idx, key, &added);
+	if (added) {
+		if (x->n == x->cap) {
+			x->cap = x->cap ? x->cap * 2 : 32;
+			x->c = xreallocarray(x->c, x->cap, sizeof(*x->c));
+		}
+		memset(&x->c[x->n], 0, sizeof(x->c[x->n]));
+		x->c[x->n].dim = dim;
+		x->c[x->n].prog = prog;
+		*v = (int32_t)x->n++;
+	}
+	return &x->c[*v];
+}
+
+static int prog_index(struct accum *a, const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < a->nprog; i++)
+		if (!strcmp(a->prog[i], code))
+			return (int)i;
+	if (a->nprog == a->progcap) {
+		a->progcap = a->progcap ? a->progcap * 2 : 16;
+		a->prog = xreallocarray(a->prog, a->progcap, sizeof(*a->prog));
+	}
+	a->prog[a->nprog] = xstrdup(code);
+	return (int)a->nprog++;
 }
 
 void accum_release(struct accum *a)
@@ -48,11 +124,23 @@ void accum_release(struct accum *a)
 		for (j = 0; j < a->s[i]->ng; j++)
 			group_free(a->s[i]->g[j]);
 		free(a->s[i]->g);
+		xtab_release(&a->s[i]->town);
+		xtab_release(&a->s[i]->fund);
 		free(a->s[i]);
 	}
 	free(a->s);
 	a->s = NULL;
 	a->ns = a->scap = 0;
+	for (i = 0; i < a->nprog; i++)
+		free(a->prog[i]);
+	free(a->prog);
+	a->prog = NULL;
+	a->nprog = a->progcap = 0;
+}
+
+int support_central(const char *mode)
+{
+	return !strncmp(mode, "集中", strlen("集中"));
 }
 
 static struct slice *get_slice(struct accum *a, int year)
@@ -74,6 +162,8 @@ static struct slice *get_slice(struct accum *a, int year)
 	s = xcalloc(1, sizeof(*s));
 	s->year = year;
 	s->min_ym = s->max_ym = -1;
+	xtab_init(&s->town);
+	xtab_init(&s->fund);
 	a->s[a->ns++] = s;
 	return a->cur_s = s;
 }
@@ -100,6 +190,7 @@ static struct group *get_group(struct accum *a, struct slice *s,
 	g->area = xstrdup(area);
 	ben_set_init(&g->ben, 0);
 	ben_set_init(&g->stock, 1);
+	ben_set_init(&g->stock_c, 1);
 	g->stock_ym = -1;
 	s->g[s->ng++] = g;
 	return a->cur_g = g;
@@ -200,7 +291,8 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 	struct slice *s;
 	struct group *g;
 	struct mcell *mc;
-	int ym, added;
+	struct xcell *xc[2];
+	int ym, added, prog, central, i;
 
 	if (row->too_long || row->unterminated || row->bad_encoding)
 		return rs_err(err, "%s in '%s' at line %ld",
@@ -250,10 +342,15 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 	    __builtin_add_overflow(g->fen, fen, &g->fen))
 		return rs_err(err, "sum overflows at '%s' line %ld", a->path, row->line);
 	kset_put(&g->ben, ben, &added);
+	central = f[C_SUPPORT].len && support_central(f[C_SUPPORT].p);
+	if (f[C_SUPPORT].len)
+		g->has_mode = 1;
 	if (ym > g->stock_ym) {
 		/* A later month: the stock so far was not the last. */
 		kset_release(&g->stock);
+		kset_release(&g->stock_c);
 		ben_set_init(&g->stock, 1);
+		ben_set_init(&g->stock_c, 1);
 		g->stock_ym = ym;
 	}
 	if (ym == g->stock_ym) {
@@ -263,11 +360,32 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 		memcpy(&was, v, sizeof(was));
 		if (added || persons > was)
 			memcpy(v, &persons, sizeof(persons));
+		if (central) {
+			v = kset_put(&g->stock_c, ben, &added);
+			memcpy(&was, v, sizeof(was));
+			if (added || persons > was)
+				memcpy(v, &persons, sizeof(persons));
+		}
 	}
 	mc = month_cell(g, ym);
 	mc->persons += persons;
 	mc->fen += fen;
 	capset_add(&mc->ks, ben, a->k);
+
+	/* The cross tables: township x program, funding x program. */
+	prog = prog_index(a, f[C_PROGRAM].p);
+	if (f[C_FUNDING].len)
+		a->has_funding = 1;
+	xc[0] = xtab_cell(&s->town, xtab_dim(&s->town, f[C_REGION].p,
+					      f[C_REGION].len < 9 ? f[C_REGION].len : 9), prog);
+	xc[1] = xtab_cell(&s->fund, xtab_dim(&s->fund, f[C_FUNDING].p,
+					      f[C_FUNDING].len), prog);
+	for (i = 0; i < 2; i++) {
+		xc[i]->persons += persons;
+		xc[i]->payments += payments;
+		xc[i]->fen += fen;
+		capset_add(&xc[i]->ks, ben, a->k);
+	}
 	return 0;
 }
 

@@ -8,7 +8,12 @@
  *   - the beneficiaries paid in the slice's last month with the persons of
  *     their payments (期末 stock);
  *   - per month: persons, amount and up to k beneficiaries (for the
- *     monthly table and its small-cell test).
+ *     monthly table and its small-cell test);
+ *   - of the stock, the persons whose payment says 集中 (support_mode), for
+ *     the 集中供养率 of a 特困 program not split by program code.
+ * and, per slice, two cross tables with the same sums and up to k
+ * beneficiaries per cell: township (region code digits 1-9) x program, and
+ * funding source x program.
  * All of it is bounded by groups x months x distinct beneficiaries; rows
  * stream through csvin and are never kept.
  */
@@ -34,8 +39,31 @@ struct group {
 	int stock_ym;            /* month held in stock, -1 before any row */
 	struct kset stock;       /* paid in stock_ym; value: int64 persons
 				    (the largest, should one repeat) */
+	struct kset stock_c;     /* the part of stock paid as 集中 (support_mode) */
+	int has_mode;            /* some row had a support_mode */
 	struct mcell *month;     /* month[ym - mbase], mcount entries */
 	int mbase, mcount;
+};
+
+/*
+ * A cross table: cells keyed by (dim, prog), dim a township code or a
+ * funding source (names[dim]), prog an index into accum.prog. Each cell
+ * holds the sums and up to k beneficiaries: enough for the tables and
+ * their small-cell test at a cost of k keys per cell.
+ */
+struct xcell {
+	int dim, prog;
+	int64_t persons, payments, fen;
+	struct capset ks;
+};
+
+struct xtab {
+	char **name;             /* dims, in order of first appearance */
+	size_t nname, namecap;
+	struct xcell *c;
+	size_t n, cap;
+	struct kset idx;         /* (int32 dim, int32 prog) -> int32 cell */
+	int last;                /* the dim found last, or -1 */
 };
 
 struct slice {
@@ -44,6 +72,8 @@ struct slice {
 	int min_ym, max_ym;      /* months seen in the data */
 	struct group **g;
 	size_t ng, gcap;
+	struct xtab town;        /* township (9 digits) x program */
+	struct xtab fund;        /* funding source ("" when absent) x program */
 };
 
 struct accum {
@@ -57,6 +87,9 @@ struct accum {
 	size_t ns, scap;
 	long rows;               /* data rows read */
 	long used;               /* rows inside the period */
+	int has_funding;         /* some row in the period names a funding source */
+	char **prog;             /* program codes seen (xcell.prog) */
+	size_t nprog, progcap;
 	char region_prefix[13];  /* longest prefix common to all region codes */
 	size_t region_len;
 	/* private */
@@ -74,6 +107,9 @@ int accum_read(struct accum *a, const char *path, struct rs_error *err);
  * by year. Returns 0, or -1 when no row falls in the reporting period. */
 int accum_finish(struct accum *a, struct rs_error *err);
 void accum_release(struct accum *a);
+
+/* 1 if a support_mode value means 集中供养 (集中, 集中供养). */
+int support_central(const char *mode);
 
 /* The cell of group g for month ym, or NULL if g has none. */
 const struct mcell *group_month(const struct group *g, int ym);

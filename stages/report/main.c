@@ -1,10 +1,12 @@
 /*
  * rs-report - year-end tables from an aggregate file.
  *
- * Reads one aggregate (rs-aggregate or rs-merge output) and writes the
- * programs and months tables (and a data-quality table from the stage
- * summaries) twice: internal, and published with small cells suppressed.
- * This file holds the command line; the work is in report.c.
+ * Reads one aggregate (rs-aggregate or rs-merge output), and optionally the
+ * previous year's, and writes the year-end tables (and a data-quality
+ * table from the stage summaries) twice: internal, and published with
+ * small cells suppressed; each as CSV, Markdown, one HTML page, one XLSX
+ * workbook and a Chinese bulletin. This file holds the command line; the
+ * work is in report.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,22 +20,27 @@
 
 static const char usage[] =
 "usage: rs-report [--period A..B] [--by-year] [--title NAME] [--quality F.json]...\n"
-"                 [--k N] -o OUTDIR AGG.csv.gz\n"
+"                 [--previous PREV.csv.gz] [--excel] [--k N] -o OUTDIR AGG.csv.gz\n"
 "\n"
 "Writes year-end statistical tables (年报) from one aggregate file.\n"
 "\n"
 "Reads:  AGG, an aggregate file from rs-aggregate or rs-merge (gzip or plain);\n"
-"        the program catalog for names, roll-ups (低保 = 城市低保 + 农村低保) and\n"
-"        recurrence; the region table for a default title; with --quality, the\n"
-"        JSON summaries written by rs-ingest and rs-validate.\n"
+"        with --previous, the previous year's aggregate; the program catalog\n"
+"        for names, roll-ups (低保 = 城市低保 + 农村低保) and recurrence; the\n"
+"        region table for township names and a default title; with --quality,\n"
+"        the JSON summaries written by rs-ingest and rs-validate.\n"
 "Writes: OUTDIR/internal/   every value, for internal use\n"
 "        OUTDIR/published/  cells counting fewer than k beneficiaries hidden\n"
 "                           as \"*\", with secondary suppression so that they\n"
 "                           cannot be recomputed from totals\n"
-"        each with, per table, TABLE.csv (UTF-8) and TABLE.md, and report.md\n"
-"        holding all tables. Tables: programs (分项目汇总表), months (分月情况表),\n"
-"        quality (数据质量表, with --quality only). Files appear atomically and\n"
-"        reruns are byte-identical.\n"
+"        each with, per table, TABLE.csv (UTF-8) and TABLE.md; and report.md\n"
+"        (all tables), report.html (one self-contained page with charts, for\n"
+"        screen and print), report.xlsx (a sheet per table) and bulletin.txt\n"
+"        (统计简报, the figures in words). Tables: programs (分项目汇总表),\n"
+"        towns (分地区汇总表), months (分月情况表), funding (资金来源表, when the\n"
+"        data names funding sources), quality (数据质量表, with --quality only).\n"
+"        Every format shows the same figures; published ones never a hidden\n"
+"        one. Files appear atomically and reruns are byte-identical.\n"
 "\n"
 "Options:\n"
 "  -o, --output DIR     the output directory (created if missing; required)\n"
@@ -47,6 +54,13 @@ static const char usage[] =
 "                       region holding all rows, from the region table)\n"
 "      --quality FILE   add FILE (an ingest or validate summary) to the quality\n"
 "                       table; repeatable\n"
+"      --previous FILE  the previous year's aggregate: adds 同比 columns (change\n"
+"                       and %) to the programs and towns tables and the bulletin,\n"
+"                       against the same months a year earlier (one reporting\n"
+"                       period: not with --by-year over several years). An\n"
+"                       empty FILE means none (for pipeline templates)\n"
+"      --excel          start each CSV file with a UTF-8 byte order mark, so\n"
+"                       that Excel opens the Chinese text correctly\n"
 "  -k, --k N            suppression threshold: hide cells counting fewer than N\n"
 "                       distinct beneficiaries (default 3; 1 hides nothing)\n"
 "      --catalog FILE   program catalog; repeatable, later files extend earlier\n"
@@ -59,8 +73,12 @@ static const char usage[] =
 "\n"
 "The data directory is $RS_DATADIR, else " RS_DATADIR ".\n"
 "\n"
+"The XLSX creation time is $SOURCE_DATE_EPOCH when set, else the first moment\n"
+"after the report's last month (UTC), so reruns are byte-identical.\n"
+"\n"
 "Exit status: 0 success; 1 data or I/O failure (a missing or malformed input,\n"
-"no rows in the period, a program missing from the catalog, a write error);\n"
+"no rows in the period or, with --previous, in the same months a year\n"
+"earlier, a program missing from the catalog, a write error);\n"
 "2 usage or configuration error (bad option, unreadable catalog).\n";
 
 static int usage_error(const char *msg, const char *arg)
@@ -88,6 +106,8 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		{ "by-year", no_argument, NULL, 'y' },
 		{ "title", required_argument, NULL, 't' },
 		{ "quality", required_argument, NULL, 'Q' },
+		{ "previous", required_argument, NULL, 'P' },
+		{ "excel", no_argument, NULL, 'E' },
 		{ "k", required_argument, NULL, 'k' },
 		{ "catalog", required_argument, NULL, 'C' },
 		{ "regions", required_argument, NULL, 'R' },
@@ -116,6 +136,8 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 			if (add_file(o->quality, &o->nquality, optarg))
 				return usage_error("too many --quality files at", optarg);
 			break;
+		case 'P': o->previous = *optarg ? optarg : NULL; break;
+		case 'E': o->excel = 1; break;
 		case 'k':
 			errno = 0;
 			k = strtol(optarg, &end, 10);

@@ -64,7 +64,7 @@ void build_months(struct report *r, const struct slice *s,
 	struct table *t;
 	size_t nc = 0, npub = 0, tcol, nm, nrow, i, j, l;
 	const char **cols;
-	char *heading, *stem, buf[32];
+	char *heading, *stem;
 
 	/* Columns: distinct programs in table order (public ones first),
 	 * with the 合计 moved in after the public ones. */
@@ -144,12 +144,13 @@ void build_months(struct report *r, const struct slice *s,
 			free(lab);
 		} else {
 			table_set(t, tr, 0, "合计");
+			table_set_style(t, tr, ROW_TOTAL);
 		}
 		for (j = 0; j < nc; j++) {
 			const struct mval *v = &val[i * nc + j];
 
-			table_setf(t, tr, 1 + 2 * j, "%lld", (long long)v->persons);
-			table_set(t, tr, 2 + 2 * j, money_fmt_wan(v->fen, buf));
+			table_set_count(t, tr, 1 + 2 * j, v->persons);
+			table_set_wan(t, tr, 2 + 2 * j, v->fen);
 			m->unit[i * nc + j] = sdc_unit(sdc, v->persons,
 						       v->ks.n || v->persons || v->fen,
 						       v->ks.n < k);

@@ -15,6 +15,12 @@
  * Suppression works on whole rows: the rows form a tree (leaf -> area
  * roll-up -> 小计 -> 合计) and each internal row is the sum of its children,
  * which gives the lines for struct sdc.
+ *
+ * When 特困 is split into 集中 and 分散 (by program code, or by the records'
+ * support_mode), a note gives the 集中供养率: 期末 集中供养 persons over 期末
+ * 特困 persons. Published, it is shown only when every 特困 row is and
+ * neither part counts fewer than k beneficiaries, so that it cannot give
+ * back a hidden figure or a small group.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,17 +31,18 @@
 #include "report.h"
 #include "xalloc.h"
 
-enum rkind { R_LEAF, R_AREA, R_SUB, R_TOTAL };
+enum rkind { R_LEAF = PR_LEAF, R_AREA = PR_AREA, R_SUB = PR_SUB, R_TOTAL = PR_TOTAL };
 #define PARENT_NONE (-1L)
 #define PARENT_TOTAL (-2L)
 
-enum {
-	C_NAME, C_AREA, C_PERSONS, C_PAYMENTS, C_BEN, C_STOCK_P, C_STOCK_H,
-	C_AMOUNT, C_AVG_MONTHLY, C_AVG_ONEOFF, NCOLS
-};
-static const char *const cols[NCOLS] = {
+static const char *const cols[PC_NCOLS + YOY_NCOLS] = {
 	"项目", "城乡", "人次", "户次", "保障人数（累计）", "期末保障人数",
 	"期末保障户数", "支出（万元）", "月人均补助水平（元）", "平均救助水平（元）",
+	"人次同比增减", "人次同比增长（%）", "支出同比增减（万元）", "支出同比增长（%）",
+};
+
+const char *const yoy_cols[YOY_NCOLS] = {
+	"人次同比增减", "人次同比增长（%）", "支出同比增减（万元）", "支出同比增长（%）",
 };
 #define DASH "—"
 
@@ -112,6 +119,23 @@ struct leaf *report_leaves(const struct report *r, const struct slice *s,
 	}
 	qsort(v, s->ng, sizeof(*v), leaf_cmp);
 	*n = s->ng;
+	return v;
+}
+
+const struct program **report_roots(const struct leaf *lv, size_t n,
+				    size_t *nroots, size_t *npub)
+{
+	const struct program **v = xcalloc(n ? n : 1, sizeof(*v));
+	size_t i;
+
+	*nroots = *npub = 0;
+	for (i = 0; i < n; i++) {
+		if (i > 0 && lv[i - 1].root == lv[i].root)
+			continue;
+		v[(*nroots)++] = lv[i].root;
+		if (lv[i].public_money)
+			(*npub)++;
+	}
 	return v;
 }
 
@@ -264,27 +288,33 @@ static void fill_row(struct table *t, size_t tr, const struct prow *p,
 {
 	char buf[32];
 
-	table_set(t, tr, C_NAME, p->label);
-	table_set(t, tr, C_AREA, p->area);
-	table_setf(t, tr, C_PERSONS, "%lld", (long long)st->persons);
-	table_setf(t, tr, C_PAYMENTS, "%lld", (long long)st->payments);
-	table_setf(t, tr, C_BEN, "%zu", st->nben);
+	char key[600];
+
+	table_set(t, tr, PC_NAME, p->label);
+	table_set(t, tr, PC_AREA, p->area);
+	snprintf(key, sizeof(key), "%s\t%s", p->label, p->area);
+	table_set_key(t, tr, key);
+	table_set_style(t, tr, p->kind == R_TOTAL ? ROW_TOTAL :
+			p->kind == R_LEAF ? ROW_PLAIN : ROW_SUB);
+	table_set_count(t, tr, PC_PERSONS, st->persons);
+	table_set_count(t, tr, PC_PAYMENTS, st->payments);
+	table_set_count(t, tr, PC_BEN, (int64_t)st->nben);
 	if (st->nmonthly) {
-		table_setf(t, tr, C_STOCK_P, "%lld", (long long)st->stock_persons);
-		table_setf(t, tr, C_STOCK_H, "%zu", st->stock_hh);
+		table_set_count(t, tr, PC_STOCK_P, st->stock_persons);
+		table_set_count(t, tr, PC_STOCK_H, (int64_t)st->stock_hh);
 	} else {
-		table_set(t, tr, C_STOCK_P, DASH);
-		table_set(t, tr, C_STOCK_H, DASH);
+		table_set(t, tr, PC_STOCK_P, DASH);
+		table_set(t, tr, PC_STOCK_H, DASH);
 	}
-	table_set(t, tr, C_AMOUNT, money_fmt_wan(st->fen, buf));
+	table_set_wan(t, tr, PC_AMOUNT, st->fen);
 	if (st->nmonthly && !st->noneoff && st->persons > 0)
-		table_set(t, tr, C_AVG_MONTHLY, money_fmt_ratio(st->fen, st->persons, buf));
+		table_set(t, tr, PC_AVG_MONTHLY, money_fmt_ratio(st->fen, st->persons, buf));
 	else
-		table_set(t, tr, C_AVG_MONTHLY, DASH);
+		table_set(t, tr, PC_AVG_MONTHLY, DASH);
 	if (st->noneoff && !st->nmonthly && st->persons > 0)
-		table_set(t, tr, C_AVG_ONEOFF, money_fmt_ratio(st->fen, st->persons, buf));
+		table_set(t, tr, PC_AVG_ONEOFF, money_fmt_ratio(st->fen, st->persons, buf));
 	else
-		table_set(t, tr, C_AVG_ONEOFF, DASH);
+		table_set(t, tr, PC_AVG_ONEOFF, DASH);
 }
 
 static void add_notes(struct report *r, const struct slice *s, struct table *t,
@@ -317,15 +347,56 @@ static void add_notes(struct report *r, const struct slice *s, struct table *t,
 			   others.buf);
 	sbuf_release(&others);
 	table_note(t, NOTE_PUBLISHED,
-		   "为保护个人隐私，保障人数少于%d人的项目行以“*”代替；为防止由小计、合计或分月情况表推算出被隐去的数值，"
+		   "为保护个人隐私，保障人数少于%d人的项目行以“*”代替；为防止由小计、合计或分地区、分月、资金来源各表推算出被隐去的数值，"
 		   "另有部分行一并以“*”代替（次级隐藏）。零值不属敏感数据，照常公布。",
 		   r->o->k);
 	table_note(t, NOTE_INTERNAL, "内部版：未作小数值隐藏，仅供内部核对使用，不得对外公布。");
 }
 
+/*
+ * The 集中供养率 of 特困 (root code "tekun"): the split is known when a
+ * leaf is a *_centralized or *_dispersed program, or its records carry a
+ * support_mode. Stocks are unions over the leaves paid in the last month.
+ */
+static void centralized_rate(const struct slice *s, const struct leaf *lv,
+			     size_t n, struct crate *rate)
+{
+	struct kset all, central;
+	size_t i;
+	int split = 0;
+
+	memset(rate, 0, sizeof(*rate));
+	ben_set_init(&all, 1);
+	ben_set_init(&central, 1);
+	for (i = 0; i < n; i++) {
+		const struct leaf *l = &lv[i];
+		size_t len = strlen(l->prog->code);
+		int is_c = len > 12 && !strcmp(l->prog->code + len - 12, "_centralized");
+		int is_d = len > 10 && !strcmp(l->prog->code + len - 10, "_dispersed");
+
+		if (strcmp(l->root->code, "tekun"))
+			continue;
+		if (is_c || is_d || l->g->has_mode)
+			split = 1;
+		if (!l->monthly || l->g->stock_ym != s->per.last)
+			continue;
+		ben_set_union(&all, &l->g->stock);
+		ben_set_union(&central, is_c ? &l->g->stock : &l->g->stock_c);
+	}
+	if (split && all.n && ben_set_sum(&all) > 0) {
+		rate->have = 1;
+		rate->all = ben_set_sum(&all);
+		rate->central = ben_set_sum(&central);
+		rate->nall = all.n;
+		rate->ncentral = central.n;
+	}
+	kset_release(&all);
+	kset_release(&central);
+}
+
 void build_programs(struct report *r, const struct slice *s,
 		    const struct leaf *lv, size_t n, struct sdc *sdc,
-		    struct ptab *pt)
+		    struct ptab *pt, struct crate *rate)
 {
 	struct prow *rows = NULL;
 	struct table *t;
@@ -354,21 +425,35 @@ void build_programs(struct report *r, const struct slice *s,
 	stem = report_stem(r, s, "programs");
 	pt->ti = report_new_table(r);
 	t = &r->t[pt->ti];
-	table_init(t, stem, heading, cols, NCOLS, 2);
+	table_init(t, stem, heading, cols, r->yoy ? PC_NCOLS + YOY_NCOLS : PC_NCOLS, 2);
 	free(heading);
 	free(stem);
 	pt->nrows = nrows;
 	pt->total = total;
 	pt->unit = xcalloc(nrows, sizeof(*pt->unit));
+	pt->kind = xcalloc(nrows, sizeof(*pt->kind));
 	pt->prog = xcalloc(nrows, sizeof(*pt->prog));
+	pt->root = xcalloc(nrows, sizeof(*pt->root));
+	pt->area = xcalloc(nrows, sizeof(*pt->area));
+	pt->top = xcalloc(nrows, sizeof(*pt->top));
 	for (i = 0; i < nrows; i++) {
+		const struct leaf *l0 = rows[i].nleaf ? &lv[rows[i].leaf[0]] : NULL;
+
 		stats(s, lv, rows[i].leaf, rows[i].nleaf, &st);
 		fill_row(t, table_add_row(t), &rows[i], &st);
 		pt->unit[i] = sdc_unit(sdc, st.persons,
 				       st.nben || st.persons || st.payments || st.fen,
 				       st.nben < (size_t)r->o->k);
+		pt->kind[i] = (unsigned char)rows[i].kind;
 		if (rows[i].kind == R_LEAF)
-			pt->prog[i] = lv[rows[i].leaf[0]].prog;
+			pt->prog[i] = l0->prog;
+		if (rows[i].kind != R_TOTAL && l0) {
+			pt->root[i] = l0->root;
+			pt->top[i] = rows[i].parent == (long)total ||
+				     rows[i].parent == PARENT_NONE;
+		}
+		if ((rows[i].kind == R_LEAF || rows[i].kind == R_AREA) && l0)
+			pt->area[i] = l0->g->area;
 	}
 	/*
 	 * Each roll-up row is the sum of the rows just below it. The stock
@@ -401,6 +486,7 @@ void build_programs(struct report *r, const struct slice *s,
 				sdc_member(sdc, pt->unit[j]);
 	}
 	add_notes(r, s, t, lv, n);
+	centralized_rate(s, lv, n, rate);
 	for (i = 0; i < nrows; i++) {
 		free(rows[i].label);
 		free(rows[i].leaf);
@@ -409,17 +495,62 @@ void build_programs(struct report *r, const struct slice *s,
 }
 
 void programs_apply(struct report *r, const struct ptab *pt,
-		    const struct sdc *sdc)
+		    const struct sdc *sdc, struct crate *rate)
 {
 	struct table *t = &r->t[pt->ti];
-	size_t i, j;
+	size_t i, j, k = (size_t)r->o->k;
+	char pct[32];
 
 	for (i = 0; i < pt->nrows; i++) {
 		if (!sdc->hidden[pt->unit[i]])
 			continue;
 		/* "—" marks a measure that does not apply: nothing to hide. */
-		for (j = C_PERSONS; j < NCOLS; j++)
+		for (j = PC_PERSONS; j < PC_NCOLS; j++)
 			if (strcmp(t->cells[i * t->ncols + j].text, DASH))
 				table_hide(t, i, j);
 	}
+	if (!rate->have)
+		return;
+	rate->published = (rate->ncentral == 0 || rate->ncentral >= k) &&
+			  (rate->nall - rate->ncentral == 0 ||
+			   rate->nall - rate->ncentral >= k);
+	for (i = 0; i < pt->nrows; i++)
+		if (pt->root[i] && !strcmp(pt->root[i]->code, "tekun") &&
+		    sdc->hidden[pt->unit[i]])
+			rate->published = 0;
+	money_fmt_ratio(rate->central * 10000, rate->all, pct);
+	table_note(t, NOTE_INTERNAL,
+		   "特困人员集中供养率为%s%%（期末集中供养%lld人 ÷ 期末特困人员%lld人）。",
+		   pct, (long long)rate->central, (long long)rate->all);
+	if (rate->published)
+		table_note(t, NOTE_PUBLISHED,
+			   "特困人员集中供养率为%s%%（期末集中供养%lld人 ÷ 期末特困人员%lld人）。",
+			   pct, (long long)rate->central, (long long)rate->all);
+	else
+		table_note(t, NOTE_PUBLISHED,
+			   "特困人员集中供养率：*（涉及人数较少或相关数据已隐藏，不予公布）。");
+}
+
+void programs_yoy(struct report *r, const struct ptab *pt,
+		  const struct table *prev)
+{
+	struct table *t = &r->t[pt->ti];
+
+	table_yoy(t, prev, PC_PERSONS, PC_YOY, PC_YOY + 1);
+	table_yoy(t, prev, PC_AMOUNT, PC_YOY + 2, PC_YOY + 3);
+	table_note(t, NOTE_BOTH,
+		   "同比为人次、支出与上年同期同一项目比较，按精确值计算，增长率保留一位小数；上年无此项目的为“—”。");
+	table_note(t, NOTE_PUBLISHED,
+		   "同比数据在本年或上年公开版中相应数值被隐去时一并以“*”代替。");
+}
+
+void ptab_release(struct ptab *p)
+{
+	free(p->unit);
+	free(p->kind);
+	free(p->prog);
+	free(p->root);
+	free(p->area);
+	free(p->top);
+	memset(p, 0, sizeof(*p));
 }

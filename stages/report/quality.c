@@ -573,7 +573,7 @@ int build_quality(struct report *r, struct rs_error *err)
 	struct table *t;
 	const char **cols = NULL;
 	unsigned char show[RJ__COUNT];
-	size_t i, j, ncols = 0;
+	size_t i, j, ncols = 0, ti;
 	char *heading;
 	int ret = -1, all_ok = 1;
 
@@ -608,7 +608,9 @@ int build_quality(struct report *r, struct rs_error *err)
 	cols[ncols++] = "核对";
 
 	heading = report_heading(r, NULL, "数据质量表");
-	t = &r->t[report_new_table(r)];
+	/* report_new_table() may move r->t: index it after the call. */
+	ti = report_new_table(r);
+	t = &r->t[ti];
 	table_init(t, "quality", heading, cols, ncols, 1);
 	free(heading);
 

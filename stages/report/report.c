@@ -4,8 +4,10 @@
  * Output layout under OUTDIR:
  *   internal/  every value          published/  small cells hidden
  *     <table>.csv  <table>.md  report.md (all tables, in order)
+ *     report.html  report.xlsx  bulletin.txt
  * Every file is written through rs_out, so it appears complete or not at
- * all, and nothing in it depends on the clock: reruns are byte-identical.
+ * all, and nothing in it depends on the clock: reruns are byte-identical
+ * (the workbook's one timestamp is fixed, see xlsx.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -36,10 +38,36 @@ size_t report_new_table(struct report *r)
 	return r->nt++;
 }
 
+/* The programs table's top row for root (its 小计, or its only row). */
+static size_t top_row(const struct ptab *p, const struct program *root)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrows; i++)
+		if (p->top[i] && p->root[i] == root)
+			return i;
+	return p->total;
+}
+
+/* The 合计 row of a towns or funding table repeats the programs table: a
+ * root's cell is its top row, the 合计 cell is the 合计. */
+static void link_grid(struct sdc *sdc, const struct xgrid *x,
+		      const struct ptab *p)
+{
+	size_t j;
+
+	for (j = 0; j < x->nc; j++) {
+		sdc_line(sdc, x->unit[x->total * x->nc + j], SDC_ADDITIVE);
+		sdc_member(sdc, p->unit[x->root[j] ? top_row(p, x->root[j]) : p->total]);
+	}
+}
+
 int build_slice(struct report *r, const struct slice *s, struct rs_error *err)
 {
-	struct ptab p;
+	struct sinfo si;
+	struct ptab *p = &si.p;
 	struct mtab m;
+	struct xgrid xt, xf;
 	struct sdc sdc;
 	struct leaf *lv;
 	size_t n, i, j;
@@ -47,31 +75,73 @@ int build_slice(struct report *r, const struct slice *s, struct rs_error *err)
 	lv = report_leaves(r, s, &n, err);
 	if (!lv)
 		return -1;
+	memset(&si, 0, sizeof(si));
+	memset(&xf, 0, sizeof(xf));
+	si.s = s;
 	sdc_init(&sdc);
-	build_programs(r, s, lv, n, &sdc, &p);
+	build_programs(r, s, lv, n, &sdc, p, &si.rate);
+	build_towns(r, s, lv, n, &sdc, &xt);
 	build_months(r, s, lv, n, &sdc, &m);
+	si.tprog = p->ti;
+	si.ttown = xt.ti;
+	si.tmon = m.ti;
+	si.tfund = (size_t)-1;
+	if (r->acc.has_funding) {
+		build_funding(r, s, lv, n, &sdc, &xf);
+		si.tfund = xf.ti;
+	}
 	/* The months table's 合计 row repeats the programs table: a program's
 	 * cell is the sum of its rows (both areas), the 合计 cell is 合计. */
 	for (j = 0; j < m.nc; j++) {
 		sdc_line(&sdc, m.unit[(m.nrow - 1) * m.nc + j], SDC_ADDITIVE);
 		if (!m.prog[j]) {
-			sdc_member(&sdc, p.unit[p.total]);
+			sdc_member(&sdc, p->unit[p->total]);
 			continue;
 		}
-		for (i = 0; i < p.nrows; i++)
-			if (p.prog[i] == m.prog[j])
-				sdc_member(&sdc, p.unit[i]);
+		for (i = 0; i < p->nrows; i++)
+			if (p->prog[i] == m.prog[j])
+				sdc_member(&sdc, p->unit[i]);
 	}
+	link_grid(&sdc, &xt, p);
+	if (si.tfund != (size_t)-1)
+		link_grid(&sdc, &xf, p);
 	sdc_run(&sdc);
-	programs_apply(r, &p, &sdc);
+	programs_apply(r, p, &sdc, &si.rate);
+	xgrid_apply(r, &xt, &sdc);
 	months_apply(r, &m, &sdc);
+	if (si.tfund != (size_t)-1)
+		xgrid_apply(r, &xf, &sdc);
+	/* 同比: against the same table of the year before, by row key. */
+	if (r->yoy) {
+		const struct report *pr = r->prev;
+		const struct sinfo *ps = pr && pr->nsi ? &pr->si[0] : NULL;
+		struct table *tt = &r->t[xt.ti];
+		size_t tp = xt.pcol[xt.tcol], ta = xt.acol[xt.tcol];
+
+		programs_yoy(r, p, ps ? &pr->t[ps->tprog] : NULL);
+		table_yoy(tt, ps ? &pr->t[ps->ttown] : NULL, tp, xt.yoy_col, xt.yoy_col + 1);
+		table_yoy(tt, ps ? &pr->t[ps->ttown] : NULL, ta, xt.yoy_col + 2, xt.yoy_col + 3);
+	}
 	sdc_release(&sdc);
-	free(p.unit);
-	free(p.prog);
+	xgrid_release(&xt);
+	xgrid_release(&xf);
 	free(m.unit);
 	free(m.prog);
 	free(lv);
+	r->si = xreallocarray(r->si, r->nsi + 1, sizeof(*r->si));
+	r->si[r->nsi++] = si;
 	return 0;
+}
+
+const char *report_region_name(const struct report *r, const char *code,
+			       size_t len)
+{
+	const struct region *reg;
+
+	if (!r->rt.n || strlen(code) < len)
+		return NULL;
+	reg = regions_find(&r->rt, code, len);
+	return reg ? reg->name : NULL;
 }
 
 char *report_heading(const struct report *r, const struct slice *s,
@@ -134,53 +204,109 @@ void report_release(struct report *r)
 	for (i = 0; i < r->nt; i++)
 		table_release(&r->t[i]);
 	free(r->t);
+	for (i = 0; i < r->nsi; i++)
+		ptab_release(&r->si[i].p);
+	free(r->si);
+	if (r->prev) {
+		report_release(r->prev);
+		free(r->prev);
+	}
 	if (r->have_cat)
 		catalog_release(&r->cat);
+	if (r->have_rt)
+		regions_release(&r->rt);
 	accum_release(&r->acc);
 	free(r->title);
 	memset(r, 0, sizeof(*r));
 }
 
 /*
- * Without --title, the title is the name of the smallest region holding
- * every row (同安区 for one county's file). The regions table is needed
- * only then; if it cannot be read the tables go without a title.
+ * The region table names the townships of table 2 and, without --title,
+ * gives the title. A --regions file that cannot be read is an error; the
+ * default one is optional: without it, codes stand in for names.
  */
-static int default_title(struct report *r, struct rs_error *err)
+static int load_regions(struct report *r, struct rs_error *err)
 {
-	static const size_t digits[] = { 12, 9, 6, 4, 2 };
 	char path[PATH_MAX_LEN];
-	struct regions rt;
 	struct rs_error e2;
-	size_t i;
 
-	if (r->o->title || r->acc.region_len < 2)
-		return 0;
 	if (r->o->regions)
 		snprintf(path, sizeof(path), "%s", r->o->regions);
 	else
 		rs_data_path("regions.csv", path, sizeof(path));
-	if (regions_load(&rt, path, &e2)) {
+	if (regions_load(&r->rt, path, &e2)) {
 		if (r->o->regions) {
 			*err = e2;
 			return -1;
 		}
-		rs_warn("no title: %s (give --title or --regions)", e2.msg);
+		rs_warn("no region names: %s (give --regions%s)", e2.msg,
+			r->o->title ? "" : " or --title");
 		return 0;
 	}
+	r->have_rt = 1;
+	return 0;
+}
+
+/*
+ * Without --title, the title is the name of the smallest region holding
+ * every row (同安区 for one county's file).
+ */
+static void default_title(struct report *r)
+{
+	static const size_t digits[] = { 12, 9, 6, 4, 2 };
+	size_t i;
+
+	if (r->o->title || r->acc.region_len < 2 || !r->have_rt)
+		return;
 	for (i = 0; i < sizeof(digits) / sizeof(digits[0]); i++) {
 		const struct region *reg;
 
 		if (digits[i] > r->acc.region_len)
 			continue;
-		reg = regions_find(&rt, r->acc.region_prefix, digits[i]);
+		reg = regions_find(&r->rt, r->acc.region_prefix, digits[i]);
 		if (reg) {
 			free(r->title);
 			r->title = xstrdup(reg->name);
 			break;
 		}
 	}
-	regions_release(&rt);
+}
+
+/*
+ * The year before: the same months a year earlier, from --previous, built
+ * and suppressed as that year's own report would be (same catalog, k and
+ * regions), so that its published cells are known.
+ */
+static int load_previous(struct report *r, struct rs_error *err)
+{
+	struct report *pr;
+	const struct slice *s = r->acc.s[0];
+
+	if (r->acc.ns != 1)
+		return rs_err(err, "--previous needs one reporting period, not %zu", r->acc.ns);
+	pr = xcalloc(1, sizeof(*pr));
+	r->prev = pr;
+	pr->o = r->o;
+	pr->cat = r->cat;                /* borrowed: have_cat stays 0 */
+	pr->rt = r->rt;                  /* borrowed: have_rt stays 0 */
+	pr->title = xstrdup(r->title);
+	accum_init(&pr->acc, r->o->k);
+	pr->acc.have_period = 1;
+	pr->acc.per.first = s->per.first - 12;
+	pr->acc.per.last = s->per.last - 12;
+	if (accum_read(&pr->acc, r->o->previous, err))
+		return -1;
+	if (!pr->acc.used) {
+		char from[8], to[8];
+
+		month_fmt(pr->acc.per.first, from);
+		month_fmt(pr->acc.per.last, to);
+		return rs_err(err, "no rows of the previous year's '%s' fall in %s..%s, the same months a year before",
+			      r->o->previous, from, to);
+	}
+	if (accum_finish(&pr->acc, err) || build_slice(pr, pr->acc.s[0], err))
+		return -1;
+	r->yoy = 1;
 	return 0;
 }
 
@@ -211,12 +337,12 @@ static int write_file(const char *dir, const char *name, const struct sbuf *sb,
 }
 
 /*
- * 1 if name is a table file this program writes: programs, months or
- * quality, an optional -YYYY, then .csv or .md.
+ * 1 if name is a table file this program writes: programs, towns, months,
+ * funding or quality, an optional -YYYY, then .csv or .md.
  */
 static int is_table_file(const char *name)
 {
-	static const char *const stems[] = { "programs", "months", "quality" };
+	static const char *const stems[] = { "programs", "towns", "months", "funding", "quality" };
 	size_t i, n;
 
 	for (i = 0; i < sizeof(stems) / sizeof(stems[0]); i++) {
@@ -276,6 +402,29 @@ static int remove_stale(const struct report *r, const char *dir,
 	return 0;
 }
 
+/*
+ * libxlsxwriter writes a file by name, not through our buffers: it is
+ * given the temporary file of an rs_out for report.xlsx, which it
+ * truncates and fills; committing then fsyncs and renames it into place
+ * as any other output, and a kill or an out-of-memory death removes it.
+ */
+static int write_xlsx(const struct report *r, int published, const char *dir,
+		      struct rs_error *err)
+{
+	char path[PATH_MAX_LEN];
+	struct rs_out out;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/report.xlsx", dir) >= sizeof(path))
+		return rs_err(err, "output path too long: '%s/report.xlsx'", dir);
+	if (rs_out_open(&out, path, 0644, err))
+		return -1;
+	if (xlsx_write(r, published, out.tmp, err)) {
+		rs_out_abort(&out);
+		return -1;
+	}
+	return rs_out_commit(&out, err);
+}
+
 static void report_md_head(const struct report *r, int published, struct sbuf *md)
 {
 	size_t i;
@@ -314,6 +463,8 @@ static int write_version(struct report *r, int published, struct rs_error *err)
 		const struct table *t = &r->t[i];
 
 		sbuf_reset(&sb);
+		if (r->o->excel)
+			sbuf_adds(&sb, "\xEF\xBB\xBF");
 		table_csv(t, published, &sb);
 		snprintf(name, sizeof(name), "%s.csv", t->name);
 		if (write_file(dir, name, &sb, err))
@@ -326,7 +477,16 @@ static int write_version(struct report *r, int published, struct rs_error *err)
 		sbuf_addc(&md, '\n');
 		sbuf_add(&md, sb.buf, sb.len);
 	}
-	if (write_file(dir, "report.md", &md, err) || remove_stale(r, dir, err))
+	if (write_file(dir, "report.md", &md, err))
+		goto out;
+	sbuf_reset(&sb);
+	bulletin_write(r, published, &sb);
+	if (write_file(dir, "bulletin.txt", &sb, err))
+		goto out;
+	sbuf_reset(&sb);
+	html_write(r, published, &sb);
+	if (write_file(dir, "report.html", &sb, err) ||
+	    write_xlsx(r, published, dir, err) || remove_stale(r, dir, err))
 		goto out;
 	ret = 0;
 out:
@@ -341,7 +501,10 @@ int report_run(struct report *r, struct rs_error *err)
 
 	if (accum_read(&r->acc, r->o->input, err) || accum_finish(&r->acc, err))
 		return -1;
-	if (default_title(r, err))
+	if (load_regions(r, err))
+		return -1;
+	default_title(r);
+	if (r->o->previous && load_previous(r, err))
 		return -1;
 	for (i = 0; i < r->acc.ns; i++)
 		if (build_slice(r, r->acc.s[i], err))

@@ -1,18 +1,27 @@
 /*
  * report.h - rs-report: from one aggregate file to year-end tables.
  *
- * The flow: load the catalog (and the regions, for a default title), read
- * the aggregate once into slices (accum.c), build the tables of each slice
- * (programs.c, months.c) and the data-quality table (quality.c), then write
- * every table twice, internal and published, as CSV and Markdown, plus a
- * report.md per version (report.c). Tables are built once; suppression
- * only marks cells, so the two versions cannot drift apart.
+ * The flow: load the catalog and the regions, read the aggregate once into
+ * slices (accum.c), build the tables of each slice and suppress them
+ * together (build_slice: programs.c 分项目汇总表, towns.c 分地区汇总表,
+ * months.c 分月情况表, funding.c 资金来源表), add the data-quality table
+ * (quality.c), then write everything twice, internal and published, in
+ * every format from the same cells: CSV and Markdown per table, and
+ * report.md, report.html (html.c), report.xlsx (xlsx.c) and bulletin.txt
+ * (bulletin.c) per version (report.c). Tables are built once; suppression
+ * only marks cells, so versions and formats cannot drift apart.
  *
  * Periods: with --period A..B the report covers exactly A..B; with
  * --by-year one slice per calendar year in the data, each from January to
  * its last month with data (cut to --period when both are given); with
  * neither, the data's first to last month. The stock (期末) month is the
  * slice's last month.
+ *
+ * With --previous, the previous year's aggregate is read for the same
+ * months a year earlier and its tables are built and suppressed exactly as
+ * a report of that year would be (r->prev); tables 1 and 2 then get
+ * year-on-year (同比) columns from the exact values of both, hidden
+ * wherever either year's published cell is hidden.
  */
 #ifndef RS_REPORT_REPORT_H
 #define RS_REPORT_REPORT_H
@@ -23,6 +32,7 @@
 #include "catalog.h"
 #include "error.h"
 #include "period.h"
+#include "regions.h"
 #include "table.h"
 
 #define REPORT_MAX_FILES 64
@@ -35,6 +45,8 @@ struct report_opts {
 	struct period per;
 	int by_year;
 	int k;                       /* suppression threshold */
+	const char *previous;        /* the previous year's aggregate, or NULL */
+	int excel;                   /* CSV files start with a UTF-8 BOM */
 	const char *quality[REPORT_MAX_FILES];
 	size_t nquality;
 	const char *catalogs[REPORT_MAX_FILES];
@@ -42,14 +54,87 @@ struct report_opts {
 	const char *regions;         /* NULL: the data directory's */
 };
 
+/* Columns of the programs table; with --previous the 同比 ones follow. */
+enum {
+	PC_NAME, PC_AREA, PC_PERSONS, PC_PAYMENTS, PC_BEN, PC_STOCK_P, PC_STOCK_H,
+	PC_AMOUNT, PC_AVG_MONTHLY, PC_AVG_ONEOFF, PC_NCOLS,
+	PC_YOY = PC_NCOLS
+};
+
+/* Row kinds of the programs table. */
+enum { PR_LEAF, PR_AREA, PR_SUB, PR_TOTAL };
+
+/*
+ * Where the programs table's rows are (struct sdc units) and what they
+ * are, for the links to the other tables, the year-on-year columns and
+ * the bulletin.
+ */
+struct ptab {
+	size_t ti;                       /* index of the table in r->t */
+	size_t nrows;
+	size_t *unit;                    /* per row: its sdc unit */
+	unsigned char *kind;             /* per row: PR_* */
+	const struct program **prog;     /* per row: a leaf row's program */
+	const struct program **root;     /* per row: its root (NULL: 合计) */
+	const char **area;               /* leaf and area rows: the area code */
+	unsigned char *top;              /* 1: the root's top row */
+	size_t total;                    /* the 合计 row */
+};
+
+struct mtab {
+	size_t ti;
+	size_t nrow, nc, tcol;           /* rows (months + 合计), programs +
+					    the 合计 column at tcol */
+	size_t *unit;                    /* nrow x nc */
+	const struct program **prog;     /* per column; NULL for 合计 */
+};
+
+/*
+ * A cross table of cells (rows x root programs, plus a 合计 column) with
+ * one sdc unit per cell: the townships table and the funding table.
+ */
+struct xgrid {
+	size_t ti;
+	size_t nrow, nc, tcol;           /* tcol: the 合计 column */
+	size_t *unit;                    /* nrow x nc */
+	const struct program **root;     /* per column; NULL for 合计 */
+	size_t total;                    /* the 合计 row */
+	size_t *pcol, *acol;             /* per column: its 人次 (NULL when
+					    none) and 支出 table columns */
+	size_t share_col, yoy_col;       /* 0 when absent */
+};
+
+/* The 集中供养率 of 特困 (SPEC.md section 4), when the data splits it. */
+struct crate {
+	int have;                        /* the data splits 特困 into 集中/分散 */
+	int64_t central, all;            /* stock persons */
+	size_t ncentral, nall;           /* stock beneficiaries */
+	int published;                   /* may be shown in published/ */
+};
+
+/* What was built for one slice. */
+struct sinfo {
+	const struct slice *s;
+	struct ptab p;
+	size_t tprog, ttown, tmon, tfund; /* table indices; tfund (size_t)-1
+					     when the data has no funding */
+	struct crate rate;
+};
+
 struct report {
 	const struct report_opts *o;
 	struct catalog cat;
-	int have_cat;
+	int have_cat;                /* cat is ours to release */
+	struct regions rt;
+	int have_rt;
 	char *title;                 /* "" when unknown */
 	struct accum acc;
 	struct table *t;
 	size_t nt, tcap;
+	struct sinfo *si;
+	size_t nsi;
+	struct report *prev;         /* with --previous: the year before */
+	int yoy;                     /* tables 1 and 2 get 同比 columns */
 };
 
 /* Loads the catalog. Returns 0, or -1 (a configuration error: exit 2). */
@@ -81,43 +166,48 @@ struct leaf {
  * with err filled if a program is not in the catalog. */
 struct leaf *report_leaves(const struct report *r, const struct slice *s,
 			   size_t *n, struct rs_error *err);
+/* The distinct roots of the leaves, in table order; *npub gets how many
+ * are public money (they come first). Caller frees. */
+const struct program **report_roots(const struct leaf *lv, size_t n,
+				    size_t *nroots, size_t *npub);
 
 /*
- * The tables of a slice are suppressed together: build_programs() and
- * build_months() append their table, add its units and lines to one
- * struct sdc and say where they are (struct ptab, struct mtab);
- * build_slice() links the two tables (a program's period cell in the
- * months table is the sum of its rows in the programs table), runs the
- * suppression and marks the hidden cells with *_apply().
+ * The tables of a slice are suppressed together: each build_* appends its
+ * table, adds its units and lines to one struct sdc and says where they
+ * are; build_slice() adds the lines that tie the tables together (a
+ * program's 合计 cell in the other tables is its top row in the programs
+ * table), runs the suppression and marks the hidden cells with *_apply().
  */
-struct ptab {
-	size_t ti;                       /* index of the table in r->t */
-	size_t nrows;
-	size_t *unit;                    /* per row: its sdc unit */
-	const struct program **prog;     /* per row: a leaf row's program */
-	size_t total;                    /* the 合计 row */
-};
-
-struct mtab {
-	size_t ti;
-	size_t nrow, nc, tcol;           /* rows (months + 合计), programs +
-					    the 合计 column at tcol */
-	size_t *unit;                    /* nrow x nc */
-	const struct program **prog;     /* per column; NULL for 合计 */
-};
-
 void build_programs(struct report *r, const struct slice *s,
 		    const struct leaf *lv, size_t n, struct sdc *sdc,
-		    struct ptab *p);
+		    struct ptab *p, struct crate *rate);
 void programs_apply(struct report *r, const struct ptab *p,
-		    const struct sdc *sdc);
+		    const struct sdc *sdc, struct crate *rate);
+void ptab_release(struct ptab *p);
+/* Fills table 1's 同比 columns from prev (NULL: "—"). */
+void programs_yoy(struct report *r, const struct ptab *p,
+		  const struct table *prev);
 void build_months(struct report *r, const struct slice *s,
 		  const struct leaf *lv, size_t n, struct sdc *sdc,
 		  struct mtab *m);
 void months_apply(struct report *r, const struct mtab *m,
 		  const struct sdc *sdc);
+void build_towns(struct report *r, const struct slice *s,
+		 const struct leaf *lv, size_t n, struct sdc *sdc,
+		 struct xgrid *x);
+void build_funding(struct report *r, const struct slice *s,
+		   const struct leaf *lv, size_t n, struct sdc *sdc,
+		   struct xgrid *x);
+/* Marks the hidden cells of a towns or funding table. */
+void xgrid_apply(struct report *r, const struct xgrid *x,
+		 const struct sdc *sdc);
+void xgrid_release(struct xgrid *x);
 int build_slice(struct report *r, const struct slice *s, struct rs_error *err);
 int build_quality(struct report *r, struct rs_error *err);
+
+/* The year-on-year columns of tables 1 and 2 (with --previous). */
+#define YOY_NCOLS 4
+extern const char *const yoy_cols[YOY_NCOLS];
 
 /* "城市" for urban, "农村" for rural, else the code itself. */
 const char *area_label(const char *area);
@@ -127,5 +217,16 @@ char *report_heading(const struct report *r, const struct slice *s,
 /* The file stem: name, or name-YYYY with --by-year. */
 char *report_stem(const struct report *r, const struct slice *s,
 		  const char *name);
+/* A region's name from the regions table, or NULL. */
+const char *report_region_name(const struct report *r, const char *code,
+			       size_t len);
+
+/* Outputs (each appends to out; nothing depends on the clock). */
+void bulletin_write(const struct report *r, int published, struct sbuf *out);
+void html_write(const struct report *r, int published, struct sbuf *out);
+/* Writes the workbook to path (a temporary file the caller renames).
+ * Returns 0, or -1 with err filled. */
+int xlsx_write(const struct report *r, int published, const char *path,
+	       struct rs_error *err);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "money.h"
 #include "table.h"
 #include "xalloc.h"
 
@@ -21,6 +22,7 @@ void table_init(struct table *t, const char *name, const char *heading,
 	t->name = xstrdup(name);
 	t->heading = xstrdup(heading);
 	t->ncols = ncols;
+	t->nleft = nleft;
 	t->cols = xcalloc(ncols, sizeof(*t->cols));
 	t->right = xcalloc(ncols, 1);
 	for (i = 0; i < ncols; i++) {
@@ -44,6 +46,10 @@ void table_release(struct table *t)
 
 	for (i = 0; i < t->nrows * t->ncols; i++)
 		free(t->cells[i].text);
+	for (i = 0; i < t->nrows; i++)
+		free(t->rkey[i]);
+	free(t->rkey);
+	free(t->rstyle);
 	for (i = 0; i < t->ncols; i++)
 		free(t->cols[i]);
 	free_notes(t->notes, t->nnotes);
@@ -63,9 +69,108 @@ size_t table_add_row(struct table *t)
 		t->rcap = t->rcap ? t->rcap * 2 : 16;
 		t->cells = xreallocarray(t->cells, t->rcap * t->ncols,
 					 sizeof(*t->cells));
+		t->rkey = xreallocarray(t->rkey, t->rcap, sizeof(*t->rkey));
+		t->rstyle = xrealloc(t->rstyle, t->rcap);
 	}
 	memset(t->cells + t->nrows * t->ncols, 0, t->ncols * sizeof(*t->cells));
+	t->rkey[t->nrows] = NULL;
+	t->rstyle[t->nrows] = ROW_PLAIN;
 	return t->nrows++;
+}
+
+void table_set_count(struct table *t, size_t row, size_t col, int64_t n)
+{
+	struct tcell *c = &t->cells[row * t->ncols + col];
+
+	table_setf(t, row, col, "%lld", (long long)n);
+	c->has_v = V_COUNT;
+	c->v = n;
+}
+
+void table_set_wan(struct table *t, size_t row, size_t col, int64_t fen)
+{
+	struct tcell *c = &t->cells[row * t->ncols + col];
+	char buf[32];
+
+	table_set(t, row, col, money_fmt_wan(fen, buf));
+	c->has_v = V_WAN;
+	c->v = fen;
+}
+
+void table_set_key(struct table *t, size_t row, const char *key)
+{
+	free(t->rkey[row]);
+	t->rkey[row] = xstrdup(key);
+}
+
+void table_set_style(struct table *t, size_t row, int style)
+{
+	t->rstyle[row] = (unsigned char)style;
+}
+
+size_t table_find_key(const struct table *t, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < t->nrows; i++)
+		if (t->rkey[i] && !strcmp(t->rkey[i], key))
+			return i;
+	return (size_t)-1;
+}
+
+char *fmt_pct1(int64_t num, int64_t den, char *buf)
+{
+	__int128 n = (__int128)num * 1000, r;
+	int64_t q;
+
+	q = (int64_t)(n / den);
+	r = n % den;
+	if (r * 2 >= den)
+		q++;
+	else if (r * 2 <= -(__int128)den)
+		q--;
+	snprintf(buf, 48, "%s%lld.%lld", q < 0 ? "-" : "",
+		 (long long)(q < 0 ? -q : q) / 10, (long long)(q < 0 ? -q : q) % 10);
+	return buf;
+}
+
+void table_yoy(struct table *t, const struct table *prev, size_t src,
+	       size_t chg, size_t pct)
+{
+	size_t i, pi, psrc = (size_t)-1, c;
+
+	/* The same column last year: tables grow columns with the programs
+	 * paid, so it is found by name. */
+	for (c = 0; prev && c < prev->ncols && psrc == (size_t)-1; c++)
+		if (!strcmp(prev->cols[c], t->cols[src]))
+			psrc = c;
+	for (i = 0; i < t->nrows; i++) {
+		const struct tcell *c = &t->cells[i * t->ncols + src], *pc;
+		int64_t d;
+		char buf[48];
+
+		table_set(t, i, chg, "—");
+		table_set(t, i, pct, "—");
+		if (psrc == (size_t)-1 || !t->rkey[i] || !c->has_v)
+			continue;
+		pi = table_find_key(prev, t->rkey[i]);
+		if (pi == (size_t)-1)
+			continue;
+		pc = &prev->cells[pi * prev->ncols + psrc];
+		if (!pc->has_v)
+			continue;
+		d = c->v - pc->v;
+		if (c->has_v == V_WAN)
+			table_set_wan(t, i, chg, d);
+		else
+			table_set_count(t, i, chg, d);
+		if (pc->v > 0)
+			table_set(t, i, pct, fmt_pct1(d, pc->v, buf));
+		if (c->hidden || pc->hidden) {
+			table_hide(t, i, chg);
+			table_hide(t, i, pct);
+		}
+	}
 }
 
 void table_set(struct table *t, size_t row, size_t col, const char *text)
@@ -116,14 +221,30 @@ void table_note(struct table *t, enum note_where where, const char *fmt, ...)
 	(*v)[(*n)++] = p;
 }
 
-static const char *cell_text(const struct table *t, size_t r, size_t c,
-			     int published)
+const char *table_text(const struct table *t, size_t r, size_t c,
+		       int published)
 {
 	const struct tcell *cell = &t->cells[r * t->ncols + c];
 
 	if (published && cell->hidden)
 		return HIDDEN_MARK;
 	return cell->text ? cell->text : "";
+}
+#define cell_text table_text
+
+void table_notes(const struct table *t, int published,
+		 void (*fn)(const char *note, void *ctx), void *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < t->nnotes; i++)
+		fn(t->notes[i], ctx);
+	if (published)
+		for (i = 0; i < t->npub_notes; i++)
+			fn(t->pub_notes[i], ctx);
+	else
+		for (i = 0; i < t->nint_notes; i++)
+			fn(t->int_notes[i], ctx);
 }
 
 void table_csv(const struct table *t, int published, struct sbuf *out)
@@ -547,4 +668,34 @@ void sdc_run(struct sdc *s)
 	free(nh);
 	free(ul.start);
 	free(ul.line);
+}
+
+size_t utf8_width(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t w = 0;
+
+	while (*p) {
+		unsigned cp;
+		int n, i;
+
+		if (*p < 0x80) {
+			cp = *p;
+			n = 1;
+		} else if ((*p & 0xE0) == 0xC0) {
+			cp = *p & 0x1F;
+			n = 2;
+		} else if ((*p & 0xF0) == 0xE0) {
+			cp = *p & 0x0F;
+			n = 3;
+		} else {
+			cp = *p & 0x07;
+			n = 4;
+		}
+		p++;
+		for (i = 1; i < n && (*p & 0xC0) == 0x80; i++, p++)
+			cp = cp << 6 | (*p & 0x3F);
+		w += cp >= 0x2E80 || cp == 0x2014 ? 2 : 1;
+	}
+	return w;
 }

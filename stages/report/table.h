@@ -6,7 +6,9 @@
  * internal (every value) and published (hidden cells as "*", plus the
  * published-only notes). CSV output is the header row and the data rows,
  * RFC 4180, LF line ends; Markdown output is a "## heading", a pipe table
- * and the notes.
+ * and the notes. The page (html.c), the workbook (xlsx.c) and the bulletin
+ * (bulletin.c) read the same cells through table_text() and table_notes(),
+ * so every format shows the same figures and hides the same ones.
  *
  * struct sdc is the suppression engine. Units are the things hidden
  * together (a row of the programs table, a cell pair of the months table);
@@ -32,10 +34,22 @@
 
 #include "sbuf.h"
 
+/*
+ * A cell: its display text, whether the published version hides it, and
+ * for counts and money the exact value behind the text (a count, or fen
+ * for a 万元 cell), so year-on-year changes are computed from exact
+ * values, never from rounded ones.
+ */
 struct tcell {
 	char *text;
 	int hidden;
+	int has_v;               /* 0: text only; V_COUNT; V_WAN (v in fen) */
+	int64_t v;
 };
+enum { V_NONE, V_COUNT, V_WAN };
+
+/* How a row reads: ordinary, a subtotal (小计, a county), or the 合计. */
+enum { ROW_PLAIN, ROW_SUB, ROW_TOTAL };
 
 struct table {
 	char *name;              /* file stem: "programs-2024" */
@@ -45,6 +59,10 @@ struct table {
 	unsigned char *right;    /* per column: right-aligned in Markdown */
 	struct tcell *cells;     /* nrows x ncols */
 	size_t nrows, rcap;
+	char **rkey;             /* per row: a key that names the row across
+				    years (NULL: none), see table_yoy() */
+	unsigned char *rstyle;   /* per row: ROW_PLAIN, ROW_SUB, ROW_TOTAL */
+	size_t nleft;            /* leading label columns (frozen in XLSX) */
 	char **notes;            /* shown in both versions */
 	size_t nnotes;
 	char **pub_notes;        /* shown in the published version only */
@@ -62,13 +80,52 @@ size_t table_add_row(struct table *t);
 void table_set(struct table *t, size_t row, size_t col, const char *text);
 void table_setf(struct table *t, size_t row, size_t col, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* A count (text "%lld", exact value n), and fen shown as 万元 (half-up,
+ * two decimals, exact value fen). */
+void table_set_count(struct table *t, size_t row, size_t col, int64_t n);
+void table_set_wan(struct table *t, size_t row, size_t col, int64_t fen);
+void table_set_key(struct table *t, size_t row, const char *key);
+void table_set_style(struct table *t, size_t row, int style);
 void table_hide(struct table *t, size_t row, size_t col);
+/* The text a version shows: "*" for a hidden cell when published. */
+const char *table_text(const struct table *t, size_t row, size_t col,
+		       int published);
+/* The row whose key is key, or (size_t)-1. */
+size_t table_find_key(const struct table *t, const char *key);
+
+/* Display width of UTF-8 text: a CJK (wide) character counts as two, as
+ * spreadsheets and monospace layouts need. */
+size_t utf8_width(const char *s);
+
+/* num / den in per cent, half-up to one decimal ("12.5", "-0.4"); den > 0.
+ * buf >= 48 bytes. */
+char *fmt_pct1(int64_t num, int64_t den, char *buf);
+
+/*
+ * Year-on-year columns: for each row of t with a key, the row of prev
+ * (the same table a year earlier, built and suppressed the same way) with
+ * that key gives the base, in prev's column named as src (columns differ
+ * when the programs paid do). For src, a count or 万元 column, chg gets the
+ * exact change (shown like src) and pct the change in per cent of the base,
+ * half-up to one decimal; "—" when the row is new, the base is zero, or
+ * src has no value. prev == NULL fills "—". A change is hidden when src is
+ * hidden this year or was hidden in prev's published version: published
+ * with both ends it adds nothing; with either end hidden it would give
+ * that end back.
+ */
+void table_yoy(struct table *t, const struct table *prev, size_t src,
+	       size_t chg, size_t pct);
+
 enum note_where { NOTE_BOTH, NOTE_PUBLISHED, NOTE_INTERNAL };
 void table_note(struct table *t, enum note_where where, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Renders into out (appending). published: hidden cells become "*". */
+/* Renders into out (appending). published: hidden cells become "*".
+ * A CSV is the header row and the data rows, no notes. */
 void table_csv(const struct table *t, int published, struct sbuf *out);
+/* The notes a version shows, in order: calls fn for each. */
+void table_notes(const struct table *t, int published,
+		 void (*fn)(const char *note, void *ctx), void *ctx);
 void table_md(const struct table *t, int published, struct sbuf *out);
 
 struct sdc_line {

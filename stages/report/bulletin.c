@@ -1,0 +1,232 @@
+/*
+ * bulletin.c - the Chinese bulletin (统计简报), bulletin.txt.
+ *
+ * The figures of table 1 in the words of a civil-affairs news item:
+ *   2021年1—7月，成都市郫都区共发放各类救助资金2213.91万元，惠及166910人次。
+ *   全区救助低保对象9418人次、667.46万元，城乡低保月人均补助水平分别达734元、695元……
+ * Every figure is read from the built table's cells: counts and 万元 as
+ * the table shows them, per-person averages in whole 元, half-up from the
+ * exact fen and persons behind the cells (SPEC.md section 4). The
+ * published bulletin reads the published cells: a clause whose figure is
+ * hidden is left out, so it never states a suppressed value, and the
+ * 集中供养率 appears only where table 1's published note shows it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "money.h"
+#include "report.h"
+#include "sbuf.h"
+
+struct bctx {
+	const struct table *t;
+	int published;
+};
+
+/* A cell's text, or NULL when the version hides it or it has no value. */
+static const char *fig(const struct bctx *b, size_t row, size_t col)
+{
+	const struct tcell *c;
+
+	if (row == (size_t)-1 || col >= b->t->ncols)
+		return NULL;
+	c = &b->t->cells[row * b->t->ncols + col];
+	if ((b->published && c->hidden) || !c->text || !strcmp(c->text, "—"))
+		return NULL;
+	return c->text;
+}
+
+/* Whole 元 per person (amount / 人次), half-up; 0 when hidden. */
+static int per_person(const struct bctx *b, size_t row, long long *yuan)
+{
+	const struct tcell *p, *a;
+
+	if (!fig(b, row, PC_PERSONS) || !fig(b, row, PC_AMOUNT))
+		return 0;
+	p = &b->t->cells[row * b->t->ncols + PC_PERSONS];
+	a = &b->t->cells[row * b->t->ncols + PC_AMOUNT];
+	if (p->v <= 0)
+		return 0;
+	*yuan = (long long)div_half_up(a->v, p->v * 100);
+	return 1;
+}
+
+/* The row of root in area (its area roll-up, or its only leaf there). */
+static size_t area_row(const struct ptab *p, const struct program *root,
+		       const char *area)
+{
+	size_t i, found = (size_t)-1, nleaf = 0;
+
+	for (i = 0; i < p->nrows; i++) {
+		if (p->root[i] != root || !p->area[i] || strcmp(p->area[i], area))
+			continue;
+		if (p->kind[i] == PR_AREA)
+			return i;
+		if (p->kind[i] == PR_LEAF) {
+			found = i;
+			nleaf++;
+		}
+	}
+	return nleaf == 1 ? found : (size_t)-1;
+}
+
+/* "全区" for a title ending in 区 (县, 市, ...), else "". */
+static void scope(const char *title, char *out, size_t n)
+{
+	static const char *const ends[] = { "区", "县", "市", "旗", "州", "省" };
+	size_t i, len = strlen(title);
+
+	out[0] = '\0';
+	for (i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		size_t el = strlen(ends[i]);
+
+		if (len >= el && !strcmp(title + len - el, ends[i])) {
+			snprintf(out, n, "全%s", ends[i]);
+			return;
+		}
+	}
+}
+
+static void dibao(const struct bctx *b, const struct ptab *p, size_t top,
+		  const char *sc, struct sbuf *out)
+{
+	const struct program *root = p->root[top];
+	long long u = 0, r = 0;
+	int hu, hr;
+	const char *hh = fig(b, top, PC_STOCK_H), *pp = fig(b, top, PC_STOCK_P);
+
+	sbuf_addf(out, "%s救助低保对象%s人次、%s万元", sc,
+		  fig(b, top, PC_PERSONS), fig(b, top, PC_AMOUNT));
+	hu = per_person(b, area_row(p, root, "urban"), &u);
+	hr = per_person(b, area_row(p, root, "rural"), &r);
+	if (hu && hr)
+		sbuf_addf(out, "，城乡低保月人均补助水平分别达%lld元、%lld元", u, r);
+	else if (hu)
+		sbuf_addf(out, "，城市低保月人均补助水平达%lld元", u);
+	else if (hr)
+		sbuf_addf(out, "，农村低保月人均补助水平达%lld元", r);
+	if (hh && pp)
+		sbuf_addf(out, "；期末保障低保对象%s户%s人", hh, pp);
+	sbuf_adds(out, "。");
+}
+
+static void tekun(const struct bctx *b, const struct sinfo *si, size_t top,
+		  const char *sc, struct sbuf *out)
+{
+	const struct crate *rt = &si->rate;
+	const char *st = fig(b, top, PC_STOCK_P);
+	char pct[32];
+
+	sbuf_addf(out, "%s救助供养特困人员%s人次、%s万元", sc,
+		  fig(b, top, PC_PERSONS), fig(b, top, PC_AMOUNT));
+	if (st)
+		sbuf_addf(out, "，期末特困人员%s人", st);
+	if (st && rt->have && (!b->published || rt->published)) {
+		money_fmt_ratio(rt->central * 10000, rt->all, pct);
+		sbuf_addf(out, "，其中集中供养%lld人，集中供养率%s%%",
+			  (long long)rt->central, pct);
+	}
+	sbuf_adds(out, "。");
+}
+
+static void program(const struct bctx *b, size_t top, const struct program *root,
+		    int monthly, const char *sc, struct sbuf *out)
+{
+	const char *st = fig(b, top, PC_STOCK_P), *ppl = fig(b, top, PC_PERSONS);
+	const char *wan = fig(b, top, PC_AMOUNT);
+	int paid = b->t->cells[top * b->t->ncols + PC_AMOUNT].v != 0;
+	long long avg;
+
+	if (!root->public_money) {
+		sbuf_addf(out, "另发放%s%s人次、%s万元（不属于财政社会救助支出，未计入上述合计）。",
+			  root->name_zh, ppl, wan);
+		return;
+	}
+	if (!strcmp(root->code, "linshi"))
+		sbuf_addf(out, "%s实施临时救助%s户次、%s人次", sc,
+			  fig(b, top, PC_PAYMENTS), ppl);
+	else if (!strcmp(root->code, "liulang"))
+		sbuf_addf(out, "%s救助生活无着的流浪乞讨人员%s人次", sc, ppl);
+	else
+		sbuf_addf(out, "%s%s%s%s人次", sc, monthly ? "发放" : "", root->name_zh, ppl);
+	/* In-kind help (流浪乞讨人员救助, mostly) has no money to state. */
+	if (paid)
+		sbuf_addf(out, "、%s万元", wan);
+	if (monthly && st)
+		sbuf_addf(out, "，期末享受%s人", st);
+	if (!monthly && paid && per_person(b, top, &avg))
+		sbuf_addf(out, "，平均救助水平%lld元/人次", avg);
+	sbuf_adds(out, "。");
+}
+
+static void slice_text(const struct report *r, const struct sinfo *si,
+		       int published, struct sbuf *out)
+{
+	struct bctx b = { &r->t[si->tprog], published };
+	const struct ptab *p = &si->p;
+	char label[64], sc[16];
+	const char *amt, *per, *pct;
+	size_t i, tot = p->total;
+
+	period_label(&si->s->per, label, sizeof(label));
+	scope(r->title, sc, sizeof(sc));
+	amt = fig(&b, tot, PC_AMOUNT);
+	per = fig(&b, tot, PC_PERSONS);
+	sbuf_addf(out, "%s，%s", label, r->title);
+	if (amt && per)
+		sbuf_addf(out, "共发放各类救助资金%s万元，惠及%s人次", amt, per);
+	else
+		sbuf_adds(out, "社会救助总体数据涉及人数较少，不予公布");
+	pct = r->yoy ? fig(&b, tot, PC_YOY + 3) : NULL;
+	if (amt && pct) {
+		if (pct[0] == '-')
+			sbuf_addf(out, "，支出同比下降%s%%", pct + 1);
+		else if (strcmp(pct, "0.0"))
+			sbuf_addf(out, "，支出同比增长%s%%", pct);
+		else
+			sbuf_adds(out, "，支出与上年同期持平");
+	}
+	sbuf_adds(out, "。\n");
+	for (i = 0; i < p->nrows; i++) {
+		const struct program *root = p->root[i];
+		size_t j;
+		int monthly = 0;
+
+		if (!p->top[i] || !root)
+			continue;
+		if (!fig(&b, i, PC_PERSONS) || !fig(&b, i, PC_AMOUNT)) {
+			sbuf_addf(out, "%s：涉及人数较少，相关数据不予公布。\n", root->name_zh);
+			continue;
+		}
+		for (j = 0; j < p->nrows; j++)
+			if (p->root[j] == root && strcmp(b.t->cells[j * b.t->ncols + PC_STOCK_P].text, "—"))
+				monthly = 1;
+		if (!strcmp(root->code, "dibao"))
+			dibao(&b, p, i, sc, out);
+		else if (!strcmp(root->code, "tekun"))
+			tekun(&b, si, i, sc, out);
+		else
+			program(&b, i, root, monthly, sc, out);
+		sbuf_addc(out, '\n');
+	}
+}
+
+void bulletin_write(const struct report *r, int published, struct sbuf *out)
+{
+	size_t i;
+
+	sbuf_addf(out, "%s社会救助统计简报\n\n", r->title);
+	for (i = 0; i < r->nsi; i++) {
+		if (i)
+			sbuf_addc(out, '\n');
+		slice_text(r, &r->si[i], published, out);
+	}
+	sbuf_addf(out, "\n注：人次为各笔发放覆盖人数之和，户次为发放笔数；支出按分精确汇总后四舍五入为万元；"
+		  "月人均补助水平、平均救助水平为支出 ÷ 人次，四舍五入到元。");
+	if (published)
+		sbuf_addf(out, "为保护个人隐私，涉及人数少于%d人的数据及可据以推算的数据不予公布。\n",
+			  r->o->k);
+	else
+		sbuf_adds(out, "内部版：未作小数值隐藏，仅供内部使用，不得对外公布。\n");
+}

@@ -1,0 +1,390 @@
+#!/usr/bin/env python3
+"""audit.py [--k K] [--prev PREV_PUBLISHED] [--catalog F]... INTERNAL PUBLISHED
+
+Checks rs-report's disclosure control (SPEC.md section 7) from the files
+alone, independently of the C code:
+
+ 1. every published cell of programs, towns, months and funding is the
+    internal cell or "*";
+ 2. a programs row counting 1..k-1 beneficiaries is hidden;
+ 3. no hidden cell can be recomputed: every additive relation the tables
+    print (a roll-up row = its children, the 合计 column = the public
+    programs, the 合计 row = the months / townships / sources, each table's
+    合计 row = table 1's rows, a funding share = its 合计 over the total,
+    and with --prev each 同比 change = this year - last year's published
+    cell) is written as a linear equation over the hidden cells (of this
+    year and, with --prev, of last year's published tables), per measure;
+    exact elimination over the rationals must leave no hidden cell fixed;
+ 4. a shown 同比 change has both ends shown;
+ 5. the published bulletin states no hidden figure: each 万元, 人次, 户次
+    and 期末 figure is a shown cell of table 1, each per-person 元 the
+    rounding of a shown average, each per cent a shown one.
+With --by-year each period's tables (programs-2024.csv ...) are audited
+on their own; --prev applies to a single period.
+Prints "ok"/"not ok" lines; exits 1 on a failure.
+"""
+import csv, os, re, sys
+from fractions import Fraction
+
+args = sys.argv[1:]
+K, PREV, CATS = 3, None, []
+while args and args[0].startswith('--'):
+    o = args.pop(0)
+    if o == '--k':
+        K = int(args.pop(0))
+    elif o == '--prev':
+        PREV = args.pop(0)
+    elif o == '--catalog':
+        CATS.append(args.pop(0))
+INT, PUB = args
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..')
+if not CATS:
+    CATS = [os.path.join(ROOT, 'samples/reference/programs.yaml'),
+            os.path.join(ROOT, 'samples/reference/programs-local.yaml')]
+failed = []
+
+
+def fail(msg):
+    failed.append(msg)
+
+
+def catalog():
+    """name_zh -> code, code -> parent (None at top), code -> public."""
+    names, parent, public, code = {}, {}, {}, None
+    for path in CATS:
+        for line in open(path, encoding='utf-8'):
+            m = re.match(r'^- code: (\S+)', line)
+            if m:
+                code = m.group(1)
+                parent.setdefault(code, None)
+                public.setdefault(code, True)
+                continue
+            m = re.match(r'^  (name_zh|parent|public_money): (.*)$', line)
+            if m and code:
+                k, v = m.group(1), m.group(2).strip()
+                if k == 'name_zh':
+                    names[v] = code
+                elif k == 'parent':
+                    parent[code] = None if v in ('null', '~', '') else v
+                else:
+                    public[code] = v != 'false'
+    return names, parent, public
+
+
+NAMES, PARENT, PUBLIC = catalog()
+CODE_NAME = {c: n for n, c in NAMES.items()}
+
+
+def root_of(label):
+    label = label.replace('（未细分）', '')
+    c = NAMES.get(label)
+    while c and PARENT.get(c):
+        c = PARENT[c]
+    return c
+
+
+SUFFIX = ''
+
+
+def load(d, stem):
+    p = os.path.join(d, stem + SUFFIX + '.csv')
+    if not os.path.exists(p):
+        return None
+    return list(csv.reader(open(p, encoding='utf-8-sig')))
+
+
+class System:
+    """Linear equations over named cells; a cell is hidden when its
+    published text is '*'."""
+
+    def __init__(self):
+        self.eqs = {}
+
+    def add(self, measure, terms):
+        """terms: (coefficient, name, text)."""
+        self.eqs.setdefault(measure, []).append(terms)
+
+    def determined(self, measure):
+        eqs = self.eqs.get(measure, [])
+        names = sorted({n for e in eqs for c, n, t in e if t == '*'})
+        col = {n: i for i, n in enumerate(names)}
+        m = []
+        for e in eqs:
+            row = [Fraction(0)] * len(names)
+            for c, n, t in e:
+                if t == '*':
+                    row[col[n]] += Fraction(c)
+            if any(row):
+                m.append(row)
+        r = 0
+        for c in range(len(names)):
+            p = next((i for i in range(r, len(m)) if m[i][c] != 0), None)
+            if p is None:
+                continue
+            m[r], m[p] = m[p], m[r]
+            piv = m[r][c]
+            m[r] = [x / piv for x in m[r]]
+            for i in range(len(m)):
+                if i != r and m[i][c] != 0:
+                    f = m[i][c]
+                    m[i] = [a - f * b for a, b in zip(m[i], m[r])]
+            r += 1
+        out = []
+        for row in m[:r]:
+            nz = [i for i, x in enumerate(row) if x != 0]
+            if len(nz) == 1:
+                out.append(names[nz[0]])
+        return out
+
+
+def programs_tree(rows):
+    """rows: data rows of programs.csv. Returns (parent index per row or
+    None, top row per root code, public flag per row, monthly per row)."""
+    total = next(i for i, r in enumerate(rows) if r[0] == '合计' and r[1] == '')
+    parent = [None] * len(rows)
+    top = {}
+    monthly = [r[5] != '—' for r in rows]
+    i = 0
+    while i < len(rows):
+        if i == total:
+            i += 1
+            continue
+        root = root_of(rows[i][0])
+        j = i
+        while j + 1 < len(rows) and j + 1 != total and root_of(rows[j + 1][0]) == root:
+            j += 1
+        block = list(range(i, j + 1))
+        up = total if i < total else None
+        if len(block) == 1:
+            parent[i] = up
+            top[root] = i
+        else:
+            sub = j
+            assert rows[sub][1] == '小计', rows[sub]
+            parent[sub] = up
+            top[root] = sub
+            rname = CODE_NAME.get(root)
+            areas = {}
+            for b in block[:-1]:
+                if rows[b][0] == rname and rows[b][1] in ('城市', '农村') and \
+                        sum(1 for x in block[:-1] if rows[x][1] == rows[b][1]) > 2:
+                    areas[rows[b][1]] = b
+            for b in block[:-1]:
+                if b in areas.values():
+                    parent[b] = sub
+                else:
+                    parent[b] = areas.get(rows[b][1], sub)
+        i = j + 1
+    return parent, top, total, monthly
+
+
+def add_tables(S, pre, d_pub, d_int=None):
+    """Adds the equations of one published set (prefix pre for names).
+    Returns the programs rows (published) and tree for later links."""
+    prog = load(d_pub, 'programs')
+    if prog is None:
+        return None
+    head, rows = prog[0], prog[1:]
+    parent, top, total, monthly = programs_tree(rows)
+    cols = {'persons': 2, 'payments': 3, 'amount': 7}
+    P = lambda i, m: (f'{pre}programs:{i}:{m}', rows[i][cols.get(m) if m in cols else
+                                                         {'stock_p': 5, 'stock_h': 6}[m]])
+    for i in range(len(rows)):
+        kids = [j for j in range(len(rows)) if parent[j] == i]
+        if not kids:
+            continue
+        for m in cols:
+            S.add(m, [(1, *P(i, m))] + [(-1, *P(j, m)) for j in kids])
+        mk = [j for j in kids if monthly[j]]
+        if monthly[i] and mk:
+            for m in ('stock_p', 'stock_h'):
+                S.add(m, [(1, *P(i, m))] + [(-1, *P(j, m)) for j in mk])
+
+    # months: pairs of columns per program.
+    mon = load(d_pub, 'months')
+    mh, mr = mon[0], mon[1:]
+    pcols = [(mh[c][:-2], c, c + 1) for c in range(1, len(mh), 2)]
+    tcol = next(k for k, (n, _, _) in enumerate(pcols) if n == '合计')
+    M = lambda i, k, m: (f'{pre}months:{i}:{k}:{m}', mr[i][pcols[k][1 if m == 'persons' else 2]])
+    for m in ('persons', 'amount'):
+        for i in range(len(mr)):
+            S.add(m, [(1, *M(i, tcol, m))] + [(-1, *M(i, k, m)) for k in range(tcol)])
+        for k in range(len(pcols)):
+            S.add(m, [(1, *M(len(mr) - 1, k, m))] + [(-1, *M(i, k, m)) for i in range(len(mr) - 1)])
+            if k == tcol:
+                S.add(m, [(1, *M(len(mr) - 1, k, m)), (-1, *P(total, m))])
+            else:
+                leaves = [j for j in range(len(rows)) if rows[j][0] == pcols[k][0]]
+                S.add(m, [(1, *M(len(mr) - 1, k, m))] + [(-1, *P(j, m)) for j in leaves])
+
+    # towns and funding: rows x roots, a 合计 column, a 合计 row.
+    for stem, nleft in (('towns', 2), ('funding', 1)):
+        t = load(d_pub, stem)
+        if t is None:
+            continue
+        th, tr = t[0], t[1:]
+        per = {}
+        for c in range(nleft, len(th)):
+            name = th[c]
+            if '同比' in name or name == '占比（%）':
+                continue
+            if name.endswith('人次'):
+                per.setdefault(name[:-2], {})['persons'] = c
+            elif name.endswith('支出（万元）'):
+                per.setdefault(name[:-6], {})['amount'] = c
+            elif name.endswith('（万元）'):
+                per.setdefault(name[:-4], {})['amount'] = c
+        names = list(per)
+        tk = names.index('合计')
+        trow = next(i for i, r in enumerate(tr) if r[0] == '合计')
+        T = lambda i, n, m: (f'{pre}{stem}:{i}:{n}:{m}', tr[i][per[n][m]])
+        subs = [i for i, r in enumerate(tr) if nleft == 2 and r[1] == '小计']
+        for m in ('persons', 'amount'):
+            if not all(m in per[n] for n in names):
+                continue
+            for i in range(len(tr)):
+                S.add(m, [(1, *T(i, '合计', m))] + [(-1, *T(i, n, m)) for n in names[:tk]])
+            for n in names:
+                if subs:
+                    start = 0
+                    for s in subs:
+                        S.add(m, [(1, *T(s, n, m))] + [(-1, *T(i, n, m)) for i in range(start, s)])
+                        start = s + 1
+                    S.add(m, [(1, *T(trow, n, m))] + [(-1, *T(s, n, m)) for s in subs])
+                else:
+                    S.add(m, [(1, *T(trow, n, m))] + [(-1, *T(i, n, m)) for i in range(trow)])
+                link = total if n == '合计' else top[NAMES[n]]
+                S.add(m, [(1, *T(trow, n, m)), (-1, *P(link, m))])
+        if '占比（%）' in th:
+            sc = th.index('占比（%）')
+            for i in range(len(tr)):
+                if tr[i][sc] not in ('*', '—') and i != trow:
+                    f = Fraction(tr[i][sc]) / 100
+                    S.add('amount', [(1, *T(i, '合计', 'amount')), (-f, *T(trow, '合计', 'amount'))])
+    return {'rows': rows, 'total': total, 'towns': load(d_pub, 'towns')}
+
+
+yoy_seen = hidden_total = 0
+SHOWN, NOTES = {}, ''
+
+
+def audit_set():
+    global yoy_seen, hidden_total
+    # 1. published = internal or "*"; 2. primary suppression in programs.
+    for stem in ('programs', 'towns', 'months', 'funding'):
+        a, b = load(INT, stem), load(PUB, stem)
+        if a is None and b is None:
+            continue
+        if a is None or b is None or len(a) != len(b):
+            fail(f'{stem}: the versions differ in shape')
+            continue
+        for ra, rb in zip(a, b):
+            for x, y in zip(ra, rb):
+                if y != '*' and y != x:
+                    fail(f'{stem}: published {y!r} is neither {x!r} nor "*"')
+    pi, pp = load(INT, 'programs'), load(PUB, 'programs')
+    for ri, rp in zip(pi[1:], pp[1:]):
+        if 0 < int(ri[4]) < K and rp[2] != '*':
+            fail(f'programs: {ri[0]} {ri[1]} counts {ri[4]} beneficiaries and is shown')
+
+    # 3. the equations.
+    S = System()
+    cur = add_tables(S, '', PUB)
+    prev = add_tables(S, 'prev:', PREV) if PREV and not SUFFIX else None
+    pub_rows = cur['rows']
+    if prev:
+        prow = {(r[0], r[1]): i for i, r in enumerate(prev['rows'])}
+        ph = load(PUB, 'programs')[0]
+        for i, r in enumerate(pub_rows):
+            j = prow.get((r[0], r[1]))
+            for m, src, chg in (('persons', 2, ph.index('人次同比增减')),
+                                ('amount', 7, ph.index('支出同比增减（万元）'))):
+                if j is None or r[chg] == '—':
+                    continue
+                S.add(m, [(1, f'programs:{i}:{m}', r[src]),
+                          (-1, f'prev:programs:{j}:{m}', prev['rows'][j][src]),
+                          (-1, f'yoy:programs:{i}:{m}', r[chg])])
+                if r[chg] != '*':
+                    yoy_seen += 1
+                    if r[src] == '*' or prev['rows'][j][src] == '*':
+                        fail(f'programs: 同比 of {r[0]} {r[1]} shown with a hidden end')
+        t, pt = cur['towns'], prev['towns']
+        th, tr = t[0], t[1:]
+        ptr = {(r[0], r[1]): i for i, r in enumerate(pt[1:])}
+        for i, r in enumerate(tr):
+            j = ptr.get((r[0], r[1]))
+            # Last year's column by name: columns move with the programs paid.
+            for m, name, chg in (('persons', '合计人次', th.index('合计人次同比增减')),
+                                 ('amount', '合计支出（万元）', th.index('合计支出同比增减（万元）'))):
+                src, psrc = th.index(name), pt[0].index(name)
+                if j is None or r[chg] == '—':
+                    continue
+                S.add(m, [(1, f'towns:{i}:合计:{m}', r[src]),
+                          (-1, f'prev:towns:{j}:合计:{m}', pt[1 + j][psrc]),
+                          (-1, f'yoy:towns:{i}:{m}', r[chg])])
+                if r[chg] != '*':
+                    yoy_seen += 1
+                    if r[src] == '*' or pt[1 + j][psrc] == '*':
+                        fail(f'towns: 同比 of {r[1]} shown with a hidden end')
+    hidden_total += sum(1 for e in S.eqs.values() for q in e for c, n, t in q if t == '*')
+    for m in S.eqs:
+        for n in S.determined(m):
+            fail(f'hidden cell {n} ({m}) can be recomputed from the published tables')
+
+    # For the bulletin check: what table 1 shows, over every period.
+    for r in pub_rows:
+        for c in (2, 3, 5, 6, 7, 8, 9):
+            if r[c] != '*':
+                SHOWN.setdefault(c, set()).add(r[c])
+    ph = load(PUB, 'programs')[0]
+    if '支出同比增长（%）' in ph:
+        t = pub_rows[cur['total']][ph.index('支出同比增长（%）')]
+        if t != '*':
+            SHOWN.setdefault('yoy', set()).add(t.lstrip('-'))
+    global NOTES
+    NOTES += open(os.path.join(PUB, 'programs' + SUFFIX + '.md'), encoding='utf-8').read()
+
+# One set of tables per reporting period (programs.csv, or programs-YYYY.csv
+# with --by-year): each is audited on its own.
+suffixes = sorted(f[len('programs'):-4] for f in os.listdir(PUB)
+                  if f.startswith('programs') and f.endswith('.csv'))
+for SUFFIX in suffixes:
+    audit_set()
+hidden = hidden_total
+
+# 5. the published bulletin.
+bul = open(os.path.join(PUB, 'bulletin.txt'), encoding='utf-8').read()
+shown = lambda col: SHOWN.get(col, set())
+body = bul.split('\n注：')[0]
+for v in re.findall(r'([0-9]+\.[0-9]{2})万元', body):
+    if v not in shown(7):
+        fail(f'bulletin states {v}万元, not a shown 支出 of table 1')
+for v in re.findall(r'([0-9]+)人次', body):
+    if v not in shown(2):
+        fail(f'bulletin states {v}人次, not a shown 人次 of table 1')
+for v in re.findall(r'([0-9]+)户次', body):
+    if v not in shown(3):
+        fail(f'bulletin states {v}户次, not a shown 户次 of table 1')
+for v in re.findall(r'期末[^0-9，。；]*([0-9]+)人', body):
+    if v not in shown(5):
+        fail(f'bulletin states 期末 {v}人, not a shown 期末保障人数 of table 1')
+for h, v in re.findall(r'期末[^0-9，。；]*([0-9]+)户([0-9]+)人', body):
+    if h not in shown(6) or v not in shown(5):
+        fail(f'bulletin states 期末 {h}户{v}人, not shown in table 1')
+for v in re.findall(r'同比(?:增长|下降)([0-9.]+)%', body):
+    if v not in shown('yoy'):
+        fail(f'bulletin states a 同比 of {v}%, not shown in table 1')
+avgs = [Fraction(x) for c in (8, 9) for x in shown(c) if x != '—']
+for v in re.findall(r'(?<![0-9.])([0-9]+)元', body):
+    if not any(abs(a - int(v)) <= Fraction(51, 100) for a in avgs):
+        fail(f'bulletin states {v}元, not the rounding of a shown average of table 1')
+for v in re.findall(r'集中供养率([0-9.]+)%', body):
+    if f'集中供养率为{v}%' not in NOTES:
+        fail(f'bulletin states 集中供养率 {v}%, not shown in table 1\'s notes')
+if failed:
+    print('not ok - disclosure audit of ' + PUB)
+    for f in failed[:20]:
+        print('    ' + f)
+    sys.exit(1)
+print(f'ok - disclosure audit of {os.path.basename(os.path.dirname(PUB.rstrip("/")))}: '
+      f'{hidden} hidden cell references, none recomputable{", 同比 checked (%d shown)" % yoy_seen if PREV else ""}')
