@@ -95,12 +95,22 @@ int rs_out_open(struct rs_out *o, const char *path, mode_t mode,
 	size_t dirlen = slash ? (size_t)(slash - path + 1) : 0;
 	size_t n = strlen(path) + 64;
 
+	struct stat st;
+
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
-	o->tmp = xmalloc(n);
-	snprintf(o->tmp, n, "%.*s.%s.tmp.%ld.%lu", (int)dirlen, path,
-		 path + dirlen, (long)getpid(), seq++);
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode))
+			return rs_err(err, "cannot write '%s': it is a directory", path);
+		o->direct = 1;
+		o->tmp = xstrdup(path);
+	} else {
+		o->tmp = xmalloc(n);
+		snprintf(o->tmp, n, "%.*s.%s.tmp.%ld.%lu", (int)dirlen, path,
+			 path + dirlen, (long)getpid(), seq++);
+	}
 	o->fd = fault_write() ? -1 :
+		o->direct ? open(o->tmp, O_WRONLY | O_CLOEXEC) :
 		open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (o->fd < 0) {
 		int e = errno;
@@ -108,10 +118,14 @@ int rs_out_open(struct rs_out *o, const char *path, mode_t mode,
 		o->tmp = NULL;
 		return rs_err(err, "cannot create '%s': %s", path, strerror(e));
 	}
+	/* Tracked from the moment it exists: an out-of-memory death in the
+	 * allocations below must still find the file to remove it. */
+	track(o);
 	/* open() honours the umask, which may only narrow the mode. A private
 	 * file (0600) is made exactly that, whatever the umask was. */
-	if ((mode & 077) == 0 && fchmod(o->fd, mode)) {
+	if (!o->direct && (mode & 077) == 0 && fchmod(o->fd, mode)) {
 		int e = errno;
+		untrack(o);
 		close(o->fd);
 		unlink(o->tmp);
 		free(o->tmp);
@@ -136,7 +150,6 @@ int rs_out_open(struct rs_out *o, const char *path, mode_t mode,
 		o->cap = OUT_BUFSZ;
 		o->buf = xmalloc(o->cap);
 	}
-	track(o);
 	return 0;
 }
 
@@ -248,20 +261,22 @@ int rs_out_commit(struct rs_out *o, struct rs_error *err)
 	} else {
 		flush_plain(o);
 	}
-	if (!o->failed && (fault_write() || fsync(o->fd)))
+	if (!o->failed && !o->direct && (fault_write() || fsync(o->fd)))
 		fail(o, strerror(errno));
 	if (close(o->fd) && !o->failed)
 		fail(o, strerror(errno));
 	o->fd = -1;
-	if (!o->failed && (fault_write() || rename(o->tmp, o->path)))
+	if (!o->failed && !o->direct && (fault_write() || rename(o->tmp, o->path)))
 		fail(o, strerror(errno));
 	if (o->failed) {
 		rs_err(err, "cannot write '%s': %s", o->path, o->why);
-		unlink(o->tmp);
+		if (!o->direct)
+			unlink(o->tmp);
 		release(o);
 		return -1;
 	}
-	fsync_dir(o->path);
+	if (!o->direct)
+		fsync_dir(o->path);
 	release(o);
 	return 0;
 }
@@ -274,7 +289,8 @@ void rs_out_abort(struct rs_out *o)
 		gzclose(o->gz);
 	if (o->fd >= 0)
 		close(o->fd);
-	unlink(o->tmp);
+	if (!o->direct)
+		unlink(o->tmp);
 	release(o);
 }
 
@@ -283,7 +299,8 @@ void rs_out_abort_all(void)
 	while (nopen > 0) {
 		struct rs_out *o = open_outputs[nopen - 1];
 		/* Async-signal-safe part only: unlink; the process exits next. */
-		unlink(o->tmp);
+		if (!o->direct)
+			unlink(o->tmp);
 		nopen--;
 	}
 }

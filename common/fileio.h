@@ -7,6 +7,10 @@
  * previous file, if any, untouched. A path ending in ".gz" is written
  * gzip-compressed; any other path is written plainly.
  *
+ * A target that exists and is not a regular file (/dev/null, a FIFO, a
+ * terminal) is written in place: renaming a file over /dev/null as root
+ * would replace the device.
+ *
  * Inputs are read through zlib, which reads plain files as they are, so
  * every stage accepts a compressed or an uncompressed file. A truncated or
  * corrupt gzip stream is an error naming the file.
@@ -28,6 +32,8 @@ struct rs_out {
 	char *buf;      /* write buffer for plain output */
 	size_t len, cap;
 	int failed;     /* a write failed; commit will fail */
+	int direct;     /* the target is no regular file (/dev/null, a pipe):
+			   written in place, never renamed over or removed */
 	char why[256];
 };
 

@@ -36,3 +36,13 @@ expect_exit 2 "rs-validate with a bad --period exits 2" "$BIN/rs-validate" --per
 printf 'not,a,canonical,file\n' | gzip -c >"$TMP/junk.csv.gz"
 expect_exit 1 "rs-validate on a non-canonical file exits 1" "$BIN/rs-validate" --period 2024 -o "$TMP/v.csv.gz" "$TMP/junk.csv.gz"
 expect_exit 1 "rs-aggregate on a missing input exits 1" "$BIN/rs-aggregate" -o "$TMP/a.csv.gz" "$TMP/none.csv.gz"
+
+# An output that is a device (as /dev/null is) is written in place, never
+# renamed over: as root that would replace the device with a plain file.
+if mknod "$TMP/null" c 1 3 2>/dev/null; then
+	expect_exit 0 "an output path that is a character device" "$BIN/rs-ingest" -q -m "$m" -k "$KEY" \
+		-o "$TMP/null" -r "$TMP/null" -s "$TMP/null" "$x"
+	[ -c "$TMP/null" ] && ok "the device is still a device" || fail "the device is still a device" "$(ls -la "$TMP/null")"
+else
+	ok "an output path that is a character device # skip: mknod not permitted"
+fi
