@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT" || exit 1
 
-"$BIN/reliefstat" run -q pipelines/yearend.yaml --var out="$TMP/out" --until aggregate >/dev/null 2>&1 ||
+"$BIN/reliefstat" run -q --allow-outside pipelines/yearend.yaml --var out="$TMP/out" --until aggregate >/dev/null 2>&1 ||
 	{ fail "pipeline up to aggregate"; exit 0; }
 for s in tongan-2024 erqi-2023 erqi-2024 aimin-2024 pidu-2023; do
 	y=${s#*-}

@@ -14,6 +14,16 @@
  * per-stage timeouts. A task is recorded as good (state.c) only after it
  * exited 0 and wrote every declared output; a failed task is forgotten, so
  * it runs again next time, and its dependents do not run.
+ *
+ * With the Slurm executor (slurm.c) a task is submitted as a batch job
+ * instead of forked, when it is ready, so at most -j jobs are in flight and
+ * none waits on another inside Slurm. The runner then polls their state,
+ * every 0.25 s after a change and backing off to 5 s while nothing
+ * changes; its timeouts count from when a job starts running. On SIGINT,
+ * SIGTERM or SIGHUP it cancels its jobs (scancel) and waits up to a minute
+ * for them to end. Everything else is the same: the log file, the state
+ * and what counts as up to date, so a run can move between executors.
+ * Each job's id goes into the ledger and into failure messages.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,14 +42,21 @@
 
 #define TAIL_LINES 10
 #define KILL_GRACE 5.0   /* seconds between SIGTERM and SIGKILL */
+#define SLURM_JOBS 64    /* default -j for the Slurm executor */
+#define POLL_MIN 0.25    /* seconds between squeue calls after a change */
+#define POLL_MAX 5.0     /* ... and at most, while nothing changes */
+#define CANCEL_WAIT 60.0 /* seconds to wait for cancelled jobs to end */
 
 struct child {
 	size_t task;
-	pid_t pid;
+	pid_t pid;               /* 0 for a Slurm job */
 	long attempt;            /* 1-based */
 	double start, deadline, kill_at;
 	struct timespec start_real;
 	int timed_out;
+	int remote;              /* a Slurm job: job says which */
+	struct slurm_job job;
+	double run_start;        /* when the job was first seen running */
 };
 
 struct run {
@@ -53,6 +70,10 @@ struct run {
 	size_t ran, uptodate, failed, total;
 	char **msgs;             /* why each failed task failed */
 	double t0;
+	long jobs;               /* -j, or the executor's default */
+	int slurm;               /* the Slurm executor */
+	int hurry;               /* a second signal: stop waiting for jobs */
+	double next_poll, poll_every, poll_warned;
 };
 
 int shell_quote(struct sbuf *sb, const char *s)
@@ -221,6 +242,12 @@ static void ledger(struct run *r, const struct child *c, int code)
 		sbuf_addf(&line, ",\"attempt\":%ld", c->attempt);
 	if (c->timed_out)
 		sbuf_adds(&line, ",\"timeout\":true");
+	if (c->remote) {
+		sbuf_adds(&line, ",\"executor\":\"slurm\",\"job\":");
+		json_str(&line, c->job.id);
+		sbuf_adds(&line, ",\"job_state\":");
+		json_str(&line, c->job.state);
+	}
 	sbuf_adds(&line, "}\n");
 	sbuf_init(&path, 0);
 	sbuf_addf(&path, "%s/ledger.jsonl", r->pl->statedir);
@@ -277,6 +304,66 @@ child_exec(struct run *r, const struct task *t, int logfd, int nullfd,
 	_exit(127);
 }
 
+/* Records the jobs in flight, for the next run should this one be killed. */
+static void save_inflight(struct run *r)
+{
+	struct slurm_job **jobs;
+	char **names;
+	size_t k;
+
+	if (!r->slurm)
+		return;
+	jobs = xcalloc(r->nkids + 1, sizeof(*jobs));
+	names = xcalloc(r->nkids + 1, sizeof(*names));
+	for (k = 0; k < r->nkids; k++) {
+		jobs[k] = &r->kids[k].job;
+		names[k] = r->pl->tasks[r->kids[k].task].name;
+	}
+	slurm_save_inflight(r->pl, jobs, names, r->nkids);
+	free(jobs);
+	free(names);
+}
+
+static struct child *add_child(struct run *r, size_t ti, long attempt)
+{
+	struct child *c;
+
+	r->kids = xreallocarray(r->kids, r->nkids + 1, sizeof(*r->kids));
+	c = &r->kids[r->nkids++];
+	memset(c, 0, sizeof(*c));
+	c->task = ti;
+	c->attempt = attempt;
+	c->start = now_mono();
+	clock_gettime(CLOCK_REALTIME, &c->start_real);
+	r->pl->tasks[ti].st = T_RUNNING;
+	return c;
+}
+
+/* Submits the task as a Slurm job; its log is already started. */
+static void submit(struct run *r, size_t ti, long attempt, const char *log)
+{
+	struct task *t = &r->pl->tasks[ti];
+	struct slurm_job job;
+	struct rs_error err;
+	struct child *c;
+
+	if (slurm_submit(r->pl, t, log, &job, &err)) {
+		log_note(r->pl, t, err.msg);
+		task_fail(r, ti, err.msg);
+		return;
+	}
+	c = add_child(r, ti, attempt);
+	c->remote = 1;
+	c->job = job;
+	/* The timeout counts from when the job runs (wait_slurm). */
+	if (!r->tty)
+		ui_line(r, "submitted %s: slurm job %s", t->name, job.id);
+	r->poll_every = POLL_MIN;
+	r->next_poll = now_mono() + POLL_MIN;
+	save_inflight(r);
+	ui_progress(r);
+}
+
 static void start(struct run *r, size_t ti, long attempt)
 {
 	struct task *t = &r->pl->tasks[ti];
@@ -307,7 +394,7 @@ static void start(struct run *r, size_t ti, long attempt)
 			t->retries + 1);
 	sbuf_init(&cmd, 0);
 	task_cmdline(t, &cmd);
-	if (!r->tty)
+	if (!r->tty && !r->slurm)
 		ui_line(r, "start %s", t->name);
 	if (!r->o->quiet) {
 		ui_clear(r);
@@ -315,6 +402,13 @@ static void start(struct run *r, size_t ti, long attempt)
 	}
 	sbuf_release(&cmd);
 	fflush(stderr);
+	if (r->slurm) {
+		/* sbatch appends to the log this function just started. */
+		close(logfd);
+		logfd = -1;
+		submit(r, ti, attempt, log);
+		goto out;
+	}
 	pid = fork();
 	if (pid < 0) {
 		rs_err(&err, "cannot fork: %s", strerror(errno));
@@ -324,16 +418,9 @@ static void start(struct run *r, size_t ti, long attempt)
 	if (!pid)
 		child_exec(r, t, logfd, nullfd, self);
 	setpgid(pid, pid);
-	r->kids = xreallocarray(r->kids, r->nkids + 1, sizeof(*r->kids));
-	c = &r->kids[r->nkids++];
-	memset(c, 0, sizeof(*c));
-	c->task = ti;
+	c = add_child(r, ti, attempt);
 	c->pid = pid;
-	c->attempt = attempt;
-	c->start = now_mono();
-	clock_gettime(CLOCK_REALTIME, &c->start_real);
 	c->deadline = t->timeout ? c->start + (double)t->timeout : 0;
-	t->st = T_RUNNING;
 	ui_progress(r);
 out:
 	if (logfd >= 0)
@@ -343,49 +430,63 @@ out:
 	free(log);
 }
 
-static void finish(struct run *r, size_t k, int status)
+/*
+ * Kid k has ended with exit code code (128+N for signal N); abnormal, when
+ * not NULL, says how it ended otherwise ("killed by signal 9", "was
+ * cancelled").
+ */
+static void finish(struct run *r, size_t k, int code, const char *abnormal)
 {
 	struct child c = r->kids[k];
 	struct task *t = &r->pl->tasks[c.task];
 	struct rs_error err;
 	double secs = now_mono() - c.start;
-	int code;
+	char job[SLURM_ID_MAX + 16] = "";
 
 	memmove(&r->kids[k], &r->kids[k + 1],
 		(r->nkids - k - 1) * sizeof(*r->kids));
 	r->nkids--;
-	code = WIFEXITED(status) ? WEXITSTATUS(status) :
-	       128 + WTERMSIG(status);
+	if (c.remote)
+		snprintf(job, sizeof(job), " (slurm job %s)", c.job.id);
 	ledger(r, &c, code);
 	if (c.timed_out)
-		rs_err(&err, "timed out after %lds", t->timeout);
+		rs_err(&err, "timed out after %lds%s", t->timeout, job);
 	else if (r->signo)
-		rs_err(&err, "interrupted");
-	else if (WIFSIGNALED(status))
-		rs_err(&err, "killed by signal %d", WTERMSIG(status));
+		rs_err(&err, "interrupted%s", job);
+	else if (abnormal && c.remote)
+		rs_err(&err, "slurm job %s %s (exit %d)", c.job.id, abnormal,
+		       code);
+	else if (abnormal)
+		rs_err(&err, "%s", abnormal);
 	else if (code)
-		rs_err(&err, "exit %d", code);
+		rs_err(&err, "exit %d%s", code, job);
 	else if (!state_record(r->st, t, &err)) {
 		save_state(r);
 		t->st = T_OK;
 		r->ran++;
 		if (!r->tty)
-			ui_line(r, "done %s in %.1fs", t->name, secs);
+			ui_line(r, "done %s in %.1fs%s", t->name, secs, job);
 		ui_progress(r);
-		return;
+		goto out;
 	}
 	log_note(r->pl, t, err.msg);
 	if (!r->signo && c.attempt <= t->retries) {
 		ui_line(r, "retrying %s: %s", t->name, err.msg);
 		start(r, c.task, c.attempt + 1);
-		return;
+		goto out;
 	}
 	task_fail(r, c.task, err.msg);
 	ui_progress(r);
+out:
+	if (c.remote) {
+		slurm_job_release(&c.job);
+		save_inflight(r);
+	}
 }
 
 static void reap(struct run *r)
 {
+	char why[64];
 	pid_t pid;
 	size_t k;
 	int status;
@@ -393,8 +494,15 @@ static void reap(struct run *r)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		for (k = 0; k < r->nkids && r->kids[k].pid != pid; k++)
 			;
-		if (k < r->nkids)
-			finish(r, k, status);
+		if (k == r->nkids)
+			continue;
+		if (WIFSIGNALED(status)) {
+			snprintf(why, sizeof(why), "killed by signal %d",
+				 WTERMSIG(status));
+			finish(r, k, 128 + WTERMSIG(status), why);
+		} else {
+			finish(r, k, WEXITSTATUS(status), NULL);
+		}
 	}
 }
 
@@ -432,7 +540,7 @@ static void consider(struct run *r, size_t ti)
 			ui_line(r, "up to date %s", t->name);
 		return;
 	}
-	if (r->nkids >= (size_t)r->o->jobs)
+	if (r->nkids >= (size_t)r->jobs)
 		return;
 	if (t->missing_input) {
 		rs_err(&err, "input '%s' is missing", t->missing_input);
@@ -474,10 +582,101 @@ static void schedule(struct run *r)
 
 static void kill_all(struct run *r, int sig)
 {
+	struct slurm_job **jobs;
 	size_t k;
 
+	if (!r->slurm) {
+		for (k = 0; k < r->nkids; k++)
+			kill(-r->kids[k].pid, sig);
+		return;
+	}
+	jobs = xcalloc(r->nkids + 1, sizeof(*jobs));
 	for (k = 0; k < r->nkids; k++)
-		kill(-r->kids[k].pid, sig);
+		jobs[k] = &r->kids[k].job;
+	slurm_cancel(jobs, r->nkids);
+	free(jobs);
+}
+
+/*
+ * The Slurm executor's wait: for a signal, the next timeout, or the time
+ * to poll; then polls and finishes the jobs that ended.
+ */
+static void wait_slurm(struct run *r, const sigset_t *set)
+{
+	double now = now_mono(), next = r->next_poll;
+	struct slurm_job **jobs;
+	struct rs_error err;
+	struct timespec ts;
+	struct child *c;
+	char (*old)[sizeof(c->job.state)];
+	size_t k;
+	int sig, changed = 0;
+
+	for (k = 0; k < r->nkids; k++) {
+		c = &r->kids[k];
+		if (c->deadline && !c->timed_out && c->deadline < next)
+			next = c->deadline;
+	}
+	if (next < now)
+		next = now;
+	ts.tv_sec = (time_t)(next - now);
+	ts.tv_nsec = (long)((next - now - (double)ts.tv_sec) * 1e9);
+	sig = sigtimedwait(set, NULL, &ts);
+	if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+		if (r->signo)
+			r->hurry = 1;
+		r->signo = sig;
+		return;
+	}
+	now = now_mono();
+	for (k = 0; k < r->nkids; k++) {
+		c = &r->kids[k];
+		if (c->deadline && !c->timed_out && now >= c->deadline) {
+			c->timed_out = 1;
+			slurm_cancel((struct slurm_job *[]){ &c->job }, 1);
+		}
+	}
+	if (now < r->next_poll)
+		return;
+	jobs = xcalloc(r->nkids + 1, sizeof(*jobs));
+	old = xcalloc(r->nkids + 1, sizeof(*old));
+	for (k = 0; k < r->nkids; k++) {
+		memcpy(old[k], r->kids[k].job.state, sizeof(old[k]));
+		jobs[k] = &r->kids[k].job;
+	}
+	if (slurm_poll(jobs, r->nkids, &err)) {
+		/* Slurm may be briefly unreachable: say so now and then,
+		 * and keep asking. */
+		if (now - r->poll_warned > 30) {
+			ui_clear(r);
+			rs_warn("%s (asking again)", err.msg);
+			r->poll_warned = now;
+		}
+	}
+	now = now_mono();
+	for (k = 0; k < r->nkids; k++) {
+		c = &r->kids[k];
+		if (c->job.done || strcmp(old[k], c->job.state))
+			changed = 1;
+		if (!c->run_start && strcmp(c->job.state, "PENDING")) {
+			c->run_start = now;
+			if (r->pl->tasks[c->task].timeout)
+				c->deadline = now +
+					(double)r->pl->tasks[c->task].timeout;
+		}
+	}
+	/* Backwards: finish() removes kid k (and may append a retry). */
+	for (k = r->nkids; k-- > 0;)
+		if (r->kids[k].job.done)
+			finish(r, k, r->kids[k].job.code,
+			       r->kids[k].job.why[0] ? r->kids[k].job.why :
+			       NULL);
+	free(jobs);
+	free(old);
+	r->poll_every = changed ? POLL_MIN :
+			(r->poll_every * 1.5 > POLL_MAX ? POLL_MAX :
+			 r->poll_every * 1.5);
+	r->next_poll = now_mono() + r->poll_every;
 }
 
 /* Waits for a child, a signal or the next deadline (at most a second). */
@@ -489,6 +688,10 @@ static void wait_event(struct run *r, const sigset_t *set)
 	size_t k;
 	int sig;
 
+	if (r->slurm) {
+		wait_slurm(r, set);
+		return;
+	}
 	for (k = 0; k < r->nkids; k++) {
 		c = &r->kids[k];
 		if (c->deadline && !c->timed_out && c->deadline < next)
@@ -521,6 +724,26 @@ static void wait_event(struct run *r, const sigset_t *set)
 	}
 }
 
+/*
+ * Slurm: cancels every job and waits (CANCEL_WAIT at most, or until a
+ * second signal) for Slurm to say each has ended.
+ */
+static void shut_down_slurm(struct run *r, const sigset_t *set)
+{
+	double give_up = now_mono() + CANCEL_WAIT;
+
+	kill_all(r, SIGTERM);
+	r->next_poll = now_mono();
+	r->poll_every = POLL_MIN;
+	while (r->nkids && !r->hurry && now_mono() < give_up)
+		wait_slurm(r, set);
+	while (r->nkids) {
+		rs_warn("slurm job %s (%s) has not ended yet; not waiting",
+			r->kids[0].job.id, r->pl->tasks[r->kids[0].task].name);
+		finish(r, 0, 128 + r->signo, NULL);
+	}
+}
+
 /* Terminates every child, then waits for them all. */
 static void shut_down(struct run *r, const sigset_t *set)
 {
@@ -528,8 +751,13 @@ static void shut_down(struct run *r, const sigset_t *set)
 	size_t k;
 
 	ui_clear(r);
-	rs_warn("interrupted by %s: stopping %zu running stage%s",
-		strsignal(r->signo), r->nkids, r->nkids == 1 ? "" : "s");
+	rs_warn("interrupted by %s: stopping %zu running %s%s",
+		strsignal(r->signo), r->nkids, r->slurm ? "job" : "stage",
+		r->nkids == 1 ? "" : "s");
+	if (r->slurm) {
+		shut_down_slurm(r, set);
+		return;
+	}
 	kill_all(r, SIGTERM);
 	for (k = 0; k < r->nkids; k++)
 		r->kids[k].kill_at = kill_at;
@@ -603,7 +831,7 @@ static void report(struct run *r)
 	}
 }
 
-static int dry_run(struct pipeline *pl, struct state *st)
+static int dry_run(struct pipeline *pl, struct state *st, int slurm)
 {
 	struct rs_error err;
 	struct sbuf sb;
@@ -628,6 +856,11 @@ static int dry_run(struct pipeline *pl, struct state *st)
 			else
 				sbuf_addc(&sb, t->why.buf[i]);
 		printf("%s\n", sb.buf);
+		if (slurm) {
+			sbuf_reset(&sb);
+			slurm_options(t, &sb);
+			printf("# sbatch %s\n", sb.buf);
+		}
 		sbuf_reset(&sb);
 		task_cmdline(t, &sb);
 		printf("%s\n", sb.buf);
@@ -674,12 +907,18 @@ int exec_run(struct pipeline *pl, struct state *st, const struct runopts *o)
 	struct rs_error err;
 	struct sigaction sa = { 0 };
 	struct sbuf logs;
-	sigset_t set;
+	sigset_t set, waitset;
 	size_t k;
 	int lockfd = -1, ret, code;
 
+	r.slurm = !strcmp(o->executor ? o->executor : pl->executor, "slurm");
+	r.jobs = o->jobs ? o->jobs : r.slurm ? SLURM_JOBS : 1;
 	if (o->dry_run)
-		return dry_run(pl, st);
+		return dry_run(pl, st, r.slurm);
+	if (r.slurm && slurm_check(&err)) {
+		rs_error_print(&err);
+		return 2;
+	}
 	ret = lock_take(pl, &lockfd, &err);
 	if (ret) {
 		rs_error_print(&err);
@@ -694,6 +933,8 @@ int exec_run(struct pipeline *pl, struct state *st, const struct runopts *o)
 		lock_release(lockfd);
 		return 2;
 	}
+	/* A run killed with SIGKILL could not cancel its jobs: do it now. */
+	slurm_reap_orphans(pl);
 	r.pl = pl;
 	r.st = st;
 	r.o = o;
@@ -713,15 +954,21 @@ int exec_run(struct pipeline *pl, struct state *st, const struct runopts *o)
 	 * is queued for sigtimedwait() rather than discarded. */
 	sa.sa_handler = on_sigchld;
 	sigaction(SIGCHLD, &sa, NULL);
+	/* Slurm jobs are no children: the SIGCHLD of sbatch or squeue, reaped
+	 * where they ran, must not wake the wait. */
+	waitset = set;
+	if (r.slurm)
+		sigdelset(&waitset, SIGCHLD);
 
 	for (;;) {
 		schedule(&r);
 		if (!r.nkids || r.signo)
 			break;
-		wait_event(&r, &set);
+		wait_event(&r, &waitset);
 	}
 	if (r.signo)
-		shut_down(&r, &set);
+		shut_down(&r, &waitset);
+	save_inflight(&r);
 	for (k = 0; k < pl->ntasks; k++)
 		if (pl->tasks[k].st == T_PENDING)
 			pl->tasks[k].st = T_NOTRUN;

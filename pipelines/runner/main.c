@@ -31,7 +31,10 @@ static const char usage_text[] =
 	"\n"
 	"run options:\n"
 	"  --var NAME=VALUE  set a pipeline variable (repeatable)\n"
-	"  -j, --jobs N      run up to N independent stages at once (default 1)\n"
+	"  -j, --jobs N      run up to N independent stages at once (default 1;\n"
+	"                    with Slurm: jobs in flight, default 64)\n"
+	"  --executor E      local (child processes) or slurm (sbatch jobs);\n"
+	"                    default: the pipeline's 'executor:', else local\n"
 	"  --only S          run only stage or task S (repeatable)\n"
 	"  --from S          run S and everything downstream of it\n"
 	"  --until S         run S and everything upstream of it\n"
@@ -40,6 +43,8 @@ static const char usage_text[] =
 	"  -n, --dry-run     print the commands that would run, run nothing\n"
 	"  -k, --keep-going  after a failure, go on with independent stages\n"
 	"  -q, --quiet       print only failures\n"
+	"  --allow-outside   let outputs (and ${out}) lie outside the working\n"
+	"                    directory; without it such a pipeline is refused\n"
 	"\n"
 	"S is a stage name (all its foreach tasks) or a task name (ingest@erqi).\n"
 	"Exit: 0 ok or nothing to do, 1 a stage failed (status: something would\n"
@@ -51,7 +56,7 @@ struct args {
 	size_t nvars, nonly, nforce;
 	struct selection sel;
 	struct runopts run;
-	int json, dot;
+	int json, dot, allow_outside;
 };
 
 static void push(char ***v, size_t *n, char *s)
@@ -115,7 +120,6 @@ static int parse(const char *cmd, int argc, char **argv, struct args *a)
 	char *v, *arg;
 
 	memset(a, 0, sizeof(*a));
-	a->run.jobs = 1;
 	for (i = 1; i < argc; i++) {
 		arg = argv[i];
 		if (dashdash || arg[0] != '-' || !arg[1]) {
@@ -149,6 +153,12 @@ static int parse(const char *cmd, int argc, char **argv, struct args *a)
 			if (m < 0 || parse_jobs(v, &a->run.jobs))
 				return usage_error("-j needs a number from 1 "
 						   "to 1024 (%s)", arg);
+		} else if ((m = optval(argc, argv, &i, "--executor", NULL,
+				      &v))) {
+			if (m < 0 || (strcmp(v, "local") && strcmp(v, "slurm")))
+				return usage_error("--executor takes local or "
+						   "slurm (%s)", arg);
+			a->run.executor = v;
 		} else if ((m = optval(argc, argv, &i, "--only", NULL, &v))) {
 			if (m < 0)
 				return usage_error("'%s' needs a stage", arg);
@@ -175,6 +185,8 @@ static int parse(const char *cmd, int argc, char **argv, struct args *a)
 			a->run.keep_going = 1;
 		} else if (!strcmp(arg, "-q") || !strcmp(arg, "--quiet")) {
 			a->run.quiet = 1;
+		} else if (!strcmp(arg, "--allow-outside")) {
+			a->allow_outside = 1;
 		} else {
 			return usage_error("unknown option '%s'", arg);
 		}
@@ -271,6 +283,7 @@ static void print_status(const struct pipeline *pl, int json)
 
 static int cmd_run(int argc, char **argv)
 {
+	struct rs_error err;
 	struct pipeline pl;
 	struct state st;
 	struct args a;
@@ -281,6 +294,10 @@ static int cmd_run(int argc, char **argv)
 		return ret < 0 ? 0 : ret;
 	rs_quiet = a.run.quiet;
 	ret = load(&pl, &a);
+	if (!ret && !a.allow_outside && pipeline_check_inside(&pl, &err)) {
+		rs_error_print(&err);
+		ret = 2;
+	}
 	if (!ret) {
 		state_load(&st, &pl);
 		ret = exec_run(&pl, &st, &a.run);

@@ -1,14 +1,15 @@
 /*
  * pipeline.c - load a pipeline YAML file and expand it into tasks.
  *
- * The file has two top-level keys, both maps:
+ * The file has two top-level maps, vars and stages (and, for the Slurm
+ * executor, executor and resources: see Executors below):
  *
  *   vars:                          # name: string, or name: list
  *     out: out                     # the output directory (default "out");
  *                                  # the runner keeps its state, lock, logs
  *                                  # and ledger in ${out}/.reliefstat/
  *     key: samples/keys/demo.key
- *     sources:                     # a list: items are strings or flat maps
+ *     sources:                     # a list: items are strings or maps
  *       - {name: tongan, file: samples/exports/tongan-2024.csv}
  *       - {name: erqi, file: samples/exports/erqi-2024.csv}
  *   stages:                        # name: stage, in the order to prefer
@@ -22,6 +23,7 @@
  *       timeout: 600               # seconds; the stage fails when it is over
  *       retries: 0                 # extra attempts after a failure
  *       shell: false               # true: run is one string for /bin/sh -c
+ *       resources: {time: "10", mem: 2G, cpus: 1}   # Slurm only (below)
  *     merge:
  *       run:
  *         - bin/rs-merge
@@ -55,6 +57,28 @@
  * whose fields have those values (at least one must); where's values are
  * expanded outside the each, so ${item} there is the stage's foreach item.
  *
+ * An item's field may itself be a list, {name: t1, select: [--region-prefix,
+ * "3502120"]}, and {each: item.select, value: "${item}"} expands to one
+ * element per entry of the current foreach item's list (none for []): this
+ * is how a stage passes options that only some items have.
+ *
+ * Executors. A top-level "executor: local" (the default) runs each task as
+ * a child process; "executor: slurm" submits it as a Slurm batch job
+ * (slurm.c); `reliefstat run --executor NAME` overrides the file. The
+ * top-level "resources:" map gives every stage's defaults and a stage's own
+ * "resources:" overrides them key by key (extra adds to them):
+ *
+ *   resources:
+ *     partition: batch             # sbatch --partition
+ *     time: "30"                   # --time: minutes, or D-HH:MM:SS etc.
+ *     mem: 2G                      # --mem
+ *     cpus: 1                      # --cpus-per-task
+ *     extra: [--qos=normal]        # more sbatch options, each --name[=value]
+ *
+ * Values are expanded like run's (${var}, ${item.field}); resources are
+ * ignored by the local executor and are not part of what makes a task
+ * stale, so a run started on Slurm can be resumed locally and the reverse.
+ *
  * Paths are relative to the directory the runner is started in. A task
  * depends on another when one of its inputs or params is one of the other's
  * outputs (graph.c); an input no stage writes must exist. A task reruns when
@@ -69,10 +93,15 @@
 
 #define VALUE_MAX ((size_t)1 << 20)
 
-static const char *const top_keys[] = { "vars", "stages", NULL };
+static const char *const top_keys[] = {
+	"vars", "stages", "executor", "resources", NULL
+};
 static const char *const stage_keys[] = {
 	"foreach", "run", "inputs", "outputs", "params", "timeout", "retries",
-	"shell", NULL
+	"shell", "resources", NULL
+};
+static const char *const resource_keys[] = {
+	"partition", "time", "mem", "cpus", "extra", NULL
 };
 static const char *const each_keys[] = { "each", "where", "value", NULL };
 
@@ -280,11 +309,16 @@ out:
 	return ret;
 }
 
-/* The list an each: or foreach: names: a list variable, or inline. */
-static int resolve_list(struct pipeline *pl, const struct ynode *n,
-			const char *what, const struct ynode **list,
-			struct rs_error *err)
+/*
+ * The list an each: or foreach: names: a list variable, inline, or (each
+ * only: item is the enclosing foreach item) item.FIELD, a list field of
+ * that item.
+ */
+static int resolve_list(struct pipeline *pl, const struct ynode *item,
+			const struct ynode *n, const char *what,
+			const struct ynode **list, struct rs_error *err)
 {
+	const struct ynode *f;
 	struct var *v;
 
 	if (n->type == YNODE_SEQ) {
@@ -294,6 +328,19 @@ static int resolve_list(struct pipeline *pl, const struct ynode *n,
 	if (n->type != YNODE_SCALAR)
 		return ynode_err(&pl->doc, n, err,
 			"%s must name a list variable or be a list", what);
+	if (!strncmp(n->scalar, "item.", 5)) {
+		if (!item || item->type != YNODE_MAP)
+			return ynode_err(&pl->doc, n, err,
+				"%s: '%s' needs a foreach item that is a map",
+				what, n->scalar);
+		f = ynode_get(item, n->scalar + 5);
+		if (!f || f->type != YNODE_SEQ)
+			return ynode_err(&pl->doc, n, err,
+				"%s: the item at %ld:%ld has no list '%s'",
+				what, item->line, item->col, n->scalar + 5);
+		*list = f;
+		return 0;
+	}
 	v = var_find(pl, n->scalar);
 	if (!v)
 		return ynode_err(&pl->doc, n, err, "unknown variable '%s'",
@@ -415,7 +462,7 @@ static int expand_list(struct scope *sc, const struct ynode *seq,
 			return ynode_err(&pl->doc, e, err,
 				"an each element needs 'each: LIST' and "
 				"'value: TEMPLATE' (a string or a list)");
-		if (resolve_list(pl, each, "each", &list, err))
+		if (resolve_list(pl, sc->item, each, "each", &list, err))
 			return -1;
 		before = sv->n;
 		for (j = 0; j < list->n; j++) {
@@ -442,7 +489,11 @@ static int expand_list(struct scope *sc, const struct ynode *seq,
 				strv_push(sv, s, v);
 			}
 		}
-		if (sv->n == before)
+		/* An item's own list may be empty: that is how an item
+		 * says it has none of these arguments. */
+		if (sv->n == before &&
+		    (where || each->type != YNODE_SCALAR ||
+		     strncmp(each->scalar, "item.", 5)))
 			return ynode_err(&pl->doc, e, err,
 					 "each: no item matches 'where'");
 	}
@@ -523,6 +574,95 @@ static int task_command(struct scope *sc, const struct ynode *stage,
 	return 0;
 }
 
+/* Expands one resources value: a non-empty string on one line. */
+static int resource_str(struct scope *sc, const struct ynode *v,
+			const char *key, char **out, struct rs_error *err)
+{
+	char *s;
+
+	if (v->type != YNODE_SCALAR)
+		return ynode_err(&sc->pl->doc, v, err,
+				 "resources: '%s' must be a string", key);
+	if (expand(sc, v, v->scalar, 0, &s, err))
+		return -1;
+	if (!*s || strpbrk(s, "\n\r")) {
+		free(s);
+		return ynode_err(&sc->pl->doc, v, err,
+				 "resources: bad value for '%s'", key);
+	}
+	free(*out);
+	*out = s;
+	return 0;
+}
+
+/*
+ * Applies a resources: map over res: each key given replaces the value
+ * there, extra's options are added after those already there.
+ */
+static int load_resources(struct scope *sc, const struct ynode *n,
+			  struct resources *res, struct rs_error *err)
+{
+	struct pipeline *pl = sc->pl;
+	const struct ynode *v;
+	struct strv sv = { 0 };
+	size_t i;
+	int ret = -1;
+
+	if (!n)
+		return 0;
+	if (n->type != YNODE_MAP)
+		return ynode_err(&pl->doc, n, err, "'resources' must be a map "
+				 "of partition, time, mem, cpus, extra");
+	if (ynode_check_keys(&pl->doc, n, resource_keys, err))
+		return -1;
+	if (((v = ynode_get(n, "partition")) &&
+	     resource_str(sc, v, "partition", &res->partition, err)) ||
+	    ((v = ynode_get(n, "time")) &&
+	     resource_str(sc, v, "time", &res->time, err)) ||
+	    ((v = ynode_get(n, "mem")) &&
+	     resource_str(sc, v, "mem", &res->mem, err)) ||
+	    ynode_long(&pl->doc, n, "cpus", 0, 1, 4096, &res->cpus, err))
+		return -1;
+	v = ynode_get(n, "extra");
+	if (!v)
+		return 0;
+	if (expand_list(sc, v, "extra", &sv, err))
+		goto out;
+	for (i = 0; i < sv.n; i++) {
+		/* One element, one option: "--qos=x", never "-q" "x", so
+		 * nothing can be taken for the job script's path. */
+		if (strncmp(sv.v[i], "--", 2) || !sv.v[i][2] ||
+		    strpbrk(sv.v[i], "\n\r")) {
+			ynode_err(&pl->doc, sv.at[i], err, "resources: extra "
+				  "takes sbatch options written --name or "
+				  "--name=value, not '%s'", sv.v[i]);
+			goto out;
+		}
+		res->extra = xreallocarray(res->extra, res->nextra + 2,
+					   sizeof(*res->extra));
+		res->extra[res->nextra++] = sv.v[i];
+		res->extra[res->nextra] = NULL;
+		sv.v[i] = NULL;
+	}
+	ret = 0;
+out:
+	strv_release(&sv);
+	return ret;
+}
+
+static void resources_release(struct resources *res)
+{
+	size_t i;
+
+	free(res->partition);
+	free(res->time);
+	free(res->mem);
+	for (i = 0; i < res->nextra; i++)
+		free(res->extra[i]);
+	free(res->extra);
+	memset(res, 0, sizeof(*res));
+}
+
 static int add_task(struct pipeline *pl, const struct ynode *key,
 		    const struct ynode *stage, const struct ynode *item,
 		    size_t *alloc, struct rs_error *err)
@@ -581,7 +721,10 @@ static int add_task(struct pipeline *pl, const struct ynode *key,
 	if (task_command(&sc, stage, key, t, err) ||
 	    paths_from(&sc, stage, "inputs", &t->inputs, err) ||
 	    paths_from(&sc, stage, "params", &t->params, err) ||
-	    paths_from(&sc, stage, "outputs", &t->outputs, err))
+	    paths_from(&sc, stage, "outputs", &t->outputs, err) ||
+	    load_resources(&sc, ynode_get(pl->doc.root, "resources"), &t->res,
+			   err) ||
+	    load_resources(&sc, ynode_get(stage, "resources"), &t->res, err))
 		goto out;
 	ret = 0;
 out:
@@ -607,7 +750,7 @@ static int load_stage(struct pipeline *pl, const struct ynode *key,
 	fe = ynode_get(stage, "foreach");
 	if (!fe)
 		return add_task(pl, key, stage, NULL, alloc, err);
-	if (resolve_list(pl, fe, "foreach", &list, err))
+	if (resolve_list(pl, NULL, fe, "foreach", &list, err))
 		return -1;
 	if (!list->n)
 		return ynode_err(&pl->doc, fe, err, "foreach list is empty");
@@ -676,6 +819,27 @@ static int load_vars(struct pipeline *pl, const struct ynode *vars,
 	return 0;
 }
 
+/* executor: local | slurm (a string that may use variables). */
+static int load_executor(struct pipeline *pl, const struct ynode *n,
+			 struct rs_error *err)
+{
+	struct scope sc = { pl, NULL };
+
+	if (!n) {
+		pl->executor = xstrdup("local");
+		return 0;
+	}
+	if (n->type != YNODE_SCALAR)
+		return ynode_err(&pl->doc, n, err,
+				 "'executor' must be local or slurm");
+	if (expand(&sc, n, n->scalar, 0, &pl->executor, err))
+		return -1;
+	if (strcmp(pl->executor, "local") && strcmp(pl->executor, "slurm"))
+		return ynode_err(&pl->doc, n, err, "unknown executor '%s': "
+				 "local or slurm", pl->executor);
+	return 0;
+}
+
 int pipeline_load(struct pipeline *pl, const char *path, char *const *overrides,
 		  size_t n, struct rs_error *err)
 {
@@ -694,6 +858,8 @@ int pipeline_load(struct pipeline *pl, const char *path, char *const *overrides,
 	if (ynode_check_keys(&pl->doc, root, top_keys, err))
 		return -1;
 	if (load_vars(pl, ynode_get(root, "vars"), overrides, n, err))
+		return -1;
+	if (load_executor(pl, ynode_get(root, "executor"), err))
 		return -1;
 	stages = ynode_get(root, "stages");
 	if (!stages || stages->type != YNODE_MAP || !stages->n)
@@ -748,6 +914,7 @@ void pipeline_release(struct pipeline *pl)
 		free(t->par_hash);
 		free(t->missing_input);
 		free(t->prog);
+		resources_release(&t->res);
 		sbuf_release(&t->why);
 	}
 	free(pl->tasks);
@@ -759,6 +926,7 @@ void pipeline_release(struct pipeline *pl)
 	free(pl->order);
 	free(pl->outdir);
 	free(pl->statedir);
+	free(pl->executor);
 	ydoc_release(&pl->doc);
 	free(pl->path);
 	memset(pl, 0, sizeof(*pl));

@@ -6,7 +6,8 @@
  * graph.c joins tasks into a DAG by matching one task's inputs to another's
  * outputs, orders it and selects what a command works on. state.c decides by
  * content whether a task is up to date and remembers what last succeeded;
- * lock.c keeps two runs apart; exec.c runs what is stale. main.c parses the
+ * lock.c keeps two runs apart; exec.c runs what is stale, as local child
+ * processes or, through slurm.c, as Slurm batch jobs. main.c parses the
  * command line.
  *
  * Every function that can fail returns 0 or -1 with a struct rs_error filled
@@ -36,6 +37,18 @@ struct pathv {
 	size_t n;
 };
 
+/*
+ * A stage's Slurm resources (pipeline.c): the top-level resources: merged
+ * with the stage's own. NULL or 0 when not set; the local executor ignores
+ * them.
+ */
+struct resources {
+	char *partition, *time, *mem;
+	long cpus;
+	char **extra;            /* sbatch options, each "--name[=value]" */
+	size_t nextra;
+};
+
 enum task_state {
 	T_PENDING,               /* selected, not yet decided */
 	T_UNSELECTED,            /* outside --only/--from/--until */
@@ -57,6 +70,7 @@ struct task {
 	struct pathv inputs, params, outputs;
 	long timeout;            /* seconds, 0 for none */
 	long retries;
+	struct resources res;
 
 	size_t *deps, ndeps;     /* tasks writing our inputs, ascending */
 	size_t *rdeps, nrdeps;   /* tasks reading our outputs, ascending */
@@ -95,6 +109,7 @@ struct pipeline {
 	size_t *order;           /* topological order, YAML order breaking ties */
 	char *outdir;            /* variable "out", default "out" */
 	char *statedir;          /* outdir/.reliefstat */
+	char *executor;          /* "local" (default) or "slurm" */
 };
 
 /* pipeline.c */
@@ -200,11 +215,22 @@ int mkdir_p(const char *dir, struct rs_error *err);
 /* Creates the directory holding path, if any. */
 int mkdir_parent(const char *path, struct rs_error *err);
 
+/* outside.c */
+
+/*
+ * Fails (-1, err naming the first offender) if an output of some task, or
+ * the state directory ${out}/.reliefstat, leads outside the working
+ * directory once ".." and symbolic links are followed. `reliefstat run`
+ * refuses such a pipeline unless given --allow-outside.
+ */
+int pipeline_check_inside(const struct pipeline *pl, struct rs_error *err);
+
 /* exec.c */
 
 struct runopts {
-	long jobs;
+	long jobs;               /* 0: the executor's default */
 	int dry_run, keep_going, quiet;
+	const char *executor;    /* --executor, or NULL for the pipeline's */
 };
 
 /* Runs the selected stale tasks. Returns the exit code of `reliefstat run`. */
@@ -221,5 +247,53 @@ void task_cmdline(const struct task *t, struct sbuf *sb);
 int shell_quote(struct sbuf *sb, const char *s);
 /* Appends s as a JSON string, quotes included. */
 void json_str(struct sbuf *sb, const char *s);
+
+/* slurm.c: the Slurm executor's side of talking to Slurm. */
+
+#define SLURM_ID_MAX 32
+
+/* A submitted job as the runner last saw it. */
+struct slurm_job {
+	char id[SLURM_ID_MAX];   /* "42" */
+	char state[24];          /* PENDING, RUNNING, COMPLETED, FAILED, ... */
+	int done;                /* reached a final state (or vanished) */
+	int code;                /* when done: exit code, 128+N for signal N */
+	int missing;             /* polls in a row it was not found */
+	char why[96];            /* when done abnormally: "was cancelled" */
+	char *exit_path;         /* where its script leaves the exit code,
+				    less the job id; owned */
+};
+
+/* Fails naming the first of sbatch, squeue, scontrol, scancel not in PATH. */
+int slurm_check(struct rs_error *err);
+/*
+ * Writes t's job script, ${statedir}/slurm/TASK.sh, and submits it with
+ * sbatch, the job's output appended to log (the task's log file). Fills
+ * job (state PENDING; job->exit_path is then owned by the caller, who
+ * frees it with slurm_job_release()). Returns 0, or -1 with err (sbatch's
+ * own message).
+ */
+int slurm_submit(const struct pipeline *pl, const struct task *t,
+		 const char *log, struct slurm_job *job, struct rs_error *err);
+/*
+ * Asks Slurm (squeue, else scontrol and the job's exit file) about the n
+ * jobs not yet done and updates them; a job that reaches a final state is
+ * marked done with its exit code. Returns 0, or -1 with err when squeue
+ * itself failed (the caller tries again later).
+ */
+int slurm_poll(struct slurm_job **jobs, size_t n, struct rs_error *err);
+void slurm_job_release(struct slurm_job *job);
+/* Cancels the n jobs not yet done (scancel); warns on failure. */
+void slurm_cancel(struct slurm_job **jobs, size_t n);
+/* Appends the sbatch options t would be submitted with (dry runs). */
+void slurm_options(const struct task *t, struct sbuf *sb);
+/*
+ * Records the jobs in flight in ${statedir}/slurm/jobs (a run killed with
+ * SIGKILL cannot cancel them), and on the next run's start cancels those
+ * still alive (slurm_reap_orphans; quiet when there are none).
+ */
+void slurm_save_inflight(const struct pipeline *pl, struct slurm_job **jobs,
+			 char *const *names, size_t n);
+void slurm_reap_orphans(const struct pipeline *pl);
 
 #endif

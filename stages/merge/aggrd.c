@@ -228,6 +228,12 @@ int aggrd_next(struct aggrd *r, struct agg_row *row, struct rs_error *err)
 		row->len[i] = r->off[i + 1] - r->off[i] - 1;
 	}
 	row->line = start;
+	/* A beneficiary is a 32-hex-digit pseudonym: anything else (a raw ID
+	 * above all) must not pass through into the merged file. */
+	if (row->len[AGG_BENEFICIARY] != 32 ||
+	    strspn(row->f[AGG_BENEFICIARY], "0123456789abcdef") != 32)
+		return rs_err(err, "bad beneficiary in '%s' at line %ld (want 32 hex digits)",
+			      r->path, start);
 	if (parse_count(row->f[AGG_PAYMENTS], &row->payments))
 		return rs_err(err, "bad payments '%s' in '%s' at line %ld",
 			      row->f[AGG_PAYMENTS], r->path, start);

@@ -11,12 +11,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sodium.h>
+
 #include "error.h"
 #include "fileio.h"
 #include "merge.h"
+#include "xalloc.h"
 
 static const char usage[] =
-"usage: rs-merge -o OUT.csv.gz [--summary F.json] AGG.csv.gz...\n"
+"usage: rs-merge -o OUT.csv.gz [--summary F.json] [--warnings W.csv.gz\n"
+"                [--label NAME]...] AGG.csv.gz...\n"
 "\n"
 "Merges aggregate files written by rs-aggregate or rs-merge into one.\n"
 "\n"
@@ -31,15 +35,28 @@ static const char usage[] =
 "        when its name ends in .gz, and appears atomically.\n"
 "        With --summary, a JSON summary:\n"
 "        {\"stage\":\"merge\",\"inputs\":[...],\"rows_read\":N,\"rows_written\":N}\n"
+"        (and \"warnings\":N with --warnings).\n"
+"        With --warnings, the beneficiaries paid by two or more of the input\n"
+"        files in one month for one program: payments that validation of\n"
+"        each partition alone could not see as duplicates. Columns\n"
+"        beneficiary,program,period,files,regions; files and regions are\n"
+"        ';'-separated (the files' labels in input order, the region codes\n"
+"        sorted); rows sorted by beneficiary, program, period. Header only\n"
+"        when there are none. The exit status does not depend on it.\n"
 "\n"
 "Options:\n"
 "  -o, --output FILE    the merged aggregate file (required)\n"
 "      --summary FILE   also write a JSON summary\n"
+"      --warnings FILE  also write the table of beneficiaries paid by two\n"
+"                       inputs (gzip when FILE ends in .gz)\n"
+"      --label NAME     name of the next input in that table, once per input\n"
+"                       in order, all or none (default: the paths as given)\n"
 "  -q, --quiet          no progress line on stderr\n"
 "  -h, --help           show this help and exit\n"
 "  -V, --version        show the version and exit\n"
 "\n"
-"Memory holds one row per input, whatever the file sizes.\n"
+"Memory holds one row per input, whatever the file sizes; --warnings adds\n"
+"about 60 to 120 bytes per distinct (beneficiary, program, period) key.\n"
 "\n"
 "Exit status: 0 success; 1 data or I/O failure (a missing input, a wrong\n"
 "header, keys out of order, a bad number; the message names file and line;\n"
@@ -76,16 +93,20 @@ static int check_distinct(char *const *in, size_t n)
 }
 
 /* Returns -1 to go on, else the exit code. */
-static int parse_args(int argc, char **argv, struct merge_opts *o)
+static int parse_args(int argc, char **argv, struct merge_opts *o,
+		      char ***labels)
 {
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "summary", required_argument, NULL, 's' },
+		{ "warnings", required_argument, NULL, 'w' },
+		{ "label", required_argument, NULL, 'l' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	size_t nlabels = 0;
 	int c;
 
 	opterr = 0;
@@ -93,6 +114,13 @@ static int parse_args(int argc, char **argv, struct merge_opts *o)
 		switch (c) {
 		case 'o': o->out = optarg; break;
 		case 's': o->summary = optarg; break;
+		case 'w': o->warnings = optarg; break;
+		case 'l':
+			*labels = xreallocarray(*labels, nlabels + 2,
+						sizeof(**labels));
+			(*labels)[nlabels++] = optarg;
+			(*labels)[nlabels] = NULL;
+			break;
 		case 'q': rs_quiet = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': printf("rs-merge %s\n", RS_VERSION); return 0;
@@ -106,6 +134,11 @@ static int parse_args(int argc, char **argv, struct merge_opts *o)
 		return usage_error("no input files", NULL);
 	o->inputs = argv + optind;
 	o->ninputs = (size_t)(argc - optind);
+	if (nlabels && (nlabels != o->ninputs || !o->warnings))
+		return usage_error(o->warnings ? "give one --label per input, "
+				   "or none" : "--label goes with --warnings",
+				   NULL);
+	o->labels = *labels;
 	return check_distinct(o->inputs, o->ninputs);
 }
 
@@ -114,20 +147,34 @@ int main(int argc, char **argv)
 	struct merge_opts opts;
 	struct merge_stats st;
 	struct rs_error err;
+	char **labels = NULL;
 	int rc;
 
 	rs_set_progname(argv[0]);
 	memset(&opts, 0, sizeof(opts));
-	rc = parse_args(argc, argv, &opts);
+	rc = parse_args(argc, argv, &opts, &labels);
 	if (rc >= 0)
-		return rc;
+		goto out;
 	rs_out_install_signal_cleanup();
+	if (sodium_init() < 0) {
+		rs_warn("cannot initialise libsodium");
+		rc = 1;
+		goto out;
+	}
+	rc = 1;
 	if (merge_run(&opts, &st, &err)) {
 		rs_error_print(&err);
-		return 1;
+		goto out;
 	}
 	rs_info("merged %zu file%s: %ld rows read, %ld rows written to '%s'",
 		opts.ninputs, opts.ninputs == 1 ? "" : "s", st.rows_read,
 		st.rows_written, opts.out);
-	return 0;
+	if (opts.warnings)
+		rs_info("%ld beneficiar%s paid by two inputs in one month for "
+			"one program: '%s'", st.warnings,
+			st.warnings == 1 ? "y" : "ies", opts.warnings);
+	rc = 0;
+out:
+	free(labels);
+	return rc;
 }

@@ -17,6 +17,7 @@
 #include "merge.h"
 #include "money.h"
 #include "sbuf.h"
+#include "warn.h"
 #include "xalloc.h"
 
 #define ACC_NTEXT (AGG_NKEY + 2)   /* key columns, sex, age */
@@ -43,6 +44,7 @@ struct merger {
 	struct rs_out out;
 	int out_open;
 	struct merge_stats *st;
+	struct wtable *warn;       /* NULL without --warnings */
 };
 
 static int heap_less(const struct merger *m, size_t a, size_t b)
@@ -138,6 +140,8 @@ static int advance(struct merger *m, size_t i, struct rs_error *err)
 	if (rc <= 0)
 		return rc;
 	m->st->rows_read++;
+	if (m->warn && wtable_add(m->warn, i, &in->row, err))
+		return -1;
 	if (!m->acc.has)
 		return 1;
 	c = agg_key_cmp(&in->row, &m->acc.row);
@@ -175,8 +179,11 @@ static int write_summary(const struct merge_opts *o, const struct merge_stats *s
 		}
 		sbuf_addc(&sb, '"');
 	}
-	sbuf_addf(&sb, "],\"rows_read\":%ld,\"rows_written\":%ld}\n",
+	sbuf_addf(&sb, "],\"rows_read\":%ld,\"rows_written\":%ld",
 		  st->rows_read, st->rows_written);
+	if (o->warnings)
+		sbuf_addf(&sb, ",\"warnings\":%ld", st->warnings);
+	sbuf_adds(&sb, "}\n");
 	ret = rs_out_open(&out, o->summary, 0644, err);
 	if (!ret) {
 		rs_out_write(&out, sb.buf, sb.len);
@@ -201,6 +208,8 @@ int merge_run(const struct merge_opts *o, struct merge_stats *st,
 	m.heap = xcalloc(m.nin, sizeof(*m.heap));
 	sbuf_init(&m.acc.text, (size_t)16 << 20);
 	sbuf_init(&m.line, (size_t)32 << 20);
+	if (o->warnings)
+		m.warn = wtable_new(o->labels ? o->labels : o->inputs, m.nin);
 
 	for (i = 0; i < m.nin; i++) {
 		m.in[i].path = o->inputs[i];
@@ -243,6 +252,13 @@ int merge_run(const struct merge_opts *o, struct merge_stats *st,
 	}
 	if (m.acc.has)
 		acc_emit(&m);
+	/* The table before the merged file, so a failure replaces neither
+	 * the merged file nor leaves it beside a stale table. */
+	if (m.warn) {
+		st->warnings = (long)wtable_count(m.warn);
+		if (wtable_write(m.warn, o->warnings, err))
+			goto out;
+	}
 	m.out_open = 0;
 	if (rs_out_commit(&m.out, err))
 		goto out;
@@ -254,6 +270,7 @@ out:
 		rs_out_abort(&m.out);
 	for (i = 0; i < opened; i++)
 		aggrd_close(&m.in[i].rd);
+	wtable_free(m.warn);
 	free(m.in);
 	free(m.heap);
 	sbuf_release(&m.acc.text);

@@ -6,7 +6,8 @@
  * row per input in a heap, pops the smallest key, and combines rows with
  * equal keys: payments, persons and amount are summed exactly (amount in
  * fen), sex and age come from the first input, in command-line order, that
- * has the key. Memory is k rows, whatever the input sizes.
+ * has the key. Memory is k rows, whatever the input sizes, plus, with a
+ * warnings table, its distinct keys (warn.h).
  */
 #ifndef RS_MERGE_MERGE_H
 #define RS_MERGE_MERGE_H
@@ -18,6 +19,8 @@
 struct merge_opts {
 	const char *out;            /* the merged aggregate file */
 	const char *summary;        /* JSON summary, or NULL */
+	const char *warnings;       /* the cross-input table (warn.h), or NULL */
+	char *const *labels;        /* ninputs names for it (default: paths) */
 	char *const *inputs;
 	size_t ninputs;
 };
@@ -25,6 +28,7 @@ struct merge_opts {
 struct merge_stats {
 	long rows_read;             /* data rows over all inputs */
 	long rows_written;
+	long warnings;              /* keys in two or more inputs */
 };
 
 /*
