@@ -1,0 +1,236 @@
+/*
+ * floor.c - the zlib floor of a stage (make bench).
+ *
+ *   floor [-p] [-l LEVEL] [-s STRATEGY] -i INPUT... -o OUTPUT=PLAIN...
+ *
+ * Does only the I/O a stage cannot avoid: reads each INPUT to its end the
+ * way the stages do (gzread through a 256 KiB buffer, so plain files pass
+ * through zlib's copy mode; with -p, plain read() as for rs-ingest's raw
+ * export), then writes each OUTPUT with the bytes of the uncompressed file
+ * PLAIN, gzip-compressed when OUTPUT ends in ".gz", the way common/fileio.c
+ * does it: to a temporary file beside it, gzdopen "wb<level>" with a
+ * 256 KiB buffer, fsync, rename, fsync of the directory. A stage's time
+ * over its floor is then what the stage itself costs: parsing, checking,
+ * hashing, formatting.
+ *
+ * LEVEL defaults to RS_GZIP_LEVEL read as rs_gzip_level() reads it (one
+ * digit, else 1); STRATEGY is default, filtered, huffman, rle or fixed
+ * (default: BENCH_GZ_STRATEGY, else zlib's default, as fileio.c uses).
+ * Prints {"in_bytes":N,"out_bytes":N} (uncompressed bytes) on stdout.
+ * Exit status 0, or 1 on any I/O error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define BUFSZ (256 * 1024)
+
+static char buf[BUFSZ];
+
+static int die(const char *what, const char *path)
+{
+	fprintf(stderr, "floor: %s '%s': %s\n", what, path, strerror(errno));
+	exit(1);
+}
+
+static int level_from_env(void)
+{
+	const char *s = getenv("RS_GZIP_LEVEL");
+
+	if (s && s[0] >= '0' && s[0] <= '9' && s[1] == '\0')
+		return s[0] - '0';
+	return 1;
+}
+
+static char strategy_char(const char *s)
+{
+	if (!s || !*s || !strcmp(s, "default"))
+		return 0;
+	if (!strcmp(s, "filtered"))
+		return 'f';
+	if (!strcmp(s, "huffman"))
+		return 'h';
+	if (!strcmp(s, "rle"))
+		return 'R';
+	if (!strcmp(s, "fixed"))
+		return 'F';
+	fprintf(stderr, "floor: unknown strategy '%s'\n", s);
+	exit(2);
+}
+
+static unsigned long long read_plain(const char *path)
+{
+	unsigned long long total = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t got;
+
+	if (fd < 0)
+		die("cannot open", path);
+	while ((got = read(fd, buf, BUFSZ)) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			die("cannot read", path);
+		}
+		total += (unsigned long long)got;
+	}
+	close(fd);
+	return total;
+}
+
+static unsigned long long read_gz(const char *path)
+{
+	unsigned long long total = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), got;
+	gzFile gz;
+
+	if (fd < 0)
+		die("cannot open", path);
+	gz = gzdopen(fd, "rb");
+	if (!gz)
+		die("cannot read", path);
+	gzbuffer(gz, BUFSZ);
+	while ((got = gzread(gz, buf, BUFSZ)) > 0)
+		total += (unsigned long long)got;
+	if (got < 0) {
+		int e;
+		fprintf(stderr, "floor: cannot read '%s': %s\n", path, gzerror(gz, &e));
+		exit(1);
+	}
+	gzclose(gz);
+	return total;
+}
+
+static void write_all(int fd, const char *p, size_t n, const char *path)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			die("cannot write", path);
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void fsync_dir(const char *path)
+{
+	char *copy = strdup(path);
+	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(copy);
+}
+
+/* Writes the bytes of src to dst as a stage's rs_out would. */
+static unsigned long long write_out(const char *dst, const char *src,
+				    const char *mode)
+{
+	unsigned long long total = 0;
+	size_t n = strlen(dst);
+	int gzout = n > 3 && !strcmp(dst + n - 3, ".gz");
+	char tmp[4096];
+	int in, fd;
+	ssize_t got;
+	gzFile gz = NULL;
+
+	snprintf(tmp, sizeof(tmp), "%s.floor-tmp.%ld", dst, (long)getpid());
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		die("cannot open", src);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		die("cannot create", tmp);
+	if (gzout) {
+		int dupfd = dup(fd);
+		gz = dupfd >= 0 ? gzdopen(dupfd, mode) : NULL;
+		if (!gz)
+			die("cannot start gzip stream for", dst);
+		gzbuffer(gz, BUFSZ);
+	}
+	while ((got = read(in, buf, BUFSZ)) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			die("cannot read", src);
+		}
+		total += (unsigned long long)got;
+		if (gz) {
+			if (gzwrite(gz, buf, (unsigned)got) != (int)got)
+				die("cannot write", dst);
+		} else {
+			write_all(fd, buf, (size_t)got, dst);
+		}
+	}
+	close(in);
+	if (gz && gzclose(gz) != Z_OK)
+		die("cannot finish", dst);
+	if (fsync(fd) || close(fd))
+		die("cannot sync", dst);
+	if (rename(tmp, dst))
+		die("cannot rename to", dst);
+	fsync_dir(dst);
+	return total;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long long in_bytes = 0, out_bytes = 0;
+	const char *strategy = getenv("BENCH_GZ_STRATEGY");
+	int plain = 0, level = level_from_env(), i;
+	char mode[8], sc;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-p"))
+			plain = 1;
+		else if (!strcmp(argv[i], "-l") && i + 1 < argc)
+			level = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "-s") && i + 1 < argc)
+			strategy = argv[++i];
+		else if ((!strcmp(argv[i], "-i") || !strcmp(argv[i], "-o")) && i + 1 < argc)
+			i++;
+		else {
+			fprintf(stderr, "usage: floor [-p] [-l LEVEL] [-s STRATEGY] -i INPUT... -o OUTPUT=PLAIN...\n");
+			return 2;
+		}
+	}
+	sc = strategy_char(strategy);
+	if (sc)
+		snprintf(mode, sizeof(mode), "wb%d%c", level, sc);
+	else
+		snprintf(mode, sizeof(mode), "wb%d", level);
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-i"))
+			in_bytes += plain ? read_plain(argv[i + 1]) : read_gz(argv[i + 1]);
+		if (!strcmp(argv[i], "-l") || !strcmp(argv[i], "-s") ||
+		    !strcmp(argv[i], "-i") || !strcmp(argv[i], "-o"))
+			i++;
+	}
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-o")) {
+			char *spec = argv[i + 1], *eq = strchr(spec, '=');
+			if (!eq) {
+				fprintf(stderr, "floor: -o wants OUTPUT=PLAIN, not '%s'\n", spec);
+				return 2;
+			}
+			*eq = '\0';
+			out_bytes += write_out(spec, eq + 1, mode);
+		}
+		if (!strcmp(argv[i], "-l") || !strcmp(argv[i], "-s") ||
+		    !strcmp(argv[i], "-i") || !strcmp(argv[i], "-o"))
+			i++;
+	}
+	printf("{\"in_bytes\":%llu,\"out_bytes\":%llu}\n", in_bytes, out_bytes);
+	return 0;
+}
