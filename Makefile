@@ -4,7 +4,12 @@
 #   make test       build, then run the test suite (tests/run.sh)
 #   make run        run the sample year-end pipeline into out/
 #   make install PREFIX=/usr/local
-#   make SANITIZE=address,undefined test
+#   make SANITIZE=address,undefined test   (programs in bin-san/)
+#   make FAULT=1        fault-injection build in bin-fault/ (make test builds
+#                       it too: tests/t_faults.sh fails every allocation
+#                       and write in turn)
+#   make fuzz [FUZZ_SECONDS=60]   libFuzzer targets, tests/fuzz/README.md
+#   make valgrind       the sample pipeline under valgrind memcheck
 #
 # Missing system packages are installed with apt-get when running as root;
 # otherwise the build stops and prints the command to run (make deps).
@@ -21,24 +26,25 @@ CFLAGS += -std=c11 $(CFLAGS_WARN) $(CFLAGS_EXTRA)
 LDLIBS = -lcsv -lyaml -lz -lsodium -lopencc -lxlsxwriter -lm
 VERSION = 0.1.0
 
-# Each kind of build has its own object and program directories, so a
-# sanitizer or fault-injection build never overwrites bin/; `make test` runs
-# the suite against the programs of the build it made (RS_BIN).
+# Each kind of build has its own object and program directories (build/
+# and bin/, build-san/ and bin-san/, build-fault/ and bin-fault/,
+# build-san-fault/ and bin-san-fault/), so a sanitizer or fault-injection
+# build never overwrites bin/; `make test` runs the suite against the
+# programs of the build it made (RS_BIN) and its fault-injection twin
+# (RS_FAULT_BIN).
+VARIANT = $(if $(SANITIZE),-san)$(if $(FAULT),-fault)
+BUILD = build$(VARIANT)
+BIN = bin$(VARIANT)
 ifdef SANITIZE
-BUILD = build-san
-BIN = bin-san
 CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SANITIZE)
-else ifdef FAULT
+endif
+ifdef FAULT
 # make FAULT=1: RS_FAIL_ALLOC=N / RS_FAIL_WRITE=N fail the Nth allocation or
 # output write (common/xalloc.c, common/fileio.c); tests/t_faults.sh uses it.
-BUILD = build-fault
-BIN = bin-fault
 CPPFLAGS += -DRS_FAULT_INJECTION
-else
-BUILD = build
-BIN = bin
 endif
+FAULT_BIN = bin$(if $(SANITIZE),-san)-fault
 
 COMMON_SRC = $(wildcard common/*.c)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o)
@@ -90,13 +96,15 @@ samples/keys/demo.key.installed: samples/keys/demo.key
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-test: all fuzz-replay
+test: all fuzz-replay fault
 	@sh tests/deps.sh test
-	RS_BIN=$(CURDIR)/$(BIN) RS_SANITIZE=$(SANITIZE) bash tests/run.sh
+	RS_BIN=$(CURDIR)/$(BIN) RS_FAULT_BIN=$(CURDIR)/$(FAULT_BIN) \
+		RS_SANITIZE=$(SANITIZE) bash tests/run.sh
 
-# The fault-injection programs tests/t_faults.sh drives (bin-fault/).
+# The fault-injection twin of this build (bin-fault/ or bin-san-fault/),
+# which tests/t_faults.sh drives.
 fault:
-	$(MAKE) FAULT=1 all
+	$(MAKE) FAULT=1 SANITIZE=$(SANITIZE) all
 
 # Fuzzing (tests/fuzz/README.md). Every build also makes each fuzz target
 # with a standalone main ($(BIN)/rs-fuzz-NAME FILE...), so `make test`
@@ -146,6 +154,20 @@ fuzz: all
 valgrind: all
 	sh tests/valgrind.sh $(BIN)
 
+# A single-node Slurm cluster (installed when missing; root), the
+# partitioned pipeline on it, compared with a local run.
+test-slurm: all
+	bash tests/slurm/run.sh
+
+# Renders the published HTML report in headless Chromium: out/screenshot.png.
+screenshot: all
+	@sh tests/deps.sh screenshot
+	sh tests/report/screenshot.sh out
+
+# Measures; never part of make test (tests/bench/run.sh, BENCH_ROWS=...).
+bench: all
+	bash tests/bench/run.sh
+
 run: all
 	$(BIN)/reliefstat run pipelines/yearend.yaml
 
@@ -161,8 +183,8 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/reliefstat/
 
 clean:
-	rm -rf build build-san build-fault build-fuzz bin bin-san bin-fault \
-		bin-fuzz out samples/keys/demo.key.installed
+	rm -rf build build-san build-fault build-san-fault build-fuzz bin bin-san \
+		bin-fault bin-san-fault bin-fuzz out samples/keys/demo.key.installed
 
-.PHONY: all test run deps install clean fault fuzz fuzz-replay valgrind
+.PHONY: all test run deps install clean fault fuzz fuzz-replay valgrind test-slurm screenshot bench
 .DELETE_ON_ERROR:

@@ -200,9 +200,11 @@ int catalog_load(struct catalog *c, const char *const *paths, size_t npaths,
 		ydoc_release(&doc);
 	}
 	for (i = 0; i < c->n; i++)
-		if (c->p[i].parent && !find_mut(c, c->p[i].parent))
-			return rs_err(err, "program '%s' names unknown parent '%s'",
-				      c->p[i].code, c->p[i].parent);
+		if (c->p[i].parent && !find_mut(c, c->p[i].parent)) {
+			rs_err(err, "program '%s' names unknown parent '%s'",
+			       c->p[i].code, c->p[i].parent);
+			goto fail;
+		}
 	return 0;
 fail:
 	catalog_release(c);

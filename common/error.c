@@ -1,10 +1,28 @@
 /*
  * error.c - positioned error messages and stderr logging (see error.h).
+ *
+ * Every message is passed through id_mask_text() once formatted: a message
+ * may quote a field of a damaged input, and a raw ID must never reach
+ * stderr, a log or a ledger (SPEC.md section 5), whatever the caller quoted.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "error.h"
+#include "idnum.h"
+
+/* Masks the ID-shaped tokens of the NUL-terminated msg in place. */
+static void mask(char *msg)
+{
+	char out[4096];
+	size_t n = strlen(msg);
+
+	if (n >= sizeof(out))
+		n = sizeof(out) - 1;
+	id_mask_text(msg, n, out);
+	memcpy(msg, out, n);
+	msg[n] = '\0';
+}
 
 int rs_quiet;
 static const char *progname = "reliefstat";
@@ -30,6 +48,7 @@ int rs_err(struct rs_error *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
+	mask(err->msg);
 	return -1;
 }
 
@@ -47,6 +66,7 @@ int rs_err_prefix(struct rs_error *err, const char *fmt, ...)
 	va_end(ap);
 	n = strlen(err->msg);
 	snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", old);
+	mask(err->msg);
 	return -1;
 }
 
@@ -57,9 +77,11 @@ void rs_error_print(const struct rs_error *err)
 
 static void vlog(const char *fmt, va_list ap)
 {
-	fprintf(stderr, "%s: ", progname);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char msg[4096];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	mask(msg);
+	fprintf(stderr, "%s: %s\n", progname, msg);
 }
 
 void rs_warn(const char *fmt, ...)

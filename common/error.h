@@ -7,6 +7,8 @@
  * Only a program's main() decides the exit code; it prints err->msg with
  * rs_error_print(). Messages are lowercase, say what failed first, quote
  * the subject and give the position: "unterminated quote in 'x.csv' at 42:7".
+ * Every message is masked like a reject's raw text (id_mask_text): an
+ * ID-shaped token quoted from a damaged input never reaches the screen.
  */
 #ifndef RS_ERROR_H
 #define RS_ERROR_H

@@ -182,29 +182,70 @@ static size_t sci_len(const char *s, size_t n)
 	return i;
 }
 
+/* Bytes of the digit at s: 1 for 0-9, 3 for full-width ０-９, else 0. */
+static size_t digit_at(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (isdigit(u[0]))
+		return 1;
+	if (n >= 3 && u[0] == 0xEF && u[1] == 0xBC && u[2] >= 0x90 && u[2] <= 0x99)
+		return 3;
+	return 0;
+}
+
+/* Bytes of an ID's final X at s: X or x, full-width Ｘ or ｘ, else 0. */
+static size_t check_x_at(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (n >= 1 && (u[0] == 'X' || u[0] == 'x'))
+		return 1;
+	if (n >= 3 && u[0] == 0xEF && ((u[1] == 0xBC && u[2] == 0xB8) ||
+				       (u[1] == 0xBD && u[2] == 0x98)))
+		return 3;
+	return 0;
+}
+
+/*
+ * Digits are counted in characters, ASCII or full-width alike: an ID typed
+ * with full-width digits (which id_check accepts) is as much an ID. A
+ * masked full-width digit becomes the full-width ＊, also 3 bytes, so the
+ * text keeps its length.
+ */
 char *id_mask_text(const char *s, size_t n, char *out)
 {
-	size_t i = 0;
+	size_t i = 0, at[19];
+	int prev_digit = 0;
 
 	memcpy(out, s, n);
 	out[n] = '\0';
 	while (i < n) {
-		size_t j = i, len, k;
+		size_t j = i, len = 0, k, u = digit_at(out + i, n - i);
 
-		if (!isdigit((unsigned char)out[i]) ||
-		    (i > 0 && isdigit((unsigned char)out[i - 1]))) {
-			i++;
+		if (!u || prev_digit) {
+			prev_digit = u != 0;
+			i += u ? u : 1;
 			continue;
 		}
-		while (j < n && isdigit((unsigned char)out[j]))
-			j++;
-		if (j - i == 17 && j < n && (out[j] == 'X' || out[j] == 'x'))
-			j++;
-		len = j - i;
+		while (j < n && (u = digit_at(out + j, n - j))) {
+			if (len < 19)
+				at[len] = j;
+			len++;
+			j += u;
+		}
+		if (len == 17 && (u = check_x_at(out + j, n - j))) {
+			at[len++] = j;
+			j += u;
+		}
 		if (len >= 15 && len <= 18) {
 			/* 510117********123X: first 6 and last 4 stay */
-			for (k = i + 6; k < j - 4; k++)
-				out[k] = '*';
+			for (k = 6; k < len - 4; k++) {
+				if (digit_at(out + at[k], n - at[k]) == 3)
+					memcpy(out + at[k], "\xEF\xBC\x8A", 3);
+				else
+					out[at[k]] = '*';
+			}
 		} else if ((len = sci_len(out + i, n - i)) > 0) {
 			/* 5.10117E+17: the digits after the first stay hidden */
 			j = i + len;
@@ -213,6 +254,7 @@ char *id_mask_text(const char *s, size_t n, char *out)
 				    k < j - 3)
 					out[k] = '*';
 		}
+		prev_digit = 0;
 		i = j > i ? j : i + 1;
 	}
 	return out;

@@ -40,9 +40,10 @@ char id_sex(const char id[19]);
 
 /*
  * Copies s to out masking every ID-shaped token: a run of 15 to 18 digits
- * (the 18th may be X/x), or a spreadsheet-mangled number, keeps its first 6
- * and last 4 characters and stars the rest (510117********123X). out must
- * hold n + 1 bytes; returns out.
+ * (the 18th may be X/x; full-width digits count too), or a
+ * spreadsheet-mangled number, keeps its first 6 and last 4 characters and
+ * stars the rest (510117********123X; a full-width digit becomes ＊, so out
+ * has the length of s). out must hold n + 1 bytes; returns out.
  */
 char *id_mask_text(const char *s, size_t n, char *out);
 

@@ -1,5 +1,10 @@
 /*
  * kset.c - open-addressing set of fixed-size keys (see kset.h).
+ *
+ * A slot is the key, the value, then a used flag, each part aligned as its
+ * size allows (at most 8), with the stride a multiple of both: callers read
+ * and write values in place as uint32_t or int64_t, which must not be
+ * misaligned (undefined behaviour, and a fault on some machines).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,15 +27,33 @@ static uint64_t hash_bytes(const unsigned char *p, size_t n)
 	return h;
 }
 
+/* The alignment an object of n bytes may need: the largest power of two
+ * dividing n, at most 8. */
+static size_t align_of_size(size_t n)
+{
+	size_t a = 1;
+
+	while (a < 8 && n && n % (a * 2) == 0)
+		a *= 2;
+	return a;
+}
+
+static size_t round_up(size_t n, size_t a)
+{
+	return (n + a - 1) / a * a;
+}
+
 void kset_init(struct kset *s, size_t ksize, size_t vsize, size_t expect)
 {
-	size_t cap = 64;
+	size_t cap = 64, ka = align_of_size(ksize), va = align_of_size(vsize);
 
 	while (cap * 7 / 10 < expect)
 		cap *= 2;
 	s->ksize = ksize;
 	s->vsize = vsize;
-	s->stride = 1 + ksize + vsize;
+	s->voff = round_up(ksize, va);
+	s->foff = s->voff + vsize;
+	s->stride = round_up(s->foff + 1, ka > va ? ka : va);
 	s->cap = cap;
 	s->n = 0;
 	s->slots = xcalloc(cap, s->stride);
@@ -48,7 +71,7 @@ static unsigned char *probe(const struct kset *s, const void *key)
 
 	for (;;) {
 		unsigned char *slot = s->slots + i * s->stride;
-		if (!slot[0] || !memcmp(slot + 1, key, s->ksize))
+		if (!slot[s->foff] || !memcmp(slot, key, s->ksize))
 			return slot;
 		i = (i + 1) & (s->cap - 1);
 	}
@@ -65,8 +88,8 @@ static void grow(struct kset *s)
 	big.slots = xcalloc(big.cap, big.stride);
 	for (i = 0; i < s->cap; i++) {
 		unsigned char *old = s->slots + i * s->stride;
-		if (old[0])
-			memcpy(probe(&big, old + 1), old, s->stride);
+		if (old[s->foff])
+			memcpy(probe(&big, old), old, s->stride);
 	}
 	big.n = s->n;
 	free(s->slots);
@@ -80,34 +103,34 @@ void *kset_put(struct kset *s, const void *key, int *added)
 	if ((s->n + 1) * 10 > s->cap * 7)
 		grow(s);
 	slot = probe(s, key);
-	if (slot[0]) {
+	if (slot[s->foff]) {
 		if (added)
 			*added = 0;
-		return slot + 1 + s->ksize;
+		return slot + s->voff;
 	}
-	slot[0] = 1;
-	memcpy(slot + 1, key, s->ksize);
+	slot[s->foff] = 1;
+	memcpy(slot, key, s->ksize);
 	s->n++;
 	if (added)
 		*added = 1;
-	return slot + 1 + s->ksize;
+	return slot + s->voff;
 }
 
 void *kset_get(const struct kset *s, const void *key)
 {
 	unsigned char *slot = probe(s, key);
 
-	return slot[0] ? slot + 1 + s->ksize : NULL;
+	return slot[s->foff] ? slot + s->voff : NULL;
 }
 
 const void *kset_next(const struct kset *s, size_t *i, void **val)
 {
 	while (*i < s->cap) {
 		unsigned char *slot = s->slots + (*i)++ * s->stride;
-		if (slot[0]) {
+		if (slot[s->foff]) {
 			if (val)
-				*val = slot + 1 + s->ksize;
-			return slot + 1;
+				*val = slot + s->voff;
+			return slot;
 		}
 	}
 	return NULL;

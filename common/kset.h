@@ -15,8 +15,9 @@
 #include <stdint.h>
 
 struct kset {
-	unsigned char *slots;   /* cap * (1 + ksize + vsize) bytes */
+	unsigned char *slots;   /* cap * stride bytes */
 	size_t ksize, vsize, stride;
+	size_t voff, foff;      /* offsets of the value and the used flag */
 	size_t cap, n;
 };
 
@@ -25,6 +26,9 @@ void kset_release(struct kset *s);
 /*
  * Finds key; if absent, inserts it with a zeroed value and sets *added.
  * Returns a pointer to the value bytes (valid until the next insert).
+ * Keys and values are stored aligned as their size allows (up to 8
+ * bytes), so a value of 4 or 8 bytes may be used as a uint32_t or int64_t
+ * in place, and a key returned by kset_next() as the struct it was.
  */
 void *kset_put(struct kset *s, const void *key, int *added);
 /* The value for key, or NULL. */

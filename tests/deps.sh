@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/deps.sh build|test|fuzz|valgrind - make sure the system packages are present.
+# tests/deps.sh build|test|fuzz|valgrind|screenshot - make sure the system packages are present.
 # Installs them with apt-get when running as root; otherwise prints the exact
 # command and fails.
 set -u
@@ -9,7 +9,8 @@ build) pkgs="gcc make libc6-dev libcsv-dev libyaml-dev zlib1g-dev libsodium-dev 
 test)  pkgs="python3 python3-openpyxl" ;;
 fuzz)  pkgs="clang libclang-rt-14-dev" ;;      # make fuzz: libFuzzer
 valgrind) pkgs="valgrind" ;;                   # make valgrind
-*) echo "usage: tests/deps.sh build|test|fuzz|valgrind" >&2; exit 2 ;;
+screenshot) pkgs="chromium fonts-wqy-zenhei" ;; # make screenshot
+*) echo "usage: tests/deps.sh build|test|fuzz|valgrind|screenshot" >&2; exit 2 ;;
 esac
 missing=""
 for p in $pkgs; do

@@ -10,7 +10,10 @@
 #   check NAME CMD...              pass if CMD exits 0
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=$ROOT/bin
+# The programs under test: bin/, or the build `make test` made (RS_BIN:
+# bin-san/ for make SANITIZE=... test). RS_FAULT_BIN holds the
+# fault-injection build of the same (make FAULT=1) for tests/t_faults.sh.
+BIN=${RS_BIN:-$ROOT/bin}
 SHARED=${RS_SHARED:-$ROOT/../shared}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/rs-test.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT

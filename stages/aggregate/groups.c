@@ -238,6 +238,8 @@ static size_t uniq(uint32_t *v, size_t n)
 {
 	size_t i, k = 0;
 
+	if (n < 2)
+		return n;
 	qsort(v, n, sizeof(*v), cmp_u32);
 	for (i = 0; i < n; i++)
 		if (!k || v[k - 1] != v[i])

@@ -232,6 +232,16 @@ static int mine(struct ctx *c, const struct csv_row *row)
 	return c->o->exclude;
 }
 
+/* A free-text field copied into the record (资金来源, 发放方式): an ID a
+ * clerk typed there is masked as in a reject's raw text, so no raw ID
+ * leaves ingest (SPEC.md section 5). Caller frees. */
+static char *masked_copy(const struct sbuf *sb)
+{
+	char *p = xmalloc(sb->len + 1);
+
+	return id_mask_text(sb->buf ? sb->buf : "", sb->len, p);
+}
+
 static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *err)
 {
 	static const int required[] = {
@@ -392,7 +402,7 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 		if (norm_label(fld(c, row, F_FUNDING)->p, fld(c, row, F_FUNDING)->len,
 			       &c->tmp, err))
 			return -1;
-		funding = xstrdup(c->tmp.buf ? c->tmp.buf : "");
+		funding = masked_copy(&c->tmp);
 	}
 	if (c->col[F_SUPPORT_MODE] >= 0) {
 		sbuf_reset(&c->tmp);
@@ -401,7 +411,7 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 			free(funding);
 			return -1;
 		}
-		mode = xstrdup(c->tmp.buf ? c->tmp.buf : "");
+		mode = masked_copy(&c->tmp);
 	}
 	memset(&r, 0, sizeof(r));
 	r.source = c->o->source;

@@ -155,14 +155,11 @@ int main(int argc, char **argv)
 		const char *slash = strrchr(o.input, '/');
 		o.source = slash ? slash + 1 : o.input;
 	}
-	if (!o.rejects)
-		o.rejects = rej = rs_path_derive(o.out, ".rejects.csv.gz");
-	if (!o.summary)
-		o.summary = sum = rs_path_derive(o.out, ".summary.json");
 	o.today = today_ymd();
 	if (mapping_load(&map, mapping, &err) ||
 	    catalog_load_default(&cat, catalogs, ncat, &err)) {
 		rs_error_print(&err);
+		mapping_release(&map);	/* either loaded or already released */
 		return 2;
 	}
 	if (pseudo_key_load(&key, keyfile, &err)) {
@@ -171,6 +168,11 @@ int main(int argc, char **argv)
 		mapping_release(&map);
 		return 2;
 	}
+	/* Derived after the loads, whose failures return at once. */
+	if (!o.rejects)
+		o.rejects = rej = rs_path_derive(o.out, ".rejects.csv.gz");
+	if (!o.summary)
+		o.summary = sum = rs_path_derive(o.out, ".summary.json");
 	o.map = &map;
 	o.cat = &cat;
 	o.key = &key;

@@ -110,13 +110,6 @@ int main(int argc, char **argv)
 		const char *slash = strrchr(o.input, '/');
 		o.source = slash ? slash + 1 : o.input;
 	}
-	if (!o.rejects)
-		o.rejects = d1 = rs_path_derive(o.out, ".rejects.csv.gz");
-	if (!o.warnings)
-		o.warnings = d2 = rs_path_derive(o.out, ".warnings.csv.gz");
-	if (!o.summary)
-		o.summary = d3 = rs_path_derive(o.out, ".summary.json");
-	o.summary_md = d4 = rs_path_derive(o.summary, ".md");
 	if (!rulesf) {
 		rs_data_path("rules.yaml", defs[0], sizeof(defs[0]));
 		rulesf = defs[0];
@@ -128,6 +121,7 @@ int main(int argc, char **argv)
 	if (rules_load(&rules, rulesf, &err) ||
 	    catalog_load_default(&cat, catalogs, ncat, &err)) {
 		rs_error_print(&err);
+		rules_release(&rules);	/* either loaded or already released */
 		return 2;
 	}
 	if (regions_load(&regions, regionsf, &err)) {
@@ -136,6 +130,14 @@ int main(int argc, char **argv)
 		catalog_release(&cat);
 		return 2;
 	}
+	/* Derived after the loads, whose failures return at once. */
+	if (!o.rejects)
+		o.rejects = d1 = rs_path_derive(o.out, ".rejects.csv.gz");
+	if (!o.warnings)
+		o.warnings = d2 = rs_path_derive(o.out, ".warnings.csv.gz");
+	if (!o.summary)
+		o.summary = d3 = rs_path_derive(o.out, ".summary.json");
+	o.summary_md = d4 = rs_path_derive(o.summary, ".md");
 	o.rules = &rules;
 	o.cat = &cat;
 	o.regions = &regions;

@@ -1,0 +1,67 @@
+/*
+ * fuzz_csv.c - the CSV reader (common/csvin.c over libcsv).
+ *
+ * The first byte picks the options (encoding, delimiter, a small record
+ * limit so the too-long path is reached); the rest is the file. The
+ * callback checks what csvin.h promises of every row.
+ */
+#include <string.h>
+
+#include "csvin.h"
+#include "fuzzlib.h"
+
+struct seen {
+	long last_line;
+	size_t max_record;
+};
+
+static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
+{
+	struct seen *s = ctx;
+	size_t i, total = 0;
+
+	(void)err;
+	/* A bare CR ends a record inside a physical line (libcsv), so two
+	 * records may start on one line; they never go backwards. */
+	if (row->line < 1 || row->nlines < 1 || row->line < s->last_line)
+		fuzz_fail("row line %ld (%ld lines) after line %ld", row->line,
+			  row->nlines, s->last_line);
+	s->last_line = row->line + row->nlines - 1;
+	if (!row->raw || strlen(row->raw) != row->raw_len)
+		fuzz_fail("raw text length %zu is not its string length", row->raw_len);
+	if (row->too_long && row->n)
+		fuzz_fail("a too-long row has %zu fields", row->n);
+	for (i = 0; i < row->n; i++) {
+		if (!row->f[i].p || strlen(row->f[i].p) != row->f[i].len)
+			fuzz_fail("field %zu: length %zu is not its string length",
+				  i, row->f[i].len);
+		total += row->f[i].len + 1;
+	}
+	if (total > s->max_record)
+		fuzz_fail("row of %zu bytes passed max_record %zu", total,
+			  s->max_record);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const enum rs_encoding enc[] = {
+		RS_ENC_AUTO, RS_ENC_UTF8, RS_ENC_UTF8_SIG, RS_ENC_GB18030
+	};
+	static const unsigned char delim[] = { ',', '\t', ';', '|' };
+	struct csvin_opts o;
+	struct rs_error err;
+	struct seen s = { 0, 0 };
+	unsigned sel;
+
+	if (!size)
+		return 0;
+	sel = data[0];
+	memset(&o, 0, sizeof(o));
+	o.encoding = enc[sel & 3];
+	o.delim = delim[(sel >> 2) & 3];
+	o.max_record = (sel & 0x10) ? 64 + (size_t)(sel >> 5) * 64 : 0;
+	s.max_record = o.max_record ? o.max_record : (size_t)1 << 20;
+	csvin_read(fuzz_file(0, data + 1, size - 1), &o, on_row, &s, &err);
+	return 0;
+}

@@ -1,0 +1,63 @@
+#!/bin/sh
+# tests/fuzz/seeds.sh DIR BIN - writes a seed corpus for every fuzz target
+# into DIR/TARGET/, from the samples, ../shared/external/csv-spectrum and
+# what BIN's programs make of the samples (records and aggregate files).
+# Seeds are small (the first lines of each file): libFuzzer mutates small
+# inputs far faster, and the heads hold every header and quirk.
+set -eu
+out=$1 bin=$2
+root=$(cd "$(dirname "$0")/../.." && pwd)
+shared=${RS_SHARED:-$root/../shared}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rs-seeds.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+for t in csv ingest records aggrd yaml_mapping yaml_rules yaml_catalog yaml_pipeline; do
+	mkdir -p "$out/$t"
+done
+
+# ingest: one byte picking the mapping (fuzz_ingest.c's order), then the
+# export's head. csv: the same heads behind a few option bytes.
+i=0
+for s in tongan-2024:tongan erqi-2024:erqi aimin-2024:aimin pidu-2023:pidu; do
+	f=$root/samples/exports/${s%%:*}.csv
+	head -n 40 "$f" >"$tmp/head"
+	{ printf "\\$(printf '%03o' $i)"; cat "$tmp/head"; } >"$out/ingest/${s%%:*}"
+	{ printf '\000'; cat "$tmp/head"; } >"$out/csv/${s%%:*}-auto"
+	{ printf '\020'; cat "$tmp/head"; } >"$out/csv/${s%%:*}-short"
+	i=$((i + 1))
+done
+if [ -x "$bin/rs-gen" ]; then
+	"$bin/rs-gen" --rows 30 --seed 7 --defects 0.3 -o "$tmp/gen.csv" >/dev/null 2>&1 &&
+		{ printf '\004'; cat "$tmp/gen.csv"; } >"$out/ingest/generated"
+fi
+if [ -d "$shared/external/csv-spectrum/csvs" ]; then
+	for f in "$shared"/external/csv-spectrum/csvs/*.csv; do
+		{ printf '\001'; cat "$f"; } >"$out/csv/spectrum-$(basename "$f" .csv)"
+	done
+fi
+
+# records and aggrd: what the stages write for the sample heads, plain
+# (zlib reads plain files as they are) and one gzip file each.
+if [ -x "$bin/rs-ingest" ]; then
+	export RS_DATADIR=$root/samples/reference
+	for s in tongan-2024:tongan aimin-2024:aimin; do
+		n=${s%%:*} m=${s#*:}
+		head -n 60 "$root/samples/exports/$n.csv" >"$tmp/$n.csv"
+		"$bin/rs-ingest" -q -m "$root/samples/mappings/$m.yaml" -k "$root/samples/keys/demo.key" \
+			-o "$tmp/$n.r.csv.gz" "$tmp/$n.csv" &&
+		"$bin/rs-aggregate" -q -o "$tmp/$n.a.csv.gz" "$tmp/$n.r.csv.gz" || continue
+		zcat "$tmp/$n.r.csv.gz" >"$out/records/$n"
+		zcat "$tmp/$n.a.csv.gz" >"$out/aggrd/$n"
+		cp "$tmp/$n.r.csv.gz" "$out/records/$n.gz"
+		cp "$tmp/$n.a.csv.gz" "$out/aggrd/$n.gz"
+	done
+fi
+
+cp "$root"/samples/mappings/*.yaml "$out/yaml_mapping/"
+cp "$root"/samples/reference/rules.yaml "$out/yaml_rules/"
+cp "$root"/samples/reference/programs.yaml "$root"/samples/reference/programs-local.yaml "$out/yaml_catalog/"
+cp "$root"/pipelines/*.yaml "$out/yaml_pipeline/"
+# Every YAML target also starts from the other loaders' files: the shapes
+# differ, the parser underneath is the same.
+for t in yaml_mapping yaml_rules yaml_catalog yaml_pipeline; do
+	cp "$root/tests/fuzz/yaml-shapes.yaml" "$out/$t/shapes.yaml"
+done
