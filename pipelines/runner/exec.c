@@ -74,6 +74,8 @@ struct run {
 	int slurm;               /* the Slurm executor */
 	int hurry;               /* a second signal: stop waiting for jobs */
 	double next_poll, poll_every, poll_warned;
+	double *last;            /* per task: seconds its last good run took
+				    (from the ledger), or -1 */
 };
 
 int shell_quote(struct sbuf *sb, const char *s)
@@ -158,15 +160,109 @@ static void ui_clear(struct run *r)
 	}
 }
 
+/* Seconds since the epoch of the ledger's "2026-11-22T10:40:45.299Z". */
+static double iso_secs(const char *s)
+{
+	struct tm tm;
+	double sec;
+
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(s, "%d-%d-%dT%d:%d:%lf", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &sec) != 6)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (double)timegm(&tm) + sec;
+}
+
+/* The value of "key":"..." in a ledger line, copied to out. */
+static int ledger_field(const char *line, const char *key, char *out, size_t outsz)
+{
+	const char *p = strstr(line, key), *e;
+
+	if (!p)
+		return -1;
+	p += strlen(key);
+	e = strchr(p, '"');
+	if (!e || (size_t)(e - p) >= outsz)
+		return -1;
+	memcpy(out, p, (size_t)(e - p));
+	out[e - p] = '\0';
+	return 0;
+}
+
+/* Reads how long each task's last successful run took, for the progress
+ * line's estimate of the time left. */
+static void load_last_durations(struct run *r)
+{
+	struct sbuf path;
+	FILE *f;
+	char line[4096], name[1024], a[64], b[64];
+	size_t k;
+
+	r->last = xcalloc(r->pl->ntasks + 1, sizeof(*r->last));
+	for (k = 0; k < r->pl->ntasks; k++)
+		r->last[k] = -1;
+	sbuf_init(&path, 0);
+	sbuf_addf(&path, "%s/ledger.jsonl", r->pl->statedir);
+	f = fopen(path.buf, "r");
+	sbuf_release(&path);
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		double d;
+		if (!strstr(line, "\"exit\":0") ||
+		    ledger_field(line, "\"stage\":\"", name, sizeof(name)) ||
+		    ledger_field(line, "\"start\":\"", a, sizeof(a)) ||
+		    ledger_field(line, "\"end\":\"", b, sizeof(b)))
+			continue;
+		d = iso_secs(b) - iso_secs(a);
+		for (k = 0; k < r->pl->ntasks; k++)
+			if (!strcmp(r->pl->tasks[k].name, name))
+				r->last[k] = d >= 0 ? d : 0;
+	}
+	fclose(f);
+}
+
+/* Seconds the selected tasks still to finish took last time, less what
+ * the running ones have done; -1 when a task has no earlier run. */
+static double eta(const struct run *r)
+{
+	double left = 0, now = (double)time(NULL);
+	size_t k, i;
+
+	for (k = 0; k < r->pl->ntasks; k++) {
+		const struct task *t = &r->pl->tasks[k];
+		if (!t->selected || t->st == T_OK || t->st == T_FAILED ||
+		    t->st == T_UPTODATE || t->st == T_BLOCKED || t->st == T_NOTRUN)
+			continue;
+		if (r->last[k] < 0)
+			return -1;
+		left += r->last[k];
+		for (i = 0; i < r->nkids; i++)
+			if (r->kids[i].task == k) {
+				double ran = now - (double)r->kids[i].start_real.tv_sec;
+				left -= ran < r->last[k] ? ran : r->last[k];
+			}
+	}
+	return left;
+}
+
 static void ui_progress(struct run *r)
 {
 	struct sbuf sb;
 	size_t i;
+	double left, el;
 
 	if (!r->tty)
 		return;
 	sbuf_init(&sb, 0);
-	sbuf_addf(&sb, "[%zu/%zu]", r->ran + r->uptodate + r->failed, r->total);
+	el = now_mono() - r->t0;
+	left = eta(r);
+	sbuf_addf(&sb, "[%zu/%zu] %d:%02d", r->ran + r->uptodate + r->failed,
+		  r->total, (int)el / 60, (int)el % 60);
+	if (left >= 0)
+		sbuf_addf(&sb, ", ~%d:%02d left", (int)left / 60, (int)left % 60);
 	for (i = 0; i < r->nkids && sb.len < 70; i++)
 		sbuf_addf(&sb, " %s", r->pl->tasks[r->kids[i].task].name);
 	ui_clear(r);
@@ -722,6 +818,8 @@ static void wait_event(struct run *r, const sigset_t *set)
 			kill(-c->pid, SIGKILL);
 		}
 	}
+	/* On a terminal, the progress line's clock moves once a second. */
+	ui_progress(r);
 }
 
 /*
@@ -939,6 +1037,7 @@ int exec_run(struct pipeline *pl, struct state *st, const struct runopts *o)
 	r.st = st;
 	r.o = o;
 	r.tty = isatty(2) && !o->quiet;
+	load_last_durations(&r);
 	r.msgs = xcalloc(pl->ntasks + 1, sizeof(*r.msgs));
 	r.t0 = now_mono();
 	for (k = 0; k < pl->ntasks; k++)
@@ -981,6 +1080,7 @@ int exec_run(struct pipeline *pl, struct state *st, const struct runopts *o)
 	for (k = 0; k < pl->ntasks; k++)
 		free(r.msgs[k]);
 	free(r.msgs);
+	free(r.last);
 	free(r.kids);
 	sigprocmask(SIG_SETMASK, &r.oldmask, NULL);
 	return code;
