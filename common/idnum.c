@@ -45,7 +45,7 @@ static int num(const char *s, int n)
 }
 
 /* Looks like a spreadsheet's rendering of a long number: 5.10117E+17,
- * 5.10117e17, 510117199001011000.0 style scientific text. */
+ * 5.10117e17: scientific notation with one decimal point. */
 static int looks_mangled(const char *s, size_t n)
 {
 	size_t i;
