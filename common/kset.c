@@ -1,10 +1,12 @@
 /*
  * kset.c - open-addressing set of fixed-size keys (see kset.h).
  *
- * A slot is the key, the value, then a used flag, each part aligned as its
- * size allows (at most 8), with the stride a multiple of both: callers read
- * and write values in place as uint32_t or int64_t, which must not be
- * misaligned (undefined behaviour, and a fault on some machines).
+ * A slot is the key, the value, then a used flag. The value is aligned as
+ * its size allows (at most 8) and the stride is a multiple of that:
+ * callers read and write values in place as uint32_t or int64_t, which
+ * must not be misaligned (undefined behaviour, and a fault on some
+ * machines). Keys are not aligned (no padding for them): callers keep them
+ * in packed structs or copy them out.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +47,7 @@ static size_t round_up(size_t n, size_t a)
 
 void kset_init(struct kset *s, size_t ksize, size_t vsize, size_t expect)
 {
-	size_t cap = 64, ka = align_of_size(ksize), va = align_of_size(vsize);
+	size_t cap = 64, va = align_of_size(vsize);
 
 	while (cap * 7 / 10 < expect)
 		cap *= 2;
@@ -53,7 +55,7 @@ void kset_init(struct kset *s, size_t ksize, size_t vsize, size_t expect)
 	s->vsize = vsize;
 	s->voff = round_up(ksize, va);
 	s->foff = s->voff + vsize;
-	s->stride = round_up(s->foff + 1, ka > va ? ka : va);
+	s->stride = round_up(s->foff + 1, va);
 	s->cap = cap;
 	s->n = 0;
 	s->slots = xcalloc(cap, s->stride);

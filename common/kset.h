@@ -26,9 +26,10 @@ void kset_release(struct kset *s);
 /*
  * Finds key; if absent, inserts it with a zeroed value and sets *added.
  * Returns a pointer to the value bytes (valid until the next insert).
- * Keys and values are stored aligned as their size allows (up to 8
- * bytes), so a value of 4 or 8 bytes may be used as a uint32_t or int64_t
- * in place, and a key returned by kset_next() as the struct it was.
+ * Values are stored aligned as their size allows (up to 8 bytes), so a
+ * value of 4 or 8 bytes may be used in place as a uint32_t or int64_t.
+ * Keys are not aligned: read one returned by kset_next() through a packed
+ * struct or memcpy.
  */
 void *kset_put(struct kset *s, const void *key, int *added);
 /* The value for key, or NULL. */
