@@ -72,6 +72,26 @@ enum money_status money_parse(const char *s, size_t n, enum money_unit unit,
 	return MONEY_OK;
 }
 
+int parse_int64(const char *s, int64_t *out)
+{
+	int64_t v = 0;
+	int neg = 0, n = 0;
+
+	if (*s == '-') {
+		neg = 1;
+		s++;
+	}
+	for (; *s; s++, n++) {
+		if (*s < '0' || *s > '9' || n >= 18)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	if (!n)
+		return -1;
+	*out = neg ? -v : v;
+	return 0;
+}
+
 char *money_fmt_yuan(int64_t fen, char *buf)
 {
 	uint64_t a = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;

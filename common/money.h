@@ -32,6 +32,10 @@ enum money_status {
 enum money_status money_parse(const char *s, size_t n, enum money_unit unit,
 			      int64_t *fen);
 
+/* Parses a whole decimal integer of at most 18 digits, with an optional
+ * '-', and nothing else. Returns 0, or -1 with *out unchanged. */
+int parse_int64(const char *s, int64_t *out);
+
 /* Formats fen as yuan with two decimals ("-12.30"). buf >= 32 bytes. */
 char *money_fmt_yuan(int64_t fen, char *buf);
 /* Formats fen as 万元 rounded half-up to two decimals. buf >= 32 bytes. */

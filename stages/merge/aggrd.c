@@ -152,27 +152,6 @@ static int read_record(struct aggrd *r, long *start, struct rs_error *err)
 	}
 }
 
-/* Parses a whole decimal integer (optional '-'). Returns 0 or -1. */
-static int parse_count(const char *s, int64_t *out)
-{
-	int64_t v = 0;
-	int neg = 0, n = 0;
-
-	if (*s == '-') {
-		neg = 1;
-		s++;
-	}
-	for (; *s; s++, n++) {
-		if (*s < '0' || *s > '9' || n >= 18)
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	if (!n)
-		return -1;
-	*out = neg ? -v : v;
-	return 0;
-}
-
 static const char *const colname[AGG_NCOLS] = {
 	"region_code", "program", "area", "period", "funding", "support_mode",
 	"beneficiary", "sex", "age", "payments", "persons", "amount",
@@ -234,10 +213,10 @@ int aggrd_next(struct aggrd *r, struct agg_row *row, struct rs_error *err)
 	    strspn(row->f[AGG_BENEFICIARY], "0123456789abcdef") != 32)
 		return rs_err(err, "bad beneficiary in '%s' at line %ld (want 32 hex digits)",
 			      r->path, start);
-	if (parse_count(row->f[AGG_PAYMENTS], &row->payments))
+	if (parse_int64(row->f[AGG_PAYMENTS], &row->payments))
 		return rs_err(err, "bad payments '%s' in '%s' at line %ld",
 			      row->f[AGG_PAYMENTS], r->path, start);
-	if (parse_count(row->f[AGG_PERSONS], &row->persons))
+	if (parse_int64(row->f[AGG_PERSONS], &row->persons))
 		return rs_err(err, "bad persons '%s' in '%s' at line %ld",
 			      row->f[AGG_PERSONS], r->path, start);
 	if (money_parse(row->f[AGG_AMOUNT], row->len[AGG_AMOUNT], MU_YUAN,

@@ -228,26 +228,6 @@ const struct mcell *group_month(const struct group *g, int ym)
 	return &g->month[ym - g->mbase];
 }
 
-static int parse_count(const char *s, int64_t *out)
-{
-	int64_t v = 0;
-	int neg = 0, n = 0;
-
-	if (*s == '-') {
-		neg = 1;
-		s++;
-	}
-	for (; *s; s++, n++) {
-		if (*s < '0' || *s > '9' || n >= 18)
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	if (!n)
-		return -1;
-	*out = neg ? -v : v;
-	return 0;
-}
-
 static int check_header(struct accum *a, const struct csv_row *row,
 			struct rs_error *err)
 {
@@ -315,10 +295,10 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 	if (!f[C_PROGRAM].len || !f[C_AREA].len)
 		return rs_err(err, "empty %s in '%s' at line %ld",
 			      f[C_PROGRAM].len ? "area" : "program", a->path, row->line);
-	if (parse_count(f[C_PAYMENTS].p, &payments))
+	if (parse_int64(f[C_PAYMENTS].p, &payments))
 		return rs_err(err, "bad payments '%s' in '%s' at line %ld",
 			      f[C_PAYMENTS].p, a->path, row->line);
-	if (parse_count(f[C_PERSONS].p, &persons))
+	if (parse_int64(f[C_PERSONS].p, &persons))
 		return rs_err(err, "bad persons '%s' in '%s' at line %ld",
 			      f[C_PERSONS].p, a->path, row->line);
 	if (money_parse(f[C_AMOUNT].p, f[C_AMOUNT].len, MU_YUAN, &fen) != MONEY_OK)
