@@ -1,10 +1,12 @@
 /*
  * aggregate.c - build the leaf-grain aggregate (see aggregate.h).
  *
- * Records are folded into a hash set keyed by (region, program, area,
- * month, funding, support mode, beneficiary); memory is the number of
- * distinct keys. The leaves are then sorted column by column, bytewise, so
- * the same records always give the same file, and rs-merge of any split
+ * Records are appended to a packed array of leaves (leaf.h). When the
+ * array fills, it is sorted and equal keys are combined; it grows only
+ * when that frees little, so memory is bounded by the distinct keys, not
+ * the rows. At the end the string tables are put in order, the leaves
+ * sorted by key for the last time and the reversals netted against them.
+ * The same records always give the same file, and rs-merge of any split
  * gives that file too.
  */
 #include <stdio.h>
@@ -20,6 +22,9 @@
 #include "money.h"
 #include "period.h"
 #include "xalloc.h"
+
+#define LEAVES_FIRST (1u << 20)     /* entries (58 MiB) before the first sort */
+#define LEAVES_MAX 0xFFFFFFFFu      /* indices are uint32 */
 
 uint16_t strtab_intern(struct strtab *t, const char *s)
 {
@@ -43,16 +48,16 @@ void strtab_release(struct strtab *t)
 }
 
 /*
- * A reversal nets against the leaf of the payment it cancels. Usually
- * that leaf has the reversal's own key; when the export gave the reversal
- * another funding label, support mode, area or region, the payment's leaf
- * is found after all records are read, by (beneficiary, program, month).
+ * A reversal nets against the leaf of the payment it cancels: the leaf of
+ * its own key when that has a payment left, otherwise the first leaf (in
+ * key order) of the same beneficiary, program and month that has one, as
+ * when the export gave the reversal another funding label, support mode,
+ * area or region. Reversals are kept aside until all payments are read.
  */
 struct pending {
-	struct leaf_key key;
+	struct leaf key;          /* the reversal's own key, age and sex */
 	int32_t covers_first, covers_last;
 	int64_t persons, amount;
-	long target;             /* index into targets, -1 while unmatched */
 };
 
 struct ctx {
@@ -62,36 +67,185 @@ struct ctx {
 	size_t npend, pendcap;
 };
 
-/* Cancels a payment on leaf v (and its covered months): the count, the
- * persons, the money. */
-static void apply_reversal(struct leafset *ls, const struct leaf_key *at,
-			   struct leaf_val *v, int cf, int cl, int64_t persons,
-			   int64_t amount)
+static int hexval(int c)
 {
-	struct leaf_key k = *at;
-	int ym, added;
+	return c <= '9' ? c - '0' : c - 'a' + 10;
+}
 
-	v->payments--;
-	v->amount += amount;
-	if (cf < 0) {
-		v->persons -= persons;
+/* The reader has checked: 32 lowercase hex digits. */
+static void bene_pack(unsigned char *out, const char *hex)
+{
+	int i;
+
+	for (i = 0; i < 16; i++)
+		out[i] = (unsigned char)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
+}
+
+static void bene_hex(char *out, const unsigned char *b)
+{
+	static const char digits[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+}
+
+static int leaf_cmp(const struct leaf *x, const struct leaf *y)
+{
+	int d;
+
+	if ((d = memcmp(x->region, y->region, 12)))
+		return d;
+	if (x->program != y->program)
+		return x->program < y->program ? -1 : 1;
+	if (x->area != y->area)
+		return x->area < y->area ? -1 : 1;
+	if (x->ym != y->ym)
+		return x->ym < y->ym ? -1 : 1;
+	if (x->funding != y->funding)
+		return x->funding < y->funding ? -1 : 1;
+	if (x->mode != y->mode)
+		return x->mode < y->mode ? -1 : 1;
+	return memcmp(x->bene, y->bene, 16);
+}
+
+static const struct leaf *sort_base;
+
+static int cmp_index(const void *a, const void *b)
+{
+	return leaf_cmp(&sort_base[*(const uint32_t *)a], &sort_base[*(const uint32_t *)b]);
+}
+
+/* Sorts the leaves by key: an index is sorted, then the leaves are moved
+ * along its cycles, so the extra memory is two indices, not a copy. */
+static void leaves_sort(struct leafset *ls)
+{
+	uint32_t *idx;
+	size_t i, j, k;
+	struct leaf tmp;
+
+	if (ls->n < 2)
 		return;
+	idx = xreallocarray(NULL, ls->n, sizeof(*idx));
+	for (i = 0; i < ls->n; i++)
+		idx[i] = (uint32_t)i;
+	sort_base = ls->leaves;
+	qsort(idx, ls->n, sizeof(*idx), cmp_index);
+	/* idx[j] is where the leaf that belongs at j is now */
+	for (i = 0; i < ls->n; i++) {
+		if (idx[i] == i)
+			continue;
+		tmp = ls->leaves[i];
+		for (j = i;; j = k) {
+			k = idx[j];
+			idx[j] = (uint32_t)j;
+			if (k == i) {
+				ls->leaves[j] = tmp;
+				break;
+			}
+			ls->leaves[j] = ls->leaves[k];
+		}
 	}
-	for (ym = cf; ym <= cl; ym++) {
-		struct leaf_val *cv;
-		k.ym = ym;
-		cv = kset_put(&ls->leaves, &k, &added);
-		cv->persons -= persons;
+	free(idx);
+}
+
+/* a + b into *sum when it fits an int32 (leaf fields are packed, so
+ * callers pass values, not their addresses) */
+static int add32(int32_t a, int64_t b, int32_t *sum)
+{
+	int64_t s = (int64_t)a + b;
+
+	if (s > INT32_MAX || s < INT32_MIN)
+		return -1;
+	*sum = (int32_t)s;
+	return 0;
+}
+
+/* Drops the leaves left all zero (a payment and its reversal). */
+static void leaves_drop_zero(struct leafset *ls)
+{
+	size_t r, w = 0;
+
+	for (r = 0; r < ls->n; r++) {
+		const struct leaf *l = &ls->leaves[r];
+		if (!l->payments && !l->persons && !l->amount)
+			continue;
+		if (w != r)
+			ls->leaves[w] = *l;
+		w++;
 	}
+	ls->n = w;
+}
+
+/* Sorts, combines equal keys and drops leaves left all zero. The age and
+ * sex of a combined leaf are the largest given, whatever the row order. */
+static int leaves_compact(struct leafset *ls, struct rs_error *err)
+{
+	size_t r, w = 0;
+
+	leaves_sort(ls);
+	for (r = 0; r < ls->n; r++) {
+		struct leaf *in = &ls->leaves[r];
+		struct leaf *to = w ? &ls->leaves[w - 1] : NULL;
+		if (to && !leaf_cmp(to, in)) {
+			int32_t pay, per;
+			if (add32(to->payments, in->payments, &pay) ||
+			    add32(to->persons, in->persons, &per))
+				return rs_err(err, "more than 2^31 payments or persons in one leaf");
+			to->payments = pay;
+			to->persons = per;
+			to->amount += in->amount;
+			if (in->age > to->age)
+				to->age = in->age;
+			if (in->sex > to->sex)
+				to->sex = in->sex;
+		} else {
+			if (w != r)
+				ls->leaves[w] = *in;
+			w++;
+		}
+	}
+	ls->n = w;
+	leaves_drop_zero(ls);
+	return 0;
+}
+
+static int leaves_grow(struct leafset *ls, struct rs_error *err)
+{
+	size_t cap = ls->cap ? ls->cap * 2 : LEAVES_FIRST;
+
+	if (cap > LEAVES_MAX)
+		cap = LEAVES_MAX;
+	if (cap <= ls->n)
+		return rs_err(err, "more than %lu distinct leaf keys", (unsigned long)LEAVES_MAX);
+	/* Large blocks are their own mapping: growing moves no bytes and
+	 * pages not yet written cost nothing. */
+	ls->leaves = xreallocarray(ls->leaves, cap, sizeof(*ls->leaves));
+	ls->cap = cap;
+	return 0;
+}
+
+/* Room for one more leaf: when full, combine what is there first, and
+ * grow when that frees less than a quarter. */
+static struct leaf *leaf_add(struct leafset *ls, int compact, struct rs_error *err)
+{
+	if (ls->n == ls->cap) {
+		if (compact && ls->n && leaves_compact(ls, err))
+			return NULL;
+		if ((ls->n > ls->cap / 4 * 3 || !ls->cap) && leaves_grow(ls, err))
+			return NULL;
+	}
+	return &ls->leaves[ls->n++];
 }
 
 static int on_record(const struct record *r, const struct csv_row *row,
 		     void *vctx, struct rs_error *err)
 {
 	struct ctx *c = vctx;
-	struct leaf_key k;
-	struct leaf_val *v;
-	int added;
+	struct leaf k, *l;
+	int ym;
 
 	(void)row;
 	if (c->ls.programs.n >= 65535 || c->ls.funding.n >= 65535 || c->ls.modes.n >= 65535)
@@ -103,150 +257,291 @@ static int on_record(const struct record *r, const struct csv_row *row,
 	k.mode = strtab_intern(&c->ls.modes, r->support_mode);
 	k.area = !strcmp(r->area, "urban");
 	k.ym = r->ym;
-	memcpy(k.bene, r->beneficiary, 32);
-	v = kset_put(&c->ls.leaves, &k, &added);
-	if (added) {
-		v->age = (int16_t)r->age;
-		v->sex = r->sex;
-	}
+	bene_pack(k.bene, r->beneficiary);
+	k.age = (int16_t)r->age;
+	k.sex = r->sex;
 	c->rows++;
+	if (r->persons > INT32_MAX || r->persons < -INT32_MAX)
+		return rs_err(err, "persons out of range");
 	switch (r->kind) {
-	case RK_REVERSAL:
-		if (v->payments > 0) {
-			apply_reversal(&c->ls, &k, v, r->covers_first, r->covers_last,
-				       r->persons, r->amount);
-			break;
-		}
+	case RK_REVERSAL: {
+		struct pending *p;
 		if (c->npend == c->pendcap) {
 			c->pendcap = c->pendcap ? c->pendcap * 2 : 64;
 			c->pend = xreallocarray(c->pend, c->pendcap, sizeof(*c->pend));
 		}
-		c->pend[c->npend].key = k;
-		c->pend[c->npend].covers_first = r->covers_first;
-		c->pend[c->npend].covers_last = r->covers_last;
-		c->pend[c->npend].persons = r->persons;
-		c->pend[c->npend].amount = r->amount;
-		c->pend[c->npend].target = -1;
-		c->npend++;
-		break;
-	case RK_BACKPAY: {
-		/* the money and the payment in the month it was paid, the
-		 * persons in each month it covers */
-		int ym;
-		v->payments++;
-		v->amount += r->amount;
-		for (ym = r->covers_first; ym <= r->covers_last; ym++) {
-			k.ym = ym;
-			v = kset_put(&c->ls.leaves, &k, &added);
-			if (added) {
-				v->age = (int16_t)r->age;
-				v->sex = r->sex;
-			}
-			v->persons += r->persons;
-		}
+		p = &c->pend[c->npend++];
+		p->key = k;
+		p->covers_first = r->covers_first;
+		p->covers_last = r->covers_last;
+		p->persons = r->persons;
+		p->amount = r->amount;
 		break;
 	}
+	case RK_BACKPAY:
+		/* the money and the payment in the month it was paid, the
+		 * persons in each month it covers */
+		if (!(l = leaf_add(&c->ls, 1, err)))
+			return -1;
+		*l = k;
+		l->payments = 1;
+		l->amount = r->amount;
+		for (ym = r->covers_first; ym <= r->covers_last; ym++) {
+			if (!(l = leaf_add(&c->ls, 1, err)))
+				return -1;
+			*l = k;
+			l->ym = ym;
+			l->persons = (int32_t)r->persons;
+		}
+		break;
 	default:
-		v->payments++;
-		v->persons += r->persons;
-		v->amount += r->amount;
+		if (!(l = leaf_add(&c->ls, 1, err)))
+			return -1;
+		*l = k;
+		l->payments = 1;
+		l->persons = (int32_t)r->persons;
+		l->amount = r->amount;
 	}
 	return 0;
 }
 
+static struct strtab *rank_tab;
+
+static int cmp_rank(const void *a, const void *b)
+{
+	return strcmp(rank_tab->s[*(const uint16_t *)a], rank_tab->s[*(const uint16_t *)b]);
+}
+
+/* Puts a string table in order and returns old index -> new index. */
+static uint16_t *strtab_rank(struct strtab *t)
+{
+	uint16_t *order = xcalloc(t->n + 1, sizeof(*order));
+	uint16_t *map = xcalloc(t->n + 1, sizeof(*map));
+	char **s = xcalloc(t->n + 1, sizeof(*s));
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		order[i] = (uint16_t)i;
+	rank_tab = t;
+	qsort(order, t->n, sizeof(*order), cmp_rank);
+	for (i = 0; i < t->n; i++) {
+		map[order[i]] = (uint16_t)i;
+		s[i] = t->s[order[i]];
+	}
+	free(t->s);
+	t->s = s;
+	free(order);
+	return map;
+}
+
+static void leaf_rank(struct leaf *l, const uint16_t *const maps[3])
+{
+	l->program = maps[0][l->program];
+	l->funding = maps[1][l->funding];
+	l->mode = maps[2][l->mode];
+}
+
+/* The leaf with key k among the sorted leaves [0, n), or -1. */
+static long leaf_find(const struct leafset *ls, size_t n, const struct leaf *k)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int d = leaf_cmp(&ls->leaves[mid], k);
+		if (!d)
+			return (long)mid;
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
 struct match_key {
-	char bene[32];
+	unsigned char bene[16];
 	uint16_t program;
 	int32_t ym;
 } __attribute__((packed));
 
-/* Nets the reversals whose own key found no payment: one pass over the
- * leaves finds a payment of the same beneficiary, program and month. */
-static void settle_pending(struct ctx *c)
+static void match_of(const struct leaf *l, struct match_key *m)
 {
-	struct kset idx;
-	struct leaf_key *targets;
-	size_t i, it = 0, nt = 0;
-	const void *key;
-	void *val;
-
-	if (!c->npend)
-		return;
-	kset_init(&idx, sizeof(struct match_key), sizeof(uint32_t), c->npend);
-	for (i = 0; i < c->npend; i++) {
-		struct match_key mk;
-		uint32_t *first;
-		int added;
-		memset(&mk, 0, sizeof(mk));
-		memcpy(mk.bene, c->pend[i].key.bene, 32);
-		mk.program = c->pend[i].key.program;
-		mk.ym = c->pend[i].key.ym;
-		first = kset_put(&idx, &mk, &added);
-		if (added)
-			*first = (uint32_t)i;
-	}
-	targets = xcalloc(c->npend, sizeof(*targets));
-	while ((key = kset_next(&c->ls.leaves, &it, &val))) {
-		const struct leaf_key *lk = key;
-		const struct leaf_val *lv = val;
-		struct match_key mk;
-		uint32_t *first;
-		memset(&mk, 0, sizeof(mk));
-		memcpy(mk.bene, lk->bene, 32);
-		mk.program = lk->program;
-		mk.ym = lk->ym;
-		if (lv->payments <= 0 || !(first = kset_get(&idx, &mk)))
-			continue;
-		for (i = *first; i < c->npend; i++) {
-			struct pending *p = &c->pend[i];
-			if (p->target >= 0 || memcmp(p->key.bene, lk->bene, 32) ||
-			    p->key.program != lk->program || p->key.ym != lk->ym)
-				continue;
-			targets[nt] = *lk;
-			p->target = (long)nt++;
-			break;
-		}
-	}
-	/* Applied after the scan: netting may add covered-month leaves,
-	 * which must not happen while the set is being walked. */
-	for (i = 0; i < c->npend; i++) {
-		struct pending *p = &c->pend[i];
-		const struct leaf_key *at = p->target >= 0 ? &targets[p->target] : &p->key;
-		int added;
-		struct leaf_val *v = kset_put(&c->ls.leaves, at, &added);
-		apply_reversal(&c->ls, at, v, p->covers_first, p->covers_last,
-			       p->persons, p->amount);
-	}
-	free(targets);
-	kset_release(&idx);
+	memset(m, 0, sizeof(*m));
+	memcpy(m->bene, l->bene, 16);
+	m->program = l->program;
+	m->ym = l->ym;
 }
 
-static const struct ctx *sort_ctx;
-
-static int cmp_leaf(const void *a, const void *b)
+static int cmp_match(const void *a, const void *b)
 {
-	const struct leaf_key *x = *(const struct leaf_key *const *)a;
-	const struct leaf_key *y = *(const struct leaf_key *const *)b;
+	const struct leaf *x = &sort_base[*(const uint32_t *)a];
+	const struct leaf *y = &sort_base[*(const uint32_t *)b];
 	int d;
 
-	if ((d = memcmp(x->region, y->region, 12)))
+	if ((d = memcmp(x->bene, y->bene, 16)))
 		return d;
-	if (x->program != y->program &&
-	    (d = strcmp(sort_ctx->ls.programs.s[x->program], sort_ctx->ls.programs.s[y->program])))
-		return d;
-	if (x->area != y->area)
-		return x->area < y->area ? -1 : 1;
+	if (x->program != y->program)
+		return x->program < y->program ? -1 : 1;
 	if (x->ym != y->ym)
 		return x->ym < y->ym ? -1 : 1;
-	if (x->funding != y->funding &&
-	    (d = strcmp(sort_ctx->ls.funding.s[x->funding], sort_ctx->ls.funding.s[y->funding])))
-		return d;
-	if (x->mode != y->mode &&
-	    (d = strcmp(sort_ctx->ls.modes.s[x->mode], sort_ctx->ls.modes.s[y->mode])))
-		return d;
-	return memcmp(x->bene, y->bene, 32);
+	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
 }
 
+/* Subtracts persons from the leaf of key at in month ym, adding one when
+ * there is none among the sorted leaves [0, sorted). */
+static int take_persons(struct leafset *ls, size_t sorted, const struct leaf *at,
+			int ym, int64_t persons, struct rs_error *err)
+{
+	struct leaf k = *at, *l;
+	long i;
+
+	k.ym = ym;
+	i = leaf_find(ls, sorted, &k);
+	if (i >= 0) {
+		int32_t per;
+		if (add32(ls->leaves[i].persons, -persons, &per))
+			return rs_err(err, "persons out of range");
+		ls->leaves[i].persons = per;
+		return 0;
+	}
+	if (!(l = leaf_add(ls, 0, err)))
+		return -1;
+	*l = k;
+	l->payments = 0;
+	l->amount = 0;
+	l->persons = (int32_t)-persons;
+	return 0;
+}
+
+/* Nets every reversal; leaves it adds (an unmatched reversal, persons of
+ * covered months with no leaf) are combined by one more sort. */
+static int settle_pending(struct ctx *c, struct rs_error *err)
+{
+	struct leafset *ls = &c->ls;
+	size_t sorted = ls->n, i, ncand = 0, candcap;
+	uint32_t *cand = NULL;
+	struct kset want;
+	long at;
+
+	if (!c->npend)
+		return 0;
+	/* the leaves that could take a reversal whose own key has none */
+	kset_init(&want, sizeof(struct match_key), 1, c->npend);
+	for (i = 0; i < c->npend; i++) {
+		struct match_key m;
+		int added;
+		match_of(&c->pend[i].key, &m);
+		kset_put(&want, &m, &added);
+	}
+	candcap = c->npend + 1;
+	cand = xreallocarray(NULL, candcap, sizeof(*cand));
+	for (i = 0; i < sorted; i++) {
+		struct match_key m;
+		match_of(&ls->leaves[i], &m);
+		if (!kset_get(&want, &m))
+			continue;
+		if (ncand == candcap) {
+			candcap *= 2;
+			cand = xreallocarray(cand, candcap, sizeof(*cand));
+		}
+		cand[ncand++] = (uint32_t)i;
+	}
+	kset_release(&want);
+	sort_base = ls->leaves;
+	qsort(cand, ncand, sizeof(*cand), cmp_match);
+
+	for (i = 0; i < c->npend; i++) {
+		const struct pending *p = &c->pend[i];
+		struct leaf target;
+		at = leaf_find(ls, sorted, &p->key);
+		if (at < 0 || ls->leaves[at].payments <= 0) {
+			/* the first leaf of the same (beneficiary, program,
+			 * month) with a payment left */
+			size_t lo = 0, hi = ncand;
+			at = -1;
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+				const struct leaf *l = &ls->leaves[cand[mid]];
+				int d = memcmp(l->bene, p->key.bene, 16);
+				if (!d)
+					d = l->program != p->key.program ?
+					    (l->program < p->key.program ? -1 : 1) :
+					    l->ym != p->key.ym ? (l->ym < p->key.ym ? -1 : 1) : 0;
+				if (d < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			for (; lo < ncand; lo++) {
+				const struct leaf *l = &ls->leaves[cand[lo]];
+				if (memcmp(l->bene, p->key.bene, 16) || l->program != p->key.program ||
+				    l->ym != p->key.ym)
+					break;
+				if (l->payments > 0) {
+					at = (long)cand[lo];
+					break;
+				}
+			}
+		}
+		if (at < 0) {
+			/* unmatched: the reversal stays at its own key */
+			struct leaf *l = leaf_add(ls, 0, err);
+			if (!l)
+				goto fail;
+			*l = p->key;
+			l->payments = 0;
+			l->persons = 0;
+			l->amount = 0;
+			at = (long)(ls->n - 1);
+		}
+		target = ls->leaves[at];
+		ls->leaves[at].payments--;
+		ls->leaves[at].amount += p->amount;
+		if (p->covers_first < 0) {
+			int32_t per;
+			if (add32(ls->leaves[at].persons, -p->persons, &per)) {
+				rs_err(err, "persons out of range");
+				goto fail;
+			}
+			ls->leaves[at].persons = per;
+			continue;
+		}
+		for (int ym = p->covers_first; ym <= p->covers_last; ym++)
+			if (take_persons(ls, sorted, &target, ym, p->persons, err))
+				goto fail;
+	}
+	free(cand);
+	if (ls->n > sorted)
+		return leaves_compact(ls, err);
+	leaves_drop_zero(ls);
+	return 0;
+fail:
+	free(cand);
+	return -1;
+}
+
+/* Orders the string tables, then sorts and combines for the last time. */
+static int leaves_finish(struct ctx *c, struct rs_error *err)
+{
+	const uint16_t *maps[3];
+	size_t i;
+	int ret;
+
+	maps[0] = strtab_rank(&c->ls.programs);
+	maps[1] = strtab_rank(&c->ls.funding);
+	maps[2] = strtab_rank(&c->ls.modes);
+	for (i = 0; i < c->ls.n; i++)
+		leaf_rank(&c->ls.leaves[i], maps);
+	for (i = 0; i < c->npend; i++)
+		leaf_rank(&c->pend[i].key, maps);
+	for (i = 0; i < 3; i++)
+		free((void *)maps[i]);
+	ret = leaves_compact(&c->ls, err);
+	if (!ret)
+		ret = settle_pending(c, err);
+	return ret;
+}
 
 int aggregate_run(const struct aggregate_opts *ao, struct aggregate_stats *st,
 		  struct rs_error *err)
@@ -254,70 +549,57 @@ int aggregate_run(const struct aggregate_opts *ao, struct aggregate_stats *st,
 	struct ctx c;
 	struct rs_out o;
 	struct sbuf line;
-	const struct leaf_key **order = NULL;
-	size_t i, n = 0, it = 0;
-	const void *key;
-	void *val;
+	size_t i;
 	int ret = 1;
 
 	memset(&c, 0, sizeof(c));
 	sbuf_init(&line, 0);
-	kset_init(&c.ls.leaves, sizeof(struct leaf_key), sizeof(struct leaf_val), 1 << 16);
 	for (i = 0; i < ao->ninputs; i++)
 		if (record_read(ao->inputs[i], on_record, &c, NULL, err))
 			goto out;
-	settle_pending(&c);
-	order = xcalloc(c.ls.leaves.n ? c.ls.leaves.n : 1, sizeof(*order));
-	/* A payment cancelled by its reversal leaves nothing behind. */
-	while ((key = kset_next(&c.ls.leaves, &it, &val))) {
-		const struct leaf_val *lv = val;
-		if (lv->payments || lv->persons || lv->amount)
-			order[n++] = key;
-	}
-	sort_ctx = &c;
-	qsort(order, n, sizeof(*order), cmp_leaf);
+	if (leaves_finish(&c, err))
+		goto out;
 	if (ao->groups && groups_write(&c.ls, ao->cat, ao->spec, ao->groups,
 				       &st->groups, err))
 		goto out;
 	if (rs_out_open(&o, ao->out, 0644, err))
 		goto out;
 	rs_out_puts(&o, AGG_HEADER "\n");
-	for (i = 0; i < n; i++) {
-		const struct leaf_key *k = order[i];
-		const struct leaf_val *v = kset_get(&c.ls.leaves, k);
-		const char *f = c.ls.funding.s[k->funding], *m = c.ls.modes.s[k->mode];
-		char month[8], money[32];
+	for (i = 0; i < c.ls.n; i++) {
+		const struct leaf *l = &c.ls.leaves[i];
+		const char *f = c.ls.funding.s[l->funding], *m = c.ls.modes.s[l->mode];
+		char month[8], money[32], bene[32];
 
-		month_fmt(k->ym, month);
+		month_fmt(l->ym, month);
+		bene_hex(bene, l->bene);
 		sbuf_reset(&line);
-		sbuf_add(&line, k->region, 12);
+		sbuf_add(&line, l->region, 12);
 		sbuf_addc(&line, ',');
-		sbuf_adds(&line, c.ls.programs.s[k->program]);
-		sbuf_addf(&line, ",%s,%s,", k->area ? "urban" : "rural", month);
+		sbuf_adds(&line, c.ls.programs.s[l->program]);
+		sbuf_addf(&line, ",%s,%s,", l->area ? "urban" : "rural", month);
 		sbuf_add_csv(&line, f, strlen(f));
 		sbuf_addc(&line, ',');
 		sbuf_add_csv(&line, m, strlen(m));
 		sbuf_addc(&line, ',');
-		sbuf_add(&line, k->bene, 32);
+		sbuf_add(&line, bene, 32);
 		sbuf_addc(&line, ',');
-		if (v->sex)
-			sbuf_addc(&line, v->sex);
+		if (l->sex)
+			sbuf_addc(&line, l->sex);
 		sbuf_addc(&line, ',');
-		if (v->age >= 0)
-			sbuf_addf(&line, "%d", v->age);
-		sbuf_addf(&line, ",%lld,%lld,%s\n", (long long)v->payments,
-			  (long long)v->persons, money_fmt_yuan(v->amount, money));
+		if (l->age >= 0)
+			sbuf_addf(&line, "%d", l->age);
+		sbuf_addf(&line, ",%ld,%ld,%s\n", (long)l->payments,
+			  (long)l->persons, money_fmt_yuan(l->amount, money));
 		rs_out_write(&o, line.buf, line.len);
 	}
 	if (rs_out_commit(&o, err))
 		goto out;
 	st->rows_read = c.rows;
-	st->keys = (long)n;
+	st->keys = (long)c.ls.n;
 	ret = 0;
 out:
-	free(order);
 	free(c.pend);
-	kset_release(&c.ls.leaves);
+	free(c.ls.leaves);
 	strtab_release(&c.ls.programs);
 	strtab_release(&c.ls.funding);
 	strtab_release(&c.ls.modes);

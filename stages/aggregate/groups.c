@@ -14,6 +14,7 @@
 
 #include "fileio.h"
 #include "groups.h"
+#include "kset.h"
 #include "money.h"
 #include "sbuf.h"
 #include "xalloc.h"
@@ -183,7 +184,7 @@ struct chains {
 	int fund[2], mode[2];
 };
 
-static void leaf_chains(const struct gctx *c, const struct leaf_key *lk,
+static void leaf_chains(const struct gctx *c, const struct leaf *lk,
 			struct chains *ch)
 {
 	const struct group_spec *s = c->spec;
@@ -247,14 +248,14 @@ static size_t uniq(uint32_t *v, size_t n)
 	return k;
 }
 
-static const struct leafset *sort_ls;
+static const struct leaf *sort_leaves;
 
 static int cmp_by_bene(const void *a, const void *b)
 {
-	const struct leaf_key *x = *(const struct leaf_key *const *)a;
-	const struct leaf_key *y = *(const struct leaf_key *const *)b;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int d = memcmp(sort_leaves[x].bene, sort_leaves[y].bene, 16);
 
-	return memcmp(x->bene, y->bene, 32);
+	return d ? d : x < y ? -1 : x > y;
 }
 
 struct vec {
@@ -298,8 +299,7 @@ static uint32_t base_id(struct gctx *c, const struct group_key *k)
 	return *id;
 }
 
-static void add_leaf(struct gctx *c, const struct leaf_key *lk,
-		     const struct leaf_val *lv, struct touched *t)
+static void add_leaf(struct gctx *c, const struct leaf *lk, struct touched *t)
 {
 	struct chains ch;
 	struct group_key k;
@@ -333,19 +333,19 @@ static void add_leaf(struct gctx *c, const struct leaf_key *lk,
 		k.mode = (uint16_t)ch.mode[h];
 		id = group_id(c, &k);
 		g = &c->g[id];
-		g->person_times += lv->persons;
-		g->household_times += lv->payments;
-		g->amount += lv->amount;
+		g->person_times += lk->persons;
+		g->household_times += lk->payments;
+		g->amount += lk->amount;
 		/* A leaf counts its beneficiary only when something is left
 		 * of it (a payment, or persons covered by a back-payment). */
-		if (lv->payments <= 0 && lv->persons <= 0)
+		if (lk->payments <= 0 && lk->persons <= 0)
 			continue;
 		vec_push(&t->seen, id);
-		if (lv->sex == 'F')
+		if (lk->sex == 'F')
 			vec_push(&t->female, id);
-		if (lv->age >= 60)
+		if (lk->age >= 60)
 			vec_push(&t->elderly, id);
-		if (lv->age >= 0 && lv->age < 18)
+		if (lk->age >= 0 && lk->age < 18)
 			vec_push(&t->minors, id);
 		monthly = c->prog_of[lk->program] >= 0 &&
 			  c->monthly[c->prog_of[lk->program]];
@@ -359,10 +359,10 @@ static void add_leaf(struct gctx *c, const struct leaf_key *lk,
 			mm = &t->marks[t->nmarks++];
 			mm->base = base_id(c, &k);
 			mm->ym = lk->ym;
-			mm->persons = lv->persons;
+			mm->persons = lk->persons;
 		}
 		if (monthly && k.grain != 255 && lk->ym == last) {
-			g->stock_persons += lv->persons;
+			g->stock_persons += lk->persons;
 			vec_push(&t->stock, id);
 		}
 	}
@@ -388,10 +388,13 @@ static void add_flow(struct gctx *c, uint32_t base, int ym, int64_t persons,
 	     grain <= (c->spec->period_grain == PG_PERIOD ? PG_PERIOD : PG_YEAR); grain++) {
 		struct group_key k = c->base[base];
 		struct group *g;
+		uint32_t id;
 		k.grain = (uint8_t)grain;
 		period_bounds(c->spec, grain, ym, &first, &last);
 		k.start = first;
-		g = &c->g[group_id(c, &k)];
+		/* group_id may move c->g: take the id before the address */
+		id = group_id(c, &k);
+		g = &c->g[id];
 		if (entry) {
 			g->new_households++;
 			g->new_persons += persons;
@@ -656,14 +659,11 @@ int groups_write(const struct leafset *ls, const struct catalog *cat,
 		 struct group_stats *gs, struct rs_error *err)
 {
 	struct gctx c;
-	const struct leaf_key **order = NULL;
-	uint32_t *rows = NULL;
+	uint32_t *order = NULL, *rows = NULL;
 	struct touched t;
 	struct rs_out out;
 	struct sbuf line;
-	size_t i, j, n = 0, it = 0;
-	const void *key;
-	void *val;
+	size_t i, j, n = ls->n;
 	int ret = -1;
 
 	memset(&c, 0, sizeof(c));
@@ -688,18 +688,17 @@ int groups_write(const struct leafset *ls, const struct catalog *cat,
 	for (i = 0; i < cat->n; i++)
 		c.monthly[i] = cat->p[i].recurrence == REC_MONTHLY;
 
-	order = xcalloc(ls->leaves.n ? ls->leaves.n : 1, sizeof(*order));
-	while ((key = kset_next(&ls->leaves, &it, &val))) {
-		const struct leaf_val *lv = val;
-		if (lv->payments || lv->persons || lv->amount)
-			order[n++] = key;
-	}
-	sort_ls = ls;
+	/* the leaves in beneficiary order, through an index */
+	order = xreallocarray(NULL, n ? n : 1, sizeof(*order));
+	for (i = 0; i < n; i++)
+		order[i] = (uint32_t)i;
+	sort_leaves = ls->leaves;
 	qsort(order, n, sizeof(*order), cmp_by_bene);
 	for (i = 0; i < n; i = j) {
+		const unsigned char *bene = ls->leaves[order[i]].bene;
 		t.seen.n = t.stock.n = t.female.n = t.elderly.n = t.minors.n = 0;
-		for (j = i; j < n && !memcmp(order[j]->bene, order[i]->bene, 32); j++)
-			add_leaf(&c, order[j], kset_get(&ls->leaves, order[j]), &t);
+		for (j = i; j < n && !memcmp(ls->leaves[order[j]].bene, bene, 16); j++)
+			add_leaf(&c, &ls->leaves[order[j]], &t);
 		count_once(&c, &t.seen, offsetof(struct group, beneficiaries));
 		count_once(&c, &t.stock, offsetof(struct group, stock_households));
 		count_once(&c, &t.female, offsetof(struct group, female));
