@@ -291,6 +291,7 @@ static int load_previous(struct report *r, struct rs_error *err)
 	pr->rt = r->rt;                  /* borrowed: have_rt stays 0 */
 	pr->title = xstrdup(r->title);
 	accum_init(&pr->acc, r->o->k);
+	pr->acc.cat = &r->cat;
 	pr->acc.have_period = 1;
 	pr->acc.per.first = s->per.first - 12;
 	pr->acc.per.last = s->per.last - 12;
@@ -499,6 +500,7 @@ int report_run(struct report *r, struct rs_error *err)
 {
 	size_t i;
 
+	r->acc.cat = &r->cat;
 	if (accum_read(&r->acc, r->o->input, err) || accum_finish(&r->acc, err))
 		return -1;
 	if (load_regions(r, err))
