@@ -173,6 +173,62 @@ static int load_entry(struct catalog *c, const struct ydoc *doc,
 	return 0;
 }
 
+static void clear_other_funding(struct catalog *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nother_funding; i++)
+		free(c->other_funding[i]);
+	free(c->other_funding);
+	c->other_funding = NULL;
+	c->nother_funding = 0;
+}
+
+/* other_money_funding: a list of non-empty strings; it replaces the list
+ * of any earlier file, so a local file can narrow the rule as well as
+ * widen it. */
+static int load_other_funding(struct catalog *c, const struct ydoc *doc,
+			      struct rs_error *err)
+{
+	const struct ynode *l = ynode_get(doc->root, "other_money_funding");
+	size_t i;
+
+	if (!l)
+		return 0;
+	if (l->type != YNODE_SEQ)
+		return ynode_err(doc, l, err, "'other_money_funding' must be a list");
+	clear_other_funding(c);
+	c->have_other_funding = 1;
+	for (i = 0; i < l->n; i++) {
+		const struct ynode *a = l->items[i];
+		if (a->type != YNODE_SCALAR || !*a->scalar)
+			return ynode_err(doc, a, err, "an other_money_funding entry must be a non-empty text");
+		c->other_funding = xreallocarray(c->other_funding, c->nother_funding + 1,
+						 sizeof(*c->other_funding));
+		c->other_funding[c->nother_funding++] = xstrdup(a->scalar);
+	}
+	return 0;
+}
+
+int catalog_other_funding(const struct catalog *c, const char *funding)
+{
+	static const char *const defaults[] = CATALOG_OTHER_FUNDING_DEFAULT;
+	size_t i;
+
+	if (!funding || !*funding)
+		return 0;
+	if (!c->have_other_funding) {
+		for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+			if (strstr(funding, defaults[i]))
+				return 1;
+		return 0;
+	}
+	for (i = 0; i < c->nother_funding; i++)
+		if (strstr(funding, c->other_funding[i]))
+			return 1;
+	return 0;
+}
+
 int catalog_load(struct catalog *c, const char *const *paths, size_t npaths,
 		 struct rs_error *err)
 {
@@ -196,6 +252,10 @@ int catalog_load(struct catalog *c, const char *const *paths, size_t npaths,
 				ydoc_release(&doc);
 				goto fail;
 			}
+		}
+		if (load_other_funding(c, &doc, err)) {
+			ydoc_release(&doc);
+			goto fail;
 		}
 		ydoc_release(&doc);
 	}
@@ -245,6 +305,7 @@ void catalog_release(struct catalog *c)
 	free(c->p);
 	free(c->labels);
 	free(c->label_prog);
+	clear_other_funding(c);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -37,7 +37,18 @@ struct catalog {
 	char **labels;
 	size_t *label_prog;
 	size_t nlabels, label_cap;
+	/* other_money_funding: substrings of a funding label (资金来源) that
+	 * make a payment other money, not 财政 spending, whatever its
+	 * program. The last file naming the list sets it; when none does it
+	 * is CATALOG_OTHER_FUNDING_DEFAULT. */
+	char **other_funding;
+	size_t nother_funding;
+	int have_other_funding;  /* some file set the list (maybe empty) */
 };
+
+/* The rule when no catalog file names other_money_funding: a label
+ * holding 捐 (捐赠, 社会捐赠, 慈善捐款) or 慈善 is donated money. */
+#define CATALOG_OTHER_FUNDING_DEFAULT { "捐", "慈善" }
 
 /* Loads the catalog files in order. Returns 0 or -1 with err filled. */
 int catalog_load(struct catalog *c, const char *const *paths, size_t npaths,
@@ -52,6 +63,10 @@ const struct program *catalog_find(const struct catalog *c, const char *code);
  * label must already be normalised (norm_label). NULL if unknown. */
 const struct program *catalog_lookup_label(const struct catalog *c,
 					   const char *label);
+/* 1 if a payment with this funding label (资金来源) is other money, not
+ * 财政 spending: the label holds one of the catalog's other_money_funding
+ * substrings. An empty label is public money. This function can't fail. */
+int catalog_other_funding(const struct catalog *c, const char *funding);
 /* The top-level ancestor's code (dibao for dibao_urban). */
 const struct program *catalog_root(const struct catalog *c,
 				   const struct program *p);

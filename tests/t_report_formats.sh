@@ -47,7 +47,8 @@ assert ws.freeze_panes == 'C3', ws.freeze_panes
 assert ws.column_dimensions['A'].width >= 16       # 城市最低生活保障: 8 CJK characters
 stars = [c for row in wb['分地区汇总表'].iter_rows() for c in row if c.value == '*']
 assert all(c.data_type == 's' for c in stars)
-assert wb.sheetnames == ['分项目汇总表', '分地区汇总表', '分月情况表', '资金来源表'], wb.sheetnames
+assert wb.sheetnames == ['分项目汇总表', '分地区汇总表', '分月情况表', '资金来源表', '保障对象情况表',
+                        '财政与其他资金支出表'], wb.sheetnames
 EOF
 fi
 python3 - "$TMP/y24/published/report.xlsx" 2024-12 <<'EOF' && ok "XLSX: zip entries and the creation time are fixed (the first moment after 2024-12)" || fail "XLSX: zip entries and the creation time are fixed (the first moment after 2024-12)"
@@ -152,15 +153,15 @@ expect_exit 1 "a missing --previous file exits 1" "$R" -q --previous "$TMP/none.
 expect_exit 0 "an empty --previous means none" "$R" -q --previous= -o "$TMP/x" "$TMP/d24.csv.gz"
 head -1 "$TMP/x/internal/programs.csv" | grep -q '同比' && fail "... so no 同比 columns" || ok "... so no 同比 columns"
 
-# Two years with funding and the quality table: nine tables, one more than
-# the table array first holds (a table built while the array moved once
-# wrote through a stale pointer).
+# Two years with funding and the quality table: thirteen tables (six a year
+# and the quality table), more than the table array first holds (a table
+# built while the array moved once wrote through a stale pointer).
 { zcat "$TMP/d23.csv.gz"; zcat "$TMP/d24.csv.gz" | tail -n +2; } | gzip -n >"$TMP/both.csv.gz"
 printf '%s' '{"stage":"ingest","source":"a.csv","rows_read":10,"records":10,"rejects":{}}' >"$TMP/i.json"
-expect_exit 0 "--by-year over two years with funding and --quality (nine tables)" \
+expect_exit 0 "--by-year over two years with funding and --quality (thirteen tables)" \
 	"$R" -q --by-year --quality "$TMP/i.json" -o "$TMP/both" "$TMP/both.csv.gz"
-[ "$(ls "$TMP/both/published"/*.csv | wc -l)" = 9 ] && [ -s "$TMP/both/published/quality.csv" ] &&
-	ok "... writes all nine tables" || fail "... writes all nine tables" "$(ls "$TMP/both/published")"
+[ "$(ls "$TMP/both/published"/*.csv | wc -l)" = 13 ] && [ -s "$TMP/both/published/quality.csv" ] &&
+	ok "... writes all thirteen tables" || fail "... writes all thirteen tables" "$(ls "$TMP/both/published")"
 out=$(python3 "$ROOT/tests/report/audit.py" "$TMP/both/internal" "$TMP/both/published" 2>&1) &&
 	ok "--by-year: no hidden value of either year can be recomputed" || fail "--by-year: no hidden value of either year can be recomputed" "$out"
 if [ -n "$PYX" ]; then

@@ -24,6 +24,8 @@ void accum_init(struct accum *a, int k)
 {
 	memset(a, 0, sizeof(*a));
 	a->k = k;
+	a->pay_first = a->pay_last = -1;
+	a->cur_fl = -1;
 }
 
 static void group_free(struct group *g)
@@ -35,6 +37,11 @@ static void group_free(struct group *g)
 	kset_release(&g->ben);
 	kset_release(&g->stock);
 	kset_release(&g->stock_c);
+	kset_release(&g->female);
+	kset_release(&g->elderly);
+	kset_release(&g->minors);
+	capset_release(&g->oth_ks);
+	capset_release(&g->pub_ks);
 	for (i = 0; i < g->mcount; i++)
 		capset_release(&g->month[i].ks);
 	free(g->month);
@@ -136,6 +143,59 @@ void accum_release(struct accum *a)
 	free(a->prog);
 	a->prog = NULL;
 	a->nprog = a->progcap = 0;
+	for (i = 0; i < a->nfl; i++) {
+		free(a->fl[i].program);
+		free(a->fl[i].area);
+		kset_release(&a->fl[i].marks);
+	}
+	free(a->fl);
+	a->fl = NULL;
+	a->nfl = a->flcap = 0;
+	a->cur_fl = -1;
+	free(a->last_fund);
+	a->last_fund = NULL;
+}
+
+/* The flow set of (program, area), added if new. */
+static size_t get_fset(struct accum *a, const char *program, const char *area)
+{
+	const struct program *p;
+	struct fset *f;
+	size_t i;
+
+	if (a->cur_fl >= 0 && !strcmp(a->fl[a->cur_fl].program, program) &&
+	    !strcmp(a->fl[a->cur_fl].area, area))
+		return (size_t)a->cur_fl;
+	for (i = 0; i < a->nfl; i++)
+		if (!strcmp(a->fl[i].program, program) && !strcmp(a->fl[i].area, area))
+			return (size_t)(a->cur_fl = (long)i);
+	if (a->nfl == a->flcap) {
+		a->flcap = a->flcap ? a->flcap * 2 : 16;
+		a->fl = xreallocarray(a->fl, a->flcap, sizeof(*a->fl));
+	}
+	f = &a->fl[a->nfl];
+	memset(f, 0, sizeof(*f));
+	f->program = xstrdup(program);
+	f->area = xstrdup(area);
+	/* Flows are those of monthly programs, as in rs-aggregate's groups. */
+	p = a->cat ? catalog_find(a->cat, program) : NULL;
+	f->monthly = p && p->recurrence == REC_MONTHLY;
+	kset_init(&f->marks, FMARK_LEN, sizeof(int64_t), 0);
+	return (size_t)(a->cur_fl = (long)a->nfl++);
+}
+
+/* 1 if the funding label (n bytes) is other money; rows come sorted by
+ * funding within a group, so the last answer is kept. */
+static int other_money(struct accum *a, const char *funding, size_t n)
+{
+	if (!n || !a->cat)
+		return 0;
+	if (a->last_fund && strlen(a->last_fund) == n && !memcmp(a->last_fund, funding, n))
+		return a->last_other;
+	free(a->last_fund);
+	a->last_fund = xstrndup(funding, n);
+	a->last_other = catalog_other_funding(a->cat, a->last_fund);
+	return a->last_other;
 }
 
 int support_central(const char *mode)
@@ -191,6 +251,10 @@ static struct group *get_group(struct accum *a, struct slice *s,
 	ben_set_init(&g->ben, 0);
 	ben_set_init(&g->stock, 1);
 	ben_set_init(&g->stock_c, 1);
+	ben_set_init(&g->female, 0);
+	ben_set_init(&g->elderly, 0);
+	ben_set_init(&g->minors, 0);
+	g->fl = get_fset(a, program, area);
 	g->stock_ym = -1;
 	s->g[s->ng++] = g;
 	return a->cur_g = g;
@@ -272,7 +336,7 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 	struct group *g;
 	struct mcell *mc;
 	struct xcell *xc[2];
-	int ym, added, prog, central, i;
+	int ym, added, prog, central, counted, age, i;
 
 	if (row->too_long || row->unterminated || row->bad_encoding)
 		return rs_err(err, "%s in '%s' at line %ld",
@@ -305,6 +369,33 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 		return rs_err(err, "bad amount '%s' in '%s' at line %ld",
 			      f[C_AMOUNT].p, a->path, row->line);
 	note_region(a, f[C_REGION].p, f[C_REGION].len);
+	if (payments > 0) {
+		if (a->pay_first < 0 || ym < a->pay_first)
+			a->pay_first = ym;
+		if (ym > a->pay_last)
+			a->pay_last = ym;
+	}
+	/* Something is left of the row: a payment, or persons covered by a
+	 * back-payment (rs-aggregate's groups count the same rows). */
+	counted = payments > 0 || persons > 0;
+	if (counted && (!a->have_period ||
+			(ym >= a->per.first - 1 && ym <= a->per.last))) {
+		size_t fi = get_fset(a, f[C_PROGRAM].p, f[C_AREA].p);
+		struct fset *fs = &a->fl[fi];
+
+		if (fs->monthly) {
+			unsigned char mk[FMARK_LEN];
+			int32_t m32 = ym;
+			int64_t was;
+
+			memcpy(mk, ben, BEN_LEN);
+			memcpy(mk + BEN_LEN, &m32, sizeof(m32));
+			v = kset_put(&fs->marks, mk, &added);
+			memcpy(&was, v, sizeof(was));
+			was += persons;
+			memcpy(v, &was, sizeof(was));
+		}
+	}
 	if (a->have_period && (ym < a->per.first || ym > a->per.last))
 		return 0;
 	a->used++;
@@ -321,11 +412,34 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 	    __builtin_add_overflow(g->payments, payments, &g->payments) ||
 	    __builtin_add_overflow(g->fen, fen, &g->fen))
 		return rs_err(err, "sum overflows at '%s' line %ld", a->path, row->line);
-	kset_put(&g->ben, ben, &added);
+	if (other_money(a, f[C_FUNDING].p, f[C_FUNDING].len)) {
+		g->oth_persons += persons;
+		g->oth_payments += payments;
+		g->oth_fen += fen;
+		if (counted)
+			capset_add(&g->oth_ks, ben, a->k);
+	} else if (counted) {
+		capset_add(&g->pub_ks, ben, a->k);
+	}
 	central = f[C_SUPPORT].len && support_central(f[C_SUPPORT].p);
 	if (f[C_SUPPORT].len)
 		g->has_mode = 1;
-	if (ym > g->stock_ym) {
+	if (counted) {
+		kset_put(&g->ben, ben, &added);
+		if (f[C_SEX].len == 1 && f[C_SEX].p[0] == 'F')
+			kset_put(&g->female, ben, &added);
+		age = -1;
+		if (f[C_AGE].len && f[C_AGE].len <= 3) {
+			int64_t a64;
+			if (!parse_int64(f[C_AGE].p, &a64))
+				age = (int)a64;
+		}
+		if (age >= 60)
+			kset_put(&g->elderly, ben, &added);
+		if (age >= 0 && age < 18)
+			kset_put(&g->minors, ben, &added);
+	}
+	if (counted && ym > g->stock_ym) {
 		/* A later month: the stock so far was not the last. */
 		kset_release(&g->stock);
 		kset_release(&g->stock_c);
@@ -333,7 +447,7 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 		ben_set_init(&g->stock_c, 1);
 		g->stock_ym = ym;
 	}
-	if (ym == g->stock_ym) {
+	if (counted && ym == g->stock_ym) {
 		int64_t was;
 
 		v = kset_put(&g->stock, ben, &added);
@@ -350,7 +464,8 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 	mc = month_cell(g, ym);
 	mc->persons += persons;
 	mc->fen += fen;
-	capset_add(&mc->ks, ben, a->k);
+	if (counted)
+		capset_add(&mc->ks, ben, a->k);
 
 	/* The cross tables: township x program, funding x program. */
 	prog = prog_index(a, f[C_PROGRAM].p);
@@ -364,7 +479,8 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 		xc[i]->persons += persons;
 		xc[i]->payments += payments;
 		xc[i]->fen += fen;
-		capset_add(&xc[i]->ks, ben, a->k);
+		if (counted)
+			capset_add(&xc[i]->ks, ben, a->k);
 	}
 	return 0;
 }
@@ -433,4 +549,89 @@ int accum_finish(struct accum *a, struct rs_error *err)
 		}
 	}
 	return 0;
+}
+
+/* A month mark of a row's union: beneficiary, month, persons. */
+struct fmark {
+	unsigned char ben[BEN_LEN];
+	int32_t ym;
+	int64_t persons;
+};
+
+static int fmark_cmp(const void *x, const void *y)
+{
+	const struct fmark *a = x, *b = y;
+	int c = memcmp(a->ben, b->ben, BEN_LEN);
+
+	if (c)
+		return c;
+	return (a->ym > b->ym) - (a->ym < b->ym);
+}
+
+/* Whether flows into month ym are counted in slice s (see accum.h). */
+static int judged(const struct accum *a, const struct slice *s, int ym)
+{
+	return ym >= s->per.first && ym <= s->per.last &&
+	       a->pay_first >= 0 && ym > a->pay_first && ym <= a->pay_last;
+}
+
+void accum_flows(const struct accum *a, const struct slice *s,
+		 const struct group *const *gv, size_t n, struct flows *out)
+{
+	struct kset u;
+	struct fmark *m = NULL;
+	size_t i, j, nm = 0, it;
+	const void *key;
+	void *val;
+
+	memset(out, 0, sizeof(*out));
+	/* The union of the rows' flow sets (each once): persons of one
+	 * beneficiary and month add up across programs and areas, as a
+	 * parent group's do in rs-aggregate. */
+	kset_init(&u, FMARK_LEN, sizeof(int64_t), 0);
+	for (i = 0; i < n; i++) {
+		const struct fset *fs = &a->fl[gv[i]->fl];
+
+		for (j = 0; j < i && gv[j]->fl != gv[i]->fl; j++)
+			;
+		if (j < i || !fs->monthly)
+			continue;
+		it = 0;
+		while ((key = kset_next(&fs->marks, &it, &val))) {
+			int added;
+			int64_t x, y;
+			void *dv = kset_put(&u, key, &added);
+
+			memcpy(&x, dv, sizeof(x));
+			memcpy(&y, val, sizeof(y));
+			x += y;
+			memcpy(dv, &x, sizeof(x));
+		}
+	}
+	m = xcalloc(u.n ? u.n : 1, sizeof(*m));
+	it = 0;
+	while ((key = kset_next(&u, &it, &val))) {
+		memcpy(m[nm].ben, key, BEN_LEN);
+		memcpy(&m[nm].ym, (const unsigned char *)key + BEN_LEN, sizeof(int32_t));
+		memcpy(&m[nm].persons, val, sizeof(int64_t));
+		nm++;
+	}
+	kset_release(&u);
+	qsort(m, nm, sizeof(*m), fmark_cmp);
+	for (i = 0; i < nm; i++) {
+		int prev = i && !memcmp(m[i - 1].ben, m[i].ben, BEN_LEN) &&
+			   m[i - 1].ym == m[i].ym - 1;
+		int next = i + 1 < nm && !memcmp(m[i + 1].ben, m[i].ben, BEN_LEN) &&
+			   m[i + 1].ym == m[i].ym + 1;
+
+		if (!prev && judged(a, s, m[i].ym)) {
+			out->new_households++;
+			out->new_persons += m[i].persons;
+		}
+		if (!next && judged(a, s, m[i].ym + 1)) {
+			out->exit_households++;
+			out->exit_persons += m[i].persons;
+		}
+	}
+	free(m);
 }

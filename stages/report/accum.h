@@ -11,9 +11,22 @@
  *     monthly table and its small-cell test);
  *   - of the stock, the persons whose payment says 集中 (support_mode), for
  *     the 集中供养率 of a 特困 program not split by program code.
+ *   - the 其中 lines of 保障人数: the distinct women, people 60 or over and
+ *     children under 18 (age at any payment in the slice);
+ *   - the part paid from other money (a funding label the catalog's
+ *     other_money_funding names, such as 社会捐赠): its sums and up to k
+ *     beneficiaries, and up to k beneficiaries of the rest;
  * and, per slice, two cross tables with the same sums and up to k
  * beneficiaries per cell: township (region code digits 1-9) x program, and
  * funding source x program.
+ * For 当月新增 / 当月退出, per (program, area) of a monthly program and over
+ * the whole file (a slice's first month is judged against the month before,
+ * which may lie in another slice or before the period), the months each
+ * beneficiary was paid in with the persons paid for (struct fset).
+ * A row counts its beneficiary (保障人数, stock, 其中, flows) only when
+ * something is left of it: a payment, or persons covered by a back-payment,
+ * as rs-aggregate's groups do; a payment netted out by its reversal leaves
+ * only its money, if any.
  * All of it is bounded by groups x months x distinct beneficiaries; rows
  * stream through csvin and are never kept.
  */
@@ -24,6 +37,7 @@
 #include <stdint.h>
 
 #include "bset.h"
+#include "catalog.h"
 #include "error.h"
 #include "period.h"
 
@@ -43,6 +57,25 @@ struct group {
 	int has_mode;            /* some row had a support_mode */
 	struct mcell *month;     /* month[ym - mbase], mcount entries */
 	int mbase, mcount;
+	struct kset female, elderly, minors;   /* 其中: distinct beneficiaries */
+	int64_t oth_persons, oth_payments, oth_fen;  /* paid from other money */
+	struct capset oth_ks;    /* up to k beneficiaries of that part */
+	struct capset pub_ks;    /* up to k beneficiaries of the rest */
+	size_t fl;               /* its flow set: accum.fl[fl] */
+};
+
+/*
+ * The months each beneficiary was paid in, for one (program, area) over
+ * the whole file: key 16-byte beneficiary + int32 month (native order),
+ * value int64 persons (summed over the rows of that month). Kept for
+ * monthly programs only, and with --period for its months and the one
+ * before.
+ */
+#define FMARK_LEN (BEN_LEN + sizeof(int32_t))
+struct fset {
+	char *program, *area;
+	int monthly;             /* the catalog's recurrence is monthly */
+	struct kset marks;
 };
 
 /*
@@ -82,6 +115,7 @@ struct accum {
 	int have_period;
 	struct period per;
 	int k;
+	const struct catalog *cat;   /* recurrence, other_money_funding */
 	/* results */
 	struct slice **s;        /* after accum_finish: sorted by year */
 	size_t ns, scap;
@@ -92,11 +126,18 @@ struct accum {
 	size_t nprog, progcap;
 	char region_prefix[13];  /* longest prefix common to all region codes */
 	size_t region_len;
+	int pay_first, pay_last; /* first and last month with a payment in the
+				    file (any period), -1 when none */
+	struct fset *fl;         /* flow sets */
+	size_t nfl, flcap;
 	/* private */
 	const char *path;
 	int seen_header;
 	struct slice *cur_s;
 	struct group *cur_g;
+	long cur_fl;
+	char *last_fund;         /* the funding label classified last */
+	int last_other;
 };
 
 void accum_init(struct accum *a, int k);
@@ -110,6 +151,22 @@ void accum_release(struct accum *a);
 
 /* 1 if a support_mode value means 集中供养 (集中, 集中供养). */
 int support_central(const char *mode);
+
+/*
+ * 当月新增 and 当月退出 of the groups gv[0..n) taken together (a row of
+ * the tables: one program and area, or a roll-up), summed over the months
+ * of slice s: a beneficiary enters in a month it is paid and was not the
+ * month before, and exits in the month after its last paid month; persons
+ * are those of that month. A month is judged when it lies in the slice's
+ * period and both it and the month before lie within the file's first and
+ * last month with a payment (pay_first, pay_last), so a report's first
+ * month is judged only when the file holds the month before.
+ */
+struct flows {
+	int64_t new_households, new_persons, exit_households, exit_persons;
+};
+void accum_flows(const struct accum *a, const struct slice *s,
+		 const struct group *const *gv, size_t n, struct flows *out);
 
 /* The cell of group g for month ym, or NULL if g has none. */
 const struct mcell *group_month(const struct group *g, int ym);

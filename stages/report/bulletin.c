@@ -160,6 +160,29 @@ static void program(const struct bctx *b, size_t top, const struct program *root
 	sbuf_adds(out, "。");
 }
 
+/* Public spending against other money (table 6), when there is other
+ * money; a hidden figure leaves its clause out. */
+static void spending(const struct report *r, const struct sinfo *si,
+		     int published, struct sbuf *out)
+{
+	struct bctx b = { &r->t[si->tspend], published };
+	size_t oth = 1, tot = b.t->nrows - 1;
+	const char *pub = fig(&b, 0, 3), *o = fig(&b, oth, 3), *all = fig(&b, tot, 3);
+
+	if (!b.t->cells[oth * b.t->ncols + 3].v)
+		return;
+	if (!pub && !o && !all)
+		return;
+	sbuf_adds(out, "按资金性质分");
+	if (pub)
+		sbuf_addf(out, "，财政社会救助支出%s万元", pub);
+	if (o)
+		sbuf_addf(out, "，慈善、节日慰问及捐赠等其他资金%s万元", o);
+	if (all)
+		sbuf_addf(out, "，两者共计%s万元", all);
+	sbuf_adds(out, "。\n");
+}
+
 static void slice_text(const struct report *r, const struct sinfo *si,
 		       int published, struct sbuf *out)
 {
@@ -188,6 +211,7 @@ static void slice_text(const struct report *r, const struct sinfo *si,
 			sbuf_adds(out, "，支出与上年同期持平");
 	}
 	sbuf_adds(out, "。\n");
+	spending(r, si, published, out);
 	for (i = 0; i < p->nrows; i++) {
 		const struct program *root = p->root[i];
 		size_t j;

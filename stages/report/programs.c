@@ -436,6 +436,9 @@ void build_programs(struct report *r, const struct slice *s,
 	pt->root = xcalloc(nrows, sizeof(*pt->root));
 	pt->area = xcalloc(nrows, sizeof(*pt->area));
 	pt->top = xcalloc(nrows, sizeof(*pt->top));
+	pt->leaf = xcalloc(nrows, sizeof(*pt->leaf));
+	pt->nleaf = xcalloc(nrows, sizeof(*pt->nleaf));
+	pt->parent = xcalloc(nrows, sizeof(*pt->parent));
 	for (i = 0; i < nrows; i++) {
 		const struct leaf *l0 = rows[i].nleaf ? &lv[rows[i].leaf[0]] : NULL;
 
@@ -454,6 +457,10 @@ void build_programs(struct report *r, const struct slice *s,
 		}
 		if ((rows[i].kind == R_LEAF || rows[i].kind == R_AREA) && l0)
 			pt->area[i] = l0->g->area;
+		pt->leaf[i] = xcalloc(rows[i].nleaf ? rows[i].nleaf : 1, sizeof(**pt->leaf));
+		memcpy(pt->leaf[i], rows[i].leaf, rows[i].nleaf * sizeof(**pt->leaf));
+		pt->nleaf[i] = rows[i].nleaf;
+		pt->parent[i] = rows[i].parent >= 0 ? rows[i].parent : -1;
 	}
 	/*
 	 * Each roll-up row is the sum of the rows just below it. The stock
@@ -546,6 +553,13 @@ void programs_yoy(struct report *r, const struct ptab *pt,
 
 void ptab_release(struct ptab *p)
 {
+	size_t i;
+
+	for (i = 0; p->leaf && i < p->nrows; i++)
+		free(p->leaf[i]);
+	free(p->leaf);
+	free(p->nleaf);
+	free(p->parent);
 	free(p->unit);
 	free(p->kind);
 	free(p->prog);

@@ -68,6 +68,8 @@ int build_slice(struct report *r, const struct slice *s, struct rs_error *err)
 	struct ptab *p = &si.p;
 	struct mtab m;
 	struct xgrid xt, xf;
+	struct peopletab q;
+	struct stab sp;
 	struct sdc sdc;
 	struct leaf *lv;
 	size_t n, i, j;
@@ -90,6 +92,21 @@ int build_slice(struct report *r, const struct slice *s, struct rs_error *err)
 		build_funding(r, s, lv, n, &sdc, &xf);
 		si.tfund = xf.ti;
 	}
+	build_people(r, s, lv, n, &sdc, p, &q);
+	build_spending(r, s, lv, n, &sdc, p, &sp);
+	si.tpeople = q.ti;
+	si.tspend = sp.ti;
+	/* The donated part of the public programs is the 合计 column of the
+	 * funding table's donated sources. */
+	if (si.tfund != (size_t)-1) {
+		const struct table *ft = &r->t[xf.ti];
+
+		sdc_line(&sdc, sp.unit[sp.don], SDC_ADDITIVE);
+		for (i = 0; i < xf.nrow; i++)
+			if (i != xf.total &&
+			    catalog_other_funding(&r->cat, ft->cells[i * ft->ncols].text))
+				sdc_member(&sdc, xf.unit[i * xf.nc + xf.tcol]);
+	}
 	/* The months table's 合计 row repeats the programs table: a program's
 	 * cell is the sum of its rows (both areas), the 合计 cell is 合计. */
 	for (j = 0; j < m.nc; j++) {
@@ -111,6 +128,8 @@ int build_slice(struct report *r, const struct slice *s, struct rs_error *err)
 	months_apply(r, &m, &sdc);
 	if (si.tfund != (size_t)-1)
 		xgrid_apply(r, &xf, &sdc);
+	people_apply(r, &q, p, &sdc);
+	spending_apply(r, &sp, &sdc);
 	/* 同比: against the same table of the year before, by row key. */
 	if (r->yoy) {
 		const struct report *pr = r->prev;
@@ -125,6 +144,8 @@ int build_slice(struct report *r, const struct slice *s, struct rs_error *err)
 	sdc_release(&sdc);
 	xgrid_release(&xt);
 	xgrid_release(&xf);
+	peopletab_release(&q);
+	stab_release(&sp);
 	free(m.unit);
 	free(m.prog);
 	free(lv);
@@ -291,6 +312,7 @@ static int load_previous(struct report *r, struct rs_error *err)
 	pr->rt = r->rt;                  /* borrowed: have_rt stays 0 */
 	pr->title = xstrdup(r->title);
 	accum_init(&pr->acc, r->o->k);
+	pr->acc.cat = &r->cat;
 	pr->acc.have_period = 1;
 	pr->acc.per.first = s->per.first - 12;
 	pr->acc.per.last = s->per.last - 12;
@@ -499,6 +521,7 @@ int report_run(struct report *r, struct rs_error *err)
 {
 	size_t i;
 
+	r->acc.cat = &r->cat;
 	if (accum_read(&r->acc, r->o->input, err) || accum_finish(&r->acc, err))
 		return -1;
 	if (load_regions(r, err))

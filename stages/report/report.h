@@ -79,6 +79,33 @@ struct ptab {
 	const char **area;               /* leaf and area rows: the area code */
 	unsigned char *top;              /* 1: the root's top row */
 	size_t total;                    /* the 合计 row */
+	size_t **leaf;                   /* per row: its leaves (indices into
+					    the slice's leaf array) */
+	size_t *nleaf;
+	long *parent;                    /* per row: the row it adds into, -1 */
+};
+
+/* Table 5, 保障对象情况表 (people.c): per row of table 1 over monthly
+ * programs, the 其中 lines and 当月新增 / 当月退出. */
+enum { QC_NAME, QC_AREA, QC_BEN, QC_FEMALE, QC_ELDERLY, QC_MINORS,
+       QC_NEW_H, QC_NEW_P, QC_EXIT_H, QC_EXIT_P, QC_NCOLS };
+struct peopletab {
+	size_t ti;                       /* (size_t)-1: no monthly program */
+	size_t nrows;
+	size_t *prow;                    /* per row: its table 1 row */
+	size_t *unit;                    /* per row x 4: 女性, 老年人, 未成年人
+					    (-1 when not shown), 新增, 退出 */
+};
+#define QU_PER_ROW 5
+
+/* Table 6, 财政与其他资金支出表 (spending.c): public spending, other money
+ * (programs outside public spending, and money of public programs whose
+ * funding label is other money) and their sum. */
+struct stab {
+	size_t ti;
+	size_t nrows;
+	size_t *unit;                    /* per row */
+	size_t don;                      /* the row of donated money */
 };
 
 struct mtab {
@@ -118,6 +145,7 @@ struct sinfo {
 	struct ptab p;
 	size_t tprog, ttown, tmon, tfund; /* table indices; tfund (size_t)-1
 					     when the data has no funding */
+	size_t tpeople, tspend;          /* tpeople (size_t)-1 when none */
 	struct crate rate;
 };
 
@@ -198,6 +226,18 @@ void build_towns(struct report *r, const struct slice *s,
 void build_funding(struct report *r, const struct slice *s,
 		   const struct leaf *lv, size_t n, struct sdc *sdc,
 		   struct xgrid *x);
+void build_people(struct report *r, const struct slice *s,
+		  const struct leaf *lv, size_t n, struct sdc *sdc,
+		  const struct ptab *p, struct peopletab *q);
+void people_apply(struct report *r, const struct peopletab *q,
+		  const struct ptab *p, const struct sdc *sdc);
+void peopletab_release(struct peopletab *q);
+void build_spending(struct report *r, const struct slice *s,
+		    const struct leaf *lv, size_t n, struct sdc *sdc,
+		    const struct ptab *p, struct stab *st);
+void spending_apply(struct report *r, const struct stab *st,
+		    const struct sdc *sdc);
+void stab_release(struct stab *st);
 /* Marks the hidden cells of a towns or funding table. */
 void xgrid_apply(struct report *r, const struct xgrid *x,
 		 const struct sdc *sdc);

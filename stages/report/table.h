@@ -135,8 +135,9 @@ struct sdc_line {
 };
 
 /* Lines hold for some columns only: the additive ones (人次, 户次, 支出),
- * or the stocks, which relate only the monthly programs' rows. */
-enum { SDC_ADDITIVE, SDC_STOCK, SDC_NFAMILIES };
+ * the stocks, which relate only the monthly programs' rows, or the
+ * counts of table 5 (其中 lines and flows), each cell a unit of its own. */
+enum { SDC_ADDITIVE, SDC_STOCK, SDC_PEOPLE, SDC_NFAMILIES };
 
 struct sdc {
 	size_t n, cap;

@@ -102,7 +102,8 @@ static void sheet_name(const struct table *t, char *out, size_t n)
 	static const char *const map[][2] = {
 		{ "programs", "分项目汇总表" }, { "towns", "分地区汇总表" },
 		{ "months", "分月情况表" }, { "funding", "资金来源表" },
-		{ "quality", "数据质量表" },
+		{ "quality", "数据质量表" }, { "people", "保障对象情况表" },
+		{ "spending", "财政与其他资金支出表" },
 	};
 	const char *dash = strchr(t->name, '-');
 	size_t len = dash ? (size_t)(dash - t->name) : strlen(t->name), i;

@@ -17,8 +17,17 @@ alone, independently of the C code:
     exact elimination over the rationals must leave no hidden cell fixed;
  4. a shown 同比 change has both ends shown;
  5. the published bulletin states no hidden figure: each 万元, 人次, 户次
-    and 期末 figure is a shown cell of table 1, each per-person 元 the
-    rounding of a shown average, each per cent a shown one.
+    and 期末 figure is a shown cell of table 1 (or, for 万元 and 人次, of the
+    spending table), each per-person 元 the rounding of a shown average,
+    each per cent a shown one.
+Tables 5 and 6 are audited too: in people (保障对象情况表) a 其中 or flow
+count of 1..k-1 must be hidden, each column of a roll-up row is related
+to its children's as table 1's distinct counts are, and 保障人数 equals
+table 1's; in spending (财政与其他资金支出表) table 1's 合计 = 财政 + the
+donated part, 其他资金 = its parts, 总计 = 财政 + 其他资金, a program row =
+table 1's top row of that program, and the donated part = the 合计 column
+of the funding table's donated sources (other_money_funding of the
+catalog, default 捐 and 慈善).
 With --by-year each period's tables (programs-2024.csv ...) are audited
 on their own; --prev applies to a single period.
 Prints "ok"/"not ok" lines; exits 1 on a failure.
@@ -48,11 +57,19 @@ def fail(msg):
     failed.append(msg)
 
 
+OTHER_FUNDING = ['捐', '慈善']
+
+
 def catalog():
     """name_zh -> code, code -> parent (None at top), code -> public."""
+    global OTHER_FUNDING
     names, parent, public, code = {}, {}, {}, None
     for path in CATS:
         for line in open(path, encoding='utf-8'):
+            m = re.match(r'^other_money_funding:\s*\[(.*)\]\s*$', line)
+            if m:
+                OTHER_FUNDING = [x.strip().strip('"\'') for x in m.group(1).split(',') if x.strip()]
+                continue
             m = re.match(r'^- code: (\S+)', line)
             if m:
                 code = m.group(1)
@@ -255,12 +272,49 @@ def add_tables(S, pre, d_pub, d_int=None):
                     S.add(m, [(1, *T(trow, n, m))] + [(-1, *T(i, n, m)) for i in range(trow)])
                 link = total if n == '合计' else top[NAMES[n]]
                 S.add(m, [(1, *T(trow, n, m)), (-1, *P(link, m))])
+            if stem == 'funding' and m == 'amount':
+                donated = [i for i in range(len(tr)) if i != trow and
+                           any(x in tr[i][0] for x in OTHER_FUNDING)]
+                sp = load(d_pub, 'spending')
+                if sp is not None:
+                    di = next(i for i, r in enumerate(sp[1:]) if r[0] == '财政救助项目中的捐赠等资金')
+                    S.add(m, [(1, f'{pre}spending:{di}:amount', sp[1 + di][3])] +
+                          [(-1, *T(i, '合计', m)) for i in donated])
         if '占比（%）' in th:
             sc = th.index('占比（%）')
             for i in range(len(tr)):
                 if tr[i][sc] not in ('*', '—') and i != trow:
                     f = Fraction(tr[i][sc]) / 100
                     S.add('amount', [(1, *T(i, '合计', 'amount')), (-f, *T(trow, '合计', 'amount'))])
+    # people: 保障人数 = table 1's; roll-ups over the count columns.
+    pe = load(d_pub, 'people')
+    if pe is not None:
+        er = pe[1:]
+        at = {(r[0], r[1]): i for i, r in enumerate(rows)}
+        prow = [at[(r[0], r[1])] for r in er]
+        for i in range(len(er)):
+            S.add('ben', [(1, f'{pre}people:{i}:ben', er[i][2]), (-1, f'{pre}programs:{prow[i]}:ben', rows[prow[i]][4])])
+            for c in range(3, 10):
+                kids = [j for j in range(len(er)) if parent[prow[j]] == prow[i] and er[j][c] != '—']
+                if er[i][c] == '—' or not kids:
+                    continue
+                S.add(f'people{c}', [(1, f'{pre}people:{i}:{c}', er[i][c])] +
+                      [(-1, f'{pre}people:{j}:{c}', er[j][c]) for j in kids])
+    # spending: public against other money.
+    sp = load(d_pub, 'spending')
+    if sp is not None:
+        sr = sp[1:]
+        lab = {r[0]: i for i, r in enumerate(sr)}
+        pub, oth, don, tot = (lab['财政社会救助支出'], lab['其他资金'],
+                              lab['财政救助项目中的捐赠等资金'], lab['总计'])
+        progs = [i for i in range(len(sr)) if i not in (pub, oth, don, tot)]
+        for m, c in (('persons', 1), ('payments', 2), ('amount', 3)):
+            X = lambda i: (f'{pre}spending:{i}:{m}', sr[i][c])
+            S.add(m, [(1, *P(total, m)), (-1, *X(pub)), (-1, *X(don))])
+            S.add(m, [(1, *X(oth)), (-1, *X(don))] + [(-1, *X(i)) for i in progs])
+            S.add(m, [(1, *X(tot)), (-1, *X(pub)), (-1, *X(oth))])
+            for i in progs:
+                S.add(m, [(1, *X(i)), (-1, *P(top[NAMES[sr[i][0]]], m))])
     return {'rows': rows, 'total': total, 'towns': load(d_pub, 'towns')}
 
 
@@ -271,7 +325,7 @@ SHOWN, NOTES = {}, ''
 def audit_set():
     global yoy_seen, hidden_total
     # 1. published = internal or "*"; 2. primary suppression in programs.
-    for stem in ('programs', 'towns', 'months', 'funding'):
+    for stem in ('programs', 'towns', 'months', 'funding', 'people', 'spending'):
         a, b = load(INT, stem), load(PUB, stem)
         if a is None and b is None:
             continue
@@ -286,6 +340,11 @@ def audit_set():
     for ri, rp in zip(pi[1:], pp[1:]):
         if 0 < int(ri[4]) < K and rp[2] != '*':
             fail(f'programs: {ri[0]} {ri[1]} counts {ri[4]} beneficiaries and is shown')
+    ei, ep = load(INT, 'people'), load(PUB, 'people')
+    for ri, rp in zip((ei or [])[1:], (ep or [])[1:]):
+        for c in (3, 4, 5, 6, 8):
+            if ri[c] != '—' and 0 < int(ri[c]) < K and rp[c] != '*':
+                fail(f'people: {ri[0]} {ri[1]} column {c} counts {ri[c]} and is shown')
 
     # 3. the equations.
     S = System()
@@ -336,6 +395,10 @@ def audit_set():
         for c in (2, 3, 5, 6, 7, 8, 9):
             if r[c] != '*':
                 SHOWN.setdefault(c, set()).add(r[c])
+    for r in (load(PUB, 'spending') or [[]])[1:]:
+        for c, into in ((1, 2), (3, 7)):
+            if r[c] != '*':
+                SHOWN.setdefault(into, set()).add(r[c])
     ph = load(PUB, 'programs')[0]
     if '支出同比增长（%）' in ph:
         t = pub_rows[cur['total']][ph.index('支出同比增长（%）')]

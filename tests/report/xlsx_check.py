@@ -18,7 +18,8 @@ import openpyxl
 
 d = sys.argv[1]
 SHEET = {'programs': '分项目汇总表', 'towns': '分地区汇总表', 'months': '分月情况表',
-         'funding': '资金来源表', 'quality': '数据质量表'}
+         'funding': '资金来源表', 'quality': '数据质量表', 'people': '保障对象情况表',
+         'spending': '财政与其他资金支出表'}
 wb = openpyxl.load_workbook(os.path.join(d, 'report.xlsx'))
 bad, cells = [], 0
 
