@@ -269,3 +269,19 @@ PY
 else
 	fail "pipeline up to aggregate for the groups comparison"
 fi
+
+# --- the stock's persons are the sum over the last month's payments -------------
+# SPEC.md section 4: 期末 persons = Σ persons of the payments of the period's
+# last month. b21 is paid twice in July 2024 (区级财政 3 persons 600.00 and
+# 市级财政 3 persons 300.00, a split funding), b22 once (2 persons 500.00):
+# 人次 3 + 3 + 2 = 8, 户次 3, 保障人数 2, 期末 8 persons / 2 户 (not 5, which a
+# maximum per beneficiary would give), 1400.00 -> 0.14 万元, 月人均 1400/8 =
+# 175.00. This is also what groups.csv.gz's stock_persons adds.
+{ echo "$H"
+  { row $U dibao_urban urban 2024-07 区级财政 21 F 40 3 600.00
+    row $U dibao_urban urban 2024-07 市级财政 21 F 40 3 300.00
+    row $U dibao_urban urban 2024-07 "" 22 M 50 2 500.00
+  } | LC_ALL=C sort
+} | gzip -n >"$TMP/split.csv.gz"
+expect_exit 0 "a July report with a split-funded payment" "$R" -q --k 1 --period 2024-07 -o "$TMP/split" "$TMP/split.csv.gz"
+has "期末 persons add the split payments: 8 persons, 2 户" "$TMP/split/internal/programs.csv" '城市最低生活保障,城市,8,3,2,8,2,0.14,175.00,—'

@@ -450,15 +450,17 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 	if (counted && ym == g->stock_ym) {
 		int64_t was;
 
+		/* SPEC.md section 4: the stock's persons are the sum of the
+		 * persons of the last month's payments */
 		v = kset_put(&g->stock, ben, &added);
 		memcpy(&was, v, sizeof(was));
-		if (added || persons > was)
-			memcpy(v, &persons, sizeof(persons));
+		was += persons;
+		memcpy(v, &was, sizeof(was));
 		if (central) {
 			v = kset_put(&g->stock_c, ben, &added);
 			memcpy(&was, v, sizeof(was));
-			if (added || persons > was)
-				memcpy(v, &persons, sizeof(persons));
+			was += persons;
+			memcpy(v, &was, sizeof(was));
 		}
 	}
 	mc = month_cell(g, ym);

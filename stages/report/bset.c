@@ -27,8 +27,9 @@ void ben_set_union(struct kset *dst, const struct kset *src)
 
 			memcpy(&a, dv, sizeof(a));
 			memcpy(&b, sv, sizeof(b));
-			if (added || b > a)
-				memcpy(dv, &b, sizeof(b));
+			/* the sources are disjoint payments: their persons add */
+			a += b;
+			memcpy(dv, &a, sizeof(a));
 		}
 	}
 }

@@ -21,8 +21,8 @@
 
 /* An exact set of beneficiaries; with_persons adds an int64 value. */
 void ben_set_init(struct kset *s, int with_persons);
-/* Adds every member of src to dst (same shape); values combine by maximum,
- * so a person paid by two programs in the stock month counts once. */
+/* Adds src to dst; with persons, a beneficiary in both gets the sum (the
+ * sources hold different payments). */
 void ben_set_union(struct kset *dst, const struct kset *src);
 /* Sum of the int64 values of a set made with_persons. */
 int64_t ben_set_sum(const struct kset *s);
