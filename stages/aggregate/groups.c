@@ -39,6 +39,8 @@ struct group {
 	int64_t beneficiaries, stock_persons, stock_households;
 	int64_t female, elderly, minors;   /* 其中: distinct beneficiaries */
 	int64_t new_households, new_persons, exit_households, exit_persons;
+	/* the last beneficiary counted in each distinct count (see add_leaf) */
+	uint32_t seen_by, stock_by, female_by, elderly_by, minors_by;
 	/* reconciliation: what the children of this group add up to, per
 	 * dimension (0 region, 1 program, 2 area, 3 period, 4 funding, 5 mode) */
 	struct {
@@ -61,6 +63,26 @@ struct gctx {
 	struct kset base_index; /* group_key (no period) -> uint32 */
 	struct group_key *base;
 	size_t nbase, basecap;
+	/* the groups and flow bases of each finest cell, found once */
+	struct kset cell_index; /* cell_key -> struct cell */
+	uint32_t *cell_ids, *cell_bases;
+	uint8_t *cell_last;     /* the id's group ends in the cell's month */
+	size_t nids, idcap, nbases, bcap;
+};
+
+/* A leaf's finest cell: its region cut to the finest level grouped, its
+ * program, area, month, funding and support mode. Every leaf of a cell
+ * belongs to the same groups. */
+struct cell_key {
+	char region[12];
+	uint16_t program, funding, mode;
+	uint8_t area;
+	int32_t ym;
+} __attribute__((packed));
+
+struct cell {
+	uint32_t first, n;      /* cell_ids[first..first + n), cell_last too */
+	uint32_t bfirst, nb;    /* cell_bases[bfirst..bfirst + nb) */
 };
 
 struct month_mark {
@@ -228,26 +250,6 @@ static void leaf_chains(const struct gctx *c, const struct leaf *lk,
 	ch->mode[ch->nmode++] = ALL16;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static size_t uniq(uint32_t *v, size_t n)
-{
-	size_t i, k = 0;
-
-	if (n < 2)
-		return n;
-	qsort(v, n, sizeof(*v), cmp_u32);
-	for (i = 0; i < n; i++)
-		if (!k || v[k - 1] != v[i])
-			v[k++] = v[i];
-	return k;
-}
-
 static const struct leaf *sort_leaves;
 
 static int cmp_by_bene(const void *a, const void *b)
@@ -258,23 +260,9 @@ static int cmp_by_bene(const void *a, const void *b)
 	return d ? d : x < y ? -1 : x > y;
 }
 
-struct vec {
-	uint32_t *v;
-	size_t n, cap;
-};
-
-static void vec_push(struct vec *v, uint32_t x)
-{
-	if (v->n == v->cap) {
-		v->cap = v->cap ? v->cap * 2 : 256;
-		v->v = xreallocarray(v->v, v->cap, sizeof(*v->v));
-	}
-	v->v[v->n++] = x;
-}
-
-/* Adds one leaf to every group it belongs to. */
+/* One beneficiary's month marks, for its flows. */
 struct touched {
-	struct vec seen, stock, female, elderly, minors;
+	uint32_t bene;          /* counts the beneficiaries visited, from 1 */
 	struct month_mark *marks;
 	size_t nmarks, markcap;
 };
@@ -299,12 +287,37 @@ static uint32_t base_id(struct gctx *c, const struct group_key *k)
 	return *id;
 }
 
-static void add_leaf(struct gctx *c, const struct leaf *lk, struct touched *t)
+static void cell_push(struct gctx *c, uint32_t id, int last)
+{
+	if (c->nids == c->idcap) {
+		c->idcap = c->idcap ? c->idcap * 2 : 1024;
+		c->cell_ids = xreallocarray(c->cell_ids, c->idcap, sizeof(*c->cell_ids));
+		c->cell_last = xreallocarray(c->cell_last, c->idcap, sizeof(*c->cell_last));
+	}
+	c->cell_ids[c->nids] = id;
+	c->cell_last[c->nids++] = (uint8_t)last;
+}
+
+static void cell_push_base(struct gctx *c, uint32_t base)
+{
+	if (c->nbases == c->bcap) {
+		c->bcap = c->bcap ? c->bcap * 2 : 1024;
+		c->cell_bases = xreallocarray(c->cell_bases, c->bcap, sizeof(*c->cell_bases));
+	}
+	c->cell_bases[c->nbases++] = base;
+}
+
+/* The groups a leaf of this cell belongs to: every combination of the
+ * levels it climbs in each dimension. */
+static void cell_fill(struct gctx *c, const struct leaf *lk, struct cell *cell)
 {
 	struct chains ch;
 	struct group_key k;
 	int a, b, d, e, f, h;
+	int monthly = c->prog_of[lk->program] >= 0 && c->monthly[c->prog_of[lk->program]];
 
+	cell->first = (uint32_t)c->nids;
+	cell->bfirst = (uint32_t)c->nbases;
 	leaf_chains(c, lk, &ch);
 	for (a = 0; a < ch.nregion; a++)
 	for (b = 0; b < ch.nprog; b++)
@@ -312,9 +325,7 @@ static void add_leaf(struct gctx *c, const struct leaf *lk, struct touched *t)
 	for (e = 0; e < ch.nperiod; e++)
 	for (f = 0; f < ch.nfund; f++)
 	for (h = 0; h < ch.nmode; h++) {
-		uint32_t id;
-		struct group *g;
-		int first = 0, last = -1, monthly;
+		int first = 0, last = -1;
 
 		memset(&k, 0, sizeof(k));
 		k.region_level = (uint8_t)ch.region[a];
@@ -331,40 +342,93 @@ static void add_leaf(struct gctx *c, const struct leaf *lk, struct touched *t)
 		}
 		k.funding = (uint16_t)ch.fund[f];
 		k.mode = (uint16_t)ch.mode[h];
-		id = group_id(c, &k);
-		g = &c->g[id];
+		cell_push(c, group_id(c, &k), monthly && k.grain != 255 && lk->ym == last);
+		if (monthly && e == 0 && k.grain != 255 && c->spec->period.first >= 0)
+			cell_push_base(c, base_id(c, &k));
+	}
+	cell->n = (uint32_t)c->nids - cell->first;
+	cell->nb = (uint32_t)c->nbases - cell->bfirst;
+}
+
+static const struct cell *cell_of(struct gctx *c, const struct leaf *lk)
+{
+	struct cell_key ck;
+	struct cell *cell, made;
+	int added, digits = c->spec->region_level >= 0 ? region_digits(c->spec->region_level) : 0;
+
+	memset(&ck, 0, sizeof(ck));
+	memset(ck.region, '0', 12);
+	memcpy(ck.region, lk->region, (size_t)digits);
+	ck.program = lk->program;
+	ck.funding = lk->funding;
+	ck.mode = lk->mode;
+	ck.area = lk->area;
+	ck.ym = lk->ym;
+	cell = kset_put(&c->cell_index, &ck, &added);
+	if (added) {
+		/* filling may add groups but no cells: cell stays valid */
+		cell_fill(c, lk, &made);
+		memcpy(cell, &made, sizeof(made));
+	}
+	return cell;
+}
+
+/* Adds one leaf to every group it belongs to. A distinct count goes up
+ * once per beneficiary: a group remembers the last one it counted, and
+ * the leaves are visited beneficiary by beneficiary. */
+static void add_leaf(struct gctx *c, const struct leaf *lk, struct touched *t)
+{
+	struct cell cell;
+	uint32_t i, who = t->bene;
+	int counted = lk->payments > 0 || lk->persons > 0;
+
+	memcpy(&cell, cell_of(c, lk), sizeof(cell));
+	for (i = 0; i < cell.n; i++) {
+		struct group *g = &c->g[c->cell_ids[cell.first + i]];
+
 		g->person_times += lk->persons;
 		g->household_times += lk->payments;
 		g->amount += lk->amount;
 		/* A leaf counts its beneficiary only when something is left
 		 * of it (a payment, or persons covered by a back-payment). */
-		if (lk->payments <= 0 && lk->persons <= 0)
+		if (!counted)
 			continue;
-		vec_push(&t->seen, id);
-		if (lk->sex == 'F')
-			vec_push(&t->female, id);
-		if (lk->age >= 60)
-			vec_push(&t->elderly, id);
-		if (lk->age >= 0 && lk->age < 18)
-			vec_push(&t->minors, id);
-		monthly = c->prog_of[lk->program] >= 0 &&
-			  c->monthly[c->prog_of[lk->program]];
-		if (monthly && e == 0 && k.grain != 255 &&
-		    c->spec->period.first >= 0) {
-			struct month_mark *mm;
-			if (t->nmarks == t->markcap) {
-				t->markcap = t->markcap ? t->markcap * 2 : 64;
-				t->marks = xreallocarray(t->marks, t->markcap, sizeof(*t->marks));
-			}
-			mm = &t->marks[t->nmarks++];
-			mm->base = base_id(c, &k);
-			mm->ym = lk->ym;
-			mm->persons = lk->persons;
+		if (g->seen_by != who) {
+			g->seen_by = who;
+			g->beneficiaries++;
 		}
-		if (monthly && k.grain != 255 && lk->ym == last) {
+		if (lk->sex == 'F' && g->female_by != who) {
+			g->female_by = who;
+			g->female++;
+		}
+		if (lk->age >= 60 && g->elderly_by != who) {
+			g->elderly_by = who;
+			g->elderly++;
+		}
+		if (lk->age >= 0 && lk->age < 18 && g->minors_by != who) {
+			g->minors_by = who;
+			g->minors++;
+		}
+		if (c->cell_last[cell.first + i]) {
 			g->stock_persons += lk->persons;
-			vec_push(&t->stock, id);
+			if (g->stock_by != who) {
+				g->stock_by = who;
+				g->stock_households++;
+			}
 		}
+	}
+	if (!counted)
+		return;
+	for (i = 0; i < cell.nb; i++) {
+		struct month_mark *mm;
+		if (t->nmarks == t->markcap) {
+			t->markcap = t->markcap ? t->markcap * 2 : 64;
+			t->marks = xreallocarray(t->marks, t->markcap, sizeof(*t->marks));
+		}
+		mm = &t->marks[t->nmarks++];
+		mm->base = c->cell_bases[cell.bfirst + i];
+		mm->ym = lk->ym;
+		mm->persons = lk->persons;
 	}
 }
 
@@ -438,16 +502,6 @@ static void count_flows(struct gctx *c, struct touched *t)
 			add_flow(c, m->base, m->ym + 1, m->persons, 0);
 	}
 	t->nmarks = 0;
-}
-
-/* Adds one to a counter of every group in v, once per group. */
-static void count_once(struct gctx *c, struct vec *v, size_t counter)
-{
-	size_t k;
-
-	v->n = uniq(v->v, v->n);
-	for (k = 0; k < v->n; k++)
-		(*(int64_t *)((char *)&c->g[v->v[k]] + counter))++;
 }
 
 /* The group one level up in dimension dim, or -1 at the top. */
@@ -675,6 +729,7 @@ int groups_write(const struct leafset *ls, const struct catalog *cat,
 	sbuf_init(&line, 0);
 	kset_init(&c.index, sizeof(struct group_key), sizeof(uint32_t), 4096);
 	kset_init(&c.base_index, sizeof(struct group_key), sizeof(uint32_t), 1024);
+	kset_init(&c.cell_index, sizeof(struct cell_key), sizeof(struct cell), 1024);
 	c.prog_of = xcalloc(ls->programs.n + 1, sizeof(int));
 	for (i = 0; i < ls->programs.n; i++) {
 		const struct program *p = catalog_find(cat, ls->programs.s[i]);
@@ -696,14 +751,9 @@ int groups_write(const struct leafset *ls, const struct catalog *cat,
 	qsort(order, n, sizeof(*order), cmp_by_bene);
 	for (i = 0; i < n; i = j) {
 		const unsigned char *bene = ls->leaves[order[i]].bene;
-		t.seen.n = t.stock.n = t.female.n = t.elderly.n = t.minors.n = 0;
+		t.bene++;
 		for (j = i; j < n && !memcmp(ls->leaves[order[j]].bene, bene, 16); j++)
 			add_leaf(&c, &ls->leaves[order[j]], &t);
-		count_once(&c, &t.seen, offsetof(struct group, beneficiaries));
-		count_once(&c, &t.stock, offsetof(struct group, stock_households));
-		count_once(&c, &t.female, offsetof(struct group, female));
-		count_once(&c, &t.elderly, offsetof(struct group, elderly));
-		count_once(&c, &t.minors, offsetof(struct group, minors));
 		count_flows(&c, &t);
 	}
 	gs->groups = c.n;
@@ -740,12 +790,11 @@ int groups_write(const struct leafset *ls, const struct catalog *cat,
 out:
 	free(order);
 	free(rows);
-	free(t.seen.v);
-	free(t.stock.v);
-	free(t.female.v);
-	free(t.elderly.v);
-	free(t.minors.v);
 	free(t.marks);
+	free(c.cell_ids);
+	free(c.cell_last);
+	free(c.cell_bases);
+	kset_release(&c.cell_index);
 	free(c.base);
 	kset_release(&c.base_index);
 	free(c.g);
