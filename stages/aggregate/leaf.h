@@ -47,6 +47,7 @@ struct leaf {
 struct leafset {
 	struct leaf *leaves;
 	size_t n, cap;
+	size_t hint;                /* leaves to make room for first */
 	struct strtab programs, funding, modes;
 };
 
