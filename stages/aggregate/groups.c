@@ -68,7 +68,12 @@ struct gctx {
 	uint32_t *cell_ids, *cell_bases;
 	uint8_t *cell_last;     /* the id's group ends in the cell's month */
 	size_t nids, idcap, nbases, bcap;
+	/* flows: the group ids of (base, month of the period, grain) */
+	uint32_t *flow_ids;
+	size_t flow_rows;
 };
+
+#define FLOW_GRAINS 3   /* month, quarter, year at most */
 
 /* A leaf's finest cell: its region cut to the finest level grouped, its
  * program, area, month, funding and support mode. Every leaf of a cell
@@ -252,12 +257,27 @@ static void leaf_chains(const struct gctx *c, const struct leaf *lk,
 
 static const struct leaf *sort_leaves;
 
+static inline uint64_t be64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return __builtin_bswap64(v);
+}
+
 static int cmp_by_bene(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	int d = memcmp(sort_leaves[x].bene, sort_leaves[y].bene, 16);
+	const unsigned char *bx = sort_leaves[x].bene, *by = sort_leaves[y].bene;
+	uint64_t hx = be64(bx), hy = be64(by);
 
-	return d ? d : x < y ? -1 : x > y;
+	if (hx != hy)
+		return hx < hy ? -1 : 1;
+	hx = be64(bx + 8);
+	hy = be64(by + 8);
+	if (hx != hy)
+		return hx < hy ? -1 : 1;
+	return x < y ? -1 : x > y;
 }
 
 /* One beneficiary's month marks, for its flows. */
@@ -446,18 +466,36 @@ static int cmp_mark(const void *a, const void *b)
 static void add_flow(struct gctx *c, uint32_t base, int ym, int64_t persons,
 		     int entry)
 {
-	int grain, first, last;
+	int grain, first, last, gi = 0;
+	int top = c->spec->period_grain == PG_PERIOD ? PG_PERIOD : PG_YEAR;
+	size_t span = (size_t)(c->spec->period.last - c->spec->period.first + 1);
+	size_t row;
 
-	for (grain = c->spec->period_grain;
-	     grain <= (c->spec->period_grain == PG_PERIOD ? PG_PERIOD : PG_YEAR); grain++) {
-		struct group_key k = c->base[base];
+	/* The groups of (base, month) are looked up once, then kept in a
+	 * table with a row of span x FLOW_GRAINS ids per base. */
+	if (base >= c->flow_rows) {
+		size_t rows = c->flow_rows ? c->flow_rows : 64, i;
+		while (rows <= base)
+			rows *= 2;
+		c->flow_ids = xreallocarray(c->flow_ids, rows * span * FLOW_GRAINS, sizeof(*c->flow_ids));
+		for (i = c->flow_rows * span * FLOW_GRAINS; i < rows * span * FLOW_GRAINS; i++)
+			c->flow_ids[i] = UINT32_MAX;
+		c->flow_rows = rows;
+	}
+	row = ((size_t)base * span + (size_t)(ym - c->spec->period.first)) * FLOW_GRAINS;
+	for (grain = c->spec->period_grain; grain <= top; grain++, gi++) {
 		struct group *g;
-		uint32_t id;
-		k.grain = (uint8_t)grain;
-		period_bounds(c->spec, grain, ym, &first, &last);
-		k.start = first;
-		/* group_id may move c->g: take the id before the address */
-		id = group_id(c, &k);
+		uint32_t id = c->flow_ids[row + gi];
+
+		if (id == UINT32_MAX) {
+			struct group_key k = c->base[base];
+			k.grain = (uint8_t)grain;
+			period_bounds(c->spec, grain, ym, &first, &last);
+			k.start = first;
+			/* group_id may move c->g: take the id before the address */
+			id = group_id(c, &k);
+			c->flow_ids[row + gi] = id;
+		}
 		g = &c->g[id];
 		if (entry) {
 			g->new_households++;
@@ -791,6 +829,7 @@ out:
 	free(order);
 	free(rows);
 	free(t.marks);
+	free(c.flow_ids);
 	free(c.cell_ids);
 	free(c.cell_last);
 	free(c.cell_bases);
