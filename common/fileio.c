@@ -8,6 +8,16 @@
  * list so that a signal handler or a fatal exit can remove their temporary
  * files.
  *
+ * A gzip output is compressed on a second thread: rs_out_write fills a
+ * block of GZ_BLOCK bytes; a full block goes to the writer thread, which
+ * gzwrites it while the caller fills the other one (two blocks, swapped).
+ * The thread is started at the first full block, so small outputs never
+ * start one, and if it cannot be started the block is compressed in the
+ * caller. zlib's output does not depend on how its input is cut into
+ * gzwrite calls, so the file is byte for byte what it was without the
+ * thread. A failed gzwrite is remembered by the thread and reported by
+ * rs_out_commit as before. Only the calling thread counts fault points.
+ *
  * In a fault-injection build (make FAULT=1, -DRS_FAULT_INJECTION) the
  * environment variable RS_FAIL_WRITE=N makes the Nth write operation on an
  * output fail with ENOSPC, as a full disk would: creating the temporary
@@ -17,6 +27,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +39,7 @@
 #include "xalloc.h"
 
 #define OUT_BUFSZ (256 * 1024)
+#define GZ_BLOCK (1024 * 1024)
 #define MAX_OPEN_OUTPUTS 64
 
 static struct rs_out *open_outputs[MAX_OPEN_OUTPUTS];
@@ -85,6 +97,160 @@ static void untrack(struct rs_out *o)
 			return;
 		}
 	}
+}
+
+static void fail(struct rs_out *o, const char *why)
+{
+	if (!o->failed) {
+		o->failed = 1;
+		snprintf(o->why, sizeof(o->why), "%s", why);
+	}
+}
+
+struct rs_zwriter {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	gzFile gz;
+	char *job;       /* block handed to the thread; NULL when it is idle */
+	size_t job_len;
+	char *spare;     /* the block the thread has finished with */
+	int quit;        /* no more blocks will come */
+	int failed;      /* a gzwrite failed; later blocks are dropped */
+	char why[256];
+};
+
+/* gzwrites n bytes; on failure fills why and returns -1. Safe on any
+ * thread (strerror_r, not strerror). */
+static int gz_put(gzFile gz, const char *p, size_t n, char *why, size_t whysz)
+{
+	while (n) {
+		unsigned chunk = n > (1u << 30) ? (1u << 30) : (unsigned)n;
+		if (gzwrite(gz, p, chunk) != (int)chunk) {
+			int e;
+			char eb[128];
+			const char *msg = gzerror(gz, &e);
+			if (e == Z_ERRNO)
+				msg = strerror_r(errno, eb, sizeof(eb));
+			snprintf(why, whysz, "%s", msg);
+			return -1;
+		}
+		p += chunk;
+		n -= chunk;
+	}
+	return 0;
+}
+
+static void *zw_main(void *arg)
+{
+	struct rs_zwriter *z = arg;
+
+	pthread_mutex_lock(&z->mu);
+	for (;;) {
+		char *p, why[256];
+		size_t n;
+		int rc = 0;
+
+		while (!z->job && !z->quit)
+			pthread_cond_wait(&z->cv, &z->mu);
+		if (!z->job)
+			break;
+		p = z->job;
+		n = z->job_len;
+		if (!z->failed) {
+			pthread_mutex_unlock(&z->mu);
+			rc = gz_put(z->gz, p, n, why, sizeof(why));
+			pthread_mutex_lock(&z->mu);
+		}
+		if (rc && !z->failed) {
+			z->failed = 1;
+			memcpy(z->why, why, sizeof(z->why));
+		}
+		z->spare = p;
+		z->job = NULL;
+		pthread_cond_broadcast(&z->cv);
+	}
+	pthread_mutex_unlock(&z->mu);
+	return NULL;
+}
+
+/* Starts o's writer thread; 0, or -1 when no thread can be had. */
+static int zw_start(struct rs_out *o)
+{
+	struct rs_zwriter *z = xcalloc(1, sizeof(*z));
+
+	z->gz = o->gz;
+	/* The second block is allocated here, before the thread runs: an
+	 * allocation failure dies, and had best not die with a thread in
+	 * the middle of a gzwrite. */
+	z->spare = xmalloc(o->cap);
+	pthread_mutex_init(&z->mu, NULL);
+	pthread_cond_init(&z->cv, NULL);
+	if (pthread_create(&z->thread, NULL, zw_main, z)) {
+		pthread_mutex_destroy(&z->mu);
+		pthread_cond_destroy(&z->cv);
+		free(z->spare);
+		free(z);
+		return -1;
+	}
+	o->zw = z;
+	return 0;
+}
+
+/* Compresses the block filled so far: hands it to the writer thread and
+ * takes the other block, or, without a thread, gzwrites it here. */
+static void zw_flush(struct rs_out *o)
+{
+	struct rs_zwriter *z;
+	char *p;
+
+	if (!o->len || o->failed)
+		goto out;
+	if (!o->zw && zw_start(o)) {
+		char why[256];
+		if (gz_put(o->gz, o->buf, o->len, why, sizeof(why)))
+			fail(o, why);
+		goto out;
+	}
+	z = o->zw;
+	pthread_mutex_lock(&z->mu);
+	while (z->job)
+		pthread_cond_wait(&z->cv, &z->mu);
+	if (z->failed) {
+		fail(o, z->why);
+	} else {
+		p = z->spare;
+		z->spare = NULL;
+		z->job = o->buf;
+		z->job_len = o->len;
+		o->buf = p;
+		pthread_cond_broadcast(&z->cv);
+	}
+	pthread_mutex_unlock(&z->mu);
+out:
+	o->len = 0;
+}
+
+/* Waits for the writer thread to finish its block and ends it; its
+ * failure, if any, becomes o's. */
+static void zw_stop(struct rs_out *o)
+{
+	struct rs_zwriter *z = o->zw;
+
+	if (!z)
+		return;
+	pthread_mutex_lock(&z->mu);
+	z->quit = 1;
+	pthread_cond_broadcast(&z->cv);
+	pthread_mutex_unlock(&z->mu);
+	pthread_join(z->thread, NULL);
+	if (z->failed)
+		fail(o, z->why);
+	pthread_mutex_destroy(&z->mu);
+	pthread_cond_destroy(&z->cv);
+	free(z->spare);
+	free(z);
+	o->zw = NULL;
 }
 
 int rs_out_open(struct rs_out *o, const char *path, mode_t mode,
@@ -146,19 +312,13 @@ int rs_out_open(struct rs_out *o, const char *path, mode_t mode,
 			return rs_err(err, "cannot start gzip stream for '%s'", path);
 		}
 		gzbuffer(o->gz, OUT_BUFSZ);
+		o->cap = GZ_BLOCK;
+		o->buf = xmalloc(o->cap);
 	} else {
 		o->cap = OUT_BUFSZ;
 		o->buf = xmalloc(o->cap);
 	}
 	return 0;
-}
-
-static void fail(struct rs_out *o, const char *why)
-{
-	if (!o->failed) {
-		o->failed = 1;
-		snprintf(o->why, sizeof(o->why), "%s", why);
-	}
 }
 
 static void flush_plain(struct rs_out *o)
@@ -184,20 +344,22 @@ void rs_out_write(struct rs_out *o, const void *p, size_t n)
 	if (o->failed || !n)
 		return;
 	if (o->gz) {
+		/* One fault point per call, as when each call was a gzwrite. */
+		if (fault_write()) {
+			fail(o, strerror(errno));
+			return;
+		}
 		while (n) {
-			unsigned chunk = n > (1u << 30) ? (1u << 30) : (unsigned)n;
-			if (fault_write()) {
-				fail(o, strerror(errno));
-				return;
+			size_t k = o->cap - o->len < n ? o->cap - o->len : n;
+			memcpy(o->buf + o->len, p, k);
+			o->len += k;
+			p = (const char *)p + k;
+			n -= k;
+			if (o->len == o->cap) {
+				zw_flush(o);
+				if (o->failed)
+					return;
 			}
-			if (gzwrite(o->gz, p, chunk) != (int)chunk) {
-				int e;
-				const char *msg = gzerror(o->gz, &e);
-				fail(o, e == Z_ERRNO ? strerror(errno) : msg);
-				return;
-			}
-			p = (const char *)p + chunk;
-			n -= chunk;
 		}
 		return;
 	}
@@ -252,7 +414,10 @@ int rs_out_commit(struct rs_out *o, struct rs_error *err)
 	if (!o->tmp)
 		return rs_err(err, "output already closed");
 	if (o->gz) {
-		int rc = gzclose(o->gz);
+		int rc;
+		zw_flush(o);
+		zw_stop(o);
+		rc = gzclose(o->gz);
 		o->gz = NULL;
 		if (fault_write())
 			rc = Z_ERRNO;
@@ -285,6 +450,7 @@ void rs_out_abort(struct rs_out *o)
 {
 	if (!o->tmp)
 		return;
+	zw_stop(o);
 	if (o->gz)
 		gzclose(o->gz);
 	if (o->fd >= 0)

@@ -11,6 +11,11 @@
  * terminal) is written in place: renaming a file over /dev/null as root
  * would replace the device.
  *
+ * A gzip output is compressed on a second thread, block by block, while
+ * the caller goes on producing the next block: the bytes are those of one
+ * gzwrite stream, as without the thread. Errors are reported exactly as
+ * before: by rs_out_commit.
+ *
  * Inputs are read through zlib, which reads plain files as they are, so
  * every stage accepts a compressed or an uncompressed file. A truncated or
  * corrupt gzip stream is an error naming the file.
@@ -24,17 +29,22 @@
 
 #include "error.h"
 
+struct rs_zwriter;
+
 struct rs_out {
 	char *path;     /* final path */
 	char *tmp;      /* temporary path beside it */
 	int fd;
 	gzFile gz;      /* NULL for plain output */
-	char *buf;      /* write buffer for plain output */
+	char *buf;      /* write buffer (for gzip output: the block being
+			   filled, compressed by the writer thread) */
 	size_t len, cap;
 	int failed;     /* a write failed; commit will fail */
 	int direct;     /* the target is no regular file (/dev/null, a pipe):
 			   written in place, never renamed over or removed */
 	char why[256];
+	struct rs_zwriter *zw;  /* gzip output's compressing thread, started
+				   at its first full block; NULL before */
 };
 
 /* Compression level for intermediates (RS_GZIP_LEVEL overrides; default 1:
