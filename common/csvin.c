@@ -498,6 +498,8 @@ int csvin_read(const char *path, const struct csvin_opts *opts, csvin_fn fn,
 		csv_free(&r.csv);
 		return -1;
 	}
+	/* One input at a time: inflating it on a second thread pays. */
+	rs_in_prefetch(&in);
 	if (detect_encoding(&in, &enc, buf, &have, err))
 		goto out;
 	if (enc == RS_ENC_GB18030) {

@@ -509,33 +509,187 @@ int rs_in_open(struct rs_in *in, const char *path, struct rs_error *err)
 	return 0;
 }
 
-long rs_in_read(struct rs_in *in, void *p, size_t n, struct rs_error *err)
+/*
+ * One read of the gzip stream, its outcome kept for rs_in_read to report:
+ * bytes (> 0), end of file (0) or an error (-1, with zlib's error code and
+ * message, or the system's for Z_ERRNO, taken on the thread that read).
+ */
+struct zblock {
+	char *p;
+	long got;
+	int zerr;
+	char msg[256];
+	int ready;       /* filled, not yet used up by the caller */
+};
+
+static long gz_read_block(gzFile gz, char *p, size_t n, struct zblock *b)
 {
 	int got, e;
 	const char *msg;
+	char eb[128];
 
-	if (in->eof)
-		return 0;
 	if (n > (1u << 30))
 		n = 1u << 30;
-	got = gzread(in->gz, p, (unsigned)n);
+	got = gzread(gz, p, (unsigned)n);
 	if (got > 0)
-		return got;
-	msg = gzerror(in->gz, &e);
-	if (got == 0 && (e == Z_OK || e == Z_STREAM_END)) {
+		return b->got = got;
+	msg = gzerror(gz, &e);
+	if (got == 0 && (e == Z_OK || e == Z_STREAM_END))
+		return b->got = 0;
+	b->zerr = e;
+	if (e == Z_ERRNO)
+		msg = strerror_r(errno, eb, sizeof(eb));
+	snprintf(b->msg, sizeof(b->msg), "%s", msg ? msg : "");
+	return b->got = -1;
+}
+
+static long block_error(const struct rs_in *in, const struct zblock *b,
+			struct rs_error *err)
+{
+	if (b->zerr == Z_ERRNO)
+		return rs_err(err, "cannot read '%s': %s", in->path, b->msg);
+	if (b->zerr == Z_BUF_ERROR)
+		return rs_err(err, "'%s' is truncated (unexpected end of gzip stream)",
+			      in->path);
+	return rs_err(err, "'%s' is corrupt: %s", in->path, b->msg);
+}
+
+#define IN_BLOCK (512 * 1024)
+
+/* Two blocks: the thread fills one while the caller empties the other. */
+struct rs_zreader {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	gzFile gz;
+	struct zblock b[2];
+	int quit;
+	int cur;         /* the block the caller reads from */
+	size_t off;      /* how far into it */
+};
+
+static void *zr_main(void *arg)
+{
+	struct rs_zreader *z = arg;
+	int i = 0;
+
+	pthread_mutex_lock(&z->mu);
+	for (;;) {
+		long got;
+
+		while (z->b[i].ready && !z->quit)
+			pthread_cond_wait(&z->cv, &z->mu);
+		if (z->quit)
+			break;
+		pthread_mutex_unlock(&z->mu);
+		got = gz_read_block(z->gz, z->b[i].p, IN_BLOCK, &z->b[i]);
+		pthread_mutex_lock(&z->mu);
+		z->b[i].ready = 1;
+		pthread_cond_broadcast(&z->cv);
+		if (got <= 0)
+			break;       /* the end, or an error: nothing follows */
+		i ^= 1;
+	}
+	pthread_mutex_unlock(&z->mu);
+	return NULL;
+}
+
+void rs_in_prefetch(struct rs_in *in)
+{
+	struct rs_zreader *z;
+
+	if (in->zr || !in->gz || in->eof)
+		return;
+	z = xcalloc(1, sizeof(*z));
+	z->gz = in->gz;
+	z->b[0].p = xmalloc(IN_BLOCK);
+	z->b[1].p = xmalloc(IN_BLOCK);
+	pthread_mutex_init(&z->mu, NULL);
+	pthread_cond_init(&z->cv, NULL);
+	if (pthread_create(&z->thread, NULL, zr_main, z)) {
+		pthread_mutex_destroy(&z->mu);
+		pthread_cond_destroy(&z->cv);
+		free(z->b[0].p);
+		free(z->b[1].p);
+		free(z);
+		return;
+	}
+	in->zr = z;
+}
+
+static long zr_read(struct rs_in *in, char *p, size_t n, struct rs_error *err)
+{
+	struct rs_zreader *z = in->zr;
+	struct zblock *b = &z->b[z->cur];
+	size_t k;
+
+	pthread_mutex_lock(&z->mu);
+	while (!b->ready)
+		pthread_cond_wait(&z->cv, &z->mu);
+	pthread_mutex_unlock(&z->mu);
+	if (b->got == 0) {
 		in->eof = 1;
 		return 0;
 	}
-	if (e == Z_ERRNO)
-		return rs_err(err, "cannot read '%s': %s", in->path, strerror(errno));
-	if (e == Z_BUF_ERROR)
-		return rs_err(err, "'%s' is truncated (unexpected end of gzip stream)",
-			      in->path);
-	return rs_err(err, "'%s' is corrupt: %s", in->path, msg);
+	if (b->got < 0)
+		return block_error(in, b, err);
+	k = (size_t)b->got - z->off;
+	if (k > n)
+		k = n;
+	memcpy(p, b->p + z->off, k);
+	z->off += k;
+	if (z->off == (size_t)b->got) {
+		pthread_mutex_lock(&z->mu);
+		b->ready = 0;
+		pthread_cond_broadcast(&z->cv);
+		pthread_mutex_unlock(&z->mu);
+		z->cur ^= 1;
+		z->off = 0;
+	}
+	return (long)k;
+}
+
+static void zr_stop(struct rs_in *in)
+{
+	struct rs_zreader *z = in->zr;
+
+	if (!z)
+		return;
+	pthread_mutex_lock(&z->mu);
+	z->quit = 1;
+	pthread_cond_broadcast(&z->cv);
+	pthread_mutex_unlock(&z->mu);
+	pthread_join(z->thread, NULL);
+	pthread_mutex_destroy(&z->mu);
+	pthread_cond_destroy(&z->cv);
+	free(z->b[0].p);
+	free(z->b[1].p);
+	free(z);
+	in->zr = NULL;
+}
+
+long rs_in_read(struct rs_in *in, void *p, size_t n, struct rs_error *err)
+{
+	struct zblock b;
+	long got;
+
+	if (in->eof)
+		return 0;
+	if (in->zr)
+		return zr_read(in, p, n, err);
+	got = gz_read_block(in->gz, p, n, &b);
+	if (got > 0)
+		return got;
+	if (got == 0) {
+		in->eof = 1;
+		return 0;
+	}
+	return block_error(in, &b, err);
 }
 
 void rs_in_close(struct rs_in *in)
 {
+	zr_stop(in);
 	if (in->gz)
 		gzclose(in->gz);
 	free(in->path);
