@@ -27,23 +27,41 @@ const char *reject_code_name(enum reject_code c)
 	return c < RJ__COUNT ? code_names[c] : "unknown";
 }
 
+/* Appends a string known to need no CSV quoting (codes, digits, hex). */
+static void add_plain(struct sbuf *sb, const char *s)
+{
+	sbuf_add(sb, s, strlen(s));
+}
+
+/* Written field by field without printf: this runs once per record. */
 void record_format(const struct record *r, struct sbuf *sb)
 {
 	char month[8], money[32];
 
 	sbuf_add_csv(sb, r->source, strlen(r->source));
-	sbuf_addf(sb, ",%ld,%s,%s,%s,", r->line, r->region, r->program, r->area);
-	month_fmt(r->ym, month);
-	sbuf_adds(sb, month);
 	sbuf_addc(sb, ',');
-	sbuf_adds(sb, r->beneficiary);
+	sbuf_add_int(sb, r->line);
+	sbuf_addc(sb, ',');
+	add_plain(sb, r->region);
+	sbuf_addc(sb, ',');
+	add_plain(sb, r->program);
+	sbuf_addc(sb, ',');
+	add_plain(sb, r->area);
+	sbuf_addc(sb, ',');
+	month_fmt(r->ym, month);
+	add_plain(sb, month);
+	sbuf_addc(sb, ',');
+	add_plain(sb, r->beneficiary);
+	sbuf_addc(sb, ',');
 	if (r->household_size > 0)
-		sbuf_addf(sb, ",%ld", r->household_size);
-	else
-		sbuf_addc(sb, ',');
-	sbuf_addf(sb, ",%ld,%s,", r->persons, money_fmt_yuan(r->amount, money));
+		sbuf_add_int(sb, r->household_size);
+	sbuf_addc(sb, ',');
+	sbuf_add_int(sb, r->persons);
+	sbuf_addc(sb, ',');
+	add_plain(sb, money_fmt_yuan(r->amount, money));
+	sbuf_addc(sb, ',');
 	if (r->age >= 0)
-		sbuf_addf(sb, "%d", r->age);
+		sbuf_add_int(sb, r->age);
 	sbuf_addc(sb, ',');
 	if (r->sex)
 		sbuf_addc(sb, r->sex);
@@ -51,13 +69,15 @@ void record_format(const struct record *r, struct sbuf *sb)
 	sbuf_add_csv(sb, r->funding, strlen(r->funding));
 	sbuf_addc(sb, ',');
 	sbuf_add_csv(sb, r->support_mode, strlen(r->support_mode));
-	sbuf_adds(sb, r->kind == RK_REVERSAL ? ",reversal," :
+	add_plain(sb, r->kind == RK_REVERSAL ? ",reversal," :
 		  r->kind == RK_BACKPAY ? ",backpay," : ",,");
 	if (r->covers_first >= 0) {
 		char a[8], b[8];
 		month_fmt(r->covers_first, a);
 		month_fmt(r->covers_last, b);
-		sbuf_addf(sb, "%s..%s", a, b);
+		add_plain(sb, a);
+		sbuf_add(sb, "..", 2);
+		add_plain(sb, b);
 	}
 	sbuf_addc(sb, '\n');
 }
@@ -74,9 +94,18 @@ static int parse_long(const char *s, long min, long max, long *out)
 {
 	char *end;
 	long v;
+	int64_t q;
 
 	if (!*s)
 		return -1;
+	/* What we write ourselves, a plain decimal of at most 18 digits, is
+	 * read without strtol; anything else strtol judges, as before. */
+	if (!parse_int64(s, &q)) {
+		if (q < min || q > max)
+			return -1;
+		*out = (long)q;
+		return 0;
+	}
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || *end || v < min || v > max)

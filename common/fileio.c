@@ -8,6 +8,16 @@
  * list so that a signal handler or a fatal exit can remove their temporary
  * files.
  *
+ * A gzip output is compressed on a second thread: rs_out_write fills a
+ * block of GZ_BLOCK bytes; a full block goes to the writer thread, which
+ * gzwrites it while the caller fills the other one (two blocks, swapped).
+ * The thread is started at the first full block, so small outputs never
+ * start one, and if it cannot be started the block is compressed in the
+ * caller. zlib's output does not depend on how its input is cut into
+ * gzwrite calls, so the file is byte for byte what it was without the
+ * thread. A failed gzwrite is remembered by the thread and reported by
+ * rs_out_commit as before. Only the calling thread counts fault points.
+ *
  * In a fault-injection build (make FAULT=1, -DRS_FAULT_INJECTION) the
  * environment variable RS_FAIL_WRITE=N makes the Nth write operation on an
  * output fail with ENOSPC, as a full disk would: creating the temporary
@@ -17,6 +27,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +39,7 @@
 #include "xalloc.h"
 
 #define OUT_BUFSZ (256 * 1024)
+#define GZ_BLOCK (1024 * 1024)
 #define MAX_OPEN_OUTPUTS 64
 
 static struct rs_out *open_outputs[MAX_OPEN_OUTPUTS];
@@ -85,6 +97,160 @@ static void untrack(struct rs_out *o)
 			return;
 		}
 	}
+}
+
+static void fail(struct rs_out *o, const char *why)
+{
+	if (!o->failed) {
+		o->failed = 1;
+		snprintf(o->why, sizeof(o->why), "%s", why);
+	}
+}
+
+struct rs_zwriter {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	gzFile gz;
+	char *job;       /* block handed to the thread; NULL when it is idle */
+	size_t job_len;
+	char *spare;     /* the block the thread has finished with */
+	int quit;        /* no more blocks will come */
+	int failed;      /* a gzwrite failed; later blocks are dropped */
+	char why[256];
+};
+
+/* gzwrites n bytes; on failure fills why and returns -1. Safe on any
+ * thread (strerror_r, not strerror). */
+static int gz_put(gzFile gz, const char *p, size_t n, char *why, size_t whysz)
+{
+	while (n) {
+		unsigned chunk = n > (1u << 30) ? (1u << 30) : (unsigned)n;
+		if (gzwrite(gz, p, chunk) != (int)chunk) {
+			int e;
+			char eb[128];
+			const char *msg = gzerror(gz, &e);
+			if (e == Z_ERRNO)
+				msg = strerror_r(errno, eb, sizeof(eb));
+			snprintf(why, whysz, "%s", msg);
+			return -1;
+		}
+		p += chunk;
+		n -= chunk;
+	}
+	return 0;
+}
+
+static void *zw_main(void *arg)
+{
+	struct rs_zwriter *z = arg;
+
+	pthread_mutex_lock(&z->mu);
+	for (;;) {
+		char *p, why[256];
+		size_t n;
+		int rc = 0;
+
+		while (!z->job && !z->quit)
+			pthread_cond_wait(&z->cv, &z->mu);
+		if (!z->job)
+			break;
+		p = z->job;
+		n = z->job_len;
+		if (!z->failed) {
+			pthread_mutex_unlock(&z->mu);
+			rc = gz_put(z->gz, p, n, why, sizeof(why));
+			pthread_mutex_lock(&z->mu);
+		}
+		if (rc && !z->failed) {
+			z->failed = 1;
+			memcpy(z->why, why, sizeof(z->why));
+		}
+		z->spare = p;
+		z->job = NULL;
+		pthread_cond_broadcast(&z->cv);
+	}
+	pthread_mutex_unlock(&z->mu);
+	return NULL;
+}
+
+/* Starts o's writer thread; 0, or -1 when no thread can be had. */
+static int zw_start(struct rs_out *o)
+{
+	struct rs_zwriter *z = xcalloc(1, sizeof(*z));
+
+	z->gz = o->gz;
+	/* The second block is allocated here, before the thread runs: an
+	 * allocation failure dies, and had best not die with a thread in
+	 * the middle of a gzwrite. */
+	z->spare = xmalloc(o->cap);
+	pthread_mutex_init(&z->mu, NULL);
+	pthread_cond_init(&z->cv, NULL);
+	if (pthread_create(&z->thread, NULL, zw_main, z)) {
+		pthread_mutex_destroy(&z->mu);
+		pthread_cond_destroy(&z->cv);
+		free(z->spare);
+		free(z);
+		return -1;
+	}
+	o->zw = z;
+	return 0;
+}
+
+/* Compresses the block filled so far: hands it to the writer thread and
+ * takes the other block, or, without a thread, gzwrites it here. */
+static void zw_flush(struct rs_out *o)
+{
+	struct rs_zwriter *z;
+	char *p;
+
+	if (!o->len || o->failed)
+		goto out;
+	if (!o->zw && zw_start(o)) {
+		char why[256];
+		if (gz_put(o->gz, o->buf, o->len, why, sizeof(why)))
+			fail(o, why);
+		goto out;
+	}
+	z = o->zw;
+	pthread_mutex_lock(&z->mu);
+	while (z->job)
+		pthread_cond_wait(&z->cv, &z->mu);
+	if (z->failed) {
+		fail(o, z->why);
+	} else {
+		p = z->spare;
+		z->spare = NULL;
+		z->job = o->buf;
+		z->job_len = o->len;
+		o->buf = p;
+		pthread_cond_broadcast(&z->cv);
+	}
+	pthread_mutex_unlock(&z->mu);
+out:
+	o->len = 0;
+}
+
+/* Waits for the writer thread to finish its block and ends it; its
+ * failure, if any, becomes o's. */
+static void zw_stop(struct rs_out *o)
+{
+	struct rs_zwriter *z = o->zw;
+
+	if (!z)
+		return;
+	pthread_mutex_lock(&z->mu);
+	z->quit = 1;
+	pthread_cond_broadcast(&z->cv);
+	pthread_mutex_unlock(&z->mu);
+	pthread_join(z->thread, NULL);
+	if (z->failed)
+		fail(o, z->why);
+	pthread_mutex_destroy(&z->mu);
+	pthread_cond_destroy(&z->cv);
+	free(z->spare);
+	free(z);
+	o->zw = NULL;
 }
 
 int rs_out_open(struct rs_out *o, const char *path, mode_t mode,
@@ -146,19 +312,13 @@ int rs_out_open(struct rs_out *o, const char *path, mode_t mode,
 			return rs_err(err, "cannot start gzip stream for '%s'", path);
 		}
 		gzbuffer(o->gz, OUT_BUFSZ);
+		o->cap = GZ_BLOCK;
+		o->buf = xmalloc(o->cap);
 	} else {
 		o->cap = OUT_BUFSZ;
 		o->buf = xmalloc(o->cap);
 	}
 	return 0;
-}
-
-static void fail(struct rs_out *o, const char *why)
-{
-	if (!o->failed) {
-		o->failed = 1;
-		snprintf(o->why, sizeof(o->why), "%s", why);
-	}
 }
 
 static void flush_plain(struct rs_out *o)
@@ -184,20 +344,22 @@ void rs_out_write(struct rs_out *o, const void *p, size_t n)
 	if (o->failed || !n)
 		return;
 	if (o->gz) {
+		/* One fault point per call, as when each call was a gzwrite. */
+		if (fault_write()) {
+			fail(o, strerror(errno));
+			return;
+		}
 		while (n) {
-			unsigned chunk = n > (1u << 30) ? (1u << 30) : (unsigned)n;
-			if (fault_write()) {
-				fail(o, strerror(errno));
-				return;
+			size_t k = o->cap - o->len < n ? o->cap - o->len : n;
+			memcpy(o->buf + o->len, p, k);
+			o->len += k;
+			p = (const char *)p + k;
+			n -= k;
+			if (o->len == o->cap) {
+				zw_flush(o);
+				if (o->failed)
+					return;
 			}
-			if (gzwrite(o->gz, p, chunk) != (int)chunk) {
-				int e;
-				const char *msg = gzerror(o->gz, &e);
-				fail(o, e == Z_ERRNO ? strerror(errno) : msg);
-				return;
-			}
-			p = (const char *)p + chunk;
-			n -= chunk;
 		}
 		return;
 	}
@@ -252,7 +414,10 @@ int rs_out_commit(struct rs_out *o, struct rs_error *err)
 	if (!o->tmp)
 		return rs_err(err, "output already closed");
 	if (o->gz) {
-		int rc = gzclose(o->gz);
+		int rc;
+		zw_flush(o);
+		zw_stop(o);
+		rc = gzclose(o->gz);
 		o->gz = NULL;
 		if (fault_write())
 			rc = Z_ERRNO;
@@ -285,6 +450,7 @@ void rs_out_abort(struct rs_out *o)
 {
 	if (!o->tmp)
 		return;
+	zw_stop(o);
 	if (o->gz)
 		gzclose(o->gz);
 	if (o->fd >= 0)
@@ -343,33 +509,187 @@ int rs_in_open(struct rs_in *in, const char *path, struct rs_error *err)
 	return 0;
 }
 
-long rs_in_read(struct rs_in *in, void *p, size_t n, struct rs_error *err)
+/*
+ * One read of the gzip stream, its outcome kept for rs_in_read to report:
+ * bytes (> 0), end of file (0) or an error (-1, with zlib's error code and
+ * message, or the system's for Z_ERRNO, taken on the thread that read).
+ */
+struct zblock {
+	char *p;
+	long got;
+	int zerr;
+	char msg[256];
+	int ready;       /* filled, not yet used up by the caller */
+};
+
+static long gz_read_block(gzFile gz, char *p, size_t n, struct zblock *b)
 {
 	int got, e;
 	const char *msg;
+	char eb[128];
 
-	if (in->eof)
-		return 0;
 	if (n > (1u << 30))
 		n = 1u << 30;
-	got = gzread(in->gz, p, (unsigned)n);
+	got = gzread(gz, p, (unsigned)n);
 	if (got > 0)
-		return got;
-	msg = gzerror(in->gz, &e);
-	if (got == 0 && (e == Z_OK || e == Z_STREAM_END)) {
+		return b->got = got;
+	msg = gzerror(gz, &e);
+	if (got == 0 && (e == Z_OK || e == Z_STREAM_END))
+		return b->got = 0;
+	b->zerr = e;
+	if (e == Z_ERRNO)
+		msg = strerror_r(errno, eb, sizeof(eb));
+	snprintf(b->msg, sizeof(b->msg), "%s", msg ? msg : "");
+	return b->got = -1;
+}
+
+static long block_error(const struct rs_in *in, const struct zblock *b,
+			struct rs_error *err)
+{
+	if (b->zerr == Z_ERRNO)
+		return rs_err(err, "cannot read '%s': %s", in->path, b->msg);
+	if (b->zerr == Z_BUF_ERROR)
+		return rs_err(err, "'%s' is truncated (unexpected end of gzip stream)",
+			      in->path);
+	return rs_err(err, "'%s' is corrupt: %s", in->path, b->msg);
+}
+
+#define IN_BLOCK (512 * 1024)
+
+/* Two blocks: the thread fills one while the caller empties the other. */
+struct rs_zreader {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	gzFile gz;
+	struct zblock b[2];
+	int quit;
+	int cur;         /* the block the caller reads from */
+	size_t off;      /* how far into it */
+};
+
+static void *zr_main(void *arg)
+{
+	struct rs_zreader *z = arg;
+	int i = 0;
+
+	pthread_mutex_lock(&z->mu);
+	for (;;) {
+		long got;
+
+		while (z->b[i].ready && !z->quit)
+			pthread_cond_wait(&z->cv, &z->mu);
+		if (z->quit)
+			break;
+		pthread_mutex_unlock(&z->mu);
+		got = gz_read_block(z->gz, z->b[i].p, IN_BLOCK, &z->b[i]);
+		pthread_mutex_lock(&z->mu);
+		z->b[i].ready = 1;
+		pthread_cond_broadcast(&z->cv);
+		if (got <= 0)
+			break;       /* the end, or an error: nothing follows */
+		i ^= 1;
+	}
+	pthread_mutex_unlock(&z->mu);
+	return NULL;
+}
+
+void rs_in_prefetch(struct rs_in *in)
+{
+	struct rs_zreader *z;
+
+	if (in->zr || !in->gz || in->eof)
+		return;
+	z = xcalloc(1, sizeof(*z));
+	z->gz = in->gz;
+	z->b[0].p = xmalloc(IN_BLOCK);
+	z->b[1].p = xmalloc(IN_BLOCK);
+	pthread_mutex_init(&z->mu, NULL);
+	pthread_cond_init(&z->cv, NULL);
+	if (pthread_create(&z->thread, NULL, zr_main, z)) {
+		pthread_mutex_destroy(&z->mu);
+		pthread_cond_destroy(&z->cv);
+		free(z->b[0].p);
+		free(z->b[1].p);
+		free(z);
+		return;
+	}
+	in->zr = z;
+}
+
+static long zr_read(struct rs_in *in, char *p, size_t n, struct rs_error *err)
+{
+	struct rs_zreader *z = in->zr;
+	struct zblock *b = &z->b[z->cur];
+	size_t k;
+
+	pthread_mutex_lock(&z->mu);
+	while (!b->ready)
+		pthread_cond_wait(&z->cv, &z->mu);
+	pthread_mutex_unlock(&z->mu);
+	if (b->got == 0) {
 		in->eof = 1;
 		return 0;
 	}
-	if (e == Z_ERRNO)
-		return rs_err(err, "cannot read '%s': %s", in->path, strerror(errno));
-	if (e == Z_BUF_ERROR)
-		return rs_err(err, "'%s' is truncated (unexpected end of gzip stream)",
-			      in->path);
-	return rs_err(err, "'%s' is corrupt: %s", in->path, msg);
+	if (b->got < 0)
+		return block_error(in, b, err);
+	k = (size_t)b->got - z->off;
+	if (k > n)
+		k = n;
+	memcpy(p, b->p + z->off, k);
+	z->off += k;
+	if (z->off == (size_t)b->got) {
+		pthread_mutex_lock(&z->mu);
+		b->ready = 0;
+		pthread_cond_broadcast(&z->cv);
+		pthread_mutex_unlock(&z->mu);
+		z->cur ^= 1;
+		z->off = 0;
+	}
+	return (long)k;
+}
+
+static void zr_stop(struct rs_in *in)
+{
+	struct rs_zreader *z = in->zr;
+
+	if (!z)
+		return;
+	pthread_mutex_lock(&z->mu);
+	z->quit = 1;
+	pthread_cond_broadcast(&z->cv);
+	pthread_mutex_unlock(&z->mu);
+	pthread_join(z->thread, NULL);
+	pthread_mutex_destroy(&z->mu);
+	pthread_cond_destroy(&z->cv);
+	free(z->b[0].p);
+	free(z->b[1].p);
+	free(z);
+	in->zr = NULL;
+}
+
+long rs_in_read(struct rs_in *in, void *p, size_t n, struct rs_error *err)
+{
+	struct zblock b;
+	long got;
+
+	if (in->eof)
+		return 0;
+	if (in->zr)
+		return zr_read(in, p, n, err);
+	got = gz_read_block(in->gz, p, n, &b);
+	if (got > 0)
+		return got;
+	if (got == 0) {
+		in->eof = 1;
+		return 0;
+	}
+	return block_error(in, &b, err);
 }
 
 void rs_in_close(struct rs_in *in)
 {
+	zr_stop(in);
 	if (in->gz)
 		gzclose(in->gz);
 	free(in->path);

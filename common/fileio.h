@@ -11,6 +11,11 @@
  * terminal) is written in place: renaming a file over /dev/null as root
  * would replace the device.
  *
+ * A gzip output is compressed on a second thread, block by block, while
+ * the caller goes on producing the next block: the bytes are those of one
+ * gzwrite stream, as without the thread. Errors are reported exactly as
+ * before: by rs_out_commit.
+ *
  * Inputs are read through zlib, which reads plain files as they are, so
  * every stage accepts a compressed or an uncompressed file. A truncated or
  * corrupt gzip stream is an error naming the file.
@@ -24,17 +29,22 @@
 
 #include "error.h"
 
+struct rs_zwriter;
+
 struct rs_out {
 	char *path;     /* final path */
 	char *tmp;      /* temporary path beside it */
 	int fd;
 	gzFile gz;      /* NULL for plain output */
-	char *buf;      /* write buffer for plain output */
+	char *buf;      /* write buffer (for gzip output: the block being
+			   filled, compressed by the writer thread) */
 	size_t len, cap;
 	int failed;     /* a write failed; commit will fail */
 	int direct;     /* the target is no regular file (/dev/null, a pipe):
 			   written in place, never renamed over or removed */
 	char why[256];
+	struct rs_zwriter *zw;  /* gzip output's compressing thread, started
+				   at its first full block; NULL before */
 };
 
 /* Compression level for intermediates (RS_GZIP_LEVEL overrides; default 1:
@@ -67,13 +77,24 @@ void rs_out_abort_all(void);
  * with 128+signal. */
 void rs_out_install_signal_cleanup(void);
 
+struct rs_zreader;
+
 struct rs_in {
 	char *path;
 	gzFile gz;
 	int eof;
+	struct rs_zreader *zr;  /* read-ahead thread (rs_in_prefetch) */
 };
 
 int rs_in_open(struct rs_in *in, const char *path, struct rs_error *err);
+/*
+ * Decompresses ahead on a second thread, so that inflating overlaps the
+ * caller's parsing; rs_in_read then hands out what the thread has read,
+ * with the same bytes and the same errors. Costs a thread and 1 MiB of
+ * buffers per input: for readers with one input open at a time. When no
+ * thread can be started the input is read as before. Can't fail.
+ */
+void rs_in_prefetch(struct rs_in *in);
 /*
  * Reads up to n bytes. Returns bytes read (0 at end of file), or -1 with err
  * filled (truncated or corrupt gzip, I/O error).

@@ -16,15 +16,26 @@
 
 static uint64_t hash_bytes(const unsigned char *p, size_t n)
 {
-	uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
-	size_t i;
+	uint64_t h = 0x9E3779B97F4A7C15ULL ^ n, w;
 
-	/* FNV-style mixing with a final avalanche: keys here are already
-	 * uniform (keyed hashes), so this only has to be cheap and fair. */
-	for (i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001B3ULL;
+	/* Eight bytes per multiply, then a final avalanche. Keys here are
+	 * mostly keyed hashes already, so this only has to be cheap and
+	 * fair; byte-at-a-time FNV was a chain of one multiply per byte
+	 * (16 for a beneficiary, 61 for an aggregate leaf). */
+	while (n >= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+		h ^= h >> 29;
+		p += 8;
+		n -= 8;
+	}
+	if (n) {
+		w = 0;
+		memcpy(&w, p, n);
+		h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+	}
 	h ^= h >> 33;
-	h *= 0xFF51AFD7ED558CCDULL;
+	h *= 0xC4CEB9FE1A85EC53ULL;
 	h ^= h >> 33;
 	return h;
 }

@@ -94,10 +94,23 @@ int parse_int64(const char *s, int64_t *out)
 
 char *money_fmt_yuan(int64_t fen, char *buf)
 {
+	/* Digits are written backwards, then moved to the front: no printf,
+	 * as this runs once per output row. */
 	uint64_t a = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
+	char tmp[32], *e = tmp + sizeof(tmp), *d = e;
+	uint64_t yuan = a / 100;
 
-	snprintf(buf, 32, "%s%llu.%02llu", fen < 0 ? "-" : "",
-		 (unsigned long long)(a / 100), (unsigned long long)(a % 100));
+	*--d = '\0';
+	*--d = (char)('0' + a % 10);
+	*--d = (char)('0' + a / 10 % 10);
+	*--d = '.';
+	do {
+		*--d = (char)('0' + yuan % 10);
+		yuan /= 10;
+	} while (yuan);
+	if (fen < 0)
+		*--d = '-';
+	memcpy(buf, d, (size_t)(e - d));
 	return buf;
 }
 

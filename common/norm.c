@@ -16,26 +16,36 @@
 void norm_width(const char *s, size_t n, struct sbuf *out)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, start = out->len;
+	size_t i = 0, run = 0, start = out->len;
 
+	/* Bytes that fold nothing are copied in runs: only EF and E3 can
+	 * start a sequence that folds. */
 	while (i < n) {
+		if (p[i] != 0xEF && p[i] != 0xE3) {
+			i++;
+			continue;
+		}
 		/* U+FF01..U+FF5E: EF BC 81..EF BC BF, EF BD 80..EF BD 9E */
 		if (i + 2 < n && p[i] == 0xEF && (p[i + 1] == 0xBC || p[i + 1] == 0xBD)) {
 			unsigned cp = 0xFF00 | ((p[i + 1] & 0x03u) << 6) | (p[i + 2] & 0x3Fu);
 			if (cp >= 0xFF01 && cp <= 0xFF5E) {
+				sbuf_add(out, s + run, i - run);
 				sbuf_addc(out, (char)(cp - 0xFF01 + 0x21));
 				i += 3;
+				run = i;
 				continue;
 			}
 		}
 		if (i + 2 < n && p[i] == 0xE3 && p[i + 1] == 0x80 && p[i + 2] == 0x80) {
+			sbuf_add(out, s + run, i - run);
 			sbuf_addc(out, ' ');    /* U+3000 ideographic space */
 			i += 3;
+			run = i;
 			continue;
 		}
-		sbuf_addc(out, (char)p[i]);
 		i++;
 	}
+	sbuf_add(out, s + run, n - run);
 	/* trim */
 	while (out->len > start && (out->buf[out->len - 1] == ' ' ||
 				    out->buf[out->len - 1] == '\t' ||
@@ -120,50 +130,50 @@ static const char *cache_get(const char *in)
 
 #define CACHE_MAX 65536
 
+/* norm_label's working buffer, kept between calls: it runs four times a
+ * row in rs-ingest, and a buffer allocated and freed each time was a
+ * visible share of it. */
+static struct sbuf scratch;
+
 int norm_label(const char *s, size_t n, struct sbuf *out, struct rs_error *err)
 {
-	struct sbuf w;
+	struct sbuf *w = &scratch;
 	const char *hit;
 	char *conv;
 	size_t i;
 	int ascii = 1;
 
-	sbuf_init(&w, 0);
-	norm_width(s, n, &w);
-	for (i = 0; i < w.len; i++)
-		if ((unsigned char)w.buf[i] >= 0x80) {
+	if (!w->max)
+		sbuf_init(w, 0);
+	sbuf_reset(w);
+	norm_width(s, n, w);
+	for (i = 0; i < w->len; i++)
+		if ((unsigned char)w->buf[i] >= 0x80) {
 			ascii = 0;
 			break;
 		}
-	if (ascii || !w.len) {
-		sbuf_add(out, w.buf ? w.buf : "", w.len);
-		sbuf_release(&w);
+	if (ascii || !w->len) {
+		sbuf_add(out, w->buf ? w->buf : "", w->len);
 		return 0;
 	}
-	hit = cache_get(w.buf);
+	hit = cache_get(w->buf);
 	if (hit) {
 		sbuf_adds(out, hit);
-		sbuf_release(&w);
 		return 0;
 	}
 	if (cc == (opencc_t)-1) {
 		cc = opencc_open("t2s.json");
-		if (cc == (opencc_t)-1) {
-			sbuf_release(&w);
+		if (cc == (opencc_t)-1)
 			return rs_err(err, "cannot load OpenCC's t2s.json (is the 'opencc' package installed?): %s",
 				      opencc_error());
-		}
 	}
-	conv = opencc_convert_utf8(cc, w.buf, w.len);
-	if (!conv) {
-		sbuf_release(&w);
+	conv = opencc_convert_utf8(cc, w->buf, w->len);
+	if (!conv)
 		return rs_err(err, "OpenCC could not convert a label: %s", opencc_error());
-	}
 	sbuf_adds(out, conv);
 	if (cache_n < CACHE_MAX)
-		cache_put(sbuf_detach(&w, NULL), xstrdup(conv));
+		cache_put(xstrndup(w->buf, w->len), xstrdup(conv));
 	opencc_convert_utf8_free(conv);
-	sbuf_release(&w);
 	return 0;
 }
 
@@ -181,4 +191,5 @@ void norm_release(void)
 	if (cc != (opencc_t)-1)
 		opencc_close(cc);
 	cc = (opencc_t)-1;
+	sbuf_release(&scratch);
 }

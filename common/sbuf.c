@@ -89,6 +89,21 @@ int sbuf_addf(struct sbuf *sb, const char *fmt, ...)
 	return 0;
 }
 
+int sbuf_add_int(struct sbuf *sb, long long v)
+{
+	char tmp[24], *e = tmp + sizeof(tmp), *d = e;
+	unsigned long long a = v < 0 ? 0ULL - (unsigned long long)v :
+			       (unsigned long long)v;
+
+	do {
+		*--d = (char)('0' + a % 10);
+		a /= 10;
+	} while (a);
+	if (v < 0)
+		*--d = '-';
+	return sbuf_add(sb, d, (size_t)(e - d));
+}
+
 int sbuf_add_csv(struct sbuf *sb, const char *s, size_t n)
 {
 	size_t i;

@@ -35,6 +35,9 @@ int sbuf_addc(struct sbuf *sb, char c);
 int sbuf_adds(struct sbuf *sb, const char *s);
 int sbuf_addf(struct sbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Appends v in decimal ("-42"), as "%lld" would, without printf: for
+ * loops that write a number per row. */
+int sbuf_add_int(struct sbuf *sb, long long v);
 /* Appends s as one RFC 4180 CSV field (quoted only when needed). */
 int sbuf_add_csv(struct sbuf *sb, const char *s, size_t n);
 /* Detaches the string; the buffer is left empty. Caller frees. */

@@ -120,8 +120,13 @@ static void acc_emit(struct merger *m)
 		sbuf_add_csv(&m->line, r->f[i], r->len[i]);
 		sbuf_addc(&m->line, ',');
 	}
-	sbuf_addf(&m->line, "%lld,%lld,%s\n", (long long)r->payments,
-		  (long long)r->persons, money_fmt_yuan(r->fen, money));
+	/* No printf: this runs once per row. */
+	sbuf_add_int(&m->line, r->payments);
+	sbuf_addc(&m->line, ',');
+	sbuf_add_int(&m->line, r->persons);
+	sbuf_addc(&m->line, ',');
+	sbuf_adds(&m->line, money_fmt_yuan(r->fen, money));
+	sbuf_addc(&m->line, '\n');
 	rs_out_write(&m->out, m->line.buf, m->line.len);
 	m->st->rows_written++;
 }
