@@ -634,7 +634,9 @@ int aggregate_run(const struct aggregate_opts *ao, struct aggregate_stats *st,
 		sbuf_add(&line, l->region, 12);
 		sbuf_addc(&line, ',');
 		sbuf_adds(&line, c.ls.programs.s[l->program]);
-		sbuf_addf(&line, ",%s,%s,", l->area ? "urban" : "rural", month);
+		sbuf_adds(&line, l->area ? ",urban," : ",rural,");
+		sbuf_adds(&line, month);
+		sbuf_addc(&line, ',');
 		sbuf_add_csv(&line, f, strlen(f));
 		sbuf_addc(&line, ',');
 		sbuf_add_csv(&line, m, strlen(m));
@@ -645,9 +647,14 @@ int aggregate_run(const struct aggregate_opts *ao, struct aggregate_stats *st,
 			sbuf_addc(&line, l->sex);
 		sbuf_addc(&line, ',');
 		if (l->age >= 0)
-			sbuf_addf(&line, "%d", l->age);
-		sbuf_addf(&line, ",%ld,%ld,%s\n", (long)l->payments,
-			  (long)l->persons, money_fmt_yuan(l->amount, money));
+			sbuf_add_int(&line, l->age);
+		sbuf_addc(&line, ',');
+		sbuf_add_int(&line, l->payments);
+		sbuf_addc(&line, ',');
+		sbuf_add_int(&line, l->persons);
+		sbuf_addc(&line, ',');
+		sbuf_adds(&line, money_fmt_yuan(l->amount, money));
+		sbuf_addc(&line, '\n');
 		rs_out_write(&o, line.buf, line.len);
 	}
 	if (rs_out_commit(&o, err))
