@@ -94,3 +94,39 @@ printf '%s\n1,%s,%s,城市低保,城镇,1,1,2024-03,750.00,区级财政,,\n2,%s,
 regress category tekun "1,1,1,0,0,1170.00"
 printf '%s\n1,%s,%s,高龄津贴,农村,1,1,2024-04,100.00,区级财政,,\n2,%s,%s,高龄津贴,农村,1,1,2024-04,300.00,区级财政,补发,2024-01..2024-03\n3,%s,%s,高龄津贴,农村,1,1,2024-04,-300.00,区级财政,冲正,2024-01..2024-03\n' "$H" $V $C $V $C $V $C >"$TMP/backpay.csv"
 regress backpay gaoling "1,1,1,0,0,100.00"
+
+# --- netting order and first-row age, on canonical records ----------------------
+CH='source,line,region_code,program,area,period,beneficiary,household_size,persons,amount,age,sex,funding,support_mode,kind,covers'
+bn=0123456789abcdef0123456789abcdef
+# One beneficiary, 城市低保, 2024-03: payments 区级 100, 中央 110, 市级 100;
+# reversals 省级 -100 (no payment of its own key) and 中央 -110. The 中央
+# reversal takes the 中央 payment, its own key; the 省级 one then takes the
+# first payment left in key order (中央 < 区级 < 市级 bytewise: 区级). What
+# remains is the 市级 payment alone: 1 户次, 1 人次, 100.00.
+{ echo "$CH"
+  echo "x,1,$V,dibao_urban,urban,2024-03,$bn,1,1,100.00,40,F,区级,,,"
+  echo "x,2,$V,dibao_urban,urban,2024-03,$bn,1,1,-100.00,40,F,省级,,reversal,"
+  echo "x,3,$V,dibao_urban,urban,2024-03,$bn,1,1,110.00,40,F,中央,,,"
+  echo "x,4,$V,dibao_urban,urban,2024-03,$bn,1,1,-110.00,40,F,中央,,reversal,"
+  echo "x,5,$V,dibao_urban,urban,2024-03,$bn,1,1,100.00,40,F,市级,,,"
+} | gzip -n >"$TMP/order.csv.gz"
+expect_exit 0 "aggregate: two reversals, one of its own key" "$BIN/rs-aggregate" -q -o "$TMP/order.agg.csv.gz" "$TMP/order.csv.gz"
+got=$(zcat "$TMP/order.agg.csv.gz" | tail -n +2)
+[ "$got" = "$V,dibao_urban,urban,2024-03,市级,,$bn,F,40,1,1,100.00" ] &&
+	ok "a reversal of its own key keeps its payment; the other nets the first payment left" ||
+	fail "a reversal of its own key keeps its payment; the other nets the first payment left" "$got"
+# A payment in January at 59, then a back-payment in March at 60 covering
+# January and February: January's leaf keeps its first row's age (59), as
+# rs-merge of the two rows' aggregates does.
+{ echo "$CH"; echo "x,1,$V,dibao_urban,urban,2024-01,$bn,1,1,100.00,59,F,区级,,,"; } | gzip -n >"$TMP/age1.csv.gz"
+{ echo "$CH"; echo "x,2,$V,dibao_urban,urban,2024-03,$bn,1,1,200.00,60,F,区级,,backpay,2024-01..2024-02"; } | gzip -n >"$TMP/age2.csv.gz"
+"$BIN/rs-aggregate" -q -o "$TMP/age.agg.csv.gz" "$TMP/age1.csv.gz" "$TMP/age2.csv.gz" &&
+"$BIN/rs-aggregate" -q -o "$TMP/age1.agg.csv.gz" "$TMP/age1.csv.gz" &&
+"$BIN/rs-aggregate" -q -o "$TMP/age2.agg.csv.gz" "$TMP/age2.csv.gz" &&
+"$BIN/rs-merge" -q -o "$TMP/age.merged.csv.gz" "$TMP/age1.agg.csv.gz" "$TMP/age2.agg.csv.gz" || fail "aggregate and merge the age rows"
+got=$(zcat "$TMP/age.agg.csv.gz" | grep ",2024-01," | cut -d, -f8-)
+[ "$got" = "F,59,1,2,100.00" ] && ok "a combined leaf keeps its first row's age (59, not 60)" ||
+	fail "a combined leaf keeps its first row's age (59, not 60)" "$got"
+cmp -s <(zcat "$TMP/age.agg.csv.gz") <(zcat "$TMP/age.merged.csv.gz") &&
+	ok "... and equals rs-merge of the two rows' aggregates" ||
+	fail "... and equals rs-merge of the two rows' aggregates" "$(diff <(zcat "$TMP/age.agg.csv.gz") <(zcat "$TMP/age.merged.csv.gz"))"

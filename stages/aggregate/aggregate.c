@@ -11,6 +11,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <endian.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -101,7 +102,7 @@ static inline uint64_t region_hi(const struct leaf *l)
 	uint64_t v;
 
 	memcpy(&v, l->region, 8);
-	return __builtin_bswap64(v);
+	return be64toh(v);
 }
 
 static inline uint32_t region_lo(const struct leaf *l)
@@ -109,7 +110,7 @@ static inline uint32_t region_lo(const struct leaf *l)
 	uint32_t v;
 
 	memcpy(&v, l->region + 8, 4);
-	return __builtin_bswap32(v);
+	return be32toh(v);
 }
 
 static int leaf_cmp(const struct leaf *x, const struct leaf *y)
@@ -138,9 +139,14 @@ static int leaf_cmp(const struct leaf *x, const struct leaf *y)
 
 static const struct leaf *sort_base;
 
+/* Equal keys keep their order, so a combined leaf's first row is the
+ * earliest (see leaves_compact). */
 static int cmp_index(const void *a, const void *b)
 {
-	return leaf_cmp(&sort_base[*(const uint32_t *)a], &sort_base[*(const uint32_t *)b]);
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int d = leaf_cmp(&sort_base[x], &sort_base[y]);
+
+	return d ? d : x < y ? -1 : x > y;
 }
 
 /* Sorts the leaves by key: an index is sorted, then the leaves are moved
@@ -204,8 +210,9 @@ static void leaves_drop_zero(struct leafset *ls)
 	ls->n = w;
 }
 
-/* Sorts, combines equal keys and drops leaves left all zero. The age and
- * sex of a combined leaf are the largest given, whatever the row order. */
+/* Sorts, combines equal keys and drops leaves left all zero. A combined
+ * leaf keeps the age and sex of its first row, as rs-merge keeps the first
+ * file's: rows combined earlier stand before rows appended since. */
 static int leaves_compact(struct leafset *ls, struct rs_error *err)
 {
 	size_t r, w = 0;
@@ -218,14 +225,11 @@ static int leaves_compact(struct leafset *ls, struct rs_error *err)
 			int32_t pay, per;
 			if (add32(to->payments, in->payments, &pay) ||
 			    add32(to->persons, in->persons, &per))
-				return rs_err(err, "more than 2^31 payments or persons in one leaf");
+				return rs_err(err, "region %.12s, %s: more than 2^31 payments or persons in one month for one beneficiary",
+					      to->region, ls->programs.s[to->program]);
 			to->payments = pay;
 			to->persons = per;
 			to->amount += in->amount;
-			if (in->age > to->age)
-				to->age = in->age;
-			if (in->sex > to->sex)
-				to->sex = in->sex;
 		} else {
 			if (w != r)
 				ls->leaves[w] = *in;
@@ -239,7 +243,7 @@ static int leaves_compact(struct leafset *ls, struct rs_error *err)
 
 static int leaves_grow(struct leafset *ls, struct rs_error *err)
 {
-	size_t cap = ls->cap ? ls->cap * 2 : ls->hint;
+	size_t cap = ls->cap ? ls->n * 2 : ls->hint;
 
 	if (cap > LEAVES_MAX)
 		cap = LEAVES_MAX;
@@ -284,14 +288,15 @@ static size_t leaves_hint(const struct aggregate_opts *ao)
 	return rows > LEAVES_HINT_MAX ? LEAVES_HINT_MAX : rows + rows / 16;
 }
 
-/* Room for one more leaf: when full, combine what is there first, and
- * grow when that frees less than a quarter. */
+/* Room for one more leaf: when full, combine what is there first; when
+ * that leaves it more than half full, make room for twice the leaves left.
+ * So the array holds at most twice the distinct keys (or the first room). */
 static struct leaf *leaf_add(struct leafset *ls, int compact, struct rs_error *err)
 {
 	if (ls->n == ls->cap) {
 		if (compact && ls->n && leaves_compact(ls, err))
 			return NULL;
-		if ((ls->n > ls->cap / 4 * 3 || !ls->cap) && leaves_grow(ls, err))
+		if ((ls->n > ls->cap / 2 || !ls->cap) && leaves_grow(ls, err))
 			return NULL;
 	}
 	return &ls->leaves[ls->n++];
@@ -319,7 +324,7 @@ static int on_record(const struct record *r, const struct csv_row *row,
 	k.sex = r->sex;
 	c->rows++;
 	if (r->persons > INT32_MAX || r->persons < -INT32_MAX)
-		return rs_err(err, "persons out of range");
+		return rs_err(err, "%s line %ld: persons out of range", r->source, r->line);
 	switch (r->kind) {
 	case RK_REVERSAL: {
 		struct pending *p;
@@ -442,7 +447,8 @@ static int cmp_match(const void *a, const void *b)
 		return x->program < y->program ? -1 : 1;
 	if (x->ym != y->ym)
 		return x->ym < y->ym ? -1 : 1;
-	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 :
+	       *(const uint32_t *)a > *(const uint32_t *)b;
 }
 
 /* Subtracts persons from the leaf of key at in month ym, adding one when
@@ -458,7 +464,8 @@ static int take_persons(struct leafset *ls, size_t sorted, const struct leaf *at
 	if (i >= 0) {
 		int32_t per;
 		if (add32(ls->leaves[i].persons, -persons, &per))
-			return rs_err(err, "persons out of range");
+			return rs_err(err, "region %.12s, %s: persons out of range",
+				      k.region, ls->programs.s[k.program]);
 		ls->leaves[i].persons = per;
 		return 0;
 	}
@@ -471,6 +478,72 @@ static int take_persons(struct leafset *ls, size_t sorted, const struct leaf *at
 	return 0;
 }
 
+/* Among the candidates (sorted by beneficiary, program, month, then
+ * position), the first leaf of k's beneficiary, program and month that has
+ * a payment left, or -1. */
+static long first_with_payment(const struct leafset *ls, const uint32_t *cand,
+			       size_t ncand, const struct leaf *k)
+{
+	size_t lo = 0, hi = ncand;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct leaf *l = &ls->leaves[cand[mid]];
+		int d = memcmp(l->bene, k->bene, 16);
+		if (!d)
+			d = l->program != k->program ? (l->program < k->program ? -1 : 1) :
+			    l->ym != k->ym ? (l->ym < k->ym ? -1 : 1) : 0;
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < ncand; lo++) {
+		const struct leaf *l = &ls->leaves[cand[lo]];
+		if (memcmp(l->bene, k->bene, 16) || l->program != k->program || l->ym != k->ym)
+			break;
+		if (l->payments > 0)
+			return (long)cand[lo];
+	}
+	return -1;
+}
+
+/* Nets reversal p against leaf at, or, when at < 0 (unmatched), keeps it
+ * at its own key: one payment less, its money, its persons (in the months
+ * it covers, for a back-payment's reversal). */
+static int net(struct leafset *ls, size_t sorted, const struct pending *p,
+	       long at, struct rs_error *err)
+{
+	struct leaf target;
+	int32_t per;
+	int ym;
+
+	if (at < 0) {
+		struct leaf *l = leaf_add(ls, 0, err);
+		if (!l)
+			return -1;
+		*l = p->key;
+		l->payments = 0;
+		l->persons = 0;
+		l->amount = 0;
+		at = (long)(ls->n - 1);
+	}
+	target = ls->leaves[at];
+	ls->leaves[at].payments--;
+	ls->leaves[at].amount += p->amount;
+	if (p->covers_first < 0) {
+		if (add32(ls->leaves[at].persons, -p->persons, &per))
+			return rs_err(err, "region %.12s, %s: persons out of range",
+				      target.region, ls->programs.s[target.program]);
+		ls->leaves[at].persons = per;
+		return 0;
+	}
+	for (ym = p->covers_first; ym <= p->covers_last; ym++)
+		if (take_persons(ls, sorted, &target, ym, p->persons, err))
+			return -1;
+	return 0;
+}
+
 /* Nets every reversal; leaves it adds (an unmatched reversal, persons of
  * covered months with no leaf) are combined by one more sort. */
 static int settle_pending(struct ctx *c, struct rs_error *err)
@@ -478,8 +551,10 @@ static int settle_pending(struct ctx *c, struct rs_error *err)
 	struct leafset *ls = &c->ls;
 	size_t sorted = ls->n, i, ncand = 0, candcap;
 	uint32_t *cand = NULL;
+	uint8_t *done = NULL;
 	struct kset want;
 	long at;
+	int pass;
 
 	if (!c->npend)
 		return 0;
@@ -508,73 +583,34 @@ static int settle_pending(struct ctx *c, struct rs_error *err)
 	sort_base = ls->leaves;
 	qsort(cand, ncand, sizeof(*cand), cmp_match);
 
-	for (i = 0; i < c->npend; i++) {
-		const struct pending *p = &c->pend[i];
-		struct leaf target;
-		at = leaf_find(ls, sorted, &p->key);
-		if (at < 0 || ls->leaves[at].payments <= 0) {
-			/* the first leaf of the same (beneficiary, program,
-			 * month) with a payment left */
-			size_t lo = 0, hi = ncand;
-			at = -1;
-			while (lo < hi) {
-				size_t mid = lo + (hi - lo) / 2;
-				const struct leaf *l = &ls->leaves[cand[mid]];
-				int d = memcmp(l->bene, p->key.bene, 16);
-				if (!d)
-					d = l->program != p->key.program ?
-					    (l->program < p->key.program ? -1 : 1) :
-					    l->ym != p->key.ym ? (l->ym < p->key.ym ? -1 : 1) : 0;
-				if (d < 0)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			for (; lo < ncand; lo++) {
-				const struct leaf *l = &ls->leaves[cand[lo]];
-				if (memcmp(l->bene, p->key.bene, 16) || l->program != p->key.program ||
-				    l->ym != p->key.ym)
-					break;
-				if (l->payments > 0) {
-					at = (long)cand[lo];
-					break;
-				}
-			}
-		}
-		if (at < 0) {
-			/* unmatched: the reversal stays at its own key */
-			struct leaf *l = leaf_add(ls, 0, err);
-			if (!l)
+	/* Two passes: a reversal whose own key has a payment takes it first,
+	 * so no other reversal can take that payment from it. */
+	done = xcalloc(c->npend, 1);
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < c->npend; i++) {
+			const struct pending *p = &c->pend[i];
+			if (done[i])
+				continue;
+			at = leaf_find(ls, sorted, &p->key);
+			if (at >= 0 && ls->leaves[at].payments <= 0)
+				at = -1;
+			if (at < 0 && !pass)
+				continue;
+			if (at < 0)
+				at = first_with_payment(ls, cand, ncand, &p->key);
+			if (net(ls, sorted, p, at, err))
 				goto fail;
-			*l = p->key;
-			l->payments = 0;
-			l->persons = 0;
-			l->amount = 0;
-			at = (long)(ls->n - 1);
+			done[i] = 1;
 		}
-		target = ls->leaves[at];
-		ls->leaves[at].payments--;
-		ls->leaves[at].amount += p->amount;
-		if (p->covers_first < 0) {
-			int32_t per;
-			if (add32(ls->leaves[at].persons, -p->persons, &per)) {
-				rs_err(err, "persons out of range");
-				goto fail;
-			}
-			ls->leaves[at].persons = per;
-			continue;
-		}
-		for (int ym = p->covers_first; ym <= p->covers_last; ym++)
-			if (take_persons(ls, sorted, &target, ym, p->persons, err))
-				goto fail;
-	}
 	free(cand);
+	free(done);
 	if (ls->n > sorted)
 		return leaves_compact(ls, err);
 	leaves_drop_zero(ls);
 	return 0;
 fail:
 	free(cand);
+	free(done);
 	return -1;
 }
 

@@ -3,10 +3,13 @@
  *
  * Additive measures are summed into every group a leaf belongs to. Distinct
  * counts are made without a set per group: the leaves are visited in
- * beneficiary order, and each beneficiary adds one to every group it
- * touched (its group ids gathered, sorted and deduplicated), so memory is
- * the groups plus one beneficiary's leaves, whatever the number of keys.
+ * beneficiary order, and a group counts a beneficiary when it is not the
+ * last one it counted, so memory is the groups, whatever the number of
+ * keys. The groups of a leaf depend only on its finest cell (region cut to
+ * the finest level, program, area, month, funding, support mode); they are
+ * found once per cell and kept.
  */
+#include <endian.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,7 +265,7 @@ static inline uint64_t be64(const unsigned char *p)
 	uint64_t v;
 
 	memcpy(&v, p, 8);
-	return __builtin_bswap64(v);
+	return be64toh(v);
 }
 
 static int cmp_by_bene(const void *a, const void *b)
