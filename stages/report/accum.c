@@ -598,6 +598,8 @@ void accum_flows(const struct accum *a, const struct slice *s,
 			;
 		if (j < i || !fs->monthly)
 			continue;
+		/* As wide as the source: keys come in its slot order. */
+		kset_reserve(&u, u.n + fs->marks.n, fs->marks.cap);
 		it = 0;
 		while ((key = kset_next(&fs->marks, &it, &val))) {
 			int added;
