@@ -90,14 +90,14 @@ static unsigned char *probe(const struct kset *s, const void *key)
 	}
 }
 
-static void grow(struct kset *s)
+static void rehash(struct kset *s, size_t cap)
 {
 	struct kset big;
 	size_t i;
 
 	kset_init(&big, s->ksize, s->vsize, 0);
 	free(big.slots);
-	big.cap = s->cap * 2;
+	big.cap = cap;
 	big.slots = xcalloc(big.cap, big.stride);
 	for (i = 0; i < s->cap; i++) {
 		unsigned char *old = s->slots + i * s->stride;
@@ -107,6 +107,21 @@ static void grow(struct kset *s)
 	big.n = s->n;
 	free(s->slots);
 	*s = big;
+}
+
+static void grow(struct kset *s)
+{
+	rehash(s, s->cap * 2);
+}
+
+void kset_reserve(struct kset *s, size_t expect, size_t cap)
+{
+	size_t want = s->cap;
+
+	while (want < cap || want * 7 / 10 < expect)
+		want *= 2;
+	if (want != s->cap)
+		rehash(s, want);
 }
 
 void *kset_put(struct kset *s, const void *key, int *added)

@@ -24,6 +24,14 @@ struct kset {
 void kset_init(struct kset *s, size_t ksize, size_t vsize, size_t expect);
 void kset_release(struct kset *s);
 /*
+ * Grows s, if need be, to hold expect keys without a rehash and to at least
+ * cap slots. Call it before copying one set into another: keys read with
+ * kset_next() come in slot order, which is hash order, and inserting them
+ * into a smaller table of the same hash piles them into one run of slots
+ * (each insert then probes the whole run). Keys and values are kept.
+ */
+void kset_reserve(struct kset *s, size_t expect, size_t cap);
+/*
  * Finds key; if absent, inserts it with a zeroed value and sets *added.
  * Returns a pointer to the value bytes (valid until the next insert).
  * Values are stored aligned as their size allows (up to 8 bytes), so a

@@ -560,14 +560,37 @@ struct fmark {
 	int64_t persons;
 };
 
+/* Any order that puts one beneficiary's marks together by month will do
+ * (only counts come out), so beneficiaries compare as two native words. */
 static int fmark_cmp(const void *x, const void *y)
 {
 	const struct fmark *a = x, *b = y;
-	int c = memcmp(a->ben, b->ben, BEN_LEN);
+	uint64_t wa[2], wb[2];
 
-	if (c)
-		return c;
+	memcpy(wa, a->ben, BEN_LEN);
+	memcpy(wb, b->ben, BEN_LEN);
+	if (wa[0] != wb[0])
+		return wa[0] < wb[0] ? -1 : 1;
+	if (wa[1] != wb[1])
+		return wa[1] < wb[1] ? -1 : 1;
 	return (a->ym > b->ym) - (a->ym < b->ym);
+}
+
+/* Copies the marks of set ks (key beneficiary + month, value persons) into
+ * m from m[nm]; returns the new count. */
+static size_t fmarks_of(const struct kset *ks, struct fmark *m, size_t nm)
+{
+	const void *key;
+	void *val;
+	size_t it = 0;
+
+	while ((key = kset_next(ks, &it, &val))) {
+		memcpy(m[nm].ben, key, BEN_LEN);
+		memcpy(&m[nm].ym, (const unsigned char *)key + BEN_LEN, sizeof(int32_t));
+		memcpy(&m[nm].persons, val, sizeof(int64_t));
+		nm++;
+	}
+	return nm;
 }
 
 /* Whether flows into month ym are counted in slice s (see accum.h). */
@@ -581,12 +604,30 @@ void accum_flows(const struct accum *a, const struct slice *s,
 		 const struct group *const *gv, size_t n, struct flows *out)
 {
 	struct kset u;
+	const struct fset *only = NULL;
 	struct fmark *m = NULL;
-	size_t i, j, nm = 0, it;
+	size_t i, j, nm = 0, nset = 0, it;
 	const void *key;
 	void *val;
 
 	memset(out, 0, sizeof(*out));
+	for (i = 0; i < n; i++) {
+		const struct fset *fs = &a->fl[gv[i]->fl];
+
+		for (j = 0; j < i && gv[j]->fl != gv[i]->fl; j++)
+			;
+		if (j < i || !fs->monthly)
+			continue;
+		only = fs;
+		nset++;
+	}
+	if (nset == 1) {
+		/* One flow set (a program and area's own row): its marks are
+		 * already distinct, no union needed. */
+		m = xcalloc(only->marks.n ? only->marks.n : 1, sizeof(*m));
+		nm = fmarks_of(&only->marks, m, 0);
+		goto sorted;
+	}
 	/* The union of the rows' flow sets (each once): persons of one
 	 * beneficiary and month add up across programs and areas, as a
 	 * parent group's do in rs-aggregate. */
@@ -598,6 +639,8 @@ void accum_flows(const struct accum *a, const struct slice *s,
 			;
 		if (j < i || !fs->monthly)
 			continue;
+		/* As wide as the source: keys come in its slot order. */
+		kset_reserve(&u, u.n + fs->marks.n, fs->marks.cap);
 		it = 0;
 		while ((key = kset_next(&fs->marks, &it, &val))) {
 			int added;
@@ -611,14 +654,9 @@ void accum_flows(const struct accum *a, const struct slice *s,
 		}
 	}
 	m = xcalloc(u.n ? u.n : 1, sizeof(*m));
-	it = 0;
-	while ((key = kset_next(&u, &it, &val))) {
-		memcpy(m[nm].ben, key, BEN_LEN);
-		memcpy(&m[nm].ym, (const unsigned char *)key + BEN_LEN, sizeof(int32_t));
-		memcpy(&m[nm].persons, val, sizeof(int64_t));
-		nm++;
-	}
+	nm = fmarks_of(&u, m, 0);
 	kset_release(&u);
+sorted:
 	qsort(m, nm, sizeof(*m), fmark_cmp);
 	for (i = 0; i < nm; i++) {
 		int prev = i && !memcmp(m[i - 1].ben, m[i].ben, BEN_LEN) &&

@@ -18,6 +18,9 @@ void ben_set_union(struct kset *dst, const struct kset *src)
 	void *sv;
 	size_t i = 0;
 
+	/* src's keys come in its slot order: dst must be at least as wide
+	 * (see kset_reserve), or a union of big sets goes quadratic. */
+	kset_reserve(dst, dst->n + src->n, src->cap);
 	while ((key = kset_next(src, &i, &sv))) {
 		int added;
 		void *dv = kset_put(dst, key, &added);
