@@ -160,3 +160,13 @@ if [ -x "$BIN/rs-aggregate" ]; then
 		fail "rs-aggregate runs on hand-made records" "$(cat "$TMP/.err")"
 	fi
 fi
+
+# A NUL byte inside a field is refused with the file and line (a C-string
+# reader would otherwise cut the field short).
+{ echo 'region_code,program,area,period,funding,support_mode,beneficiary,sex,age,payments,persons,amount'
+  printf '350212001002,dibao_urban,urban,2024-01,区\0级,,0123456789abcdef0123456789abcdef,F,40,1,1,100.00\n'
+} | gzip -n >"$TMP/nul.agg.csv.gz"
+"$BIN/rs-merge" -q -o "$TMP/nul.merged.csv.gz" "$TMP/nul.agg.csv.gz" 2>"$TMP/nul.err"; rc=$?
+[ "$rc" = 1 ] && grep -q "NUL byte in '.*nul.agg.csv.gz' at line 2" "$TMP/nul.err" && [ ! -e "$TMP/nul.merged.csv.gz" ] &&
+	ok "a NUL byte in an aggregate is an error naming file and line, and nothing is written" ||
+	fail "a NUL byte in an aggregate is an error naming file and line, and nothing is written" "exit $rc: $(cat "$TMP/nul.err")"

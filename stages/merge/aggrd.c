@@ -57,6 +57,15 @@ static int add(struct aggrd *r, int c, struct rs_error *err, long line)
 	return 0;
 }
 
+/* A byte of a field's text: a NUL would end the field early for every
+ * reader that takes it as a C string, so it is refused. */
+static int add_text(struct aggrd *r, int c, struct rs_error *err, long line)
+{
+	if (!c)
+		return rs_err(err, "NUL byte in '%s' at line %ld", r->path, line);
+	return add(r, c, err, line);
+}
+
 static int end_field(struct aggrd *r, struct rs_error *err, long line)
 {
 	if (r->nf >= AGG_NCOLS) {
@@ -111,7 +120,7 @@ static int read_record(struct aggrd *r, long *start, struct rs_error *err)
 				}
 				if (c == '\n')
 					r->line++;
-				if (r->nf < AGG_NCOLS && add(r, c, err, *start))
+				if (r->nf < AGG_NCOLS && add_text(r, c, err, *start))
 					return -1;
 			}
 			c = getbyte(r, err);
@@ -136,7 +145,7 @@ static int read_record(struct aggrd *r, long *start, struct rs_error *err)
 				if (c == '"')
 					return rs_err(err, "stray quote in an unquoted field in '%s' at line %ld",
 						      r->path, r->line);
-				if (r->nf < AGG_NCOLS && add(r, c, err, *start))
+				if (r->nf < AGG_NCOLS && add_text(r, c, err, *start))
 					return -1;
 				c = getbyte(r, err);
 				if (c == GB_ERR)
