@@ -146,7 +146,7 @@ void accum_release(struct accum *a)
 	for (i = 0; i < a->nfl; i++) {
 		free(a->fl[i].program);
 		free(a->fl[i].area);
-		kset_release(&a->fl[i].marks);
+		free(a->fl[i].m);
 	}
 	free(a->fl);
 	a->fl = NULL;
@@ -180,7 +180,6 @@ static size_t get_fset(struct accum *a, const char *program, const char *area)
 	/* Flows are those of monthly programs, as in rs-aggregate's groups. */
 	p = a->cat ? catalog_find(a->cat, program) : NULL;
 	f->monthly = p && p->recurrence == REC_MONTHLY;
-	kset_init(&f->marks, FMARK_LEN, sizeof(int64_t), 0);
 	return (size_t)(a->cur_fl = (long)a->nfl++);
 }
 
@@ -384,16 +383,16 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 		struct fset *fs = &a->fl[fi];
 
 		if (fs->monthly) {
-			unsigned char mk[FMARK_LEN];
-			int32_t m32 = ym;
-			int64_t was;
+			struct fmark *mk;
 
-			memcpy(mk, ben, BEN_LEN);
-			memcpy(mk + BEN_LEN, &m32, sizeof(m32));
-			v = kset_put(&fs->marks, mk, &added);
-			memcpy(&was, v, sizeof(was));
-			was += persons;
-			memcpy(v, &was, sizeof(was));
+			if (fs->n == fs->cap) {
+				fs->cap = fs->cap ? fs->cap * 2 : 1024;
+				fs->m = xreallocarray(fs->m, fs->cap, sizeof(*fs->m));
+			}
+			mk = &fs->m[fs->n++];
+			memcpy(mk->ben, ben, BEN_LEN);
+			mk->ym = ym;
+			mk->persons = persons;
 		}
 	}
 	if (a->have_period && (ym < a->per.first || ym > a->per.last))
@@ -504,6 +503,43 @@ int accum_read(struct accum *a, const char *path, struct rs_error *err)
 	return 0;
 }
 
+/* Any order that puts one beneficiary's marks together by month will do
+ * (only counts come out), so beneficiaries compare as two native words. */
+static int fmark_cmp(const void *x, const void *y)
+{
+	const struct fmark *a = x, *b = y;
+	uint64_t wa[2], wb[2];
+
+	memcpy(wa, a->ben, BEN_LEN);
+	memcpy(wb, b->ben, BEN_LEN);
+	if (wa[0] != wb[0])
+		return wa[0] < wb[0] ? -1 : 1;
+	if (wa[1] != wb[1])
+		return wa[1] < wb[1] ? -1 : 1;
+	return (a->ym > b->ym) - (a->ym < b->ym);
+}
+
+/* Sorts f's marks and folds those of one beneficiary and month into one,
+ * their persons summed (the rows hold different payments), then gives the
+ * spare room back. */
+static void fset_settle(struct fset *f)
+{
+	size_t i, n = 0;
+
+	if (!f->n)
+		return;
+	qsort(f->m, f->n, sizeof(*f->m), fmark_cmp);
+	for (i = 1; i < f->n; i++) {
+		if (!fmark_cmp(&f->m[n], &f->m[i]))
+			f->m[n].persons += f->m[i].persons;
+		else
+			f->m[++n] = f->m[i];
+	}
+	f->n = n + 1;
+	f->m = xreallocarray(f->m, f->n, sizeof(*f->m));
+	f->cap = f->n;
+}
+
 static int slice_cmp(const void *x, const void *y)
 {
 	const struct slice *a = *(struct slice *const *)x;
@@ -527,6 +563,8 @@ int accum_finish(struct accum *a, struct rs_error *err)
 		return rs_err(err, "'%s' has no data rows: nothing to report", a->path);
 	}
 	qsort(a->s, a->ns, sizeof(*a->s), slice_cmp);
+	for (i = 0; i < a->nfl; i++)
+		fset_settle(&a->fl[i]);
 	for (i = 0; i < a->ns; i++) {
 		struct slice *s = a->s[i];
 
@@ -553,46 +591,6 @@ int accum_finish(struct accum *a, struct rs_error *err)
 	return 0;
 }
 
-/* A month mark of a row's union: beneficiary, month, persons. */
-struct fmark {
-	unsigned char ben[BEN_LEN];
-	int32_t ym;
-	int64_t persons;
-};
-
-/* Any order that puts one beneficiary's marks together by month will do
- * (only counts come out), so beneficiaries compare as two native words. */
-static int fmark_cmp(const void *x, const void *y)
-{
-	const struct fmark *a = x, *b = y;
-	uint64_t wa[2], wb[2];
-
-	memcpy(wa, a->ben, BEN_LEN);
-	memcpy(wb, b->ben, BEN_LEN);
-	if (wa[0] != wb[0])
-		return wa[0] < wb[0] ? -1 : 1;
-	if (wa[1] != wb[1])
-		return wa[1] < wb[1] ? -1 : 1;
-	return (a->ym > b->ym) - (a->ym < b->ym);
-}
-
-/* Copies the marks of set ks (key beneficiary + month, value persons) into
- * m from m[nm]; returns the new count. */
-static size_t fmarks_of(const struct kset *ks, struct fmark *m, size_t nm)
-{
-	const void *key;
-	void *val;
-	size_t it = 0;
-
-	while ((key = kset_next(ks, &it, &val))) {
-		memcpy(m[nm].ben, key, BEN_LEN);
-		memcpy(&m[nm].ym, (const unsigned char *)key + BEN_LEN, sizeof(int32_t));
-		memcpy(&m[nm].persons, val, sizeof(int64_t));
-		nm++;
-	}
-	return nm;
-}
-
 /* Whether flows into month ym are counted in slice s (see accum.h). */
 static int judged(const struct accum *a, const struct slice *s, int ym)
 {
@@ -600,17 +598,64 @@ static int judged(const struct accum *a, const struct slice *s, int ym)
 	       a->pay_first >= 0 && ym > a->pay_first && ym <= a->pay_last;
 }
 
+/* A cursor over the flow sets of a table row, merging their sorted marks:
+ * at most one cursor per flow set of the file. */
+struct fmerge {
+	const struct fset *const *set;
+	size_t *pos;
+	size_t n;
+};
+
+/* The next mark of the merge in *out, persons summed over the sets that
+ * hold that beneficiary and month (a parent group adds them up, as in
+ * rs-aggregate). Returns 0 at the end. */
+static int fmerge_next(struct fmerge *mg, struct fmark *out)
+{
+	const struct fmark *low = NULL;
+	size_t i;
+
+	for (i = 0; i < mg->n; i++) {
+		const struct fmark *c;
+
+		if (mg->pos[i] == mg->set[i]->n)
+			continue;
+		c = &mg->set[i]->m[mg->pos[i]];
+		if (!low || fmark_cmp(c, low) < 0)
+			low = c;
+	}
+	if (!low)
+		return 0;
+	*out = *low;
+	out->persons = 0;
+	for (i = 0; i < mg->n; i++) {
+		const struct fmark *c;
+
+		if (mg->pos[i] == mg->set[i]->n)
+			continue;
+		c = &mg->set[i]->m[mg->pos[i]];
+		if (!fmark_cmp(c, out)) {
+			out->persons += c->persons;
+			mg->pos[i]++;
+		}
+	}
+	return 1;
+}
+
 void accum_flows(const struct accum *a, const struct slice *s,
 		 const struct group *const *gv, size_t n, struct flows *out)
 {
-	struct kset u;
-	const struct fset *only = NULL;
-	struct fmark *m = NULL;
-	size_t i, j, nm = 0, nset = 0, it;
-	const void *key;
-	void *val;
+	const struct fset **set;
+	struct fmerge mg;
+	struct fmark prev, cur, next;
+	size_t i, j;
+	int have_prev = 0, have_next;
 
 	memset(out, 0, sizeof(*out));
+	set = xcalloc(n ? n : 1, sizeof(*set));
+	mg.pos = xcalloc(n ? n : 1, sizeof(*mg.pos));
+	mg.set = set;
+	mg.n = 0;
+	/* The rows' flow sets, each once. */
 	for (i = 0; i < n; i++) {
 		const struct fset *fs = &a->fl[gv[i]->fl];
 
@@ -618,60 +663,29 @@ void accum_flows(const struct accum *a, const struct slice *s,
 			;
 		if (j < i || !fs->monthly)
 			continue;
-		only = fs;
-		nset++;
+		set[mg.n++] = fs;
 	}
-	if (nset == 1) {
-		/* One flow set (a program and area's own row): its marks are
-		 * already distinct, no union needed. */
-		m = xcalloc(only->marks.n ? only->marks.n : 1, sizeof(*m));
-		nm = fmarks_of(&only->marks, m, 0);
-		goto sorted;
-	}
-	/* The union of the rows' flow sets (each once): persons of one
-	 * beneficiary and month add up across programs and areas, as a
-	 * parent group's do in rs-aggregate. */
-	kset_init(&u, FMARK_LEN, sizeof(int64_t), 0);
-	for (i = 0; i < n; i++) {
-		const struct fset *fs = &a->fl[gv[i]->fl];
+	have_next = fmerge_next(&mg, &next);
+	while (have_next) {
+		int p, q;
 
-		for (j = 0; j < i && gv[j]->fl != gv[i]->fl; j++)
-			;
-		if (j < i || !fs->monthly)
-			continue;
-		/* As wide as the source: keys come in its slot order. */
-		kset_reserve(&u, u.n + fs->marks.n, fs->marks.cap);
-		it = 0;
-		while ((key = kset_next(&fs->marks, &it, &val))) {
-			int added;
-			int64_t x, y;
-			void *dv = kset_put(&u, key, &added);
-
-			memcpy(&x, dv, sizeof(x));
-			memcpy(&y, val, sizeof(y));
-			x += y;
-			memcpy(dv, &x, sizeof(x));
-		}
-	}
-	m = xcalloc(u.n ? u.n : 1, sizeof(*m));
-	nm = fmarks_of(&u, m, 0);
-	kset_release(&u);
-sorted:
-	qsort(m, nm, sizeof(*m), fmark_cmp);
-	for (i = 0; i < nm; i++) {
-		int prev = i && !memcmp(m[i - 1].ben, m[i].ben, BEN_LEN) &&
-			   m[i - 1].ym == m[i].ym - 1;
-		int next = i + 1 < nm && !memcmp(m[i + 1].ben, m[i].ben, BEN_LEN) &&
-			   m[i + 1].ym == m[i].ym + 1;
-
-		if (!prev && judged(a, s, m[i].ym)) {
+		cur = next;
+		have_next = fmerge_next(&mg, &next);
+		p = have_prev && !memcmp(prev.ben, cur.ben, BEN_LEN) &&
+		    prev.ym == cur.ym - 1;
+		q = have_next && !memcmp(next.ben, cur.ben, BEN_LEN) &&
+		    next.ym == cur.ym + 1;
+		if (!p && judged(a, s, cur.ym)) {
 			out->new_households++;
-			out->new_persons += m[i].persons;
+			out->new_persons += cur.persons;
 		}
-		if (!next && judged(a, s, m[i].ym + 1)) {
+		if (!q && judged(a, s, cur.ym + 1)) {
 			out->exit_households++;
-			out->exit_persons += m[i].persons;
+			out->exit_persons += cur.persons;
 		}
+		prev = cur;
+		have_prev = 1;
 	}
-	free(m);
+	free(mg.pos);
+	free(set);
 }

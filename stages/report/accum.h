@@ -66,16 +66,25 @@ struct group {
 
 /*
  * The months each beneficiary was paid in, for one (program, area) over
- * the whole file: key 16-byte beneficiary + int32 month (native order),
- * value int64 persons (summed over the rows of that month). Kept for
- * monthly programs only, and with --period for its months and the one
- * before.
+ * the whole file, with the persons paid for. Kept for monthly programs
+ * only, and with --period for its months and the one before. While
+ * reading, each counted row appends a mark (32 bytes, against 40 for a
+ * hash slot at up to 70 % load, so a quarter to a half of the memory);
+ * accum_finish sorts them by beneficiary and month and sums the persons of
+ * marks that repeat (rows of one month in several regions, fundings or
+ * modes), leaving one mark per (beneficiary, month).
  */
-#define FMARK_LEN (BEN_LEN + sizeof(int32_t))
+struct fmark {
+	unsigned char ben[BEN_LEN];
+	int32_t ym;
+	int64_t persons;
+};
+
 struct fset {
 	char *program, *area;
 	int monthly;             /* the catalog's recurrence is monthly */
-	struct kset marks;
+	struct fmark *m;         /* marks; sorted and distinct after accum_finish */
+	size_t n, cap;
 };
 
 /*
@@ -145,7 +154,8 @@ void accum_init(struct accum *a, int k);
  * line (missing file, wrong header, bad field). */
 int accum_read(struct accum *a, const char *path, struct rs_error *err);
 /* Fixes each slice's period (see report.h for the rules) and sorts slices
- * by year. Returns 0, or -1 when no row falls in the reporting period. */
+ * by year, and sorts each flow set's marks for accum_flows. Returns 0, or
+ * -1 when no row falls in the reporting period. */
 int accum_finish(struct accum *a, struct rs_error *err);
 void accum_release(struct accum *a);
 
@@ -160,7 +170,8 @@ int support_central(const char *mode);
  * are those of that month. A month is judged when it lies in the slice's
  * period and both it and the month before lie within the file's first and
  * last month with a payment (pay_first, pay_last), so a report's first
- * month is judged only when the file holds the month before.
+ * month is judged only when the file holds the month before. Call it only
+ * after accum_finish. This function can't fail.
  */
 struct flows {
 	int64_t new_households, new_persons, exit_households, exit_persons;
