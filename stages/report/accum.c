@@ -147,6 +147,7 @@ void accum_release(struct accum *a)
 		free(a->fl[i].program);
 		free(a->fl[i].area);
 		free(a->fl[i].m);
+		kset_release(&a->fl[i].wide);
 	}
 	free(a->fl);
 	a->fl = NULL;
@@ -180,6 +181,7 @@ static size_t get_fset(struct accum *a, const char *program, const char *area)
 	/* Flows are those of monthly programs, as in rs-aggregate's groups. */
 	p = a->cat ? catalog_find(a->cat, program) : NULL;
 	f->monthly = p && p->recurrence == REC_MONTHLY;
+	kset_init(&f->wide, FMARK_KEY, sizeof(int64_t), 0);
 	return (size_t)(a->cur_fl = (long)a->nfl++);
 }
 
@@ -392,7 +394,15 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 			mk = &fs->m[fs->n++];
 			memcpy(mk->ben, ben, BEN_LEN);
 			mk->ym = ym;
-			mk->persons = persons;
+			if (persons > INT32_MIN && persons <= INT32_MAX) {
+				mk->persons = (int32_t)persons;
+			} else {
+				int64_t *w;
+
+				mk->persons = FMARK_WIDE;
+				w = kset_put(&fs->wide, mk, &added);
+				*w += persons;
+			}
 		}
 	}
 	if (a->have_period && (ym < a->per.first || ym > a->per.last))
@@ -519,23 +529,57 @@ static int fmark_cmp(const void *x, const void *y)
 	return (a->ym > b->ym) - (a->ym < b->ym);
 }
 
+/* The persons of mark m of f (after fset_settle). */
+static int64_t fmark_persons(const struct fset *f, const struct fmark *m)
+{
+	int64_t v;
+
+	if (m->persons != FMARK_WIDE)
+		return m->persons;
+	memcpy(&v, kset_get(&f->wide, m), sizeof(v));
+	return v;
+}
+
 /* Sorts f's marks and folds those of one beneficiary and month into one,
  * their persons summed (the rows hold different payments), then gives the
- * spare room back. */
+ * spare room back. A sum that does not fit a mark goes to f->wide. */
 static void fset_settle(struct fset *f)
 {
-	size_t i, n = 0;
+	size_t i, j, n = 0;
 
 	if (!f->n)
 		return;
 	qsort(f->m, f->n, sizeof(*f->m), fmark_cmp);
-	for (i = 1; i < f->n; i++) {
-		if (!fmark_cmp(&f->m[n], &f->m[i]))
-			f->m[n].persons += f->m[i].persons;
-		else
-			f->m[++n] = f->m[i];
+	for (i = 0; i < f->n; i = j) {
+		int64_t sum = 0;
+		int wide = 0;
+
+		for (j = i; j < f->n && !fmark_cmp(&f->m[i], &f->m[j]); j++) {
+			if (f->m[j].persons == FMARK_WIDE)
+				wide = 1;
+			else
+				sum += f->m[j].persons;
+		}
+		f->m[n] = f->m[i];
+		if (wide) {
+			int64_t *w = kset_get(&f->wide, &f->m[i]);
+
+			/* The wide rows' persons, summed while reading. */
+			sum += *w;
+			*w = sum;
+		}
+		if (sum > INT32_MIN && sum <= INT32_MAX) {
+			f->m[n].persons = (int32_t)sum;
+		} else {
+			int added;
+			int64_t *w = kset_put(&f->wide, &f->m[n], &added);
+
+			f->m[n].persons = FMARK_WIDE;
+			*w = sum;
+		}
+		n++;
 	}
-	f->n = n + 1;
+	f->n = n;
 	f->m = xreallocarray(f->m, f->n, sizeof(*f->m));
 	f->cap = f->n;
 }
@@ -598,6 +642,13 @@ static int judged(const struct accum *a, const struct slice *s, int ym)
 	       a->pay_first >= 0 && ym > a->pay_first && ym <= a->pay_last;
 }
 
+/* A mark of a row's merged flow sets, with its persons in full. */
+struct fmark64 {
+	unsigned char ben[BEN_LEN];
+	int32_t ym;
+	int64_t persons;
+};
+
 /* A cursor over the flow sets of a table row, merging their sorted marks:
  * at most one cursor per flow set of the file. */
 struct fmerge {
@@ -609,7 +660,7 @@ struct fmerge {
 /* The next mark of the merge in *out, persons summed over the sets that
  * hold that beneficiary and month (a parent group adds them up, as in
  * rs-aggregate). Returns 0 at the end. */
-static int fmerge_next(struct fmerge *mg, struct fmark *out)
+static int fmerge_next(struct fmerge *mg, struct fmark64 *out)
 {
 	const struct fmark *low = NULL;
 	size_t i;
@@ -625,17 +676,24 @@ static int fmerge_next(struct fmerge *mg, struct fmark *out)
 	}
 	if (!low)
 		return 0;
-	*out = *low;
+	memcpy(out->ben, low->ben, BEN_LEN);
+	out->ym = low->ym;
 	out->persons = 0;
-	for (i = 0; i < mg->n; i++) {
-		const struct fmark *c;
+	/* low points into a set whose cursor moves below: compare against
+	 * a copy. */
+	{
+		struct fmark key = *low;
 
-		if (mg->pos[i] == mg->set[i]->n)
-			continue;
-		c = &mg->set[i]->m[mg->pos[i]];
-		if (!fmark_cmp(c, out)) {
-			out->persons += c->persons;
-			mg->pos[i]++;
+		for (i = 0; i < mg->n; i++) {
+			const struct fmark *c;
+
+			if (mg->pos[i] == mg->set[i]->n)
+				continue;
+			c = &mg->set[i]->m[mg->pos[i]];
+			if (!fmark_cmp(c, &key)) {
+				out->persons += fmark_persons(mg->set[i], c);
+				mg->pos[i]++;
+			}
 		}
 	}
 	return 1;
@@ -646,7 +704,7 @@ void accum_flows(const struct accum *a, const struct slice *s,
 {
 	const struct fset **set;
 	struct fmerge mg;
-	struct fmark prev, cur, next;
+	struct fmark64 prev, cur, next;
 	size_t i, j;
 	int have_prev = 0, have_next;
 

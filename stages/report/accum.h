@@ -68,23 +68,33 @@ struct group {
  * The months each beneficiary was paid in, for one (program, area) over
  * the whole file, with the persons paid for. Kept for monthly programs
  * only, and with --period for its months and the one before. While
- * reading, each counted row appends a mark (32 bytes, against 40 for a
- * hash slot at up to 70 % load, so a quarter to a half of the memory);
+ * reading, each counted row appends a mark (24 bytes, against 40 for a
+ * hash slot at up to 70 % load, so a third to a half of the memory);
  * accum_finish sorts them by beneficiary and month and sums the persons of
  * marks that repeat (rows of one month in several regions, fundings or
  * modes), leaving one mark per (beneficiary, month).
+ * Persons are int32 in a mark: a count that does not fit (never seen in
+ * real data, but the file may say so) is FMARK_WIDE there, and its exact
+ * int64 lives in the set's wide table under (beneficiary, month), so
+ * every count stays exact.
  */
 struct fmark {
 	unsigned char ben[BEN_LEN];
 	int32_t ym;
-	int64_t persons;
+	int32_t persons;         /* or FMARK_WIDE: see fset.wide */
 };
+#define FMARK_WIDE INT32_MIN
+#define FMARK_KEY (BEN_LEN + sizeof(int32_t))
 
 struct fset {
 	char *program, *area;
 	int monthly;             /* the catalog's recurrence is monthly */
 	struct fmark *m;         /* marks; sorted and distinct after accum_finish */
 	size_t n, cap;
+	struct kset wide;        /* key ben + int32 month, value int64 persons:
+				    the persons of marks holding FMARK_WIDE
+				    (before accum_finish, the sum over the
+				    rows that did not fit) */
 };
 
 /*
