@@ -37,9 +37,6 @@ static void group_free(struct group *g)
 	kset_release(&g->ben);
 	kset_release(&g->stock);
 	kset_release(&g->stock_c);
-	kset_release(&g->female);
-	kset_release(&g->elderly);
-	kset_release(&g->minors);
 	capset_release(&g->oth_ks);
 	capset_release(&g->pub_ks);
 	for (i = 0; i < g->mcount; i++)
@@ -249,12 +246,11 @@ static struct group *get_group(struct accum *a, struct slice *s,
 	g = xcalloc(1, sizeof(*g));
 	g->program = xstrdup(program);
 	g->area = xstrdup(area);
-	ben_set_init(&g->ben, 0);
+	/* One byte of kinds per beneficiary instead of three more sets
+	 * (female, elderly, minors) each repeating its keys. */
+	kset_init(&g->ben, BEN_LEN, 1, 0);
 	ben_set_init(&g->stock, 1);
 	ben_set_init(&g->stock_c, 1);
-	ben_set_init(&g->female, 0);
-	ben_set_init(&g->elderly, 0);
-	ben_set_init(&g->minors, 0);
 	g->fl = get_fset(a, program, area);
 	g->stock_ym = -1;
 	s->g[s->ng++] = g;
@@ -434,9 +430,10 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 	if (f[C_SUPPORT].len)
 		g->has_mode = 1;
 	if (counted) {
-		kset_put(&g->ben, ben, &added);
+		unsigned char *kind, add = 0;
+
 		if (f[C_SEX].len == 1 && f[C_SEX].p[0] == 'F')
-			kset_put(&g->female, ben, &added);
+			add |= BEN_FEMALE;
 		age = -1;
 		if (f[C_AGE].len && f[C_AGE].len <= 3) {
 			int64_t a64;
@@ -444,9 +441,15 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 				age = (int)a64;
 		}
 		if (age >= 60)
-			kset_put(&g->elderly, ben, &added);
+			add |= BEN_ELDERLY;
 		if (age >= 0 && age < 18)
-			kset_put(&g->minors, ben, &added);
+			add |= BEN_MINOR;
+		kind = kset_put(&g->ben, ben, &added);
+		add &= (unsigned char)~*kind;
+		*kind |= add;
+		for (i = 0; i < 3; i++)
+			if (add & (1 << i))
+				g->nkind[i]++;
 	}
 	if (counted && ym > g->stock_ym) {
 		/* A later month: the stock so far was not the last. */

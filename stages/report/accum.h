@@ -41,6 +41,12 @@
 #include "error.h"
 #include "period.h"
 
+/* The 其中 kinds of a beneficiary (group.ben values): bit 1 << i is
+ * kind i of group.nkind, which is how people.c names them. */
+#define BEN_FEMALE  1
+#define BEN_ELDERLY 2
+#define BEN_MINOR   4
+
 struct mcell {
 	int64_t persons, fen;
 	struct capset ks;        /* up to k beneficiaries paid this month */
@@ -49,7 +55,9 @@ struct mcell {
 struct group {
 	char *program, *area;
 	int64_t persons, payments, fen;
-	struct kset ben;         /* distinct beneficiaries over the slice */
+	struct kset ben;         /* distinct beneficiaries over the slice;
+				    value: one byte of BEN_* bits, set when
+				    any of the beneficiary's rows says so */
 	int stock_ym;            /* month held in stock, -1 before any row */
 	struct kset stock;       /* paid in stock_ym; value: int64 persons
 				    (the largest, should one repeat) */
@@ -57,7 +65,8 @@ struct group {
 	int has_mode;            /* some row had a support_mode */
 	struct mcell *month;     /* month[ym - mbase], mcount entries */
 	int mbase, mcount;
-	struct kset female, elderly, minors;   /* 其中: distinct beneficiaries */
+	int64_t nkind[3];        /* 其中: members of ben with BEN_FEMALE,
+				    BEN_ELDERLY, BEN_MINOR */
 	int64_t oth_persons, oth_payments, oth_fen;  /* paid from other money */
 	struct capset oth_ks;    /* up to k beneficiaries of that part */
 	struct capset pub_ks;    /* up to k beneficiaries of the rest */
