@@ -37,9 +37,6 @@ static void group_free(struct group *g)
 	kset_release(&g->ben);
 	kset_release(&g->stock);
 	kset_release(&g->stock_c);
-	kset_release(&g->female);
-	kset_release(&g->elderly);
-	kset_release(&g->minors);
 	capset_release(&g->oth_ks);
 	capset_release(&g->pub_ks);
 	for (i = 0; i < g->mcount; i++)
@@ -146,7 +143,8 @@ void accum_release(struct accum *a)
 	for (i = 0; i < a->nfl; i++) {
 		free(a->fl[i].program);
 		free(a->fl[i].area);
-		kset_release(&a->fl[i].marks);
+		free(a->fl[i].m);
+		kset_release(&a->fl[i].wide);
 	}
 	free(a->fl);
 	a->fl = NULL;
@@ -180,7 +178,7 @@ static size_t get_fset(struct accum *a, const char *program, const char *area)
 	/* Flows are those of monthly programs, as in rs-aggregate's groups. */
 	p = a->cat ? catalog_find(a->cat, program) : NULL;
 	f->monthly = p && p->recurrence == REC_MONTHLY;
-	kset_init(&f->marks, FMARK_LEN, sizeof(int64_t), 0);
+	kset_init(&f->wide, FMARK_KEY, sizeof(int64_t), 0);
 	return (size_t)(a->cur_fl = (long)a->nfl++);
 }
 
@@ -248,12 +246,11 @@ static struct group *get_group(struct accum *a, struct slice *s,
 	g = xcalloc(1, sizeof(*g));
 	g->program = xstrdup(program);
 	g->area = xstrdup(area);
-	ben_set_init(&g->ben, 0);
+	/* One byte of kinds per beneficiary instead of three more sets
+	 * (female, elderly, minors) each repeating its keys. */
+	kset_init(&g->ben, BEN_LEN, 1, 0);
 	ben_set_init(&g->stock, 1);
 	ben_set_init(&g->stock_c, 1);
-	ben_set_init(&g->female, 0);
-	ben_set_init(&g->elderly, 0);
-	ben_set_init(&g->minors, 0);
 	g->fl = get_fset(a, program, area);
 	g->stock_ym = -1;
 	s->g[s->ng++] = g;
@@ -384,16 +381,24 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 		struct fset *fs = &a->fl[fi];
 
 		if (fs->monthly) {
-			unsigned char mk[FMARK_LEN];
-			int32_t m32 = ym;
-			int64_t was;
+			struct fmark *mk;
 
-			memcpy(mk, ben, BEN_LEN);
-			memcpy(mk + BEN_LEN, &m32, sizeof(m32));
-			v = kset_put(&fs->marks, mk, &added);
-			memcpy(&was, v, sizeof(was));
-			was += persons;
-			memcpy(v, &was, sizeof(was));
+			if (fs->n == fs->cap) {
+				fs->cap = fs->cap ? fs->cap * 2 : 1024;
+				fs->m = xreallocarray(fs->m, fs->cap, sizeof(*fs->m));
+			}
+			mk = &fs->m[fs->n++];
+			memcpy(mk->ben, ben, BEN_LEN);
+			mk->ym = ym;
+			if (persons > INT32_MIN && persons <= INT32_MAX) {
+				mk->persons = (int32_t)persons;
+			} else {
+				int64_t *w;
+
+				mk->persons = FMARK_WIDE;
+				w = kset_put(&fs->wide, mk, &added);
+				*w += persons;
+			}
 		}
 	}
 	if (a->have_period && (ym < a->per.first || ym > a->per.last))
@@ -425,9 +430,10 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 	if (f[C_SUPPORT].len)
 		g->has_mode = 1;
 	if (counted) {
-		kset_put(&g->ben, ben, &added);
+		unsigned char *kind, add = 0;
+
 		if (f[C_SEX].len == 1 && f[C_SEX].p[0] == 'F')
-			kset_put(&g->female, ben, &added);
+			add |= BEN_FEMALE;
 		age = -1;
 		if (f[C_AGE].len && f[C_AGE].len <= 3) {
 			int64_t a64;
@@ -435,9 +441,15 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 				age = (int)a64;
 		}
 		if (age >= 60)
-			kset_put(&g->elderly, ben, &added);
+			add |= BEN_ELDERLY;
 		if (age >= 0 && age < 18)
-			kset_put(&g->minors, ben, &added);
+			add |= BEN_MINOR;
+		kind = kset_put(&g->ben, ben, &added);
+		add &= (unsigned char)~*kind;
+		*kind |= add;
+		for (i = 0; i < 3; i++)
+			if (add & (1 << i))
+				g->nkind[i]++;
 	}
 	if (counted && ym > g->stock_ym) {
 		/* A later month: the stock so far was not the last. */
@@ -504,6 +516,77 @@ int accum_read(struct accum *a, const char *path, struct rs_error *err)
 	return 0;
 }
 
+/* Any order that puts one beneficiary's marks together by month will do
+ * (only counts come out), so beneficiaries compare as two native words. */
+static int fmark_cmp(const void *x, const void *y)
+{
+	const struct fmark *a = x, *b = y;
+	uint64_t wa[2], wb[2];
+
+	memcpy(wa, a->ben, BEN_LEN);
+	memcpy(wb, b->ben, BEN_LEN);
+	if (wa[0] != wb[0])
+		return wa[0] < wb[0] ? -1 : 1;
+	if (wa[1] != wb[1])
+		return wa[1] < wb[1] ? -1 : 1;
+	return (a->ym > b->ym) - (a->ym < b->ym);
+}
+
+/* The persons of mark m of f (after fset_settle). */
+static int64_t fmark_persons(const struct fset *f, const struct fmark *m)
+{
+	int64_t v;
+
+	if (m->persons != FMARK_WIDE)
+		return m->persons;
+	memcpy(&v, kset_get(&f->wide, m), sizeof(v));
+	return v;
+}
+
+/* Sorts f's marks and folds those of one beneficiary and month into one,
+ * their persons summed (the rows hold different payments), then gives the
+ * spare room back. A sum that does not fit a mark goes to f->wide. */
+static void fset_settle(struct fset *f)
+{
+	size_t i, j, n = 0;
+
+	if (!f->n)
+		return;
+	qsort(f->m, f->n, sizeof(*f->m), fmark_cmp);
+	for (i = 0; i < f->n; i = j) {
+		int64_t sum = 0;
+		int wide = 0;
+
+		for (j = i; j < f->n && !fmark_cmp(&f->m[i], &f->m[j]); j++) {
+			if (f->m[j].persons == FMARK_WIDE)
+				wide = 1;
+			else
+				sum += f->m[j].persons;
+		}
+		f->m[n] = f->m[i];
+		if (wide) {
+			int64_t *w = kset_get(&f->wide, &f->m[i]);
+
+			/* The wide rows' persons, summed while reading. */
+			sum += *w;
+			*w = sum;
+		}
+		if (sum > INT32_MIN && sum <= INT32_MAX) {
+			f->m[n].persons = (int32_t)sum;
+		} else {
+			int added;
+			int64_t *w = kset_put(&f->wide, &f->m[n], &added);
+
+			f->m[n].persons = FMARK_WIDE;
+			*w = sum;
+		}
+		n++;
+	}
+	f->n = n;
+	f->m = xreallocarray(f->m, f->n, sizeof(*f->m));
+	f->cap = f->n;
+}
+
 static int slice_cmp(const void *x, const void *y)
 {
 	const struct slice *a = *(struct slice *const *)x;
@@ -527,6 +610,8 @@ int accum_finish(struct accum *a, struct rs_error *err)
 		return rs_err(err, "'%s' has no data rows: nothing to report", a->path);
 	}
 	qsort(a->s, a->ns, sizeof(*a->s), slice_cmp);
+	for (i = 0; i < a->nfl; i++)
+		fset_settle(&a->fl[i]);
 	for (i = 0; i < a->ns; i++) {
 		struct slice *s = a->s[i];
 
@@ -553,46 +638,6 @@ int accum_finish(struct accum *a, struct rs_error *err)
 	return 0;
 }
 
-/* A month mark of a row's union: beneficiary, month, persons. */
-struct fmark {
-	unsigned char ben[BEN_LEN];
-	int32_t ym;
-	int64_t persons;
-};
-
-/* Any order that puts one beneficiary's marks together by month will do
- * (only counts come out), so beneficiaries compare as two native words. */
-static int fmark_cmp(const void *x, const void *y)
-{
-	const struct fmark *a = x, *b = y;
-	uint64_t wa[2], wb[2];
-
-	memcpy(wa, a->ben, BEN_LEN);
-	memcpy(wb, b->ben, BEN_LEN);
-	if (wa[0] != wb[0])
-		return wa[0] < wb[0] ? -1 : 1;
-	if (wa[1] != wb[1])
-		return wa[1] < wb[1] ? -1 : 1;
-	return (a->ym > b->ym) - (a->ym < b->ym);
-}
-
-/* Copies the marks of set ks (key beneficiary + month, value persons) into
- * m from m[nm]; returns the new count. */
-static size_t fmarks_of(const struct kset *ks, struct fmark *m, size_t nm)
-{
-	const void *key;
-	void *val;
-	size_t it = 0;
-
-	while ((key = kset_next(ks, &it, &val))) {
-		memcpy(m[nm].ben, key, BEN_LEN);
-		memcpy(&m[nm].ym, (const unsigned char *)key + BEN_LEN, sizeof(int32_t));
-		memcpy(&m[nm].persons, val, sizeof(int64_t));
-		nm++;
-	}
-	return nm;
-}
-
 /* Whether flows into month ym are counted in slice s (see accum.h). */
 static int judged(const struct accum *a, const struct slice *s, int ym)
 {
@@ -600,17 +645,78 @@ static int judged(const struct accum *a, const struct slice *s, int ym)
 	       a->pay_first >= 0 && ym > a->pay_first && ym <= a->pay_last;
 }
 
+/* A mark of a row's merged flow sets, with its persons in full. */
+struct fmark64 {
+	unsigned char ben[BEN_LEN];
+	int32_t ym;
+	int64_t persons;
+};
+
+/* A cursor over the flow sets of a table row, merging their sorted marks:
+ * at most one cursor per flow set of the file. */
+struct fmerge {
+	const struct fset *const *set;
+	size_t *pos;
+	size_t n;
+};
+
+/* The next mark of the merge in *out, persons summed over the sets that
+ * hold that beneficiary and month (a parent group adds them up, as in
+ * rs-aggregate). Returns 0 at the end. */
+static int fmerge_next(struct fmerge *mg, struct fmark64 *out)
+{
+	const struct fmark *low = NULL;
+	size_t i;
+
+	for (i = 0; i < mg->n; i++) {
+		const struct fmark *c;
+
+		if (mg->pos[i] == mg->set[i]->n)
+			continue;
+		c = &mg->set[i]->m[mg->pos[i]];
+		if (!low || fmark_cmp(c, low) < 0)
+			low = c;
+	}
+	if (!low)
+		return 0;
+	memcpy(out->ben, low->ben, BEN_LEN);
+	out->ym = low->ym;
+	out->persons = 0;
+	/* low points into a set whose cursor moves below: compare against
+	 * a copy. */
+	{
+		struct fmark key = *low;
+
+		for (i = 0; i < mg->n; i++) {
+			const struct fmark *c;
+
+			if (mg->pos[i] == mg->set[i]->n)
+				continue;
+			c = &mg->set[i]->m[mg->pos[i]];
+			if (!fmark_cmp(c, &key)) {
+				out->persons += fmark_persons(mg->set[i], c);
+				mg->pos[i]++;
+			}
+		}
+	}
+	return 1;
+}
+
 void accum_flows(const struct accum *a, const struct slice *s,
 		 const struct group *const *gv, size_t n, struct flows *out)
 {
-	struct kset u;
-	const struct fset *only = NULL;
-	struct fmark *m = NULL;
-	size_t i, j, nm = 0, nset = 0, it;
-	const void *key;
-	void *val;
+	const struct fset **set;
+	struct fmerge mg;
+	struct fmark64 prev, cur, next;
+	size_t i, j;
+	int have_prev = 0, have_next;
 
 	memset(out, 0, sizeof(*out));
+	set = xcalloc(n ? n : 1, sizeof(*set));
+	mg.pos = xcalloc(n ? n : 1, sizeof(*mg.pos));
+	mg.set = set;
+	mg.n = 0;
+	/* The rows' flow sets, each once. */
 	for (i = 0; i < n; i++) {
 		const struct fset *fs = &a->fl[gv[i]->fl];
 
@@ -618,60 +724,29 @@ void accum_flows(const struct accum *a, const struct slice *s,
 			;
 		if (j < i || !fs->monthly)
 			continue;
-		only = fs;
-		nset++;
+		set[mg.n++] = fs;
 	}
-	if (nset == 1) {
-		/* One flow set (a program and area's own row): its marks are
-		 * already distinct, no union needed. */
-		m = xcalloc(only->marks.n ? only->marks.n : 1, sizeof(*m));
-		nm = fmarks_of(&only->marks, m, 0);
-		goto sorted;
-	}
-	/* The union of the rows' flow sets (each once): persons of one
-	 * beneficiary and month add up across programs and areas, as a
-	 * parent group's do in rs-aggregate. */
-	kset_init(&u, FMARK_LEN, sizeof(int64_t), 0);
-	for (i = 0; i < n; i++) {
-		const struct fset *fs = &a->fl[gv[i]->fl];
+	have_next = fmerge_next(&mg, &next);
+	while (have_next) {
+		int p, q;
 
-		for (j = 0; j < i && gv[j]->fl != gv[i]->fl; j++)
-			;
-		if (j < i || !fs->monthly)
-			continue;
-		/* As wide as the source: keys come in its slot order. */
-		kset_reserve(&u, u.n + fs->marks.n, fs->marks.cap);
-		it = 0;
-		while ((key = kset_next(&fs->marks, &it, &val))) {
-			int added;
-			int64_t x, y;
-			void *dv = kset_put(&u, key, &added);
-
-			memcpy(&x, dv, sizeof(x));
-			memcpy(&y, val, sizeof(y));
-			x += y;
-			memcpy(dv, &x, sizeof(x));
-		}
-	}
-	m = xcalloc(u.n ? u.n : 1, sizeof(*m));
-	nm = fmarks_of(&u, m, 0);
-	kset_release(&u);
-sorted:
-	qsort(m, nm, sizeof(*m), fmark_cmp);
-	for (i = 0; i < nm; i++) {
-		int prev = i && !memcmp(m[i - 1].ben, m[i].ben, BEN_LEN) &&
-			   m[i - 1].ym == m[i].ym - 1;
-		int next = i + 1 < nm && !memcmp(m[i + 1].ben, m[i].ben, BEN_LEN) &&
-			   m[i + 1].ym == m[i].ym + 1;
-
-		if (!prev && judged(a, s, m[i].ym)) {
+		cur = next;
+		have_next = fmerge_next(&mg, &next);
+		p = have_prev && !memcmp(prev.ben, cur.ben, BEN_LEN) &&
+		    prev.ym == cur.ym - 1;
+		q = have_next && !memcmp(next.ben, cur.ben, BEN_LEN) &&
+		    next.ym == cur.ym + 1;
+		if (!p && judged(a, s, cur.ym)) {
 			out->new_households++;
-			out->new_persons += m[i].persons;
+			out->new_persons += cur.persons;
 		}
-		if (!next && judged(a, s, m[i].ym + 1)) {
+		if (!q && judged(a, s, cur.ym + 1)) {
 			out->exit_households++;
-			out->exit_persons += m[i].persons;
+			out->exit_persons += cur.persons;
 		}
+		prev = cur;
+		have_prev = 1;
 	}
-	free(m);
+	free(mg.pos);
+	free(set);
 }

@@ -41,6 +41,12 @@
 #include "error.h"
 #include "period.h"
 
+/* The 其中 kinds of a beneficiary (group.ben values): bit 1 << i is
+ * kind i of group.nkind, which is how people.c names them. */
+#define BEN_FEMALE  1
+#define BEN_ELDERLY 2
+#define BEN_MINOR   4
+
 struct mcell {
 	int64_t persons, fen;
 	struct capset ks;        /* up to k beneficiaries paid this month */
@@ -49,7 +55,9 @@ struct mcell {
 struct group {
 	char *program, *area;
 	int64_t persons, payments, fen;
-	struct kset ben;         /* distinct beneficiaries over the slice */
+	struct kset ben;         /* distinct beneficiaries over the slice;
+				    value: one byte of BEN_* bits, set when
+				    any of the beneficiary's rows says so */
 	int stock_ym;            /* month held in stock, -1 before any row */
 	struct kset stock;       /* paid in stock_ym; value: int64 persons
 				    (the largest, should one repeat) */
@@ -57,7 +65,8 @@ struct group {
 	int has_mode;            /* some row had a support_mode */
 	struct mcell *month;     /* month[ym - mbase], mcount entries */
 	int mbase, mcount;
-	struct kset female, elderly, minors;   /* 其中: distinct beneficiaries */
+	int64_t nkind[3];        /* 其中: members of ben with BEN_FEMALE,
+				    BEN_ELDERLY, BEN_MINOR */
 	int64_t oth_persons, oth_payments, oth_fen;  /* paid from other money */
 	struct capset oth_ks;    /* up to k beneficiaries of that part */
 	struct capset pub_ks;    /* up to k beneficiaries of the rest */
@@ -66,16 +75,35 @@ struct group {
 
 /*
  * The months each beneficiary was paid in, for one (program, area) over
- * the whole file: key 16-byte beneficiary + int32 month (native order),
- * value int64 persons (summed over the rows of that month). Kept for
- * monthly programs only, and with --period for its months and the one
- * before.
+ * the whole file, with the persons paid for. Kept for monthly programs
+ * only, and with --period for its months and the one before. While
+ * reading, each counted row appends a mark (24 bytes, against 40 for a
+ * hash slot at up to 70 % load, so a third to a half of the memory);
+ * accum_finish sorts them by beneficiary and month and sums the persons of
+ * marks that repeat (rows of one month in several regions, fundings or
+ * modes), leaving one mark per (beneficiary, month).
+ * Persons are int32 in a mark: a count that does not fit (never seen in
+ * real data, but the file may say so) is FMARK_WIDE there, and its exact
+ * int64 lives in the set's wide table under (beneficiary, month), so
+ * every count stays exact.
  */
-#define FMARK_LEN (BEN_LEN + sizeof(int32_t))
+struct fmark {
+	unsigned char ben[BEN_LEN];
+	int32_t ym;
+	int32_t persons;         /* or FMARK_WIDE: see fset.wide */
+};
+#define FMARK_WIDE INT32_MIN
+#define FMARK_KEY (BEN_LEN + sizeof(int32_t))
+
 struct fset {
 	char *program, *area;
 	int monthly;             /* the catalog's recurrence is monthly */
-	struct kset marks;
+	struct fmark *m;         /* marks; sorted and distinct after accum_finish */
+	size_t n, cap;
+	struct kset wide;        /* key ben + int32 month, value int64 persons:
+				    the persons of marks holding FMARK_WIDE
+				    (before accum_finish, the sum over the
+				    rows that did not fit) */
 };
 
 /*
@@ -145,7 +173,8 @@ void accum_init(struct accum *a, int k);
  * line (missing file, wrong header, bad field). */
 int accum_read(struct accum *a, const char *path, struct rs_error *err);
 /* Fixes each slice's period (see report.h for the rules) and sorts slices
- * by year. Returns 0, or -1 when no row falls in the reporting period. */
+ * by year, and sorts each flow set's marks for accum_flows. Returns 0, or
+ * -1 when no row falls in the reporting period. */
 int accum_finish(struct accum *a, struct rs_error *err);
 void accum_release(struct accum *a);
 
@@ -160,7 +189,8 @@ int support_central(const char *mode);
  * are those of that month. A month is judged when it lies in the slice's
  * period and both it and the month before lie within the file's first and
  * last month with a payment (pay_first, pay_last), so a report's first
- * month is judged only when the file holds the month before.
+ * month is judged only when the file holds the month before. Call it only
+ * after accum_finish. This function can't fail.
  */
 struct flows {
 	int64_t new_households, new_persons, exit_households, exit_persons;

@@ -37,6 +37,20 @@ void ben_set_union(struct kset *dst, const struct kset *src)
 	}
 }
 
+void ben_set_union_kind(struct kset *dst, const struct kset *src, int mask)
+{
+	const unsigned char *key;
+	void *sv;
+	size_t i = 0;
+
+	/* Sized for all of src, as ben_set_union is: keys come in src's
+	 * slot order. */
+	kset_reserve(dst, dst->n + src->n, src->cap);
+	while ((key = kset_next(src, &i, &sv)))
+		if (*(const unsigned char *)sv & mask)
+			kset_put(dst, key, NULL);
+}
+
 int64_t ben_set_sum(const struct kset *s)
 {
 	int64_t sum = 0, v;

@@ -24,6 +24,9 @@ void ben_set_init(struct kset *s, int with_persons);
 /* Adds src to dst; with persons, a beneficiary in both gets the sum (the
  * sources hold different payments). */
 void ben_set_union(struct kset *dst, const struct kset *src);
+/* Adds to dst (made without persons) the members of src, a group's ben
+ * set, whose kind byte has a bit of mask. */
+void ben_set_union_kind(struct kset *dst, const struct kset *src, int mask);
 /* Sum of the int64 values of a set made with_persons. */
 int64_t ben_set_sum(const struct kset *s);
 

@@ -62,15 +62,11 @@ static int64_t union_count(const struct leaf *lv, const size_t *idx, size_t n,
 	size_t i;
 	int64_t c;
 
-	if (n == 1) {
-		const struct group *g = lv[idx[0]].g;
-		return (int64_t)(which == 0 ? g->female.n : which == 1 ? g->elderly.n : g->minors.n);
-	}
+	if (n == 1)
+		return lv[idx[0]].g->nkind[which];
 	ben_set_init(&u, 0);
-	for (i = 0; i < n; i++) {
-		const struct group *g = lv[idx[i]].g;
-		ben_set_union(&u, which == 0 ? &g->female : which == 1 ? &g->elderly : &g->minors);
-	}
+	for (i = 0; i < n; i++)
+		ben_set_union_kind(&u, &lv[idx[i]].g->ben, 1 << which);
 	c = (int64_t)u.n;
 	kset_release(&u);
 	return c;

@@ -142,18 +142,13 @@ const struct program **report_roots(const struct leaf *lv, size_t n,
 static void stats(const struct slice *s, const struct leaf *lv,
 		  const size_t *idx, size_t n, struct pstats *st)
 {
-	struct kset ben, stock;
+	struct kset u;
 	size_t i;
 
 	memset(st, 0, sizeof(*st));
-	if (n > 1) {
-		ben_set_init(&ben, 0);
-		ben_set_init(&stock, 1);
-	}
 	for (i = 0; i < n; i++) {
 		const struct leaf *l = &lv[idx[i]];
 		const struct group *g = l->g;
-		int in_stock = l->monthly && g->stock_ym == s->per.last;
 
 		st->persons += g->persons;
 		st->payments += g->payments;
@@ -162,25 +157,36 @@ static void stats(const struct slice *s, const struct leaf *lv,
 			st->nmonthly++;
 		else
 			st->noneoff++;
-		if (n == 1) {
-			st->nben = g->ben.n;
-			if (in_stock) {
-				st->stock_hh = g->stock.n;
-				st->stock_persons = ben_set_sum(&g->stock);
-			}
-			continue;
-		}
-		ben_set_union(&ben, &g->ben);
-		if (in_stock)
-			ben_set_union(&stock, &g->stock);
+		/* A union's persons would be the sum of its sources' (a
+		 * beneficiary in two leaves holds two payments), so only
+		 * the distinct count needs a union. */
+		if (l->monthly && g->stock_ym == s->per.last)
+			st->stock_persons += ben_set_sum(&g->stock);
 	}
-	if (n > 1) {
-		st->nben = ben.n;
-		st->stock_hh = stock.n;
-		st->stock_persons = ben_set_sum(&stock);
-		kset_release(&ben);
-		kset_release(&stock);
+	if (n == 1) {
+		const struct group *g = lv[idx[0]].g;
+
+		st->nben = g->ben.n;
+		if (lv[idx[0]].monthly && g->stock_ym == s->per.last)
+			st->stock_hh = g->stock.n;
+		return;
 	}
+	/* One union at a time, keys only: these are the largest sets
+	 * built while every group's sets and flow marks are held. */
+	ben_set_init(&u, 0);
+	for (i = 0; i < n; i++)
+		ben_set_union(&u, &lv[idx[i]].g->ben);
+	st->nben = u.n;
+	kset_release(&u);
+	ben_set_init(&u, 0);
+	for (i = 0; i < n; i++) {
+		const struct leaf *l = &lv[idx[i]];
+
+		if (l->monthly && l->g->stock_ym == s->per.last)
+			ben_set_union(&u, &l->g->stock);
+	}
+	st->stock_hh = u.n;
+	kset_release(&u);
 }
 
 static size_t add_row(struct prow **rows, size_t *nrows, size_t *cap,
