@@ -6,7 +6,7 @@
  * beneficiary order, and a group counts a beneficiary when it is not the
  * last one it counted, so memory is the groups, whatever the number of
  * keys. The groups of a leaf depend only on its finest cell (region cut to
- * the finest level, program, area, month, funding, support mode); they are
+ * the finest level, program, and the other dimensions grouped); they are
  * found once per cell and kept.
  */
 #include <endian.h>
@@ -79,8 +79,8 @@ struct gctx {
 #define FLOW_GRAINS 3   /* month, quarter, year at most */
 
 /* A leaf's finest cell: its region cut to the finest level grouped, its
- * program, area, month, funding and support mode. Every leaf of a cell
- * belongs to the same groups. */
+ * program, and its area, month, funding and support mode where those are
+ * grouped. Every leaf of a cell belongs to the same groups. */
 struct cell_key {
 	char region[12];
 	uint16_t program, funding, mode;
@@ -382,11 +382,13 @@ static const struct cell *cell_of(struct gctx *c, const struct leaf *lk)
 	memset(&ck, 0, sizeof(ck));
 	memset(ck.region, '0', 12);
 	memcpy(ck.region, lk->region, (size_t)digits);
+	/* A dimension not grouped does not tell cells apart (the program
+	 * always does: it decides whether the leaf is monthly). */
 	ck.program = lk->program;
-	ck.funding = lk->funding;
-	ck.mode = lk->mode;
-	ck.area = lk->area;
-	ck.ym = lk->ym;
+	ck.funding = c->spec->funding ? lk->funding : 0;
+	ck.mode = c->spec->mode ? lk->mode : 0;
+	ck.area = c->spec->area ? lk->area : 0;
+	ck.ym = c->spec->period_grain >= 0 ? lk->ym : 0;
 	cell = kset_put(&c->cell_index, &ck, &added);
 	if (added) {
 		/* filling may add groups but no cells: cell stays valid */
