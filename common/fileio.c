@@ -231,6 +231,20 @@ out:
 	o->len = 0;
 }
 
+/* Tells a helper thread that no more work will come, waits for it to end
+ * and frees its lock and condition (the writer's and the reader's alike). */
+static void thread_finish(pthread_t thread, pthread_mutex_t *mu,
+			  pthread_cond_t *cv, int *quit)
+{
+	pthread_mutex_lock(mu);
+	*quit = 1;
+	pthread_cond_broadcast(cv);
+	pthread_mutex_unlock(mu);
+	pthread_join(thread, NULL);
+	pthread_mutex_destroy(mu);
+	pthread_cond_destroy(cv);
+}
+
 /* Waits for the writer thread to finish its block and ends it; its
  * failure, if any, becomes o's. */
 static void zw_stop(struct rs_out *o)
@@ -239,15 +253,9 @@ static void zw_stop(struct rs_out *o)
 
 	if (!z)
 		return;
-	pthread_mutex_lock(&z->mu);
-	z->quit = 1;
-	pthread_cond_broadcast(&z->cv);
-	pthread_mutex_unlock(&z->mu);
-	pthread_join(z->thread, NULL);
+	thread_finish(z->thread, &z->mu, &z->cv, &z->quit);
 	if (z->failed)
 		fail(o, z->why);
-	pthread_mutex_destroy(&z->mu);
-	pthread_cond_destroy(&z->cv);
 	free(z->spare);
 	free(z);
 	o->zw = NULL;
@@ -655,13 +663,7 @@ static void zr_stop(struct rs_in *in)
 
 	if (!z)
 		return;
-	pthread_mutex_lock(&z->mu);
-	z->quit = 1;
-	pthread_cond_broadcast(&z->cv);
-	pthread_mutex_unlock(&z->mu);
-	pthread_join(z->thread, NULL);
-	pthread_mutex_destroy(&z->mu);
-	pthread_cond_destroy(&z->cv);
+	thread_finish(z->thread, &z->mu, &z->cv, &z->quit);
 	free(z->b[0].p);
 	free(z->b[1].p);
 	free(z);
