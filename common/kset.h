@@ -40,6 +40,10 @@ void kset_reserve(struct kset *s, size_t expect, size_t cap);
  * struct or memcpy.
  */
 void *kset_put(struct kset *s, const void *key, int *added);
+/* Starts loading the slot where key's search begins into the cache, so a
+ * kset_put or kset_get a little later does not wait for memory. A hint:
+ * it changes nothing. */
+void kset_prefetch(const struct kset *s, const void *key);
 /* The value for key, or NULL. */
 void *kset_get(const struct kset *s, const void *key);
 /* Iterates: start with *i = 0; returns the key of the next used slot or
