@@ -17,10 +17,59 @@
 #include "xalloc.h"
 #include "ydoc.h"
 
+/* FNV-1a: codes and labels are a few dozen bytes at most. */
+static uint64_t str_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * Every row looks its program up by code (validate, several times a row)
+ * or by label (ingest): a linear scan with strcmp was 8 % of both stages.
+ * Once loading is done, both lookups go through open-addressing tables of
+ * positions; while loading (the catalog still changes) they scan.
+ */
+static void index_add(uint32_t *idx, size_t cap, const char *key, size_t pos)
+{
+	size_t i = str_hash(key) & (cap - 1);
+
+	while (idx[i])
+		i = (i + 1) & (cap - 1);
+	idx[i] = (uint32_t)pos + 1;
+}
+
+static void build_index(struct catalog *c)
+{
+	size_t cap = 16, i;
+
+	while (cap < 2 * (c->n > c->nlabels ? c->n : c->nlabels))
+		cap *= 2;
+	c->idx_cap = cap;
+	c->code_idx = xcalloc(cap, sizeof(*c->code_idx));
+	c->label_idx = xcalloc(cap, sizeof(*c->label_idx));
+	/* in reverse, so that of two equal keys the first is found first,
+	 * as the scan found it */
+	for (i = c->n; i-- > 0;)
+		index_add(c->code_idx, cap, c->p[i].code, i);
+	for (i = c->nlabels; i-- > 0;)
+		index_add(c->label_idx, cap, c->labels[i], i);
+}
+
 static struct program *find_mut(struct catalog *c, const char *code)
 {
 	size_t i;
 
+	if (c->code_idx) {
+		for (i = str_hash(code) & (c->idx_cap - 1); c->code_idx[i];
+		     i = (i + 1) & (c->idx_cap - 1))
+			if (!strcmp(c->p[c->code_idx[i] - 1].code, code))
+				return &c->p[c->code_idx[i] - 1];
+		return NULL;
+	}
 	for (i = 0; i < c->n; i++)
 		if (!strcmp(c->p[i].code, code))
 			return &c->p[i];
@@ -265,6 +314,7 @@ int catalog_load(struct catalog *c, const char *const *paths, size_t npaths,
 			       c->p[i].code, c->p[i].parent);
 			goto fail;
 		}
+	build_index(c);
 	return 0;
 fail:
 	catalog_release(c);
@@ -305,6 +355,8 @@ void catalog_release(struct catalog *c)
 	free(c->p);
 	free(c->labels);
 	free(c->label_prog);
+	free(c->code_idx);
+	free(c->label_idx);
 	clear_other_funding(c);
 	memset(c, 0, sizeof(*c));
 }
@@ -314,6 +366,13 @@ const struct program *catalog_lookup_label(const struct catalog *c,
 {
 	size_t i;
 
+	if (c->label_idx) {
+		for (i = str_hash(label) & (c->idx_cap - 1); c->label_idx[i];
+		     i = (i + 1) & (c->idx_cap - 1))
+			if (!strcmp(c->labels[c->label_idx[i] - 1], label))
+				return &c->p[c->label_prog[c->label_idx[i] - 1]];
+		return NULL;
+	}
 	for (i = 0; i < c->nlabels; i++)
 		if (!strcmp(c->labels[i], label))
 			return &c->p[c->label_prog[i]];

@@ -12,6 +12,7 @@
 #define RS_CATALOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 
@@ -37,6 +38,10 @@ struct catalog {
 	char **labels;
 	size_t *label_prog;
 	size_t nlabels, label_cap;
+	/* hash indices over codes and labels, built when loading ends:
+	 * slot -> position + 1, 0 empty; idx_cap a power of two */
+	uint32_t *code_idx, *label_idx;
+	size_t idx_cap;
 	/* other_money_funding: substrings of a funding label (资金来源) that
 	 * make a payment other money, not 财政 spending, whatever its
 	 * program. The last file naming the list sets it; when none does it
