@@ -54,6 +54,25 @@ struct amount_key {
 	int64_t amount;
 } __attribute__((packed));
 
+/*
+ * The cross-row tables are far bigger than the cache: at 10 M rows each
+ * row's two lookups (beneficiary, then beneficiary × month) were two
+ * waits on memory, nearly half the checking thread's time. So rows are
+ * held back AHEAD rows before they are checked, in order: when a row
+ * arrives its beneficiary's slot is prefetched, and halfway through the
+ * wait its month slot. A held row is a copy (its fields and raw text),
+ * since the reader reuses its buffers.
+ */
+#define AHEAD 16
+
+struct held {
+	struct record r;
+	struct csv_row row;
+	struct csv_field f[CANON_NFIELDS];
+	struct sbuf text;         /* raw text, then each field, NUL after each */
+	unsigned char bene[16];
+};
+
 struct ctx {
 	const struct validate_opts *o;
 	struct validate_stats *st;
@@ -68,6 +87,14 @@ struct ctx {
 	struct kset amounts;     /* amount_key -> int64 count */
 	struct kset rejected;    /* line -> nothing */
 	int64_t *median;         /* per catalog program order; -1 none */
+	/* the row's program, looked up once per row (NULL: not in the
+	 * catalog), and each conflict rule's family of every program:
+	 * fam[rule * (catalog size + 1) + order] is 1, 2 or 0 (neither) */
+	const struct program *prog;
+	uint8_t *fam;
+	struct held ring[AHEAD];
+	size_t held_in, held_out; /* rows held: ring[held_out .. held_in) mod AHEAD */
+	int cross;                /* the rules have a cross-row check */
 };
 
 static void hex16(const char *hex, unsigned char out[16])
@@ -277,7 +304,7 @@ static int per_row(struct ctx *c, const struct record *r, const struct csv_row *
 				return 1;
 			break;
 		case CK_AGE_ELIGIBILITY:
-			p = catalog_find(c->o->cat, r->program);
+			p = c->prog;
 			if (!p || r->age < 0)
 				break;
 			if (p->min_age >= 0 && r->age < p->min_age &&
@@ -337,17 +364,22 @@ static int in_family(const struct catalog *cat, const char *code,
 	return 0;
 }
 
-static uint32_t bene_index(struct ctx *c, const char *hex)
+static uint32_t bene_index(struct ctx *c, const unsigned char b[16])
 {
-	unsigned char b[16];
 	uint32_t *idx;
 	int added;
 
-	hex16(hex, b);
 	idx = kset_put(&c->benes, b, &added);
 	if (added)
 		*idx = (uint32_t)(c->benes.n - 1);
 	return *idx;
+}
+
+static void month_key_of(struct month_key *k, uint32_t bene, int ym)
+{
+	memset(k, 0, sizeof(*k));
+	k->bene = bene;
+	k->ym = ym;
 }
 
 static struct month_val *month_slot(struct ctx *c, uint32_t bene, int ym)
@@ -356,9 +388,7 @@ static struct month_val *month_slot(struct ctx *c, uint32_t bene, int ym)
 	struct month_val *v;
 	int added;
 
-	memset(&k, 0, sizeof(k));
-	k.bene = bene;
-	k.ym = ym;
+	month_key_of(&k, bene, ym);
 	v = kset_put(&c->month, &k, &added);
 	if (added)
 		v->prog[0] = v->prog[1] = NO_PROG;
@@ -446,14 +476,9 @@ static void refamily(struct ctx *c, struct month_val *v)
 			continue;
 		for (k = 0; k < 2; k++) {
 			uint16_t p = v->prog[k];
-			const char *code;
 			if (p == NO_PROG || (p & 0x8000) || p >= c->o->cat->n)
 				continue;
-			code = c->o->cat->p[p].code;
-			if (in_family(c->o->cat, code, rs->r[i].family[0]))
-				fam |= 1;
-			else if (in_family(c->o->cat, code, rs->r[i].family[1]))
-				fam |= 2;
+			fam |= c->fam[i * (c->o->cat->n + 1) + p];
 		}
 	}
 	if (v->prog[0] == NO_PROG || v->prog[1] == NO_PROG)
@@ -461,10 +486,11 @@ static void refamily(struct ctx *c, struct month_val *v)
 }
 
 /* Cross-row rules. Returns 1 when the row was rejected. */
-static int cross_row(struct ctx *c, const struct record *r, const struct csv_row *row)
+static int cross_row(struct ctx *c, const struct record *r, const struct csv_row *row,
+		     const unsigned char bene16[16])
 {
 	const struct rules *rs = c->o->rules;
-	const struct program *p = catalog_find(c->o->cat, r->program);
+	const struct program *p = c->prog;
 	uint16_t prog = p ? (uint16_t)p->order : NO_PROG - 1;
 	struct month_val *v = NULL;
 	uint32_t bene = 0;
@@ -476,7 +502,7 @@ static int cross_row(struct ctx *c, const struct record *r, const struct csv_row
 		if (rule->kind != CK_DUPLICATE && rule->kind != CK_CONFLICT)
 			continue;
 		if (!v) {
-			bene = bene_index(c, r->beneficiary);
+			bene = bene_index(c, bene16);
 			v = month_slot(c, bene, r->ym);
 		}
 		if (rule->kind == CK_DUPLICATE) {
@@ -510,8 +536,8 @@ static int cross_row(struct ctx *c, const struct record *r, const struct csv_row
 					  "same beneficiary, program and month as an earlier row"))
 				return 1;
 		} else {
-			int f = in_family(c->o->cat, r->program, rule->family[0]) ? 1 :
-				in_family(c->o->cat, r->program, rule->family[1]) ? 2 : 0;
+			int f = c->fam[i * (c->o->cat->n + 1) +
+				       (p ? (size_t)p->order : c->o->cat->n)];
 			if (!f || r->kind != RK_PAYMENT)
 				continue;
 			if (v->fam && !(v->fam & f) &&
@@ -525,11 +551,29 @@ static int cross_row(struct ctx *c, const struct record *r, const struct csv_row
 	return 0;
 }
 
-static int program_index(const struct ctx *c, const char *code)
+/* The row's program's place in the catalog; the catalog's size if absent. */
+static int program_index(const struct ctx *c)
 {
-	const struct program *p = catalog_find(c->o->cat, code);
+	return c->prog ? c->prog->order : (int)c->o->cat->n;
+}
 
-	return p ? p->order : (int)c->o->cat->n;
+/* Each conflict rule's family of every catalog program, once, so rows
+ * need no walk up the catalog's parents. */
+static void family_table(struct ctx *c)
+{
+	const struct rules *rs = c->o->rules;
+	const struct catalog *cat = c->o->cat;
+	size_t i, k;
+
+	c->fam = xcalloc((rs->n ? rs->n : 1) * (cat->n + 1), 1);
+	for (i = 0; i < rs->n; i++) {
+		if (rs->r[i].kind != CK_CONFLICT)
+			continue;
+		for (k = 0; k < cat->n; k++)
+			c->fam[i * (cat->n + 1) + k] =
+				in_family(cat, cat->p[k].code, rs->r[i].family[0]) ? 1 :
+				in_family(cat, cat->p[k].code, rs->r[i].family[1]) ? 2 : 0;
+	}
 }
 
 /* Second pass: warn on valid rows far above their program's median. */
@@ -537,7 +581,7 @@ static void check_outlier(struct ctx *c, const struct record *r,
 			  const struct csv_row *row)
 {
 	const struct rules *rs = c->o->rules;
-	int64_t med = c->median[program_index(c, r->program)];
+	int64_t med = c->median[program_index(c)];
 	size_t i;
 	char a[32], b[32];
 
@@ -555,19 +599,14 @@ static void check_outlier(struct ctx *c, const struct record *r,
 	}
 }
 
-static int on_record(const struct record *r, const struct csv_row *row,
-		     void *vctx, struct rs_error *err)
+/* The checks of one row of the first pass. */
+static void check_row(struct ctx *c, const struct record *r,
+		      const struct csv_row *row, const unsigned char bene16[16])
 {
-	struct ctx *c = vctx;
-
-	(void)err;
-	if (c->pass2) {
-		check_outlier(c, r, row);
-		return 0;
-	}
+	c->prog = catalog_find(c->o->cat, r->program);
 	c->st->rows_read++;
-	if (per_row(c, r, row) || cross_row(c, r, row))
-		return 0;
+	if (per_row(c, r, row) || cross_row(c, r, row, bene16))
+		return;
 	rs_out_write(&c->out, row->raw, row->raw_len);
 	rs_out_write(&c->out, "\n", 1);
 	c->st->valid++;
@@ -575,10 +614,88 @@ static int on_record(const struct record *r, const struct csv_row *row,
 		struct amount_key k;
 		int64_t *count;
 		memset(&k, 0, sizeof(k));
-		k.prog = (uint16_t)program_index(c, r->program);
+		k.prog = (uint16_t)program_index(c);
 		k.amount = r->amount;
 		count = kset_put(&c->amounts, &k, NULL);
 		(*count)++;
+	}
+}
+
+/* Checks the oldest held row and lets it go. */
+static void release_held(struct ctx *c)
+{
+	struct held *h = &c->ring[c->held_out++ % AHEAD];
+
+	check_row(c, &h->r, &h->row, h->bene);
+}
+
+/* Copies a row into the ring; the record's strings are its fields. */
+static void hold(struct ctx *c, const struct record *r, const struct csv_row *row)
+{
+	struct held *h = &c->ring[c->held_in % AHEAD];
+	const char *base;
+	size_t i, off[CANON_NFIELDS], raw;
+
+	sbuf_reset(&h->text);
+	sbuf_add(&h->text, row->raw, row->raw_len);
+	sbuf_addc(&h->text, '\0');
+	for (i = 0; i < row->n && i < CANON_NFIELDS; i++) {
+		off[i] = h->text.len;
+		sbuf_add(&h->text, row->f[i].p, row->f[i].len);
+		sbuf_addc(&h->text, '\0');
+	}
+	base = h->text.buf;
+	raw = 0;
+	h->row = *row;
+	h->row.raw = base + raw;
+	h->row.f = h->f;
+	h->row.n = i;
+	while (i-- > 0) {
+		h->f[i].p = base + off[i];
+		h->f[i].len = row->f[i].len;
+	}
+	h->r = *r;
+	h->r.source = h->f[0].p;
+	h->r.region = h->f[2].p;
+	h->r.program = h->f[3].p;
+	h->r.area = h->f[4].p;
+	h->r.beneficiary = h->f[6].p;
+	h->r.funding = h->f[12].p;
+	h->r.support_mode = h->f[13].p;
+	hex16(h->r.beneficiary, h->bene);
+	c->held_in++;
+}
+
+static int on_record(const struct record *r, const struct csv_row *row,
+		     void *vctx, struct rs_error *err)
+{
+	struct ctx *c = vctx;
+
+	(void)err;
+	if (c->pass2) {
+		c->prog = catalog_find(c->o->cat, r->program);
+		check_outlier(c, r, row);
+		return 0;
+	}
+	if (!c->cross) {
+		unsigned char b[16];
+		hex16(r->beneficiary, b);
+		check_row(c, r, row, b);
+		return 0;
+	}
+	if (c->held_in - c->held_out == AHEAD)
+		release_held(c);
+	hold(c, r, row);
+	kset_prefetch(&c->benes, c->ring[(c->held_in - 1) % AHEAD].bene);
+	/* halfway: the beneficiary's slot is in the cache by now */
+	if (c->held_in - c->held_out > AHEAD / 2) {
+		struct held *h = &c->ring[(c->held_in - 1 - AHEAD / 2) % AHEAD];
+		const uint32_t *idx = kset_get(&c->benes, h->bene);
+		if (idx) {
+			struct month_key k;
+			month_key_of(&k, *idx, h->r.ym);
+			kset_prefetch(&c->month, &k);
+		}
 	}
 	return 0;
 }
@@ -695,6 +812,9 @@ int validate_run(const struct validate_opts *o, struct validate_stats *st,
 	st->rule_hits = xcalloc(o->rules->n ? o->rules->n : 1, sizeof(long));
 	sbuf_init(&c.line, 0);
 	sbuf_init(&extra, 0);
+	family_table(&c);
+	for (i = 0; i < AHEAD; i++)
+		sbuf_init(&c.ring[i].text, 0);
 	/* Size the cross-row tables from the input once, so a big run does not
 	 * hold an old and a doubled table at the same time while growing. */
 	expect = expected_rows(o->input);
@@ -721,8 +841,13 @@ int validate_run(const struct validate_opts *o, struct validate_stats *st,
 		kset_init(&c.amounts, sizeof(struct amount_key), sizeof(int64_t), 1024);
 		kset_init(&c.rejected, sizeof(long), 0, 1024);
 	}
+	for (i = 0; i < (int)o->rules->n; i++)
+		if (o->rules->r[i].kind == CK_DUPLICATE || o->rules->r[i].kind == CK_CONFLICT)
+			c.cross = 1;
 	if (record_read(o->input, on_record, &c, NULL, err))
 		goto fail;
+	while (c.held_out < c.held_in)
+		release_held(&c);
 	if (c.outliers) {
 		compute_medians(&c);
 		c.pass2 = 1;
@@ -761,6 +886,9 @@ out:
 		kset_release(&c.rejected);
 	}
 	free(c.median);
+	free(c.fam);
+	for (i = 0; i < AHEAD; i++)
+		sbuf_release(&c.ring[i].text);
 	kset_release(&c.benes);
 	kset_release(&c.dup_more);
 	kset_release(&c.month);
