@@ -18,6 +18,32 @@
 #include "period.h"
 #include "xalloc.h"
 
+/*
+ * A column's labels repeat on millions of rows (a handful of programs,
+ * funding labels, support modes): each distinct raw text is folded
+ * (norm_label), masked and resolved once, and remembered here. The
+ * free-text fields copied into the record (资金来源, 发放方式) are masked:
+ * an ID a clerk typed there is starred as in a reject's raw text, so no
+ * raw ID leaves ingest (SPEC.md section 5). Bounded:
+ * past MEMO_MAX distinct texts a column's new ones are folded each time.
+ */
+#define MEMO_MAX 1024
+
+struct memo_ent {
+	char *raw;                  /* the field as read; NULL: empty slot */
+	size_t raw_len;
+	char *norm;                 /* folded (masked where the column is) */
+	size_t norm_len;
+	const void *res;            /* what the caller resolved it to */
+	int has_res;
+};
+
+struct memo {
+	struct memo_ent *e;         /* 2 * MEMO_MAX slots, made on first use */
+	size_t n;
+	struct memo_ent spare;      /* the answer when the memo is full */
+};
+
 struct ctx {
 	const struct ingest_opts *o;
 	struct ingest_stats *st;
@@ -29,7 +55,72 @@ struct ctx {
 	long records_seen;          /* physical records seen, header included */
 	struct sbuf line, tmp, tmp2;
 	int config_error;
+	struct memo kind, program, area, funding, mode;
 };
+
+static uint64_t raw_hash(const char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (n--)
+		h = (h ^ (unsigned char)*p++) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * The folded form of field f (masked if mask), from the memo when this
+ * text was seen before. Returns NULL with err filled when folding fails.
+ * The entry stays valid until the next call on the same memo.
+ */
+static struct memo_ent *memo_fold(struct memo *m, const struct csv_field *f,
+				  int mask, struct sbuf *tmp, struct rs_error *err)
+{
+	struct memo_ent *e = NULL;
+	size_t i = 0, cap = 2 * MEMO_MAX;
+
+	if (!m->e)
+		m->e = xcalloc(cap, sizeof(*m->e));
+	for (i = raw_hash(f->p, f->len) & (cap - 1); m->e[i].raw;
+	     i = (i + 1) & (cap - 1))
+		if (m->e[i].raw_len == f->len && !memcmp(m->e[i].raw, f->p, f->len))
+			return &m->e[i];
+	sbuf_reset(tmp);
+	if (norm_label(f->p, f->len, tmp, err))
+		return NULL;
+	if (m->n < MEMO_MAX) {
+		e = &m->e[i];
+		e->raw = xstrndup(f->p, f->len);
+		e->raw_len = f->len;
+		m->n++;
+	} else {
+		e = &m->spare;
+		free(e->norm);
+	}
+	e->norm = xmalloc(tmp->len + 1);
+	if (mask)
+		id_mask_text(tmp->buf ? tmp->buf : "", tmp->len, e->norm);
+	else
+		memcpy(e->norm, tmp->buf ? tmp->buf : "", tmp->len + 1);
+	e->norm[tmp->len] = '\0';
+	e->norm_len = tmp->len;
+	e->res = NULL;
+	e->has_res = 0;
+	return e;
+}
+
+static void memo_release(struct memo *m)
+{
+	size_t i;
+
+	if (m->e)
+		for (i = 0; i < 2 * MEMO_MAX; i++) {
+			free(m->e[i].raw);
+			free(m->e[i].norm);
+		}
+	free(m->e);
+	free(m->spare.norm);
+	memset(m, 0, sizeof(*m));
+}
 
 static int find_columns(struct ctx *c, const struct csv_row *row,
 			struct rs_error *err)
@@ -232,16 +323,6 @@ static int mine(struct ctx *c, const struct csv_row *row)
 	return c->o->exclude;
 }
 
-/* A free-text field copied into the record (资金来源, 发放方式): an ID a
- * clerk typed there is masked as in a reject's raw text, so no raw ID
- * leaves ingest (SPEC.md section 5). Caller frees. */
-static char *masked_copy(const struct sbuf *sb)
-{
-	char *p = xmalloc(sb->len + 1);
-
-	return id_mask_text(sb->buf ? sb->buf : "", sb->len, p);
-}
-
 static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *err)
 {
 	static const int required[] = {
@@ -252,7 +333,8 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 	char id[19], bene[PSEUDO_HEX + 1], region[13];
 	const struct program *prog;
 	const char *area;
-	char *funding = NULL, *mode = NULL;
+	const char *funding = NULL, *mode = NULL;
+	struct memo_ent *me;
 	int64_t fen;
 	long persons, hh = 0;
 	int ym, reversal = 0, backpay = 0;
@@ -299,14 +381,13 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 		return 0;
 	}
 	if (c->col[F_KIND] >= 0 && (m->reversal_marker || m->backpay_marker)) {
-		sbuf_reset(&c->tmp);
-		if (norm_label(fld(c, row, F_KIND)->p, fld(c, row, F_KIND)->len,
-			       &c->tmp, err))
+		me = memo_fold(&c->kind, fld(c, row, F_KIND), 0, &c->tmp, err);
+		if (!me)
 			return -1;
-		reversal = m->reversal_marker && c->tmp.len &&
-			   strstr(c->tmp.buf, m->reversal_marker);
-		backpay = !reversal && m->backpay_marker && c->tmp.len &&
-			  strstr(c->tmp.buf, m->backpay_marker);
+		reversal = m->reversal_marker && me->norm_len &&
+			   strstr(me->norm, m->reversal_marker);
+		backpay = !reversal && m->backpay_marker && me->norm_len &&
+			  strstr(me->norm, m->backpay_marker);
 	}
 	number_text(c, fld(c, row, F_AMOUNT), &c->tmp);
 	ms = money_parse(c->tmp.buf, c->tmp.len, m->unit, &fen);
@@ -346,27 +427,33 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 			return 0;
 		}
 	}
-	sbuf_reset(&c->tmp);
-	if (norm_label(fld(c, row, F_PROGRAM)->p, fld(c, row, F_PROGRAM)->len,
-		       &c->tmp, err))
+	me = memo_fold(&c->program, fld(c, row, F_PROGRAM), 0, &c->tmp2, err);
+	if (!me)
 		return -1;
-	prog = resolve_program(c, c->tmp.buf);
+	if (!me->has_res) {
+		me->res = resolve_program(c, me->norm);
+		me->has_res = 1;
+	}
+	prog = me->res;
 	if (!prog) {
 		reject(c, row, RJ_UNKNOWN_PROGRAM, F_PROGRAM,
-		       "'%s' is not in the catalog or the mapping's programs", c->tmp.buf);
+		       "'%s' is not in the catalog or the mapping's programs", me->norm);
 		return 0;
 	}
 	area = prog->area;
 	if (!area) {
-		sbuf_reset(&c->tmp2);
-		if (norm_label(fld(c, row, F_AREA)->p, fld(c, row, F_AREA)->len,
-			       &c->tmp2, err))
+		me = memo_fold(&c->area, fld(c, row, F_AREA), 0, &c->tmp2, err);
+		if (!me)
 			return -1;
-		area = resolve_area(c, c->tmp2.buf);
+		if (!me->has_res) {
+			me->res = resolve_area(c, me->norm);
+			me->has_res = 1;
+		}
+		area = me->res;
 		if (!area) {
 			reject(c, row, RJ_UNKNOWN_AREA, F_AREA,
 			       "'%s' is neither urban nor rural (add it to the mapping's areas)",
-			       c->tmp2.buf);
+			       me->norm);
 			return 0;
 		}
 	}
@@ -398,20 +485,16 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 
 	pseudo_hash(c->o->key, id, 18, bene);
 	if (c->col[F_FUNDING] >= 0) {
-		sbuf_reset(&c->tmp);
-		if (norm_label(fld(c, row, F_FUNDING)->p, fld(c, row, F_FUNDING)->len,
-			       &c->tmp, err))
+		me = memo_fold(&c->funding, fld(c, row, F_FUNDING), 1, &c->tmp, err);
+		if (!me)
 			return -1;
-		funding = masked_copy(&c->tmp);
+		funding = me->norm;
 	}
 	if (c->col[F_SUPPORT_MODE] >= 0) {
-		sbuf_reset(&c->tmp);
-		if (norm_label(fld(c, row, F_SUPPORT_MODE)->p,
-			       fld(c, row, F_SUPPORT_MODE)->len, &c->tmp, err)) {
-			free(funding);
+		me = memo_fold(&c->mode, fld(c, row, F_SUPPORT_MODE), 1, &c->tmp, err);
+		if (!me)
 			return -1;
-		}
-		mode = masked_copy(&c->tmp);
+		mode = me->norm;
 	}
 	memset(&r, 0, sizeof(r));
 	r.source = c->o->source;
@@ -436,8 +519,6 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 	rs_out_write(&c->out, c->line.buf, c->line.len);
 	c->st->records++;
 	memset(id, 0, sizeof(id));
-	free(funding);
-	free(mode);
 	return 0;
 }
 
@@ -518,5 +599,10 @@ out:
 	sbuf_release(&c.line);
 	sbuf_release(&c.tmp);
 	sbuf_release(&c.tmp2);
+	memo_release(&c.kind);
+	memo_release(&c.program);
+	memo_release(&c.area);
+	memo_release(&c.funding);
+	memo_release(&c.mode);
 	return ret;
 }
