@@ -222,6 +222,14 @@ static size_t utf8_prefix(const unsigned char *p, size_t n)
 			i++;
 			continue;
 		}
+		/* three bytes, as utf8_seq judges them: the CJK of every label */
+		if ((p[i] & 0xF0) == 0xE0 && n - i >= 3 &&
+		    (p[i + 1] & 0xC0) == 0x80 && (p[i + 2] & 0xC0) == 0x80 &&
+		    (p[i] != 0xE0 || p[i + 1] >= 0xA0) &&
+		    (p[i] != 0xED || p[i + 1] < 0xA0)) {
+			i += 3;
+			continue;
+		}
 		k = utf8_seq(p + i, n - i);
 		if (!k)
 			return i;
