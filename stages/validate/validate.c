@@ -97,15 +97,21 @@ struct ctx {
 	int cross;                /* the rules have a cross-row check */
 };
 
+/* Nibble values of '0'-'9' and 'a'-'f' (the record reader has checked
+ * the pseudonym is 32 of those); a table, not branches, once per row. */
+static const unsigned char nibble[256] = {
+	['0'] = 0, ['1'] = 1, ['2'] = 2, ['3'] = 3, ['4'] = 4,
+	['5'] = 5, ['6'] = 6, ['7'] = 7, ['8'] = 8, ['9'] = 9,
+	['a'] = 10, ['b'] = 11, ['c'] = 12, ['d'] = 13, ['e'] = 14, ['f'] = 15,
+};
+
 static void hex16(const char *hex, unsigned char out[16])
 {
+	const unsigned char *h = (const unsigned char *)hex;
 	int i;
 
-	for (i = 0; i < 16; i++) {
-		int hi = hex[2 * i] <= '9' ? hex[2 * i] - '0' : hex[2 * i] - 'a' + 10;
-		int lo = hex[2 * i + 1] <= '9' ? hex[2 * i + 1] - '0' : hex[2 * i + 1] - 'a' + 10;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
+	for (i = 0; i < 16; i++)
+		out[i] = (unsigned char)(nibble[h[2 * i]] << 4 | nibble[h[2 * i + 1]]);
 }
 
 /* Records a failed rule: a reject (returns 1: the row is gone) or a
