@@ -73,18 +73,23 @@ static int xtab_dim(struct xtab *x, const char *name, size_t n)
 {
 	size_t i;
 
-	if (x->last >= 0 && strlen(x->name[x->last]) == n &&
+	if (x->last >= 0 && x->last_len == n &&
 	    !memcmp(x->name[x->last], name, n))
 		return x->last;
-	for (i = 0; i < x->nname; i++)
-		if (strlen(x->name[i]) == n && !memcmp(x->name[i], name, n))
-			return x->last = (int)i;
-	if (x->nname == x->namecap) {
-		x->namecap = x->namecap ? x->namecap * 2 : 16;
-		x->name = xreallocarray(x->name, x->namecap, sizeof(*x->name));
+	for (i = 0; i < x->nname && (strlen(x->name[i]) != n ||
+				     memcmp(x->name[i], name, n)); i++)
+		;
+	if (i == x->nname) {
+		if (x->nname == x->namecap) {
+			x->namecap = x->namecap ? x->namecap * 2 : 16;
+			x->name = xreallocarray(x->name, x->namecap, sizeof(*x->name));
+		}
+		x->name[x->nname++] = xstrndup(name, n);
 	}
-	x->name[x->nname] = xstrndup(name, n);
-	return x->last = (int)x->nname++;
+	/* The name as kept (a NUL in the field ends it), so that the test
+	 * above reads no further than it. */
+	x->last_len = strlen(x->name[i]);
+	return x->last = (int)i;
 }
 
 static struct xcell *xtab_cell(struct xtab *x, int dim, int prog)
@@ -200,10 +205,11 @@ static int other_money(struct accum *a, const char *funding, size_t n)
 {
 	if (!n || !a->cat)
 		return 0;
-	if (a->last_fund && strlen(a->last_fund) == n && !memcmp(a->last_fund, funding, n))
+	if (a->last_fund && a->last_fund_len == n && !memcmp(a->last_fund, funding, n))
 		return a->last_other;
 	free(a->last_fund);
 	a->last_fund = xstrndup(funding, n);
+	a->last_fund_len = strlen(a->last_fund);
 	a->last_other = catalog_other_funding(a->cat, a->last_fund);
 	return a->last_other;
 }

@@ -132,6 +132,7 @@ struct xtab {
 	size_t n, cap;
 	struct kset idx;         /* (int32 dim, int32 prog) -> int32 cell */
 	int last;                /* the dim found last, or -1 */
+	size_t last_len;         /* its length */
 	int last_dim, last_prog; /* the cell found last (last_cell), when */
 	size_t last_cell;        /* last_dim >= 0 */
 };
@@ -178,6 +179,7 @@ struct accum {
 	size_t pa_plen, pa_alen, pa_cap;
 	int pa_prog;             /* its prog_index, -1 not yet asked */
 	char *last_fund;         /* the funding label classified last */
+	size_t last_fund_len;
 	int last_other;
 };
 

@@ -10,7 +10,9 @@
 
 /* Cache entries (a power of two): 320 KiB, which sits in a core's L2
  * and holds the people of a region while its months go by. */
+#ifndef RECENT
 #define RECENT 16384
+#endif
 
 /* Pseudonyms are keyed hashes, but a file may hold any 32 hex digits
  * (000...1, 000...2, ...): mix both words so neighbours spread. */
