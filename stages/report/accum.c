@@ -26,6 +26,8 @@ void accum_init(struct accum *a, int k)
 	a->k = k;
 	a->pay_first = a->pay_last = -1;
 	a->cur_fl = -1;
+	a->pa_prog = -1;
+	benids_init(&a->ids);
 }
 
 static void group_free(struct group *g)
@@ -34,9 +36,7 @@ static void group_free(struct group *g)
 
 	free(g->program);
 	free(g->area);
-	kset_release(&g->ben);
-	kset_release(&g->stock);
-	kset_release(&g->stock_c);
+	benbits_release(&g->ben);
 	capset_release(&g->oth_ks);
 	capset_release(&g->pub_ks);
 	for (i = 0; i < g->mcount; i++)
@@ -50,6 +50,7 @@ static void xtab_init(struct xtab *x)
 	memset(x, 0, sizeof(*x));
 	kset_init(&x->idx, 2 * sizeof(int32_t), sizeof(int32_t), 0);
 	x->last = -1;
+	x->last_dim = -1;
 }
 
 static void xtab_release(struct xtab *x)
@@ -72,18 +73,23 @@ static int xtab_dim(struct xtab *x, const char *name, size_t n)
 {
 	size_t i;
 
-	if (x->last >= 0 && strlen(x->name[x->last]) == n &&
+	if (x->last >= 0 && x->last_len == n &&
 	    !memcmp(x->name[x->last], name, n))
 		return x->last;
-	for (i = 0; i < x->nname; i++)
-		if (strlen(x->name[i]) == n && !memcmp(x->name[i], name, n))
-			return x->last = (int)i;
-	if (x->nname == x->namecap) {
-		x->namecap = x->namecap ? x->namecap * 2 : 16;
-		x->name = xreallocarray(x->name, x->namecap, sizeof(*x->name));
+	for (i = 0; i < x->nname && (strlen(x->name[i]) != n ||
+				     memcmp(x->name[i], name, n)); i++)
+		;
+	if (i == x->nname) {
+		if (x->nname == x->namecap) {
+			x->namecap = x->namecap ? x->namecap * 2 : 16;
+			x->name = xreallocarray(x->name, x->namecap, sizeof(*x->name));
+		}
+		x->name[x->nname++] = xstrndup(name, n);
 	}
-	x->name[x->nname] = xstrndup(name, n);
-	return x->last = (int)x->nname++;
+	/* The name as kept (a NUL in the field ends it), so that the test
+	 * above reads no further than it. */
+	x->last_len = strlen(x->name[i]);
+	return x->last = (int)i;
 }
 
 static struct xcell *xtab_cell(struct xtab *x, int dim, int prog)
@@ -91,6 +97,9 @@ static struct xcell *xtab_cell(struct xtab *x, int dim, int prog)
 	int32_t key[2] = { dim, prog }, *v;
 	int added;
 
+	/* Runs of rows share a region, program and funding. */
+	if (x->last_dim == dim && x->last_prog == prog)
+		return &x->c[x->last_cell];
 	v = kset_put(&x->idx, key, &added);
 	if (added) {
 		if (x->n == x->cap) {
@@ -102,6 +111,9 @@ static struct xcell *xtab_cell(struct xtab *x, int dim, int prog)
 		x->c[x->n].prog = prog;
 		*v = (int32_t)x->n++;
 	}
+	x->last_dim = dim;
+	x->last_prog = prog;
+	x->last_cell = (size_t)*v;
 	return &x->c[*v];
 }
 
@@ -152,6 +164,11 @@ void accum_release(struct accum *a)
 	a->cur_fl = -1;
 	free(a->last_fund);
 	a->last_fund = NULL;
+	free(a->pa);
+	a->pa = NULL;
+	a->pa_cap = 0;
+	a->pa_prog = -1;
+	benids_release(&a->ids);
 }
 
 /* The flow set of (program, area), added if new. */
@@ -188,10 +205,11 @@ static int other_money(struct accum *a, const char *funding, size_t n)
 {
 	if (!n || !a->cat)
 		return 0;
-	if (a->last_fund && strlen(a->last_fund) == n && !memcmp(a->last_fund, funding, n))
+	if (a->last_fund && a->last_fund_len == n && !memcmp(a->last_fund, funding, n))
 		return a->last_other;
 	free(a->last_fund);
 	a->last_fund = xstrndup(funding, n);
+	a->last_fund_len = strlen(a->last_fund);
 	a->last_other = catalog_other_funding(a->cat, a->last_fund);
 	return a->last_other;
 }
@@ -232,7 +250,9 @@ static struct group *get_group(struct accum *a, struct slice *s,
 	struct group *g = a->cur_g;
 	size_t i;
 
-	if (g && !strcmp(g->program, program) && !strcmp(g->area, area))
+	/* cur_g is forgotten when the slice or the program and area change
+	 * (get_slice, same_pa). */
+	if (g)
 		return g;
 	for (i = 0; i < s->ng; i++) {
 		g = s->g[i];
@@ -246,11 +266,6 @@ static struct group *get_group(struct accum *a, struct slice *s,
 	g = xcalloc(1, sizeof(*g));
 	g->program = xstrdup(program);
 	g->area = xstrdup(area);
-	/* One byte of kinds per beneficiary instead of three more sets
-	 * (female, elderly, minors) each repeating its keys. */
-	kset_init(&g->ben, BEN_LEN, 1, 0);
-	ben_set_init(&g->stock, 1);
-	ben_set_init(&g->stock_c, 1);
 	g->fl = get_fset(a, program, area);
 	g->stock_ym = -1;
 	s->g[s->ng++] = g;
@@ -322,18 +337,44 @@ static void note_region(struct accum *a, const char *code, size_t n)
 	a->region_prefix[i] = '\0';
 }
 
+/* 1 if the row's program and area are the last row's. If not, they
+ * become the last row's, and the group, flow set and program index found
+ * for the last ones are forgotten: rows come in runs of one program and
+ * area, so most rows skip the string compares of the searches. */
+static int same_pa(struct accum *a, const struct csv_field *f)
+{
+	size_t pl = f[C_PROGRAM].len, al = f[C_AREA].len;
+
+	if (a->pa && pl == a->pa_plen && al == a->pa_alen &&
+	    !memcmp(a->pa, f[C_PROGRAM].p, pl) &&
+	    !memcmp(a->pa + pl + 1, f[C_AREA].p, al))
+		return 1;
+	if (pl + al + 2 > a->pa_cap) {
+		a->pa_cap = pl + al + 2;
+		a->pa = xrealloc(a->pa, a->pa_cap);
+	}
+	memcpy(a->pa, f[C_PROGRAM].p, pl + 1);
+	memcpy(a->pa + pl + 1, f[C_AREA].p, al + 1);
+	a->pa_plen = pl;
+	a->pa_alen = al;
+	a->cur_g = NULL;
+	a->cur_fl = -1;
+	a->pa_prog = -1;
+	return 0;
+}
+
 static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 {
 	struct accum *a = ctx;
 	const struct csv_field *f = row->f;
 	unsigned char ben[BEN_LEN];
 	int64_t payments, persons, fen;
-	void *v;
+	uint32_t id = 0;
 	struct slice *s;
 	struct group *g;
 	struct mcell *mc;
 	struct xcell *xc[2];
-	int ym, added, prog, central, counted, age, i;
+	int ym, added, prog, central, counted, in_flows, age, i;
 
 	if (row->too_long || row->unterminated || row->bad_encoding)
 		return rs_err(err, "%s in '%s' at line %ld",
@@ -372,13 +413,18 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 		if (ym > a->pay_last)
 			a->pay_last = ym;
 	}
+	if (!same_pa(a, f))
+		a->cur_fl = (long)get_fset(a, f[C_PROGRAM].p, f[C_AREA].p);
 	/* Something is left of the row: a payment, or persons covered by a
 	 * back-payment (rs-aggregate's groups count the same rows). */
 	counted = payments > 0 || persons > 0;
-	if (counted && (!a->have_period ||
-			(ym >= a->per.first - 1 && ym <= a->per.last))) {
-		size_t fi = get_fset(a, f[C_PROGRAM].p, f[C_AREA].p);
-		struct fset *fs = &a->fl[fi];
+	in_flows = counted && (!a->have_period ||
+			       (ym >= a->per.first - 1 && ym <= a->per.last));
+	if (in_flows && benids_get(&a->ids, ben, &id))
+		return rs_err(err, "too many distinct beneficiaries in '%s' at line %ld",
+			      a->path, row->line);
+	if (in_flows) {
+		struct fset *fs = &a->fl[a->cur_fl];
 
 		if (fs->monthly) {
 			struct fmark *mk;
@@ -388,7 +434,7 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 				fs->m = xreallocarray(fs->m, fs->cap, sizeof(*fs->m));
 			}
 			mk = &fs->m[fs->n++];
-			memcpy(mk->ben, ben, BEN_LEN);
+			mk->id = id;
 			mk->ym = ym;
 			if (persons > INT32_MIN && persons <= INT32_MAX) {
 				mk->persons = (int32_t)persons;
@@ -422,15 +468,22 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 		g->oth_payments += payments;
 		g->oth_fen += fen;
 		if (counted)
-			capset_add(&g->oth_ks, ben, a->k);
+			capset_add(&g->oth_ks, id, a->k);
 	} else if (counted) {
-		capset_add(&g->pub_ks, ben, a->k);
+		capset_add(&g->pub_ks, id, a->k);
 	}
 	central = f[C_SUPPORT].len && support_central(f[C_SUPPORT].p);
 	if (f[C_SUPPORT].len)
 		g->has_mode = 1;
+	if (counted && ym > g->stock_ym) {
+		/* A later month: the stock so far was not the last. */
+		benbits_clear(&g->ben, BEN_STOCK | BEN_STOCK_C);
+		g->nstock = g->nstock_c = 0;
+		g->stock_persons = g->stock_c_persons = 0;
+		g->stock_ym = ym;
+	}
 	if (counted) {
-		unsigned char *kind, add = 0;
+		unsigned char *b, add = BEN_PAID;
 
 		if (f[C_SEX].len == 1 && f[C_SEX].p[0] == 'F')
 			add |= BEN_FEMALE;
@@ -444,45 +497,36 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 			add |= BEN_ELDERLY;
 		if (age >= 0 && age < 18)
 			add |= BEN_MINOR;
-		kind = kset_put(&g->ben, ben, &added);
-		add &= (unsigned char)~*kind;
-		*kind |= add;
+		/* SPEC.md section 4: the stock's persons are the sum of the
+		 * persons of the last month's payments */
+		if (ym == g->stock_ym) {
+			add |= BEN_STOCK;
+			g->stock_persons += persons;
+			if (central) {
+				add |= BEN_STOCK_C;
+				g->stock_c_persons += persons;
+			}
+		}
+		b = benbits_at(&g->ben, id);
+		add &= (unsigned char)~*b;
+		*b |= add;
+		g->nben += (add & BEN_PAID) != 0;
+		g->nstock += (add & BEN_STOCK) != 0;
+		g->nstock_c += (add & BEN_STOCK_C) != 0;
 		for (i = 0; i < 3; i++)
 			if (add & (1 << i))
 				g->nkind[i]++;
-	}
-	if (counted && ym > g->stock_ym) {
-		/* A later month: the stock so far was not the last. */
-		kset_release(&g->stock);
-		kset_release(&g->stock_c);
-		ben_set_init(&g->stock, 1);
-		ben_set_init(&g->stock_c, 1);
-		g->stock_ym = ym;
-	}
-	if (counted && ym == g->stock_ym) {
-		int64_t was;
-
-		/* SPEC.md section 4: the stock's persons are the sum of the
-		 * persons of the last month's payments */
-		v = kset_put(&g->stock, ben, &added);
-		memcpy(&was, v, sizeof(was));
-		was += persons;
-		memcpy(v, &was, sizeof(was));
-		if (central) {
-			v = kset_put(&g->stock_c, ben, &added);
-			memcpy(&was, v, sizeof(was));
-			was += persons;
-			memcpy(v, &was, sizeof(was));
-		}
 	}
 	mc = month_cell(g, ym);
 	mc->persons += persons;
 	mc->fen += fen;
 	if (counted)
-		capset_add(&mc->ks, ben, a->k);
+		capset_add(&mc->ks, id, a->k);
 
 	/* The cross tables: township x program, funding x program. */
-	prog = prog_index(a, f[C_PROGRAM].p);
+	if (a->pa_prog < 0)
+		a->pa_prog = prog_index(a, f[C_PROGRAM].p);
+	prog = a->pa_prog;
 	if (f[C_FUNDING].len)
 		a->has_funding = 1;
 	xc[0] = xtab_cell(&s->town, xtab_dim(&s->town, f[C_REGION].p,
@@ -494,7 +538,7 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 		xc[i]->payments += payments;
 		xc[i]->fen += fen;
 		if (counted)
-			capset_add(&xc[i]->ks, ben, a->k);
+			capset_add(&xc[i]->ks, id, a->k);
 	}
 	return 0;
 }
@@ -516,20 +560,12 @@ int accum_read(struct accum *a, const char *path, struct rs_error *err)
 	return 0;
 }
 
-/* Any order that puts one beneficiary's marks together by month will do
- * (only counts come out), so beneficiaries compare as two native words. */
-static int fmark_cmp(const void *x, const void *y)
+/* The order of marks: by beneficiary id, then month. Any order that puts
+ * one beneficiary's marks together by month will do (only counts come
+ * out), and ids are the same in every flow set. Months are >= 0. */
+static inline uint64_t fmark_key(const struct fmark *m)
 {
-	const struct fmark *a = x, *b = y;
-	uint64_t wa[2], wb[2];
-
-	memcpy(wa, a->ben, BEN_LEN);
-	memcpy(wb, b->ben, BEN_LEN);
-	if (wa[0] != wb[0])
-		return wa[0] < wb[0] ? -1 : 1;
-	if (wa[1] != wb[1])
-		return wa[1] < wb[1] ? -1 : 1;
-	return (a->ym > b->ym) - (a->ym < b->ym);
+	return (uint64_t)m->id << 32 | (uint32_t)m->ym;
 }
 
 /* The persons of mark m of f (after fset_settle). */
@@ -543,21 +579,58 @@ static int64_t fmark_persons(const struct fset *f, const struct fmark *m)
 	return v;
 }
 
+/* Orders f's marks by fmark_key: a stable counting sort on the id (the
+ * ids are dense, below nids), then an insertion sort of each id's marks
+ * by month. The file is sorted by region, then month, so one person's
+ * marks mostly arrive in month order and the second pass only checks. */
+static void fset_sort(struct fset *f, size_t nids)
+{
+	struct fmark *out;
+	size_t *at, i, j, sum = 0;
+
+	at = xcalloc(nids + 1, sizeof(*at));
+	for (i = 0; i < f->n; i++)
+		at[f->m[i].id]++;
+	for (i = 0; i <= nids; i++) {
+		size_t c = at[i];
+
+		at[i] = sum;
+		sum += c;
+	}
+	out = xreallocarray(NULL, f->n, sizeof(*out));
+	for (i = 0; i < f->n; i++)
+		out[at[f->m[i].id]++] = f->m[i];
+	free(at);
+	free(f->m);
+	f->m = out;
+	f->cap = f->n;
+	for (i = 1; i < f->n; i++) {
+		struct fmark m = f->m[i];
+
+		if (fmark_key(&f->m[i - 1]) <= fmark_key(&m))
+			continue;
+		for (j = i; j > 0 && fmark_key(&f->m[j - 1]) > fmark_key(&m); j--)
+			f->m[j] = f->m[j - 1];
+		f->m[j] = m;
+	}
+}
+
 /* Sorts f's marks and folds those of one beneficiary and month into one,
  * their persons summed (the rows hold different payments), then gives the
  * spare room back. A sum that does not fit a mark goes to f->wide. */
-static void fset_settle(struct fset *f)
+static void fset_settle(struct fset *f, size_t nids)
 {
 	size_t i, j, n = 0;
 
 	if (!f->n)
 		return;
-	qsort(f->m, f->n, sizeof(*f->m), fmark_cmp);
+	fset_sort(f, nids);
 	for (i = 0; i < f->n; i = j) {
+		uint64_t key = fmark_key(&f->m[i]);
 		int64_t sum = 0;
 		int wide = 0;
 
-		for (j = i; j < f->n && !fmark_cmp(&f->m[i], &f->m[j]); j++) {
+		for (j = i; j < f->n && fmark_key(&f->m[j]) == key; j++) {
 			if (f->m[j].persons == FMARK_WIDE)
 				wide = 1;
 			else
@@ -611,7 +684,7 @@ int accum_finish(struct accum *a, struct rs_error *err)
 	}
 	qsort(a->s, a->ns, sizeof(*a->s), slice_cmp);
 	for (i = 0; i < a->nfl; i++)
-		fset_settle(&a->fl[i]);
+		fset_settle(&a->fl[i], a->ids.n);
 	for (i = 0; i < a->ns; i++) {
 		struct slice *s = a->s[i];
 
@@ -647,8 +720,7 @@ static int judged(const struct accum *a, const struct slice *s, int ym)
 
 /* A mark of a row's merged flow sets, with its persons in full. */
 struct fmark64 {
-	unsigned char ben[BEN_LEN];
-	int32_t ym;
+	uint64_t key;            /* fmark_key */
 	int64_t persons;
 };
 
@@ -665,38 +737,33 @@ struct fmerge {
  * rs-aggregate). Returns 0 at the end. */
 static int fmerge_next(struct fmerge *mg, struct fmark64 *out)
 {
-	const struct fmark *low = NULL;
+	uint64_t low = UINT64_MAX;
 	size_t i;
+	int any = 0;
 
+	for (i = 0; i < mg->n; i++) {
+		uint64_t k;
+
+		if (mg->pos[i] == mg->set[i]->n)
+			continue;
+		k = fmark_key(&mg->set[i]->m[mg->pos[i]]);
+		if (!any || k < low)
+			low = k;
+		any = 1;
+	}
+	if (!any)
+		return 0;
+	out->key = low;
+	out->persons = 0;
 	for (i = 0; i < mg->n; i++) {
 		const struct fmark *c;
 
 		if (mg->pos[i] == mg->set[i]->n)
 			continue;
 		c = &mg->set[i]->m[mg->pos[i]];
-		if (!low || fmark_cmp(c, low) < 0)
-			low = c;
-	}
-	if (!low)
-		return 0;
-	memcpy(out->ben, low->ben, BEN_LEN);
-	out->ym = low->ym;
-	out->persons = 0;
-	/* low points into a set whose cursor moves below: compare against
-	 * a copy. */
-	{
-		struct fmark key = *low;
-
-		for (i = 0; i < mg->n; i++) {
-			const struct fmark *c;
-
-			if (mg->pos[i] == mg->set[i]->n)
-				continue;
-			c = &mg->set[i]->m[mg->pos[i]];
-			if (!fmark_cmp(c, &key)) {
-				out->persons += fmark_persons(mg->set[i], c);
-				mg->pos[i]++;
-			}
+		if (fmark_key(c) == low) {
+			out->persons += fmark_persons(mg->set[i], c);
+			mg->pos[i]++;
 		}
 	}
 	return 1;
@@ -707,7 +774,8 @@ void accum_flows(const struct accum *a, const struct slice *s,
 {
 	const struct fset **set;
 	struct fmerge mg;
-	struct fmark64 prev, cur, next;
+	struct fmark64 cur, next = { 0, 0 };
+	uint64_t prev = 0;
 	size_t i, j;
 	int have_prev = 0, have_next;
 
@@ -728,23 +796,24 @@ void accum_flows(const struct accum *a, const struct slice *s,
 	}
 	have_next = fmerge_next(&mg, &next);
 	while (have_next) {
-		int p, q;
+		int p, q, ym;
 
 		cur = next;
 		have_next = fmerge_next(&mg, &next);
-		p = have_prev && !memcmp(prev.ben, cur.ben, BEN_LEN) &&
-		    prev.ym == cur.ym - 1;
-		q = have_next && !memcmp(next.ben, cur.ben, BEN_LEN) &&
-		    next.ym == cur.ym + 1;
-		if (!p && judged(a, s, cur.ym)) {
+		/* The key is id << 32 | month: the month before or after of
+		 * one beneficiary is the key minus or plus one. */
+		p = have_prev && prev == cur.key - 1;
+		q = have_next && next.key == cur.key + 1;
+		ym = (int)(uint32_t)cur.key;
+		if (!p && judged(a, s, ym)) {
 			out->new_households++;
 			out->new_persons += cur.persons;
 		}
-		if (!q && judged(a, s, cur.ym + 1)) {
+		if (!q && judged(a, s, ym + 1)) {
 			out->exit_households++;
 			out->exit_persons += cur.persons;
 		}
-		prev = cur;
+		prev = cur.key;
 		have_prev = 1;
 	}
 	free(mg.pos);

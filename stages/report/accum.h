@@ -39,13 +39,18 @@
 #include "bset.h"
 #include "catalog.h"
 #include "error.h"
+#include "kset.h"
 #include "period.h"
 
-/* The 其中 kinds of a beneficiary (group.ben values): bit 1 << i is
- * kind i of group.nkind, which is how people.c names them. */
+/* The bits of a beneficiary's byte in group.ben (struct benbits): its
+ * 其中 kinds, bit 1 << i being kind i of group.nkind, which is how
+ * people.c names them; set when any of its rows in the slice says so. */
 #define BEN_FEMALE  1
 #define BEN_ELDERLY 2
 #define BEN_MINOR   4
+#define BEN_PAID    8            /* counted in the slice (保障人数) */
+#define BEN_STOCK   16           /* counted in stock_ym */
+#define BEN_STOCK_C 32           /* of that, paid as 集中 (support_mode) */
 
 struct mcell {
 	int64_t persons, fen;
@@ -55,17 +60,18 @@ struct mcell {
 struct group {
 	char *program, *area;
 	int64_t persons, payments, fen;
-	struct kset ben;         /* distinct beneficiaries over the slice;
-				    value: one byte of BEN_* bits, set when
-				    any of the beneficiary's rows says so */
+	struct benbits ben;      /* per beneficiary id: BEN_* bits */
+	size_t nben;             /* ids with BEN_PAID */
 	int stock_ym;            /* month held in stock, -1 before any row */
-	struct kset stock;       /* paid in stock_ym; value: int64 persons
-				    (the largest, should one repeat) */
-	struct kset stock_c;     /* the part of stock paid as 集中 (support_mode) */
+	size_t nstock, nstock_c; /* ids with BEN_STOCK, BEN_STOCK_C */
+	int64_t stock_persons;   /* the persons of the stock's payments: a
+				    union of stocks adds them up, as the
+				    payments are different ones */
+	int64_t stock_c_persons; /* the same for the 集中 part */
 	int has_mode;            /* some row had a support_mode */
 	struct mcell *month;     /* month[ym - mbase], mcount entries */
 	int mbase, mcount;
-	int64_t nkind[3];        /* 其中: members of ben with BEN_FEMALE,
+	int64_t nkind[3];        /* 其中: ids of ben with BEN_FEMALE,
 				    BEN_ELDERLY, BEN_MINOR */
 	int64_t oth_persons, oth_payments, oth_fen;  /* paid from other money */
 	struct capset oth_ks;    /* up to k beneficiaries of that part */
@@ -77,30 +83,31 @@ struct group {
  * The months each beneficiary was paid in, for one (program, area) over
  * the whole file, with the persons paid for. Kept for monthly programs
  * only, and with --period for its months and the one before. While
- * reading, each counted row appends a mark (24 bytes, against 40 for a
- * hash slot at up to 70 % load, so a third to a half of the memory);
- * accum_finish sorts them by beneficiary and month and sums the persons of
- * marks that repeat (rows of one month in several regions, fundings or
- * modes), leaving one mark per (beneficiary, month).
+ * reading, each counted row appends a mark (12 bytes: a beneficiary id,
+ * not its 16-byte pseudonym); accum_finish orders them by beneficiary and
+ * month (a counting sort on the dense ids, then a short insertion sort
+ * per beneficiary, whose marks mostly come in month order already) and
+ * sums the persons of marks that repeat (rows of one month in several
+ * regions, fundings or modes), leaving one mark per (beneficiary, month).
  * Persons are int32 in a mark: a count that does not fit (never seen in
  * real data, but the file may say so) is FMARK_WIDE there, and its exact
  * int64 lives in the set's wide table under (beneficiary, month), so
  * every count stays exact.
  */
 struct fmark {
-	unsigned char ben[BEN_LEN];
+	uint32_t id;             /* the beneficiary (struct benids) */
 	int32_t ym;
 	int32_t persons;         /* or FMARK_WIDE: see fset.wide */
 };
 #define FMARK_WIDE INT32_MIN
-#define FMARK_KEY (BEN_LEN + sizeof(int32_t))
+#define FMARK_KEY (sizeof(uint32_t) + sizeof(int32_t))
 
 struct fset {
 	char *program, *area;
 	int monthly;             /* the catalog's recurrence is monthly */
 	struct fmark *m;         /* marks; sorted and distinct after accum_finish */
 	size_t n, cap;
-	struct kset wide;        /* key ben + int32 month, value int64 persons:
+	struct kset wide;        /* key id + int32 month, value int64 persons:
 				    the persons of marks holding FMARK_WIDE
 				    (before accum_finish, the sum over the
 				    rows that did not fit) */
@@ -125,6 +132,9 @@ struct xtab {
 	size_t n, cap;
 	struct kset idx;         /* (int32 dim, int32 prog) -> int32 cell */
 	int last;                /* the dim found last, or -1 */
+	size_t last_len;         /* its length */
+	int last_dim, last_prog; /* the cell found last (last_cell), when */
+	size_t last_cell;        /* last_dim >= 0 */
 };
 
 struct slice {
@@ -158,13 +168,18 @@ struct accum {
 				    file (any period), -1 when none */
 	struct fset *fl;         /* flow sets */
 	size_t nfl, flcap;
+	struct benids ids;       /* beneficiary ids of the counted rows */
 	/* private */
 	const char *path;
 	int seen_header;
 	struct slice *cur_s;
 	struct group *cur_g;
 	long cur_fl;
+	char *pa;                /* the last row's program, NUL, area */
+	size_t pa_plen, pa_alen, pa_cap;
+	int pa_prog;             /* its prog_index, -1 not yet asked */
 	char *last_fund;         /* the funding label classified last */
+	size_t last_fund_len;
 	int last_other;
 };
 

@@ -58,17 +58,22 @@ static int has_of_which(const struct program *root)
 static int64_t union_count(const struct leaf *lv, const size_t *idx, size_t n,
 			   int which)
 {
-	struct kset u;
+	const struct benbits **src;
+	unsigned char *mask;
 	size_t i;
 	int64_t c;
 
 	if (n == 1)
 		return lv[idx[0]].g->nkind[which];
-	ben_set_init(&u, 0);
-	for (i = 0; i < n; i++)
-		ben_set_union_kind(&u, &lv[idx[i]].g->ben, 1 << which);
-	c = (int64_t)u.n;
-	kset_release(&u);
+	src = xcalloc(n, sizeof(*src));
+	mask = xcalloc(n, 1);
+	for (i = 0; i < n; i++) {
+		src[i] = &lv[idx[i]].g->ben;
+		mask[i] = (unsigned char)(1 << which);
+	}
+	c = (int64_t)benbits_union_count(src, mask, n);
+	free(src);
+	free(mask);
 	return c;
 }
 

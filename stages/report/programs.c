@@ -142,8 +142,9 @@ const struct program **report_roots(const struct leaf *lv, size_t n,
 static void stats(const struct slice *s, const struct leaf *lv,
 		  const size_t *idx, size_t n, struct pstats *st)
 {
-	struct kset u;
-	size_t i;
+	const struct benbits **src;
+	unsigned char *mask;
+	size_t i, nsrc;
 
 	memset(st, 0, sizeof(*st));
 	for (i = 0; i < n; i++) {
@@ -161,32 +162,34 @@ static void stats(const struct slice *s, const struct leaf *lv,
 		 * beneficiary in two leaves holds two payments), so only
 		 * the distinct count needs a union. */
 		if (l->monthly && g->stock_ym == s->per.last)
-			st->stock_persons += ben_set_sum(&g->stock);
+			st->stock_persons += g->stock_persons;
 	}
 	if (n == 1) {
 		const struct group *g = lv[idx[0]].g;
 
-		st->nben = g->ben.n;
+		st->nben = g->nben;
 		if (lv[idx[0]].monthly && g->stock_ym == s->per.last)
-			st->stock_hh = g->stock.n;
+			st->stock_hh = g->nstock;
 		return;
 	}
-	/* One union at a time, keys only: these are the largest sets
-	 * built while every group's sets and flow marks are held. */
-	ben_set_init(&u, 0);
-	for (i = 0; i < n; i++)
-		ben_set_union(&u, &lv[idx[i]].g->ben);
-	st->nben = u.n;
-	kset_release(&u);
-	ben_set_init(&u, 0);
+	src = xcalloc(n, sizeof(*src));
+	mask = xcalloc(n, 1);
 	for (i = 0; i < n; i++) {
+		src[i] = &lv[idx[i]].g->ben;
+		mask[i] = BEN_PAID;
+	}
+	st->nben = benbits_union_count(src, mask, n);
+	for (i = nsrc = 0; i < n; i++) {
 		const struct leaf *l = &lv[idx[i]];
 
-		if (l->monthly && l->g->stock_ym == s->per.last)
-			ben_set_union(&u, &l->g->stock);
+		if (l->monthly && l->g->stock_ym == s->per.last) {
+			src[nsrc] = &l->g->ben;
+			mask[nsrc++] = BEN_STOCK;
+		}
 	}
-	st->stock_hh = u.n;
-	kset_release(&u);
+	st->stock_hh = nsrc ? benbits_union_count(src, mask, nsrc) : 0;
+	free(src);
+	free(mask);
 }
 
 static size_t add_row(struct prow **rows, size_t *nrows, size_t *cap,
@@ -367,13 +370,16 @@ static void add_notes(struct report *r, const struct slice *s, struct table *t,
 static void centralized_rate(const struct slice *s, const struct leaf *lv,
 			     size_t n, struct crate *rate)
 {
-	struct kset all, central;
-	size_t i;
+	const struct benbits **src;
+	unsigned char *all, *central;
+	int64_t all_p = 0, central_p = 0;
+	size_t i, nsrc = 0;
 	int split = 0;
 
 	memset(rate, 0, sizeof(*rate));
-	ben_set_init(&all, 1);
-	ben_set_init(&central, 1);
+	src = xcalloc(n ? n : 1, sizeof(*src));
+	all = xcalloc(n ? n : 1, 1);
+	central = xcalloc(n ? n : 1, 1);
 	for (i = 0; i < n; i++) {
 		const struct leaf *l = &lv[i];
 		size_t len = strlen(l->prog->code);
@@ -386,18 +392,28 @@ static void centralized_rate(const struct slice *s, const struct leaf *lv,
 			split = 1;
 		if (!l->monthly || l->g->stock_ym != s->per.last)
 			continue;
-		ben_set_union(&all, &l->g->stock);
-		ben_set_union(&central, is_c ? &l->g->stock : &l->g->stock_c);
+		/* A union's persons are its sources' summed: they are
+		 * different payments. */
+		src[nsrc] = &l->g->ben;
+		all[nsrc] = BEN_STOCK;
+		central[nsrc++] = is_c ? BEN_STOCK : BEN_STOCK_C;
+		all_p += l->g->stock_persons;
+		central_p += is_c ? l->g->stock_persons : l->g->stock_c_persons;
 	}
-	if (split && all.n && ben_set_sum(&all) > 0) {
-		rate->have = 1;
-		rate->all = ben_set_sum(&all);
-		rate->central = ben_set_sum(&central);
-		rate->nall = all.n;
-		rate->ncentral = central.n;
+	if (split && nsrc && all_p > 0) {
+		size_t nall = benbits_union_count(src, all, nsrc);
+
+		if (nall) {
+			rate->have = 1;
+			rate->all = all_p;
+			rate->central = central_p;
+			rate->nall = nall;
+			rate->ncentral = benbits_union_count(src, central, nsrc);
+		}
 	}
-	kset_release(&all);
-	kset_release(&central);
+	free(src);
+	free(all);
+	free(central);
 }
 
 void build_programs(struct report *r, const struct slice *s,
