@@ -189,6 +189,10 @@ static size_t utf8_seq(const unsigned char *p, size_t n)
 	return 0;
 }
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define ONES  0x0101010101010101ULL
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define RS_LITTLE_ENDIAN 1
@@ -207,6 +211,17 @@ static size_t utf8_prefix(const unsigned char *p, size_t n)
 
 	while (i < n) {
 		size_t k;
+#ifdef __SSE2__
+		if (n - i >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+			/* no high bit and no zero byte in the sixteen */
+			if (!(_mm_movemask_epi8(v) |
+			      _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128())))) {
+				i += 16;
+				continue;
+			}
+		}
+#endif
 		if (n - i >= 8) {
 			uint64_t w;
 			memcpy(&w, p + i, 8);
@@ -387,7 +402,27 @@ static int fast_record(struct reader *r, char *q, size_t m)
 	 * byte on a little-endian machine; others take the byte loop): a
 	 * quote or a CR sends the line to libcsv; each delimiter ends a
 	 * field. */
-	for (i = 0; RS_LITTLE_ENDIAN && i + 8 <= c; i += 8) {
+	i = 0;
+#ifdef __SSE2__
+	{
+		const __m128i vd = _mm_set1_epi8((char)r->delim);
+		const __m128i vq = _mm_set1_epi8('"'), vr = _mm_set1_epi8('\r');
+		for (; i + 16 <= c; i += 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			unsigned d;
+			if (_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, vq),
+							   _mm_cmpeq_epi8(v, vr))))
+				goto slow;
+			for (d = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vd)); d;
+			     d &= d - 1) {
+				size_t k = i + (size_t)__builtin_ctz(d);
+				add_field(r, s, from, k);
+				from = k + 1;
+			}
+		}
+	}
+#endif
+	for (; RS_LITTLE_ENDIAN && i + 8 <= c; i += 8) {
 		uint64_t w, d;
 		memcpy(&w, s + i, 8);
 		if (bytes_eq(w, qq) | bytes_eq(w, cr))
