@@ -11,7 +11,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "kset.h"
 #include "xalloc.h"
@@ -61,26 +60,15 @@ static size_t round_up(size_t n, size_t a)
 /*
  * Slots for cap keys, zeroed. A big table is probed at random, one cache
  * miss a lookup and, with 4 KiB pages, one TLB miss too: at 10 M keys that
- * was 45 % of rs-validate's parsing thread. Transparent huge pages on the
- * table's 2 MiB-aligned interior take the TLB miss away. The memory still
- * comes from calloc (large blocks are fresh mappings, so pages not touched
- * cost nothing); madvise is only advice, and a kernel without THP ignores
- * it.
+ * was 45 % of rs-validate's parsing thread. Huge pages on the table take
+ * the TLB miss away. The memory still comes from calloc (large blocks are
+ * fresh mappings, so pages not touched cost nothing).
  */
 static unsigned char *slots_alloc(size_t cap, size_t stride)
 {
-	const uintptr_t huge = (uintptr_t)2 << 20;
 	unsigned char *p = xcalloc(cap, stride);
-	uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-	uintptr_t hi = ((uintptr_t)p + cap * stride) & ~(huge - 1);
 
-#ifdef MADV_HUGEPAGE
-	if (hi > lo)
-		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-#else
-	(void)lo;
-	(void)hi;
-#endif
+	advise_huge(p, cap * stride);
 	return p;
 }
 

@@ -3,7 +3,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "bset.h"
 #include "xalloc.h"
@@ -29,26 +28,11 @@ static uint64_t ben_hash(const unsigned char *ben)
 	return h;
 }
 
-/* Big tables are walked at random: ask for huge pages, so a probe does
- * not also miss the TLB. Only advice; failure changes nothing. */
-static void advise_huge(void *p, size_t n)
-{
-#ifdef MADV_HUGEPAGE
-	uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
-	uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)4095;
-
-	if (n >= ((size_t)2 << 20) && e > a)
-		madvise((void *)a, e - a, MADV_HUGEPAGE);
-#else
-	(void)p;
-	(void)n;
-#endif
-}
-
 static struct benids_slot *slots_new(size_t cap)
 {
 	struct benids_slot *s = xcalloc(cap, sizeof(*s));
 
+	/* walked at random: huge pages, so a probe does not miss the TLB too */
 	advise_huge(s, cap * sizeof(*s));
 	return s;
 }
