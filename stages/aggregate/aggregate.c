@@ -95,75 +95,159 @@ static void bene_hex(char *out, const unsigned char *b)
 	}
 }
 
-/* The region's 12 digits as two big-endian words: comparing them is
- * comparing the bytes, without a call. */
-static inline uint64_t region_hi(const struct leaf *l)
+/* a + b into *sum when it fits an int32 (leaf fields are packed, so
+ * callers pass values, not their addresses) */
+static int add32(int32_t a, int64_t b, int32_t *sum)
 {
-	uint64_t v;
+	int64_t s = (int64_t)a + b;
 
-	memcpy(&v, l->region, 8);
-	return be64toh(v);
+	if (s > INT32_MAX || s < INT32_MIN)
+		return -1;
+	*sum = (int32_t)s;
+	return 0;
 }
 
-static inline uint32_t region_lo(const struct leaf *l)
+/*
+ * Packs the leaves marked in live at the front, in the order they were, and
+ * renumbers ord[0..m) (indices of live leaves) to match. Moving leaves in
+ * order of arrival reads and writes them front to back; moving them into
+ * key order would read each at random.
+ */
+static void leaves_squeeze(struct leafset *ls, const uint64_t *live,
+			   uint32_t *ord, size_t m)
 {
-	uint32_t v;
+	size_t nw = (ls->n + 63) / 64, i, w = 0;
+	uint32_t *before = xreallocarray(NULL, nw ? nw : 1, sizeof(*before));
 
-	memcpy(&v, l->region + 8, 4);
-	return be32toh(v);
+	for (i = 0; i < nw; i++) {
+		uint64_t bits = live[i];
+		before[i] = (uint32_t)w;
+		while (bits) {
+			size_t r = i * 64 + (size_t)__builtin_ctzll(bits);
+			if (w != r)
+				ls->leaves[w] = ls->leaves[r];
+			w++;
+			bits &= bits - 1;
+		}
+	}
+	for (i = 0; ord && i < m; i++) {
+		uint32_t x = ord[i];
+		ord[i] = before[x >> 6] + (uint32_t)__builtin_popcountll(
+			live[x >> 6] & (((uint64_t)1 << (x & 63)) - 1));
+	}
+	ls->n = w;
+	free(before);
 }
 
-static int leaf_cmp(const struct leaf *x, const struct leaf *y)
+/* Drops the leaves left all zero (a payment and its reversal). */
+static void leaves_drop_zero(struct leafset *ls)
 {
-	uint64_t xh = region_hi(x), yh = region_hi(y);
-	uint32_t xl, yl;
+	uint64_t *live = xcalloc((ls->n + 63) / 64 + 1, sizeof(*live));
+	size_t p, m = 0;
 
-	if (xh != yh)
-		return xh < yh ? -1 : 1;
-	xl = region_lo(x);
-	yl = region_lo(y);
-	if (xl != yl)
-		return xl < yl ? -1 : 1;
-	if (x->program != y->program)
-		return x->program < y->program ? -1 : 1;
-	if (x->area != y->area)
-		return x->area < y->area ? -1 : 1;
-	if (x->ym != y->ym)
-		return x->ym < y->ym ? -1 : 1;
-	if (x->funding != y->funding)
-		return x->funding < y->funding ? -1 : 1;
-	if (x->mode != y->mode)
-		return x->mode < y->mode ? -1 : 1;
-	return memcmp(x->bene, y->bene, 16);
+	for (p = 0; p < ls->n; p++) {
+		size_t x = ls->order ? ls->order[p] : p;
+		const struct leaf *l = &ls->leaves[x];
+		if (!l->payments && !l->persons && !l->amount)
+			continue;
+		live[x >> 6] |= (uint64_t)1 << (x & 63);
+		if (ls->order)
+			ls->order[m] = (uint32_t)x;
+		m++;
+	}
+	if (m < ls->n)
+		leaves_squeeze(ls, live, ls->order, m);
+	free(live);
 }
 
-static const struct leaf *sort_base;
-
-/* Equal keys keep their order, so a combined leaf's first row is the
- * earliest (see leaves_compact). */
-static int cmp_index(const void *a, const void *b)
+/*
+ * Combines equal keys and drops leaves left all zero. A combined leaf
+ * keeps the age and sex of its first row, as rs-merge keeps the first
+ * file's: rows combined earlier stand before rows appended since, and the
+ * order (leaf_order_build) puts equal keys by index. The leaves are not
+ * put in key order: those left stay in their order of arrival and, when
+ * keep_order, ls->order lists them in key order (only the last compaction
+ * needs it; it costs 4 bytes a leaf).
+ */
+static int leaves_compact(struct leafset *ls, int keep_order, struct rs_error *err)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	int d = leaf_cmp(&sort_base[x], &sort_base[y]);
+	struct leaf_order o;
+	struct leaf_ent prev = { 0, 0 };
+	uint32_t *ord;
+	uint64_t *live;
+	size_t i, m = 0, n = ls->n, head = 0;
+	int head_zero = 0, combined = 0, ret = -1;
 
-	return d ? d : x < y ? -1 : x > y;
+	free(ls->order);
+	ls->order = NULL;
+	leaf_order_build(&o, ls);
+	/* The order is written over the entries as they are read: ord[m]
+	 * lies before entry m, which lies before the entry being read. */
+	ord = (uint32_t *)(void *)o.e;
+	live = xcalloc((n + 63) / 64 + 1, sizeof(*live));
+	for (i = 0; i <= n; i++) {
+		struct leaf_ent cur = { 0, 0 };
+		size_t x = 0;
+		if (i < n) {
+			cur = o.e[i];
+			x = leaf_ent_index(&o, &cur);
+			if (i && leaf_ent_prefix_eq(&o, &prev, &cur) &&
+			    !leaf_cmp(&ls->leaves[head], &ls->leaves[x])) {
+				struct leaf *to = &ls->leaves[head];
+				const struct leaf *in = &ls->leaves[x];
+				int32_t pay, per;
+				if (add32(to->payments, in->payments, &pay) ||
+				    add32(to->persons, in->persons, &per)) {
+					rs_err(err, "region %.12s, %s: more than 2^31 payments or persons in one month for one beneficiary",
+					       to->region, ls->programs.s[to->program]);
+					goto out;
+				}
+				to->payments = pay;
+				to->persons = per;
+				to->amount += in->amount;
+				combined = 1;
+				prev = cur;
+				continue;
+			}
+		}
+		/* the group of head ends here */
+		if (i) {
+			const struct leaf *h = &ls->leaves[head];
+			if (combined ? h->payments || h->persons || h->amount : !head_zero) {
+				ord[m++] = (uint32_t)head;
+				live[head >> 6] |= (uint64_t)1 << (head & 63);
+			}
+		}
+		if (i == n)
+			break;
+		head = x;
+		head_zero = leaf_ent_zero(&cur);
+		combined = 0;
+		prev = cur;
+	}
+	if (m < n)
+		leaves_squeeze(ls, live, keep_order ? ord : NULL, m);
+	if (keep_order) {
+		ls->order = xreallocarray(ord, m ? m : 1, sizeof(*ord));
+		o.e = NULL;
+	}
+	ret = 0;
+out:
+	free(o.e);
+	free(live);
+	return ret;
 }
 
-/* Sorts the leaves by key: an index is sorted, then the leaves are moved
- * along its cycles, so the extra memory is two indices, not a copy. */
-static void leaves_sort(struct leafset *ls)
+/* Moves the leaves into key order (for groups_write), along the cycles of
+ * the order, so the extra memory is the order alone. */
+static void leaves_apply_order(struct leafset *ls)
 {
-	uint32_t *idx;
+	uint32_t *idx = ls->order;
 	size_t i, j, k;
 	struct leaf tmp;
 
-	if (ls->n < 2)
+	if (!idx)
 		return;
-	idx = xreallocarray(NULL, ls->n, sizeof(*idx));
-	for (i = 0; i < ls->n; i++)
-		idx[i] = (uint32_t)i;
-	sort_base = ls->leaves;
-	qsort(idx, ls->n, sizeof(*idx), cmp_index);
 	/* idx[j] is where the leaf that belongs at j is now */
 	for (i = 0; i < ls->n; i++) {
 		if (idx[i] == i)
@@ -180,65 +264,7 @@ static void leaves_sort(struct leafset *ls)
 		}
 	}
 	free(idx);
-}
-
-/* a + b into *sum when it fits an int32 (leaf fields are packed, so
- * callers pass values, not their addresses) */
-static int add32(int32_t a, int64_t b, int32_t *sum)
-{
-	int64_t s = (int64_t)a + b;
-
-	if (s > INT32_MAX || s < INT32_MIN)
-		return -1;
-	*sum = (int32_t)s;
-	return 0;
-}
-
-/* Drops the leaves left all zero (a payment and its reversal). */
-static void leaves_drop_zero(struct leafset *ls)
-{
-	size_t r, w = 0;
-
-	for (r = 0; r < ls->n; r++) {
-		const struct leaf *l = &ls->leaves[r];
-		if (!l->payments && !l->persons && !l->amount)
-			continue;
-		if (w != r)
-			ls->leaves[w] = *l;
-		w++;
-	}
-	ls->n = w;
-}
-
-/* Sorts, combines equal keys and drops leaves left all zero. A combined
- * leaf keeps the age and sex of its first row, as rs-merge keeps the first
- * file's: rows combined earlier stand before rows appended since. */
-static int leaves_compact(struct leafset *ls, struct rs_error *err)
-{
-	size_t r, w = 0;
-
-	leaves_sort(ls);
-	for (r = 0; r < ls->n; r++) {
-		struct leaf *in = &ls->leaves[r];
-		struct leaf *to = w ? &ls->leaves[w - 1] : NULL;
-		if (to && !leaf_cmp(to, in)) {
-			int32_t pay, per;
-			if (add32(to->payments, in->payments, &pay) ||
-			    add32(to->persons, in->persons, &per))
-				return rs_err(err, "region %.12s, %s: more than 2^31 payments or persons in one month for one beneficiary",
-					      to->region, ls->programs.s[to->program]);
-			to->payments = pay;
-			to->persons = per;
-			to->amount += in->amount;
-		} else {
-			if (w != r)
-				ls->leaves[w] = *in;
-			w++;
-		}
-	}
-	ls->n = w;
-	leaves_drop_zero(ls);
-	return 0;
+	ls->order = NULL;
 }
 
 static int leaves_grow(struct leafset *ls, struct rs_error *err)
@@ -294,7 +320,7 @@ static size_t leaves_hint(const struct aggregate_opts *ao)
 static struct leaf *leaf_add(struct leafset *ls, int compact, struct rs_error *err)
 {
 	if (ls->n == ls->cap) {
-		if (compact && ls->n && leaves_compact(ls, err))
+		if (compact && ls->n && leaves_compact(ls, 0, err))
 			return NULL;
 		if ((ls->n > ls->cap / 2 || !ls->cap) && leaves_grow(ls, err))
 			return NULL;
@@ -403,16 +429,22 @@ static void leaf_rank(struct leaf *l, const uint16_t *const maps[3])
 	l->mode = maps[2][l->mode];
 }
 
-/* The leaf with key k among the sorted leaves [0, n), or -1. */
+/* The index of the leaf at position p of the key order. */
+static inline size_t leaf_at(const struct leafset *ls, size_t p)
+{
+	return ls->order ? ls->order[p] : p;
+}
+
+/* The index of the leaf with key k among the first n in key order, or -1. */
 static long leaf_find(const struct leafset *ls, size_t n, const struct leaf *k)
 {
 	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int d = leaf_cmp(&ls->leaves[mid], k);
+		int d = leaf_cmp(&ls->leaves[leaf_at(ls, mid)], k);
 		if (!d)
-			return (long)mid;
+			return (long)leaf_at(ls, mid);
 		if (d < 0)
 			lo = mid + 1;
 		else
@@ -435,10 +467,13 @@ static void match_of(const struct leaf *l, struct match_key *m)
 	m->ym = l->ym;
 }
 
+static const struct leafset *match_set;
+
+/* Candidates are positions in key order. */
 static int cmp_match(const void *a, const void *b)
 {
-	const struct leaf *x = &sort_base[*(const uint32_t *)a];
-	const struct leaf *y = &sort_base[*(const uint32_t *)b];
+	const struct leaf *x = &match_set->leaves[leaf_at(match_set, *(const uint32_t *)a)];
+	const struct leaf *y = &match_set->leaves[leaf_at(match_set, *(const uint32_t *)b)];
 	int d;
 
 	if ((d = memcmp(x->bene, y->bene, 16)))
@@ -478,9 +513,9 @@ static int take_persons(struct leafset *ls, size_t sorted, const struct leaf *at
 	return 0;
 }
 
-/* Among the candidates (sorted by beneficiary, program, month, then
- * position), the first leaf of k's beneficiary, program and month that has
- * a payment left, or -1. */
+/* Among the candidates (positions in key order, sorted by beneficiary,
+ * program, month, then position), the index of the first leaf of k's
+ * beneficiary, program and month that has a payment left, or -1. */
 static long first_with_payment(const struct leafset *ls, const uint32_t *cand,
 			       size_t ncand, const struct leaf *k)
 {
@@ -488,7 +523,7 @@ static long first_with_payment(const struct leafset *ls, const uint32_t *cand,
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct leaf *l = &ls->leaves[cand[mid]];
+		const struct leaf *l = &ls->leaves[leaf_at(ls, cand[mid])];
 		int d = memcmp(l->bene, k->bene, 16);
 		if (!d)
 			d = l->program != k->program ? (l->program < k->program ? -1 : 1) :
@@ -499,11 +534,11 @@ static long first_with_payment(const struct leafset *ls, const uint32_t *cand,
 			hi = mid;
 	}
 	for (; lo < ncand; lo++) {
-		const struct leaf *l = &ls->leaves[cand[lo]];
+		const struct leaf *l = &ls->leaves[leaf_at(ls, cand[lo])];
 		if (memcmp(l->bene, k->bene, 16) || l->program != k->program || l->ym != k->ym)
 			break;
 		if (l->payments > 0)
-			return (long)cand[lo];
+			return (long)leaf_at(ls, cand[lo]);
 	}
 	return -1;
 }
@@ -570,7 +605,7 @@ static int settle_pending(struct ctx *c, struct rs_error *err)
 	cand = xreallocarray(NULL, candcap, sizeof(*cand));
 	for (i = 0; i < sorted; i++) {
 		struct match_key m;
-		match_of(&ls->leaves[i], &m);
+		match_of(&ls->leaves[leaf_at(ls, i)], &m);
 		if (!kset_get(&want, &m))
 			continue;
 		if (ncand == candcap) {
@@ -580,7 +615,7 @@ static int settle_pending(struct ctx *c, struct rs_error *err)
 		cand[ncand++] = (uint32_t)i;
 	}
 	kset_release(&want);
-	sort_base = ls->leaves;
+	match_set = ls;
 	qsort(cand, ncand, sizeof(*cand), cmp_match);
 
 	/* Two passes: a reversal whose own key has a payment takes it first,
@@ -605,7 +640,7 @@ static int settle_pending(struct ctx *c, struct rs_error *err)
 	free(cand);
 	free(done);
 	if (ls->n > sorted)
-		return leaves_compact(ls, err);
+		return leaves_compact(ls, 1, err);
 	leaves_drop_zero(ls);
 	return 0;
 fail:
@@ -630,7 +665,7 @@ static int leaves_finish(struct ctx *c, struct rs_error *err)
 		leaf_rank(&c->pend[i].key, maps);
 	for (i = 0; i < 3; i++)
 		free((void *)maps[i]);
-	ret = leaves_compact(&c->ls, err);
+	ret = leaves_compact(&c->ls, 1, err);
 	if (!ret)
 		ret = settle_pending(c, err);
 	return ret;
@@ -653,14 +688,16 @@ int aggregate_run(const struct aggregate_opts *ao, struct aggregate_stats *st,
 			goto out;
 	if (leaves_finish(&c, err))
 		goto out;
-	if (ao->groups && groups_write(&c.ls, ao->cat, ao->spec, ao->groups,
-				       &st->groups, err))
-		goto out;
+	if (ao->groups) {
+		leaves_apply_order(&c.ls);
+		if (groups_write(&c.ls, ao->cat, ao->spec, ao->groups, &st->groups, err))
+			goto out;
+	}
 	if (rs_out_open(&o, ao->out, 0644, err))
 		goto out;
 	rs_out_puts(&o, AGG_HEADER "\n");
 	for (i = 0; i < c.ls.n; i++) {
-		const struct leaf *l = &c.ls.leaves[i];
+		const struct leaf *l = &c.ls.leaves[leaf_at(&c.ls, i)];
 		const char *f = c.ls.funding.s[l->funding], *m = c.ls.modes.s[l->mode];
 		char month[8], money[32], bene[32];
 
@@ -701,6 +738,7 @@ int aggregate_run(const struct aggregate_opts *ao, struct aggregate_stats *st,
 out:
 	free(c.pend);
 	free(c.ls.leaves);
+	free(c.ls.order);
 	strtab_release(&c.ls.programs);
 	strtab_release(&c.ls.funding);
 	strtab_release(&c.ls.modes);

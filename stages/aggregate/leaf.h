@@ -11,8 +11,10 @@
 #ifndef RS_AGGREGATE_LEAF_H
 #define RS_AGGREGATE_LEAF_H
 
+#include <endian.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Strings that repeat on every row (programs, funding labels) are interned
  * once; leaves hold their index. */
@@ -39,16 +41,103 @@ struct leaf {
 } __attribute__((packed));
 
 /*
- * Once the leaves are final, leaves[0..n) are sorted by key (region,
- * program name, area, month, funding label, support mode, beneficiary),
- * every key appears once and none is all zero; the string tables are
- * sorted too, so an index's order is its string's order.
+ * Once the leaves are final, every key appears once and none is all zero;
+ * leaves[order[0..n)] are in key order (region, program name, area, month,
+ * funding label, support mode, beneficiary), or leaves[0..n) themselves
+ * when order is NULL; the string tables are sorted too, so an index's
+ * order is its string's order.
  */
 struct leafset {
 	struct leaf *leaves;
 	size_t n, cap;
 	size_t hint;                /* leaves to make room for first */
+	uint32_t *order;            /* owned; NULL: leaves are in key order */
 	struct strtab programs, funding, modes;
 };
+
+/* The region's 12 digits as two big-endian words: comparing them is
+ * comparing the bytes, without a call. */
+static inline uint64_t leaf_region_hi(const struct leaf *l)
+{
+	uint64_t v;
+
+	memcpy(&v, l->region, 8);
+	return be64toh(v);
+}
+
+static inline uint32_t leaf_region_lo(const struct leaf *l)
+{
+	uint32_t v;
+
+	memcpy(&v, l->region + 8, 4);
+	return be32toh(v);
+}
+
+/* Key order: <0, 0 or >0. */
+static inline int leaf_cmp(const struct leaf *x, const struct leaf *y)
+{
+	uint64_t xh = leaf_region_hi(x), yh = leaf_region_hi(y);
+	uint32_t xl, yl;
+
+	if (xh != yh)
+		return xh < yh ? -1 : 1;
+	xl = leaf_region_lo(x);
+	yl = leaf_region_lo(y);
+	if (xl != yl)
+		return xl < yl ? -1 : 1;
+	if (x->program != y->program)
+		return x->program < y->program ? -1 : 1;
+	if (x->area != y->area)
+		return x->area < y->area ? -1 : 1;
+	if (x->ym != y->ym)
+		return x->ym < y->ym ? -1 : 1;
+	if (x->funding != y->funding)
+		return x->funding < y->funding ? -1 : 1;
+	if (x->mode != y->mode)
+		return x->mode < y->mode ? -1 : 1;
+	return memcmp(x->bene, y->bene, 16);
+}
+
+/*
+ * leafsort.c: the leaves' key order without moving them. An entry holds a
+ * leaf's key packed into the high bits of 128 (compared as the key is, but
+ * cut short: two leaves whose packed bits are equal may still differ),
+ * then the leaf's index, then 1 if the leaf is all zero.
+ */
+struct leaf_ent {
+	uint64_t hi, lo;
+};
+
+struct leaf_order {
+	struct leaf_ent *e;         /* owned: n entries in key order */
+	size_t n;
+	unsigned low;               /* bits of lo below the packed key */
+	uint64_t mask;              /* those bits */
+};
+
+/*
+ * Fills o with the order of ls->leaves[0..n): by key, equal keys by index
+ * (so a sort by it is stable). The string tables must not change while o
+ * is used. Dies when out of memory; can't fail otherwise. The caller frees
+ * o->e.
+ */
+void leaf_order_build(struct leaf_order *o, const struct leafset *ls);
+
+static inline size_t leaf_ent_index(const struct leaf_order *o, const struct leaf_ent *e)
+{
+	return (size_t)((e->lo & o->mask) >> 1);
+}
+
+static inline int leaf_ent_zero(const struct leaf_ent *e)
+{
+	return (int)(e->lo & 1);
+}
+
+/* 0: the two leaves' keys differ; 1: they may be equal (leaf_cmp says). */
+static inline int leaf_ent_prefix_eq(const struct leaf_order *o, const struct leaf_ent *a,
+				     const struct leaf_ent *b)
+{
+	return a->hi == b->hi && !((a->lo ^ b->lo) >> o->low);
+}
 
 #endif
