@@ -157,9 +157,11 @@ static void leaves_drop_zero(struct leafset *ls)
  * order (leaf_order_build) puts equal keys by index. The leaves are not
  * put in key order: those left stay in their order of arrival and, when
  * keep_order, ls->order lists them in key order (only the last compaction
- * needs it; it costs 4 bytes a leaf).
+ * needs it; it costs 4 bytes a leaf). maps, when not NULL, renumbers the
+ * leaves' strings first (leaf_order_build).
  */
-static int leaves_compact(struct leafset *ls, int keep_order, struct rs_error *err)
+static int leaves_compact(struct leafset *ls, int keep_order,
+			  const uint16_t *const *maps, struct rs_error *err)
 {
 	struct leaf_order o;
 	struct leaf_ent prev = { 0, 0 };
@@ -170,7 +172,7 @@ static int leaves_compact(struct leafset *ls, int keep_order, struct rs_error *e
 
 	free(ls->order);
 	ls->order = NULL;
-	leaf_order_build(&o, ls);
+	leaf_order_build(&o, ls, maps);
 	/* The order is written over the entries as they are read: ord[m]
 	 * lies before entry m, which lies before the entry being read. */
 	ord = (uint32_t *)(void *)o.e;
@@ -335,7 +337,7 @@ static size_t leaves_hint(const struct aggregate_opts *ao)
 static struct leaf *leaf_add(struct leafset *ls, int compact, struct rs_error *err)
 {
 	if (ls->n == ls->cap) {
-		if (compact && ls->n && leaves_compact(ls, 0, err))
+		if (compact && ls->n && leaves_compact(ls, 0, NULL, err))
 			return NULL;
 		if ((ls->n > ls->cap / 2 || !ls->cap) && leaves_grow(ls, err))
 			return NULL;
@@ -655,7 +657,7 @@ static int settle_pending(struct ctx *c, struct rs_error *err)
 	free(cand);
 	free(done);
 	if (ls->n > sorted)
-		return leaves_compact(ls, 1, err);
+		return leaves_compact(ls, 1, NULL, err);
 	leaves_drop_zero(ls);
 	return 0;
 fail:
@@ -674,13 +676,12 @@ static int leaves_finish(struct ctx *c, struct rs_error *err)
 	maps[0] = strtab_rank(&c->ls.programs);
 	maps[1] = strtab_rank(&c->ls.funding);
 	maps[2] = strtab_rank(&c->ls.modes);
-	for (i = 0; i < c->ls.n; i++)
-		leaf_rank(&c->ls.leaves[i], maps);
 	for (i = 0; i < c->npend; i++)
 		leaf_rank(&c->pend[i].key, maps);
+	/* the leaves are ranked as they are read for the sort */
+	ret = leaves_compact(&c->ls, 1, maps, err);
 	for (i = 0; i < 3; i++)
 		free((void *)maps[i]);
-	ret = leaves_compact(&c->ls, 1, err);
 	if (!ret)
 		ret = settle_pending(c, err);
 	return ret;

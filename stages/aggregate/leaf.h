@@ -117,11 +117,14 @@ struct leaf_order {
 
 /*
  * Fills o with the order of ls->leaves[0..n): by key, equal keys by index
- * (so a sort by it is stable). The string tables must not change while o
- * is used. Dies when out of memory; can't fail otherwise. The caller frees
- * o->e.
+ * (so a sort by it is stable). When maps is not NULL, each leaf's program,
+ * funding and mode index i first becomes maps[0..2][i] (the tables were
+ * just put in order), in the pass that reads the leaves anyway. The string
+ * tables must not change while o is used. Dies when out of memory; can't
+ * fail otherwise. The caller frees o->e.
  */
-void leaf_order_build(struct leaf_order *o, const struct leafset *ls);
+void leaf_order_build(struct leaf_order *o, struct leafset *ls,
+		      const uint16_t *const *maps);
 
 static inline size_t leaf_ent_index(const struct leaf_order *o, const struct leaf_ent *e)
 {

@@ -215,9 +215,10 @@ static void sort_tie(struct leaf_ent *a, size_t n, const struct leaf *leaves,
 	}
 }
 
-void leaf_order_build(struct leaf_order *o, const struct leafset *ls)
+void leaf_order_build(struct leaf_order *o, struct leafset *ls,
+		      const uint16_t *const *maps)
 {
-	const struct leaf *lv = ls->leaves;
+	struct leaf *lv = ls->leaves;
 	size_t i, j, n = ls->n;
 	uint64_t rmin = UINT64_MAX, rmax = 0;
 	int64_t ymin = INT64_MAX, ymax = INT64_MIN;
@@ -231,6 +232,11 @@ void leaf_order_build(struct leaf_order *o, const struct leafset *ls)
 		return;
 	for (i = 0; i < n; i++) {
 		uint64_t r = region_num(&lv[i]);
+		if (maps) {
+			lv[i].program = maps[0][lv[i].program];
+			lv[i].funding = maps[1][lv[i].funding];
+			lv[i].mode = maps[2][lv[i].mode];
+		}
 		if (r < rmin)
 			rmin = r;
 		if (r > rmax)
