@@ -30,15 +30,69 @@
 #define LEAVES_HINT_MAX (1u << 24)  /* the most the input's size may reserve */
 #define LEAVES_MAX 0xFFFFFFFFu      /* indices are uint32 */
 
+/*
+ * A string's lookup key: up to 16 bytes as two words, zero padded, and its
+ * length; a longer string is keyed by a hash of its bytes instead, and
+ * strcmp decides. Short strings, the usual case, are found with one
+ * strlen, one copy and two word comparisons.
+ */
+static void str_key(const char *s, size_t len, uint64_t w[2])
+{
+	w[0] = w[1] = 0;
+	if (len <= 16) {
+		memcpy(w, s, len);
+		return;
+	}
+	for (; *s; s++)
+		w[0] = (w[0] << 7 | w[0] >> 57) ^ (unsigned char)*s;
+}
+
+static inline size_t str_slot(const uint64_t w[2], size_t len, size_t nslot)
+{
+	uint64_t h = (w[0] ^ (w[1] << 17 | w[1] >> 47) ^ len) * 0x9E3779B97F4A7C15ull;
+
+	return (size_t)(h >> 32) & (nslot - 1);
+}
+
+/* Puts index i in the first free slot of its chain. */
+static void strtab_slot_put(struct strtab *t, size_t i)
+{
+	size_t len = strlen(t->s[i]), j;
+	uint64_t w[2];
+
+	str_key(t->s[i], len, w);
+	for (j = str_slot(w, len, t->nslot); t->slot[j].idx1; j = (j + 1) & (t->nslot - 1))
+		;
+	t->slot[j].w[0] = w[0];
+	t->slot[j].w[1] = w[1];
+	t->slot[j].len = len;
+	t->slot[j].idx1 = (uint32_t)i + 1;
+}
+
 uint16_t strtab_intern(struct strtab *t, const char *s)
 {
-	size_t i;
+	size_t len = strlen(s), i, j;
+	uint64_t w[2];
 
-	for (i = 0; i < t->n; i++)
-		if (!strcmp(t->s[i], s))
-			return (uint16_t)i;
+	str_key(s, len, w);
+	if (t->nslot)
+		for (j = str_slot(w, len, t->nslot); t->slot[j].idx1; j = (j + 1) & (t->nslot - 1)) {
+			const struct strtab_slot *sl = &t->slot[j];
+			if (sl->len == len && sl->w[0] == w[0] && sl->w[1] == w[1] &&
+			    (len <= 16 || !strcmp(t->s[sl->idx1 - 1], s)))
+				return (uint16_t)(sl->idx1 - 1);
+		}
 	t->s = xreallocarray(t->s, t->n + 1, sizeof(*t->s));
 	t->s[t->n] = xstrdup(s);
+	/* at most half full */
+	if (2 * (t->n + 1) > t->nslot) {
+		free(t->slot);
+		t->nslot = t->nslot ? 2 * t->nslot : 16;
+		t->slot = xcalloc(t->nslot, sizeof(*t->slot));
+		for (i = 0; i < t->n; i++)
+			strtab_slot_put(t, i);
+	}
+	strtab_slot_put(t, t->n);
 	return (uint16_t)t->n++;
 }
 
@@ -49,6 +103,7 @@ void strtab_release(struct strtab *t)
 	for (i = 0; i < t->n; i++)
 		free(t->s[i]);
 	free(t->s);
+	free(t->slot);
 }
 
 /*
@@ -71,18 +126,26 @@ struct ctx {
 	size_t npend, pendcap;
 };
 
-static int hexval(int c)
-{
-	return c <= '9' ? c - '0' : c - 'a' + 10;
-}
-
-/* The reader has checked: 32 lowercase hex digits. */
+/* The reader has checked: 32 lowercase hex digits. Eight at a time: each
+ * byte to its value ('a'..'f' have bit 6 set: add 9), then pairs of values
+ * to bytes (SWAR). */
 static void bene_pack(unsigned char *out, const char *hex)
 {
 	int i;
 
-	for (i = 0; i < 16; i++)
-		out[i] = (unsigned char)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
+	for (i = 0; i < 4; i++) {
+		uint64_t v;
+		uint32_t b;
+		memcpy(&v, hex + 8 * i, 8);
+		v = le64toh(v);
+		v = (v & 0x0F0F0F0F0F0F0F0Full) + ((v >> 6) & 0x0101010101010101ull) * 9;
+		/* each 16-bit lane: first digit's value << 4 | second's */
+		v = ((v & 0x00FF00FF00FF00FFull) << 4) | ((v >> 8) & 0x00FF00FF00FF00FFull);
+		v = (v | v >> 8) & 0x0000FFFF0000FFFFull;
+		v = (v | v >> 16) & 0xFFFFFFFFull;
+		b = htole32((uint32_t)v);
+		memcpy(out + 4 * i, &b, 4);
+	}
 }
 
 /* a + b into *sum when it fits an int32 (leaf fields are packed, so
@@ -360,7 +423,7 @@ static int on_record(const struct record *r, const struct csv_row *row,
 	k.program = strtab_intern(&c->ls.programs, r->program);
 	k.funding = strtab_intern(&c->ls.funding, r->funding);
 	k.mode = strtab_intern(&c->ls.modes, r->support_mode);
-	k.area = !strcmp(r->area, "urban");
+	k.area = r->area[0] == 'u';   /* the reader has checked: urban or rural */
 	k.ym = r->ym;
 	bene_pack(k.bene, r->beneficiary);
 	k.age = (int16_t)r->age;
@@ -436,6 +499,10 @@ static uint16_t *strtab_rank(struct strtab *t)
 	free(t->s);
 	t->s = s;
 	free(order);
+	/* the slots hold old indices; nothing is interned after ranking */
+	free(t->slot);
+	t->slot = NULL;
+	t->nslot = 0;
 	return map;
 }
 

@@ -17,10 +17,20 @@
 #include <string.h>
 
 /* Strings that repeat on every row (programs, funding labels) are interned
- * once; leaves hold their index. */
+ * once; leaves hold their index. A small hash table (aggregate.c) finds a
+ * string's index without a string comparison, as it is looked up on every
+ * row. */
+struct strtab_slot {
+	uint64_t w[2];              /* the key (str_key) */
+	size_t len;
+	uint32_t idx1;              /* index + 1; 0: empty */
+};
+
 struct strtab {
 	char **s;
 	size_t n;
+	struct strtab_slot *slot;
+	size_t nslot;               /* a power of 2, or 0 */
 };
 
 uint16_t strtab_intern(struct strtab *t, const char *s);
