@@ -20,6 +20,8 @@
  * once; leaves hold their index. A small hash table (aggregate.c) finds a
  * string's index without a string comparison, as it is looked up on every
  * row. */
+struct prefault;
+
 struct strtab_slot {
 	uint64_t w[2];              /* the key (str_key) */
 	size_t len;
@@ -62,6 +64,7 @@ struct leafset {
 	size_t n, cap;
 	size_t hint;                /* leaves to make room for first */
 	uint32_t *order;            /* owned; NULL: leaves are in key order */
+	struct prefault *pf;        /* pages made ready ahead, or NULL */
 	struct strtab programs, funding, modes;
 };
 
