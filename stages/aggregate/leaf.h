@@ -5,8 +5,10 @@
  * Leaves are packed 58-byte records in one array, not a hash table: the
  * beneficiary is kept as its 16 bytes (the pseudonym is 32 lowercase hex
  * digits), the strings that repeat on every row as small indices. The
- * array is sorted and its equal keys combined whenever it fills, so memory
- * is the number of distinct keys times 58 bytes, plus the sort's index.
+ * array's key order is found and its equal keys combined whenever it
+ * fills (the leaves themselves stay in order of arrival), so memory
+ * is the number of distinct keys times 58 bytes, plus the sort's 16 bytes
+ * a leaf (leafsort.c) while it runs and the 4-byte key order it leaves.
  */
 #ifndef RS_AGGREGATE_LEAF_H
 #define RS_AGGREGATE_LEAF_H
@@ -20,8 +22,6 @@
  * once; leaves hold their index. A small hash table (aggregate.c) finds a
  * string's index without a string comparison, as it is looked up on every
  * row. */
-struct prefault;
-
 struct strtab_slot {
 	uint64_t w[2];              /* the key (str_key) */
 	size_t len;
@@ -59,6 +59,8 @@ struct leaf {
  * when order is NULL; the string tables are sorted too, so an index's
  * order is its string's order.
  */
+struct prefault;
+
 struct leafset {
 	struct leaf *leaves;
 	size_t n, cap;
