@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <endian.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "aggregate.h"
@@ -23,21 +24,77 @@
 #include "kset.h"
 #include "money.h"
 #include "period.h"
+#include "prefault.h"
 #include "xalloc.h"
 
 #define LEAVES_FIRST (1u << 20)     /* entries (58 MiB) before the first sort */
 #define LEAVES_HINT_MAX (1u << 24)  /* the most the input's size may reserve */
 #define LEAVES_MAX 0xFFFFFFFFu      /* indices are uint32 */
+#define PREFAULT_EVERY ((2u << 20) / sizeof(struct leaf))  /* leaves between prefault_upto calls */
+
+/*
+ * A string's lookup key: up to 16 bytes as two words, zero padded, and its
+ * length; a longer string is keyed by a hash of its bytes instead, and
+ * strcmp decides. Short strings, the usual case, are found with one
+ * strlen, one copy and two word comparisons.
+ */
+static void str_key(const char *s, size_t len, uint64_t w[2])
+{
+	w[0] = w[1] = 0;
+	if (len <= 16) {
+		memcpy(w, s, len);
+		return;
+	}
+	for (; *s; s++)
+		w[0] = (w[0] << 7 | w[0] >> 57) ^ (unsigned char)*s;
+}
+
+static inline size_t str_slot(const uint64_t w[2], size_t len, size_t nslot)
+{
+	uint64_t h = (w[0] ^ (w[1] << 17 | w[1] >> 47) ^ len) * 0x9E3779B97F4A7C15ull;
+
+	return (size_t)(h >> 32) & (nslot - 1);
+}
+
+/* Puts index i in the first free slot of its chain. */
+static void strtab_slot_put(struct strtab *t, size_t i)
+{
+	size_t len = strlen(t->s[i]), j;
+	uint64_t w[2];
+
+	str_key(t->s[i], len, w);
+	for (j = str_slot(w, len, t->nslot); t->slot[j].idx1; j = (j + 1) & (t->nslot - 1))
+		;
+	t->slot[j].w[0] = w[0];
+	t->slot[j].w[1] = w[1];
+	t->slot[j].len = len;
+	t->slot[j].idx1 = (uint32_t)i + 1;
+}
 
 uint16_t strtab_intern(struct strtab *t, const char *s)
 {
-	size_t i;
+	size_t len = strlen(s), i, j;
+	uint64_t w[2];
 
-	for (i = 0; i < t->n; i++)
-		if (!strcmp(t->s[i], s))
-			return (uint16_t)i;
+	str_key(s, len, w);
+	if (t->nslot)
+		for (j = str_slot(w, len, t->nslot); t->slot[j].idx1; j = (j + 1) & (t->nslot - 1)) {
+			const struct strtab_slot *sl = &t->slot[j];
+			if (sl->len == len && sl->w[0] == w[0] && sl->w[1] == w[1] &&
+			    (len <= 16 || !strcmp(t->s[sl->idx1 - 1], s)))
+				return (uint16_t)(sl->idx1 - 1);
+		}
 	t->s = xreallocarray(t->s, t->n + 1, sizeof(*t->s));
 	t->s[t->n] = xstrdup(s);
+	/* at most half full */
+	if (2 * (t->n + 1) > t->nslot) {
+		free(t->slot);
+		t->nslot = t->nslot ? 2 * t->nslot : 16;
+		t->slot = xcalloc(t->nslot, sizeof(*t->slot));
+		for (i = 0; i < t->n; i++)
+			strtab_slot_put(t, i);
+	}
+	strtab_slot_put(t, t->n);
 	return (uint16_t)t->n++;
 }
 
@@ -48,6 +105,7 @@ void strtab_release(struct strtab *t)
 	for (i = 0; i < t->n; i++)
 		free(t->s[i]);
 	free(t->s);
+	free(t->slot);
 }
 
 /*
@@ -65,105 +123,189 @@ struct pending {
 
 struct ctx {
 	struct leafset ls;
+	size_t pf_next;           /* leaves at the next prefault_upto */
 	long rows;
 	struct pending *pend;
 	size_t npend, pendcap;
 };
 
-static int hexval(int c)
-{
-	return c <= '9' ? c - '0' : c - 'a' + 10;
-}
-
-/* The reader has checked: 32 lowercase hex digits. */
+/* The reader has checked: 32 lowercase hex digits. Eight at a time: each
+ * byte to its value ('a'..'f' have bit 6 set: add 9), then pairs of values
+ * to bytes (SWAR). */
 static void bene_pack(unsigned char *out, const char *hex)
 {
 	int i;
 
-	for (i = 0; i < 16; i++)
-		out[i] = (unsigned char)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
-}
-
-static void bene_hex(char *out, const unsigned char *b)
-{
-	static const char digits[] = "0123456789abcdef";
-	int i;
-
-	for (i = 0; i < 16; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
+	for (i = 0; i < 4; i++) {
+		uint64_t v;
+		uint32_t b;
+		memcpy(&v, hex + 8 * i, 8);
+		v = le64toh(v);
+		v = (v & 0x0F0F0F0F0F0F0F0Full) + ((v >> 6) & 0x0101010101010101ull) * 9;
+		/* each 16-bit lane: first digit's value << 4 | second's */
+		v = ((v & 0x00FF00FF00FF00FFull) << 4) | ((v >> 8) & 0x00FF00FF00FF00FFull);
+		v = (v | v >> 8) & 0x0000FFFF0000FFFFull;
+		v = (v | v >> 16) & 0xFFFFFFFFull;
+		b = htole32((uint32_t)v);
+		memcpy(out + 4 * i, &b, 4);
 	}
 }
 
-/* The region's 12 digits as two big-endian words: comparing them is
- * comparing the bytes, without a call. */
-static inline uint64_t region_hi(const struct leaf *l)
+/* a + b into *sum when it fits an int32 (leaf fields are packed, so
+ * callers pass values, not their addresses) */
+static int add32(int32_t a, int64_t b, int32_t *sum)
 {
-	uint64_t v;
+	int64_t s = (int64_t)a + b;
 
-	memcpy(&v, l->region, 8);
-	return be64toh(v);
+	if (s > INT32_MAX || s < INT32_MIN)
+		return -1;
+	*sum = (int32_t)s;
+	return 0;
 }
 
-static inline uint32_t region_lo(const struct leaf *l)
+/*
+ * Packs the leaves marked in live at the front, in the order they were, and
+ * renumbers ord[0..m) (indices of live leaves) to match. Moving leaves in
+ * order of arrival reads and writes them front to back; moving them into
+ * key order would read each at random.
+ */
+static void leaves_squeeze(struct leafset *ls, const uint64_t *live,
+			   uint32_t *ord, size_t m)
 {
-	uint32_t v;
+	size_t nw = (ls->n + 63) / 64, i, w = 0;
+	uint32_t *before = xreallocarray(NULL, nw ? nw : 1, sizeof(*before));
 
-	memcpy(&v, l->region + 8, 4);
-	return be32toh(v);
+	for (i = 0; i < nw; i++) {
+		uint64_t bits = live[i];
+		before[i] = (uint32_t)w;
+		while (bits) {
+			size_t r = i * 64 + (size_t)__builtin_ctzll(bits);
+			if (w != r)
+				ls->leaves[w] = ls->leaves[r];
+			w++;
+			bits &= bits - 1;
+		}
+	}
+	for (i = 0; ord && i < m; i++) {
+		uint32_t x = ord[i];
+		ord[i] = before[x >> 6] + (uint32_t)__builtin_popcountll(
+			live[x >> 6] & (((uint64_t)1 << (x & 63)) - 1));
+	}
+	ls->n = w;
+	free(before);
 }
 
-static int leaf_cmp(const struct leaf *x, const struct leaf *y)
+/* Drops the leaves left all zero (a payment and its reversal). */
+static void leaves_drop_zero(struct leafset *ls)
 {
-	uint64_t xh = region_hi(x), yh = region_hi(y);
-	uint32_t xl, yl;
+	uint64_t *live = xcalloc((ls->n + 63) / 64 + 1, sizeof(*live));
+	size_t p, m = 0;
 
-	if (xh != yh)
-		return xh < yh ? -1 : 1;
-	xl = region_lo(x);
-	yl = region_lo(y);
-	if (xl != yl)
-		return xl < yl ? -1 : 1;
-	if (x->program != y->program)
-		return x->program < y->program ? -1 : 1;
-	if (x->area != y->area)
-		return x->area < y->area ? -1 : 1;
-	if (x->ym != y->ym)
-		return x->ym < y->ym ? -1 : 1;
-	if (x->funding != y->funding)
-		return x->funding < y->funding ? -1 : 1;
-	if (x->mode != y->mode)
-		return x->mode < y->mode ? -1 : 1;
-	return memcmp(x->bene, y->bene, 16);
+	for (p = 0; p < ls->n; p++) {
+		size_t x = ls->order ? ls->order[p] : p;
+		const struct leaf *l = &ls->leaves[x];
+		if (!l->payments && !l->persons && !l->amount)
+			continue;
+		live[x >> 6] |= (uint64_t)1 << (x & 63);
+		if (ls->order)
+			ls->order[m] = (uint32_t)x;
+		m++;
+	}
+	if (m < ls->n)
+		leaves_squeeze(ls, live, ls->order, m);
+	free(live);
 }
 
-static const struct leaf *sort_base;
-
-/* Equal keys keep their order, so a combined leaf's first row is the
- * earliest (see leaves_compact). */
-static int cmp_index(const void *a, const void *b)
+/*
+ * Combines equal keys and drops leaves left all zero. A combined leaf
+ * keeps the age and sex of its first row, as rs-merge keeps the first
+ * file's: rows combined earlier stand before rows appended since, and the
+ * order (leaf_order_build) puts equal keys by index. The leaves are not
+ * put in key order: those left stay in their order of arrival and, when
+ * keep_order, ls->order lists them in key order (only the last compaction
+ * needs it; it costs 4 bytes a leaf). maps, when not NULL, renumbers the
+ * leaves' strings first (leaf_order_build).
+ */
+static int leaves_compact(struct leafset *ls, int keep_order,
+			  const uint16_t *const *maps, struct rs_error *err)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	int d = leaf_cmp(&sort_base[x], &sort_base[y]);
+	struct leaf_order o;
+	struct leaf_ent prev = { 0, 0 };
+	uint32_t *ord;
+	uint64_t *live;
+	size_t i, m = 0, n = ls->n, head = 0;
+	int head_zero = 0, combined = 0, ret = -1;
 
-	return d ? d : x < y ? -1 : x > y;
+	free(ls->order);
+	ls->order = NULL;
+	leaf_order_build(&o, ls, maps);
+	/* The order is written over the entries as they are read: ord[m]
+	 * lies before entry m, which lies before the entry being read. */
+	ord = (uint32_t *)(void *)o.e;
+	live = xcalloc((n + 63) / 64 + 1, sizeof(*live));
+	for (i = 0; i <= n; i++) {
+		struct leaf_ent cur = { 0, 0 };
+		size_t x = 0;
+		if (i < n) {
+			cur = o.e[i];
+			x = leaf_ent_index(&o, &cur);
+			if (i && leaf_ent_prefix_eq(&o, &prev, &cur) &&
+			    !leaf_cmp(&ls->leaves[head], &ls->leaves[x])) {
+				struct leaf *to = &ls->leaves[head];
+				const struct leaf *in = &ls->leaves[x];
+				int32_t pay, per;
+				if (add32(to->payments, in->payments, &pay) ||
+				    add32(to->persons, in->persons, &per)) {
+					rs_err(err, "region %.12s, %s: more than 2^31 payments or persons in one month for one beneficiary",
+					       to->region, ls->programs.s[to->program]);
+					goto out;
+				}
+				to->payments = pay;
+				to->persons = per;
+				to->amount += in->amount;
+				combined = 1;
+				prev = cur;
+				continue;
+			}
+		}
+		/* the group of head ends here */
+		if (i) {
+			const struct leaf *h = &ls->leaves[head];
+			if (combined ? h->payments || h->persons || h->amount : !head_zero) {
+				ord[m++] = (uint32_t)head;
+				live[head >> 6] |= (uint64_t)1 << (head & 63);
+			}
+		}
+		if (i == n)
+			break;
+		head = x;
+		head_zero = leaf_ent_zero(&cur);
+		combined = 0;
+		prev = cur;
+	}
+	if (m < n)
+		leaves_squeeze(ls, live, keep_order ? ord : NULL, m);
+	if (keep_order) {
+		ls->order = xreallocarray(ord, m ? m : 1, sizeof(*ord));
+		o.e = NULL;
+	}
+	ret = 0;
+out:
+	free(o.e);
+	free(live);
+	return ret;
 }
 
-/* Sorts the leaves by key: an index is sorted, then the leaves are moved
- * along its cycles, so the extra memory is two indices, not a copy. */
-static void leaves_sort(struct leafset *ls)
+/* Moves the leaves into key order (for groups_write), along the cycles of
+ * the order, so the extra memory is the order alone. */
+static void leaves_apply_order(struct leafset *ls)
 {
-	uint32_t *idx;
+	uint32_t *idx = ls->order;
 	size_t i, j, k;
 	struct leaf tmp;
 
-	if (ls->n < 2)
+	if (!idx)
 		return;
-	idx = xreallocarray(NULL, ls->n, sizeof(*idx));
-	for (i = 0; i < ls->n; i++)
-		idx[i] = (uint32_t)i;
-	sort_base = ls->leaves;
-	qsort(idx, ls->n, sizeof(*idx), cmp_index);
 	/* idx[j] is where the leaf that belongs at j is now */
 	for (i = 0; i < ls->n; i++) {
 		if (idx[i] == i)
@@ -180,65 +322,31 @@ static void leaves_sort(struct leafset *ls)
 		}
 	}
 	free(idx);
+	ls->order = NULL;
 }
 
-/* a + b into *sum when it fits an int32 (leaf fields are packed, so
- * callers pass values, not their addresses) */
-static int add32(int32_t a, int64_t b, int32_t *sum)
+/*
+ * Asks for the block to be backed by huge pages where the kernel leaves
+ * that to the program (transparent huge pages in "madvise" mode). The
+ * leaves are read in key order, at random: with 4 KiB pages nearly every
+ * read of a large set also misses the TLB, and a page walk (two levels of
+ * them in a virtual machine) costs more than the read. Only whole 2 MiB
+ * pages inside the block are touched; pages are still made on first
+ * write, so memory is what it was. Advice: a failure changes nothing.
+ */
+static void advise_huge(void *p, size_t len)
 {
-	int64_t s = (int64_t)a + b;
+#ifdef MADV_HUGEPAGE
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t b = ((uintptr_t)p + len) & ~(huge - 1);
 
-	if (s > INT32_MAX || s < INT32_MIN)
-		return -1;
-	*sum = (int32_t)s;
-	return 0;
-}
-
-/* Drops the leaves left all zero (a payment and its reversal). */
-static void leaves_drop_zero(struct leafset *ls)
-{
-	size_t r, w = 0;
-
-	for (r = 0; r < ls->n; r++) {
-		const struct leaf *l = &ls->leaves[r];
-		if (!l->payments && !l->persons && !l->amount)
-			continue;
-		if (w != r)
-			ls->leaves[w] = *l;
-		w++;
-	}
-	ls->n = w;
-}
-
-/* Sorts, combines equal keys and drops leaves left all zero. A combined
- * leaf keeps the age and sex of its first row, as rs-merge keeps the first
- * file's: rows combined earlier stand before rows appended since. */
-static int leaves_compact(struct leafset *ls, struct rs_error *err)
-{
-	size_t r, w = 0;
-
-	leaves_sort(ls);
-	for (r = 0; r < ls->n; r++) {
-		struct leaf *in = &ls->leaves[r];
-		struct leaf *to = w ? &ls->leaves[w - 1] : NULL;
-		if (to && !leaf_cmp(to, in)) {
-			int32_t pay, per;
-			if (add32(to->payments, in->payments, &pay) ||
-			    add32(to->persons, in->persons, &per))
-				return rs_err(err, "region %.12s, %s: more than 2^31 payments or persons in one month for one beneficiary",
-					      to->region, ls->programs.s[to->program]);
-			to->payments = pay;
-			to->persons = per;
-			to->amount += in->amount;
-		} else {
-			if (w != r)
-				ls->leaves[w] = *in;
-			w++;
-		}
-	}
-	ls->n = w;
-	leaves_drop_zero(ls);
-	return 0;
+	if (b > a)
+		(void)madvise((void *)a, b - a, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)len;
+#endif
 }
 
 static int leaves_grow(struct leafset *ls, struct rs_error *err)
@@ -251,8 +359,11 @@ static int leaves_grow(struct leafset *ls, struct rs_error *err)
 		return rs_err(err, "more than %lu distinct leaf keys", (unsigned long)LEAVES_MAX);
 	/* Large blocks are their own mapping: growing moves no bytes and
 	 * pages not yet written cost nothing. */
+	prefault_set(ls->pf, NULL, 0);
 	ls->leaves = xreallocarray(ls->leaves, cap, sizeof(*ls->leaves));
 	ls->cap = cap;
+	advise_huge(ls->leaves, cap * sizeof(*ls->leaves));
+	prefault_set(ls->pf, ls->leaves, cap * sizeof(*ls->leaves));
 	return 0;
 }
 
@@ -294,7 +405,7 @@ static size_t leaves_hint(const struct aggregate_opts *ao)
 static struct leaf *leaf_add(struct leafset *ls, int compact, struct rs_error *err)
 {
 	if (ls->n == ls->cap) {
-		if (compact && ls->n && leaves_compact(ls, err))
+		if (compact && ls->n && leaves_compact(ls, 0, NULL, err))
 			return NULL;
 		if ((ls->n > ls->cap / 2 || !ls->cap) && leaves_grow(ls, err))
 			return NULL;
@@ -317,7 +428,7 @@ static int on_record(const struct record *r, const struct csv_row *row,
 	k.program = strtab_intern(&c->ls.programs, r->program);
 	k.funding = strtab_intern(&c->ls.funding, r->funding);
 	k.mode = strtab_intern(&c->ls.modes, r->support_mode);
-	k.area = !strcmp(r->area, "urban");
+	k.area = r->area[0] == 'u';   /* the reader has checked: urban or rural */
 	k.ym = r->ym;
 	bene_pack(k.bene, r->beneficiary);
 	k.age = (int16_t)r->age;
@@ -364,6 +475,10 @@ static int on_record(const struct record *r, const struct csv_row *row,
 		l->persons = (int32_t)r->persons;
 		l->amount = r->amount;
 	}
+	if (c->ls.pf && c->ls.n >= c->pf_next) {
+		prefault_upto(c->ls.pf, c->ls.n * sizeof(struct leaf));
+		c->pf_next = c->ls.n + PREFAULT_EVERY;
+	}
 	return 0;
 }
 
@@ -393,6 +508,10 @@ static uint16_t *strtab_rank(struct strtab *t)
 	free(t->s);
 	t->s = s;
 	free(order);
+	/* the slots hold old indices; nothing is interned after ranking */
+	free(t->slot);
+	t->slot = NULL;
+	t->nslot = 0;
 	return map;
 }
 
@@ -403,16 +522,22 @@ static void leaf_rank(struct leaf *l, const uint16_t *const maps[3])
 	l->mode = maps[2][l->mode];
 }
 
-/* The leaf with key k among the sorted leaves [0, n), or -1. */
+/* The index of the leaf at position p of the key order. */
+static inline size_t leaf_at(const struct leafset *ls, size_t p)
+{
+	return ls->order ? ls->order[p] : p;
+}
+
+/* The index of the leaf with key k among the first n in key order, or -1. */
 static long leaf_find(const struct leafset *ls, size_t n, const struct leaf *k)
 {
 	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int d = leaf_cmp(&ls->leaves[mid], k);
+		int d = leaf_cmp(&ls->leaves[leaf_at(ls, mid)], k);
 		if (!d)
-			return (long)mid;
+			return (long)leaf_at(ls, mid);
 		if (d < 0)
 			lo = mid + 1;
 		else
@@ -435,10 +560,13 @@ static void match_of(const struct leaf *l, struct match_key *m)
 	m->ym = l->ym;
 }
 
+static const struct leafset *match_set;
+
+/* Candidates are positions in key order. */
 static int cmp_match(const void *a, const void *b)
 {
-	const struct leaf *x = &sort_base[*(const uint32_t *)a];
-	const struct leaf *y = &sort_base[*(const uint32_t *)b];
+	const struct leaf *x = &match_set->leaves[leaf_at(match_set, *(const uint32_t *)a)];
+	const struct leaf *y = &match_set->leaves[leaf_at(match_set, *(const uint32_t *)b)];
 	int d;
 
 	if ((d = memcmp(x->bene, y->bene, 16)))
@@ -478,9 +606,9 @@ static int take_persons(struct leafset *ls, size_t sorted, const struct leaf *at
 	return 0;
 }
 
-/* Among the candidates (sorted by beneficiary, program, month, then
- * position), the first leaf of k's beneficiary, program and month that has
- * a payment left, or -1. */
+/* Among the candidates (positions in key order, sorted by beneficiary,
+ * program, month, then position), the index of the first leaf of k's
+ * beneficiary, program and month that has a payment left, or -1. */
 static long first_with_payment(const struct leafset *ls, const uint32_t *cand,
 			       size_t ncand, const struct leaf *k)
 {
@@ -488,7 +616,7 @@ static long first_with_payment(const struct leafset *ls, const uint32_t *cand,
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct leaf *l = &ls->leaves[cand[mid]];
+		const struct leaf *l = &ls->leaves[leaf_at(ls, cand[mid])];
 		int d = memcmp(l->bene, k->bene, 16);
 		if (!d)
 			d = l->program != k->program ? (l->program < k->program ? -1 : 1) :
@@ -499,11 +627,11 @@ static long first_with_payment(const struct leafset *ls, const uint32_t *cand,
 			hi = mid;
 	}
 	for (; lo < ncand; lo++) {
-		const struct leaf *l = &ls->leaves[cand[lo]];
+		const struct leaf *l = &ls->leaves[leaf_at(ls, cand[lo])];
 		if (memcmp(l->bene, k->bene, 16) || l->program != k->program || l->ym != k->ym)
 			break;
 		if (l->payments > 0)
-			return (long)cand[lo];
+			return (long)leaf_at(ls, cand[lo]);
 	}
 	return -1;
 }
@@ -570,7 +698,7 @@ static int settle_pending(struct ctx *c, struct rs_error *err)
 	cand = xreallocarray(NULL, candcap, sizeof(*cand));
 	for (i = 0; i < sorted; i++) {
 		struct match_key m;
-		match_of(&ls->leaves[i], &m);
+		match_of(&ls->leaves[leaf_at(ls, i)], &m);
 		if (!kset_get(&want, &m))
 			continue;
 		if (ncand == candcap) {
@@ -580,7 +708,7 @@ static int settle_pending(struct ctx *c, struct rs_error *err)
 		cand[ncand++] = (uint32_t)i;
 	}
 	kset_release(&want);
-	sort_base = ls->leaves;
+	match_set = ls;
 	qsort(cand, ncand, sizeof(*cand), cmp_match);
 
 	/* Two passes: a reversal whose own key has a payment takes it first,
@@ -605,7 +733,7 @@ static int settle_pending(struct ctx *c, struct rs_error *err)
 	free(cand);
 	free(done);
 	if (ls->n > sorted)
-		return leaves_compact(ls, err);
+		return leaves_compact(ls, 1, NULL, err);
 	leaves_drop_zero(ls);
 	return 0;
 fail:
@@ -624,16 +752,164 @@ static int leaves_finish(struct ctx *c, struct rs_error *err)
 	maps[0] = strtab_rank(&c->ls.programs);
 	maps[1] = strtab_rank(&c->ls.funding);
 	maps[2] = strtab_rank(&c->ls.modes);
-	for (i = 0; i < c->ls.n; i++)
-		leaf_rank(&c->ls.leaves[i], maps);
 	for (i = 0; i < c->npend; i++)
 		leaf_rank(&c->pend[i].key, maps);
+	/* the leaves are ranked as they are read for the sort */
+	ret = leaves_compact(&c->ls, 1, maps, err);
 	for (i = 0; i < 3; i++)
 		free((void *)maps[i]);
-	ret = leaves_compact(&c->ls, err);
 	if (!ret)
 		ret = settle_pending(c, err);
 	return ret;
+}
+
+/* Strings as they appear in a row: the CSV field text and its length. */
+struct field_text {
+	char **s;
+	size_t *len;
+};
+
+static void field_text_init(struct field_text *ft, const struct strtab *t, int csv)
+{
+	struct sbuf sb;
+	size_t i;
+
+	ft->s = xcalloc(t->n + 1, sizeof(*ft->s));
+	ft->len = xcalloc(t->n + 1, sizeof(*ft->len));
+	sbuf_init(&sb, 0);
+	for (i = 0; i < t->n; i++) {
+		sbuf_reset(&sb);
+		if (csv)
+			sbuf_add_csv(&sb, t->s[i], strlen(t->s[i]));
+		else
+			sbuf_adds(&sb, t->s[i]);
+		ft->s[i] = sbuf_detach(&sb, &ft->len[i]);
+	}
+	sbuf_release(&sb);
+}
+
+static void field_text_release(struct field_text *ft, const struct strtab *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(ft->s[i]);
+	free(ft->s);
+	free(ft->len);
+}
+
+/* v in decimal, as sbuf_add_int writes it; returns the end. */
+static inline char *put_int(char *p, int64_t v)
+{
+	char tmp[24], *e = tmp + sizeof(tmp), *d = e;
+	uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	if (v >= 0 && v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	do {
+		*--d = (char)('0' + a % 10);
+		a /= 10;
+	} while (a);
+	if (v < 0)
+		*--d = '-';
+	memcpy(p, d, (size_t)(e - d));
+	return p + (e - d);
+}
+
+static inline char *put(char *p, const void *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+#define WRITE_BLOCK (64u << 10)   /* bytes handed to rs_out_write at once */
+#define PREFETCH_AHEAD 16         /* leaves read ahead of the one written */
+
+/*
+ * Writes the leaves in key order, one row each, as the loop of sbuf calls
+ * it replaces did, byte for byte. The leaves are read through ls->order,
+ * at random, so each is asked for well before it is written; rows are
+ * made in a block whose size bounds what the strings can add, and the
+ * block goes to rs_out_write whole.
+ */
+static void leaves_write(const struct leafset *ls, struct rs_out *o)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct field_text prog, fund, mode;
+	char *buf = NULL, month[8];
+	size_t cap = 0, len = 0, i, n = ls->n;
+	int last_ym = 0, have_ym = 0;
+
+	field_text_init(&prog, &ls->programs, 0);
+	field_text_init(&fund, &ls->funding, 1);
+	field_text_init(&mode, &ls->modes, 1);
+	for (i = 0; i < n; i++) {
+		const struct leaf *l = &ls->leaves[leaf_at(ls, i)];
+		size_t need, k;
+		char *p, money[32];
+
+		if (ls->order && i + PREFETCH_AHEAD < n) {
+			const char *a = (const char *)&ls->leaves[ls->order[i + PREFETCH_AHEAD]];
+			__builtin_prefetch(a);
+			__builtin_prefetch(a + sizeof(struct leaf) - 1);
+		}
+		/* the fixed fields and separators take at most 128 bytes */
+		need = 128 + prog.len[l->program] + fund.len[l->funding] + mode.len[l->mode];
+		if (len + need > cap) {
+			if (len) {
+				rs_out_write(o, buf, len);
+				len = 0;
+			}
+			if (need > cap) {
+				cap = need > WRITE_BLOCK ? need : WRITE_BLOCK;
+				free(buf);
+				buf = xmalloc(cap);
+			}
+		}
+		if (!have_ym || l->ym != last_ym) {
+			month_fmt(l->ym, month);
+			last_ym = l->ym;
+			have_ym = 1;
+		}
+		p = buf + len;
+		p = put(p, l->region, 12);
+		*p++ = ',';
+		p = put(p, prog.s[l->program], prog.len[l->program]);
+		p = put(p, l->area ? ",urban," : ",rural,", 7);
+		p = put(p, month, 7);
+		*p++ = ',';
+		p = put(p, fund.s[l->funding], fund.len[l->funding]);
+		*p++ = ',';
+		p = put(p, mode.s[l->mode], mode.len[l->mode]);
+		*p++ = ',';
+		for (k = 0; k < 16; k++) {
+			*p++ = hex[l->bene[k] >> 4];
+			*p++ = hex[l->bene[k] & 15];
+		}
+		*p++ = ',';
+		if (l->sex)
+			*p++ = l->sex;
+		*p++ = ',';
+		if (l->age >= 0)
+			p = put_int(p, l->age);
+		*p++ = ',';
+		p = put_int(p, l->payments);
+		*p++ = ',';
+		p = put_int(p, l->persons);
+		*p++ = ',';
+		money_fmt_yuan(l->amount, money);
+		p = put(p, money, strlen(money));
+		*p++ = '\n';
+		len = (size_t)(p - buf);
+	}
+	if (len)
+		rs_out_write(o, buf, len);
+	free(buf);
+	field_text_release(&prog, &ls->programs);
+	field_text_release(&fund, &ls->funding);
+	field_text_release(&mode, &ls->modes);
 }
 
 int aggregate_run(const struct aggregate_opts *ao, struct aggregate_stats *st,
@@ -641,69 +917,41 @@ int aggregate_run(const struct aggregate_opts *ao, struct aggregate_stats *st,
 {
 	struct ctx c;
 	struct rs_out o;
-	struct sbuf line;
 	size_t i;
 	int ret = 1;
 
 	memset(&c, 0, sizeof(c));
-	sbuf_init(&line, 0);
 	c.ls.hint = leaves_hint(ao);
+	/* only while records are read: the leaves grow then */
+	c.ls.pf = prefault_start();
 	for (i = 0; i < ao->ninputs; i++)
 		if (record_read(ao->inputs[i], on_record, &c, NULL, err))
 			goto out;
+	prefault_stop(c.ls.pf);
+	c.ls.pf = NULL;
 	if (leaves_finish(&c, err))
 		goto out;
-	if (ao->groups && groups_write(&c.ls, ao->cat, ao->spec, ao->groups,
-				       &st->groups, err))
-		goto out;
+	if (ao->groups) {
+		leaves_apply_order(&c.ls);
+		if (groups_write(&c.ls, ao->cat, ao->spec, ao->groups, &st->groups, err))
+			goto out;
+	}
 	if (rs_out_open(&o, ao->out, 0644, err))
 		goto out;
 	rs_out_puts(&o, AGG_HEADER "\n");
-	for (i = 0; i < c.ls.n; i++) {
-		const struct leaf *l = &c.ls.leaves[i];
-		const char *f = c.ls.funding.s[l->funding], *m = c.ls.modes.s[l->mode];
-		char month[8], money[32], bene[32];
-
-		month_fmt(l->ym, month);
-		bene_hex(bene, l->bene);
-		sbuf_reset(&line);
-		sbuf_add(&line, l->region, 12);
-		sbuf_addc(&line, ',');
-		sbuf_adds(&line, c.ls.programs.s[l->program]);
-		sbuf_adds(&line, l->area ? ",urban," : ",rural,");
-		sbuf_adds(&line, month);
-		sbuf_addc(&line, ',');
-		sbuf_add_csv(&line, f, strlen(f));
-		sbuf_addc(&line, ',');
-		sbuf_add_csv(&line, m, strlen(m));
-		sbuf_addc(&line, ',');
-		sbuf_add(&line, bene, 32);
-		sbuf_addc(&line, ',');
-		if (l->sex)
-			sbuf_addc(&line, l->sex);
-		sbuf_addc(&line, ',');
-		if (l->age >= 0)
-			sbuf_add_int(&line, l->age);
-		sbuf_addc(&line, ',');
-		sbuf_add_int(&line, l->payments);
-		sbuf_addc(&line, ',');
-		sbuf_add_int(&line, l->persons);
-		sbuf_addc(&line, ',');
-		sbuf_adds(&line, money_fmt_yuan(l->amount, money));
-		sbuf_addc(&line, '\n');
-		rs_out_write(&o, line.buf, line.len);
-	}
+	leaves_write(&c.ls, &o);
 	if (rs_out_commit(&o, err))
 		goto out;
 	st->rows_read = c.rows;
 	st->keys = (long)c.ls.n;
 	ret = 0;
 out:
+	prefault_stop(c.ls.pf);
 	free(c.pend);
 	free(c.ls.leaves);
+	free(c.ls.order);
 	strtab_release(&c.ls.programs);
 	strtab_release(&c.ls.funding);
 	strtab_release(&c.ls.modes);
-	sbuf_release(&line);
 	return ret;
 }
