@@ -24,13 +24,11 @@
 #include "kset.h"
 #include "money.h"
 #include "period.h"
-#include "prefault.h"
 #include "xalloc.h"
 
 #define LEAVES_FIRST (1u << 20)     /* entries (58 MiB) before the first sort */
 #define LEAVES_HINT_MAX (1u << 24)  /* the most the input's size may reserve */
 #define LEAVES_MAX 0xFFFFFFFFu      /* indices are uint32 */
-#define PREFAULT_EVERY ((2u << 20) / sizeof(struct leaf))  /* leaves between prefault_upto calls */
 
 /*
  * A string's lookup key: up to 16 bytes as two words, zero padded, and its
@@ -123,7 +121,6 @@ struct pending {
 
 struct ctx {
 	struct leafset ls;
-	size_t pf_next;           /* leaves at the next prefault_upto */
 	long rows;
 	struct pending *pend;
 	size_t npend, pendcap;
@@ -359,11 +356,9 @@ static int leaves_grow(struct leafset *ls, struct rs_error *err)
 		return rs_err(err, "more than %lu distinct leaf keys", (unsigned long)LEAVES_MAX);
 	/* Large blocks are their own mapping: growing moves no bytes and
 	 * pages not yet written cost nothing. */
-	prefault_set(ls->pf, NULL, 0);
 	ls->leaves = xreallocarray(ls->leaves, cap, sizeof(*ls->leaves));
 	ls->cap = cap;
 	advise_huge(ls->leaves, cap * sizeof(*ls->leaves));
-	prefault_set(ls->pf, ls->leaves, cap * sizeof(*ls->leaves));
 	return 0;
 }
 
@@ -474,10 +469,6 @@ static int on_record(const struct record *r, const struct csv_row *row,
 		l->payments = 1;
 		l->persons = (int32_t)r->persons;
 		l->amount = r->amount;
-	}
-	if (c->ls.pf && c->ls.n >= c->pf_next) {
-		prefault_upto(c->ls.pf, c->ls.n * sizeof(struct leaf));
-		c->pf_next = c->ls.n + PREFAULT_EVERY;
 	}
 	return 0;
 }
@@ -922,13 +913,9 @@ int aggregate_run(const struct aggregate_opts *ao, struct aggregate_stats *st,
 
 	memset(&c, 0, sizeof(c));
 	c.ls.hint = leaves_hint(ao);
-	/* only while records are read: the leaves grow then */
-	c.ls.pf = prefault_start();
 	for (i = 0; i < ao->ninputs; i++)
 		if (record_read(ao->inputs[i], on_record, &c, NULL, err))
 			goto out;
-	prefault_stop(c.ls.pf);
-	c.ls.pf = NULL;
 	if (leaves_finish(&c, err))
 		goto out;
 	if (ao->groups) {
@@ -946,7 +933,6 @@ int aggregate_run(const struct aggregate_opts *ao, struct aggregate_stats *st,
 	st->keys = (long)c.ls.n;
 	ret = 0;
 out:
-	prefault_stop(c.ls.pf);
 	free(c.pend);
 	free(c.ls.leaves);
 	free(c.ls.order);

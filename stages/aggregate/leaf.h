@@ -66,7 +66,6 @@ struct leafset {
 	size_t n, cap;
 	size_t hint;                /* leaves to make room for first */
 	uint32_t *order;            /* owned; NULL: leaves are in key order */
-	struct prefault *pf;        /* pages made ready ahead, or NULL */
 	struct strtab programs, funding, modes;
 };
 
