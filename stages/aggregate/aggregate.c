@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <endian.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "aggregate.h"
@@ -322,29 +321,6 @@ static void leaves_apply_order(struct leafset *ls)
 	ls->order = NULL;
 }
 
-/*
- * Asks for the block to be backed by huge pages where the kernel leaves
- * that to the program (transparent huge pages in "madvise" mode). The
- * leaves are read in key order, at random: with 4 KiB pages nearly every
- * read of a large set also misses the TLB, and a page walk (two levels of
- * them in a virtual machine) costs more than the read. Only whole 2 MiB
- * pages inside the block are touched; pages are still made on first
- * write, so memory is what it was. Advice: a failure changes nothing.
- */
-static void advise_huge(void *p, size_t len)
-{
-#ifdef MADV_HUGEPAGE
-	const uintptr_t huge = (uintptr_t)2 << 20;
-	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-	uintptr_t b = ((uintptr_t)p + len) & ~(huge - 1);
-
-	if (b > a)
-		(void)madvise((void *)a, b - a, MADV_HUGEPAGE);
-#else
-	(void)p;
-	(void)len;
-#endif
-}
 
 static int leaves_grow(struct leafset *ls, struct rs_error *err)
 {
@@ -358,6 +334,8 @@ static int leaves_grow(struct leafset *ls, struct rs_error *err)
 	 * pages not yet written cost nothing. */
 	ls->leaves = xreallocarray(ls->leaves, cap, sizeof(*ls->leaves));
 	ls->cap = cap;
+	/* read in key order, at random: huge pages, so a read of a large
+	 * set does not also miss the TLB (advise_huge, xalloc.h) */
 	advise_huge(ls->leaves, cap * sizeof(*ls->leaves));
 	return 0;
 }

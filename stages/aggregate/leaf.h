@@ -59,8 +59,6 @@ struct leaf {
  * when order is NULL; the string tables are sorted too, so an index's
  * order is its string's order.
  */
-struct prefault;
-
 struct leafset {
 	struct leaf *leaves;
 	size_t n, cap;
