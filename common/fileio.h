@@ -35,7 +35,10 @@ struct rs_out {
 	char *path;     /* final path */
 	char *tmp;      /* temporary path beside it */
 	int fd;
-	gzFile gz;      /* NULL for plain output */
+	int gzip;       /* a gzip output (path ends in .gz) */
+	gzFile gz;      /* its single stream, when written without threads
+			   (opened with the first data) */
+	int zw_used;    /* its blocks went to the compressing threads */
 	char *buf;      /* write buffer (for gzip output: the block being
 			   filled, compressed by the writer thread) */
 	size_t len, cap;
@@ -43,7 +46,7 @@ struct rs_out {
 	int direct;     /* the target is no regular file (/dev/null, a pipe):
 			   written in place, never renamed over or removed */
 	char why[256];
-	struct rs_zwriter *zw;  /* gzip output's compressing thread, started
+	struct rs_zwriter *zw;  /* gzip output's compressing threads, started
 				   at its first full block; NULL before */
 };
 

@@ -140,7 +140,7 @@ function sizeReport(dir, rows, nruns, seed, duckVersion) {
 			rows_per_s: stageRows[s] ? Math.round(stageRows[s] / w) : null,
 			us_per_export_row: round(w / rows * 1e6, 4),
 			floor,
-			floor_identical_gzip: exists(ident) ? fs.readFileSync(ident, 'utf8').trim() === '1' : null,
+			floor_same_data_and_level: exists(ident) ? fs.readFileSync(ident, 'utf8').trim() === '1' : null,
 			vs_floor: floor ? round(w / floor.wall_s, 3) : null,
 			vs_floor_cpu: floor ? round(alone.cpu_s / floor.cpu_s, 3) : null,
 			vs_floor_pairs: floor ? idx.map((_, k) => round(alone.runs[k].wall_s / floor.runs[k].wall_s, 3)) : null,
