@@ -97,3 +97,12 @@ ok = sum(p['rows_read'] for p in parts) == whole['rows_read'] and \
 print(("ok" if ok else "not ok") + " - region partitions hold every row exactly once, records identical to the whole")
 PY
 expect_exit 2 "--unattributed alone is a usage error" "$BIN/rs-ingest" -m "$m" -k "$KEY" --unattributed -o "$TMP/u.csv.gz" "$x"
+# 'reversal' is the earlier name of 'kind': a mapping giving both is a
+# configuration error naming the entry, not a silent pick (the fuzzer
+# found the first column's name leaked; the input is its find).
+expect_exit 2 "a mapping naming both 'kind' and 'reversal' is refused" \
+	"$BIN/rs-ingest" -m "$ROOT/tests/fuzz/regress/yaml_mapping/kind-and-reversal-both-given.yaml" \
+	-k "$KEY" -o "$TMP/both.csv.gz" "$x"
+grep -q ":13:3: 'kind' names the field 'kind' a second time ('reversal' is its earlier name)" "$TMP/.err" &&
+	ok "... naming the clash and its line" ||
+	fail "... naming the clash and its line" "$(cat "$TMP/.err")"

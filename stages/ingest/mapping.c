@@ -86,6 +86,11 @@ static int load_columns(struct mapping *m, const struct ydoc *doc,
 		if (v->type != YNODE_SCALAR || !*v->scalar)
 			return ynode_err(doc, v, err, "column for '%s' must be a header name or a number",
 					 k->scalar);
+		/* 'reversal' and 'kind' name one field: both given is a clash
+		 * (and the first column's name would be lost) */
+		if (m->line[f])
+			return ynode_err(doc, k, err, "'%s' names the field 'kind' a second time ('reversal' is its earlier name); keep one",
+					 k->scalar);
 		m->line[f] = v->line;
 		if (!v->quoted && strspn(v->scalar, "0123456789") == strlen(v->scalar)) {
 			m->position[f] = strtol(v->scalar, NULL, 10);
