@@ -13,18 +13,15 @@
 
 #include "canon.h"
 #include "catalog.h"
+#include "kset.h"
 #include "norm.h"
 #include "xalloc.h"
 #include "ydoc.h"
 
-/* FNV-1a: codes and labels are a few dozen bytes at most. */
+/* The hash of a code or a label (kset's). */
 static uint64_t str_hash(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
-	return h;
+	return rs_hash(s, strlen(s));
 }
 
 /*

@@ -15,8 +15,9 @@
 #include "kset.h"
 #include "xalloc.h"
 
-static uint64_t hash_bytes(const unsigned char *p, size_t n)
+uint64_t rs_hash(const void *key, size_t n)
 {
+	const unsigned char *p = key;
 	uint64_t h = 0x9E3779B97F4A7C15ULL ^ n, w;
 
 	/* Eight bytes per multiply, then a final avalanche. Keys here are
@@ -110,7 +111,7 @@ static inline int key_eq(const unsigned char *a, const void *b, size_t n)
 
 static unsigned char *probe(const struct kset *s, const void *key)
 {
-	size_t i = hash_bytes(key, s->ksize) & (s->cap - 1);
+	size_t i = rs_hash(key, s->ksize) & (s->cap - 1);
 
 	for (;;) {
 		unsigned char *slot = s->slots + i * s->stride;
@@ -176,7 +177,7 @@ void *kset_put(struct kset *s, const void *key, int *added)
 
 void kset_prefetch(const struct kset *s, const void *key)
 {
-	size_t i = hash_bytes(key, s->ksize) & (s->cap - 1);
+	size_t i = rs_hash(key, s->ksize) & (s->cap - 1);
 
 	__builtin_prefetch(s->slots + i * s->stride);
 	/* a search runs over a few slots: their next cache line too */

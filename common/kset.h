@@ -21,6 +21,10 @@ struct kset {
 	size_t cap, n;
 };
 
+/* The hash kset uses: eight bytes per multiply, then an avalanche. For
+ * other small tables of keys (catalog indices, label memos) too. */
+uint64_t rs_hash(const void *key, size_t n);
+
 void kset_init(struct kset *s, size_t ksize, size_t vsize, size_t expect);
 void kset_release(struct kset *s);
 /*

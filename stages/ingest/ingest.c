@@ -13,6 +13,7 @@
 
 #include "idnum.h"
 #include "ingest.h"
+#include "kset.h"
 #include "money.h"
 #include "norm.h"
 #include "period.h"
@@ -58,15 +59,6 @@ struct ctx {
 	struct memo kind, program, area, funding, mode;
 };
 
-static uint64_t raw_hash(const char *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	while (n--)
-		h = (h ^ (unsigned char)*p++) * 0x100000001b3ULL;
-	return h;
-}
-
 /*
  * The folded form of field f (masked if mask), from the memo when this
  * text was seen before. Returns NULL with err filled when folding fails.
@@ -80,7 +72,7 @@ static struct memo_ent *memo_fold(struct memo *m, const struct csv_field *f,
 
 	if (!m->e)
 		m->e = xcalloc(cap, sizeof(*m->e));
-	for (i = raw_hash(f->p, f->len) & (cap - 1); m->e[i].raw;
+	for (i = rs_hash(f->p, f->len) & (cap - 1); m->e[i].raw;
 	     i = (i + 1) & (cap - 1))
 		if (m->e[i].raw_len == f->len && !memcmp(m->e[i].raw, f->p, f->len))
 			return &m->e[i];
