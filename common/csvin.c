@@ -16,11 +16,11 @@
 #include <string.h>
 
 #include "csvin.h"
+#include "csvscan.h"
 #include "fileio.h"
 #include "sbuf.h"
 #include "xalloc.h"
 
-#define CHUNK (256 * 1024)
 #define DEFAULT_MAX_RECORD ((size_t)1 << 20)
 #define RAW_KEEP 4096   /* bytes of raw text kept for a too-long record */
 /* libcsv's parser state for "inside a field" (libcsv.c, 3.0.x): with
@@ -158,37 +158,6 @@ static void mark_bad(struct reader *r, size_t col)
 	sbuf_add(&r->utf8, "\xEF\xBF\xBD", 3);
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		return n >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
-	if (c >= 0xE0 && c <= 0xEF) {
-		if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
-			return 0;
-		if (c == 0xE0 && p[1] < 0xA0)
-			return 0;
-		if (c == 0xED && p[1] >= 0xA0)
-			return 0;
-		return 3;
-	}
-	if (c >= 0xF0 && c <= 0xF4) {
-		if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 ||
-		    (p[3] & 0xC0) != 0x80)
-			return 0;
-		if (c == 0xF0 && p[1] < 0x90)
-			return 0;
-		if (c == 0xF4 && p[1] >= 0x90)
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -201,58 +170,6 @@ static size_t utf8_seq(const unsigned char *p, size_t n)
 #endif
 #define HIGHS 0x8080808080808080ULL
 
-/*
- * Length of the longest prefix of p[0..n) that is valid UTF-8 and holds no
- * NUL. Eight bytes at a time while they are ASCII: most of every file is.
- */
-static size_t utf8_prefix(const unsigned char *p, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		size_t k;
-#ifdef __SSE2__
-		if (n - i >= 16) {
-			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-			/* no high bit and no zero byte in the sixteen */
-			if (!(_mm_movemask_epi8(v) |
-			      _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128())))) {
-				i += 16;
-				continue;
-			}
-		}
-#endif
-		if (n - i >= 8) {
-			uint64_t w;
-			memcpy(&w, p + i, 8);
-			/* no high bit and no zero byte in the word */
-			if (!((w | ((w - ONES) & ~w)) & HIGHS)) {
-				i += 8;
-				continue;
-			}
-		}
-		if (p[i] < 0x80) {
-			if (!p[i])
-				return i;
-			i++;
-			continue;
-		}
-		/* three bytes, as utf8_seq judges them: the CJK of every label */
-		if ((p[i] & 0xF0) == 0xE0 && n - i >= 3 &&
-		    (p[i + 1] & 0xC0) == 0x80 && (p[i + 2] & 0xC0) == 0x80 &&
-		    (p[i] != 0xE0 || p[i + 1] >= 0xA0) &&
-		    (p[i] != 0xED || p[i + 1] < 0xA0)) {
-			i += 3;
-			continue;
-		}
-		k = utf8_seq(p + i, n - i);
-		if (!k)
-			return i;
-		i += k;
-	}
-	return n;
-}
-
 int rs_utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -264,7 +181,7 @@ int rs_utf8_valid(const char *s, size_t n)
 			i++;
 			continue;
 		}
-		k = utf8_seq(p + i, n - i);
+		k = rs_utf8_seq(p + i, n - i);
 		if (!k)
 			return 0;
 		i += k;
@@ -285,7 +202,7 @@ static void convert_line(struct reader *r, char *p, size_t n, char **out,
 	size_t i = 0;
 
 	if (!r->gb) {
-		i = utf8_prefix(u, n);
+		i = rs_utf8_prefix(u, n);
 		if (i == n) {
 			*out = p;
 			*outn = n;
@@ -297,7 +214,7 @@ static void convert_line(struct reader *r, char *p, size_t n, char **out,
 			size_t k;
 			mark_bad(r, i);
 			i++;
-			k = utf8_prefix(u + i, n - i);
+			k = rs_utf8_prefix(u + i, n - i);
 			sbuf_add(&r->utf8, p + i, k);
 			i += k;
 		}
@@ -511,49 +428,77 @@ static void feed_line(struct reader *r, char *p, size_t n, int overlong)
 	}
 }
 
-static int detect_encoding(struct rs_in *in, enum rs_encoding *enc,
-			   char *buf, size_t *have, struct rs_error *err)
+/*
+ * A line the scanner split: the record it holds, handed to the callback
+ * as fast_record would hand it (the fields are the scanner's copy, raw is
+ * the line itself, cut before its terminator).
+ */
+static void split_record(struct reader *r, struct scan_block *b,
+			 const struct scan_line *l)
 {
-	long got;
+	struct csv_row row;
+	char *q = b->p + l->off;
 
-	*have = 0;
-	while (*have < CHUNK) {
-		got = rs_in_read(in, buf + *have, CHUNK - *have, err);
-		if (got < 0)
-			return -1;
-		if (got == 0)
-			break;
-		*have += (size_t)got;
+	q[l->c] = '\0';
+	memset(&row, 0, sizeof(row));
+	row.f = b->f + l->ff;
+	row.n = l->nf;
+	row.line = r->line;
+	row.nlines = 1;
+	row.raw = q;
+	row.raw_len = l->c;
+	if (!r->stop && r->fn(&row, r->ctx, r->err))
+		r->stop = 1;
+}
+
+/*
+ * The lines of one block, in order. A line cut by the block's end waits
+ * in pending for the rest of it, which is the next block's first line;
+ * pending's ceiling (max_record) turns a longer line into an overlong
+ * one, of which RAW_KEEP bytes are kept.
+ */
+static void read_block(struct reader *r, struct scan_block *b,
+		       struct sbuf *pending, int *overlong)
+{
+	size_t i;
+
+	for (i = 0; i < b->nl && !r->stop; i++) {
+		const struct scan_line *l = &b->l[i];
+		char *p = b->p + l->off;
+
+		if (!l->nl) {
+			if (!*overlong && sbuf_add(pending, p, l->len)) {
+				*overlong = 1;
+				sbuf_reset(pending);
+				sbuf_add(pending, p, l->len < RAW_KEEP ? l->len : RAW_KEEP);
+			}
+			continue;
+		}
+		r->line++;
+		if (pending->len || *overlong) {
+			if (!*overlong && sbuf_add(pending, p, l->len))
+				*overlong = 1;
+			feed_line(r, pending->buf, pending->len, *overlong);
+			sbuf_reset(pending);
+			*overlong = 0;
+		} else if (l->nf && !r->start && r->csv.pstate == LIBCSV_ROW_NOT_BEGUN &&
+			   !r->nfields && !r->too_long) {
+			split_record(r, b, l);
+		} else {
+			feed_line(r, p, l->len, 0);
+		}
 	}
-	if (*enc != RS_ENC_AUTO)
-		return 0;
-	if (*have >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) {
-		*enc = RS_ENC_UTF8_SIG;
-		return 0;
-	}
-	{
-		/* Ignore a sequence cut by the end of the sample. */
-		size_t n = *have, back = 0;
-		while (back < 3 && back < n &&
-		       ((unsigned char)buf[n - 1 - back] & 0xC0) == 0x80)
-			back++;
-		if (back < n && ((unsigned char)buf[n - 1 - back] & 0xC0) == 0xC0)
-			n -= back + 1;
-		*enc = rs_utf8_valid(buf, n) ? RS_ENC_UTF8 : RS_ENC_GB18030;
-	}
-	return 0;
 }
 
 int csvin_read(const char *path, const struct csvin_opts *opts, csvin_fn fn,
 	       void *ctx, struct rs_error *err)
 {
 	struct reader r;
-	struct rs_in in;
+	struct csvscan *sc = NULL;
+	struct scan_block *b;
 	enum rs_encoding enc = opts ? opts->encoding : RS_ENC_UTF8;
-	char *buf = xmalloc(CHUNK);
-	size_t have = 0, pos = 0;
-	struct sbuf pending;       /* a line that spans chunks */
-	int ret = -1, overlong = 0;
+	struct sbuf pending;       /* a line that spans blocks */
+	int ret = -1, overlong = 0, first = 1;
 
 	memset(&r, 0, sizeof(r));
 	r.path = path;
@@ -575,66 +520,40 @@ int csvin_read(const char *path, const struct csvin_opts *opts, csvin_fn fn,
 	 * delimiter that is one of those is left to it. */
 	r.fast = r.delim != '"' && r.delim != '\r' && r.delim != '\n';
 
-	if (rs_in_open(&in, path, err)) {
-		free(buf);
-		csv_free(&r.csv);
-		return -1;
-	}
-	/* One input at a time: inflating it on a second thread pays. */
-	rs_in_prefetch(&in);
-	if (detect_encoding(&in, &enc, buf, &have, err))
+	if (csvscan_open(&sc, path, enc, r.delim, r.fast && enc != RS_ENC_GB18030,
+			 r.max_record, opts ? opts->block : 0, err))
 		goto out;
-	if (enc == RS_ENC_GB18030) {
-		r.gb = 1;
-		r.cd = iconv_open("UTF-8", "GB18030");
-		if (r.cd == (iconv_t)-1) {
-			rs_err(err, "cannot convert from GB18030: %s", strerror(errno));
-			goto out;
-		}
-	} else if (have >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) {
-		pos = 3;
-	}
-
-	for (;;) {
-		char *nl;
-		long got;
-
-		if (pos == have) {
-			got = rs_in_read(&in, buf, CHUNK, err);
-			if (got < 0)
+	while ((b = csvscan_next(sc))) {
+		if (first) {
+			/* A read that fails in the encoding's sample fails
+			 * before any record, as it always did. */
+			if (b->failed) {
+				*err = b->err;
 				goto out;
-			if (got == 0)
-				break;
-			have = (size_t)got;
-			pos = 0;
-		}
-		nl = memchr(buf + pos, '\n', have - pos);
-		if (!nl) {
-			if (!overlong && sbuf_add(&pending, buf + pos, have - pos)) {
-				overlong = 1;
-				sbuf_reset(&pending);
-				sbuf_add(&pending, buf + pos,
-					 have - pos < RAW_KEEP ? have - pos : RAW_KEEP);
 			}
-			pos = have;
-			continue;
-		}
-		{
-			size_t n = (size_t)(nl - (buf + pos)) + 1;
-			r.line++;
-			if (pending.len || overlong) {
-				if (!overlong && sbuf_add(&pending, buf + pos, n))
-					overlong = 1;
-				feed_line(&r, pending.buf, pending.len, overlong);
-				sbuf_reset(&pending);
-				overlong = 0;
-			} else {
-				feed_line(&r, buf + pos, n, 0);
+			first = 0;
+			if (csvscan_encoding(sc) == RS_ENC_GB18030) {
+				r.gb = 1;
+				r.cd = iconv_open("UTF-8", "GB18030");
+				if (r.cd == (iconv_t)-1) {
+					rs_err(err, "cannot convert from GB18030: %s",
+					       strerror(errno));
+					goto out;
+				}
 			}
-			pos += n;
 		}
+		read_block(&r, b, &pending, &overlong);
 		if (r.stop)
 			goto out;
+		if (b->oom) {
+			rs_err(err, "out of memory reading '%s' after line %ld",
+			       path, r.line);
+			goto out;
+		}
+		if (b->failed) {
+			*err = b->err;
+			goto out;
+		}
 	}
 	if (pending.len || overlong) {
 		r.line++;
@@ -659,7 +578,7 @@ int csvin_read(const char *path, const struct csvin_opts *opts, csvin_fn fn,
 	}
 	ret = 0;
 out:
-	rs_in_close(&in);
+	csvscan_close(sc);
 	if (r.cd != (iconv_t)-1)
 		iconv_close(r.cd);
 	csv_free(&r.csv);
@@ -670,6 +589,5 @@ out:
 	free(r.offs);
 	free(r.lens);
 	free(r.fields);
-	free(buf);
 	return ret;
 }

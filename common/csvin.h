@@ -54,6 +54,9 @@ struct csvin_opts {
 	enum rs_encoding encoding;
 	unsigned char delim;     /* default ',' */
 	size_t max_record;       /* bytes; default 1 MiB */
+	size_t block;            /* bytes read at a time; 0: 1 MiB. Tests
+				    set it small, so that records cross many
+				    block ends (common/csvscan.h) */
 };
 
 /*

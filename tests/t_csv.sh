@@ -58,3 +58,38 @@ head -c 20000 "$TMP/big.csv.gz" >"$TMP/cut.csv.gz"
 rc=$?
 [ $rc = 1 ] && grep -q "cut.csv.gz' is truncated" "$TMP/cut.err" && ok "truncated gzip: exit 1 naming the file" ||
 	fail "truncated gzip: exit 1 naming the file" "exit $rc: $(cat "$TMP/cut.err")"
+
+# Blocks (common/csvscan.c): the input is read in blocks that end where a
+# read ends, and lines the scanning thread splits skip libcsv. Read in
+# blocks of 1 to 7 bytes, every record crosses block ends, every kind of
+# line (split, quoted, multi-line, CRLF, a CR cut from its LF, CJK cut
+# mid-character, bad bytes, blank lines, a BOM, no final newline) meets
+# one: each reading must equal the one in a single block, raw text too.
+{
+	printf '\xef\xbb\xbfid,name,note\r\n'
+	printf '1,张三,plain\n2,"李,四","quoted, comma"\n3,王五,"two\nlines"\r\n'
+	printf '\n4,x\ry,bare cr\n5,\xff,bad byte\n6,"open ""q""",end\n'
+	for i in $(seq 7 60); do printf '%d,社会救助%d,a\r\n' "$i" "$i"; done
+	printf '61,last,no newline'
+} >"$TMP/blocks.csv"
+gzip -c "$TMP/blocks.csv" >"$TMP/blocks.csv.gz"
+# (utf-8 named: an encoding left to detect reads 256 KiB first.)
+RS_CSVDUMP_RAW=1 "$BIN/rs-csvdump" "$TMP/blocks.csv" utf-8 >"$TMP/blocks.one"
+bad=
+for bs in 1 2 3 5 7 64; do
+	for f in blocks.csv blocks.csv.gz; do
+		RS_CSVDUMP_RAW=1 RS_CSV_BLOCK=$bs "$BIN/rs-csvdump" "$TMP/$f" utf-8 >"$TMP/blocks.$bs" 2>&1 &&
+			cmp -s "$TMP/blocks.one" "$TMP/blocks.$bs" || bad="$bad $f@$bs"
+	done
+done
+# 63 records: the bare CR ends one inside line 7 (libcsv's reading).
+[ "$(wc -l <"$TMP/blocks.one")" = 63 ] && [ -z "$bad" ] &&
+	ok "records read the same in blocks of 1 to 64 bytes as in one (63 records)" ||
+	fail "records read the same in blocks of 1 to 64 bytes as in one (63 records)" \
+		"$(wc -l <"$TMP/blocks.one") records; differ:$bad"
+bad=
+for csvf in "$spectrum"/csvs/*.csv; do
+	RS_CSV_BLOCK=3 "$BIN/rs-csvdump" "$csvf" utf-8 | cmp -s - "$TMP/$(basename "$csvf" .csv).out" || bad="$bad $(basename "$csvf")"
+done
+[ -z "$bad" ] && ok "csv-spectrum reads the same in 3-byte blocks" ||
+	fail "csv-spectrum reads the same in 3-byte blocks" "differ:$bad"

@@ -543,9 +543,9 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	sbuf_init(&c.line, 0);
 	sbuf_init(&c.tmp, 0);
 	sbuf_init(&c.tmp2, 0);
+	memset(&copts, 0, sizeof(copts));
 	copts.encoding = o->map->encoding;
 	copts.delim = o->map->delim;
-	copts.max_record = 0;
 	if (rs_out_open(&c.out, o->out, 0644, err))
 		goto out;
 	if (rejects_open(&c.rj, o->rejects, err)) {

@@ -3,17 +3,27 @@
  *
  * The first byte picks the options (encoding, delimiter, a small record
  * limit so the too-long path is reached); the rest is the file. The
- * callback checks what csvin.h promises of every row.
+ * callback checks what csvin.h promises of every row. The file is then
+ * read again in blocks of a few bytes (1 to 13, by the input's size), so that
+ * every record crosses block ends, and the two readings must agree.
  */
 #include <string.h>
 
 #include "csvin.h"
 #include "fuzzlib.h"
+#include "kset.h"
 
 struct seen {
 	long last_line;
 	size_t max_record;
+	uint64_t digest;     /* of every row seen, in order */
+	long rows;
 };
+
+static void mix(struct seen *s, const void *p, size_t n)
+{
+	s->digest = rs_hash(p, n) ^ (s->digest * 0x100000001B3ULL);
+}
 
 static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 {
@@ -40,6 +50,16 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 	if (total > s->max_record)
 		fuzz_fail("row of %zu bytes passed max_record %zu", total,
 			  s->max_record);
+	{
+		long head[6] = { row->line, row->nlines, row->bad_encoding,
+				 row->bad_col, row->too_long, row->unterminated };
+		mix(s, head, sizeof(head));
+		mix(s, &row->n, sizeof(row->n));
+		for (i = 0; i < row->n; i++)
+			mix(s, row->f[i].p, row->f[i].len + 1);
+		mix(s, row->raw, row->raw_len);
+	}
+	s->rows++;
 	return 0;
 }
 
@@ -51,8 +71,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const unsigned char delim[] = { ',', '\t', ';', '|' };
 	struct csvin_opts o;
 	struct rs_error err;
-	struct seen s = { 0, 0 };
+	struct seen s = { 0, 0, 0, 0 }, t;
+	const char *path;
 	unsigned sel;
+	int r1, r2;
 
 	if (!size)
 		return 0;
@@ -62,6 +84,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.delim = delim[(sel >> 2) & 3];
 	o.max_record = (sel & 0x10) ? 64 + (size_t)(sel >> 5) * 64 : 0;
 	s.max_record = o.max_record ? o.max_record : (size_t)1 << 20;
-	csvin_read(fuzz_file(0, data + 1, size - 1), &o, on_row, &s, &err);
+	path = fuzz_file(0, data + 1, size - 1);
+	r1 = csvin_read(path, &o, on_row, &s, &err);
+	t = s;
+	t.last_line = 0;
+	t.digest = 0;
+	t.rows = 0;
+	o.block = 1 + size % 13;
+	r2 = csvin_read(path, &o, on_row, &t, &err);
+	if (r1 != r2 || s.rows != t.rows || s.digest != t.digest)
+		fuzz_fail("read in blocks of %zu bytes: %ld rows (returned %d), "
+			  "in one: %ld rows (returned %d), or their rows differ",
+			  o.block, t.rows, r2, s.rows, r1);
 	return 0;
 }

@@ -1,0 +1,470 @@
+/*
+ * csvscan.c - reads csvin's input in blocks and indexes their lines on a
+ * second thread (see csvscan.h).
+ *
+ * Three blocks turn between the threads: the scanner fills and scans one
+ * while csvin parses another, and the third absorbs the difference in
+ * their paces. A block's arrays are sized up front on the calling thread;
+ * the scanner grows them with plain realloc (not the dying x* wrappers,
+ * which belong to the calling thread) and, if that fails, ends the block
+ * early with oom set, which csvin reports.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csvscan.h"
+#include "fileio.h"
+#include "xalloc.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#define NBLK 3
+/* A block is filled to at least FILL bytes (or the end of the input) in
+ * reads of up to its capacity: with twice FILL of room, a gzip member of
+ * our own (1 MiB of data) is inflated straight into the block. */
+#define FILL ((size_t)1 << 20)
+#define SAMPLE (256 * 1024)   /* bytes RS_ENC_AUTO looks at */
+
+enum { B_FREE, B_READY };
+
+struct csvscan {
+	struct rs_in in;
+	enum rs_encoding enc;
+	unsigned char delim;
+	int split;
+	size_t max_record;
+	size_t fill;             /* FILL, or what a test asked for */
+	int first;               /* the next block filled is the first */
+
+	struct scan_block b[NBLK];
+	int state[NBLK];
+	int filling;             /* the block the scanner fills next */
+	int take;                /* the block the caller takes next */
+	int held;                /* the block the caller holds, or -1 */
+	int finished;            /* the last block was handed out */
+	uint32_t *dpos;          /* delimiter positions of the line being
+				    scanned (scanner's scratch) */
+	size_t dcap;
+
+	int threaded;
+	int quit;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+#define ONES  0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+size_t rs_utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		return n >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
+	if (c >= 0xE0 && c <= 0xEF) {
+		if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+			return 0;
+		if (c == 0xE0 && p[1] < 0xA0)
+			return 0;
+		if (c == 0xED && p[1] >= 0xA0)
+			return 0;
+		return 3;
+	}
+	if (c >= 0xF0 && c <= 0xF4) {
+		if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 ||
+		    (p[3] & 0xC0) != 0x80)
+			return 0;
+		if (c == 0xF0 && p[1] < 0x90)
+			return 0;
+		if (c == 0xF4 && p[1] >= 0x90)
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+/* Sixteen, then eight bytes at a time while they are ASCII: most of every
+ * file is. */
+size_t rs_utf8_prefix(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t k;
+#ifdef __SSE2__
+		if (n - i >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+			/* no high bit and no zero byte in the sixteen */
+			if (!(_mm_movemask_epi8(v) |
+			      _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128())))) {
+				i += 16;
+				continue;
+			}
+		}
+#endif
+		if (n - i >= 8) {
+			uint64_t w;
+			memcpy(&w, p + i, 8);
+			/* no high bit and no zero byte in the word */
+			if (!((w | ((w - ONES) & ~w)) & HIGHS)) {
+				i += 8;
+				continue;
+			}
+		}
+		if (p[i] < 0x80) {
+			if (!p[i])
+				return i;
+			i++;
+			continue;
+		}
+		/* three bytes, as rs_utf8_seq judges them: the CJK of every
+		 * label */
+		if ((p[i] & 0xF0) == 0xE0 && n - i >= 3 &&
+		    (p[i + 1] & 0xC0) == 0x80 && (p[i + 2] & 0xC0) == 0x80 &&
+		    (p[i] != 0xE0 || p[i + 1] >= 0xA0) &&
+		    (p[i] != 0xED || p[i + 1] < 0xA0)) {
+			i += 3;
+			continue;
+		}
+		k = rs_utf8_seq(p + i, n - i);
+		if (!k)
+			return i;
+		i += k;
+	}
+	return n;
+}
+
+/* RS_ENC_AUTO: a byte order mark means UTF-8; else UTF-8 if the first
+ * SAMPLE bytes are valid UTF-8 (a sequence cut by the sample's end is
+ * ignored); else GB18030. */
+static enum rs_encoding detect(const char *buf, size_t n)
+{
+	size_t back = 0;
+
+	if (n >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3))
+		return RS_ENC_UTF8_SIG;
+	if (n > SAMPLE)
+		n = SAMPLE;
+	while (back < 3 && back < n &&
+	       ((unsigned char)buf[n - 1 - back] & 0xC0) == 0x80)
+		back++;
+	if (back < n && ((unsigned char)buf[n - 1 - back] & 0xC0) == 0xC0)
+		n -= back + 1;
+	return rs_utf8_valid(buf, n) ? RS_ENC_UTF8 : RS_ENC_GB18030;
+}
+
+/* Room for one more entry in an array the scanner grows; 0, or -1 when
+ * memory ran out. */
+static int grow(void **a, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap;
+	void *q;
+
+	if (need <= n)
+		return 0;
+	while (n < need)
+		n *= 2;
+	q = realloc(*a, n * size);
+	if (!q)
+		return -1;
+	*a = q;
+	*cap = n;
+	return 0;
+}
+
+/*
+ * The line of b at pos (up to the block's end). Finds its end, and when
+ * the scanner splits and the line is one csvin's fast_record would take,
+ * copies it into b->split cut at the delimiters and lists its fields.
+ * Returns the line's length, or 0 when memory ran out.
+ */
+static size_t scan_line(struct csvscan *s, struct scan_block *b, size_t pos)
+{
+	const char *p = b->p + pos;
+	size_t n = b->n - pos, i = 0, e, c, nd = 0, special = (size_t)-1, k, from;
+	int want = s->split, high = 0;
+	struct scan_line *l;
+	char *q;
+
+#ifdef __SSE2__
+	{
+		const __m128i vn = _mm_set1_epi8('\n'), vd = _mm_set1_epi8((char)s->delim);
+		const __m128i vq = _mm_set1_epi8('"'), vr = _mm_set1_epi8('\r');
+		const __m128i v0 = _mm_setzero_si128();
+
+		for (; i + 16 <= n; i += 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+			unsigned nlm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vn));
+			unsigned before = nlm ? (nlm & -nlm) - 1 : 0xFFFFu, dm, sm;
+
+			if (want) {
+				dm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vd)) & before;
+				sm = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, vq),
+									      _mm_cmpeq_epi8(v, vr))) & before;
+				high |= ((unsigned)_mm_movemask_epi8(v) |
+					 (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, v0))) & before;
+				if (sm && special == (size_t)-1)
+					special = i + (size_t)__builtin_ctz(sm);
+				for (; dm; dm &= dm - 1) {
+					if (nd == s->dcap &&
+					    grow((void **)&s->dpos, &s->dcap, nd + 1, sizeof(*s->dpos)))
+						return 0;
+					s->dpos[nd++] = (uint32_t)(i + (size_t)__builtin_ctz(dm));
+				}
+			}
+			if (nlm) {
+				e = i + (size_t)__builtin_ctz(nlm);
+				goto found;
+			}
+		}
+	}
+#endif
+	for (; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (ch == '\n') {
+			e = i;
+			goto found;
+		}
+		if (!want)
+			continue;
+		if (ch == s->delim) {
+			if (nd == s->dcap &&
+			    grow((void **)&s->dpos, &s->dcap, nd + 1, sizeof(*s->dpos)))
+				return 0;
+			s->dpos[nd++] = (uint32_t)i;
+		}
+		if ((ch == '"' || ch == '\r') && special == (size_t)-1)
+			special = i;
+		if (ch >= 0x80 || !ch)
+			high = 1;
+	}
+	/* No line end before the block's: the line goes on in the next. */
+	if (grow((void **)&b->l, &b->lcap, b->nl + 1, sizeof(*b->l)))
+		return 0;
+	l = &b->l[b->nl++];
+	memset(l, 0, sizeof(*l));
+	l->off = (uint32_t)pos;
+	l->len = (uint32_t)n;
+	return n;
+
+found:
+	if (grow((void **)&b->l, &b->lcap, b->nl + 1, sizeof(*b->l)))
+		return 0;
+	l = &b->l[b->nl++];
+	memset(l, 0, sizeof(*l));
+	l->off = (uint32_t)pos;
+	l->len = (uint32_t)(e + 1);
+	l->nl = 1;
+	c = e;
+	if (c && p[c - 1] == '\r')
+		c--;
+	/* fast_record's test, and convert_line's: the whole line valid */
+	if (!want || !c || special < c || e + 1 > s->max_record ||
+	    c + 1 > s->max_record ||
+	    (high && rs_utf8_prefix((const unsigned char *)p, e + 1) != e + 1))
+		return e + 1;
+	if (grow((void **)&b->f, &b->fcap, b->nf + nd + 1, sizeof(*b->f))) {
+		b->nl--;
+		return 0;
+	}
+	q = b->split + b->nsplit;
+	memcpy(q, p, c);
+	q[c] = '\0';
+	l->c = (uint32_t)c;
+	l->ff = (uint32_t)b->nf;
+	l->nf = (uint32_t)(nd + 1);
+	for (k = 0, from = 0; k <= nd; k++) {
+		size_t to = k < nd ? s->dpos[k] : c;
+
+		q[to] = '\0';
+		b->f[b->nf].p = q + from;
+		b->f[b->nf].len = to - from;
+		b->nf++;
+		from = to + 1;
+	}
+	b->nsplit += c + 1;
+	return e + 1;
+}
+
+/* Reads the next block and lists its lines. */
+static void produce(struct csvscan *s, struct scan_block *b)
+{
+	size_t pos = 0, k;
+
+	/* RS_ENC_AUTO looks at SAMPLE bytes of the first block, the byte
+	 * order mark at three, however small the blocks are. */
+	size_t want = s->fill, room;
+
+	if (s->first && want < 3)
+		want = 3;
+	if (s->first && s->enc == RS_ENC_AUTO && want < SAMPLE)
+		want = SAMPLE;
+	b->n = b->nl = b->nf = b->nsplit = 0;
+	b->end = b->failed = b->oom = 0;
+	while (b->n < want) {
+		long got;
+
+		room = b->cap - b->n;
+		if (room > 2 * want)
+			room = 2 * want;
+		got = rs_in_read(&s->in, b->p + b->n, room, &b->err);
+
+		if (got < 0) {
+			b->failed = 1;
+			break;
+		}
+		if (!got) {
+			b->end = 1;
+			break;
+		}
+		b->n += (size_t)got;
+	}
+	if (s->first) {
+		s->first = 0;
+		if (s->enc == RS_ENC_AUTO)
+			s->enc = detect(b->p, b->n);
+		if (s->enc == RS_ENC_GB18030)
+			s->split = 0;
+		else if (b->n >= 3 && !memcmp(b->p, "\xEF\xBB\xBF", 3))
+			pos = 3;
+	}
+	while (pos < b->n) {
+		k = scan_line(s, b, pos);
+		if (!k) {
+			b->oom = 1;
+			break;
+		}
+		pos += k;
+	}
+}
+
+static void *scan_main(void *arg)
+{
+	struct csvscan *s = arg;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		struct scan_block *b = &s->b[s->filling];
+
+		while (s->state[s->filling] != B_FREE && !s->quit)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (s->quit)
+			break;
+		pthread_mutex_unlock(&s->mu);
+		produce(s, b);
+		pthread_mutex_lock(&s->mu);
+		s->state[s->filling] = B_READY;
+		pthread_cond_broadcast(&s->cv);
+		if (b->end || b->failed || b->oom)
+			break;       /* nothing follows */
+		s->filling = (s->filling + 1) % NBLK;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+int csvscan_open(struct csvscan **sp, const char *path, enum rs_encoding enc,
+		 unsigned char delim, int split, size_t max_record, size_t fill,
+		 struct rs_error *err)
+{
+	struct csvscan *s = xcalloc(1, sizeof(*s));
+	int i;
+
+	if (rs_in_open(&s->in, path, err)) {
+		free(s);
+		return -1;
+	}
+	s->enc = enc;
+	s->delim = delim;
+	s->split = split;
+	s->max_record = max_record;
+	s->fill = fill ? fill : FILL;
+	s->first = 1;
+	s->held = -1;
+	s->dcap = 64;
+	s->dpos = xmalloc(s->dcap * sizeof(*s->dpos));
+	for (i = 0; i < NBLK; i++) {
+		struct scan_block *b = &s->b[i];
+
+		/* one byte more: csvin cuts a last line without a newline */
+		b->cap = 2 * (s->fill > SAMPLE ? s->fill : SAMPLE);
+		b->p = xmalloc(b->cap + 1);
+		b->split = xmalloc(b->cap + 1);
+		b->lcap = 8192;
+		b->l = xmalloc(b->lcap * sizeof(*b->l));
+		b->fcap = 65536;
+		b->f = xmalloc(b->fcap * sizeof(*b->f));
+	}
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	s->threaded = !pthread_create(&s->thread, NULL, scan_main, s);
+	*sp = s;
+	return 0;
+}
+
+struct scan_block *csvscan_next(struct csvscan *s)
+{
+	struct scan_block *b;
+
+	if (s->held >= 0) {
+		pthread_mutex_lock(&s->mu);
+		s->state[s->held] = B_FREE;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		s->held = -1;
+	}
+	if (s->finished)
+		return NULL;
+	b = &s->b[s->take];
+	if (s->threaded) {
+		pthread_mutex_lock(&s->mu);
+		while (s->state[s->take] != B_READY)
+			pthread_cond_wait(&s->cv, &s->mu);
+		pthread_mutex_unlock(&s->mu);
+	} else {
+		produce(s, b);
+	}
+	s->held = s->take;
+	s->take = (s->take + 1) % NBLK;
+	if (b->end || b->failed || b->oom)
+		s->finished = 1;
+	return b;
+}
+
+enum rs_encoding csvscan_encoding(const struct csvscan *s)
+{
+	return s->enc;
+}
+
+void csvscan_close(struct csvscan *s)
+{
+	int i;
+
+	if (!s)
+		return;
+	if (s->threaded) {
+		pthread_mutex_lock(&s->mu);
+		s->quit = 1;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->thread, NULL);
+	}
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	for (i = 0; i < NBLK; i++) {
+		free(s->b[i].p);
+		free(s->b[i].split);
+		free(s->b[i].l);
+		free(s->b[i].f);
+	}
+	free(s->dpos);
+	rs_in_close(&s->in);
+	free(s);
+}

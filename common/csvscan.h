@@ -1,0 +1,89 @@
+/*
+ * csvscan.h - csvin's input in blocks, its lines found and split on a
+ * second thread.
+ *
+ * Parsing a record costs csvin little; finding its line, checking the
+ * line's UTF-8 and splitting it at the delimiter cost more (a third of
+ * rs-report's time at 10 M rows). So a scanning thread reads the input in
+ * blocks of about 1 MiB (rs_in_read: it inflates gzip there too), finds
+ * every physical line of a block, and splits each line that csvin's fast
+ * path would take whole (no quote, no CR before its terminator, valid
+ * UTF-8 without NUL, shorter than max_record) into NUL-terminated fields.
+ * csvin's own thread then walks the lines in order: it hands a split line
+ * to its callback as it is, and feeds every other line to libcsv as
+ * before.
+ *
+ * Blocks end where the reads end, not at line ends: a block's last line
+ * may be cut (nl == 0), and the next block's first line is then the rest
+ * of it. csvin joins the two.
+ *
+ * The thread also settles the encoding (RS_ENC_AUTO) on the first block
+ * and skips a UTF-8 byte order mark. When no thread can be started, each
+ * block is read and scanned when it is asked for: the same blocks, the
+ * same lines.
+ */
+#ifndef RS_CSVSCAN_H
+#define RS_CSVSCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "csvin.h"
+#include "error.h"
+
+struct scan_line {
+	uint32_t off;    /* where it starts in the block's data */
+	uint32_t len;    /* bytes, its terminator included */
+	uint32_t c;      /* split: bytes before its terminator */
+	uint32_t ff;     /* split: its first field in f[] */
+	uint32_t nf;     /* split: how many fields; 0: not split */
+	int nl;          /* 1: ends with '\n'; 0: cut by the end of the block */
+};
+
+struct scan_block {
+	char *p;                 /* the data, as read */
+	size_t n;
+	struct scan_line *l;     /* its lines, in order */
+	size_t nl;
+	struct csv_field *f;     /* split lines' fields, into split */
+	char *split;             /* split lines' text, cut with NULs */
+	int end;                 /* the input ended with this block */
+	int failed;              /* reading failed after this block's data: */
+	struct rs_error err;     /* why */
+	int oom;                 /* memory ran out while scanning it: the
+				    lines after the last one listed are not
+				    listed */
+
+	/* the scanner's own */
+	size_t cap, lcap, nf, fcap, nsplit;
+};
+
+struct csvscan;
+
+/*
+ * Opens path and starts the scanning thread. enc may be RS_ENC_AUTO;
+ * split: 0 when the delimiter or encoding leaves nothing for the fast
+ * path; fill: bytes a block holds at least (but at the end), 0 for the
+ * default 1 MiB. Returns 0, or -1 with err filled (the file cannot be
+ * opened).
+ */
+int csvscan_open(struct csvscan **sp, const char *path, enum rs_encoding enc,
+		 unsigned char delim, int split, size_t max_record, size_t fill,
+		 struct rs_error *err);
+/*
+ * The next block, in order; NULL after the one with end, failed or oom
+ * set. The block is the caller's, to read and write, until the next call.
+ */
+struct scan_block *csvscan_next(struct csvscan *s);
+/* The input's encoding: what was asked for, or what RS_ENC_AUTO found.
+ * Settled once the first block has been handed out. */
+enum rs_encoding csvscan_encoding(const struct csvscan *s);
+void csvscan_close(struct csvscan *s);
+
+/* Length of the longest prefix of p[0..n) that is valid UTF-8 and holds
+ * no NUL. */
+size_t rs_utf8_prefix(const unsigned char *p, size_t n);
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
+size_t rs_utf8_seq(const unsigned char *p, size_t n);
+
+#endif
