@@ -726,11 +726,15 @@ static long errno_block(struct zblock *b)
  */
 
 /* Compressed bytes held before a member is decoded: more than any member
- * of a block takes (stored blocks add 5 bytes in 64 KiB). A member that
- * needs more goes to zlib. */
-#define ZIN_NEED (GZ_BLOCK + 64 * 1024)
-/* The compressed buffer: each refill reads about a block. */
-#define ZIN_CAP (2 * GZ_BLOCK)
+ * of a block takes (deflateBound of a block is the block and 345 bytes).
+ * A member that needs more goes to zlib. */
+#define ZIN_NEED (GZ_BLOCK + 4096)
+/* The compressed buffer. Each refill moves what is left to the front and
+ * reads at least a quarter block: at about a quarter of a block per
+ * member, as level 1 makes them, that is a memmove of about a block per
+ * member, which costs under 1 % of decoding it (2 MiB was no faster),
+ * and an input with many open beside it (rs-merge) holds less. */
+#define ZIN_CAP (GZ_BLOCK + GZ_BLOCK / 4)
 
 struct rs_gzmembers {
 	struct libdeflate_decompressor *d;
