@@ -103,10 +103,11 @@ struct rs_in {
 
 /*
  * Opens path for reading. A regular file that begins with the gzip magic
- * is decoded member by member with libdeflate, which takes up to 3 MiB of
- * buffers (less for a smaller file; pages are touched only as used),
- * allocated here; anything else is read by zlib alone. On error fills err
- * and returns -1.
+ * is decoded member by member with libdeflate, whose buffers are allocated
+ * here: 1.25 MiB of compressed bytes (less for a smaller file) and a block
+ * of data, which a reader of RS_GZ_BLOCK or more never touches; zlib's
+ * (0.8 MiB) are only allocated if it takes over. Anything else is read by
+ * zlib alone. On error fills err and returns -1.
  */
 int rs_in_open(struct rs_in *in, const char *path, struct rs_error *err);
 /*
