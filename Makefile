@@ -23,7 +23,7 @@ CPPFLAGS += -D_GNU_SOURCE -Icommon -DRS_VERSION='"$(VERSION)"' \
 	-DRS_DATADIR='"$(PREFIX)/share/reliefstat"'
 CFLAGS ?= $(OPT) -g
 CFLAGS += -std=c11 $(CFLAGS_WARN) $(CFLAGS_EXTRA)
-LDLIBS = -lcsv -lyaml -lz -lsodium -lopencc -lxlsxwriter -lm -pthread
+LDLIBS = -lcsv -lyaml -lz -ldeflate -lsodium -lopencc -lxlsxwriter -lm -pthread
 VERSION = 0.1.0
 
 # Each kind of build has its own object and program directories (build/
@@ -54,11 +54,14 @@ STAGES = ingest validate aggregate merge report
 PROGS = $(STAGES:%=$(BIN)/rs-%) $(BIN)/reliefstat $(BIN)/rs-gen
 TEST_PROGS = $(BIN)/rs-csvdump
 
+# Made once the build's packages are there; remade when tests/deps.sh
+# changes, so that a package added to its list (libdeflate-dev) is checked
+# for, and installed, in a build directory made before it.
 DEPS_STAMP = $(BUILD)/.deps-ok
 
 all: $(PROGS) $(TEST_PROGS) samples/keys/demo.key.installed
 
-$(DEPS_STAMP):
+$(DEPS_STAMP): tests/deps.sh
 	@sh tests/deps.sh build
 	@mkdir -p $(BUILD) && touch $@
 

@@ -32,6 +32,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libdeflate.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,7 +45,7 @@
 #include "xalloc.h"
 
 #define OUT_BUFSZ (256 * 1024)
-#define GZ_BLOCK (1024 * 1024)
+#define GZ_BLOCK RS_GZ_BLOCK
 #define MAX_OPEN_OUTPUTS 64
 
 static struct rs_out *open_outputs[MAX_OPEN_OUTPUTS];
@@ -656,27 +657,9 @@ void rs_out_install_signal_cleanup(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
-int rs_in_open(struct rs_in *in, const char *path, struct rs_error *err)
-{
-	int fd;
-
-	memset(in, 0, sizeof(*in));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return rs_err(err, "cannot open '%s': %s", path, strerror(errno));
-	in->gz = gzdopen(fd, "rb");
-	if (!in->gz) {
-		close(fd);
-		return rs_err(err, "cannot read '%s'", path);
-	}
-	gzbuffer(in->gz, 256 * 1024);
-	in->path = xstrdup(path);
-	return 0;
-}
-
 /*
- * One read of the gzip stream, its outcome kept for rs_in_read to report:
- * bytes (> 0), end of file (0) or an error (-1, with zlib's error code and
+ * One read of the input, its outcome kept for rs_in_read to report: bytes
+ * (> 0), end of file (0) or an error (-1, with zlib's error code and
  * message, or the system's for Z_ERRNO, taken on the thread that read).
  */
 struct zblock {
@@ -693,8 +676,6 @@ static long gz_read_block(gzFile gz, char *p, size_t n, struct zblock *b)
 	const char *msg;
 	char eb[128];
 
-	if (n > (1u << 30))
-		n = 1u << 30;
 	got = gzread(gz, p, (unsigned)n);
 	if (got > 0)
 		return b->got = got;
@@ -706,6 +687,262 @@ static long gz_read_block(gzFile gz, char *p, size_t n, struct zblock *b)
 		msg = strerror_r(errno, eb, sizeof(eb));
 	snprintf(b->msg, sizeof(b->msg), "%s", msg ? msg : "");
 	return b->got = -1;
+}
+
+/* Fills b with the system's error (errno) as gz_read_block would. */
+static long errno_block(struct zblock *b)
+{
+	char eb[128];
+
+	b->zerr = Z_ERRNO;
+	snprintf(b->msg, sizeof(b->msg), "%s", strerror_r(errno, eb, sizeof(eb)));
+	return b->got = -1;
+}
+
+/*
+ * Gzip members through libdeflate.
+ *
+ * zlib's streaming inflate costs about twice what libdeflate's
+ * whole-buffer decoder does, and our own outputs are gzip members of at
+ * most one block of data each: a member's compressed bytes fit in one
+ * buffer and its data in another, which is all that libdeflate asks. So a
+ * regular file that begins with the gzip magic is read with read() and
+ * decoded member after member. Whatever libdeflate does not decode - a
+ * member of more than a block (a file made by gzip), header flags we
+ * never write, corrupt or truncated data - is handed to zlib from that
+ * member's first byte, for the rest of the file: zlib then reads the same
+ * bytes, and fails with the same messages, as when it read all the file.
+ *
+ * The gzFile that rs_in_open made can take over at any point: zlib 1.2.13
+ * reads nothing at gzdopen (gz_open only notes lseek(fd, 0, SEEK_CUR) as
+ * the point gzrewind and gzseek go back to, and we call neither), and its
+ * first gzread begins with what read(fd) returns. So once the fd has been
+ * lseek'd to the member, zlib starts there, finds the magic and decodes
+ * gzip as it would have there. It must start nowhere else: a gzFile that
+ * has not seen gzip yet reads bytes without the magic as plain data,
+ * where one that has decoded a member drops them as trailing garbage
+ * (gz_look). So bytes after a member that do not start another are the
+ * end of the data here too, and are never handed over.
+ */
+
+/* Compressed bytes held before a member is decoded: more than any member
+ * of a block takes (deflateBound of a block is the block and 345 bytes).
+ * A member that needs more goes to zlib. */
+#define ZIN_NEED (GZ_BLOCK + 4096)
+/* The compressed buffer. Each refill moves what is left to the front and
+ * reads at least a quarter block: at about a quarter of a block per
+ * member, as level 1 makes them, that is a memmove of about a block per
+ * member, which costs under 1 % of decoding it (2 MiB was no faster),
+ * and an input with many open beside it (rs-merge) holds less. */
+#define ZIN_CAP (GZ_BLOCK + GZ_BLOCK / 4)
+
+struct rs_gzmembers {
+	struct libdeflate_decompressor *d;
+	int fd;
+	unsigned char *in;       /* compressed bytes read ahead */
+	size_t in_cap, in_len;
+	size_t in_pos;           /* where the next member starts in in */
+	off_t in_off;            /* the file offset of in[0] */
+	int in_eof;              /* read() met the end: in holds the rest */
+	char *out;               /* a member's data, for reads under a block */
+	size_t out_pos, out_len;
+	int end;                 /* no member follows: the data has ended */
+	int zlib;                /* handed over: zlib reads the rest */
+};
+
+enum { GM_DATA, GM_END, GM_ZLIB };
+
+static void gm_free(struct rs_gzmembers *m)
+{
+	if (!m)
+		return;
+	libdeflate_free_decompressor(m->d);
+	free(m->in);
+	free(m->out);
+	free(m);
+}
+
+/*
+ * Sets up member decoding of fd when it is a regular file that begins
+ * with the gzip magic: a pipe can not be gone back in to hand a member to
+ * zlib, and zlib reads a plain file as it is. Every buffer is allocated
+ * here, on the opening thread, so that reads allocate nothing. Otherwise,
+ * or when libdeflate has no memory, leaves in->gm NULL.
+ */
+static void gm_open(struct rs_in *in, int fd)
+{
+	struct rs_gzmembers *m;
+	unsigned char magic[2];
+	struct stat st;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    pread(fd, magic, 2, 0) != 2 || magic[0] != 0x1f || magic[1] != 0x8b)
+		return;
+	/* Reachable from in at once: an out-of-memory exit below leaks
+	 * nothing a leak checker would see. */
+	in->gm = m = xcalloc(1, sizeof(*m));
+	m->fd = fd;
+	m->in_cap = st.st_size < ZIN_CAP ? (size_t)st.st_size : ZIN_CAP;
+	m->in = xmalloc(m->in_cap);
+	m->out = xmalloc(GZ_BLOCK);
+	m->d = libdeflate_alloc_decompressor();
+	if (!m->d) {
+		gm_free(m);
+		in->gm = NULL;
+	}
+}
+
+/*
+ * Tops up the compressed bytes so that a whole member is there to decode:
+ * at least ZIN_NEED past in_pos, or all that is left of the file (or as
+ * much as the buffer holds, when the file has grown since it was opened).
+ * Returns 0, or -1 with b filled on a read error.
+ */
+static int gm_fill(struct rs_gzmembers *m, struct zblock *b)
+{
+	if (m->in_eof || m->in_len - m->in_pos >= ZIN_NEED)
+		return 0;
+	memmove(m->in, m->in + m->in_pos, m->in_len - m->in_pos);
+	m->in_off += (off_t)m->in_pos;
+	m->in_len -= m->in_pos;
+	m->in_pos = 0;
+	while (m->in_len < m->in_cap) {
+		ssize_t r = read(m->fd, m->in + m->in_len, m->in_cap - m->in_len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return (int)errno_block(b);
+		if (r == 0) {
+			m->in_eof = 1;
+			break;
+		}
+		m->in_len += (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * Decodes the next member into dst, which has room for a block. Returns
+ * GM_DATA with its length in *got (0 for an empty member), GM_END when no
+ * member follows, GM_ZLIB when zlib must read from this member on, or -1
+ * with b filled on a read error.
+ */
+static int gm_member(struct rs_gzmembers *m, char *dst, size_t *got,
+		     struct zblock *b)
+{
+	const unsigned char *q;
+	size_t avail, used;
+
+	if (gm_fill(m, b))
+		return -1;
+	q = m->in + m->in_pos;
+	avail = m->in_len - m->in_pos;
+	if (avail < 2 || q[0] != 0x1f || q[1] != 0x8b)
+		/* What zlib's gz_look takes for trailing garbage, but for a
+		 * file changed since rs_in_open, which zlib reads as it is. */
+		return m->in_off + (off_t)m->in_pos ? GM_END : GM_ZLIB;
+	/* Our members have no header flags. Names and comments would do
+	 * no harm, but zlib checks a header CRC that libdeflate skips: all
+	 * go to zlib, as does a header cut short. */
+	if (avail < 4 || q[3] != 0)
+		return GM_ZLIB;
+	if (libdeflate_gzip_decompress_ex(m->d, q, avail, dst, GZ_BLOCK, &used,
+					  got) != LIBDEFLATE_SUCCESS)
+		return GM_ZLIB;
+	m->in_pos += used;
+	return GM_DATA;
+}
+
+/* Hands the rest of the file to zlib, from the member at in_pos. Returns
+ * 0, or -1 with b filled. Frees the buffers (with free only: any thread
+ * may do it). */
+static int gm_to_zlib(struct rs_gzmembers *m, struct zblock *b)
+{
+	if (lseek(m->fd, m->in_off + (off_t)m->in_pos, SEEK_SET) < 0)
+		return (int)errno_block(b);
+	m->zlib = 1;
+	free(m->in);
+	free(m->out);
+	m->in = NULL;
+	m->out = NULL;
+	return 0;
+}
+
+/*
+ * Reads up to n bytes of members into p: those of a member decoded before
+ * first, then whole members straight into p while a block fits, then one
+ * more into out to hand out in part. Returns the bytes read (0 at the end
+ * of the data, or when zlib has taken over before any byte was read), or
+ * -1 with b filled.
+ */
+static long gm_read(struct rs_gzmembers *m, char *p, size_t n,
+		    struct zblock *b)
+{
+	size_t got = 0, k;
+	int rc;
+
+	while (got < n && !m->end && !m->zlib) {
+		if (m->out_pos < m->out_len) {
+			k = m->out_len - m->out_pos < n - got ?
+			    m->out_len - m->out_pos : n - got;
+			memcpy(p + got, m->out + m->out_pos, k);
+			m->out_pos += k;
+			got += k;
+			continue;
+		}
+		if (n - got >= GZ_BLOCK) {
+			rc = gm_member(m, p + got, &k, b);
+			if (rc == GM_DATA)
+				got += k;
+		} else {
+			rc = gm_member(m, m->out, &k, b);
+			if (rc == GM_DATA) {
+				m->out_pos = 0;
+				m->out_len = k;
+			}
+		}
+		if (rc < 0)
+			return -1;
+		if (rc == GM_END)
+			m->end = 1;
+		else if (rc == GM_ZLIB && gm_to_zlib(m, b))
+			return -1;
+	}
+	return (long)got;
+}
+
+/* One read, by members while they last and by zlib after; the outcome
+ * as gz_read_block's. */
+static long in_read_block(struct rs_gzmembers *m, gzFile gz, char *p,
+			  size_t n, struct zblock *b)
+{
+	if (n > (1u << 30))
+		n = 1u << 30;
+	if (m && !m->zlib) {
+		long got = gm_read(m, p, n, b);
+		if (got || !m->zlib)
+			return b->got = got;
+	}
+	return gz_read_block(gz, p, n, b);
+}
+
+int rs_in_open(struct rs_in *in, const char *path, struct rs_error *err)
+{
+	int fd;
+
+	memset(in, 0, sizeof(*in));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return rs_err(err, "cannot open '%s': %s", path, strerror(errno));
+	in->gz = gzdopen(fd, "rb");
+	if (!in->gz) {
+		close(fd);
+		return rs_err(err, "cannot read '%s'", path);
+	}
+	gzbuffer(in->gz, 256 * 1024);
+	in->path = xstrdup(path);
+	gm_open(in, fd);
+	return 0;
 }
 
 static long block_error(const struct rs_in *in, const struct zblock *b,
@@ -726,6 +963,7 @@ struct rs_zreader {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
+	struct rs_gzmembers *gm; /* the input's decoders, the thread's alone */
 	gzFile gz;
 	struct zblock b[2];
 	int quit;
@@ -747,7 +985,7 @@ static void *zr_main(void *arg)
 		if (z->quit)
 			break;
 		pthread_mutex_unlock(&z->mu);
-		got = gz_read_block(z->gz, z->b[i].p, IN_BLOCK, &z->b[i]);
+		got = in_read_block(z->gm, z->gz, z->b[i].p, IN_BLOCK, &z->b[i]);
 		pthread_mutex_lock(&z->mu);
 		z->b[i].ready = 1;
 		pthread_cond_broadcast(&z->cv);
@@ -766,6 +1004,7 @@ void rs_in_prefetch(struct rs_in *in)
 	if (in->zr || !in->gz || in->eof)
 		return;
 	z = xcalloc(1, sizeof(*z));
+	z->gm = in->gm;
 	z->gz = in->gz;
 	z->b[0].p = xmalloc(IN_BLOCK);
 	z->b[1].p = xmalloc(IN_BLOCK);
@@ -836,7 +1075,7 @@ long rs_in_read(struct rs_in *in, void *p, size_t n, struct rs_error *err)
 		return 0;
 	if (in->zr)
 		return zr_read(in, p, n, err);
-	got = gz_read_block(in->gz, p, n, &b);
+	got = in_read_block(in->gm, in->gz, p, n, &b);
 	if (got > 0)
 		return got;
 	if (got == 0) {
@@ -849,8 +1088,9 @@ long rs_in_read(struct rs_in *in, void *p, size_t n, struct rs_error *err)
 void rs_in_close(struct rs_in *in)
 {
 	zr_stop(in);
+	gm_free(in->gm);
 	if (in->gz)
-		gzclose(in->gz);
+		gzclose(in->gz);     /* closes the fd the members were read from */
 	free(in->path);
 	memset(in, 0, sizeof(*in));
 }

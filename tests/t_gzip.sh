@@ -57,3 +57,113 @@ PY
 zcat "$TMP/a/records.csv.gz" | awk -F, 'NR > 1 { if ($2 + 0 <= last) bad = 1; last = $2 + 0 } END { exit bad }' &&
 	ok "records come out in input order across members" ||
 	fail "records come out in input order across members" "line numbers out of order"
+
+# Reading (common/fileio.c): members of up to a block are decoded whole by
+# libdeflate, and zlib takes over, from that member on, for whatever they
+# are not. rs-csvdump --read N copies a file's data through rs_in_read in
+# reads of N bytes: a block or more decodes members in place, less hands
+# them out in pieces, --prefetch reads on the read-ahead thread. Each file
+# must read as gzip -dc reads it, and fail as zlib fails.
+M=$TMP/a/records.csv.gz
+gzip -dc "$M" >"$TMP/plain.csv"
+# reads NAME WANT FILE N [--prefetch]: pass if FILE reads as WANT's bytes
+reads() {
+	name=$1 want=$2 f=$3; shift 3
+	if "$BIN/rs-csvdump" --read "$@" "$f" >"$TMP/got" 2>"$TMP/got.err" &&
+	   cmp -s "$TMP/got" "$want"; then
+		ok "$name"
+	else
+		fail "$name" "$(wc -c <"$TMP/got") bytes read, want $(wc -c <"$want")" \
+			"$(tail -2 "$TMP/got.err")"
+	fi
+}
+for n in 1048576 3000000 262144 4093; do
+	reads "our members read back byte-identical, in reads of $n" "$TMP/plain.csv" "$M" $n
+done
+reads "our members read back byte-identical on the read-ahead thread" \
+	"$TMP/plain.csv" "$M" 4093 --prefetch
+cmp -s <("$BIN/rs-csvdump" "$M") <("$BIN/rs-csvdump" "$TMP/plain.csv") &&
+	ok "csvin reads our members as the plain file" ||
+	fail "csvin reads our members as the plain file" "rs-csvdump output differs"
+
+# A file gzip made is one member of all the data: zlib reads it, and reads
+# the rest of a file from such a member on.
+gzip -c <"$TMP/plain.csv" >"$TMP/foreign.gz"
+reads "a gzip-made member over 1 MiB reads whole" "$TMP/plain.csv" "$TMP/foreign.gz" 1048576
+reads "a gzip-made member over 1 MiB reads whole, in small reads" \
+	"$TMP/plain.csv" "$TMP/foreign.gz" 4093
+cat "$M" "$TMP/foreign.gz" >"$TMP/mixed.gz"
+cat "$TMP/plain.csv" "$TMP/plain.csv" >"$TMP/plain2.csv"
+reads "our members then a gzip-made one: all the data, in order" \
+	"$TMP/plain2.csv" "$TMP/mixed.gz" 1048576
+# Empty members (an empty output is one) hold nothing and end nothing.
+printf '' | gzip -c >"$TMP/empty.gz"
+cat "$TMP/empty.gz" "$M" "$TMP/empty.gz" "$M" "$TMP/empty.gz" >"$TMP/empties.gz"
+reads "empty members between ours are skipped, not taken for the end" \
+	"$TMP/plain2.csv" "$TMP/empties.gz" 262144
+: >"$TMP/nothing"
+reads "a file of one empty member reads as no data" "$TMP/nothing" "$TMP/empty.gz" 1048576
+reads "an empty file reads as no data" "$TMP/nothing" "$TMP/nothing" 1048576
+
+# Bytes after the last member that start no member are trailing garbage,
+# which zlib ignores (gzip -dc too, with a warning): they must not come out
+# as data, as a fresh zlib stream would read them.
+{ cat "$M"; printf 'trailing,garbage\n'; } >"$TMP/garbage.gz"
+gzip -dc "$TMP/garbage.gz" >"$TMP/garbage.want" 2>/dev/null
+cmp -s "$TMP/garbage.want" "$TMP/plain.csv" &&
+	ok "gzip -dc drops trailing garbage" ||
+	fail "gzip -dc drops trailing garbage" "gzip -dc gave other data"
+reads "trailing garbage after our members is ignored, as gzip -dc does" \
+	"$TMP/garbage.want" "$TMP/garbage.gz" 1048576
+reads "trailing garbage is ignored in small reads too" \
+	"$TMP/garbage.want" "$TMP/garbage.gz" 4093
+{ cat "$M"; printf '\037'; } >"$TMP/garbage1.gz"
+reads "one trailing byte that could begin a member is garbage too" \
+	"$TMP/plain.csv" "$TMP/garbage1.gz" 1048576
+
+# Damage is zlib's to report, in its words, naming the file.
+size=$(wc -c <"$M")
+head -c $((size - 1000)) "$M" >"$TMP/cut.gz"
+expect_exit 1 "a member cut short is an error" "$BIN/rs-csvdump" --read 1048576 "$TMP/cut.gz"
+grep -q "'$TMP/cut.gz' is truncated (unexpected end of gzip stream)" "$TMP/.err" &&
+	ok "... which says so, naming the file" ||
+	fail "... which says so, naming the file" "$(cat "$TMP/.err")"
+{ cat "$M"; printf '\037\213\010'; } >"$TMP/cuthead.gz"
+expect_exit 1 "a member cut inside its header is an error" \
+	"$BIN/rs-csvdump" --read 1048576 "$TMP/cuthead.gz"
+grep -q "'$TMP/cuthead.gz' is truncated" "$TMP/.err" &&
+	ok "... which says it is truncated too" ||
+	fail "... which says it is truncated too" "$(cat "$TMP/.err")"
+# One bit of the first member's CRC flipped: its data decodes, the check fails.
+python3 - "$M" "$TMP/crc.gz" <<'PY'
+import sys, zlib
+data = bytearray(open(sys.argv[1], 'rb').read())
+d = zlib.decompressobj(16 + 15)
+d.decompress(bytes(data))
+end = len(data) - len(d.unused_data)
+data[end - 8] ^= 1
+open(sys.argv[2], 'wb').write(bytes(data))
+PY
+expect_exit 1 "a member whose CRC fails is an error" "$BIN/rs-csvdump" --read 1048576 "$TMP/crc.gz"
+grep -q "'$TMP/crc.gz' is corrupt: .*incorrect data check" "$TMP/.err" &&
+	ok "... which says the file is corrupt" ||
+	fail "... which says the file is corrupt" "$(cat "$TMP/.err")"
+# A header CRC (never in our members) is zlib's to check.
+python3 - "$TMP/hcrc.gz" <<'PY'
+import sys, zlib
+c = zlib.compressobj(1, zlib.DEFLATED, 16 + 15)
+m = bytearray(c.compress(b'a,b\n1,2\n') + c.flush())
+m[3] |= 2                       # FHCRC, followed by a CRC16 that is wrong
+open(sys.argv[1], 'wb').write(bytes(m[:10]) + b'\0\0' + bytes(m[10:]))
+PY
+expect_exit 1 "a member whose header CRC fails is an error" \
+	"$BIN/rs-csvdump" --read 1048576 "$TMP/hcrc.gz"
+grep -q "'$TMP/hcrc.gz' is corrupt: .*header crc mismatch" "$TMP/.err" &&
+	ok "... which says the file is corrupt, as zlib finds it" ||
+	fail "... which says the file is corrupt, as zlib finds it" "$(cat "$TMP/.err")"
+
+# A pipe can not be gone back in: zlib reads it, as before.
+mkfifo "$TMP/fifo"
+timeout 60 cat "$TMP/garbage.gz" >"$TMP/fifo" &
+reads "members through a FIFO read as from the file" "$TMP/plain.csv" "$TMP/fifo" 1048576
+wait

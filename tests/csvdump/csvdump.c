@@ -7,6 +7,11 @@
  * RS_CSV_BLOCK=N reads N bytes at a time instead of 1 MiB, so that a test
  * can put records across many block ends and compare the dump with the
  * default one. RS_CSVDUMP_RAW=1 appends each record's raw text.
+ *
+ * With --read N it copies the file's data to stdout through common/fileio
+ * alone, in reads of N bytes (--prefetch: on the read-ahead thread), so
+ * that tests/t_gzip.sh can compare it with gzip -dc byte for byte at read
+ * sizes that take each of the gzip decoders' paths.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +19,9 @@
 
 #include "canon.h"
 #include "csvin.h"
+#include "fileio.h"
 #include "sbuf.h"
+#include "xalloc.h"
 
 static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 {
@@ -41,6 +48,28 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 	return 0;
 }
 
+/* Copies path's data to stdout in reads of n bytes: 0, or -1 with err. */
+static int copy_data(const char *path, size_t n, int prefetch,
+		     struct rs_error *err)
+{
+	struct rs_in in;
+	char *buf;
+	long got;
+
+	if (rs_in_open(&in, path, err))
+		return -1;
+	if (prefetch)
+		rs_in_prefetch(&in);
+	buf = xmalloc(n);
+	while ((got = rs_in_read(&in, buf, n, err)) > 0)
+		fwrite(buf, 1, (size_t)got, stdout);
+	rs_in_close(&in);
+	free(buf);
+	if (got == 0 && fflush(stdout))
+		got = rs_err(err, "cannot write to stdout");
+	return got < 0 ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct csvin_opts o;
@@ -53,8 +82,22 @@ int main(int argc, char **argv)
 	o.delim = ',';
 	if (blk)
 		o.block = (size_t)strtoul(blk, NULL, 10);
+	if (argc >= 4 && !strcmp(argv[1], "--read")) {
+		int pf = argc == 5 && !strcmp(argv[3], "--prefetch");
+		long n = strtol(argv[2], NULL, 10);
+		if (n <= 0 || argc != 4 + pf) {
+			fprintf(stderr, "usage: csvdump --read N [--prefetch] FILE\n");
+			return 2;
+		}
+		if (copy_data(argv[argc - 1], (size_t)n, pf, &err)) {
+			fprintf(stderr, "csvdump: %s\n", err.msg);
+			return 1;
+		}
+		return 0;
+	}
 	if (argc != 2 && argc != 3) {
-		fprintf(stderr, "usage: csvdump FILE [utf-8|gb18030|auto]\n");
+		fprintf(stderr, "usage: csvdump FILE [utf-8|gb18030|auto]\n"
+			"       csvdump --read N [--prefetch] FILE\n");
 		return 2;
 	}
 	if (argc == 3 && rs_encoding_parse(argv[2], &o.encoding)) {
