@@ -381,20 +381,6 @@ out:
 	o->len = 0;
 }
 
-/* Tells a helper thread that no more work will come, waits for it to end
- * and frees its lock and condition (the reader's). */
-static void thread_finish(pthread_t thread, pthread_mutex_t *mu,
-			  pthread_cond_t *cv, int *quit)
-{
-	pthread_mutex_lock(mu);
-	*quit = 1;
-	pthread_cond_broadcast(cv);
-	pthread_mutex_unlock(mu);
-	pthread_join(thread, NULL);
-	pthread_mutex_destroy(mu);
-	pthread_cond_destroy(cv);
-}
-
 /* Waits for every block handed over to be written (or dropped after a
  * failure) and ends the threads; their failure, if any, becomes o's. */
 static void zw_stop(struct rs_out *o)
@@ -956,116 +942,6 @@ static long block_error(const struct rs_in *in, const struct zblock *b,
 	return rs_err(err, "'%s' is corrupt: %s", in->path, b->msg);
 }
 
-#define IN_BLOCK (512 * 1024)
-
-/* Two blocks: the thread fills one while the caller empties the other. */
-struct rs_zreader {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct rs_gzmembers *gm; /* the input's decoders, the thread's alone */
-	gzFile gz;
-	struct zblock b[2];
-	int quit;
-	int cur;         /* the block the caller reads from */
-	size_t off;      /* how far into it */
-};
-
-static void *zr_main(void *arg)
-{
-	struct rs_zreader *z = arg;
-	int i = 0;
-
-	pthread_mutex_lock(&z->mu);
-	for (;;) {
-		long got;
-
-		while (z->b[i].ready && !z->quit)
-			pthread_cond_wait(&z->cv, &z->mu);
-		if (z->quit)
-			break;
-		pthread_mutex_unlock(&z->mu);
-		got = in_read_block(z->gm, z->gz, z->b[i].p, IN_BLOCK, &z->b[i]);
-		pthread_mutex_lock(&z->mu);
-		z->b[i].ready = 1;
-		pthread_cond_broadcast(&z->cv);
-		if (got <= 0)
-			break;       /* the end, or an error: nothing follows */
-		i ^= 1;
-	}
-	pthread_mutex_unlock(&z->mu);
-	return NULL;
-}
-
-void rs_in_prefetch(struct rs_in *in)
-{
-	struct rs_zreader *z;
-
-	if (in->zr || !in->gz || in->eof)
-		return;
-	z = xcalloc(1, sizeof(*z));
-	z->gm = in->gm;
-	z->gz = in->gz;
-	z->b[0].p = xmalloc(IN_BLOCK);
-	z->b[1].p = xmalloc(IN_BLOCK);
-	pthread_mutex_init(&z->mu, NULL);
-	pthread_cond_init(&z->cv, NULL);
-	if (pthread_create(&z->thread, NULL, zr_main, z)) {
-		pthread_mutex_destroy(&z->mu);
-		pthread_cond_destroy(&z->cv);
-		free(z->b[0].p);
-		free(z->b[1].p);
-		free(z);
-		return;
-	}
-	in->zr = z;
-}
-
-static long zr_read(struct rs_in *in, char *p, size_t n, struct rs_error *err)
-{
-	struct rs_zreader *z = in->zr;
-	struct zblock *b = &z->b[z->cur];
-	size_t k;
-
-	pthread_mutex_lock(&z->mu);
-	while (!b->ready)
-		pthread_cond_wait(&z->cv, &z->mu);
-	pthread_mutex_unlock(&z->mu);
-	if (b->got == 0) {
-		in->eof = 1;
-		return 0;
-	}
-	if (b->got < 0)
-		return block_error(in, b, err);
-	k = (size_t)b->got - z->off;
-	if (k > n)
-		k = n;
-	memcpy(p, b->p + z->off, k);
-	z->off += k;
-	if (z->off == (size_t)b->got) {
-		pthread_mutex_lock(&z->mu);
-		b->ready = 0;
-		pthread_cond_broadcast(&z->cv);
-		pthread_mutex_unlock(&z->mu);
-		z->cur ^= 1;
-		z->off = 0;
-	}
-	return (long)k;
-}
-
-static void zr_stop(struct rs_in *in)
-{
-	struct rs_zreader *z = in->zr;
-
-	if (!z)
-		return;
-	thread_finish(z->thread, &z->mu, &z->cv, &z->quit);
-	free(z->b[0].p);
-	free(z->b[1].p);
-	free(z);
-	in->zr = NULL;
-}
-
 long rs_in_read(struct rs_in *in, void *p, size_t n, struct rs_error *err)
 {
 	struct zblock b;
@@ -1073,8 +949,6 @@ long rs_in_read(struct rs_in *in, void *p, size_t n, struct rs_error *err)
 
 	if (in->eof)
 		return 0;
-	if (in->zr)
-		return zr_read(in, p, n, err);
 	got = in_read_block(in->gm, in->gz, p, n, &b);
 	if (got > 0)
 		return got;
@@ -1087,7 +961,6 @@ long rs_in_read(struct rs_in *in, void *p, size_t n, struct rs_error *err)
 
 void rs_in_close(struct rs_in *in)
 {
-	zr_stop(in);
 	gm_free(in->gm);
 	if (in->gz)
 		gzclose(in->gz);     /* closes the fd the members were read from */

@@ -89,7 +89,6 @@ void rs_out_abort_all(void);
  * with 128+signal. */
 void rs_out_install_signal_cleanup(void);
 
-struct rs_zreader;
 struct rs_gzmembers;
 
 struct rs_in {
@@ -98,7 +97,6 @@ struct rs_in {
 				   members hand over to it */
 	int eof;
 	struct rs_gzmembers *gm; /* member decoder (libdeflate), or NULL */
-	struct rs_zreader *zr;  /* read-ahead thread (rs_in_prefetch) */
 };
 
 /*
@@ -110,14 +108,6 @@ struct rs_in {
  * zlib alone. On error fills err and returns -1.
  */
 int rs_in_open(struct rs_in *in, const char *path, struct rs_error *err);
-/*
- * Decompresses ahead on a second thread, so that inflating overlaps the
- * caller's parsing; rs_in_read then hands out what the thread has read,
- * with the same bytes and the same errors. Costs a thread and 1 MiB of
- * buffers per input: for readers with one input open at a time. When no
- * thread can be started the input is read as before. Can't fail.
- */
-void rs_in_prefetch(struct rs_in *in);
 /*
  * Reads up to n bytes. Returns bytes read (0 at end of file), or -1 with err
  * filled (truncated or corrupt gzip, I/O error). With n >= RS_GZ_BLOCK the

@@ -62,11 +62,11 @@ zcat "$TMP/a/records.csv.gz" | awk -F, 'NR > 1 { if ($2 + 0 <= last) bad = 1; la
 # libdeflate, and zlib takes over, from that member on, for whatever they
 # are not. rs-csvdump --read N copies a file's data through rs_in_read in
 # reads of N bytes: a block or more decodes members in place, less hands
-# them out in pieces, --prefetch reads on the read-ahead thread. Each file
+# them out in pieces. Each file
 # must read as gzip -dc reads it, and fail as zlib fails.
 M=$TMP/a/records.csv.gz
 gzip -dc "$M" >"$TMP/plain.csv"
-# reads NAME WANT FILE N [--prefetch]: pass if FILE reads as WANT's bytes
+# reads NAME WANT FILE N: pass if FILE reads as WANT's bytes
 reads() {
 	name=$1 want=$2 f=$3; shift 3
 	if "$BIN/rs-csvdump" --read "$@" "$f" >"$TMP/got" 2>"$TMP/got.err" &&
@@ -80,8 +80,6 @@ reads() {
 for n in 1048576 3000000 262144 4093; do
 	reads "our members read back byte-identical, in reads of $n" "$TMP/plain.csv" "$M" $n
 done
-reads "our members read back byte-identical on the read-ahead thread" \
-	"$TMP/plain.csv" "$M" 4093 --prefetch
 cmp -s <("$BIN/rs-csvdump" "$M") <("$BIN/rs-csvdump" "$TMP/plain.csv") &&
 	ok "csvin reads our members as the plain file" ||
 	fail "csvin reads our members as the plain file" "rs-csvdump output differs"

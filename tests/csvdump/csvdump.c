@@ -9,8 +9,7 @@
  * default one. RS_CSVDUMP_RAW=1 appends each record's raw text.
  *
  * With --read N it copies the file's data to stdout through common/fileio
- * alone, in reads of N bytes (--prefetch: on the read-ahead thread), so
- * that tests/t_gzip.sh can compare it with gzip -dc byte for byte at read
+ * alone, in reads of N bytes, so that tests/t_gzip.sh can compare it with gzip -dc byte for byte at read
  * sizes that take each of the gzip decoders' paths.
  */
 #include <stdio.h>
@@ -49,8 +48,7 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 }
 
 /* Copies path's data to stdout in reads of n bytes: 0, or -1 with err. */
-static int copy_data(const char *path, size_t n, int prefetch,
-		     struct rs_error *err)
+static int copy_data(const char *path, size_t n, struct rs_error *err)
 {
 	struct rs_in in;
 	char *buf;
@@ -58,8 +56,6 @@ static int copy_data(const char *path, size_t n, int prefetch,
 
 	if (rs_in_open(&in, path, err))
 		return -1;
-	if (prefetch)
-		rs_in_prefetch(&in);
 	buf = xmalloc(n);
 	while ((got = rs_in_read(&in, buf, n, err)) > 0)
 		fwrite(buf, 1, (size_t)got, stdout);
@@ -83,13 +79,12 @@ int main(int argc, char **argv)
 	if (blk)
 		o.block = (size_t)strtoul(blk, NULL, 10);
 	if (argc >= 4 && !strcmp(argv[1], "--read")) {
-		int pf = argc == 5 && !strcmp(argv[3], "--prefetch");
 		long n = strtol(argv[2], NULL, 10);
-		if (n <= 0 || argc != 4 + pf) {
-			fprintf(stderr, "usage: csvdump --read N [--prefetch] FILE\n");
+		if (n <= 0 || argc != 4) {
+			fprintf(stderr, "usage: csvdump --read N FILE\n");
 			return 2;
 		}
-		if (copy_data(argv[argc - 1], (size_t)n, pf, &err)) {
+		if (copy_data(argv[3], (size_t)n, &err)) {
 			fprintf(stderr, "csvdump: %s\n", err.msg);
 			return 1;
 		}
@@ -97,7 +92,7 @@ int main(int argc, char **argv)
 	}
 	if (argc != 2 && argc != 3) {
 		fprintf(stderr, "usage: csvdump FILE [utf-8|gb18030|auto]\n"
-			"       csvdump --read N [--prefetch] FILE\n");
+			"       csvdump --read N FILE\n");
 		return 2;
 	}
 	if (argc == 3 && rs_encoding_parse(argv[2], &o.encoding)) {
