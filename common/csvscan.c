@@ -23,9 +23,9 @@
 
 #define NBLK 3
 /* A block is filled to at least FILL bytes (or the end of the input) in
- * reads of up to its capacity: with twice FILL of room, a gzip member of
- * our own (1 MiB of data) is inflated straight into the block. */
-#define FILL ((size_t)1 << 20)
+ * reads of FILL: as much as a gzip member of our own holds (RS_GZ_BLOCK),
+ * so that the member is inflated straight into the block. */
+#define FILL ((size_t)RS_GZ_BLOCK)
 #define SAMPLE (256 * 1024)   /* bytes RS_ENC_AUTO looks at */
 
 enum { B_FREE, B_READY };
@@ -312,8 +312,8 @@ static void produce(struct csvscan *s, struct scan_block *b)
 		long got;
 
 		room = b->cap - b->n;
-		if (room > 2 * want)
-			room = 2 * want;
+		if (room > want)
+			room = want;
 		got = rs_in_read(&s->in, b->p + b->n, room, &b->err);
 
 		if (got < 0) {
