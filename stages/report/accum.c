@@ -20,6 +20,39 @@ static const char *const colname[] = {
 enum { C_REGION, C_PROGRAM, C_AREA, C_PERIOD, C_FUNDING, C_SUPPORT,
        C_BEN, C_SEX, C_AGE, C_PAYMENTS, C_PERSONS, C_AMOUNT, NCOLS };
 
+/*
+ * The ring of rows waiting for their beneficiary's id. Finding a
+ * pseudonym's id is a cache miss more often than not: the table is tens
+ * of megabytes at a million people, and even its cache of recent ones
+ * (bset.h) is pushed out of the core's cache by the CSV streaming
+ * through. So a row that needs an id is parsed and summed as it arrives,
+ * its cache entry is fetched at once and its table slot RING_LOOK rows
+ * later (if the cache will not answer), and what needs the id is done
+ * when it leaves the ring, RING rows later, with the memory at hand.
+ * Rows leave in the order they came and ids are handed out as they
+ * leave, so ids, stocks and capsets come out exactly as if each row were
+ * done at once. An entry holds indices into the arrays that may grow
+ * (flow sets, cross-table cells, a group's months), and pointers only to
+ * groups and slices, which are allocated one by one and never move.
+ */
+#define RING 16
+#define RING_LOOK 8
+
+struct accum_pend {
+	unsigned char ben[BEN_LEN];
+	uint64_t h;              /* benids_hash(ben) */
+	long line;               /* for the error of the 2^32nd id */
+	struct group *g;         /* NULL: before the period, flows only */
+	struct slice *s;
+	size_t fl;               /* accum.fl[fl] */
+	size_t cell[2];          /* s->town.c[cell[0]], s->fund.c[cell[1]] */
+	int ym;
+	int64_t persons;
+	unsigned char kinds;     /* BEN_FEMALE, BEN_ELDERLY, BEN_MINOR */
+	unsigned char other;     /* paid from other money */
+	unsigned char central;   /* support_mode says 集中 */
+};
+
 void accum_init(struct accum *a, int k)
 {
 	memset(a, 0, sizeof(*a));
@@ -28,6 +61,7 @@ void accum_init(struct accum *a, int k)
 	a->cur_fl = -1;
 	a->pa_prog = -1;
 	benids_init(&a->ids);
+	a->ring = xcalloc(RING, sizeof(*a->ring));
 }
 
 static void group_free(struct group *g)
@@ -92,14 +126,16 @@ static int xtab_dim(struct xtab *x, const char *name, size_t n)
 	return x->last = (int)i;
 }
 
-static struct xcell *xtab_cell(struct xtab *x, int dim, int prog)
+/* The index in x->c of the cell (dim, prog), added if new: an index, as
+ * x->c moves when it grows. */
+static size_t xtab_cell(struct xtab *x, int dim, int prog)
 {
 	int32_t key[2] = { dim, prog }, *v;
 	int added;
 
 	/* Runs of rows share a region, program and funding. */
 	if (x->last_dim == dim && x->last_prog == prog)
-		return &x->c[x->last_cell];
+		return x->last_cell;
 	v = kset_put(&x->idx, key, &added);
 	if (added) {
 		if (x->n == x->cap) {
@@ -114,7 +150,7 @@ static struct xcell *xtab_cell(struct xtab *x, int dim, int prog)
 	x->last_dim = dim;
 	x->last_prog = prog;
 	x->last_cell = (size_t)*v;
-	return &x->c[*v];
+	return x->last_cell;
 }
 
 static int prog_index(struct accum *a, const char *code)
@@ -169,6 +205,9 @@ void accum_release(struct accum *a)
 	a->pa_cap = 0;
 	a->pa_prog = -1;
 	benids_release(&a->ids);
+	free(a->ring);
+	a->ring = NULL;
+	a->ring_head = a->ring_n = 0;
 }
 
 /* The flow set of (program, area), added if new. */
@@ -363,165 +402,243 @@ static int same_pa(struct accum *a, const struct csv_field *f)
 	return 0;
 }
 
-static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
-{
-	struct accum *a = ctx;
-	const struct csv_field *f = row->f;
+/* A data row's fields, parsed. */
+struct arow {
+	int ym;
 	unsigned char ben[BEN_LEN];
 	int64_t payments, persons, fen;
-	uint32_t id = 0;
-	struct slice *s;
-	struct group *g;
-	struct mcell *mc;
-	struct xcell *xc[2];
-	int ym, added, prog, central, counted, in_flows, age, i;
+};
 
-	if (row->too_long || row->unterminated || row->bad_encoding)
-		return rs_err(err, "%s in '%s' at line %ld",
-			      row->too_long ? "record too long" :
-			      row->unterminated ? "unterminated quote" :
-			      "invalid UTF-8", a->path, row->line);
-	if (!a->seen_header)
-		return check_header(a, row, err);
+/* Adds a mark (id, ym, persons) to flow set f, if it keeps marks. */
+static void fmark_add(struct fset *f, uint32_t id, int ym, int64_t persons)
+{
+	struct fmark *mk;
+	int added;
+
+	if (!f->monthly)
+		return;
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 1024;
+		f->m = xreallocarray(f->m, f->cap, sizeof(*f->m));
+	}
+	mk = &f->m[f->n++];
+	mk->id = id;
+	mk->ym = ym;
+	if (persons > INT32_MIN && persons <= INT32_MAX) {
+		mk->persons = (int32_t)persons;
+	} else {
+		int64_t *w;
+
+		mk->persons = FMARK_WIDE;
+		w = kset_put(&f->wide, mk, &added);
+		*w += persons;
+	}
+}
+
+/* Marks id in g's byte set for a counted row of p: paid, its kinds, and
+ * the stock when the row is of the group's latest month. */
+static void group_mark(struct group *g, const struct accum_pend *p,
+		       uint32_t id)
+{
+	unsigned char *b, add = BEN_PAID | p->kinds;
+	int i;
+
+	if (p->ym > g->stock_ym) {
+		/* A later month: the stock so far was not the last. */
+		benbits_clear(&g->ben, BEN_STOCK | BEN_STOCK_C);
+		g->nstock = g->nstock_c = 0;
+		g->stock_persons = g->stock_c_persons = 0;
+		g->stock_ym = p->ym;
+	}
+	/* SPEC.md section 4: the stock's persons are the sum of the
+	 * persons of the last month's payments */
+	if (p->ym == g->stock_ym) {
+		add |= BEN_STOCK;
+		g->stock_persons += p->persons;
+		if (p->central) {
+			add |= BEN_STOCK_C;
+			g->stock_c_persons += p->persons;
+		}
+	}
+	b = benbits_at(&g->ben, id);
+	add &= (unsigned char)~*b;
+	*b |= add;
+	g->nben += (add & BEN_PAID) != 0;
+	g->nstock += (add & BEN_STOCK) != 0;
+	g->nstock_c += (add & BEN_STOCK_C) != 0;
+	for (i = 0; i < 3; i++)
+		if (add & (1 << i))
+			g->nkind[i]++;
+}
+
+/* The part of a counted row that needs its beneficiary's id: the row
+ * leaves the ring. */
+static int pend_leave(struct accum *a, const struct accum_pend *p,
+		      struct rs_error *err)
+{
+	struct group *g = p->g;
+	uint32_t id;
+
+	if (benids_get_hashed(&a->ids, p->ben, p->h, &id))
+		return rs_err(err, "too many distinct beneficiaries in '%s' at line %ld",
+			      a->path, p->line);
+	fmark_add(&a->fl[p->fl], id, p->ym, p->persons);
+	if (!g)
+		return 0;
+	capset_add(p->other ? &g->oth_ks : &g->pub_ks, id, a->k);
+	group_mark(g, p, id);
+	capset_add(&g->month[p->ym - g->mbase].ks, id, a->k);
+	capset_add(&p->s->town.c[p->cell[0]].ks, id, a->k);
+	capset_add(&p->s->fund.c[p->cell[1]].ks, id, a->k);
+	return 0;
+}
+
+/* Room for one more row in the ring: the oldest leaves if it is full.
+ * Returns the entry to fill, or NULL with err set. */
+static struct accum_pend *ring_slot(struct accum *a, struct rs_error *err)
+{
+	struct accum_pend *p;
+
+	if (a->ring_n == RING) {
+		p = &a->ring[a->ring_head];
+		a->ring_head = (a->ring_head + 1) % RING;
+		a->ring_n--;
+		if (pend_leave(a, p, err))
+			return NULL;
+	}
+	p = &a->ring[(a->ring_head + a->ring_n) % RING];
+	a->ring_n++;
+	return p;
+}
+
+/* p has been filled: fetch its cache entry, and the table slot of the
+ * row RING_LOOK rows before it. */
+static void ring_fetch(struct accum *a, const struct accum_pend *p)
+{
+	const struct accum_pend *q;
+
+	benids_prefetch_recent(&a->ids, p->h);
+	if (a->ring_n <= RING_LOOK)
+		return;
+	q = &a->ring[(a->ring_head + a->ring_n - 1 - RING_LOOK) % RING];
+	benids_prefetch_slot(&a->ids, q->ben, q->h);
+}
+
+/* Every row still in the ring leaves: at the end of the input, and
+ * before an error of a later row is reported (an earlier row's error
+ * comes first, as it would without the ring). */
+static int ring_drain(struct accum *a, struct rs_error *err)
+{
+	while (a->ring_n) {
+		struct accum_pend *p = &a->ring[a->ring_head];
+
+		a->ring_head = (a->ring_head + 1) % RING;
+		a->ring_n--;
+		if (pend_leave(a, p, err))
+			return -1;
+	}
+	return 0;
+}
+
+/* The 其中 kinds of a counted row: its sex and age. */
+static unsigned char row_kinds(const struct csv_field *f)
+{
+	unsigned char kinds = 0;
+	int age = -1;
+
+	if (f[C_SEX].len == 1 && f[C_SEX].p[0] == 'F')
+		kinds |= BEN_FEMALE;
+	if (f[C_AGE].len && f[C_AGE].len <= 3) {
+		int64_t a64;
+		if (!parse_int64(f[C_AGE].p, &a64))
+			age = (int)a64;
+	}
+	if (age >= 60)
+		kinds |= BEN_ELDERLY;
+	if (age >= 0 && age < 18)
+		kinds |= BEN_MINOR;
+	return kinds;
+}
+
+/* Checks and parses a data row into r (rows counts it). Returns 0, or
+ * -1 with err naming the line. */
+static int row_parse(struct accum *a, const struct csv_row *row,
+		     struct arow *r, struct rs_error *err)
+{
+	const struct csv_field *f = row->f;
+
 	if (row->n != NCOLS)
 		return rs_err(err, "wrong number of fields in '%s' at line %ld: %zu, want %d",
 			      a->path, row->line, row->n, NCOLS);
 	a->rows++;
-	ym = month_parse(f[C_PERIOD].p, f[C_PERIOD].len);
-	if (ym < 0 || f[C_PERIOD].len != 7)
+	r->ym = month_parse(f[C_PERIOD].p, f[C_PERIOD].len);
+	if (r->ym < 0 || f[C_PERIOD].len != 7)
 		return rs_err(err, "bad period '%s' in '%s' at line %ld (want YYYY-MM)",
 			      f[C_PERIOD].p, a->path, row->line);
-	if (ben_parse(f[C_BEN].p, f[C_BEN].len, ben))
+	if (ben_parse(f[C_BEN].p, f[C_BEN].len, r->ben))
 		return rs_err(err, "bad beneficiary in '%s' at line %ld (want 32 hex digits)",
 			      a->path, row->line);
 	if (!f[C_PROGRAM].len || !f[C_AREA].len)
 		return rs_err(err, "empty %s in '%s' at line %ld",
 			      f[C_PROGRAM].len ? "area" : "program", a->path, row->line);
-	if (parse_int64(f[C_PAYMENTS].p, &payments))
+	if (parse_int64(f[C_PAYMENTS].p, &r->payments))
 		return rs_err(err, "bad payments '%s' in '%s' at line %ld",
 			      f[C_PAYMENTS].p, a->path, row->line);
-	if (parse_int64(f[C_PERSONS].p, &persons))
+	if (parse_int64(f[C_PERSONS].p, &r->persons))
 		return rs_err(err, "bad persons '%s' in '%s' at line %ld",
 			      f[C_PERSONS].p, a->path, row->line);
-	if (money_parse(f[C_AMOUNT].p, f[C_AMOUNT].len, MU_YUAN, &fen) != MONEY_OK)
+	if (money_parse(f[C_AMOUNT].p, f[C_AMOUNT].len, MU_YUAN, &r->fen) != MONEY_OK)
 		return rs_err(err, "bad amount '%s' in '%s' at line %ld",
 			      f[C_AMOUNT].p, a->path, row->line);
-	note_region(a, f[C_REGION].p, f[C_REGION].len);
-	if (payments > 0) {
-		if (a->pay_first < 0 || ym < a->pay_first)
-			a->pay_first = ym;
-		if (ym > a->pay_last)
-			a->pay_last = ym;
-	}
-	if (!same_pa(a, f))
-		a->cur_fl = (long)get_fset(a, f[C_PROGRAM].p, f[C_AREA].p);
-	/* Something is left of the row: a payment, or persons covered by a
-	 * back-payment (rs-aggregate's groups count the same rows). */
-	counted = payments > 0 || persons > 0;
-	in_flows = counted && (!a->have_period ||
-			       (ym >= a->per.first - 1 && ym <= a->per.last));
-	if (in_flows && benids_get(&a->ids, ben, &id))
-		return rs_err(err, "too many distinct beneficiaries in '%s' at line %ld",
-			      a->path, row->line);
-	if (in_flows) {
-		struct fset *fs = &a->fl[a->cur_fl];
+	return 0;
+}
 
-		if (fs->monthly) {
-			struct fmark *mk;
+/* Adds the row's sums to a cross-table cell. */
+static void xcell_add(struct xcell *c, const struct arow *r)
+{
+	c->persons += r->persons;
+	c->payments += r->payments;
+	c->fen += r->fen;
+}
 
-			if (fs->n == fs->cap) {
-				fs->cap = fs->cap ? fs->cap * 2 : 1024;
-				fs->m = xreallocarray(fs->m, fs->cap, sizeof(*fs->m));
-			}
-			mk = &fs->m[fs->n++];
-			mk->id = id;
-			mk->ym = ym;
-			if (persons > INT32_MIN && persons <= INT32_MAX) {
-				mk->persons = (int32_t)persons;
-			} else {
-				int64_t *w;
+/* The work of a row inside the period that needs no id: its slice,
+ * group, sums and cells. A counted row's entry p gets what its leaving
+ * needs. Returns 0, or -1 with err set when a sum overflows. */
+static int row_sums(struct accum *a, const struct csv_row *row,
+		    const struct arow *r, struct accum_pend *p,
+		    struct rs_error *err)
+{
+	const struct csv_field *f = row->f;
+	struct slice *s;
+	struct group *g;
+	struct mcell *mc;
+	size_t cell[2];
+	int other, prog;
 
-				mk->persons = FMARK_WIDE;
-				w = kset_put(&fs->wide, mk, &added);
-				*w += persons;
-			}
-		}
-	}
-	if (a->have_period && (ym < a->per.first || ym > a->per.last))
-		return 0;
 	a->used++;
-
-	s = get_slice(a, a->by_year ? ym / 12 : -1);
-	if (s->min_ym < 0 || ym < s->min_ym)
-		s->min_ym = ym;
-	if (ym > s->max_ym)
-		s->max_ym = ym;
+	s = get_slice(a, a->by_year ? r->ym / 12 : -1);
+	if (s->min_ym < 0 || r->ym < s->min_ym)
+		s->min_ym = r->ym;
+	if (r->ym > s->max_ym)
+		s->max_ym = r->ym;
 	g = get_group(a, s, f[C_PROGRAM].p, f[C_AREA].p);
 	/* Sums stay far inside int64: amounts are capped at 10^15 fen each
 	 * and a file of 2^63 / 10^15 rows cannot exist; still, be exact. */
-	if (__builtin_add_overflow(g->persons, persons, &g->persons) ||
-	    __builtin_add_overflow(g->payments, payments, &g->payments) ||
-	    __builtin_add_overflow(g->fen, fen, &g->fen))
+	if (__builtin_add_overflow(g->persons, r->persons, &g->persons) ||
+	    __builtin_add_overflow(g->payments, r->payments, &g->payments) ||
+	    __builtin_add_overflow(g->fen, r->fen, &g->fen))
 		return rs_err(err, "sum overflows at '%s' line %ld", a->path, row->line);
-	if (other_money(a, f[C_FUNDING].p, f[C_FUNDING].len)) {
-		g->oth_persons += persons;
-		g->oth_payments += payments;
-		g->oth_fen += fen;
-		if (counted)
-			capset_add(&g->oth_ks, id, a->k);
-	} else if (counted) {
-		capset_add(&g->pub_ks, id, a->k);
+	other = other_money(a, f[C_FUNDING].p, f[C_FUNDING].len);
+	if (other) {
+		g->oth_persons += r->persons;
+		g->oth_payments += r->payments;
+		g->oth_fen += r->fen;
 	}
-	central = f[C_SUPPORT].len && support_central(f[C_SUPPORT].p);
 	if (f[C_SUPPORT].len)
 		g->has_mode = 1;
-	if (counted && ym > g->stock_ym) {
-		/* A later month: the stock so far was not the last. */
-		benbits_clear(&g->ben, BEN_STOCK | BEN_STOCK_C);
-		g->nstock = g->nstock_c = 0;
-		g->stock_persons = g->stock_c_persons = 0;
-		g->stock_ym = ym;
-	}
-	if (counted) {
-		unsigned char *b, add = BEN_PAID;
-
-		if (f[C_SEX].len == 1 && f[C_SEX].p[0] == 'F')
-			add |= BEN_FEMALE;
-		age = -1;
-		if (f[C_AGE].len && f[C_AGE].len <= 3) {
-			int64_t a64;
-			if (!parse_int64(f[C_AGE].p, &a64))
-				age = (int)a64;
-		}
-		if (age >= 60)
-			add |= BEN_ELDERLY;
-		if (age >= 0 && age < 18)
-			add |= BEN_MINOR;
-		/* SPEC.md section 4: the stock's persons are the sum of the
-		 * persons of the last month's payments */
-		if (ym == g->stock_ym) {
-			add |= BEN_STOCK;
-			g->stock_persons += persons;
-			if (central) {
-				add |= BEN_STOCK_C;
-				g->stock_c_persons += persons;
-			}
-		}
-		b = benbits_at(&g->ben, id);
-		add &= (unsigned char)~*b;
-		*b |= add;
-		g->nben += (add & BEN_PAID) != 0;
-		g->nstock += (add & BEN_STOCK) != 0;
-		g->nstock_c += (add & BEN_STOCK_C) != 0;
-		for (i = 0; i < 3; i++)
-			if (add & (1 << i))
-				g->nkind[i]++;
-	}
-	mc = month_cell(g, ym);
-	mc->persons += persons;
-	mc->fen += fen;
-	if (counted)
-		capset_add(&mc->ks, id, a->k);
+	mc = month_cell(g, r->ym);
+	mc->persons += r->persons;
+	mc->fen += r->fen;
 
 	/* The cross tables: township x program, funding x program. */
 	if (a->pa_prog < 0)
@@ -529,23 +646,98 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 	prog = a->pa_prog;
 	if (f[C_FUNDING].len)
 		a->has_funding = 1;
-	xc[0] = xtab_cell(&s->town, xtab_dim(&s->town, f[C_REGION].p,
-					      f[C_REGION].len < 9 ? f[C_REGION].len : 9), prog);
-	xc[1] = xtab_cell(&s->fund, xtab_dim(&s->fund, f[C_FUNDING].p,
-					      f[C_FUNDING].len), prog);
-	for (i = 0; i < 2; i++) {
-		xc[i]->persons += persons;
-		xc[i]->payments += payments;
-		xc[i]->fen += fen;
-		if (counted)
-			capset_add(&xc[i]->ks, id, a->k);
+	cell[0] = xtab_cell(&s->town, xtab_dim(&s->town, f[C_REGION].p,
+					       f[C_REGION].len < 9 ? f[C_REGION].len : 9), prog);
+	cell[1] = xtab_cell(&s->fund, xtab_dim(&s->fund, f[C_FUNDING].p,
+					       f[C_FUNDING].len), prog);
+	xcell_add(&s->town.c[cell[0]], r);
+	xcell_add(&s->fund.c[cell[1]], r);
+	if (p) {
+		p->g = g;
+		p->s = s;
+		p->cell[0] = cell[0];
+		p->cell[1] = cell[1];
+		p->other = (unsigned char)other;
+		p->central = f[C_SUPPORT].len && support_central(f[C_SUPPORT].p);
+		p->kinds = row_kinds(f);
 	}
 	return 0;
+}
+
+/* A data row, parsed: the file-wide notes, then the sums, and for a
+ * counted row an entry in the ring. */
+static int row_arrive(struct accum *a, const struct csv_row *row,
+		      const struct arow *r, struct rs_error *err)
+{
+	const struct csv_field *f = row->f;
+	struct accum_pend *p = NULL;
+	int counted, in_flows, used;
+
+	note_region(a, f[C_REGION].p, f[C_REGION].len);
+	if (r->payments > 0) {
+		if (a->pay_first < 0 || r->ym < a->pay_first)
+			a->pay_first = r->ym;
+		if (r->ym > a->pay_last)
+			a->pay_last = r->ym;
+	}
+	if (!same_pa(a, f))
+		a->cur_fl = (long)get_fset(a, f[C_PROGRAM].p, f[C_AREA].p);
+	/* Something is left of the row: a payment, or persons covered by a
+	 * back-payment (rs-aggregate's groups count the same rows). */
+	counted = r->payments > 0 || r->persons > 0;
+	in_flows = counted && (!a->have_period ||
+			       (r->ym >= a->per.first - 1 && r->ym <= a->per.last));
+	used = !a->have_period || (r->ym >= a->per.first && r->ym <= a->per.last);
+	/* Only a counted row needs an id, and every counted row of the
+	 * period is in_flows. */
+	if (in_flows) {
+		if (!(p = ring_slot(a, err)))
+			return -1;
+		memcpy(p->ben, r->ben, BEN_LEN);
+		p->h = benids_hash(r->ben);
+		p->line = row->line;
+		p->g = NULL;
+		p->s = NULL;
+		p->fl = (size_t)a->cur_fl;
+		p->ym = r->ym;
+		p->persons = r->persons;
+	}
+	if (used && row_sums(a, row, r, p, err))
+		return -1;
+	if (p)
+		ring_fetch(a, p);
+	return 0;
+}
+
+static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
+{
+	struct accum *a = ctx;
+	struct arow r;
+	struct rs_error first;
+
+	if (row->too_long || row->unterminated || row->bad_encoding) {
+		rs_err(err, "%s in '%s' at line %ld",
+		       row->too_long ? "record too long" :
+		       row->unterminated ? "unterminated quote" :
+		       "invalid UTF-8", a->path, row->line);
+		goto fail;
+	}
+	if (!a->seen_header)
+		return check_header(a, row, err);
+	if (row_parse(a, row, &r, err) || row_arrive(a, row, &r, err))
+		goto fail;
+	return 0;
+fail:
+	/* A row still in the ring comes first. */
+	if (ring_drain(a, &first))
+		*err = first;
+	return -1;
 }
 
 int accum_read(struct accum *a, const char *path, struct rs_error *err)
 {
 	struct csvin_opts o;
+	struct rs_error first;
 
 	memset(&o, 0, sizeof(o));
 	o.encoding = RS_ENC_UTF8;
@@ -553,7 +745,13 @@ int accum_read(struct accum *a, const char *path, struct rs_error *err)
 	o.max_record = (size_t)1 << 20;
 	a->path = path;
 	a->seen_header = 0;
-	if (csvin_read(path, &o, on_row, a, err))
+	if (csvin_read(path, &o, on_row, a, err)) {
+		/* A read error: a row still in the ring comes first. */
+		if (ring_drain(a, &first))
+			*err = first;
+		return -1;
+	}
+	if (ring_drain(a, err))
 		return -1;
 	if (!a->seen_header)
 		return rs_err(err, "'%s' is empty: no header line", path);

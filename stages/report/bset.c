@@ -72,11 +72,50 @@ static void benids_rehash(struct benids *b)
 	b->cap = cap;
 }
 
+uint64_t benids_hash(const unsigned char ben[BEN_LEN])
+{
+	return ben_hash(ben);
+}
+
+/* The cache entry of hash h. */
+static struct benids_slot *recent_of(const struct benids *b, uint64_t h)
+{
+	return &b->recent[(h >> 40) & (RECENT - 1)];
+}
+
+/* Both ends of a slot: 20 bytes may straddle two cache lines. */
+static void prefetch_slot(const struct benids_slot *s)
+{
+	__builtin_prefetch(s);
+	__builtin_prefetch((const char *)(s + 1) - 1);
+}
+
+void benids_prefetch_recent(const struct benids *b, uint64_t h)
+{
+	prefetch_slot(recent_of(b, h));
+}
+
+void benids_prefetch_slot(const struct benids *b,
+			  const unsigned char ben[BEN_LEN], uint64_t h)
+{
+	const struct benids_slot *r = recent_of(b, h);
+
+	if (r->id1 && !memcmp(r->ben, ben, BEN_LEN))
+		return;
+	/* The probe starts here and mostly ends here (load <= 70 %). */
+	prefetch_slot(&b->slot[h & (b->cap - 1)]);
+}
+
 int benids_get(struct benids *b, const unsigned char ben[BEN_LEN],
 	       uint32_t *id)
 {
-	uint64_t h = ben_hash(ben);
-	struct benids_slot *r = &b->recent[(h >> 40) & (RECENT - 1)], *s;
+	return benids_get_hashed(b, ben, ben_hash(ben), id);
+}
+
+int benids_get_hashed(struct benids *b, const unsigned char ben[BEN_LEN],
+		      uint64_t h, uint32_t *id)
+{
+	struct benids_slot *r = recent_of(b, h), *s;
 	size_t i;
 
 	if (r->id1 && !memcmp(r->ben, ben, BEN_LEN)) {
