@@ -540,6 +540,68 @@ static int ring_drain(struct accum *a, struct rs_error *err)
 	return 0;
 }
 
+/*
+ * Fast paths for the forms rs-aggregate writes ("2024-01", "3", "750.00"):
+ * each gives the general parser's answer for the inputs it takes and
+ * leaves every other input to it (they return -1 then), so a row is
+ * accepted or refused exactly as before. At 10 M rows the general
+ * parsers' loops were a tenth of the report's own work.
+ */
+
+/* n (at most 9) ASCII digits as a number, or -1 if some byte is not one. */
+static int64_t digits_val(const char *s, size_t n)
+{
+	int64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned d = (unsigned char)s[i] - '0';
+
+		if (d > 9)
+			return -1;
+		v = v * 10 + d;
+	}
+	return v;
+}
+
+/* month_parse of a field: "YYYY-MM" at once. */
+static int field_month(const struct csv_field *f)
+{
+	int64_t y, m;
+
+	if (f->len == 7 && f->p[4] == '-' && (y = digits_val(f->p, 4)) >= 1900 &&
+	    y <= 2999 && (m = digits_val(f->p + 5, 2)) >= 1 && m <= 12)
+		return (int)(y * 12 + m - 1);
+	return month_parse(f->p, f->len);
+}
+
+/* parse_int64 of a field: 1 to 9 digits at once. */
+static int field_int64(const struct csv_field *f, int64_t *out)
+{
+	int64_t v;
+
+	if (f->len && f->len <= 9 && (v = digits_val(f->p, f->len)) >= 0) {
+		*out = v;
+		return 0;
+	}
+	return parse_int64(f->p, out);
+}
+
+/* money_parse of a yuan field: up to 9 digits, a point and two digits
+ * at once. */
+static int field_fen(const struct csv_field *f, int64_t *fen)
+{
+	int64_t y, c;
+
+	if (f->len >= 4 && f->len <= 12 && f->p[f->len - 3] == '.' &&
+	    (y = digits_val(f->p, f->len - 3)) >= 0 &&
+	    (c = digits_val(f->p + f->len - 2, 2)) >= 0) {
+		*fen = y * 100 + c;
+		return 0;
+	}
+	return money_parse(f->p, f->len, MU_YUAN, fen) == MONEY_OK ? 0 : -1;
+}
+
 /* The 其中 kinds of a counted row: its sex and age. */
 static unsigned char row_kinds(const struct csv_field *f)
 {
@@ -550,7 +612,7 @@ static unsigned char row_kinds(const struct csv_field *f)
 		kinds |= BEN_FEMALE;
 	if (f[C_AGE].len && f[C_AGE].len <= 3) {
 		int64_t a64;
-		if (!parse_int64(f[C_AGE].p, &a64))
+		if (!field_int64(&f[C_AGE], &a64))
 			age = (int)a64;
 	}
 	if (age >= 60)
@@ -571,7 +633,7 @@ static int row_parse(struct accum *a, const struct csv_row *row,
 		return rs_err(err, "wrong number of fields in '%s' at line %ld: %zu, want %d",
 			      a->path, row->line, row->n, NCOLS);
 	a->rows++;
-	r->ym = month_parse(f[C_PERIOD].p, f[C_PERIOD].len);
+	r->ym = field_month(&f[C_PERIOD]);
 	if (r->ym < 0 || f[C_PERIOD].len != 7)
 		return rs_err(err, "bad period '%s' in '%s' at line %ld (want YYYY-MM)",
 			      f[C_PERIOD].p, a->path, row->line);
@@ -581,13 +643,13 @@ static int row_parse(struct accum *a, const struct csv_row *row,
 	if (!f[C_PROGRAM].len || !f[C_AREA].len)
 		return rs_err(err, "empty %s in '%s' at line %ld",
 			      f[C_PROGRAM].len ? "area" : "program", a->path, row->line);
-	if (parse_int64(f[C_PAYMENTS].p, &r->payments))
+	if (field_int64(&f[C_PAYMENTS], &r->payments))
 		return rs_err(err, "bad payments '%s' in '%s' at line %ld",
 			      f[C_PAYMENTS].p, a->path, row->line);
-	if (parse_int64(f[C_PERSONS].p, &r->persons))
+	if (field_int64(&f[C_PERSONS], &r->persons))
 		return rs_err(err, "bad persons '%s' in '%s' at line %ld",
 			      f[C_PERSONS].p, a->path, row->line);
-	if (money_parse(f[C_AMOUNT].p, f[C_AMOUNT].len, MU_YUAN, &r->fen) != MONEY_OK)
+	if (field_fen(&f[C_AMOUNT], &r->fen))
 		return rs_err(err, "bad amount '%s' in '%s' at line %ld",
 			      f[C_AMOUNT].p, a->path, row->line);
 	return 0;
