@@ -38,19 +38,46 @@ enum { C_REGION, C_PROGRAM, C_AREA, C_PERIOD, C_FUNDING, C_SUPPORT,
 #define RING 16
 #define RING_LOOK 8
 
+/*
+ * The last row's key (its fields before the beneficiary: region,
+ * program, area, period, funding, support_mode) and what was found for
+ * it. The file is sorted by that key, and a run of rows holding one key
+ * (a village's payments of one program and month from one fund: some
+ * hundreds at 10 M rows) differs only in beneficiary, sex, age and the
+ * numbers: after the first row of a run, the period parse, the region
+ * prefix, and the searches for slice, group, flow set, cells and the
+ * funding's kind are answered from here after one compare of the key.
+ */
+#define NKEY C_BEN
+
+/* Where a row of the period goes: all of it follows from its key. */
+struct row_place {
+	struct slice *s;
+	struct group *g;
+	size_t cell[2];          /* s->town.c[cell[0]], s->fund.c[cell[1]] */
+	unsigned char other;     /* paid from other money */
+	unsigned char central;   /* support_mode says 集中 */
+};
+
 struct accum_pend {
 	unsigned char ben[BEN_LEN];
 	uint64_t h;              /* benids_hash(ben) */
 	long line;               /* for the error of the 2^32nd id */
-	struct group *g;         /* NULL: before the period, flows only */
-	struct slice *s;
 	size_t fl;               /* accum.fl[fl] */
-	size_t cell[2];          /* s->town.c[cell[0]], s->fund.c[cell[1]] */
 	int ym;
 	int64_t persons;
 	unsigned char kinds;     /* BEN_FEMALE, BEN_ELDERLY, BEN_MINOR */
-	unsigned char other;     /* paid from other money */
-	unsigned char central;   /* support_mode says 集中 */
+	unsigned char used;      /* in the period; else flows only */
+	struct row_place pl;     /* if used */
+};
+
+struct accum_last {
+	char *key;               /* the key fields, each ending in NUL */
+	size_t len[NKEY], size, cap;
+	int valid;               /* the key's row was taken in full */
+	int ym;                  /* its period */
+	int placed;              /* it was in the period: place is set */
+	struct row_place place;
 };
 
 void accum_init(struct accum *a, int k)
@@ -62,6 +89,7 @@ void accum_init(struct accum *a, int k)
 	a->pa_prog = -1;
 	benids_init(&a->ids);
 	a->ring = xcalloc(RING, sizeof(*a->ring));
+	a->last = xcalloc(1, sizeof(*a->last));
 }
 
 static void group_free(struct group *g)
@@ -208,6 +236,10 @@ void accum_release(struct accum *a)
 	free(a->ring);
 	a->ring = NULL;
 	a->ring_head = a->ring_n = 0;
+	if (a->last)
+		free(a->last->key);
+	free(a->last);
+	a->last = NULL;
 }
 
 /* The flow set of (program, area), added if new. */
@@ -455,7 +487,7 @@ static void group_mark(struct group *g, const struct accum_pend *p,
 	if (p->ym == g->stock_ym) {
 		add |= BEN_STOCK;
 		g->stock_persons += p->persons;
-		if (p->central) {
+		if (p->pl.central) {
 			add |= BEN_STOCK_C;
 			g->stock_c_persons += p->persons;
 		}
@@ -476,20 +508,20 @@ static void group_mark(struct group *g, const struct accum_pend *p,
 static int pend_leave(struct accum *a, const struct accum_pend *p,
 		      struct rs_error *err)
 {
-	struct group *g = p->g;
+	struct group *g = p->pl.g;
 	uint32_t id;
 
 	if (benids_get_hashed(&a->ids, p->ben, p->h, &id))
 		return rs_err(err, "too many distinct beneficiaries in '%s' at line %ld",
 			      a->path, p->line);
 	fmark_add(&a->fl[p->fl], id, p->ym, p->persons);
-	if (!g)
+	if (!p->used)
 		return 0;
-	capset_add(p->other ? &g->oth_ks : &g->pub_ks, id, a->k);
+	capset_add(p->pl.other ? &g->oth_ks : &g->pub_ks, id, a->k);
 	group_mark(g, p, id);
 	capset_add(&g->month[p->ym - g->mbase].ks, id, a->k);
-	capset_add(&p->s->town.c[p->cell[0]].ks, id, a->k);
-	capset_add(&p->s->fund.c[p->cell[1]].ks, id, a->k);
+	capset_add(&p->pl.s->town.c[p->pl.cell[0]].ks, id, a->k);
+	capset_add(&p->pl.s->fund.c[p->pl.cell[1]].ks, id, a->k);
 	return 0;
 }
 
@@ -622,10 +654,56 @@ static unsigned char row_kinds(const struct csv_field *f)
 	return kinds;
 }
 
-/* Checks and parses a data row into r (rows counts it). Returns 0, or
- * -1 with err naming the line. */
+/* 1 if the row's key is the last valid one, byte for byte. */
+static int key_same(const struct accum_last *l, const struct csv_field *f)
+{
+	size_t i, at = 0;
+	int joined = 1;
+
+	if (!l->valid)
+		return 0;
+	for (i = 0; i < NKEY; i++) {
+		if (f[i].len != l->len[i])
+			return 0;
+		joined &= i + 1 == NKEY || f[i + 1].p == f[i].p + f[i].len + 1;
+	}
+	/* Fields stored one after another, as csvin keeps them, are
+	 * compared in one go; the lengths matched, so field for field. */
+	if (joined)
+		return !memcmp(l->key, f[0].p, l->size - 1);
+	for (i = 0; i < NKEY; at += l->len[i++] + 1)
+		if (memcmp(l->key + at, f[i].p, f[i].len))
+			return 0;
+	return 1;
+}
+
+/* Keeps the row's key as the last one; it is valid once the row is
+ * taken (key_taken). */
+static void key_keep(struct accum_last *l, const struct csv_field *f)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < NKEY; i++)
+		n += f[i].len + 1;
+	if (n > l->cap) {
+		l->cap = n;
+		l->key = xrealloc(l->key, l->cap);
+	}
+	for (i = 0, n = 0; i < NKEY; n += f[i++].len + 1) {
+		memcpy(l->key + n, f[i].p, f[i].len);
+		l->key[n + f[i].len] = '\0';
+		l->len[i] = f[i].len;
+	}
+	l->size = n;
+	l->valid = 0;
+	l->placed = 0;
+}
+
+/* Checks and parses a data row into r (rows counts it); *same says
+ * whether its key is the last row's, whose checks it then passes.
+ * Returns 0, or -1 with err naming the line. */
 static int row_parse(struct accum *a, const struct csv_row *row,
-		     struct arow *r, struct rs_error *err)
+		     struct arow *r, int *same, struct rs_error *err)
 {
 	const struct csv_field *f = row->f;
 
@@ -633,10 +711,15 @@ static int row_parse(struct accum *a, const struct csv_row *row,
 		return rs_err(err, "wrong number of fields in '%s' at line %ld: %zu, want %d",
 			      a->path, row->line, row->n, NCOLS);
 	a->rows++;
-	r->ym = field_month(&f[C_PERIOD]);
-	if (r->ym < 0 || f[C_PERIOD].len != 7)
-		return rs_err(err, "bad period '%s' in '%s' at line %ld (want YYYY-MM)",
-			      f[C_PERIOD].p, a->path, row->line);
+	if ((*same = key_same(a->last, f))) {
+		r->ym = a->last->ym;
+	} else {
+		key_keep(a->last, f);
+		r->ym = field_month(&f[C_PERIOD]);
+		if (r->ym < 0 || f[C_PERIOD].len != 7)
+			return rs_err(err, "bad period '%s' in '%s' at line %ld (want YYYY-MM)",
+				      f[C_PERIOD].p, a->path, row->line);
+	}
 	if (ben_parse(f[C_BEN].p, f[C_BEN].len, r->ben))
 		return rs_err(err, "bad beneficiary in '%s' at line %ld (want 32 hex digits)",
 			      a->path, row->line);
@@ -663,93 +746,100 @@ static void xcell_add(struct xcell *c, const struct arow *r)
 	c->fen += r->fen;
 }
 
-/* The work of a row inside the period that needs no id: its slice,
- * group, sums and cells. A counted row's entry p gets what its leaving
- * needs. Returns 0, or -1 with err set when a sum overflows. */
-static int row_sums(struct accum *a, const struct csv_row *row,
-		    const struct arow *r, struct accum_pend *p,
-		    struct rs_error *err)
+/* Finds where a row of the period goes, from its key: its slice, group,
+ * month and cells, made if new, and the kind of its money. */
+static void row_place(struct accum *a, const struct csv_field *f, int ym,
+		      struct row_place *pl)
 {
-	const struct csv_field *f = row->f;
 	struct slice *s;
 	struct group *g;
-	struct mcell *mc;
-	size_t cell[2];
-	int other, prog;
+	int prog;
 
-	a->used++;
-	s = get_slice(a, a->by_year ? r->ym / 12 : -1);
-	if (s->min_ym < 0 || r->ym < s->min_ym)
-		s->min_ym = r->ym;
-	if (r->ym > s->max_ym)
-		s->max_ym = r->ym;
+	s = get_slice(a, a->by_year ? ym / 12 : -1);
+	if (s->min_ym < 0 || ym < s->min_ym)
+		s->min_ym = ym;
+	if (ym > s->max_ym)
+		s->max_ym = ym;
 	g = get_group(a, s, f[C_PROGRAM].p, f[C_AREA].p);
-	/* Sums stay far inside int64: amounts are capped at 10^15 fen each
-	 * and a file of 2^63 / 10^15 rows cannot exist; still, be exact. */
-	if (__builtin_add_overflow(g->persons, r->persons, &g->persons) ||
-	    __builtin_add_overflow(g->payments, r->payments, &g->payments) ||
-	    __builtin_add_overflow(g->fen, r->fen, &g->fen))
-		return rs_err(err, "sum overflows at '%s' line %ld", a->path, row->line);
-	other = other_money(a, f[C_FUNDING].p, f[C_FUNDING].len);
-	if (other) {
-		g->oth_persons += r->persons;
-		g->oth_payments += r->payments;
-		g->oth_fen += r->fen;
-	}
 	if (f[C_SUPPORT].len)
 		g->has_mode = 1;
-	mc = month_cell(g, r->ym);
-	mc->persons += r->persons;
-	mc->fen += r->fen;
-
+	month_cell(g, ym);
 	/* The cross tables: township x program, funding x program. */
 	if (a->pa_prog < 0)
 		a->pa_prog = prog_index(a, f[C_PROGRAM].p);
 	prog = a->pa_prog;
 	if (f[C_FUNDING].len)
 		a->has_funding = 1;
-	cell[0] = xtab_cell(&s->town, xtab_dim(&s->town, f[C_REGION].p,
-					       f[C_REGION].len < 9 ? f[C_REGION].len : 9), prog);
-	cell[1] = xtab_cell(&s->fund, xtab_dim(&s->fund, f[C_FUNDING].p,
-					       f[C_FUNDING].len), prog);
-	xcell_add(&s->town.c[cell[0]], r);
-	xcell_add(&s->fund.c[cell[1]], r);
-	if (p) {
-		p->g = g;
-		p->s = s;
-		p->cell[0] = cell[0];
-		p->cell[1] = cell[1];
-		p->other = (unsigned char)other;
-		p->central = f[C_SUPPORT].len && support_central(f[C_SUPPORT].p);
-		p->kinds = row_kinds(f);
+	pl->s = s;
+	pl->g = g;
+	pl->cell[0] = xtab_cell(&s->town, xtab_dim(&s->town, f[C_REGION].p,
+						   f[C_REGION].len < 9 ? f[C_REGION].len : 9), prog);
+	pl->cell[1] = xtab_cell(&s->fund, xtab_dim(&s->fund, f[C_FUNDING].p,
+						   f[C_FUNDING].len), prog);
+	pl->other = (unsigned char)other_money(a, f[C_FUNDING].p, f[C_FUNDING].len);
+	pl->central = f[C_SUPPORT].len && support_central(f[C_SUPPORT].p);
+}
+
+/* Adds a row of the period to the sums of its place. Returns 0, or -1
+ * with err set when a sum overflows. */
+static int row_add(struct accum *a, const struct csv_row *row,
+		   const struct arow *r, const struct row_place *pl,
+		   struct rs_error *err)
+{
+	struct group *g = pl->g;
+	struct mcell *mc = &g->month[r->ym - g->mbase];
+
+	a->used++;
+	/* Sums stay far inside int64: amounts are capped at 10^15 fen each
+	 * and a file of 2^63 / 10^15 rows cannot exist; still, be exact. */
+	if (__builtin_add_overflow(g->persons, r->persons, &g->persons) ||
+	    __builtin_add_overflow(g->payments, r->payments, &g->payments) ||
+	    __builtin_add_overflow(g->fen, r->fen, &g->fen))
+		return rs_err(err, "sum overflows at '%s' line %ld", a->path, row->line);
+	if (pl->other) {
+		g->oth_persons += r->persons;
+		g->oth_payments += r->payments;
+		g->oth_fen += r->fen;
 	}
+	mc->persons += r->persons;
+	mc->fen += r->fen;
+	xcell_add(&pl->s->town.c[pl->cell[0]], r);
+	xcell_add(&pl->s->fund.c[pl->cell[1]], r);
 	return 0;
 }
 
-/* A data row, parsed: the file-wide notes, then the sums, and for a
- * counted row an entry in the ring. */
+/* A data row, parsed: the file-wide notes (unless its key is the last
+ * row's, same), then the sums, and for a counted row an entry in the
+ * ring. */
 static int row_arrive(struct accum *a, const struct csv_row *row,
-		      const struct arow *r, struct rs_error *err)
+		      const struct arow *r, int same, struct rs_error *err)
 {
 	const struct csv_field *f = row->f;
+	struct accum_last *l = a->last;
 	struct accum_pend *p = NULL;
 	int counted, in_flows, used;
 
-	note_region(a, f[C_REGION].p, f[C_REGION].len);
 	if (r->payments > 0) {
 		if (a->pay_first < 0 || r->ym < a->pay_first)
 			a->pay_first = r->ym;
 		if (r->ym > a->pay_last)
 			a->pay_last = r->ym;
 	}
-	if (!same_pa(a, f))
-		a->cur_fl = (long)get_fset(a, f[C_PROGRAM].p, f[C_AREA].p);
+	if (!same) {
+		note_region(a, f[C_REGION].p, f[C_REGION].len);
+		if (!same_pa(a, f))
+			a->cur_fl = (long)get_fset(a, f[C_PROGRAM].p, f[C_AREA].p);
+	}
 	/* Something is left of the row: a payment, or persons covered by a
 	 * back-payment (rs-aggregate's groups count the same rows). */
 	counted = r->payments > 0 || r->persons > 0;
 	in_flows = counted && (!a->have_period ||
 			       (r->ym >= a->per.first - 1 && r->ym <= a->per.last));
 	used = !a->have_period || (r->ym >= a->per.first && r->ym <= a->per.last);
+	if (used && !l->placed) {
+		row_place(a, f, r->ym, &l->place);
+		l->placed = 1;
+	}
 	/* Only a counted row needs an id, and every counted row of the
 	 * period is in_flows. */
 	if (in_flows) {
@@ -758,14 +848,18 @@ static int row_arrive(struct accum *a, const struct csv_row *row,
 		memcpy(p->ben, r->ben, BEN_LEN);
 		p->h = benids_hash(r->ben);
 		p->line = row->line;
-		p->g = NULL;
-		p->s = NULL;
 		p->fl = (size_t)a->cur_fl;
 		p->ym = r->ym;
 		p->persons = r->persons;
+		p->kinds = row_kinds(f);
+		p->used = (unsigned char)used;
+		if (used)
+			p->pl = l->place;
 	}
-	if (used && row_sums(a, row, r, p, err))
+	if (used && row_add(a, row, r, &l->place, err))
 		return -1;
+	l->ym = r->ym;
+	l->valid = 1;
 	if (p)
 		ring_fetch(a, p);
 	return 0;
@@ -776,6 +870,7 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 	struct accum *a = ctx;
 	struct arow r;
 	struct rs_error first;
+	int same = 0;
 
 	if (row->too_long || row->unterminated || row->bad_encoding) {
 		rs_err(err, "%s in '%s' at line %ld",
@@ -786,7 +881,8 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 	}
 	if (!a->seen_header)
 		return check_header(a, row, err);
-	if (row_parse(a, row, &r, err) || row_arrive(a, row, &r, err))
+	if (row_parse(a, row, &r, &same, err) ||
+	    row_arrive(a, row, &r, same, err))
 		goto fail;
 	return 0;
 fail:

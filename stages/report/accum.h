@@ -183,6 +183,7 @@ struct accum {
 	int last_other;
 	struct accum_pend *ring;  /* rows waiting for an id (accum.c) */
 	unsigned ring_head, ring_n;
+	struct accum_last *last;  /* the last row's key (accum.c) */
 };
 
 void accum_init(struct accum *a, int k);
