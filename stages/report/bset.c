@@ -192,12 +192,11 @@ void benbits_release(struct benbits *s)
 	s->n = 0;
 }
 
-void capset_add(struct capset *s, uint32_t id, int k)
+/* capset_add of a set that is not full. */
+void capset_add_new(struct capset *s, uint32_t id, int k)
 {
 	int i;
 
-	if (s->n >= k)
-		return;
 	for (i = 0; i < s->n; i++)
 		if (s->id[i] == id)
 			return;
