@@ -68,6 +68,8 @@ struct accum_pend {
 	int64_t persons;
 	unsigned char kinds;     /* BEN_FEMALE, BEN_ELDERLY, BEN_MINOR */
 	unsigned char used;      /* in the period; else flows only */
+	unsigned char known;     /* id is set (benids_peek) */
+	uint32_t id;
 	struct row_place pl;     /* if used */
 };
 
@@ -511,7 +513,9 @@ static int pend_leave(struct accum *a, const struct accum_pend *p,
 	struct group *g = p->pl.g;
 	uint32_t id;
 
-	if (benids_get_hashed(&a->ids, p->ben, p->h, &id))
+	if (p->known)
+		id = p->id;
+	else if (benids_get_hashed(&a->ids, p->ben, p->h, &id))
 		return rs_err(err, "too many distinct beneficiaries in '%s' at line %ld",
 			      a->path, p->line);
 	fmark_add(&a->fl[p->fl], id, p->ym, p->persons);
@@ -543,17 +547,18 @@ static struct accum_pend *ring_slot(struct accum *a, struct rs_error *err)
 	return p;
 }
 
-/* p has been filled: fetch its cache entry, and the table slot of the
- * row RING_LOOK rows before it. */
+/* p has been filled: fetch its cache entry; and peek at the cache for
+ * the row RING_LOOK rows before it, which takes its id from there or
+ * fetches its table slot. */
 static void ring_fetch(struct accum *a, const struct accum_pend *p)
 {
-	const struct accum_pend *q;
+	struct accum_pend *q;
 
 	benids_prefetch_recent(&a->ids, p->h);
 	if (a->ring_n <= RING_LOOK)
 		return;
 	q = &a->ring[(a->ring_head + a->ring_n - 1 - RING_LOOK) % RING];
-	benids_prefetch_slot(&a->ids, q->ben, q->h);
+	q->known = (unsigned char)benids_peek(&a->ids, q->ben, q->h, &q->id);
 }
 
 /* Every row still in the ring leaves: at the end of the input, and
@@ -853,6 +858,7 @@ static int row_arrive(struct accum *a, const struct csv_row *row,
 		p->persons = r->persons;
 		p->kinds = row_kinds(f);
 		p->used = (unsigned char)used;
+		p->known = 0;
 		if (used)
 			p->pl = l->place;
 	}

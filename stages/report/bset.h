@@ -59,17 +59,19 @@ int benids_get(struct benids *b, const unsigned char ben[BEN_LEN],
 /*
  * The same lookup in steps, for a caller that learns of a pseudonym some
  * rows before it needs its id (accum.c's ring): benids_hash once, then
- * benids_prefetch_recent at once, benids_prefetch_slot a few rows later
- * (it reads the cache entry, by then at hand, and fetches the table's
- * slot only when the cache will not answer), and benids_get_hashed when
- * the id is needed. The prefetches are hints: they change nothing, and
- * ids come out as benids_get's in the order of the benids_get_hashed
- * calls. None of these can fail except as benids_get does.
+ * benids_prefetch_recent at once, benids_peek a few rows later (it reads
+ * the cache entry, by then at hand: if that holds ben, its id is final
+ * and *id gets it; if not, the table's slot is fetched), and
+ * benids_get_hashed when the id is needed and the peek did not give it.
+ * Prefetches are hints, and a peek changes nothing: ids come out as
+ * benids_get's in the order of the benids_get_hashed calls. Only
+ * benids_get_hashed can fail, as benids_get does.
  */
 uint64_t benids_hash(const unsigned char ben[BEN_LEN]);
 void benids_prefetch_recent(const struct benids *b, uint64_t h);
-void benids_prefetch_slot(const struct benids *b,
-			  const unsigned char ben[BEN_LEN], uint64_t h);
+/* Returns 1 with *id set if the cache knows ben, else 0. */
+int benids_peek(const struct benids *b, const unsigned char ben[BEN_LEN],
+		uint64_t h, uint32_t *id);
 int benids_get_hashed(struct benids *b, const unsigned char ben[BEN_LEN],
 		      uint64_t h, uint32_t *id);
 void benids_release(struct benids *b);
