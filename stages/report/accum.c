@@ -20,6 +20,68 @@ static const char *const colname[] = {
 enum { C_REGION, C_PROGRAM, C_AREA, C_PERIOD, C_FUNDING, C_SUPPORT,
        C_BEN, C_SEX, C_AGE, C_PAYMENTS, C_PERSONS, C_AMOUNT, NCOLS };
 
+/*
+ * The ring of rows waiting for their beneficiary's id. Finding a
+ * pseudonym's id is a cache miss more often than not: the table is tens
+ * of megabytes at a million people, and even its cache of recent ones
+ * (bset.h) is pushed out of the core's cache by the CSV streaming
+ * through. So a row that needs an id is parsed and summed as it arrives,
+ * its cache entry is fetched at once and its table slot RING_LOOK rows
+ * later (if the cache will not answer), and what needs the id is done
+ * when it leaves the ring, RING rows later, with the memory at hand.
+ * Rows leave in the order they came and ids are handed out as they
+ * leave, so ids, stocks and capsets come out exactly as if each row were
+ * done at once. An entry holds indices into the arrays that may grow
+ * (flow sets, cross-table cells, a group's months), and pointers only to
+ * groups and slices, which are allocated one by one and never move.
+ */
+#define RING 16
+#define RING_LOOK 8
+
+/*
+ * The last row's key (its fields before the beneficiary: region,
+ * program, area, period, funding, support_mode) and what was found for
+ * it. The file is sorted by that key, and a run of rows holding one key
+ * (a village's payments of one program and month from one fund: some
+ * hundreds at 10 M rows) differs only in beneficiary, sex, age and the
+ * numbers: after the first row of a run, the period parse, the region
+ * prefix, and the searches for slice, group, flow set, cells and the
+ * funding's kind are answered from here after one compare of the key.
+ */
+#define NKEY C_BEN
+
+/* Where a row of the period goes: all of it follows from its key. */
+struct row_place {
+	struct slice *s;
+	struct group *g;
+	size_t cell[2];          /* s->town.c[cell[0]], s->fund.c[cell[1]] */
+	unsigned char other;     /* paid from other money */
+	unsigned char central;   /* support_mode says 集中 */
+};
+
+struct accum_pend {
+	unsigned char ben[BEN_LEN];
+	uint64_t h;              /* benids_hash(ben) */
+	long line;               /* for the error of the 2^32nd id */
+	size_t fl;               /* accum.fl[fl] */
+	int ym;
+	int64_t persons;
+	unsigned char kinds;     /* BEN_FEMALE, BEN_ELDERLY, BEN_MINOR */
+	unsigned char used;      /* in the period; else flows only */
+	unsigned char known;     /* id is set (benids_peek) */
+	uint32_t id;
+	struct row_place pl;     /* if used */
+};
+
+struct accum_last {
+	char *key;               /* the key fields, each ending in NUL */
+	size_t len[NKEY], size, cap;
+	int valid;               /* the key's row was taken in full */
+	int ym;                  /* its period */
+	int placed;              /* it was in the period: place is set */
+	struct row_place place;
+};
+
 void accum_init(struct accum *a, int k)
 {
 	memset(a, 0, sizeof(*a));
@@ -28,6 +90,8 @@ void accum_init(struct accum *a, int k)
 	a->cur_fl = -1;
 	a->pa_prog = -1;
 	benids_init(&a->ids);
+	a->ring = xcalloc(RING, sizeof(*a->ring));
+	a->last = xcalloc(1, sizeof(*a->last));
 }
 
 static void group_free(struct group *g)
@@ -92,14 +156,16 @@ static int xtab_dim(struct xtab *x, const char *name, size_t n)
 	return x->last = (int)i;
 }
 
-static struct xcell *xtab_cell(struct xtab *x, int dim, int prog)
+/* The index in x->c of the cell (dim, prog), added if new: an index, as
+ * x->c moves when it grows. */
+static size_t xtab_cell(struct xtab *x, int dim, int prog)
 {
 	int32_t key[2] = { dim, prog }, *v;
 	int added;
 
 	/* Runs of rows share a region, program and funding. */
 	if (x->last_dim == dim && x->last_prog == prog)
-		return &x->c[x->last_cell];
+		return x->last_cell;
 	v = kset_put(&x->idx, key, &added);
 	if (added) {
 		if (x->n == x->cap) {
@@ -114,7 +180,7 @@ static struct xcell *xtab_cell(struct xtab *x, int dim, int prog)
 	x->last_dim = dim;
 	x->last_prog = prog;
 	x->last_cell = (size_t)*v;
-	return &x->c[*v];
+	return x->last_cell;
 }
 
 static int prog_index(struct accum *a, const char *code)
@@ -169,6 +235,13 @@ void accum_release(struct accum *a)
 	a->pa_cap = 0;
 	a->pa_prog = -1;
 	benids_release(&a->ids);
+	free(a->ring);
+	a->ring = NULL;
+	a->ring_head = a->ring_n = 0;
+	if (a->last)
+		free(a->last->key);
+	free(a->last);
+	a->last = NULL;
 }
 
 /* The flow set of (program, area), added if new. */
@@ -363,93 +436,329 @@ static int same_pa(struct accum *a, const struct csv_field *f)
 	return 0;
 }
 
-static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
-{
-	struct accum *a = ctx;
-	const struct csv_field *f = row->f;
+/* A data row's fields, parsed. */
+struct arow {
+	int ym;
 	unsigned char ben[BEN_LEN];
 	int64_t payments, persons, fen;
-	uint32_t id = 0;
-	struct slice *s;
-	struct group *g;
-	struct mcell *mc;
-	struct xcell *xc[2];
-	int ym, added, prog, central, counted, in_flows, age, i;
+};
 
-	if (row->too_long || row->unterminated || row->bad_encoding)
-		return rs_err(err, "%s in '%s' at line %ld",
-			      row->too_long ? "record too long" :
-			      row->unterminated ? "unterminated quote" :
-			      "invalid UTF-8", a->path, row->line);
-	if (!a->seen_header)
-		return check_header(a, row, err);
+/* Adds a mark (id, ym, persons) to flow set f, if it keeps marks. */
+static void fmark_add(struct fset *f, uint32_t id, int ym, int64_t persons)
+{
+	struct fmark *mk;
+	int added;
+
+	if (!f->monthly)
+		return;
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 1024;
+		f->m = xreallocarray(f->m, f->cap, sizeof(*f->m));
+	}
+	mk = &f->m[f->n++];
+	mk->id = id;
+	mk->ym = ym;
+	if (persons > INT32_MIN && persons <= INT32_MAX) {
+		mk->persons = (int32_t)persons;
+	} else {
+		int64_t *w;
+
+		mk->persons = FMARK_WIDE;
+		w = kset_put(&f->wide, mk, &added);
+		*w += persons;
+	}
+}
+
+/* Marks id in g's byte set for a counted row of p: paid, its kinds, and
+ * the stock when the row is of the group's latest month. */
+static void group_mark(struct group *g, const struct accum_pend *p,
+		       uint32_t id)
+{
+	unsigned char *b, add = BEN_PAID | p->kinds;
+	int i;
+
+	if (p->ym > g->stock_ym) {
+		/* A later month: the stock so far was not the last. */
+		benbits_clear(&g->ben, BEN_STOCK | BEN_STOCK_C);
+		g->nstock = g->nstock_c = 0;
+		g->stock_persons = g->stock_c_persons = 0;
+		g->stock_ym = p->ym;
+	}
+	/* SPEC.md section 4: the stock's persons are the sum of the
+	 * persons of the last month's payments */
+	if (p->ym == g->stock_ym) {
+		add |= BEN_STOCK;
+		g->stock_persons += p->persons;
+		if (p->pl.central) {
+			add |= BEN_STOCK_C;
+			g->stock_c_persons += p->persons;
+		}
+	}
+	b = benbits_at(&g->ben, id);
+	add &= (unsigned char)~*b;
+	*b |= add;
+	g->nben += (add & BEN_PAID) != 0;
+	g->nstock += (add & BEN_STOCK) != 0;
+	g->nstock_c += (add & BEN_STOCK_C) != 0;
+	for (i = 0; i < 3; i++)
+		if (add & (1 << i))
+			g->nkind[i]++;
+}
+
+/* The part of a counted row that needs its beneficiary's id: the row
+ * leaves the ring. */
+static int pend_leave(struct accum *a, const struct accum_pend *p,
+		      struct rs_error *err)
+{
+	struct group *g = p->pl.g;
+	uint32_t id;
+
+	if (p->known)
+		id = p->id;
+	else if (benids_get_hashed(&a->ids, p->ben, p->h, &id))
+		return rs_err(err, "too many distinct beneficiaries in '%s' at line %ld",
+			      a->path, p->line);
+	fmark_add(&a->fl[p->fl], id, p->ym, p->persons);
+	if (!p->used)
+		return 0;
+	capset_add(p->pl.other ? &g->oth_ks : &g->pub_ks, id, a->k);
+	group_mark(g, p, id);
+	capset_add(&g->month[p->ym - g->mbase].ks, id, a->k);
+	capset_add(&p->pl.s->town.c[p->pl.cell[0]].ks, id, a->k);
+	capset_add(&p->pl.s->fund.c[p->pl.cell[1]].ks, id, a->k);
+	return 0;
+}
+
+/* Room for one more row in the ring: the oldest leaves if it is full.
+ * Returns the entry to fill, or NULL with err set. */
+static struct accum_pend *ring_slot(struct accum *a, struct rs_error *err)
+{
+	struct accum_pend *p;
+
+	if (a->ring_n == RING) {
+		p = &a->ring[a->ring_head];
+		a->ring_head = (a->ring_head + 1) % RING;
+		a->ring_n--;
+		if (pend_leave(a, p, err))
+			return NULL;
+	}
+	p = &a->ring[(a->ring_head + a->ring_n) % RING];
+	a->ring_n++;
+	return p;
+}
+
+/* p has been filled: fetch its cache entry; and peek at the cache for
+ * the row RING_LOOK rows before it, which takes its id from there or
+ * fetches its table slot. */
+static void ring_fetch(struct accum *a, const struct accum_pend *p)
+{
+	struct accum_pend *q;
+
+	benids_prefetch_recent(&a->ids, p->h);
+	if (a->ring_n <= RING_LOOK)
+		return;
+	q = &a->ring[(a->ring_head + a->ring_n - 1 - RING_LOOK) % RING];
+	q->known = (unsigned char)benids_peek(&a->ids, q->ben, q->h, &q->id);
+}
+
+/* Every row still in the ring leaves: at the end of the input, and
+ * before an error of a later row is reported (an earlier row's error
+ * comes first, as it would without the ring). */
+static int ring_drain(struct accum *a, struct rs_error *err)
+{
+	while (a->ring_n) {
+		struct accum_pend *p = &a->ring[a->ring_head];
+
+		a->ring_head = (a->ring_head + 1) % RING;
+		a->ring_n--;
+		if (pend_leave(a, p, err))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Fast paths for the forms rs-aggregate writes ("2024-01", "3", "750.00"):
+ * each gives the general parser's answer for the inputs it takes and
+ * leaves every other input to it (they return -1 then), so a row is
+ * accepted or refused exactly as before. At 10 M rows the general
+ * parsers' loops were a tenth of the report's own work.
+ */
+
+/* n (at most 9) ASCII digits as a number, or -1 if some byte is not one. */
+static int64_t digits_val(const char *s, size_t n)
+{
+	int64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned d = (unsigned char)s[i] - '0';
+
+		if (d > 9)
+			return -1;
+		v = v * 10 + d;
+	}
+	return v;
+}
+
+/* month_parse of a field: "YYYY-MM" at once. */
+static int field_month(const struct csv_field *f)
+{
+	int64_t y, m;
+
+	if (f->len == 7 && f->p[4] == '-' && (y = digits_val(f->p, 4)) >= 1900 &&
+	    y <= 2999 && (m = digits_val(f->p + 5, 2)) >= 1 && m <= 12)
+		return (int)(y * 12 + m - 1);
+	return month_parse(f->p, f->len);
+}
+
+/* parse_int64 of a field: 1 to 9 digits at once. */
+static int field_int64(const struct csv_field *f, int64_t *out)
+{
+	int64_t v;
+
+	if (f->len && f->len <= 9 && (v = digits_val(f->p, f->len)) >= 0) {
+		*out = v;
+		return 0;
+	}
+	return parse_int64(f->p, out);
+}
+
+/* money_parse of a yuan field: up to 9 digits, a point and two digits
+ * at once. */
+static int field_fen(const struct csv_field *f, int64_t *fen)
+{
+	int64_t y, c;
+
+	if (f->len >= 4 && f->len <= 12 && f->p[f->len - 3] == '.' &&
+	    (y = digits_val(f->p, f->len - 3)) >= 0 &&
+	    (c = digits_val(f->p + f->len - 2, 2)) >= 0) {
+		*fen = y * 100 + c;
+		return 0;
+	}
+	return money_parse(f->p, f->len, MU_YUAN, fen) == MONEY_OK ? 0 : -1;
+}
+
+/* The 其中 kinds of a counted row: its sex and age. */
+static unsigned char row_kinds(const struct csv_field *f)
+{
+	unsigned char kinds = 0;
+	int age = -1;
+
+	if (f[C_SEX].len == 1 && f[C_SEX].p[0] == 'F')
+		kinds |= BEN_FEMALE;
+	if (f[C_AGE].len && f[C_AGE].len <= 3) {
+		int64_t a64;
+		if (!field_int64(&f[C_AGE], &a64))
+			age = (int)a64;
+	}
+	if (age >= 60)
+		kinds |= BEN_ELDERLY;
+	if (age >= 0 && age < 18)
+		kinds |= BEN_MINOR;
+	return kinds;
+}
+
+/* 1 if the row's key is the last valid one, byte for byte. */
+static int key_same(const struct accum_last *l, const struct csv_field *f)
+{
+	size_t i, at = 0;
+	int joined = 1;
+
+	if (!l->valid)
+		return 0;
+	for (i = 0; i < NKEY; i++) {
+		if (f[i].len != l->len[i])
+			return 0;
+		joined &= i + 1 == NKEY || f[i + 1].p == f[i].p + f[i].len + 1;
+	}
+	/* Fields stored one after another, as csvin keeps them, are
+	 * compared in one go; the lengths matched, so field for field. */
+	if (joined)
+		return !memcmp(l->key, f[0].p, l->size - 1);
+	for (i = 0; i < NKEY; at += l->len[i++] + 1)
+		if (memcmp(l->key + at, f[i].p, f[i].len))
+			return 0;
+	return 1;
+}
+
+/* Keeps the row's key as the last one; it is valid once the row is
+ * taken (key_taken). */
+static void key_keep(struct accum_last *l, const struct csv_field *f)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < NKEY; i++)
+		n += f[i].len + 1;
+	if (n > l->cap) {
+		l->cap = n;
+		l->key = xrealloc(l->key, l->cap);
+	}
+	for (i = 0, n = 0; i < NKEY; n += f[i++].len + 1) {
+		memcpy(l->key + n, f[i].p, f[i].len);
+		l->key[n + f[i].len] = '\0';
+		l->len[i] = f[i].len;
+	}
+	l->size = n;
+	l->valid = 0;
+	l->placed = 0;
+}
+
+/* Checks and parses a data row into r (rows counts it); *same says
+ * whether its key is the last row's, whose checks it then passes.
+ * Returns 0, or -1 with err naming the line. */
+static int row_parse(struct accum *a, const struct csv_row *row,
+		     struct arow *r, int *same, struct rs_error *err)
+{
+	const struct csv_field *f = row->f;
+
 	if (row->n != NCOLS)
 		return rs_err(err, "wrong number of fields in '%s' at line %ld: %zu, want %d",
 			      a->path, row->line, row->n, NCOLS);
 	a->rows++;
-	ym = month_parse(f[C_PERIOD].p, f[C_PERIOD].len);
-	if (ym < 0 || f[C_PERIOD].len != 7)
-		return rs_err(err, "bad period '%s' in '%s' at line %ld (want YYYY-MM)",
-			      f[C_PERIOD].p, a->path, row->line);
-	if (ben_parse(f[C_BEN].p, f[C_BEN].len, ben))
+	if ((*same = key_same(a->last, f))) {
+		r->ym = a->last->ym;
+	} else {
+		key_keep(a->last, f);
+		r->ym = field_month(&f[C_PERIOD]);
+		if (r->ym < 0 || f[C_PERIOD].len != 7)
+			return rs_err(err, "bad period '%s' in '%s' at line %ld (want YYYY-MM)",
+				      f[C_PERIOD].p, a->path, row->line);
+	}
+	if (ben_parse(f[C_BEN].p, f[C_BEN].len, r->ben))
 		return rs_err(err, "bad beneficiary in '%s' at line %ld (want 32 hex digits)",
 			      a->path, row->line);
 	if (!f[C_PROGRAM].len || !f[C_AREA].len)
 		return rs_err(err, "empty %s in '%s' at line %ld",
 			      f[C_PROGRAM].len ? "area" : "program", a->path, row->line);
-	if (parse_int64(f[C_PAYMENTS].p, &payments))
+	if (field_int64(&f[C_PAYMENTS], &r->payments))
 		return rs_err(err, "bad payments '%s' in '%s' at line %ld",
 			      f[C_PAYMENTS].p, a->path, row->line);
-	if (parse_int64(f[C_PERSONS].p, &persons))
+	if (field_int64(&f[C_PERSONS], &r->persons))
 		return rs_err(err, "bad persons '%s' in '%s' at line %ld",
 			      f[C_PERSONS].p, a->path, row->line);
-	if (money_parse(f[C_AMOUNT].p, f[C_AMOUNT].len, MU_YUAN, &fen) != MONEY_OK)
+	if (field_fen(&f[C_AMOUNT], &r->fen))
 		return rs_err(err, "bad amount '%s' in '%s' at line %ld",
 			      f[C_AMOUNT].p, a->path, row->line);
-	note_region(a, f[C_REGION].p, f[C_REGION].len);
-	if (payments > 0) {
-		if (a->pay_first < 0 || ym < a->pay_first)
-			a->pay_first = ym;
-		if (ym > a->pay_last)
-			a->pay_last = ym;
-	}
-	if (!same_pa(a, f))
-		a->cur_fl = (long)get_fset(a, f[C_PROGRAM].p, f[C_AREA].p);
-	/* Something is left of the row: a payment, or persons covered by a
-	 * back-payment (rs-aggregate's groups count the same rows). */
-	counted = payments > 0 || persons > 0;
-	in_flows = counted && (!a->have_period ||
-			       (ym >= a->per.first - 1 && ym <= a->per.last));
-	if (in_flows && benids_get(&a->ids, ben, &id))
-		return rs_err(err, "too many distinct beneficiaries in '%s' at line %ld",
-			      a->path, row->line);
-	if (in_flows) {
-		struct fset *fs = &a->fl[a->cur_fl];
+	return 0;
+}
 
-		if (fs->monthly) {
-			struct fmark *mk;
+/* Adds the row's sums to a cross-table cell. */
+static void xcell_add(struct xcell *c, const struct arow *r)
+{
+	c->persons += r->persons;
+	c->payments += r->payments;
+	c->fen += r->fen;
+}
 
-			if (fs->n == fs->cap) {
-				fs->cap = fs->cap ? fs->cap * 2 : 1024;
-				fs->m = xreallocarray(fs->m, fs->cap, sizeof(*fs->m));
-			}
-			mk = &fs->m[fs->n++];
-			mk->id = id;
-			mk->ym = ym;
-			if (persons > INT32_MIN && persons <= INT32_MAX) {
-				mk->persons = (int32_t)persons;
-			} else {
-				int64_t *w;
-
-				mk->persons = FMARK_WIDE;
-				w = kset_put(&fs->wide, mk, &added);
-				*w += persons;
-			}
-		}
-	}
-	if (a->have_period && (ym < a->per.first || ym > a->per.last))
-		return 0;
-	a->used++;
+/* Finds where a row of the period goes, from its key: its slice, group,
+ * month and cells, made if new, and the kind of its money. */
+static void row_place(struct accum *a, const struct csv_field *f, int ym,
+		      struct row_place *pl)
+{
+	struct slice *s;
+	struct group *g;
+	int prog;
 
 	s = get_slice(a, a->by_year ? ym / 12 : -1);
 	if (s->min_ym < 0 || ym < s->min_ym)
@@ -457,95 +766,142 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 	if (ym > s->max_ym)
 		s->max_ym = ym;
 	g = get_group(a, s, f[C_PROGRAM].p, f[C_AREA].p);
-	/* Sums stay far inside int64: amounts are capped at 10^15 fen each
-	 * and a file of 2^63 / 10^15 rows cannot exist; still, be exact. */
-	if (__builtin_add_overflow(g->persons, persons, &g->persons) ||
-	    __builtin_add_overflow(g->payments, payments, &g->payments) ||
-	    __builtin_add_overflow(g->fen, fen, &g->fen))
-		return rs_err(err, "sum overflows at '%s' line %ld", a->path, row->line);
-	if (other_money(a, f[C_FUNDING].p, f[C_FUNDING].len)) {
-		g->oth_persons += persons;
-		g->oth_payments += payments;
-		g->oth_fen += fen;
-		if (counted)
-			capset_add(&g->oth_ks, id, a->k);
-	} else if (counted) {
-		capset_add(&g->pub_ks, id, a->k);
-	}
-	central = f[C_SUPPORT].len && support_central(f[C_SUPPORT].p);
 	if (f[C_SUPPORT].len)
 		g->has_mode = 1;
-	if (counted && ym > g->stock_ym) {
-		/* A later month: the stock so far was not the last. */
-		benbits_clear(&g->ben, BEN_STOCK | BEN_STOCK_C);
-		g->nstock = g->nstock_c = 0;
-		g->stock_persons = g->stock_c_persons = 0;
-		g->stock_ym = ym;
-	}
-	if (counted) {
-		unsigned char *b, add = BEN_PAID;
-
-		if (f[C_SEX].len == 1 && f[C_SEX].p[0] == 'F')
-			add |= BEN_FEMALE;
-		age = -1;
-		if (f[C_AGE].len && f[C_AGE].len <= 3) {
-			int64_t a64;
-			if (!parse_int64(f[C_AGE].p, &a64))
-				age = (int)a64;
-		}
-		if (age >= 60)
-			add |= BEN_ELDERLY;
-		if (age >= 0 && age < 18)
-			add |= BEN_MINOR;
-		/* SPEC.md section 4: the stock's persons are the sum of the
-		 * persons of the last month's payments */
-		if (ym == g->stock_ym) {
-			add |= BEN_STOCK;
-			g->stock_persons += persons;
-			if (central) {
-				add |= BEN_STOCK_C;
-				g->stock_c_persons += persons;
-			}
-		}
-		b = benbits_at(&g->ben, id);
-		add &= (unsigned char)~*b;
-		*b |= add;
-		g->nben += (add & BEN_PAID) != 0;
-		g->nstock += (add & BEN_STOCK) != 0;
-		g->nstock_c += (add & BEN_STOCK_C) != 0;
-		for (i = 0; i < 3; i++)
-			if (add & (1 << i))
-				g->nkind[i]++;
-	}
-	mc = month_cell(g, ym);
-	mc->persons += persons;
-	mc->fen += fen;
-	if (counted)
-		capset_add(&mc->ks, id, a->k);
-
+	month_cell(g, ym);
 	/* The cross tables: township x program, funding x program. */
 	if (a->pa_prog < 0)
 		a->pa_prog = prog_index(a, f[C_PROGRAM].p);
 	prog = a->pa_prog;
 	if (f[C_FUNDING].len)
 		a->has_funding = 1;
-	xc[0] = xtab_cell(&s->town, xtab_dim(&s->town, f[C_REGION].p,
-					      f[C_REGION].len < 9 ? f[C_REGION].len : 9), prog);
-	xc[1] = xtab_cell(&s->fund, xtab_dim(&s->fund, f[C_FUNDING].p,
-					      f[C_FUNDING].len), prog);
-	for (i = 0; i < 2; i++) {
-		xc[i]->persons += persons;
-		xc[i]->payments += payments;
-		xc[i]->fen += fen;
-		if (counted)
-			capset_add(&xc[i]->ks, id, a->k);
+	pl->s = s;
+	pl->g = g;
+	pl->cell[0] = xtab_cell(&s->town, xtab_dim(&s->town, f[C_REGION].p,
+						   f[C_REGION].len < 9 ? f[C_REGION].len : 9), prog);
+	pl->cell[1] = xtab_cell(&s->fund, xtab_dim(&s->fund, f[C_FUNDING].p,
+						   f[C_FUNDING].len), prog);
+	pl->other = (unsigned char)other_money(a, f[C_FUNDING].p, f[C_FUNDING].len);
+	pl->central = f[C_SUPPORT].len && support_central(f[C_SUPPORT].p);
+}
+
+/* Adds a row of the period to the sums of its place. Returns 0, or -1
+ * with err set when a sum overflows. */
+static int row_add(struct accum *a, const struct csv_row *row,
+		   const struct arow *r, const struct row_place *pl,
+		   struct rs_error *err)
+{
+	struct group *g = pl->g;
+	struct mcell *mc = &g->month[r->ym - g->mbase];
+
+	a->used++;
+	/* Sums stay far inside int64: amounts are capped at 10^15 fen each
+	 * and a file of 2^63 / 10^15 rows cannot exist; still, be exact. */
+	if (__builtin_add_overflow(g->persons, r->persons, &g->persons) ||
+	    __builtin_add_overflow(g->payments, r->payments, &g->payments) ||
+	    __builtin_add_overflow(g->fen, r->fen, &g->fen))
+		return rs_err(err, "sum overflows at '%s' line %ld", a->path, row->line);
+	if (pl->other) {
+		g->oth_persons += r->persons;
+		g->oth_payments += r->payments;
+		g->oth_fen += r->fen;
 	}
+	mc->persons += r->persons;
+	mc->fen += r->fen;
+	xcell_add(&pl->s->town.c[pl->cell[0]], r);
+	xcell_add(&pl->s->fund.c[pl->cell[1]], r);
 	return 0;
+}
+
+/* A data row, parsed: the file-wide notes (unless its key is the last
+ * row's, same), then the sums, and for a counted row an entry in the
+ * ring. */
+static int row_arrive(struct accum *a, const struct csv_row *row,
+		      const struct arow *r, int same, struct rs_error *err)
+{
+	const struct csv_field *f = row->f;
+	struct accum_last *l = a->last;
+	struct accum_pend *p = NULL;
+	int counted, in_flows, used;
+
+	if (r->payments > 0) {
+		if (a->pay_first < 0 || r->ym < a->pay_first)
+			a->pay_first = r->ym;
+		if (r->ym > a->pay_last)
+			a->pay_last = r->ym;
+	}
+	if (!same) {
+		note_region(a, f[C_REGION].p, f[C_REGION].len);
+		if (!same_pa(a, f))
+			a->cur_fl = (long)get_fset(a, f[C_PROGRAM].p, f[C_AREA].p);
+	}
+	/* Something is left of the row: a payment, or persons covered by a
+	 * back-payment (rs-aggregate's groups count the same rows). */
+	counted = r->payments > 0 || r->persons > 0;
+	in_flows = counted && (!a->have_period ||
+			       (r->ym >= a->per.first - 1 && r->ym <= a->per.last));
+	used = !a->have_period || (r->ym >= a->per.first && r->ym <= a->per.last);
+	if (used && !l->placed) {
+		row_place(a, f, r->ym, &l->place);
+		l->placed = 1;
+	}
+	/* Only a counted row needs an id, and every counted row of the
+	 * period is in_flows. */
+	if (in_flows) {
+		if (!(p = ring_slot(a, err)))
+			return -1;
+		memcpy(p->ben, r->ben, BEN_LEN);
+		p->h = benids_hash(r->ben);
+		p->line = row->line;
+		p->fl = (size_t)a->cur_fl;
+		p->ym = r->ym;
+		p->persons = r->persons;
+		p->kinds = row_kinds(f);
+		p->used = (unsigned char)used;
+		p->known = 0;
+		if (used)
+			p->pl = l->place;
+	}
+	if (used && row_add(a, row, r, &l->place, err))
+		return -1;
+	l->ym = r->ym;
+	l->valid = 1;
+	if (p)
+		ring_fetch(a, p);
+	return 0;
+}
+
+static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
+{
+	struct accum *a = ctx;
+	struct arow r;
+	struct rs_error first;
+	int same = 0;
+
+	if (row->too_long || row->unterminated || row->bad_encoding) {
+		rs_err(err, "%s in '%s' at line %ld",
+		       row->too_long ? "record too long" :
+		       row->unterminated ? "unterminated quote" :
+		       "invalid UTF-8", a->path, row->line);
+		goto fail;
+	}
+	if (!a->seen_header)
+		return check_header(a, row, err);
+	if (row_parse(a, row, &r, &same, err) ||
+	    row_arrive(a, row, &r, same, err))
+		goto fail;
+	return 0;
+fail:
+	/* A row still in the ring comes first. */
+	if (ring_drain(a, &first))
+		*err = first;
+	return -1;
 }
 
 int accum_read(struct accum *a, const char *path, struct rs_error *err)
 {
 	struct csvin_opts o;
+	struct rs_error first;
 
 	memset(&o, 0, sizeof(o));
 	o.encoding = RS_ENC_UTF8;
@@ -553,7 +909,13 @@ int accum_read(struct accum *a, const char *path, struct rs_error *err)
 	o.max_record = (size_t)1 << 20;
 	a->path = path;
 	a->seen_header = 0;
-	if (csvin_read(path, &o, on_row, a, err))
+	if (csvin_read(path, &o, on_row, a, err)) {
+		/* A read error: a row still in the ring comes first. */
+		if (ring_drain(a, &first))
+			*err = first;
+		return -1;
+	}
+	if (ring_drain(a, err))
 		return -1;
 	if (!a->seen_header)
 		return rs_err(err, "'%s' is empty: no header line", path);
@@ -579,16 +941,27 @@ static int64_t fmark_persons(const struct fset *f, const struct fmark *m)
 	return v;
 }
 
+/* Buffers fset_sort reuses from one flow set to the next: sorting ten
+ * sets of a million marks then writes to fresh memory about once, not
+ * ten times (the page faults of fresh memory were a twentieth of the
+ * main thread at 10 M rows). */
+struct sort_buf {
+	size_t *at;              /* nids + 1 counters */
+	struct fmark *out;       /* room for cap marks, or NULL */
+	size_t cap;
+};
+
 /* Orders f's marks by fmark_key: a stable counting sort on the id (the
- * ids are dense, below nids), then an insertion sort of each id's marks
- * by month. The file is sorted by region, then month, so one person's
- * marks mostly arrive in month order and the second pass only checks. */
-static void fset_sort(struct fset *f, size_t nids)
+ * ids are dense, below nids) into sb->out, which then trades places
+ * with f->m, and an insertion sort of each id's marks by month. The file
+ * is sorted by region, then month, so one person's marks mostly arrive
+ * in month order and the second pass only checks. */
+static void fset_sort(struct fset *f, size_t nids, struct sort_buf *sb)
 {
 	struct fmark *out;
-	size_t *at, i, j, sum = 0;
+	size_t *at = sb->at, i, j, sum = 0, cap;
 
-	at = xcalloc(nids + 1, sizeof(*at));
+	memset(at, 0, (nids + 1) * sizeof(*at));
 	for (i = 0; i < f->n; i++)
 		at[f->m[i].id]++;
 	for (i = 0; i <= nids; i++) {
@@ -597,13 +970,19 @@ static void fset_sort(struct fset *f, size_t nids)
 		at[i] = sum;
 		sum += c;
 	}
-	out = xreallocarray(NULL, f->n, sizeof(*out));
+	if (sb->cap < f->n) {
+		free(sb->out);
+		sb->out = xreallocarray(NULL, f->n, sizeof(*sb->out));
+		sb->cap = f->n;
+	}
+	out = sb->out;
 	for (i = 0; i < f->n; i++)
 		out[at[f->m[i].id]++] = f->m[i];
-	free(at);
-	free(f->m);
+	sb->out = f->m;
 	f->m = out;
-	f->cap = f->n;
+	cap = f->cap;
+	f->cap = sb->cap;
+	sb->cap = cap;
 	for (i = 1; i < f->n; i++) {
 		struct fmark m = f->m[i];
 
@@ -618,13 +997,13 @@ static void fset_sort(struct fset *f, size_t nids)
 /* Sorts f's marks and folds those of one beneficiary and month into one,
  * their persons summed (the rows hold different payments), then gives the
  * spare room back. A sum that does not fit a mark goes to f->wide. */
-static void fset_settle(struct fset *f, size_t nids)
+static void fset_settle(struct fset *f, size_t nids, struct sort_buf *sb)
 {
 	size_t i, j, n = 0;
 
 	if (!f->n)
 		return;
-	fset_sort(f, nids);
+	fset_sort(f, nids, sb);
 	for (i = 0; i < f->n; i = j) {
 		uint64_t key = fmark_key(&f->m[i]);
 		int64_t sum = 0;
@@ -670,6 +1049,7 @@ static int slice_cmp(const void *x, const void *y)
 
 int accum_finish(struct accum *a, struct rs_error *err)
 {
+	struct sort_buf sb;
 	size_t i;
 
 	if (!a->used) {
@@ -683,8 +1063,12 @@ int accum_finish(struct accum *a, struct rs_error *err)
 		return rs_err(err, "'%s' has no data rows: nothing to report", a->path);
 	}
 	qsort(a->s, a->ns, sizeof(*a->s), slice_cmp);
+	memset(&sb, 0, sizeof(sb));
+	sb.at = xreallocarray(NULL, a->ids.n + 1, sizeof(*sb.at));
 	for (i = 0; i < a->nfl; i++)
-		fset_settle(&a->fl[i], a->ids.n);
+		fset_settle(&a->fl[i], a->ids.n, &sb);
+	free(sb.at);
+	free(sb.out);
 	for (i = 0; i < a->ns; i++) {
 		struct slice *s = a->s[i];
 
@@ -740,6 +1124,18 @@ static int fmerge_next(struct fmerge *mg, struct fmark64 *out)
 	uint64_t low = UINT64_MAX;
 	size_t i;
 	int any = 0;
+
+	/* A leaf's row: one set, its marks as they are. */
+	if (mg->n == 1) {
+		const struct fmark *c;
+
+		if (mg->pos[0] == mg->set[0]->n)
+			return 0;
+		c = &mg->set[0]->m[mg->pos[0]++];
+		out->key = fmark_key(c);
+		out->persons = fmark_persons(mg->set[0], c);
+		return 1;
+	}
 
 	for (i = 0; i < mg->n; i++) {
 		uint64_t k;

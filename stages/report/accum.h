@@ -181,6 +181,9 @@ struct accum {
 	char *last_fund;         /* the funding label classified last */
 	size_t last_fund_len;
 	int last_other;
+	struct accum_pend *ring;  /* rows waiting for an id (accum.c) */
+	unsigned ring_head, ring_n;
+	struct accum_last *last;  /* the last row's key (accum.c) */
 };
 
 void accum_init(struct accum *a, int k);

@@ -55,6 +55,25 @@ void benids_init(struct benids *b);
  * b is then unchanged. */
 int benids_get(struct benids *b, const unsigned char ben[BEN_LEN],
 	       uint32_t *id);
+
+/*
+ * The same lookup in steps, for a caller that learns of a pseudonym some
+ * rows before it needs its id (accum.c's ring): benids_hash once, then
+ * benids_prefetch_recent at once, benids_peek a few rows later (it reads
+ * the cache entry, by then at hand: if that holds ben, its id is final
+ * and *id gets it; if not, the table's slot is fetched), and
+ * benids_get_hashed when the id is needed and the peek did not give it.
+ * Prefetches are hints, and a peek changes nothing: ids come out as
+ * benids_get's in the order of the benids_get_hashed calls. Only
+ * benids_get_hashed can fail, as benids_get does.
+ */
+uint64_t benids_hash(const unsigned char ben[BEN_LEN]);
+void benids_prefetch_recent(const struct benids *b, uint64_t h);
+/* Returns 1 with *id set if the cache knows ben, else 0. */
+int benids_peek(const struct benids *b, const unsigned char ben[BEN_LEN],
+		uint64_t h, uint32_t *id);
+int benids_get_hashed(struct benids *b, const unsigned char ben[BEN_LEN],
+		      uint64_t h, uint32_t *id);
 void benids_release(struct benids *b);
 
 /*
@@ -88,7 +107,15 @@ struct capset {
 };
 
 /* A zeroed capset is empty; k is passed at each call. */
-void capset_add(struct capset *s, uint32_t id, int k);
+void capset_add_new(struct capset *s, uint32_t id, int k);
+/* Adds id unless s holds it or is full. Inline: a cell's set fills
+ * after its first k people, and rs-report calls this four times a row,
+ * so nearly every call ends at the first test. */
+static inline void capset_add(struct capset *s, uint32_t id, int k)
+{
+	if (s->n < k)
+		capset_add_new(s, id, k);
+}
 void capset_union(struct capset *dst, const struct capset *src, int k);
 void capset_release(struct capset *s);
 
