@@ -457,6 +457,9 @@ static void split_record(struct reader *r, struct scan_block *b,
  * pending's ceiling (max_record) turns a longer line into an overlong
  * one, of which RAW_KEEP bytes are kept.
  */
+/* Lines ahead whose fields and text are fetched into the cache: the
+ * scanning thread wrote them on the other core. */
+#define AHEAD 8
 static void read_block(struct reader *r, struct scan_block *b,
 		       struct sbuf *pending, int *overlong)
 {
@@ -465,6 +468,19 @@ static void read_block(struct reader *r, struct scan_block *b,
 	for (i = 0; i < b->nl && !r->stop; i++) {
 		const struct scan_line *l = &b->l[i];
 		char *p = b->p + l->off;
+
+		if (i + AHEAD < b->nl) {
+			const struct scan_line *a = &b->l[i + AHEAD];
+			const struct csv_field *af = b->f + a->ff;
+			__builtin_prefetch(af);
+			__builtin_prefetch(af + 4);
+			__builtin_prefetch(af + 8);
+			__builtin_prefetch(af + 11);
+			if (a->nf) {
+				__builtin_prefetch(af->p);
+				__builtin_prefetch(af->p + 64);
+			}
+		}
 
 		if (!l->nl) {
 			if (!*overlong && sbuf_add(pending, p, l->len)) {

@@ -48,6 +48,8 @@ struct csvscan {
 	uint32_t *dpos;          /* delimiter positions of the line being
 				    scanned (scanner's scratch) */
 	size_t dcap;
+	char memo[64];           /* the last non-ASCII span found valid */
+	size_t memo_len;
 
 	int threaded;
 	int quit;
@@ -179,6 +181,26 @@ static int grow(void **a, size_t *cap, size_t need, size_t size)
 }
 
 /*
+ * 1 if p[0..n), a line's span from its first to its last byte that is
+ * not ASCII (or is NUL), is valid UTF-8 without NUL: then so is the line,
+ * whose other bytes are ASCII. The labels that make such spans (funding,
+ * support mode) repeat from row to row, so the last valid span is kept
+ * and a repeat of it is not checked again.
+ */
+static int span_valid(struct csvscan *s, const char *p, size_t n)
+{
+	if (n == s->memo_len && !memcmp(p, s->memo, n))
+		return 1;
+	if (rs_utf8_prefix((const unsigned char *)p, n) != n)
+		return 0;
+	if (n <= sizeof(s->memo)) {
+		memcpy(s->memo, p, n);
+		s->memo_len = n;
+	}
+	return 1;
+}
+
+/*
  * The line of b at pos (up to the block's end). Finds its end, and when
  * the scanner splits and the line is one csvin's fast_record would take,
  * copies it into b->split cut at the delimiters and lists its fields.
@@ -188,10 +210,17 @@ static size_t scan_line(struct csvscan *s, struct scan_block *b, size_t pos)
 {
 	const char *p = b->p + pos;
 	size_t n = b->n - pos, i = 0, e, c, nd = 0, special = (size_t)-1, k, from;
-	int want = s->split, high = 0;
+	size_t hfirst = (size_t)-1, hlast = 0;   /* the non-ASCII span */
+	int want = s->split;
+	uint32_t *dpos = s->dpos;
 	struct scan_line *l;
+	struct csv_field *fp;
 	char *q;
 
+	/* Room for the line's entry, and for a chunk's delimiters (checked
+	 * once a chunk, not once a delimiter). */
+	if (b->nl == b->lcap && grow((void **)&b->l, &b->lcap, b->nl + 1, sizeof(*b->l)))
+		return 0;
 #ifdef __SSE2__
 	{
 		const __m128i vn = _mm_set1_epi8('\n'), vd = _mm_set1_epi8((char)s->delim);
@@ -201,21 +230,30 @@ static size_t scan_line(struct csvscan *s, struct scan_block *b, size_t pos)
 		for (; i + 16 <= n; i += 16) {
 			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
 			unsigned nlm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vn));
-			unsigned before = nlm ? (nlm & -nlm) - 1 : 0xFFFFu, dm, sm;
+			unsigned before = nlm ? (nlm & -nlm) - 1 : 0xFFFFu, dm, sm, hm;
 
 			if (want) {
 				dm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vd)) & before;
 				sm = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, vq),
 									      _mm_cmpeq_epi8(v, vr))) & before;
-				high |= ((unsigned)_mm_movemask_epi8(v) |
-					 (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, v0))) & before;
+				hm = ((unsigned)_mm_movemask_epi8(v) |
+				      (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, v0))) & before;
+				if (hm) {
+					if (hfirst == (size_t)-1)
+						hfirst = i + (size_t)__builtin_ctz(hm);
+					hlast = i + 31 - (size_t)__builtin_clz(hm);
+				}
 				if (sm && special == (size_t)-1)
 					special = i + (size_t)__builtin_ctz(sm);
-				for (; dm; dm &= dm - 1) {
-					if (nd == s->dcap &&
-					    grow((void **)&s->dpos, &s->dcap, nd + 1, sizeof(*s->dpos)))
-						return 0;
-					s->dpos[nd++] = (uint32_t)(i + (size_t)__builtin_ctz(dm));
+				if (dm) {
+					if (nd + 16 > s->dcap) {
+						if (grow((void **)&s->dpos, &s->dcap, nd + 16,
+							 sizeof(*s->dpos)))
+							return 0;
+						dpos = s->dpos;
+					}
+					for (; dm; dm &= dm - 1)
+						dpos[nd++] = (uint32_t)(i + (size_t)__builtin_ctz(dm));
 				}
 			}
 			if (nlm) {
@@ -235,19 +273,22 @@ static size_t scan_line(struct csvscan *s, struct scan_block *b, size_t pos)
 		if (!want)
 			continue;
 		if (ch == s->delim) {
-			if (nd == s->dcap &&
-			    grow((void **)&s->dpos, &s->dcap, nd + 1, sizeof(*s->dpos)))
-				return 0;
-			s->dpos[nd++] = (uint32_t)i;
+			if (nd == s->dcap) {
+				if (grow((void **)&s->dpos, &s->dcap, nd + 1, sizeof(*s->dpos)))
+					return 0;
+				dpos = s->dpos;
+			}
+			dpos[nd++] = (uint32_t)i;
 		}
 		if ((ch == '"' || ch == '\r') && special == (size_t)-1)
 			special = i;
-		if (ch >= 0x80 || !ch)
-			high = 1;
+		if (ch >= 0x80 || !ch) {
+			if (hfirst == (size_t)-1)
+				hfirst = i;
+			hlast = i;
+		}
 	}
 	/* No line end before the block's: the line goes on in the next. */
-	if (grow((void **)&b->l, &b->lcap, b->nl + 1, sizeof(*b->l)))
-		return 0;
 	l = &b->l[b->nl++];
 	memset(l, 0, sizeof(*l));
 	l->off = (uint32_t)pos;
@@ -255,8 +296,6 @@ static size_t scan_line(struct csvscan *s, struct scan_block *b, size_t pos)
 	return n;
 
 found:
-	if (grow((void **)&b->l, &b->lcap, b->nl + 1, sizeof(*b->l)))
-		return 0;
 	l = &b->l[b->nl++];
 	memset(l, 0, sizeof(*l));
 	l->off = (uint32_t)pos;
@@ -268,27 +307,36 @@ found:
 	/* fast_record's test, and convert_line's: the whole line valid */
 	if (!want || !c || special < c || e + 1 > s->max_record ||
 	    c + 1 > s->max_record ||
-	    (high && rs_utf8_prefix((const unsigned char *)p, e + 1) != e + 1))
+	    (hfirst != (size_t)-1 && !span_valid(s, p + hfirst, hlast + 1 - hfirst)))
 		return e + 1;
-	if (grow((void **)&b->f, &b->fcap, b->nf + nd + 1, sizeof(*b->f))) {
+	if (b->nf + nd + 1 > b->fcap &&
+	    grow((void **)&b->f, &b->fcap, b->nf + nd + 1, sizeof(*b->f))) {
 		b->nl--;
 		return 0;
 	}
 	q = b->split + b->nsplit;
 	memcpy(q, p, c);
-	q[c] = '\0';
 	l->c = (uint32_t)c;
 	l->ff = (uint32_t)b->nf;
 	l->nf = (uint32_t)(nd + 1);
-	for (k = 0, from = 0; k <= nd; k++) {
-		size_t to = k < nd ? s->dpos[k] : c;
+	/* Locals only in the loop: a store through q (a char) could be to
+	 * anything in memory, and would have b's members read again. */
+	fp = b->f + b->nf;
+	for (k = 0, from = 0; k < nd; k++) {
+		size_t to = dpos[k];
 
-		q[to] = '\0';
-		b->f[b->nf].p = q + from;
-		b->f[b->nf].len = to - from;
-		b->nf++;
+		fp->p = q + from;
+		fp->len = to - from;
+		fp++;
 		from = to + 1;
 	}
+	fp->p = q + from;
+	fp->len = c - from;
+	fp++;
+	for (k = 0; k < nd; k++)
+		q[dpos[k]] = '\0';
+	q[c] = '\0';
+	b->nf = (size_t)(fp - b->f);
 	b->nsplit += c + 1;
 	return e + 1;
 }
