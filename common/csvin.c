@@ -70,6 +70,7 @@ struct reader {
 	int stop;            /* the callback asked to stop */
 	unsigned char delim;
 	int fast;            /* the delimiter allows fast_record() */
+	size_t head;         /* bytes of an overlong line kept as its raw */
 };
 
 static int no_space(unsigned char c)
@@ -384,6 +385,25 @@ slow:
 }
 
 /*
+ * Adds the first r->head bytes of an overlong line to the record's raw
+ * text, converted like any line; a UTF-8 sequence the cut would split is
+ * left out. n is the line's length, or r->head + 4 of it (pend_add): the
+ * same bytes decide either way.
+ */
+static void keep_head(struct reader *r, char *p, size_t n)
+{
+	size_t h = n < r->head ? n : r->head, k;
+	char *q;
+	size_t m;
+
+	for (k = 0; !r->gb && h < n && k < 3 && h &&
+	     ((unsigned char)p[h] & 0xC0) == 0x80; k++)
+		h--;
+	convert_line(r, p, h, &q, &m);
+	sbuf_add(&r->raw, q, m);
+}
+
+/*
  * Feeds one complete physical line (with its terminator, if any). The line
  * is the caller's and may be written to (the fast path cuts it).
  * overlong: the line itself passed max_record and was cut.
@@ -403,7 +423,7 @@ static void feed_line(struct reader *r, char *p, size_t n, int overlong)
 	if (overlong) {
 		r->too_long = 1;
 		if (r->raw.len < RAW_KEEP)
-			sbuf_add(&r->raw, p, n < RAW_KEEP ? n : RAW_KEEP);
+			keep_head(r, p, n);
 		/* Resynchronise: a record this long ends where its last
 		 * physical line ends, whatever its quotes said. */
 		reset_parser(r);
@@ -452,14 +472,36 @@ static void split_record(struct reader *r, struct scan_block *b,
 }
 
 /*
+ * Adds a piece of a line cut by a block's end to pending. A line longer
+ * than pending's ceiling is overlong, wherever the blocks cut it: pending
+ * then keeps its first r->head bytes only, for its raw text.
+ */
+static void pend_add(struct reader *r, struct sbuf *pending, const char *p,
+		     size_t n, int *overlong)
+{
+	size_t keep = r->head + 4;   /* and the bytes keep_head looks at */
+
+	if (*overlong || !sbuf_add(pending, p, n))
+		return;
+	*overlong = 1;
+	if (pending->len < keep)
+		sbuf_add(pending, p, n < keep - pending->len ? n : keep - pending->len);
+	if (pending->len > keep) {
+		pending->len = keep;
+		pending->buf[pending->len] = '\0';
+	}
+}
+
+/* Lines ahead whose fields and text are fetched into the cache: the
+ * scanning thread wrote them on the other core. */
+#define AHEAD 8
+
+/*
  * The lines of one block, in order. A line cut by the block's end waits
  * in pending for the rest of it, which is the next block's first line;
  * pending's ceiling (max_record) turns a longer line into an overlong
  * one, of which RAW_KEEP bytes are kept.
  */
-/* Lines ahead whose fields and text are fetched into the cache: the
- * scanning thread wrote them on the other core. */
-#define AHEAD 8
 static void read_block(struct reader *r, struct scan_block *b,
 		       struct sbuf *pending, int *overlong)
 {
@@ -472,31 +514,27 @@ static void read_block(struct reader *r, struct scan_block *b,
 		if (i + AHEAD < b->nl) {
 			const struct scan_line *a = &b->l[i + AHEAD];
 			const struct csv_field *af = b->f + a->ff;
-			__builtin_prefetch(af);
-			__builtin_prefetch(af + 4);
-			__builtin_prefetch(af + 8);
-			__builtin_prefetch(af + 11);
 			if (a->nf) {
+				__builtin_prefetch(af);
+				__builtin_prefetch(af + a->nf / 2);
+				__builtin_prefetch(af + a->nf - 1);
 				__builtin_prefetch(af->p);
 				__builtin_prefetch(af->p + 64);
 			}
 		}
 
 		if (!l->nl) {
-			if (!*overlong && sbuf_add(pending, p, l->len)) {
-				*overlong = 1;
-				sbuf_reset(pending);
-				sbuf_add(pending, p, l->len < RAW_KEEP ? l->len : RAW_KEEP);
-			}
+			pend_add(r, pending, p, l->len, overlong);
 			continue;
 		}
 		r->line++;
 		if (pending->len || *overlong) {
-			if (!*overlong && sbuf_add(pending, p, l->len))
-				*overlong = 1;
+			pend_add(r, pending, p, l->len, overlong);
 			feed_line(r, pending->buf, pending->len, *overlong);
 			sbuf_reset(pending);
 			*overlong = 0;
+		} else if (l->len > pending->max) {
+			feed_line(r, p, l->len, 1);
 		} else if (l->nf && !r->start && r->csv.pstate == LIBCSV_ROW_NOT_BEGUN &&
 			   !r->nfields && !r->too_long) {
 			split_record(r, b, l);
@@ -541,8 +579,9 @@ int csvin_read(const char *path, const struct csvin_opts *opts, csvin_fn fn,
 		goto out;
 	while ((b = csvscan_next(sc))) {
 		if (first) {
-			/* A read that fails in the encoding's sample fails
-			 * before any record, as it always did. */
+			/* A read that fails in the first block (the
+			 * encoding's sample) fails before any record, as it
+			 * always did. */
 			if (b->failed) {
 				*err = b->err;
 				goto out;
@@ -556,7 +595,15 @@ int csvin_read(const char *path, const struct csvin_opts *opts, csvin_fn fn,
 					       strerror(errno));
 					goto out;
 				}
+				/* GB18030 can take up to twice the bytes
+				 * of its UTF-8: only a line past twice the
+				 * limit is sure to be too long once
+				 * converted. The rest is left to the
+				 * converted length, as UTF-8 lines are. */
+				pending.max = 2 * r.max_record + 8;
 			}
+			/* pending.max is at least 9 */
+			r.head = pending.max - 4 < RAW_KEEP ? pending.max - 4 : RAW_KEEP;
 		}
 		read_block(&r, b, &pending, &overlong);
 		if (r.stop)

@@ -20,7 +20,7 @@ enum rs_encoding {
 	RS_ENC_UTF8,       /* UTF-8; a BOM, if present, is skipped */
 	RS_ENC_UTF8_SIG,   /* UTF-8 with a BOM expected (skipped) */
 	RS_ENC_GB18030,
-	RS_ENC_AUTO,       /* BOM -> UTF-8; else UTF-8 if the first 64 KiB
+	RS_ENC_AUTO,       /* BOM -> UTF-8; else UTF-8 if the first 256 KiB
 			      are valid UTF-8; else GB18030 */
 };
 

@@ -346,14 +346,17 @@ static void produce(struct csvscan *s, struct scan_block *b)
 {
 	size_t pos = 0, k;
 
-	/* RS_ENC_AUTO looks at SAMPLE bytes of the first block, the byte
-	 * order mark at three, however small the blocks are. */
+	/* The first block is the SAMPLE bytes that RS_ENC_AUTO looks at,
+	 * and csvin reads them whole before its first record, whatever the
+	 * encoding, as it always has. Only tests' small blocks (for an
+	 * encoding named) make it smaller, three bytes at least for the
+	 * byte order mark. */
 	size_t want = s->fill, room;
 
+	if (s->first && (s->enc == RS_ENC_AUTO || want >= SAMPLE))
+		want = SAMPLE;
 	if (s->first && want < 3)
 		want = 3;
-	if (s->first && s->enc == RS_ENC_AUTO && want < SAMPLE)
-		want = SAMPLE;
 	b->n = b->nl = b->nf = b->nsplit = 0;
 	b->end = b->failed = b->oom = 0;
 	while (b->n < want) {
@@ -433,7 +436,8 @@ int csvscan_open(struct csvscan **sp, const char *path, enum rs_encoding enc,
 	s->delim = delim;
 	s->split = split;
 	s->max_record = max_record;
-	s->fill = fill ? fill : FILL;
+	/* offsets in a block are 32-bit */
+	s->fill = fill ? (fill < ((size_t)1 << 30) ? fill : (size_t)1 << 30) : FILL;
 	s->first = 1;
 	s->held = -1;
 	s->dcap = 64;
@@ -441,7 +445,8 @@ int csvscan_open(struct csvscan **sp, const char *path, enum rs_encoding enc,
 	for (i = 0; i < NBLK; i++) {
 		struct scan_block *b = &s->b[i];
 
-		/* one byte more: csvin cuts a last line without a newline */
+		/* one byte more: csvin cuts a split line's raw text at its
+		 * terminator, which may be the block's last byte */
 		b->cap = 2 * (s->fill > SAMPLE ? s->fill : SAMPLE);
 		b->p = xmalloc(b->cap + 1);
 		b->split = xmalloc(b->cap + 1);

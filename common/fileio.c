@@ -703,7 +703,8 @@ static long errno_block(struct zblock *b)
  */
 
 /* Compressed bytes held before a member is decoded: more than any member
- * of a block takes (deflateBound of a block is the block and 345 bytes).
+ * of a block takes (libdeflate's bound for a block is the block and about
+ * 1.1 KiB; zlib's deflateBound, the block and 345 bytes).
  * A member that needs more goes to zlib. */
 #define ZIN_NEED (GZ_BLOCK + 4096)
 /* The compressed buffer. Each refill moves what is left to the front and

@@ -11,10 +11,11 @@
  * terminal) is written in place: renaming a file over /dev/null as root
  * would replace the device.
  *
- * A gzip output is compressed on a second thread, block by block, while
- * the caller goes on producing the next block: the bytes are those of one
- * gzwrite stream, as without the thread. Errors are reported exactly as
- * before: by rs_out_commit.
+ * A gzip output over a block (1 MiB) is cut into blocks, each compressed
+ * into a gzip member by libdeflate on one of two threads while the caller
+ * goes on producing the next; members are written in order, so the bytes
+ * do not depend on the threads. A smaller output is one zlib gzwrite
+ * stream. Errors are reported as before: by rs_out_commit.
  *
  * Inputs are read through zlib, which reads plain files as they are, so
  * every stage accepts a compressed or an uncompressed file. A truncated or

@@ -93,3 +93,22 @@ for csvf in "$spectrum"/csvs/*.csv; do
 done
 [ -z "$bad" ] && ok "csv-spectrum reads the same in 3-byte blocks" ||
 	fail "csv-spectrum reads the same in 3-byte blocks" "differ:$bad"
+
+# An overlong line (past max_record) keeps the same first bytes as its raw
+# text, and the same flags, however blocks cut it: here 300-byte lines
+# against a limit of 100, plain and CJK (whose head must not end inside a
+# character), read whole and in blocks of 1 to 64 bytes.
+{
+	printf 'a,b\n1,%s\n' "$(printf 'x%.0s' $(seq 300))"
+	printf '2,%s\n3,ok\n' "$(printf '张%.0s' $(seq 100))"
+} >"$TMP/long.csv"
+RS_CSV_MAX_RECORD=100 RS_CSVDUMP_RAW=1 "$BIN/rs-csvdump" "$TMP/long.csv" utf-8 >"$TMP/long.one"
+bad=
+for bs in 1 5 7 64; do
+	RS_CSV_MAX_RECORD=100 RS_CSVDUMP_RAW=1 RS_CSV_BLOCK=$bs "$BIN/rs-csvdump" "$TMP/long.csv" utf-8 |
+		cmp -s - "$TMP/long.one" || bad="$bad $bs"
+done
+grep -c '^[23] L\[\] raw "' "$TMP/long.one" | grep -qx 2 && ! grep -q 'E\|\\ufffd' "$TMP/long.one" &&
+	[ -z "$bad" ] && ok "overlong lines: the same raw head and flags in blocks of 1 to 64 bytes" ||
+	fail "overlong lines: the same raw head and flags in blocks of 1 to 64 bytes" \
+		"differ in blocks of:$bad; $(cut -c1-60 "$TMP/long.one")"

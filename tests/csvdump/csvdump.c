@@ -6,7 +6,8 @@
  *
  * RS_CSV_BLOCK=N reads N bytes at a time instead of 1 MiB, so that a test
  * can put records across many block ends and compare the dump with the
- * default one. RS_CSVDUMP_RAW=1 appends each record's raw text.
+ * default one. RS_CSV_MAX_RECORD=N sets the record limit (default 1 MiB).
+ * RS_CSVDUMP_RAW=1 appends each record's raw text.
  *
  * With --read N it copies the file's data to stdout through common/fileio
  * alone, in reads of N bytes, so that tests/t_gzip.sh can compare it with gzip -dc byte for byte at read
@@ -78,6 +79,8 @@ int main(int argc, char **argv)
 	o.delim = ',';
 	if (blk)
 		o.block = (size_t)strtoul(blk, NULL, 10);
+	if (getenv("RS_CSV_MAX_RECORD"))
+		o.max_record = (size_t)strtoul(getenv("RS_CSV_MAX_RECORD"), NULL, 10);
 	if (argc >= 4 && !strcmp(argv[1], "--read")) {
 		long n = strtol(argv[2], NULL, 10);
 		if (n <= 0 || argc != 4) {

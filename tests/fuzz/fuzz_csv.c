@@ -92,7 +92,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t.rows = 0;
 	o.block = 1 + size % 13;
 	r2 = csvin_read(path, &o, on_row, &t, &err);
-	if (r1 != r2 || s.rows != t.rows || s.digest != t.digest)
+	/* A read error (a gzip-looking input) may come after rows in small
+	 * blocks and before any in one: then only the outcome must agree. */
+	if (r1 != r2 || (!r1 && (s.rows != t.rows || s.digest != t.digest)))
 		fuzz_fail("read in blocks of %zu bytes: %ld rows (returned %d), "
 			  "in one: %ld rows (returned %d), or their rows differ",
 			  o.block, t.rows, r2, s.rows, r1);
