@@ -78,6 +78,8 @@ struct scan_block *csvscan_next(struct csvscan *s);
 /* The input's encoding: what was asked for, or what RS_ENC_AUTO found.
  * Settled once the first block has been handed out. */
 enum rs_encoding csvscan_encoding(const struct csvscan *s);
+/* Stops the thread, waiting for a read it is in (on a pipe whose writer
+ * stalls, that wait is the writer's), and frees s. */
 void csvscan_close(struct csvscan *s);
 
 /* Length of the longest prefix of p[0..n) that is valid UTF-8 and holds
