@@ -118,6 +118,8 @@ function sizeReport(dir, rows, nruns, seed, duckVersion) {
 	for (const s of STAGES) {
 		const alone = costs(idx.map((i) => path.join(R, `alone-${s}-${i}.json`)));
 		const floor = costs(idx.map((i) => path.join(R, `floor-${s}-${i}.json`)));
+		const ldIdx = idx.filter((i) => exists(path.join(R, `ldfloor-${s}-${i}.json`)));
+		const ldfloor = ldIdx.length ? costs(ldIdx.map((i) => path.join(R, `ldfloor-${s}-${i}.json`))) : null;
 		const inE2e = costs(idx.map((i) => path.join(R, `e2e-${i}-${s}.json`)));
 		const fo = idx.map((i) => path.join(R, `floor-${s}-${i}.out`)).filter(exists).map(readJson)[0] || {};
 		const inBytes = sizeOf(inputs[s]);
@@ -144,6 +146,11 @@ function sizeReport(dir, rows, nruns, seed, duckVersion) {
 			vs_floor: floor ? round(w / floor.wall_s, 3) : null,
 			vs_floor_cpu: floor ? round(alone.cpu_s / floor.cpu_s, 3) : null,
 			vs_floor_pairs: floor ? idx.map((_, k) => round(alone.runs[k].wall_s / floor.runs[k].wall_s, 3)) : null,
+			// For information: the same I/O with libdeflate members, the
+			// codec the stages use for their own files (floor.c -L).
+			ldfloor,
+			vs_ldfloor: ldfloor ? round(w / ldfloor.wall_s, 3) : null,
+			vs_ldfloor_cpu: ldfloor ? round(alone.cpu_s / ldfloor.cpu_s, 3) : null,
 			in_e2e: inE2e,
 		};
 	}
@@ -271,6 +278,13 @@ function printSize(b) {
 		const fc = STAGES.reduce((a, s) => a + (b.stages[s].floor?.cpu_s ?? 0), 0);
 		L.push(`${padr('floors', 10)}${pad(f(fw), 9)}${pad(f(fc), 9)}   the four zlib floors together` +
 			(b.duckdb ? `: ${f(fw / b.duckdb.time_s)} x DuckDB (${f(fc / b.duckdb.process.cpu_s)} x in CPU seconds)` : ''));
+	}
+	if (STAGES.every((s) => b.stages[s].ldfloor)) {
+		// Not a target: the stages read and write their own members with
+		// libdeflate, so this is what is left of each stage's own cost.
+		const fw = STAGES.reduce((a, s) => a + b.stages[s].ldfloor.wall_s, 0);
+		L.push(`${padr('ld floors', 10)}${pad(f(fw), 9)}${pad('', 9)}   with libdeflate members (floor.c -L), x that floor: ` +
+			STAGES.map((s) => `${s} ${f(b.stages[s].vs_ldfloor)} (cpu ${f(b.stages[s].vs_ldfloor_cpu)})`).join(', '));
 	}
 	if (b.runner)
 		L.push(`${padr('runner', 10)}${pad(f(b.runner.wall_s), 9)}${pad(f(b.runner.cpu_s), 9)}` +

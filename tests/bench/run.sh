@@ -10,7 +10,9 @@
 #     E2E, DuckDB, ...;
 #  3. times each stage alone against its zlib floor (tests/bench/floor.c:
 #     gzread the stage's actual input, gzwrite its actual output bytes at
-#     the same level), alternating stage, floor, stage, floor, ...;
+#     the same level), alternating stage, floor, stage, floor, ...; each
+#     round also times floor.c -L, the same I/O with libdeflate members
+#     (the codec the stages use for their own files), for information;
 #  4. optionally times `reliefstat run` once on a generated pipeline YAML
 #     (BENCH_RUNNER=1, the default), to show the runner's own overhead;
 #  5. writes out/bench/bench-<rows>.json, then deletes the size's data.
@@ -101,7 +103,7 @@ BIN=$W/bin
 # --- tools ---------------------------------------------------------------
 mkdir -p "$W/tools"
 cc -O2 -Wall -Wextra -o "$W/tools/rtime" "$BENCH/rtime.c"
-cc -O2 -Wall -Wextra -o "$W/tools/floor" "$BENCH/floor.c" -lz
+cc -O2 -Wall -Wextra -o "$W/tools/floor" "$BENCH/floor.c" -lz -ldeflate
 RTIME=$W/tools/rtime
 FLOOR=$W/tools/floor
 
@@ -248,6 +250,11 @@ bench_size() {
 			# shellcheck disable=SC2086
 			"$RTIME" -o "$R/alone-$s-$i.json" -- $cmd 2>"$R/alone-$s-$i.err" ||
 				{ cat "$R/alone-$s-$i.err" >&2; die "$s run $i failed"; }
+			# For information, the same I/O with the codec the stages
+			# use for their own members (floor.c -L), then the zlib
+			# floor the target is measured against.
+			"$RTIME" -o "$R/ldfloor-$s-$i.json" -- "$FLOOR" -L "${floor_args[@]}" >/dev/null ||
+				die "libdeflate floor of $s run $i failed"
 			"$RTIME" -o "$R/floor-$s-$i.json" -- "$FLOOR" "${floor_args[@]}" >"$R/floor-$s-$i.out" ||
 				die "floor of $s run $i failed"
 		done
