@@ -17,7 +17,6 @@
 
 #include "csvin.h"
 #include "csvscan.h"
-#include "fileio.h"
 #include "sbuf.h"
 #include "xalloc.h"
 

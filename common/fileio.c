@@ -640,11 +640,9 @@ void rs_out_install_signal_cleanup(void)
  * message, or the system's for Z_ERRNO, taken on the thread that read).
  */
 struct zblock {
-	char *p;
 	long got;
 	int zerr;
 	char msg[256];
-	int ready;       /* filled, not yet used up by the caller */
 };
 
 static long gz_read_block(gzFile gz, char *p, size_t n, struct zblock *b)
