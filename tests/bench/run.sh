@@ -7,7 +7,9 @@
 #     rs-aggregate -> rs-report, every intermediate written, the four
 #     commands in sequence) against DuckDB's reference query on the same raw
 #     export (npm @duckdb/node-api, 2 threads), alternating E2E, DuckDB,
-#     E2E, DuckDB, ...;
+#     E2E, DuckDB, ...; at the largest size each round also runs the
+#     smallest size's end to end again, so the scaling ratio (time per
+#     row, largest vs smallest) comes from runs taken in alternation too;
 #  3. times each stage alone against its zlib floor (tests/bench/floor.c:
 #     gzread the stage's actual input, gzwrite its actual output bytes at
 #     the same level), alternating stage, floor, stage, floor, ...; each
@@ -195,7 +197,18 @@ bench_size() {
 		node "$BENCH/duck.mjs" query "$D/export.csv" >"$R/duck-warm.out" || { say "DuckDB query failed"; have_duck=0; }
 	fi
 	sync
-	say "$n rows: end to end vs DuckDB, $RUNS runs each, alternating"
+	# The scaling ratio compares time per row here with time per row at the
+	# smallest size. Those runs are taken in this same alternation (the
+	# smallest size's end to end, its export read once beforehand as
+	# DuckDB has just read this one), so both sides of the ratio see the
+	# same moments of a shared machine.
+	local scale=0
+	if [ -n "$SCALE_D" ] && [ "$SCALE_D" != "$D" ]; then
+		scale=1
+		echo "$SCALE_N" >"$D/scale_rows"
+	fi
+	say "$n rows: end to end vs DuckDB, $RUNS runs each, alternating" \
+		"$([ "$scale" = 1 ] && echo "with the end to end at $SCALE_N rows")"
 	for i in $(seq 1 "$RUNS"); do
 		"$RTIME" -o "$R/e2e-$i.json" -- bash "$D/e2e.sh" "$i" 2>"$R/e2e-$i.err" ||
 			{ cat "$R/e2e-$i.err" >&2; die "end-to-end run $i failed"; }
@@ -204,6 +217,12 @@ bench_size() {
 			"$RTIME" -o "$R/duck-$i.json" -- node "$BENCH/duck.mjs" query "$D/export.csv" >"$R/duck-$i.out" ||
 				die "DuckDB run $i failed"
 			say "  duckdb $i: $(node -p "JSON.parse(require('fs').readFileSync('$R/duck-$i.out')).query_s.toFixed(2)") s in DuckDB"
+		fi
+		if [ "$scale" = 1 ]; then
+			cat "$SCALE_D/export.csv" >/dev/null
+			"$RTIME" -o "$R/scale-$i.json" -- bash "$SCALE_D/e2e.sh" "scale$i" 2>"$R/scale-$i.err" ||
+				{ cat "$R/scale-$i.err" >&2; die "end-to-end run $i at $SCALE_N rows failed"; }
+			say "  e2e at $SCALE_N rows $i: $(node -p "JSON.parse(require('fs').readFileSync('$R/scale-$i.json')).wall.toFixed(2)") s"
 		fi
 	done
 
@@ -321,14 +340,30 @@ EOF
 	cp "$W/build.json" "$D/build.json"
 	node "$BENCH/report.mjs" size "$D" "$n" "$RUNS" "$SEED" "$duck_version" >"$OUT/bench-$n.json"
 	say "$n rows: wrote $OUT/bench-$n.json"
-	rm -rf "$D" "$PLAINBASE"
+	rm -rf "$PLAINBASE"
 	PLAINBASE=
+	if [ -z "$SCALE_D" ] && [ "$n" != "$LAST_N" ]; then
+		# The smallest size's export and end-to-end script stay for the
+		# scaling runs at the largest size.
+		SCALE_D=$D
+		SCALE_N=$n
+		rm -rf "$D/alone" "$D/floor" "$D/pipe"
+	else
+		rm -rf "$D"
+	fi
 }
 
 for n in $ROWS_LIST; do
 	case $n in
 	*[!0-9]*|'') die "BENCH_ROWS holds '$n', not a row count" ;;
 	esac
+done
+# Smallest first: its end to end is run again beside the largest's.
+ROWS_LIST=$(printf '%s\n' $ROWS_LIST | sort -n -u | tr '\n' ' ')
+LAST_N=$(printf '%s\n' $ROWS_LIST | tail -1)
+SCALE_D=
+SCALE_N=
+for n in $ROWS_LIST; do
 	bench_size "$n"
 done
 
