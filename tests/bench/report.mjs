@@ -54,7 +54,10 @@ const sizeOf = (files) => files.reduce((a, f) => a + fs.statSync(f).size, 0);
 
 // The runs of one command: rtime objects plus medians.
 function costs(files) {
-	const runs = files.filter(exists).map(readJson);
+	return costsOf(files.filter(exists).map(readJson));
+}
+
+function costsOf(runs) {
 	if (!runs.length)
 		return null;
 	return {
@@ -186,17 +189,31 @@ function sizeReport(dir, rows, nruns, seed, duckVersion) {
 	// (run.sh): the two sides of the scaling ratio.
 	let scale = null;
 	if (exists(path.join(dir, 'scale_rows'))) {
-		const fromRows = Number(fs.readFileSync(path.join(dir, 'scale_rows'), 'utf8').trim());
-		const sc = costs(idx.map((i) => path.join(R, `scale-${i}.json`)));
-		if (sc && fromRows > 0) {
+		const [fromRows, reps] = fs.readFileSync(path.join(dir, 'scale_rows'), 'utf8').trim().split(/\s+/).map(Number);
+		// A round's runs at the smallest size, back to back: their sum,
+		// as one run over reps times the rows.
+		const rounds = idx.map((i) => {
+			const rs = [...Array(reps).keys()].map((j) => path.join(R, `scale-${i}-${j + 1}.json`));
+			if (!rs.every(exists))
+				return null;
+			const js = rs.map(readJson);
+			const sum = (k) => js.reduce((a, r) => a + r[k], 0);
+			const busy = js.every((r) => r.machine_busy != null && r.machine_busy >= 0) ? sum('machine_busy') : -1;
+			return { wall: sum('wall'), user: sum('user'), sys: sum('sys'),
+				maxrss_kib: Math.max(...js.map((r) => r.maxrss_kib)), machine_busy: busy };
+		}).filter((r) => r);
+		const sc = rounds.length === idx.length ? costsOf(rounds) : null;
+		if (sc && fromRows > 0 && reps > 0) {
+			const fromRowsAll = fromRows * reps;
 			scale = {
 				from_rows: fromRows,
+				from_runs_per_round: reps,
 				from_e2e: sc,
-				from_us_per_row: round(sc.wall_s / fromRows * 1e6, 4),
-				e2e: round((e2e.wall_s / rows) / (sc.wall_s / fromRows), 3),
-				e2e_cpu: round((e2e.cpu_s / rows) / (sc.cpu_s / fromRows), 3),
+				from_us_per_row: round(sc.wall_s / fromRowsAll * 1e6, 4),
+				e2e: round((e2e.wall_s / rows) / (sc.wall_s / fromRowsAll), 3),
+				e2e_cpu: round((e2e.cpu_s / rows) / (sc.cpu_s / fromRowsAll), 3),
 				pairs: idx.map((_, k) => e2e.runs[k] && sc.runs[k] ?
-					round((e2e.runs[k].wall_s / rows) / (sc.runs[k].wall_s / fromRows), 3) : null),
+					round((e2e.runs[k].wall_s / rows) / (sc.runs[k].wall_s / fromRowsAll), 3) : null),
 			};
 		}
 	}
@@ -352,7 +369,8 @@ function summary(seconds, files) {
 		if (hi.scale && hi.scale.from_rows === lo.rows) {
 			scaling.alternated = hi.scale;
 			out.push(`time per row, end to end at ${hi.rows.toLocaleString('en-US')} and ` +
-				`${lo.rows.toLocaleString('en-US')} rows run in alternation: ` +
+				`${lo.rows.toLocaleString('en-US')} rows run in alternation ` +
+				`(${hi.scale.from_runs_per_round} runs a round at ${lo.rows.toLocaleString('en-US')}): ` +
 				`${f(hi.e2e.us_per_row, 3)} vs ${f(hi.scale.from_us_per_row, 3)} us/row, ` +
 				`x${f(hi.scale.e2e, 3)} (CPU x${f(hi.scale.e2e_cpu, 3)}; pairs ` +
 				`${hi.scale.pairs.map((x) => f(x, 3)).join(', ')})`);

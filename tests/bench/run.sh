@@ -8,8 +8,9 @@
 #     commands in sequence) against DuckDB's reference query on the same raw
 #     export (npm @duckdb/node-api, 2 threads), alternating E2E, DuckDB,
 #     E2E, DuckDB, ...; at the largest size each round also runs the
-#     smallest size's end to end again, so the scaling ratio (time per
-#     row, largest vs smallest) comes from runs taken in alternation too;
+#     smallest size's end to end again (back to back, until as many rows
+#     are covered, at most 10 times), so the scaling ratio (time per row,
+#     largest vs smallest) comes from runs taken in alternation too;
 #  3. times each stage alone against its zlib floor (tests/bench/floor.c:
 #     gzread the stage's actual input, gzwrite its actual output bytes at
 #     the same level), alternating stage, floor, stage, floor, ...; each
@@ -33,6 +34,9 @@
 #   BENCH_DUCKDB_DIR=DIR  npm --prefix holding @duckdb/node-api; default
 #                         BENCH_TMP/rs-bench-duckdb, installed when missing
 #   BENCH_RUNNER=0        skip the `reliefstat run` timing
+#   BENCH_SCALE_REPS=N    runs of the smallest size's end to end per round
+#                         at the largest size (default: largest / smallest
+#                         rows, at most 10)
 #   BENCH_KEEP=1          keep the scratch directory
 #   BENCH_OUT=DIR         where the JSON goes (default out/bench)
 #   RS_GZIP_LEVEL, BENCH_GZ_STRATEGY   passed to the stages and the floor
@@ -202,14 +206,28 @@ bench_size() {
 	# smallest size's end to end, its export read once beforehand as
 	# DuckDB has just read this one), so both sides of the ratio see the
 	# same moments of a shared machine.
-	local scale=0
+	# A run at the smallest size is short (3 s at 1 M) and so catches a
+	# slow or a quick moment of the machine whole; a run here averages over
+	# ten times as long. So each round runs the smallest size's end to end
+	# back to back as many times as it takes to cover as many rows (at most
+	# 10, BENCH_SCALE_REPS to choose), and the round's time per row is
+	# their total over their rows: both sides of the ratio then span about
+	# the same stretch of time.
+	local scale=0 scale_reps=1
 	if [ -n "$SCALE_D" ] && [ "$SCALE_D" != "$D" ]; then
 		scale=1
-		echo "$SCALE_N" >"$D/scale_rows"
+		scale_reps=${BENCH_SCALE_REPS:-$(( n / SCALE_N ))}
+		case $scale_reps in *[!0-9]*|'') die "BENCH_SCALE_REPS must be a number (got '$scale_reps')" ;; esac
+		[ "$scale_reps" -ge 1 ] || scale_reps=1
+		[ -n "${BENCH_SCALE_REPS:-}" ] || [ "$scale_reps" -le 10 ] || scale_reps=10
+		printf '%s %s\n' "$SCALE_N" "$scale_reps" >"$D/scale_rows"
 	fi
-	say "$n rows: end to end vs DuckDB, $RUNS runs each, alternating" \
-		"$([ "$scale" = 1 ] && echo "with the end to end at $SCALE_N rows")"
+	local with=
+	[ "$scale" = 1 ] && with=", with $scale_reps end-to-end runs at $SCALE_N rows"
+	say "$n rows: end to end vs DuckDB, $RUNS runs each, alternating$with"
 	for i in $(seq 1 "$RUNS"); do
+		# The last run's files are written back now, not during this one.
+		sync
 		"$RTIME" -o "$R/e2e-$i.json" -- bash "$D/e2e.sh" "$i" 2>"$R/e2e-$i.err" ||
 			{ cat "$R/e2e-$i.err" >&2; die "end-to-end run $i failed"; }
 		say "  e2e $i: $(node -p "JSON.parse(require('fs').readFileSync('$R/e2e-$i.json')).wall.toFixed(2)") s"
@@ -220,9 +238,16 @@ bench_size() {
 		fi
 		if [ "$scale" = 1 ]; then
 			cat "$SCALE_D/export.csv" >/dev/null
-			"$RTIME" -o "$R/scale-$i.json" -- bash "$SCALE_D/e2e.sh" "scale$i" 2>"$R/scale-$i.err" ||
-				{ cat "$R/scale-$i.err" >&2; die "end-to-end run $i at $SCALE_N rows failed"; }
-			say "  e2e at $SCALE_N rows $i: $(node -p "JSON.parse(require('fs').readFileSync('$R/scale-$i.json')).wall.toFixed(2)") s"
+			sync
+			local j
+			for j in $(seq 1 "$scale_reps"); do
+				"$RTIME" -o "$R/scale-$i-$j.json" -- bash "$SCALE_D/e2e.sh" "scale$i-$j" 2>"$R/scale-$i.err" ||
+					{ cat "$R/scale-$i.err" >&2; die "end-to-end run $i.$j at $SCALE_N rows failed"; }
+			done
+			say "  e2e at $SCALE_N rows $i, $scale_reps runs in a row: $(node -p "
+				let w = 0; for (let j = 1; j <= $scale_reps; j++)
+					w += JSON.parse(require('fs').readFileSync('$R/scale-$i-' + j + '.json')).wall;
+				w.toFixed(2)") s"
 		fi
 	done
 
