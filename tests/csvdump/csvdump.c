@@ -12,6 +12,10 @@
  * With --read N it copies the file's data to stdout through common/fileio
  * alone, in reads of N bytes, so that tests/t_gzip.sh can compare it with gzip -dc byte for byte at read
  * sizes that take each of the gzip decoders' paths.
+ *
+ * With --write OUT it copies stdin to OUT through common/fileio's writer
+ * (gzip when OUT ends in .gz), so that tests can write data of any kind,
+ * incompressible too, the way the stages write theirs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +71,24 @@ static int copy_data(const char *path, size_t n, struct rs_error *err)
 	return got < 0 ? -1 : 0;
 }
 
+/* Copies stdin to path through rs_out: 0, or -1 with err. */
+static int write_data(const char *path, struct rs_error *err)
+{
+	struct rs_out out;
+	char buf[65536];
+	size_t got;
+
+	if (rs_out_open(&out, path, 0644, err))
+		return -1;
+	while ((got = fread(buf, 1, sizeof(buf), stdin)) > 0)
+		rs_out_write(&out, buf, got);
+	if (ferror(stdin)) {
+		rs_out_abort(&out);
+		return rs_err(err, "cannot read stdin");
+	}
+	return rs_out_commit(&out, err);
+}
+
 int main(int argc, char **argv)
 {
 	struct csvin_opts o;
@@ -93,9 +115,17 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "--write")) {
+		if (write_data(argv[2], &err)) {
+			fprintf(stderr, "csvdump: %s\n", err.msg);
+			return 1;
+		}
+		return 0;
+	}
 	if (argc != 2 && argc != 3) {
 		fprintf(stderr, "usage: csvdump FILE [utf-8|gb18030|auto]\n"
-			"       csvdump --read N FILE\n");
+			"       csvdump --read N FILE\n"
+			"       csvdump --write OUT < DATA\n");
 		return 2;
 	}
 	if (argc == 3 && rs_encoding_parse(argv[2], &o.encoding)) {
