@@ -16,7 +16,11 @@
  * and written in order. On two cores deflate was the whole bottleneck of
  * stages that write as many bytes as they read (validate, aggregate):
  * now it runs on both while the caller parses. Blocks are cut at fixed
- * offsets, so the bytes of the file do not depend on thread timing. A
+ * offsets, so the bytes of the file do not depend on thread timing (nor
+ * on which slot's tables compressed the block before: ISA-L's output
+ * does not depend on them, checked). At level 1 ISA-L compresses the
+ * members, at other levels (or with RS_GZIP_NO_ISAL=1, for comparing)
+ * libdeflate (isal_member, deflate_member). A
  * member restarts the 32 KiB window, which costs under 1 % of size at a
  * 1 MiB block. If no thread can be started, the old way is taken: one
  * stream, gzwrite in the caller. A failed write is remembered by the
