@@ -193,35 +193,25 @@ static int write_all(int fd, const unsigned char *p, size_t n, char *why,
 }
 
 /*
- * The header of our members: no name, no time, the level in XFL as zlib
- * marks it (4: the fastest, 2: the best, else 0), OS 255 (unknown), as
- * libdeflate writes it.
- */
-static void member_header(unsigned char *h, int level)
-{
-	static const unsigned char head[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255 };
-
-	memcpy(h, head, sizeof(head));
-	h[8] = level == 1 ? 4 : level == 9 ? 2 : 0;
-}
-
-/*
  * Level 1, the default, through ISA-L's igzip: on our leaf and records
  * files it deflates 2.3 times as fast as libdeflate's level 1 (645 against
  * 280 MB/s a thread on 10 M rows' leaves) to within 3 % of its size. The
- * member is the same gzip: our header, ISA-L's raw deflate, then the CRC
- * and length. Returns 1 when the data does not fit out (only data that
- * does not compress), for libdeflate to do that block.
+ * member is the same gzip: the header libdeflate writes at level 1 (no
+ * name, no time, XFL 4 as zlib marks its fastest level, OS 255), ISA-L's
+ * raw deflate, then the CRC and length. Returns 1 when the data does not
+ * fit out (only data that does not compress), for libdeflate to do that
+ * block.
  */
 static int isal_member(struct zslot *sl)
 {
+	static const unsigned char head[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 255 };
 	struct isal_zstream st;
 	unsigned char *t;
 	uint32_t crc;
 
 	if (sl->out_cap < 18 + 64)
 		return 1;
-	member_header(sl->out, 1);
+	memcpy(sl->out, head, sizeof(head));
 	memset(&st, 0, sizeof(st));
 	isal_deflate_stateless_init(&st);
 	st.level = 1;

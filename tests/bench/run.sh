@@ -215,7 +215,7 @@ bench_size() {
 	# their total over their rows: both sides of the ratio then span about
 	# the same stretch of time.
 	local scale=0 scale_reps=1
-	if [ -n "$SCALE_D" ] && [ "$SCALE_D" != "$D" ]; then
+	if [ -n "$SCALE_D" ] && [ "$n" = "$LAST_N" ]; then
 		scale=1
 		scale_reps=${BENCH_SCALE_REPS:-$(( n / SCALE_N ))}
 		case $scale_reps in *[!0-9]*|'') die "BENCH_SCALE_REPS must be a number (got '$scale_reps')" ;; esac
