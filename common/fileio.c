@@ -124,6 +124,13 @@ static void fail(struct rs_out *o, const char *why)
 
 enum { SLOT_FREE, SLOT_FILLED, SLOT_BUSY, SLOT_DONE };
 
+/* Items whose text a compressing thread makes into a block before it
+ * compresses it (rs_out_write_items): [from, to), at in[at], want bytes. */
+struct fill_job {
+	const struct rs_out_items *it;   /* NULL: the block is all there */
+	size_t from, to, at, want;
+};
+
 struct zslot {
 	char *in;                /* a block of GZ_BLOCK bytes */
 	size_t in_len;
@@ -135,6 +142,7 @@ struct zslot {
 					     the slot */
 	unsigned char *isal_buf;          /* ISA-L's level 1 tables (level 1
 					     only), the same */
+	struct fill_job job;     /* text still to make, first */
 };
 
 struct rs_zwriter {
@@ -236,6 +244,20 @@ static int isal_member(struct zslot *sl)
 	return 0;
 }
 
+/* Makes a job's items; 0, or -1 with why filled when their text was not
+ * as long as their lengths said (a bug in the caller's functions). */
+static int fill_run(const struct fill_job *j, char *in, char *why, size_t whysz)
+{
+	size_t got = j->it->fill(j->it->ctx, j->from, j->to, in + j->at);
+
+	if (got != j->want) {
+		snprintf(why, whysz, "internal error: items %zu..%zu made %zu bytes, "
+			 "their lengths said %zu", j->from, j->to, got, j->want);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * One block as one gzip member. libdeflate compresses a whole buffer in
  * about half the time zlib's deflate takes at level 1, and a tenth
@@ -281,9 +303,14 @@ static void *zw_main(void *arg)
 		sl->state = SLOT_BUSY;
 		if (!z->failed) {
 			pthread_mutex_unlock(&z->mu);
-			rc = deflate_member(sl, why, sizeof(why));
+			if (sl->job.it)
+				rc = fill_run(&sl->job, sl->in, why, sizeof(why));
+			if (!rc)
+				rc = deflate_member(sl, why, sizeof(why));
 			pthread_mutex_lock(&z->mu);
 		}
+		/* the caller's items are no longer read here (fill_wait) */
+		sl->job.it = NULL;
 		if (rc && !z->failed) {
 			z->failed = 1;
 			memcpy(z->why, why, sizeof(z->why));
@@ -397,8 +424,9 @@ static int gz_single(struct rs_out *o)
 /* Hands the block filled so far to the compressing threads and takes an
  * empty one; without threads, gzwrites it here. A full block starts the
  * threads; a last, partial block (at commit) goes the same way as the
- * blocks before it. */
-static void zw_flush(struct rs_out *o, int last)
+ * blocks before it. With a job (j->it set), the threads make its items
+ * into the block first; without threads, they are made here. */
+static void zw_handoff(struct rs_out *o, int last, const struct fill_job *j)
 {
 	struct rs_zwriter *z;
 	struct zslot *sl;
@@ -408,7 +436,9 @@ static void zw_flush(struct rs_out *o, int last)
 		goto out;
 	if (!o->zw && (last || o->gz || zw_start(o))) {
 		char why[256];
-		if (!gz_single(o) && gz_put(o->gz, o->buf, o->len, why, sizeof(why)))
+		if (j->it && fill_run(j, o->buf, why, sizeof(why)))
+			fail(o, why);
+		else if (!gz_single(o) && gz_put(o->gz, o->buf, o->len, why, sizeof(why)))
 			fail(o, why);
 		goto out;
 	}
@@ -423,6 +453,7 @@ static void zw_flush(struct rs_out *o, int last)
 		p = sl->in;
 		sl->in = o->buf;
 		sl->in_len = o->len;
+		sl->job = *j;
 		sl->seq = z->next_seq++;
 		sl->state = SLOT_FILLED;
 		o->buf = p;
@@ -431,6 +462,13 @@ static void zw_flush(struct rs_out *o, int last)
 	pthread_mutex_unlock(&z->mu);
 out:
 	o->len = 0;
+}
+
+static void zw_flush(struct rs_out *o, int last)
+{
+	static const struct fill_job none;
+
+	zw_handoff(o, last, &none);
 }
 
 /* Waits for every block handed over to be written (or dropped after a
@@ -571,6 +609,105 @@ void rs_out_write(struct rs_out *o, const void *p, size_t n)
 	}
 	memcpy(o->buf + o->len, p, n);
 	o->len += n;
+}
+
+/* Items [from, n) made on the caller's thread, as many at a time as
+ * surely fit a block, and written as any data. */
+static void items_here(struct rs_out *o, const struct rs_out_items *it, size_t from)
+{
+	size_t max = it->max_len ? it->max_len : 1;
+	size_t per = max >= GZ_BLOCK ? 1 : GZ_BLOCK / max, to;
+	char *buf = xmalloc(per * max);
+
+	for (; from < it->n && !o->failed; from = to) {
+		to = it->n - from > per ? from + per : it->n;
+		rs_out_write(o, buf, it->fill(it->ctx, from, to, buf));
+	}
+	free(buf);
+}
+
+/* Waits until no compressing thread holds a job: the items are the
+ * caller's again. */
+static void fill_wait(struct rs_out *o)
+{
+	struct rs_zwriter *z = o->zw;
+
+	if (!z)
+		return;
+	pthread_mutex_lock(&z->mu);
+	for (;;) {
+		int i, held = 0;
+
+		for (i = 0; i < ZW_SLOTS; i++)
+			held |= z->slot[i].job.it != NULL;
+		if (!held)
+			break;
+		pthread_cond_wait(&z->cv, &z->mu);
+	}
+	pthread_mutex_unlock(&z->mu);
+}
+
+/*
+ * Block by block: the whole items that fit what is left of the block are
+ * counted by their lengths; the item the block's end cuts is made here and
+ * split, its head ending this block and its tail beginning the next; the
+ * block goes to the threads with the whole items to make (zw_handoff). So
+ * every block holds the bytes rs_out_write would have put there.
+ */
+void rs_out_write_items(struct rs_out *o, const struct rs_out_items *it)
+{
+	char why[256], *cut;
+	size_t i = 0;
+
+	if (o->failed || !it->n)
+		return;
+	if (!o->gzip) {
+		items_here(o, it, 0);
+		return;
+	}
+	cut = xmalloc(it->max_len ? it->max_len : 1);
+	while (i < it->n && !o->failed) {
+		struct fill_job j = { it, i, i, o->len, 0 };
+		size_t room = o->cap - o->len, len = 0, head;
+
+		for (; i < it->n; i++) {
+			len = it->len(it->ctx, i);
+			if (len > room - j.want)
+				break;
+			j.want += len;
+		}
+		j.to = i;
+		if (i == it->n) {
+			/* the rest fits in this block: made here */
+			if (fill_run(&j, o->buf, why, sizeof(why))) {
+				fail(o, why);
+				break;
+			}
+			o->len += j.want;
+			if (o->len == o->cap)
+				zw_flush(o, 0);
+			break;
+		}
+		if (it->fill(it->ctx, i, i + 1, cut) != len) {
+			fail(o, "internal error: an item's text is not as long as its length");
+			break;
+		}
+		head = room - j.want;
+		memcpy(o->buf + o->len + j.want, cut, head);
+		/* one fault point a block, as a write of it would be */
+		if (fault_write()) {
+			fail(o, strerror(errno));
+			break;
+		}
+		o->len = o->cap;
+		if (j.from == j.to)
+			j.it = NULL;
+		zw_handoff(o, 0, &j);
+		rs_out_write(o, cut + head, len - head);
+		i++;
+	}
+	free(cut);
+	fill_wait(o);
 }
 
 void rs_out_puts(struct rs_out *o, const char *s)

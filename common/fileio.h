@@ -75,6 +75,29 @@ int rs_out_open(struct rs_out *o, const char *path, mode_t mode,
 void rs_out_write(struct rs_out *o, const void *p, size_t n);
 void rs_out_puts(struct rs_out *o, const char *s);
 /*
+ * A text of n items, made by the caller's functions: len(ctx, i) is the
+ * length of item i's text, at most max_len; fill(ctx, from, to, buf) writes
+ * the text of items [from, to) into buf and returns its length, which must
+ * be the sum of their lens. fill must be safe to call from several threads
+ * at once (it only reads ctx); len is called on the caller's thread only,
+ * in item order.
+ */
+struct rs_out_items {
+	size_t n, max_len;
+	size_t (*len)(void *ctx, size_t i);
+	size_t (*fill)(void *ctx, size_t from, size_t to, char *buf);
+	void *ctx;
+};
+/*
+ * Writes the items' text, as rs_out_write of it would, to the byte: the
+ * gzip members end at the same places. For a gzip output of more than a
+ * block, the compressing threads make each block's whole items as they
+ * take it, so making the text runs on both cores beside compression; the
+ * caller's thread only sums lengths and makes the item cut by each block's
+ * end. Returns when no thread can call fill any more.
+ */
+void rs_out_write_items(struct rs_out *o, const struct rs_out_items *it);
+/*
  * Finishes the file: flush, fsync, rename over path, fsync the directory.
  * Returns 0, or -1 with err filled (disk full, I/O error) in which case the
  * temporary file is removed and the previous output stays intact. The
