@@ -190,7 +190,7 @@ function sizeReport(dir, rows, nruns, seed, duckVersion) {
 	let scale = null;
 	if (exists(path.join(dir, 'scale_rows'))) {
 		const [fromRows, reps] = fs.readFileSync(path.join(dir, 'scale_rows'), 'utf8').trim().split(/\s+/).map(Number);
-		// A round's runs at the smallest size, back to back: their sum,
+		// A round's runs at the smallest size, each from idle: their sum,
 		// as one run over reps times the rows.
 		const rounds = idx.map((i) => {
 			const rs = [...Array(reps).keys()].map((j) => path.join(R, `scale-${i}-${j + 1}.json`));
@@ -261,6 +261,7 @@ function sizeReport(dir, rows, nruns, seed, duckVersion) {
 		build: exists(path.join(dir, 'build.json')) ? readJson(path.join(dir, 'build.json')) : null,
 		gzip_level: gzipLevel,
 		gzip_strategy: process.env.BENCH_GZ_STRATEGY || 'default',
+		settle_s: Number(process.env.BENCH_SETTLE || 5),
 		export_bytes: fs.statSync(inputs.ingest[0]).size,
 		generate: costs([path.join(R, 'gen.json')]),
 		distinct_keys: keys,

@@ -8,9 +8,11 @@
 #     commands in sequence) against DuckDB's reference query on the same raw
 #     export (npm @duckdb/node-api, 2 threads), alternating E2E, DuckDB,
 #     E2E, DuckDB, ...; at the largest size each round also runs the
-#     smallest size's end to end again (back to back, until as many rows
-#     are covered, at most 10 times), so the scaling ratio (time per row,
-#     largest vs smallest) comes from runs taken in alternation too;
+#     smallest size's end to end again (until as many rows are covered,
+#     at most 10 times), so the scaling ratio (time per row, largest vs
+#     smallest) comes from runs taken in alternation too. Each of these
+#     timed runs starts the same way (settle): its export in the page
+#     cache, the run before written back, the machine idle BENCH_SETTLE s;
 #  3. times each stage alone against its zlib floor (tests/bench/floor.c:
 #     gzread the stage's actual input, gzwrite its actual output bytes at
 #     the same level), alternating stage, floor, stage, floor, ...; each
@@ -38,6 +40,8 @@
 #   BENCH_SCALE_REPS=N    runs of the smallest size's end to end per round
 #                         at the largest size (default: largest / smallest
 #                         rows, at most 10)
+#   BENCH_SETTLE=5        seconds idle before each timed end to end or
+#                         DuckDB run (0: none)
 #   BENCH_KEEP=1          keep the scratch directory
 #   BENCH_OUT=DIR         where the JSON goes (default out/bench)
 #   RS_GZIP_LEVEL, BENCH_GZ_STRATEGY   passed to the stages and the floor
@@ -171,6 +175,28 @@ cmd_report()    { echo "$BIN/rs-report" -q --period "$PERIOD" --quality "$3/inge
 
 STAGES="ingest validate aggregate report"
 
+SETTLE=${BENCH_SETTLE:-5}
+case $SETTLE in *[!0-9]*|'') die "BENCH_SETTLE must be a whole number of seconds (got '$SETTLE')" ;; esac
+export BENCH_SETTLE=$SETTLE
+# Every timed end to end and DuckDB run starts from the same state, the
+# one a nightly run starts from: its export read into the page cache
+# (this VM's DAMON pages out file cache idle for 30 s), the files of the
+# run before written back, and the machine idle for SETTLE seconds. The
+# idle matters on this VM: memory freed in the last seconds is still
+# backed by the host, while the balloon's free page reporting hands
+# memory idle for a few seconds back, and the first write to it then
+# costs a host fault (1 GB written into fresh page cache: 0.19 s right
+# after 3 GB were freed, 0.57 s 2-3 s after, 1.3 s after 5 s or more).
+# Back to back, a run of 1 M rows found the memory of the run before
+# still backed and took 7-9 % less than one started idle; a run of 10 M
+# writes too much for that to help it. So the runs at either size start
+# idle, as one run a night does.
+settle() {
+	cat "$1" >/dev/null
+	sync
+	sleep "$SETTLE"
+}
+
 bench_size() {
 	local n=$1 D R i s cmd
 	D=$W/n$n
@@ -203,17 +229,15 @@ bench_size() {
 	fi
 	sync
 	# The scaling ratio compares time per row here with time per row at the
-	# smallest size. Those runs are taken in this same alternation (the
-	# smallest size's end to end, its export read once beforehand as
-	# DuckDB has just read this one), so both sides of the ratio see the
-	# same moments of a shared machine.
+	# smallest size. Those runs are taken in this same alternation, so both
+	# sides of the ratio see the same moments of a shared machine.
 	# A run at the smallest size is short (3 s at 1 M) and so catches a
 	# slow or a quick moment of the machine whole; a run here averages over
 	# ten times as long. So each round runs the smallest size's end to end
-	# back to back as many times as it takes to cover as many rows (at most
-	# 10, BENCH_SCALE_REPS to choose), and the round's time per row is
-	# their total over their rows: both sides of the ratio then span about
-	# the same stretch of time.
+	# as many times as it takes to cover as many rows (at most 10,
+	# BENCH_SCALE_REPS to choose), each from settle as every timed run, and
+	# the round's time per row is their total over their rows: both sides
+	# of the ratio then span about the same stretch of time.
 	local scale=0 scale_reps=1
 	if [ -n "$SCALE_D" ] && [ "$n" = "$LAST_N" ]; then
 		scale=1
@@ -227,25 +251,24 @@ bench_size() {
 	[ "$scale" = 1 ] && with=", with $scale_reps end-to-end runs at $SCALE_N rows"
 	say "$n rows: end to end vs DuckDB, $RUNS runs each, alternating$with"
 	for i in $(seq 1 "$RUNS"); do
-		# The last run's files are written back now, not during this one.
-		sync
+		settle "$D/export.csv"
 		"$RTIME" -o "$R/e2e-$i.json" -- bash "$D/e2e.sh" "$i" 2>"$R/e2e-$i.err" ||
 			{ cat "$R/e2e-$i.err" >&2; die "end-to-end run $i failed"; }
 		say "  e2e $i: $(node -p "JSON.parse(require('fs').readFileSync('$R/e2e-$i.json')).wall.toFixed(2)") s"
 		if [ "$have_duck" = 1 ]; then
+			settle "$D/export.csv"
 			"$RTIME" -o "$R/duck-$i.json" -- node "$BENCH/duck.mjs" query "$D/export.csv" >"$R/duck-$i.out" ||
 				die "DuckDB run $i failed"
 			say "  duckdb $i: $(node -p "JSON.parse(require('fs').readFileSync('$R/duck-$i.out')).query_s.toFixed(2)") s in DuckDB"
 		fi
 		if [ "$scale" = 1 ]; then
-			cat "$SCALE_D/export.csv" >/dev/null
-			sync
 			local j
 			for j in $(seq 1 "$scale_reps"); do
+				settle "$SCALE_D/export.csv"
 				"$RTIME" -o "$R/scale-$i-$j.json" -- bash "$SCALE_D/e2e.sh" "scale$i-$j" 2>"$R/scale-$i.err" ||
 					{ cat "$R/scale-$i.err" >&2; die "end-to-end run $i.$j at $SCALE_N rows failed"; }
 			done
-			say "  e2e at $SCALE_N rows $i, $scale_reps runs in a row: $(node -p "
+			say "  e2e at $SCALE_N rows $i, $scale_reps runs: $(node -p "
 				let w = 0; for (let j = 1; j <= $scale_reps; j++)
 					w += JSON.parse(require('fs').readFileSync('$R/scale-$i-' + j + '.json')).wall;
 				w.toFixed(2)") s"
