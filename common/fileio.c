@@ -870,14 +870,15 @@ static long errno_block(struct zblock *b)
 }
 
 /*
- * Gzip members through libdeflate.
+ * Gzip members through ISA-L (or libdeflate, with RS_GZIP_NO_ISAL=1).
  *
  * zlib's streaming inflate costs about twice what libdeflate's
- * whole-buffer decoder does, and our own outputs are gzip members of at
- * most one block of data each: a member's compressed bytes fit in one
- * buffer and its data in another, which is all that libdeflate asks. So a
- * regular file that begins with the gzip magic is read with read() and
- * decoded member after member. Whatever libdeflate does not decode - a
+ * whole-buffer decoder does, and ISA-L's igzip decodes our members a
+ * quarter faster again. Our own outputs are gzip members of at most one
+ * block of data each: a member's compressed bytes fit in one buffer and
+ * its data in another, which is all that either asks. So a regular file
+ * that begins with the gzip magic is read with read() and decoded member
+ * after member. Whatever they do not decode - a
  * member of more than a block (a file made by gzip), header flags we
  * never write, corrupt or truncated data - is handed to zlib from that
  * member's first byte, for the rest of the file: zlib then reads the same
@@ -908,7 +909,8 @@ static long errno_block(struct zblock *b)
 #define ZIN_CAP (GZ_BLOCK + GZ_BLOCK / 4)
 
 struct rs_gzmembers {
-	struct libdeflate_decompressor *d;
+	struct inflate_state *isal;          /* ISA-L's decoder, or NULL: */
+	struct libdeflate_decompressor *d;   /* libdeflate's */
 	int fd;
 	unsigned char *in;       /* compressed bytes read ahead */
 	size_t in_cap, in_len;
@@ -928,6 +930,7 @@ static void gm_free(struct rs_gzmembers *m)
 	if (!m)
 		return;
 	libdeflate_free_decompressor(m->d);
+	free(m->isal);
 	free(m->in);
 	free(m->out);
 	free(m);
@@ -938,7 +941,7 @@ static void gm_free(struct rs_gzmembers *m)
  * with the gzip magic: a pipe can not be gone back in to hand a member to
  * zlib, and zlib reads a plain file as it is. Every buffer is allocated
  * here, on the opening thread, so that reads allocate nothing. Otherwise,
- * or when libdeflate has no memory, leaves in->gm NULL.
+ * or when libdeflate (RS_GZIP_NO_ISAL) has no memory, leaves in->gm NULL.
  */
 static void gm_open(struct rs_in *in, int fd)
 {
@@ -956,6 +959,11 @@ static void gm_open(struct rs_in *in, int fd)
 	m->in_cap = st.st_size < ZIN_CAP ? (size_t)st.st_size : ZIN_CAP;
 	m->in = xmalloc(m->in_cap);
 	m->out = xmalloc(GZ_BLOCK);
+	if (!getenv("RS_GZIP_NO_ISAL")) {
+		/* zeroed: valgrind saw isal_inflate_init leave fields it reads */
+		m->isal = xcalloc(1, sizeof(*m->isal));
+		return;
+	}
 	m->d = libdeflate_alloc_decompressor();
 	if (!m->d) {
 		gm_free(m);
@@ -993,6 +1001,30 @@ static int gm_fill(struct rs_gzmembers *m, struct zblock *b)
 }
 
 /*
+ * One whole gzip member from q (avail bytes) into dst, which has room for
+ * a block, with ISA-L's igzip: on our members it decodes 1.2-1.5 GB of
+ * data a second where libdeflate decodes 0.95-1.15 (10 M rows' records
+ * and leaves). It checks the trailer's CRC and length (ISAL_GZIP). Returns
+ * 0 with the bytes used and made, or -1 when the member is not all there,
+ * is damaged, or holds more than a block: zlib takes it then.
+ */
+static int isal_member_decode(struct inflate_state *st, const unsigned char *q,
+			      size_t avail, char *dst, size_t *used, size_t *got)
+{
+	isal_inflate_init(st);
+	st->crc_flag = ISAL_GZIP;
+	st->next_in = (uint8_t *)q;
+	st->avail_in = avail > UINT32_MAX ? UINT32_MAX : (uint32_t)avail;
+	st->next_out = (uint8_t *)dst;
+	st->avail_out = GZ_BLOCK;
+	if (isal_inflate(st) != ISAL_DECOMP_OK || st->block_state != ISAL_BLOCK_FINISH)
+		return -1;
+	*used = (avail > UINT32_MAX ? UINT32_MAX : avail) - st->avail_in;
+	*got = st->total_out;
+	return 0;
+}
+
+/*
  * Decodes the next member into dst, which has room for a block. Returns
  * GM_DATA with its length in *got (0 for an empty member), GM_END when no
  * member follows, GM_ZLIB when zlib must read from this member on, or -1
@@ -1013,13 +1045,17 @@ static int gm_member(struct rs_gzmembers *m, char *dst, size_t *got,
 		 * file changed since rs_in_open, which zlib reads as it is. */
 		return m->in_off + (off_t)m->in_pos ? GM_END : GM_ZLIB;
 	/* Our members have no header flags. Names and comments would do
-	 * no harm, but zlib checks a header CRC that libdeflate skips: all
+	 * no harm, but zlib checks a header CRC that the others skip: all
 	 * go to zlib, as does a header cut short. */
 	if (avail < 4 || q[3] != 0)
 		return GM_ZLIB;
-	if (libdeflate_gzip_decompress_ex(m->d, q, avail, dst, GZ_BLOCK, &used,
-					  got) != LIBDEFLATE_SUCCESS)
+	if (m->isal) {
+		if (isal_member_decode(m->isal, q, avail, dst, &used, got))
+			return GM_ZLIB;
+	} else if (libdeflate_gzip_decompress_ex(m->d, q, avail, dst, GZ_BLOCK,
+						 &used, got) != LIBDEFLATE_SUCCESS) {
 		return GM_ZLIB;
+	}
 	m->in_pos += used;
 	return GM_DATA;
 }

@@ -12,16 +12,17 @@
  * would replace the device.
  *
  * A gzip output over a block (1 MiB) is cut into blocks, each compressed
- * into a gzip member by libdeflate on one of two threads while the caller
- * goes on producing the next; members are written in order, so the bytes
- * do not depend on the threads. A smaller output is one zlib gzwrite
+ * into a gzip member (by ISA-L at level 1, libdeflate at others) on one of
+ * two threads while the caller goes on producing the next; members are
+ * written in order, so the bytes do not depend on the threads. A smaller output is one zlib gzwrite
  * stream. Errors are reported as before: by rs_out_commit.
  *
  * Inputs are read through zlib, which reads plain files as they are, so
  * every stage accepts a compressed or an uncompressed file. A truncated or
  * corrupt gzip stream is an error naming the file. The gzip members our
- * own outputs are made of are decoded with libdeflate instead, which
- * costs half as much: the same bytes, and the same errors, as zlib gives.
+ * own outputs are made of are decoded with ISA-L (libdeflate with
+ * RS_GZIP_NO_ISAL=1) instead, which costs under half as much: the same
+ * bytes, and the same errors, as zlib gives.
  */
 #ifndef RS_FILEIO_H
 #define RS_FILEIO_H
@@ -120,12 +121,12 @@ struct rs_in {
 	gzFile gz;              /* zlib's reader: the file, or its rest when
 				   members hand over to it */
 	int eof;
-	struct rs_gzmembers *gm; /* member decoder (libdeflate), or NULL */
+	struct rs_gzmembers *gm; /* member decoder (ISA-L), or NULL */
 };
 
 /*
  * Opens path for reading. A regular file that begins with the gzip magic
- * is decoded member by member with libdeflate, whose buffers are allocated
+ * is decoded member by member with ISA-L, whose buffers are allocated
  * here: 1.25 MiB of compressed bytes (less for a smaller file) and a block
  * of data, which a reader of RS_GZ_BLOCK or more never touches; zlib's
  * (0.8 MiB) are only allocated if it takes over. Anything else is read by

@@ -59,7 +59,7 @@ zcat "$TMP/a/records.csv.gz" | awk -F, 'NR > 1 { if ($2 + 0 <= last) bad = 1; la
 	fail "records come out in input order across members" "line numbers out of order"
 
 # Reading (common/fileio.c): members of up to a block are decoded whole by
-# libdeflate, and zlib takes over, from that member on, for whatever they
+# ISA-L (libdeflate with RS_GZIP_NO_ISAL=1), and zlib takes over, from that member on, for whatever they
 # are not. rs-csvdump --read N copies a file's data through rs_in_read in
 # reads of N bytes: a block or more decodes members in place, less hands
 # them out in pieces. Each file
@@ -80,6 +80,7 @@ reads() {
 for n in 1048576 3000000 262144 4093; do
 	reads "our members read back byte-identical, in reads of $n" "$TMP/plain.csv" "$M" $n
 done
+RS_GZIP_NO_ISAL=1 reads "... and through libdeflate" "$TMP/plain.csv" "$M" 1048576
 cmp -s <("$BIN/rs-csvdump" "$M") <("$BIN/rs-csvdump" "$TMP/plain.csv") &&
 	ok "csvin reads our members as the plain file" ||
 	fail "csvin reads our members as the plain file" "rs-csvdump output differs"
@@ -146,6 +147,25 @@ expect_exit 1 "a member whose CRC fails is an error" "$BIN/rs-csvdump" --read 10
 grep -q "'$TMP/crc.gz' is corrupt: .*incorrect data check" "$TMP/.err" &&
 	ok "... which says the file is corrupt" ||
 	fail "... which says the file is corrupt" "$(cat "$TMP/.err")"
+# The length in the trailer is checked too, by either decoder.
+python3 - "$M" "$TMP/isize.gz" <<'PY'
+import sys, zlib
+data = bytearray(open(sys.argv[1], 'rb').read())
+d = zlib.decompressobj(16 + 15)
+d.decompress(bytes(data))
+end = len(data) - len(d.unused_data)
+data[end - 4] ^= 1
+open(sys.argv[2], 'wb').write(bytes(data))
+PY
+for dec in isal libdeflate; do
+	how=(-u RS_GZIP_NO_ISAL)
+	[ $dec = libdeflate ] && how=(RS_GZIP_NO_ISAL=1)
+	expect_exit 1 "a member whose length fails is an error ($dec)" \
+		env "${how[@]}" "$BIN/rs-csvdump" --read 1048576 "$TMP/isize.gz"
+	grep -q "'$TMP/isize.gz' is corrupt: .*incorrect length check" "$TMP/.err" &&
+		ok "... which says the file is corrupt ($dec)" ||
+		fail "... which says the file is corrupt ($dec)" "$(cat "$TMP/.err")"
+done
 # A header CRC (never in our members) is zlib's to check.
 python3 - "$TMP/hcrc.gz" <<'PY'
 import sys, zlib
