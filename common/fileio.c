@@ -960,7 +960,8 @@ static void gm_open(struct rs_in *in, int fd)
 	m->in = xmalloc(m->in_cap);
 	m->out = xmalloc(GZ_BLOCK);
 	if (!getenv("RS_GZIP_NO_ISAL")) {
-		/* zeroed: valgrind saw isal_inflate_init leave fields it reads */
+		/* zeroed first, as isal_member's stream is: ISA-L's init
+		 * functions leave some fields unset */
 		m->isal = xcalloc(1, sizeof(*m->isal));
 		return;
 	}
