@@ -122,7 +122,7 @@ done
 # rs-aggregate has its compressing threads make the rows of each block
 # (rs_out_write_items), cutting the blocks by the rows' lengths: the gzip
 # members must end where rs_out_write, which rs-merge and rs-csvdump use,
-# ends them, to the byte, over many blocks (some 7 MB of rows here); a
+# ends them, to the byte, over many blocks (some 6 MB of rows here); a
 # plain output holds the same rows.
 "$BIN/rs-gen" --rows 60000 --extras --seed 8 -o "$TMP/big.csv" 2>/dev/null &&
 "$BIN/rs-ingest" -q -m "$ROOT/samples/mappings/generated-extras.yaml" -k "$ROOT/samples/keys/demo.key" \

@@ -133,30 +133,27 @@ expect_exit 1 "a member cut inside its header is an error" \
 grep -q "'$TMP/cuthead.gz' is truncated" "$TMP/.err" &&
 	ok "... which says it is truncated too" ||
 	fail "... which says it is truncated too" "$(cat "$TMP/.err")"
-# One bit of the first member's CRC flipped: its data decodes, the check fails.
-python3 - "$M" "$TMP/crc.gz" <<'PY'
+# flip_trailer BACK OUT: M with one bit flipped BACK bytes before the end
+# of its first member (8: the CRC, 4: the length), into OUT.
+flip_trailer() {
+	python3 - "$M" "$1" "$2" <<'PY'
 import sys, zlib
 data = bytearray(open(sys.argv[1], 'rb').read())
 d = zlib.decompressobj(16 + 15)
 d.decompress(bytes(data))
 end = len(data) - len(d.unused_data)
-data[end - 8] ^= 1
-open(sys.argv[2], 'wb').write(bytes(data))
+data[end - int(sys.argv[2])] ^= 1
+open(sys.argv[3], 'wb').write(bytes(data))
 PY
+}
+# One bit of the first member's CRC flipped: its data decodes, the check fails.
+flip_trailer 8 "$TMP/crc.gz"
 expect_exit 1 "a member whose CRC fails is an error" "$BIN/rs-csvdump" --read 1048576 "$TMP/crc.gz"
 grep -q "'$TMP/crc.gz' is corrupt: .*incorrect data check" "$TMP/.err" &&
 	ok "... which says the file is corrupt" ||
 	fail "... which says the file is corrupt" "$(cat "$TMP/.err")"
 # The length in the trailer is checked too, by either decoder.
-python3 - "$M" "$TMP/isize.gz" <<'PY'
-import sys, zlib
-data = bytearray(open(sys.argv[1], 'rb').read())
-d = zlib.decompressobj(16 + 15)
-d.decompress(bytes(data))
-end = len(data) - len(d.unused_data)
-data[end - 4] ^= 1
-open(sys.argv[2], 'wb').write(bytes(data))
-PY
+flip_trailer 4 "$TMP/isize.gz"
 for dec in isal libdeflate; do
 	how=(-u RS_GZIP_NO_ISAL)
 	[ $dec = libdeflate ] && how=(RS_GZIP_NO_ISAL=1)
