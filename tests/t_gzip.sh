@@ -59,8 +59,8 @@ zcat "$TMP/a/records.csv.gz" | awk -F, 'NR > 1 { if ($2 + 0 <= last) bad = 1; la
 	fail "records come out in input order across members" "line numbers out of order"
 
 # Reading (common/fileio.c): members of up to a block are decoded whole by
-# ISA-L (libdeflate with RS_GZIP_NO_ISAL=1), and zlib takes over, from that member on, for whatever they
-# are not. rs-csvdump --read N copies a file's data through rs_in_read in
+# ISA-L (libdeflate with RS_GZIP_NO_ISAL=1), and zlib takes over, from that
+# member on, for whatever they are not. rs-csvdump --read N copies a file's data through rs_in_read in
 # reads of N bytes: a block or more decodes members in place, less hands
 # them out in pieces. Each file
 # must read as gzip -dc reads it, and fail as zlib fails.
