@@ -19,11 +19,12 @@ CC ?= cc
 OPT ?= -O2
 CFLAGS_WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wvla -Wwrite-strings \
 	-Wno-unused-parameter
-CPPFLAGS += -D_GNU_SOURCE -Icommon -DRS_VERSION='"$(VERSION)"' \
+CPPFLAGS += -D_GNU_SOURCE -Icommon $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2) -DRS_VERSION='"$(VERSION)"' \
 	-DRS_DATADIR='"$(PREFIX)/share/reliefstat"'
 CFLAGS ?= $(OPT) -g
 CFLAGS += -std=c11 $(CFLAGS_WARN) $(CFLAGS_EXTRA)
-LDLIBS = -lcsv -lyaml -lz -ldeflate -lisal -lsodium -lopencc -lxlsxwriter -lm -pthread
+LDLIBS = -lcsv -lyaml -lz -ldeflate -lisal -lsodium -lopencc -lxlsxwriter \
+	$(shell pkg-config --libs libzip libxml-2.0 freexl 2>/dev/null || echo -lzip -lxml2 -lfreexl) -lm -pthread
 VERSION = 0.1.0
 
 # Each kind of build has its own object and program directories (build/

@@ -19,16 +19,107 @@ static int digits(const char *s, size_t n, size_t *i, int max, int *v)
 	return k;
 }
 
-int month_parse(const char *s, size_t n)
+/* Days from 1970-01-01 to the civil date (H. Hinnant's algorithm). */
+static void civil_from_days(long z, int *y, int *m, int *d)
+{
+	long era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static int ym_ok(int y, int m)
+{
+	return m >= 1 && m <= 12 && y >= 1900 && y <= 2999 ? y * 12 + m - 1 : -1;
+}
+
+int rs_serial_date(double serial, int flags, int *y, int *m, int *d)
+{
+	long days = (long)serial;
+
+	if (!(serial >= 0 && serial <= 400000))
+		return -1;
+	/* Unix day numbers: the 1904 system counts from 1904-01-01 (serial
+	 * 0); the 1900 system's serial 1 is 1900-01-01 and it counts a 29
+	 * February 1900 that never was (serial 60). */
+	if (flags & RS_DATE_SERIAL1904)
+		days -= 24107;
+	else
+		days -= days >= 61 ? 25569 : 25568;
+	civil_from_days(days, y, m, d);
+	return 0;
+}
+
+int month_from_serial(double serial, int flags)
+{
+	int y, m, d;
+
+	if (serial < 1 || !(flags & (RS_DATE_SERIAL1900 | RS_DATE_SERIAL1904)) ||
+	    rs_serial_date(serial, flags, &y, &m, &d))
+		return -1;
+	return ym_ok(y, m);
+}
+
+/* A time after a date ("2024-03-01 00:00:00", "2024/3/1 0:00"). */
+static int time_tail(const char *s, size_t n, size_t i)
+{
+	if (i == n)
+		return 1;
+	if (s[i] != ' ' && s[i] != 'T')
+		return 0;
+	for (i++; i < n; i++)
+		if (!(s[i] >= '0' && s[i] <= '9') && s[i] != ':' && s[i] != '.')
+			return 0;
+	return 1;
+}
+
+int month_parse_opt(const char *s, size_t n, int flags)
 {
 	size_t i = 0;
-	int y, m, k;
+	int y, m, k, d;
 
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
 	while (i < n && (s[i] == ' ' || s[i] == '\t'))
 		i++;
-	if (digits(s, n, &i, 4, &y) != 4)
+	k = digits(s, n, &i, 6, &y);
+	if (k <= 2 && k > 0 && i < n && (s[i] == '/' || s[i] == '-' || s[i] == '.') &&
+	    (flags & (RS_DATE_MDY | RS_DATE_DMY))) {
+		/* 3/1/2024: month and day in the order the mapping says */
+		int a = y, b, kk;
+		char sep = s[i++];
+		if (!(kk = digits(s, n, &i, 2, &b)) || i >= n || s[i] != sep)
+			return -1;
+		i++;
+		if (digits(s, n, &i, 4, &y) != 4 || !time_tail(s, n, i))
+			return -1;
+		m = flags & RS_DATE_DMY ? b : a;
+		d = flags & RS_DATE_DMY ? a : b;
+		if (d < 1 || d > 31)
+			return -1;
+		return ym_ok(y, m);
+	}
+	if (k == 5 && i == n && (flags & (RS_DATE_SERIAL1900 | RS_DATE_SERIAL1904)))
+		return month_from_serial(y, flags);
+	if (k == 5 && i < n && s[i] == '.' && (flags & (RS_DATE_SERIAL1900 | RS_DATE_SERIAL1904))) {
+		size_t j = i + 1;
+		while (j < n && s[j] >= '0' && s[j] <= '9')
+			j++;
+		return j == n ? month_from_serial(y, flags) : -1;
+	}
+	if (k == 6) {          /* 202403 */
+		m = y % 100;
+		y /= 100;
+		return i == n ? ym_ok(y, m) : -1;
+	}
+	if (k != 4)
 		return -1;
 	if (i < n && (s[i] == '-' || s[i] == '/' || s[i] == '.')) {
 		i++;
@@ -40,9 +131,29 @@ int month_parse(const char *s, size_t n)
 		return -1;
 	if (n - i >= 3 && !memcmp(s + i, "月", 3))
 		i += 3;
-	if (i != n || m < 1 || m > 12 || y < 1900 || y > 2999)
+	if (i < n && (s[i] == '-' || s[i] == '/' || s[i] == '.' ||
+		      (i > 3 && !memcmp(s + i - 3, "月", 3)))) {
+		/* a whole date: 2024-03-01, 2024/3/1, 2024年3月1日 */
+		if (s[i] == '-' || s[i] == '/' || s[i] == '.')
+			i++;
+		if (!digits(s, n, &i, 2, &d) || d < 1 || d > 31)
+			return -1;
+		if (n - i >= 3 && !memcmp(s + i, "日", 3))
+			i += 3;
+		else if (n - i >= 3 && !memcmp(s + i, "号", 3))
+			i += 3;
+		if (!time_tail(s, n, i))
+			return -1;
+		return ym_ok(y, m);
+	}
+	if (i != n)
 		return -1;
-	return y * 12 + m - 1;
+	return ym_ok(y, m);
+}
+
+int month_parse(const char *s, size_t n)
+{
+	return month_parse_opt(s, n, 0);
 }
 
 void month_fmt(int ym, char out[8])

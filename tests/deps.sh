@@ -5,8 +5,8 @@
 set -u
 what=${1:-build}
 case $what in
-build) pkgs="gcc make libc6-dev libcsv-dev libyaml-dev zlib1g-dev libdeflate-dev libisal-dev libsodium-dev libopencc-dev opencc libxlsxwriter-dev" ;;
-test)  pkgs="python3 python3-openpyxl" ;;
+build) pkgs="gcc make libc6-dev libcsv-dev libyaml-dev zlib1g-dev libdeflate-dev libisal-dev libsodium-dev libopencc-dev opencc libxlsxwriter-dev libzip-dev libxml2-dev libfreexl-dev pkg-config" ;;
+test)  pkgs="python3 python3-openpyxl python3-xlwt" ;;
 fuzz)  pkgs="clang libclang-rt-14-dev" ;;      # make fuzz: libFuzzer
 valgrind) pkgs="valgrind" ;;                   # make valgrind
 screenshot) pkgs="chromium fonts-wqy-zenhei" ;; # make screenshot

@@ -6,6 +6,7 @@
  * it failed. The raw ID is normalised, checked and replaced by its keyed
  * pseudonym here; nothing downstream ever sees it.
  */
+#include <iconv.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "money.h"
 #include "norm.h"
 #include "period.h"
+#include "rowsrc.h"
 #include "xalloc.h"
 
 /*
@@ -57,7 +59,38 @@ struct ctx {
 	struct sbuf line, tmp, tmp2;
 	int config_error;
 	struct memo kind, program, area, funding, mode;
+	enum rs_format fmt;
+	long header_record, header_line;
+	/* header search (header.c's job, kept here): the record with the
+	 * most of the mapping's names, for the message when none has all */
+	long best_match;            /* the field it lacks */
+	long best_record, best_line;
+	int best_record_found;
+	long empty_rows;
+	struct sbuf best_raw, best_fold;
+	int best_bad;
+	char *hdr_err;              /* explicit header_row failed: its message,
+				       held while later records are looked at */
+	/* fields of the row being read, when some were changed (a leading
+	 * apostrophe dropped, a workbook row padded to the header's width) */
+	struct csv_field *fv;
+	size_t fvcap;
+	long apostrophes;
+	/* total rows (合计/小计/总计) and what their rows sum to */
+	long totals, total_mismatches;
+	int64_t sum_all, sum_section;
+	long persons_all, persons_section;
+	struct sbuf totals_json;
+	/* for the quality table: the last 合计/总计 row, else the 小计s */
+	int have_grand, have_sub;
+	int64_t grand_export, grand_computed, sub_export, sub_computed;
 };
+
+/* Records looked at for the header (header_row: auto), and past an
+ * explicit header_row that lacks a column. */
+#define HEADER_SEARCH 30
+/* Total rows described one by one in the summary. */
+#define TOTALS_LISTED 100
 
 /*
  * The folded form of field f (masked if mask), from the memo when this
@@ -114,31 +147,26 @@ static void memo_release(struct memo *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static int find_columns(struct ctx *c, const struct csv_row *row,
-			struct rs_error *err)
+/*
+ * Looks for the mapping's named columns in row: fills col[] (-1 where
+ * absent) and returns how many of the named columns were found; *named
+ * is how many the mapping names. Positions are not checked here.
+ */
+static int match_header(struct ctx *c, const struct csv_row *row, long col[F__COUNT],
+			int *found, int *named, struct rs_error *err)
 {
 	const struct mapping *m = c->o->map;
 	struct sbuf h;
-	int f;
 	size_t i;
+	int f;
 
 	sbuf_init(&h, 0);
-	c->ncols = (long)row->n;
+	*found = *named = 0;
 	for (f = 0; f < F__COUNT; f++) {
-		c->col[f] = -1;
-		if (m->position[f]) {
-			if (m->position[f] > c->ncols) {
-				c->config_error = 1;
-				sbuf_release(&h);
-				return rs_err(err, "'%s' has %ld columns, but mapping '%s' line %ld puts '%s' in column %ld",
-					      c->o->source, c->ncols, m->path, m->line[f],
-					      field_names[f], m->position[f]);
-			}
-			c->col[f] = m->position[f] - 1;
-			continue;
-		}
+		col[f] = -1;
 		if (!m->column[f])
 			continue;
+		(*named)++;
 		for (i = 0; i < row->n; i++) {
 			sbuf_reset(&h);
 			if (norm_label(row->f[i].p, row->f[i].len, &h, err)) {
@@ -146,19 +174,212 @@ static int find_columns(struct ctx *c, const struct csv_row *row,
 				return -1;
 			}
 			if (!strcmp(h.buf ? h.buf : "", m->column[f])) {
-				c->col[f] = (long)i;
+				col[f] = (long)i;
+				(*found)++;
 				break;
 			}
 		}
-		if (c->col[f] < 0) {
-			c->config_error = 1;
+	}
+	sbuf_release(&h);
+	return 0;
+}
+
+/* The header's cells as read and as folded, "a, b, c", at most about
+ * 300 bytes each (cut at a character). */
+static int header_lists(const struct csv_row *row, struct sbuf *raw,
+			struct sbuf *fold, struct rs_error *err)
+{
+	struct sbuf h;
+	size_t i;
+
+	sbuf_init(&h, 0);
+	sbuf_reset(raw);
+	sbuf_reset(fold);
+	for (i = 0; i < row->n; i++) {
+		sbuf_reset(&h);
+		if (norm_label(row->f[i].p, row->f[i].len, &h, err)) {
 			sbuf_release(&h);
-			return rs_err(err, "'%s' has no column '%s' for the required field '%s' (mapping '%s' line %ld)",
-				      c->o->source, m->column[f], field_names[f],
-				      m->path, m->line[f]);
+			return -1;
+		}
+		if (raw->len < 300) {
+			if (i)
+				sbuf_adds(raw, ", ");
+			sbuf_add(raw, row->f[i].p, row->f[i].len);
+		}
+		if (fold->len < 300) {
+			if (i)
+				sbuf_addc(fold, '\n');
+			sbuf_add(fold, h.buf ? h.buf : "", h.len);
 		}
 	}
 	sbuf_release(&h);
+	return 0;
+}
+
+/* Code points of UTF-8 s, at most max. */
+static size_t codepoints(const char *s, unsigned *out, size_t max)
+{
+	size_t n = 0;
+
+	while (*s && n < max) {
+		unsigned char b = (unsigned char)*s;
+		size_t k = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+		unsigned v = k == 1 ? b : b & (0x3F >> (k - 1));
+		size_t j;
+		for (j = 1; j < k && s[j]; j++)
+			v = (v << 6) | ((unsigned char)s[j] & 0x3F);
+		out[n++] = v;
+		s += j;
+	}
+	return n;
+}
+
+/* Edit distance between two folded names, in characters. */
+static size_t name_distance(const char *a, const char *b)
+{
+	unsigned ca[64], cb[64];
+	size_t na = codepoints(a, ca, 64), nb = codepoints(b, cb, 64), i, j;
+	size_t prev[65], cur[65];
+
+	for (j = 0; j <= nb; j++)
+		prev[j] = j;
+	for (i = 1; i <= na; i++) {
+		cur[0] = i;
+		for (j = 1; j <= nb; j++) {
+			size_t d = prev[j - 1] + (ca[i - 1] != cb[j - 1]);
+			if (prev[j] + 1 < d)
+				d = prev[j] + 1;
+			if (cur[j - 1] + 1 < d)
+				d = cur[j - 1] + 1;
+			cur[j] = d;
+		}
+		memcpy(prev, cur, sizeof(prev));
+	}
+	return prev[nb];
+}
+
+/*
+ * Text the wrong encoding made of a header: UTF-8 read as GB18030 gives
+ * valid but strange Chinese (琛屾斂鍖哄垝浠ｇ爜), whose GB18030 bytes are
+ * valid UTF-8 again; GB18030 read as UTF-8 gives invalid bytes. Returns
+ * a hint, or NULL.
+ */
+static const char *encoding_hint(const struct ctx *c, const char *raw, int bad)
+{
+	iconv_t cd;
+	char out[1024], *ip = (char *)raw, *op = out;
+	size_t il = strlen(raw), ol = sizeof(out) - 1;
+	int multibyte = 0;
+	size_t i;
+
+	if (bad || strstr(raw, "\xEF\xBF\xBD"))
+		return "the header has bytes that are not valid UTF-8: the file looks like GB18030 (set the mapping's encoding to gb18030, or auto)";
+	for (i = 0; raw[i]; i++)
+		if ((unsigned char)raw[i] >= 0x80)
+			multibyte = 1;
+	if (!multibyte)
+		return NULL;
+	cd = iconv_open("GB18030", "UTF-8");
+	if (cd == (iconv_t)-1)
+		return NULL;
+	if (il > 900)
+		il = 900;
+	if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1 && !il) {
+		iconv_close(cd);
+		return NULL;
+	}
+	iconv_close(cd);
+	*op = '\0';
+	for (i = 0; out[i]; i++)
+		if ((unsigned char)out[i] >= 0x80)
+			break;
+	if (out[i] && rs_utf8_valid(out, (size_t)(op - out)) &&
+	    (c->o->map->encoding == RS_ENC_GB18030 || c->o->map->encoding == RS_ENC_AUTO))
+		return "the header reads as UTF-8 text decoded as GB18030 (mojibake): set the mapping's encoding to utf-8";
+	return NULL;
+}
+
+/* The "has no column" message, with what was found (#20): the header's
+ * cells as read and folded, the nearest name, the record used, and what
+ * the file's bytes suggest. */
+static int missing_column(struct ctx *c, int f, long record, long line,
+			  const char *raw, const char *fold, int bad,
+			  struct rs_error *err)
+{
+	const struct mapping *m = c->o->map;
+	const char *p = fold, *best = NULL, *hint;
+	size_t bestd = (size_t)-1, bestl = 0;
+	struct sbuf folded;
+	char nearest[200] = "";
+
+	sbuf_init(&folded, 0);
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char name[256];
+		size_t d;
+		snprintf(name, sizeof(name), "%.*s", (int)n, p);
+		if (folded.len)
+			sbuf_adds(&folded, ", ");
+		sbuf_adds(&folded, name);
+		d = name_distance(name, m->column[f]);
+		if (*name && d < bestd) {
+			bestd = d;
+			best = p;
+			bestl = n;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	if (best && bestd <= (strlen(m->column[f]) / 3 > 2 ? strlen(m->column[f]) / 3 : 2) + 1)
+		snprintf(nearest, sizeof(nearest), "; nearest: '%.*s'", (int)bestl, best);
+	hint = encoding_hint(c, raw, bad);
+	rs_err(err, "'%s' has no column '%s' for the field '%s' (mapping '%s' line %ld); header taken from record %ld (line %ld), blank lines not counted; found: %s%s%s%s%s%s",
+	       c->o->source, m->column[f], field_names[f], m->path, m->line[f],
+	       record, line, raw, strcmp(raw, folded.buf ? folded.buf : "") ?
+	       "; folded: " : "", strcmp(raw, folded.buf ? folded.buf : "") ?
+	       folded.buf : "", nearest, hint ? "; " : "", hint ? hint : "");
+	sbuf_release(&folded);
+	c->config_error = 1;
+	return -1;
+}
+
+static int find_columns(struct ctx *c, const struct csv_row *row,
+			struct rs_error *err)
+{
+	const struct mapping *m = c->o->map;
+	int f, found, named;
+	long col[F__COUNT];
+
+	c->ncols = (long)row->n;
+	if (match_header(c, row, col, &found, &named, err))
+		return -1;
+	for (f = 0; f < F__COUNT; f++) {
+		c->col[f] = col[f];
+		if (m->position[f]) {
+			if (m->position[f] > c->ncols) {
+				c->config_error = 1;
+				return rs_err(err, "'%s' has %ld columns, but mapping '%s' line %ld puts '%s' in column %ld",
+					      c->o->source, c->ncols, m->path, m->line[f],
+					      field_names[f], m->position[f]);
+			}
+			c->col[f] = m->position[f] - 1;
+			continue;
+		}
+		if (m->column[f] && c->col[f] < 0) {
+			struct sbuf raw, fold;
+			sbuf_init(&raw, 0);
+			sbuf_init(&fold, 0);
+			if (!header_lists(row, &raw, &fold, err))
+				missing_column(c, f, c->records_seen, row->line,
+					       raw.buf ? raw.buf : "", fold.buf ? fold.buf : "",
+					       row->bad_encoding, err);
+			sbuf_release(&raw);
+			sbuf_release(&fold);
+			return -1;
+		}
+	}
+	c->header_record = c->records_seen;
+	c->header_line = row->line;
 	return 0;
 }
 
@@ -266,7 +487,7 @@ static const char *resolve_area(struct ctx *c, const char *label)
 
 /* Months a back-payment covers: "2024-01..2024-03", "2024-01至2024-03",
  * "2024年1月至3月", "2024-01~2024-03" or one month. */
-static int covers_parse(const char *s, struct period *p)
+static int covers_parse(const char *s, struct period *p, int flags)
 {
 	static const char *const seps[] = { "..", "至", "~", "－", "—", NULL };
 	const char *hit = NULL;
@@ -277,11 +498,11 @@ static int covers_parse(const char *s, struct period *p)
 		seplen = strlen(seps[i]);
 	}
 	if (!hit) {
-		p->first = p->last = month_parse(s, strlen(s));
+		p->first = p->last = month_parse_opt(s, strlen(s), flags);
 		return p->first < 0 ? -1 : 0;
 	}
-	p->first = month_parse(s, (size_t)(hit - s));
-	p->last = month_parse(hit + seplen, strlen(hit + seplen));
+	p->first = month_parse_opt(s, (size_t)(hit - s), flags);
+	p->last = month_parse_opt(hit + seplen, strlen(hit + seplen), flags);
 	if (p->first >= 0 && p->last < 0) {
 		/* "2024年1月至3月": the year carries over */
 		char buf[48];
@@ -335,10 +556,6 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 	enum id_status ids;
 	enum money_status ms;
 
-	if (c->o->nprefixes && !mine(c, row)) {
-		c->st->other_partitions++;
-		return 0;
-	}
 	c->st->rows_read++;
 	if (row->unterminated) {
 		reject(c, row, RJ_MALFORMED_LINE, -1,
@@ -401,7 +618,7 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 		fen = -fen;
 	sbuf_reset(&c->tmp);
 	norm_width(fld(c, row, F_PERIOD)->p, fld(c, row, F_PERIOD)->len, &c->tmp);
-	ym = month_parse(c->tmp.buf, c->tmp.len);
+	ym = month_parse_opt(c->tmp.buf, c->tmp.len, m->date_flags);
 	if (ym < 0) {
 		reject(c, row, RJ_BAD_PERIOD, F_PERIOD, "'%s' is not a month", c->tmp.buf);
 		return 0;
@@ -412,7 +629,7 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 			!is_blank(fld(c, row, F_COVERS)))) {
 		sbuf_reset(&c->tmp);
 		norm_width(fld(c, row, F_COVERS)->p, fld(c, row, F_COVERS)->len, &c->tmp);
-		if (covers_parse(c->tmp.buf, &covers) || covers.last >= ym) {
+		if (covers_parse(c->tmp.buf, &covers, m->date_flags) || covers.last >= ym) {
 			reject(c, row, RJ_BAD_PERIOD, F_COVERS,
 			       "a back-payment must cover earlier months, like 2024-01..2024-03, not '%s'",
 			       c->tmp.buf);
@@ -514,17 +731,310 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 	return 0;
 }
 
-static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
+/* The first named column the mapping has and row lacks; -1 if none, -2
+ * with err filled when folding fails. */
+static int first_missing(struct ctx *c, const struct csv_row *row,
+			 struct rs_error *err)
 {
-	struct ctx *c = vctx;
+	long col[F__COUNT];
+	int f, found, named;
 
-	c->records_seen++;
-	if (!c->have_header) {
-		if (c->records_seen < c->o->map->header_row)
+	if (match_header(c, row, col, &found, &named, err))
+		return -2;
+	for (f = 0; f < F__COUNT; f++)
+		if (c->o->map->column[f] && col[f] < 0)
+			return f;
+	return -1;
+}
+
+static int header_not_found(struct ctx *c, struct rs_error *err)
+{
+	const char *fold = c->best_fold.buf ? c->best_fold.buf : "";
+	int f = (int)c->best_match;
+
+	missing_column(c, f, c->best_record, c->best_line,
+		       c->best_raw.buf ? c->best_raw.buf : "", fold, c->best_bad, err);
+	return rs_err_prefix(err, "no header among the first %ld records: ",
+			     c->records_seen);
+}
+
+/*
+ * A record before the header is known. With header_row given, that record
+ * is the header; if it lacks a column, the next HEADER_SEARCH records are
+ * looked at so that the message can name the one that has them all. With
+ * header_row: auto (the default), the first record holding every column
+ * the mapping names is the header.
+ */
+static int on_header_candidate(struct ctx *c, const struct csv_row *row,
+			       struct rs_error *err)
+{
+	const struct mapping *m = c->o->map;
+	long col[F__COUNT];
+	int found, named, f;
+
+	if (m->header_row && !c->hdr_err) {
+		if (c->records_seen < m->header_row)
 			return 0;
+		c->have_header = 1;
+		if (!find_columns(c, row, err))
+			return 0;
+		if (!c->config_error)
+			return -1;
+		c->have_header = 0;
+		c->hdr_err = xstrdup(err->msg);
+		return 0;
+	}
+	if (match_header(c, row, col, &found, &named, err))
+		return -1;
+	if (c->hdr_err) {
+		if (named && found == named) {
+			c->config_error = 1;
+			return rs_err(err, "%s; record %ld (line %ld) holds every column the mapping names: set header_row: %ld, or auto",
+				      c->hdr_err, c->records_seen, row->line,
+				      c->records_seen);
+		}
+		if (c->records_seen >= m->header_row + HEADER_SEARCH) {
+			c->config_error = 1;
+			return rs_err(err, "%s", c->hdr_err);
+		}
+		return 0;
+	}
+	if (!named || found == named) {
 		c->have_header = 1;
 		return find_columns(c, row, err);
 	}
+	if (!c->best_record || found > c->best_record_found) {
+		f = first_missing(c, row, err);
+		if (f == -2)
+			return -1;
+		c->best_record_found = found;
+		c->best_match = f;
+		c->best_record = c->records_seen;
+		c->best_line = row->line;
+		c->best_bad = row->bad_encoding;
+		if (header_lists(row, &c->best_raw, &c->best_fold, err))
+			return -1;
+	}
+	if (c->records_seen >= HEADER_SEARCH)
+		return header_not_found(c, err);
+	return 0;
+}
+
+static int is_apostrophe(const struct csv_field *f)
+{
+	return (f->len && f->p[0] == '\'') ||
+	       (f->len >= 3 && !memcmp(f->p, "\xEF\xBC\x87", 3));   /* ＇ */
+}
+
+/*
+ * The row as the checks see it: a workbook row padded with empty cells to
+ * the header's width (a sheet leaves trailing empty cells out), and the
+ * leading apostrophe by which Excel users force text ('410103...) dropped
+ * from every mapped field. row itself when nothing changes.
+ */
+static const struct csv_row *prepare(struct ctx *c, const struct csv_row *row,
+				     struct csv_row *tmp)
+{
+	size_t n = row->n, i;
+	int f, need = 0;
+
+	if (row->too_long || row->unterminated)
+		return row;
+	if (c->fmt != RS_FMT_CSV && (long)n != c->ncols) {
+		for (i = (size_t)c->ncols; i < n && !row->f[i].len; i++)
+			;
+		if ((long)n < c->ncols || i == n) {
+			n = (size_t)c->ncols;
+			need = 1;
+		}
+	}
+	for (f = 0; f < F__COUNT && !need; f++)
+		if (c->col[f] >= 0 && (size_t)c->col[f] < n &&
+		    is_apostrophe(&row->f[c->col[f]]))
+			need = 1;
+	if (!need)
+		return row;
+	if (n > c->fvcap) {
+		c->fvcap = n;
+		c->fv = xreallocarray(c->fv, n, sizeof(*c->fv));
+	}
+	for (i = 0; i < n; i++) {
+		if (i < row->n)
+			c->fv[i] = row->f[i];
+		else {
+			c->fv[i].p = "";
+			c->fv[i].len = 0;
+		}
+	}
+	for (f = 0; f < F__COUNT; f++) {
+		struct csv_field *x;
+		if (c->col[f] < 0 || (size_t)c->col[f] >= n)
+			continue;
+		x = &c->fv[c->col[f]];
+		if (is_apostrophe(x)) {
+			size_t k = x->p[0] == '\'' ? 1 : 3;
+			x->p += k;
+			x->len -= k;
+			c->apostrophes++;
+		}
+	}
+	*tmp = *row;
+	tmp->f = c->fv;
+	tmp->n = n;
+	return tmp;
+}
+
+/* A row whose label cells read 合计, 小计 or 总计 (either script, any
+ * width, spaces and a colon ignored) and that has no ID: 2 for 小计
+ * (closes the rows since the last 小计), 1 for the others (all rows so
+ * far), 0 for a payment row. */
+static int total_kind(struct ctx *c, const struct csv_row *row, struct rs_error *err)
+{
+	size_t i, j, k;
+
+	if ((long)row->n != c->ncols || c->col[F_ID] < 0 ||
+	    !is_blank(&row->f[c->col[F_ID]]))
+		return 0;
+	for (i = 0; i < row->n; i++) {
+		const struct csv_field *fl = &row->f[i];
+		if ((long)i == c->col[F_AMOUNT] || (long)i == c->col[F_PERSONS] ||
+		    (long)i == c->col[F_HOUSEHOLD] || fl->len > 64 ||
+		    (!memmem(fl->p, fl->len, "\xE8\xAE\xA1", 3) &&    /* 计 */
+		     !memmem(fl->p, fl->len, "\xE8\xA8\x88", 3)))     /* 計 */
+			continue;
+		sbuf_reset(&c->tmp);
+		if (norm_label(fl->p, fl->len, &c->tmp, err))
+			return -1;
+		for (j = k = 0; j < c->tmp.len; j++)
+			if (c->tmp.buf[j] != ' ' && c->tmp.buf[j] != ':')
+				c->tmp.buf[k++] = c->tmp.buf[j];
+		c->tmp.buf[k] = '\0';
+		if (!strcmp(c->tmp.buf, "小计"))
+			return 2;
+		if (!strcmp(c->tmp.buf, "合计") || !strcmp(c->tmp.buf, "总计"))
+			return 1;
+	}
+	return 0;
+}
+
+/* A data row's amount and persons, as the export's totals would add them. */
+static void add_to_sums(struct ctx *c, const struct csv_row *row)
+{
+	int64_t fen;
+	long persons;
+
+	if ((long)row->n != c->ncols || row->too_long)
+		return;
+	number_text(c, fld(c, row, F_AMOUNT), &c->tmp);
+	if (money_parse(c->tmp.buf, c->tmp.len, c->o->map->unit, &fen) == MONEY_OK) {
+		c->sum_all += fen;
+		c->sum_section += fen;
+	}
+	sbuf_reset(&c->tmp);
+	norm_width(fld(c, row, F_PERSONS)->p, fld(c, row, F_PERSONS)->len, &c->tmp);
+	if (!parse_count(c->tmp.buf, 0, 100000, &persons)) {
+		c->persons_all += persons;
+		c->persons_section += persons;
+	}
+}
+
+/* A total row: compared with the rows it closes, counted, never a record
+ * or a reject. */
+static void on_total(struct ctx *c, const struct csv_row *row, int kind)
+{
+	int64_t fen = 0, want = kind == 2 ? c->sum_section : c->sum_all;
+	long persons = 0, pwant = kind == 2 ? c->persons_section : c->persons_all;
+	int have_amount, have_persons;
+	char a[32], b[32], d[32];
+	const char *label = kind == 2 ? "小计" : "合计";
+
+	c->totals++;
+	number_text(c, fld(c, row, F_AMOUNT), &c->tmp);
+	have_amount = money_parse(c->tmp.buf, c->tmp.len, c->o->map->unit, &fen) == MONEY_OK;
+	sbuf_reset(&c->tmp);
+	norm_width(fld(c, row, F_PERSONS)->p, fld(c, row, F_PERSONS)->len, &c->tmp);
+	have_persons = !parse_count(c->tmp.buf, 0, 1000000000, &persons);
+	if (c->o->nprefixes)
+		have_amount = have_persons = 0;   /* the rows are not all here */
+	if ((have_amount && fen != want) || (have_persons && persons != pwant)) {
+		c->total_mismatches++;
+		rs_warn("'%s' line %ld: the export's %s does not match its rows: amount %s against %s computed (difference %s), persons %ld against %ld",
+			c->o->source, row->line, label,
+			have_amount ? money_fmt_yuan(fen, a) : "-", money_fmt_yuan(want, b),
+			money_fmt_yuan(have_amount ? fen - want : 0, d),
+			have_persons ? persons : 0, pwant);
+	}
+	if (have_amount && kind == 1) {
+		c->have_grand = 1;
+		c->grand_export = fen;
+		c->grand_computed = want;
+	} else if (have_amount) {
+		c->have_sub = 1;
+		c->sub_export += fen;
+		c->sub_computed += want;
+	}
+	if (c->totals <= TOTALS_LISTED) {
+		struct sbuf *j = &c->totals_json;
+		sbuf_addf(j, "%s{\"line\":%ld,\"label\":\"%s\"", c->totals > 1 ? "," : "",
+			  row->line, label);
+		if (have_amount)
+			sbuf_addf(j, ",\"amount_export\":\"%s\",\"amount_computed\":\"%s\",\"amount_difference\":\"%s\"",
+				  money_fmt_yuan(fen, a), money_fmt_yuan(want, b),
+				  money_fmt_yuan(fen - want, d));
+		if (have_persons)
+			sbuf_addf(j, ",\"persons_export\":%ld,\"persons_computed\":%ld",
+				  persons, pwant);
+		sbuf_addc(j, '}');
+	}
+	c->sum_section = 0;
+	c->persons_section = 0;
+}
+
+/* A record of empty fields (",,,,": a blank spreadsheet row saved as CSV)
+ * is skipped and not counted, as a blank line is. */
+static int all_empty(const struct csv_row *row)
+{
+	size_t i;
+
+	if (row->too_long || row->unterminated || row->bad_encoding)
+		return 0;
+	for (i = 0; i < row->n; i++)
+		if (!is_blank(&row->f[i]))
+			return 0;
+	return 1;
+}
+
+static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
+{
+	struct ctx *c = vctx;
+	struct csv_row tmp;
+	int kind;
+
+	if (all_empty(row)) {
+		c->empty_rows++;
+		return 0;
+	}
+	c->records_seen++;
+	if (!c->have_header)
+		return on_header_candidate(c, row, err);
+	row = prepare(c, row, &tmp);
+	kind = total_kind(c, row, err);
+	if (kind < 0)
+		return -1;
+	if (kind) {
+		if (c->o->nprefixes && !c->o->take_unattributed) {
+			c->st->other_partitions++;
+			return 0;
+		}
+		c->st->rows_read++;
+		on_total(c, row, kind);
+		return 0;
+	}
+	if (c->o->nprefixes && !mine(c, row)) {
+		c->st->other_partitions++;
+		return 0;
+	}
+	add_to_sums(c, row);
 	return on_data(c, row, err);
 }
 
@@ -532,8 +1042,8 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	       struct rs_error *err)
 {
 	struct ctx c;
-	struct csvin_opts copts;
-	char extra[128] = "";
+	struct rowsrc_opts ropts;
+	struct sbuf extra;
 	int i, ret = 1;
 
 	memset(&c, 0, sizeof(c));
@@ -543,9 +1053,14 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	sbuf_init(&c.line, 0);
 	sbuf_init(&c.tmp, 0);
 	sbuf_init(&c.tmp2, 0);
-	memset(&copts, 0, sizeof(copts));
-	copts.encoding = o->map->encoding;
-	copts.delim = o->map->delim;
+	sbuf_init(&c.best_raw, 0);
+	sbuf_init(&c.best_fold, 0);
+	sbuf_init(&c.totals_json, 0);
+	sbuf_init(&extra, 0);
+	memset(&ropts, 0, sizeof(ropts));
+	ropts.csv.encoding = o->map->encoding;
+	ropts.csv.delim = o->map->delim;
+	ropts.sheet = o->map->sheet;
 	if (rs_out_open(&c.out, o->out, 0644, err))
 		goto out;
 	if (rejects_open(&c.rj, o->rejects, err)) {
@@ -553,18 +1068,34 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 		goto out;
 	}
 	rs_out_puts(&c.out, CANON_HEADER "\n");
-	if (csvin_read(o->input, &copts, on_row, &c, err))
-		goto fail;
-	if (!c.have_header) {
-		rs_err(err, "'%s' has no header row", o->source);
-		c.config_error = 1;
+	if (rowsrc_read(o->input, &ropts, on_row, &c, &c.fmt, err)) {
+		if (c.fmt != RS_FMT_CSV && !c.config_error)
+			c.config_error = 1;     /* not a workbook, no such sheet */
 		goto fail;
 	}
+	if (!c.have_header) {
+		c.config_error = 1;
+		if (c.hdr_err)
+			rs_err(err, "%s", c.hdr_err);
+		else if (c.best_record)
+			header_not_found(&c, err);
+		else
+			rs_err(err, "'%s' has no header row", o->source);
+		goto fail;
+	}
+	if (c.header_record > 1 && !o->map->header_row)
+		rs_info("%s: header found at record %ld (line %ld; blank lines not counted)",
+			o->source, c.header_record, c.header_line);
+	if (c.apostrophes)
+		rs_info("%s: a leading apostrophe dropped from %ld fields", o->source,
+			c.apostrophes);
 	for (i = 0; i < RJ__COUNT; i++)
 		st->counts[i] = c.rj.counts[i];
-	if (st->rows_read != st->records + c.rj.total) {
-		rs_err(err, "internal error: %ld rows read but %ld records and %ld rejects",
-		       st->rows_read, st->records, c.rj.total);
+	st->totals = c.totals;
+	st->total_mismatches = c.total_mismatches;
+	if (st->rows_read != st->records + c.rj.total + c.totals) {
+		rs_err(err, "internal error: %ld rows read but %ld records, %ld rejects and %ld total rows",
+		       st->rows_read, st->records, c.rj.total, c.totals);
 		goto fail;
 	}
 	if (rs_out_commit(&c.out, err)) {
@@ -573,13 +1104,33 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	}
 	if (rejects_commit(&c.rj, err))
 		goto out;
+	sbuf_addf(&extra, "\"format\":\"%s\",\"header_record\":%ld,\"header_line\":%ld,\"totals\":%ld,\"apostrophes_stripped\":%ld",
+		  rowsrc_format_name(c.fmt), c.header_record, c.header_line,
+		  c.totals, c.apostrophes);
+	if (c.totals)
+		sbuf_addf(&extra, ",\"total_mismatches\":%ld,\"total_rows\":[%s]",
+			  c.total_mismatches, c.totals_json.buf ? c.totals_json.buf : "");
+	if (c.have_grand || c.have_sub) {
+		char a[32], b[32], d[32];
+		int64_t e = c.have_grand ? c.grand_export : c.sub_export;
+		int64_t k = c.have_grand ? c.grand_computed : c.sub_computed;
+		sbuf_addf(&extra, ",\"total_export\":\"%s\",\"total_computed\":\"%s\",\"total_difference\":\"%s\"",
+			  money_fmt_yuan(e, a), money_fmt_yuan(k, b), money_fmt_yuan(e - k, d));
+	}
 	if (o->nprefixes)
-		snprintf(extra, sizeof(extra), "\"rows_in_file\":%ld,\"other_partitions\":%ld",
-			 st->rows_read + st->other_partitions, st->other_partitions);
+		sbuf_addf(&extra, ",\"rows_in_file\":%ld,\"other_partitions\":%ld",
+			  st->rows_read + st->other_partitions, st->other_partitions);
 	if (o->summary && summary_write(o->summary, "ingest", o->source,
 					st->rows_read, st->records, st->counts,
-					extra, err))
+					extra.buf, err))
 		goto out;
+	if (c.total_mismatches && o->map->total_mismatch_fails) {
+		rs_err(err, "'%s': %ld total row%s of the export disagree%s with the rows %s close%s (the mapping's total_mismatch is fail); outputs are written, see the warnings above",
+		       o->source, c.total_mismatches, c.total_mismatches == 1 ? "" : "s",
+		       c.total_mismatches == 1 ? "s" : "", c.total_mismatches == 1 ? "it" : "they",
+		       c.total_mismatches == 1 ? "s" : "");
+		goto out;
+	}
 	ret = 0;
 	goto out;
 fail:
@@ -591,6 +1142,12 @@ out:
 	sbuf_release(&c.line);
 	sbuf_release(&c.tmp);
 	sbuf_release(&c.tmp2);
+	sbuf_release(&c.best_raw);
+	sbuf_release(&c.best_fold);
+	sbuf_release(&c.totals_json);
+	sbuf_release(&extra);
+	free(c.hdr_err);
+	free(c.fv);
 	memo_release(&c.kind);
 	memo_release(&c.program);
 	memo_release(&c.area);

@@ -31,15 +31,23 @@ struct ingest_opts {
 };
 
 struct ingest_stats {
-	long rows_read, records;  /* rows_read: this partition's rows */
+	long rows_read, records;  /* rows_read: this partition's rows;
+				     rows_read = records + rejects + totals */
 	long counts[RJ__COUNT];
 	long other_partitions;    /* rows left to other partitions */
+	long totals;              /* total rows (合计/小计/总计): counted in
+				     rows_read, neither records nor rejects */
+	long total_mismatches;    /* total rows that disagree with their rows */
 };
 
 /*
  * Runs the stage. Returns 0; 2 for a configuration error (a required
  * column missing from the header: the message names the column and the
- * mapping); 1 for a data or I/O failure. err is filled when non-zero.
+ * mapping, lists the header found and what the bytes suggest; a
+ * workbook that cannot be read, or lacks the mapping's sheet); 1 for a
+ * data or I/O failure, or a total row that disagrees with its rows when
+ * the mapping's total_mismatch is fail (outputs written). err is filled
+ * when non-zero. The input may be CSV, .xlsx or .xls (rowsrc.h).
  */
 int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	       struct rs_error *err);

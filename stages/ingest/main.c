@@ -17,7 +17,8 @@
 static const char usage[] =
 "usage: rs-ingest --mapping FILE --key FILE -o RECORDS.csv.gz [options] EXPORT.csv\n"
 "\n"
-"Reads a source export (CSV in UTF-8 or GB18030, plain or gzip) through a\n"
+"Reads a source export (CSV in UTF-8 or GB18030, plain or gzip; an .xlsx or\n"
+"an .xls workbook, told by its first bytes) through a\n"
 "mapping file and writes canonical records (SPEC.md section 2). Every data\n"
 "row becomes exactly one record or one reject; ID numbers are replaced by\n"
 "their keyed pseudonym and never written.\n"
@@ -185,8 +186,11 @@ int main(int argc, char **argv)
 
 		sbuf_init(&why, 0);
 		reject_counts_format(st.counts, &why);
+		if (st.totals)
+			sbuf_addf(&why, ", %ld total row%s kept out (合计/小计)",
+				  st.totals, st.totals == 1 ? "" : "s");
 		rs_info("%s: %ld rows read, %ld records, %ld rejects%s", o.source,
-			st.rows_read, st.records, st.rows_read - st.records,
+			st.rows_read, st.records, st.rows_read - st.records - st.totals,
 			why.buf ? why.buf : "");
 		sbuf_release(&why);
 	}

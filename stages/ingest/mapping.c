@@ -10,6 +10,7 @@
 
 #include "mapping.h"
 #include "norm.h"
+#include "period.h"
 #include "xalloc.h"
 #include "ydoc.h"
 
@@ -110,16 +111,19 @@ int mapping_load(struct mapping *m, const char *path, struct rs_error *err)
 	static const char *const keys[] = {
 		"source", "description", "encoding", "delimiter", "header_row",
 		"amount_unit", "decimal_point", "columns", "programs", "areas",
-		"reversal_marker", "backpay_marker", NULL
+		"reversal_marker", "backpay_marker", "sheet", "date_order",
+		"serial_dates", "total_mismatch", NULL
 	};
 	static const enum field_id required[] = {
 		F_REGION, F_ID, F_PROGRAM, F_AREA, F_PERSONS, F_PERIOD, F_AMOUNT
 	};
 	struct ydoc doc;
 	const char *enc = "auto", *delim = ",", *unit = "元", *marker = NULL,
-		   *bmarker = NULL;
+		   *bmarker = NULL, *sheet = NULL, *order = "mdy", *serial = "none",
+		   *mismatch = "warn";
+	const struct ynode *hr;
 	const struct ynode *dp;
-	long header_row = 1;
+	long header_row = 0;
 	size_t i;
 	int ret = -1;
 
@@ -133,12 +137,57 @@ int mapping_load(struct mapping *m, const char *path, struct rs_error *err)
 	if (ynode_check_keys(&doc, doc.root, keys, err) ||
 	    ynode_str(&doc, doc.root, "encoding", 0, &enc, err) ||
 	    ynode_str(&doc, doc.root, "delimiter", 0, &delim, err) ||
-	    ynode_long(&doc, doc.root, "header_row", 0, 1, 1000, &header_row, err) ||
+	    ynode_str(&doc, doc.root, "sheet", 0, &sheet, err) ||
+	    ynode_str(&doc, doc.root, "date_order", 0, &order, err) ||
+	    ynode_str(&doc, doc.root, "serial_dates", 0, &serial, err) ||
+	    ynode_str(&doc, doc.root, "total_mismatch", 0, &mismatch, err) ||
 	    ynode_str(&doc, doc.root, "amount_unit", 0, &unit, err) ||
 	    ynode_str(&doc, doc.root, "reversal_marker", 0, &marker, err) ||
 	    ynode_str(&doc, doc.root, "backpay_marker", 0, &bmarker, err))
 		goto out;
 	m->path = xstrdup(path);
+	hr = ynode_get(doc.root, "header_row");
+	if (hr && !(hr->type == YNODE_SCALAR && !strcmp(hr->scalar, "auto"))) {
+		char *end = NULL;
+		if (hr->type == YNODE_SCALAR)
+			header_row = strtol(hr->scalar, &end, 10);
+		if (hr->type != YNODE_SCALAR || !*hr->scalar || *end ||
+		    header_row < 1 || header_row > 1000) {
+			ynode_err(&doc, hr, err,
+				  "header_row must be auto or the header's record number from 1 to 1000 (blank lines not counted), not '%s'",
+				  hr->type == YNODE_SCALAR ? hr->scalar : "a list");
+			goto out;
+		}
+	}
+	if (sheet)
+		m->sheet = xstrdup(sheet);
+	if (!strcmp(order, "mdy"))
+		m->date_flags = RS_DATE_MDY;
+	else if (!strcmp(order, "dmy"))
+		m->date_flags = RS_DATE_DMY;
+	else if (strcmp(order, "ymd")) {
+		ynode_err(&doc, ynode_get(doc.root, "date_order"), err,
+			  "date_order must be mdy (3/1/2024 is 1 March), dmy (1 March is 1/3/2024) or ymd (neither form taken), not '%s'",
+			  order);
+		goto out;
+	}
+	if (!strcmp(serial, "1900"))
+		m->date_flags |= RS_DATE_SERIAL1900;
+	else if (!strcmp(serial, "1904"))
+		m->date_flags |= RS_DATE_SERIAL1904;
+	else if (strcmp(serial, "none")) {
+		ynode_err(&doc, ynode_get(doc.root, "serial_dates"), err,
+			  "serial_dates must be none, 1900 (Excel's usual system: 45352 is 2024-03-01) or 1904, not '%s'",
+			  serial);
+		goto out;
+	}
+	if (!strcmp(mismatch, "fail"))
+		m->total_mismatch_fails = 1;
+	else if (strcmp(mismatch, "warn")) {
+		ynode_err(&doc, ynode_get(doc.root, "total_mismatch"), err,
+			  "total_mismatch must be warn or fail, not '%s'", mismatch);
+		goto out;
+	}
 	if (rs_encoding_parse(enc, &m->encoding)) {
 		ynode_err(&doc, ynode_get(doc.root, "encoding"), err,
 			  "unknown encoding '%s' (utf-8, utf-8-sig, gb18030, auto)", enc);
@@ -242,6 +291,7 @@ void mapping_release(struct mapping *m)
 	free(m->reversal_marker);
 	free(m->backpay_marker);
 	free(m->path);
+	free(m->sheet);
 	memset(m, 0, sizeof(*m));
 }
 

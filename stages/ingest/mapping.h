@@ -27,7 +27,13 @@ struct mapping {
 	char *path;
 	enum rs_encoding encoding;
 	unsigned char delim;
-	long header_row;                 /* 1-based physical record number */
+	long header_row;                 /* 1-based non-blank record number;
+					    0: auto (found by the column names) */
+	char *sheet;                     /* workbook sheet; NULL: the first */
+	int date_flags;                  /* RS_DATE_* (period.h): day/month
+					    order, serial dates */
+	int total_mismatch_fails;        /* a total row that disagrees with
+					    its rows fails the stage */
 	enum money_unit unit;
 	char *decimal_points;            /* extra decimal point strings, NUL separated */
 	size_t ndecimal;

@@ -16,6 +16,7 @@
 
 #include "canon.h"
 #include "fileio.h"
+#include "money.h"
 #include "report.h"
 #include "sbuf.h"
 #include "xalloc.h"
@@ -332,6 +333,9 @@ struct summary {
 	long rows_read, records;
 	int have_rows, have_records;
 	long rej[RJ__COUNT];
+	long totals;             /* ingest: the export's own total rows */
+	int have_tot;            /* total_export / total_computed given */
+	int64_t tot_export, tot_computed;   /* fen */
 	char **xcode;            /* reasons not in canon.h */
 	long *xn;
 	size_t nx;
@@ -405,6 +409,21 @@ static int top_key(struct jp *j, const char *key, void *ctx, int depth)
 		*dst = sbuf_detach(&sb, NULL);
 		return 0;
 	}
+	if (!strcmp(key, "totals"))
+		return count_value(j, key, &sm->totals);
+	if (!strcmp(key, "total_export") || !strcmp(key, "total_computed")) {
+		int64_t *v = key[6] == 'e' ? &sm->tot_export : &sm->tot_computed;
+		sbuf_init(&sb, 64);
+		ws(j);
+		if ((j->p < j->end && *j->p != '"') || jstring(j, &sb) ||
+		    money_parse(sb.buf ? sb.buf : "", sb.len, MU_YUAN, v) != MONEY_OK) {
+			sbuf_release(&sb);
+			return jp_fail(j, "'total_export' and 'total_computed' must be amounts in quotes");
+		}
+		sbuf_release(&sb);
+		sm->have_tot = 1;
+		return 0;
+	}
 	if (!strcmp(key, "rows_read")) {
 		sm->have_rows = 1;
 		return count_value(j, key, &sm->rows_read);
@@ -471,6 +490,9 @@ struct qsrc {
 	long rows[2], records[2], rejected[2];
 	long rej[RJ__COUNT];
 	long *xn;                /* per extra reason (struct qtab.xcode) */
+	long totals;             /* the export's total rows (ingest) */
+	int have_tot;
+	int64_t tot_export, tot_computed;
 };
 
 struct qtab {
@@ -531,6 +553,12 @@ static int qtab_add(struct qtab *q, const struct summary *sm, const char *path,
 	s->has[st] = 1;
 	s->rows[st] = sm->rows_read;
 	s->records[st] = sm->records;
+	if (st == 0) {
+		s->totals = sm->totals;
+		s->have_tot = sm->have_tot;
+		s->tot_export = sm->tot_export;
+		s->tot_computed = sm->tot_computed;
+	}
 	for (i = 0; i < RJ__COUNT; i++) {
 		s->rej[i] += sm->rej[i];
 		s->rejected[st] += sm->rej[i];
@@ -550,7 +578,8 @@ static int src_balanced(const struct qsrc *s)
 	int i;
 
 	for (i = 0; i < 2; i++)
-		if (s->has[i] && s->rows[i] != s->records[i] + s->rejected[i])
+		if (s->has[i] && s->rows[i] != s->records[i] + s->rejected[i] +
+		    (i == 0 ? s->totals : 0))
 			return 0;
 	if (s->has[0] && s->has[1] && s->records[0] != s->rows[1])
 		return 0;
@@ -575,7 +604,7 @@ int build_quality(struct report *r, struct rs_error *err)
 	unsigned char show[RJ__COUNT];
 	size_t i, j, ncols = 0, ti;
 	char *heading;
-	int ret = -1, all_ok = 1;
+	int ret = -1, all_ok = 1, any_tot = 0;
 
 	memset(&q, 0, sizeof(q));
 	memset(&total, 0, sizeof(total));
@@ -594,7 +623,9 @@ int build_quality(struct report *r, struct rs_error *err)
 		for (j = 0; j < q.nsrc && !show[i]; j++)
 			show[i] = q.src[j].rej[i] != 0;
 	}
-	cols = xcalloc(6 + RJ__COUNT + q.nx, sizeof(*cols));
+	for (j = 0; j < q.nsrc; j++)
+		any_tot |= q.src[j].have_tot;
+	cols = xcalloc(9 + RJ__COUNT + q.nx, sizeof(*cols));
 	cols[ncols++] = "来源";
 	cols[ncols++] = "读入行数";
 	cols[ncols++] = "入库记录";
@@ -606,6 +637,12 @@ int build_quality(struct report *r, struct rs_error *err)
 	cols[ncols++] = "拒绝合计";
 	cols[ncols++] = "有效记录";
 	cols[ncols++] = "核对";
+	if (any_tot) {
+		/* the export's own 合计 row against the sum of its rows */
+		cols[ncols++] = "导出合计（元）";
+		cols[ncols++] = "计算合计（元）";
+		cols[ncols++] = "差额（元）";
+	}
 
 	heading = report_heading(r, NULL, "数据质量表");
 	/* report_new_table() may move r->t: index it after the call. */
@@ -632,6 +669,12 @@ int build_quality(struct report *r, struct rs_error *err)
 			total.rej[i] += s->rej[i];
 		for (i = 0; i < q.nx; i++)
 			total.xn[i] += s->xn[i];
+		total.totals += s->totals;
+		if (s->have_tot) {
+			total.have_tot = 1;
+			total.tot_export += s->tot_export;
+			total.tot_computed += s->tot_computed;
+		}
 		all_ok &= src_balanced(s);
 	}
 	for (j = 0; j <= q.nsrc; j++) {
@@ -651,7 +694,17 @@ int build_quality(struct report *r, struct rs_error *err)
 		table_setf(t, tr, c++, "%ld", s->rejected[0] + s->rejected[1]);
 		set_count(t, tr, c++, s->has[1], s->records[1]);
 		table_set(t, tr, c++, ok ? "一致" : "不一致");
+		if (any_tot) {
+			char a[32], b[32], d[32];
+			table_set(t, tr, c++, s->have_tot ? money_fmt_yuan(s->tot_export, a) : DASH);
+			table_set(t, tr, c++, s->have_tot ? money_fmt_yuan(s->tot_computed, b) : DASH);
+			table_set(t, tr, c++, s->have_tot ?
+				  money_fmt_yuan(s->tot_export - s->tot_computed, d) : DASH);
+		}
 	}
+	if (any_tot)
+		table_note(t, NOTE_BOTH,
+			   "注：导出合计为源文件自带的合计（小计）行所列金额，计算合计为其所合计各行金额之和；合计行不计入入库记录与拒绝。");
 	table_note(t, NOTE_BOTH,
 		   "注：读入行数为源文件的数据行数（不含表头），入库记录为通过导入检查的记录数，有效记录为通过校验的记录数；"
 		   "每行源数据或成为一条有效记录，或按第一个未通过的检查计入一种拒绝原因（代码见 SPEC.md 第3节）。"
