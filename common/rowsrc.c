@@ -57,6 +57,18 @@ int rowsrc_read(const char *path, const struct rowsrc_opts *o, csvin_fn fn,
 	return csvin_read(path, o ? &o->csv : NULL, fn, ctx, err);
 }
 
+int rowsrc_sheets(const char *path, enum rs_format fmt, struct sbuf *names,
+		  size_t *n, struct rs_error *err)
+{
+	*n = 0;
+	sbuf_reset(names);
+	if (fmt == RS_FMT_XLSX)
+		return xlsx_sheets(path, names, n, err);
+	if (fmt == RS_FMT_XLS)
+		return xls_sheets(path, names, n, err);
+	return 0;
+}
+
 /* "4.5e+03" (from %.*e) -> plain "4500", or kept as "4.5E+17" from
  * 10^15 on, as a spreadsheet shows it. */
 static void plain_decimal(const char *e, char *out, size_t outsz)

@@ -46,6 +46,11 @@ const char *rowsrc_format_name(enum rs_format fmt);
 int rowsrc_read(const char *path, const struct rowsrc_opts *o, csvin_fn fn,
 		void *ctx, enum rs_format *fmt_out, struct rs_error *err);
 
+/* The sheet names of a workbook, in order, NUL-separated into names;
+ * *n is how many. Returns 0, or -1 with err filled. */
+int rowsrc_sheets(const char *path, enum rs_format fmt, struct sbuf *names,
+		  size_t *n, struct rs_error *err);
+
 /* Writes v's shortest round-trip decimal form into out (>= 32 bytes), as
  * described above. Returns out. */
 char *rs_number_text(double v, char *out, size_t outsz);
@@ -76,7 +81,11 @@ void wbrow_cell(struct wbrow *w, long col, const char *s, size_t n);
 int wbrow_emit(struct wbrow *w, long line, csvin_fn fn, void *ctx,
 	       struct rs_error *err);
 
-/* The two readers behind rowsrc_read. */
+/* The two readers behind rowsrc_read, and their sheet lists. */
+int xlsx_sheets(const char *path, struct sbuf *names, size_t *n,
+		struct rs_error *err);
+int xls_sheets(const char *path, struct sbuf *names, size_t *n,
+	       struct rs_error *err);
 int xlsx_read(const char *path, const char *sheet, csvin_fn fn, void *ctx,
 	      struct rs_error *err);
 int xls_read(const char *path, const char *sheet, csvin_fn fn, void *ctx,

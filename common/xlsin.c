@@ -111,3 +111,28 @@ out:
 	sbuf_release(&names);
 	return ret;
 }
+
+int xls_sheets(const char *path, struct sbuf *names, size_t *n,
+	       struct rs_error *err)
+{
+	const void *h = NULL;
+	unsigned int count = 0, i;
+
+	if (freexl_open(path, &h) != FREEXL_OK) {
+		if (h)
+			freexl_close(h);
+		return rs_err(err, "'%s' starts like an .xls workbook (an OLE file) but cannot be read as one",
+			      path);
+	}
+	freexl_get_info(h, FREEXL_BIFF_SHEET_COUNT, &count);
+	for (i = 0; i < count && i < 65535; i++) {
+		const char *name = NULL;
+		if (freexl_get_worksheet_name(h, (unsigned short)i, &name) != FREEXL_OK)
+			name = "";
+		sbuf_adds(names, name ? name : "");
+		sbuf_addc(names, '\0');
+		(*n)++;
+	}
+	freexl_close(h);
+	return 0;
+}

@@ -512,3 +512,42 @@ out:
 	free(x.is_date);
 	return ret;
 }
+
+int xlsx_sheets(const char *path, struct sbuf *names, size_t *n,
+		struct rs_error *err)
+{
+	struct xl x;
+	struct member m;
+	xmlTextReaderPtr rd = NULL;
+	int zerr = 0, r, ret = -1;
+
+	memset(&x, 0, sizeof(x));
+	memset(&m, 0, sizeof(m));
+	x.path = path;
+	x.za = zip_open(path, ZIP_RDONLY, &zerr);
+	if (!x.za)
+		return rs_err(err, "'%s' starts like an .xlsx workbook (a zip file) but cannot be opened as one",
+			      path);
+	if (part_open(&x, "xl/workbook.xml", 1, &m, &rd, err))
+		goto out;
+	while ((r = xmlTextReaderRead(rd)) == 1) {
+		char *name;
+		if (xmlTextReaderNodeType(rd) != XML_READER_TYPE_ELEMENT ||
+		    !is_elem(rd, "sheet"))
+			continue;
+		name = attr(rd, "name");
+		sbuf_adds(names, name ? name : "");
+		sbuf_addc(names, '\0');
+		(*n)++;
+		xmlFree(name);
+	}
+	if (r < 0) {
+		part_fail(&x, "xl/workbook.xml", rd, err);
+		goto out;
+	}
+	ret = 0;
+out:
+	part_close(&m, rd);
+	zip_discard(x.za);
+	return ret;
+}
