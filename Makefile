@@ -51,7 +51,7 @@ COMMON_SRC = $(wildcard common/*.c)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIB = $(BUILD)/librs.a
 
-STAGES = ingest validate aggregate merge report
+STAGES = ingest validate aggregate merge report draft
 PROGS = $(STAGES:%=$(BIN)/rs-%) $(BIN)/reliefstat $(BIN)/rs-gen
 TEST_PROGS = $(BIN)/rs-csvdump
 
