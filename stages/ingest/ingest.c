@@ -19,6 +19,7 @@
 #include "norm.h"
 #include "period.h"
 #include "rowsrc.h"
+#include "csvscan.h"
 #include "xalloc.h"
 
 /*
@@ -266,36 +267,48 @@ static size_t name_distance(const char *a, const char *b)
  */
 static const char *encoding_hint(const struct ctx *c, const char *raw, int bad)
 {
+	enum rs_encoding enc = c->o->map->encoding;
 	iconv_t cd;
-	char out[1024], *ip = (char *)raw, *op = out;
-	size_t il = strlen(raw), ol = sizeof(out) - 1;
-	int multibyte = 0;
-	size_t i;
+	char in[1024], out[2048], *ip = in, *op = out;
+	size_t il = 0, ol = sizeof(out) - 1, i, good = 0, nbad = 0;
 
-	if (bad || strstr(raw, "\xEF\xBF\xBD"))
-		return "the header has bytes that are not valid UTF-8: the file looks like GB18030 (set the mapping's encoding to gb18030, or auto)";
-	for (i = 0; raw[i]; i++)
-		if ((unsigned char)raw[i] >= 0x80)
-			multibyte = 1;
-	if (!multibyte)
+	if (c->fmt != RS_FMT_CSV)
 		return NULL;
+	if (enc != RS_ENC_GB18030 && (bad || strstr(raw, "\xEF\xBF\xBD")))
+		return "the header has bytes that are not valid UTF-8: the file looks like GB18030 (set the mapping's encoding to gb18030, or auto)";
+	if (enc != RS_ENC_GB18030)
+		return NULL;
+	/* re-encode what was decoded, without the replacement characters */
+	for (i = 0; raw[i] && il < sizeof(in) - 4; i++) {
+		if (!memcmp(raw + i, "\xEF\xBF\xBD", 3)) {
+			i += 2;
+			continue;
+		}
+		in[il++] = raw[i];
+	}
 	cd = iconv_open("GB18030", "UTF-8");
 	if (cd == (iconv_t)-1)
 		return NULL;
-	if (il > 900)
-		il = 900;
-	if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1 && !il) {
-		iconv_close(cd);
-		return NULL;
-	}
+	iconv(cd, &ip, &il, &op, &ol);
 	iconv_close(cd);
-	*op = '\0';
-	for (i = 0; out[i]; i++)
-		if ((unsigned char)out[i] >= 0x80)
-			break;
-	if (out[i] && rs_utf8_valid(out, (size_t)(op - out)) &&
-	    (c->o->map->encoding == RS_ENC_GB18030 || c->o->map->encoding == RS_ENC_AUTO))
-		return "the header reads as UTF-8 text decoded as GB18030 (mojibake): set the mapping's encoding to utf-8";
+	for (i = 0; out + i < op; ) {
+		unsigned char b = (unsigned char)out[i];
+		size_t k;
+		if (b < 0x80) {
+			i++;
+			continue;
+		}
+		k = rs_utf8_seq((const unsigned char *)out + i, (size_t)(op - out) - i);
+		if (k > 1) {
+			good += k;
+			i += k;
+		} else {
+			nbad++;
+			i++;
+		}
+	}
+	if (good >= 6 && good > 2 * nbad)
+		return "the header looks like UTF-8 text decoded as GB18030 (mojibake): set the mapping's encoding to utf-8, or auto";
 	return NULL;
 }
 
@@ -303,12 +316,12 @@ static const char *encoding_hint(const struct ctx *c, const char *raw, int bad)
  * cells as read and folded, the nearest name, the record used, and what
  * the file's bytes suggest. */
 static int missing_column(struct ctx *c, int f, long record, long line,
-			  const char *raw, const char *fold, int bad,
+			  const char *raw, const char *fold, int bad, int searched,
 			  struct rs_error *err)
 {
 	const struct mapping *m = c->o->map;
 	const char *p = fold, *best = NULL, *hint;
-	size_t bestd = (size_t)-1, bestl = 0;
+	size_t bestd = (size_t)-1, bestl = 0, limit;
 	struct sbuf folded;
 	char nearest[200] = "";
 
@@ -330,12 +343,18 @@ static int missing_column(struct ctx *c, int f, long record, long line,
 		}
 		p = nl ? nl + 1 : NULL;
 	}
-	if (best && bestd <= (strlen(m->column[f]) / 3 > 2 ? strlen(m->column[f]) / 3 : 2) + 1)
+	{
+		unsigned cp[64];
+		size_t nc = codepoints(m->column[f], cp, 64);
+		limit = nc / 3 > 1 ? nc / 3 : 1;
+	}
+	if (best && bestd <= limit)
 		snprintf(nearest, sizeof(nearest), "; nearest: '%.*s'", (int)bestl, best);
 	hint = encoding_hint(c, raw, bad);
-	rs_err(err, "'%s' has no column '%s' for the field '%s' (mapping '%s' line %ld); header taken from record %ld (line %ld), blank lines not counted; found: %s%s%s%s%s%s",
+	rs_err(err, "'%s' has no column '%s' for the field '%s' (mapping '%s' line %ld); %s record %ld (line %ld; blank lines not counted); found: %s%s%s%s%s%s",
 	       c->o->source, m->column[f], field_names[f], m->path, m->line[f],
-	       record, line, raw, strcmp(raw, folded.buf ? folded.buf : "") ?
+	       searched ? "no record holds every column the mapping names: the closest is" :
+	       "the header is", record, line, raw, strcmp(raw, folded.buf ? folded.buf : "") ?
 	       "; folded: " : "", strcmp(raw, folded.buf ? folded.buf : "") ?
 	       folded.buf : "", nearest, hint ? "; " : "", hint ? hint : "");
 	sbuf_release(&folded);
@@ -372,7 +391,7 @@ static int find_columns(struct ctx *c, const struct csv_row *row,
 			if (!header_lists(row, &raw, &fold, err))
 				missing_column(c, f, c->records_seen, row->line,
 					       raw.buf ? raw.buf : "", fold.buf ? fold.buf : "",
-					       row->bad_encoding, err);
+					       row->bad_encoding, 0, err);
 			sbuf_release(&raw);
 			sbuf_release(&fold);
 			return -1;
@@ -752,10 +771,9 @@ static int header_not_found(struct ctx *c, struct rs_error *err)
 	const char *fold = c->best_fold.buf ? c->best_fold.buf : "";
 	int f = (int)c->best_match;
 
-	missing_column(c, f, c->best_record, c->best_line,
-		       c->best_raw.buf ? c->best_raw.buf : "", fold, c->best_bad, err);
-	return rs_err_prefix(err, "no header among the first %ld records: ",
-			     c->records_seen);
+	return missing_column(c, f, c->best_record, c->best_line,
+			      c->best_raw.buf ? c->best_raw.buf : "", fold, c->best_bad,
+			      1, err);
 }
 
 /*
