@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "rowsrc.h"
 #include "xalloc.h"
@@ -18,9 +19,16 @@
 int rowsrc_sniff(const char *path, enum rs_format *fmt, struct rs_error *err)
 {
 	unsigned char b[4] = { 0 };
-	FILE *f = fopen(path, "rb");
+	struct stat st;
+	FILE *f;
 	size_t n;
 
+	/* A pipe or FIFO is CSV: reading its first bytes would take them
+	 * from the reader that comes after. */
+	*fmt = RS_FMT_CSV;
+	if (stat(path, &st) || !S_ISREG(st.st_mode))
+		return 0;
+	f = fopen(path, "rb");
 	if (!f)
 		return rs_err(err, "cannot open '%s': %s", path, strerror(errno));
 	n = fread(b, 1, 4, f);

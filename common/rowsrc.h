@@ -31,8 +31,9 @@ struct rowsrc_opts {
 	const char *sheet;       /* workbook sheet by name; NULL: the first */
 };
 
-/* The format of path from its first bytes. Returns 0, or -1 with err
- * filled when the file cannot be opened. */
+/* The format of path from its first bytes (anything but a regular file,
+ * a pipe or a FIFO, is CSV, its bytes left unread). Returns 0, or -1 with
+ * err filled when the file cannot be opened. */
 int rowsrc_sniff(const char *path, enum rs_format *fmt, struct rs_error *err);
 const char *rowsrc_format_name(enum rs_format fmt);
 
