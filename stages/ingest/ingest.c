@@ -351,6 +351,25 @@ static int missing_column(struct ctx *c, int f, long record, long line,
 	if (best && bestd <= limit)
 		snprintf(nearest, sizeof(nearest), "; nearest: '%.*s'", (int)bestl, best);
 	hint = encoding_hint(c, raw, bad);
+	if (c->fmt != RS_FMT_CSV) {
+		/* a workbook: the sheet read may not be the one with the data */
+		struct sbuf names;
+		struct rs_error e2;
+		size_t n = 0, i;
+		const char *p2;
+		sbuf_init(&names, 0);
+		if (!rowsrc_sheets(c->o->input, c->fmt, &names, &n, &e2) && n > 1) {
+			sbuf_reset(&c->tmp2);
+			sbuf_addf(&c->tmp2, "the sheet read is %s%s%s; the workbook's sheets: ",
+				  m->sheet ? "'" : "the first", m->sheet ? m->sheet : "",
+				  m->sheet ? "'" : "");
+			for (i = 0, p2 = names.buf; i < n; i++, p2 += strlen(p2) + 1)
+				sbuf_addf(&c->tmp2, "%s%s", i ? ", " : "", p2);
+			sbuf_adds(&c->tmp2, " (set the mapping's sheet)");
+			hint = c->tmp2.buf;
+		}
+		sbuf_release(&names);
+	}
 	rs_err(err, "'%s' has no column '%s' for the field '%s' (mapping '%s' line %ld); %s record %ld (line %ld; blank lines not counted); found: %s%s%s%s%s%s",
 	       c->o->source, m->column[f], field_names[f], m->path, m->line[f],
 	       searched ? "no record holds every column the mapping names: the closest is" :
