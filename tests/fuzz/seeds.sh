@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 shared=${RS_SHARED:-$root/../shared}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rs-seeds.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-for t in csv ingest records aggrd yaml_mapping yaml_rules yaml_catalog yaml_pipeline; do
+for t in csv ingest records aggrd yaml_mapping yaml_rules yaml_catalog yaml_pipeline workbook; do
 	mkdir -p "$out/$t"
 done
 
