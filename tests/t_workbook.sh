@@ -57,6 +57,7 @@ assert t["persons_export"] == t["persons_computed"] == l["persons_total"], t
 assert s["total_difference"] == "0.00", s
 assert s["rows_read"] == s["records"] + s["reject_total"] + s["totals"], s
 assert s["apostrophes_stripped"] > 100, s
+assert f != "csv" or s["empty_rows"] > 0, s
 assert s["rejects"]["bad_id"] - 6 == len(l["broken"]) or True
 assert "unknown_program" in s["rejects"] and "missing_field" in s["rejects"], s
 PY

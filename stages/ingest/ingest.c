@@ -1141,9 +1141,9 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	}
 	if (rejects_commit(&c.rj, err))
 		goto out;
-	sbuf_addf(&extra, "\"format\":\"%s\",\"header_record\":%ld,\"header_line\":%ld,\"totals\":%ld,\"apostrophes_stripped\":%ld",
+	sbuf_addf(&extra, "\"format\":\"%s\",\"header_record\":%ld,\"header_line\":%ld,\"totals\":%ld,\"apostrophes_stripped\":%ld,\"empty_rows\":%ld",
 		  rowsrc_format_name(c.fmt), c.header_record, c.header_line,
-		  c.totals, c.apostrophes);
+		  c.totals, c.apostrophes, c.empty_rows);
 	if (c.totals)
 		sbuf_addf(&extra, ",\"total_mismatches\":%ld,\"total_rows\":[%s]",
 			  c.total_mismatches, c.totals_json.buf ? c.totals_json.buf : "");
