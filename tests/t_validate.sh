@@ -90,7 +90,7 @@ rm -f "$TMP/valid.csv.gz"
 expect_exit 1 "over max_reject_rate exits 1" "$BIN/rs-validate" --period 2024 --rules "$TMP/strict.yaml" \
 	--catalog "$R/programs.yaml" --catalog "$R/programs-local.yaml" --catalog "$TMP/local.yaml" \
 	-o "$TMP/valid.csv.gz" -r "$TMP/rej.csv.gz" "$TMP/records.csv.gz"
-[ -s "$TMP/valid.csv.gz" ] && grep -q 'above max_reject_rate' "$TMP/.err" &&
+[ -s "$TMP/valid.csv.gz" ] && grep -q 'above the reject threshold' "$TMP/.err" &&
 	ok "outputs are still written and the message says why" || fail "outputs are still written and the message says why" "$(cat "$TMP/.err")"
 printf 'rules:\n  - name: x\n    check: nonsense\n' >"$TMP/bad.yaml"
 expect_exit 2 "an unknown check is a configuration error" "$BIN/rs-validate" --period 2024 --rules "$TMP/bad.yaml" -o "$TMP/v.csv.gz" "$TMP/records.csv.gz"

@@ -384,6 +384,8 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 	number_text(c, fld(c, row, F_AMOUNT), &c->tmp);
 	ms = money_parse(c->tmp.buf, c->tmp.len, m->unit, &fen);
 	if (ms != MONEY_OK) {
+		if (ms == MONEY_TOO_PRECISE)
+			c->st->too_precise++;
 		reject(c, row, RJ_BAD_AMOUNT, F_AMOUNT, "amount '%s' %s", c->tmp.buf,
 		       ms == MONEY_TOO_PRECISE ? "is more precise than a fen" :
 		       ms == MONEY_TOO_LARGE ? "is too large" : "is not a number");
@@ -533,9 +535,10 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 {
 	struct ctx c;
 	struct csvin_opts copts;
-	char extra[128] = "";
+	struct sbuf extra;
 	int i, ret = 1;
 
+	sbuf_init(&extra, 0);
 	memset(&c, 0, sizeof(c));
 	memset(st, 0, sizeof(*st));
 	c.o = o;
@@ -574,11 +577,19 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	if (rejects_commit(&c.rj, err))
 		goto out;
 	if (o->nprefixes)
-		snprintf(extra, sizeof(extra), "\"rows_in_file\":%ld,\"other_partitions\":%ld",
-			 st->rows_read + st->other_partitions, st->other_partitions);
+		sbuf_addf(&extra, "\"rows_in_file\":%ld,\"other_partitions\":%ld,",
+			  st->rows_read + st->other_partitions, st->other_partitions);
+	if (o->gate) {
+		gate_judge(o->gate, st->rows_read, st->counts, &st->verdict);
+		gate_json(o->gate, st->counts, &st->verdict, &extra);
+		if (st->verdict.top >= 0 && c.rj.sample[st->verdict.top])
+			st->sample = xstrdup(c.rj.sample[st->verdict.top]);
+	}
+	if (extra.len && extra.buf[extra.len - 1] == ',')
+		extra.buf[--extra.len] = '\0';
 	if (o->summary && summary_write(o->summary, "ingest", o->source,
 					st->rows_read, st->records, st->counts,
-					extra, err))
+					extra.buf, err))
 		goto out;
 	ret = 0;
 	goto out;
@@ -591,6 +602,8 @@ out:
 	sbuf_release(&c.line);
 	sbuf_release(&c.tmp);
 	sbuf_release(&c.tmp2);
+	sbuf_release(&extra);
+	rejects_sample_release(&c.rj);
 	memo_release(&c.kind);
 	memo_release(&c.program);
 	memo_release(&c.area);

@@ -7,6 +7,7 @@
 
 #include "canon.h"
 #include "catalog.h"
+#include "gate.h"
 #include "mapping.h"
 #include "pseudo.h"
 
@@ -28,16 +29,22 @@ struct ingest_opts {
 	int exclude;              /* prefixes name the rows NOT this run's (the
 				     catch-all partition after the others) */
 	int take_unattributed;
+	const struct rs_gate *gate;  /* the loss gate; NULL: none */
 };
 
 struct ingest_stats {
 	long rows_read, records;  /* rows_read: this partition's rows */
 	long counts[RJ__COUNT];
 	long other_partitions;    /* rows left to other partitions */
+	long too_precise;         /* bad_amount rows more precise than a fen */
+	struct gate_verdict verdict;
+	char *sample;             /* the gate's top reason, first reject (masked);
+				     the caller frees it */
 };
 
 /*
- * Runs the stage. Returns 0; 2 for a configuration error (a required
+ * Runs the stage. Returns 0 (also when over the gate: st->verdict.over
+ * says so, every output is written and the summary records it); 2 for a configuration error (a required
  * column missing from the header: the message names the column and the
  * mapping); 1 for a data or I/O failure. err is filled when non-zero.
  */

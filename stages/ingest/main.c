@@ -40,12 +40,63 @@ static const char usage[] =
 "      --unattributed     with either: this partition also takes rows\n"
 "                         whose region code cannot be read (give it to exactly\n"
 "                         one partition of a file)\n"
+"      --max-reject-rate R | REASON=R\n"
+"                         the loss gate: the share of rows (0.05 or 5%%) this run\n"
+"                         may reject, overall or for one reason (default: the\n"
+"                         mapping's max_reject_rate, else 5%%)\n"
+"      --accept-loss[=REASON,...]\n"
+"                         accept this run's loss of those reasons (all when none\n"
+"                         named): they do not count against the gate, and the\n"
+"                         summary and the quality table record them\n"
 "  -q, --quiet            no summary line on stderr\n"
 "  -h, --help             this text\n"
 "      --version          print the version\n"
 "\n"
-"Exit status: 0 success; 1 data or I/O failure; 2 usage or configuration\n"
+"Exit status: 0 success; 1 data or I/O failure, or more rows rejected than\n"
+"the gate allows (every output is still written); 2 usage or configuration\n"
 "error (including an export lacking a column the mapping requires).\n";
+
+/* The likely fix for a loss led by one reason, naming the mapping key. */
+static void gate_fix(const struct ingest_stats *st, const struct mapping *map,
+		     const char *mapping, struct sbuf *fix)
+{
+	int top = st->verdict.top;
+
+	switch (top) {
+	case RJ_BAD_AMOUNT:
+		if (st->too_precise * 2 > st->counts[RJ_BAD_AMOUNT] && map->unit == MU_YUAN)
+			sbuf_addf(fix, "the amount column looks like 万元 (amounts more precise than a fen): set `amount_unit: 万元` in '%s'", mapping);
+		else if (st->too_precise * 2 > st->counts[RJ_BAD_AMOUNT])
+			sbuf_addf(fix, "amounts are more precise than a fen in the mapping's amount_unit: check `amount_unit` in '%s'", mapping);
+		else
+			sbuf_addf(fix, "check which column `columns: {amount: ...}` names in '%s' and `decimal_point`", mapping);
+		break;
+	case RJ_MALFORMED_LINE:
+		sbuf_addf(fix, "check `delimiter` (and `header_row`) in '%s'", mapping);
+		break;
+	case RJ_BAD_ENCODING:
+		sbuf_addf(fix, "set `encoding: gb18030` or `encoding: utf-8` in '%s'", mapping);
+		break;
+	case RJ_MISSING_FIELD:
+		sbuf_addf(fix, "check that `columns:` in '%s' names the column the messages name", mapping);
+		break;
+	case RJ_BAD_ID:
+		sbuf_addf(fix, "check `columns: {id: ...}` in '%s'; IDs like 5.10117E+17 were mangled by a spreadsheet: export them again as text", mapping);
+		break;
+	case RJ_BAD_PERIOD:
+		sbuf_addf(fix, "check `columns: {period: ...}` in '%s' names the month column", mapping);
+		break;
+	case RJ_UNKNOWN_PROGRAM:
+		sbuf_addf(fix, "add the labels under `programs:` in '%s', or a local program with --catalog", mapping);
+		break;
+	case RJ_UNKNOWN_AREA:
+		sbuf_addf(fix, "add the labels under `areas:` in '%s'", mapping);
+		break;
+	default:
+		sbuf_addf(fix, "see the rejects file");
+		break;
+	}
+}
 
 static long today_ymd(void)
 {
@@ -73,6 +124,8 @@ int main(int argc, char **argv)
 		{ "region-prefix", required_argument, NULL, 'P' },
 		{ "region-exclude", required_argument, NULL, 'X' },
 		{ "unattributed", no_argument, NULL, 'U' },
+		{ "max-reject-rate", required_argument, NULL, 'R' },
+		{ "accept-loss", optional_argument, NULL, 'A' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -88,6 +141,8 @@ int main(int argc, char **argv)
 	const char *catalogs[16];
 	char *rej = NULL, *sum = NULL;
 	size_t ncat = 0;
+	const char *rates[RJ__COUNT + 1], *accepts[RJ__COUNT + 1];
+	size_t nrates = 0, naccepts = 0, i;
 	int c, ret, include_given = 0;
 
 	rs_set_progname(argv[0]);
@@ -129,6 +184,18 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'U': o.take_unattributed = 1; break;
+		case 'R':
+		case 'A':
+			if ((c == 'R' ? nrates : naccepts) == RJ__COUNT + 1) {
+				fprintf(stderr, "rs-ingest: too many --%s\n",
+					c == 'R' ? "max-reject-rate" : "accept-loss");
+				return 2;
+			}
+			if (c == 'R')
+				rates[nrates++] = optarg;
+			else
+				accepts[naccepts++] = optarg ? optarg : "";
+			break;
 		case 'q': rs_quiet = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': printf("rs-ingest %s\n", RS_VERSION); return 0;
@@ -162,7 +229,15 @@ int main(int argc, char **argv)
 		mapping_release(&map);	/* either loaded or already released */
 		return 2;
 	}
+	/* The command line overrides the mapping's gate. */
+	for (i = 0; i < nrates; i++)
+		if (gate_set_rate(&map.gate, rates[i], &err))
+			goto config;
+	for (i = 0; i < naccepts; i++)
+		if (gate_accept(&map.gate, accepts[i], &err))
+			goto config;
 	if (pseudo_key_load(&key, keyfile, &err)) {
+config:
 		rs_error_print(&err);
 		catalog_release(&cat);
 		mapping_release(&map);
@@ -174,6 +249,7 @@ int main(int argc, char **argv)
 	if (!o.summary)
 		o.summary = sum = rs_path_derive(o.out, ".summary.json");
 	o.map = &map;
+	o.gate = &map.gate;
 	o.cat = &cat;
 	o.key = &key;
 	rs_out_install_signal_cleanup();
@@ -189,7 +265,21 @@ int main(int argc, char **argv)
 			st.rows_read, st.records, st.rows_read - st.records,
 			why.buf ? why.buf : "");
 		sbuf_release(&why);
+		if (st.verdict.over) {
+			struct sbuf msg, fix;
+
+			sbuf_init(&msg, 0);
+			sbuf_init(&fix, 0);
+			gate_fix(&st, &map, mapping, &fix);
+			gate_message(&st.verdict, "", o.source, &map.gate,
+				     st.sample, fix.buf, &msg);
+			fprintf(stderr, "rs-ingest: %s\n", msg.buf);
+			sbuf_release(&msg);
+			sbuf_release(&fix);
+			ret = 1;
+		}
 	}
+	free(st.sample);
 	pseudo_key_wipe(&key);
 	catalog_release(&cat);
 	mapping_release(&map);

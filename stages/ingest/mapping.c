@@ -110,7 +110,8 @@ int mapping_load(struct mapping *m, const char *path, struct rs_error *err)
 	static const char *const keys[] = {
 		"source", "description", "encoding", "delimiter", "header_row",
 		"amount_unit", "decimal_point", "columns", "programs", "areas",
-		"reversal_marker", "backpay_marker", NULL
+		"reversal_marker", "backpay_marker", "max_reject_rate",
+		"max_reject_rates", NULL
 	};
 	static const enum field_id required[] = {
 		F_REGION, F_ID, F_PROGRAM, F_AREA, F_PERSONS, F_PERIOD, F_AMOUNT
@@ -124,6 +125,7 @@ int mapping_load(struct mapping *m, const char *path, struct rs_error *err)
 	int ret = -1;
 
 	memset(m, 0, sizeof(*m));
+	gate_init(&m->gate);
 	if (ydoc_load(&doc, path, err))
 		return -1;
 	if (!doc.root || doc.root->type != YNODE_MAP) {
@@ -136,7 +138,8 @@ int mapping_load(struct mapping *m, const char *path, struct rs_error *err)
 	    ynode_long(&doc, doc.root, "header_row", 0, 1, 1000, &header_row, err) ||
 	    ynode_str(&doc, doc.root, "amount_unit", 0, &unit, err) ||
 	    ynode_str(&doc, doc.root, "reversal_marker", 0, &marker, err) ||
-	    ynode_str(&doc, doc.root, "backpay_marker", 0, &bmarker, err))
+	    ynode_str(&doc, doc.root, "backpay_marker", 0, &bmarker, err) ||
+	    gate_parse(&m->gate, &doc, doc.root, err))
 		goto out;
 	m->path = xstrdup(path);
 	if (rs_encoding_parse(enc, &m->encoding)) {

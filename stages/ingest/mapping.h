@@ -9,6 +9,7 @@
 
 #include "csvin.h"
 #include "error.h"
+#include "gate.h"
 #include "money.h"
 
 enum field_id {
@@ -29,6 +30,7 @@ struct mapping {
 	unsigned char delim;
 	long header_row;                 /* 1-based physical record number */
 	enum money_unit unit;
+	struct rs_gate gate;      /* max_reject_rate(s); GATE_DEFAULT_RATE else */
 	char *decimal_points;            /* extra decimal point strings, NUL separated */
 	size_t ndecimal;
 	char *column[F__COUNT];          /* header name (normalised), or NULL */

@@ -286,15 +286,15 @@ static int load_rule(struct rule *r, const struct ydoc *doc,
 
 int rules_load(struct rules *rs, const char *path, struct rs_error *err)
 {
-	static const char *const keys[] = { "max_reject_rate", "rules", NULL };
+	static const char *const keys[] = { "max_reject_rate", "max_reject_rates",
+					    "rules", NULL };
 	struct ydoc doc;
 	const struct ynode *list;
-	const char *rate = NULL;
 	size_t i;
 	int ret = -1;
 
 	memset(rs, 0, sizeof(*rs));
-	rs->max_reject_rate = 1.0;
+	gate_init(&rs->gate);
 	if (ydoc_load(&doc, path, err))
 		return -1;
 	if (!doc.root || doc.root->type != YNODE_MAP) {
@@ -302,17 +302,8 @@ int rules_load(struct rules *rs, const char *path, struct rs_error *err)
 		goto out;
 	}
 	if (ynode_check_keys(&doc, doc.root, keys, err) ||
-	    ynode_str(&doc, doc.root, "max_reject_rate", 0, &rate, err))
+	    gate_parse(&rs->gate, &doc, doc.root, err))
 		goto out;
-	if (rate) {
-		char *end;
-		rs->max_reject_rate = strtod(rate, &end);
-		if (*end || rs->max_reject_rate < 0 || rs->max_reject_rate > 1) {
-			ynode_err(&doc, ynode_get(doc.root, "max_reject_rate"), err,
-				  "max_reject_rate must be a share from 0 to 1, not '%s'", rate);
-			goto out;
-		}
-	}
 	list = ynode_get(doc.root, "rules");
 	if (!list || list->type != YNODE_SEQ) {
 		ynode_err(&doc, list ? list : doc.root, err, "'rules' must be a list");

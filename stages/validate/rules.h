@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "canon.h"
+#include "gate.h"
 #include "error.h"
 #include "period.h"
 
@@ -71,7 +72,7 @@ int hundredths(const char *s, size_t n, int64_t *out);
 struct rules {
 	struct rule *r;
 	size_t n;
-	double max_reject_rate;   /* 0..1; 1 = no threshold */
+	struct rs_gate gate;      /* max_reject_rate(s); GATE_DEFAULT_RATE else */
 };
 
 int rules_load(struct rules *rs, const char *path, struct rs_error *err);
