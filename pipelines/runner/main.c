@@ -43,6 +43,11 @@ static const char usage_text[] =
 	"  -n, --dry-run     print the commands that would run, run nothing\n"
 	"  -k, --keep-going  after a failure, go on with independent stages\n"
 	"  -q, --quiet       print only failures\n"
+	"  --accept-loss SOURCE[:REASON]\n"
+	"                    this run, publish SOURCE although its ingest or\n"
+	"                    validate stage rejects more than its threshold (of\n"
+	"                    REASON, or of any); recorded in the ledger and the\n"
+	"                    quality table (repeatable)\n"
 	"  --allow-outside   let outputs (and ${out}) lie outside the working\n"
 	"                    directory; without it such a pipeline is refused\n"
 	"\n"
@@ -52,8 +57,8 @@ static const char usage_text[] =
 
 struct args {
 	const char *pipeline;
-	char **vars, **only, **force;
-	size_t nvars, nonly, nforce;
+	char **vars, **only, **force, **accept;
+	size_t nvars, nonly, nforce, naccept;
 	struct selection sel;
 	struct runopts run;
 	int json, dot, allow_outside;
@@ -163,6 +168,10 @@ static int parse(const char *cmd, int argc, char **argv, struct args *a)
 			if (m < 0)
 				return usage_error("'%s' needs a stage", arg);
 			push(&a->only, &a->nonly, v);
+		} else if ((m = optval(argc, argv, &i, "--accept-loss", NULL, &v))) {
+			if (m < 0)
+				return usage_error("'%s' needs SOURCE or SOURCE:REASON", arg);
+			push(&a->accept, &a->naccept, v);
 		} else if ((m = optval(argc, argv, &i, "--from", NULL, &v))) {
 			if (m < 0)
 				return usage_error("'%s' needs a stage", arg);
@@ -203,6 +212,7 @@ static void args_release(struct args *a)
 	free(a->vars);
 	free(a->only);
 	free(a->force);
+	free(a->accept);
 }
 
 /* Loads, links and selects; prints the error and returns 2 on failure. */
@@ -211,6 +221,7 @@ static int load(struct pipeline *pl, struct args *a)
 	struct rs_error err;
 
 	if (pipeline_load(pl, a->pipeline, a->vars, a->nvars, &err) ||
+	    pipeline_accept_loss(pl, a->accept, a->naccept, &err) ||
 	    graph_build(pl, &err) || graph_select(pl, &a->sel, &err)) {
 		rs_error_print(&err);
 		return 2;
