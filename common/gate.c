@@ -69,7 +69,7 @@ int gate_parse(struct rs_gate *g, const struct ydoc *doc,
 	if (n->type != YNODE_MAP)
 		return ynode_err(doc, n, err,
 				 "max_reject_rates must map reject reasons to shares ({bad_amount: 0.01})");
-	for (i = 0; i < n->n / 2; i++) {
+	for (i = 0; i < n->n; i++) {
 		const struct ynode *k = ynode_key(n, i), *v = ynode_val(n, i);
 		int code = k->type == YNODE_SCALAR ?
 			   reason_code(k->scalar, strlen(k->scalar)) : -1;
