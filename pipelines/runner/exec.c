@@ -919,7 +919,8 @@ static void report(struct run *r)
 	}
 	if (r->signo)
 		return;
-	/* The failing log's path comes last, where the eye lands. */
+	/* The failing log's path comes last but one, where the eye lands;
+	 * then whether the published tables moved. */
 	for (k = 0; k < pl->ntasks; k++) {
 		t = &pl->tasks[pl->order[k]];
 		if (t->st != T_FAILED)
