@@ -55,7 +55,10 @@ struct catalog {
  * holding 捐 (捐赠, 社会捐赠, 慈善捐款) or 慈善 is donated money. */
 #define CATALOG_OTHER_FUNDING_DEFAULT { "捐", "慈善" }
 
-/* Loads the catalog files in order. Returns 0 or -1 with err filled. */
+/* Loads the catalog files in order. Returns 0 or -1 with err filled. A
+ * program first defined by a file after the first (a local catalog) must
+ * give recurrence, payment_grain and public_money, whose defaults would
+ * otherwise change its figures silently ("'f':L:C: local program ..."). */
 int catalog_load(struct catalog *c, const char *const *paths, size_t npaths,
 		 struct rs_error *err);
 /* As catalog_load, but with no paths it loads the defaults from the data

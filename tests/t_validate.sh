@@ -45,11 +45,13 @@ programs:
 - code: holiday_dibao
   parent: holiday_visit
   name_zh: 两节慰问（低保户）
+  payment_grain: household
   recurrence: one_off
   public_money: false
 - code: holiday_marginal
   parent: holiday_visit
   name_zh: 两节慰问（低保边缘户）
+  payment_grain: household
   recurrence: one_off
   public_money: false
 Y
@@ -163,7 +165,7 @@ grep -q "bad2.yaml':4:12" "$TMP/.err" && ok "...naming line and column" || fail 
 		echo "m.csv,${l%%:*},$V,${l#*:},urban,2024-03,$B1,3,1,100.00,85,F,区级财政,"
 	done
 } | gzip -c >"$TMP/m.csv.gz"
-"$BIN/rs-validate" -q --period 2024 --rules "$TMP/rules.yaml" -o "$TMP/mv.csv.gz" -r "$TMP/mr.csv.gz" "$TMP/m.csv.gz"
+"$BIN/rs-validate" -q --period 2024 --rules "$TMP/rules.yaml" --catalog "$R/programs.yaml" --catalog "$R/programs-local.yaml" --catalog "$TMP/local.yaml" -o "$TMP/mv.csv.gz" -r "$TMP/mr.csv.gz" "$TMP/m.csv.gz"
 got=$(zcat "$TMP/mr.csv.gz" | awk -F, 'NR > 1 {printf "%s:%s ", $2, $3}')
 [ "$got" = "5:duplicate_payment 6:duplicate_payment 7:duplicate_payment 9:conflicting_programs " ] &&
 	ok "duplicates of a 1st, 2nd and 3rd program in one month; 低保 after 特困 conflicts" || fail "duplicates of a 1st, 2nd and 3rd program in one month" "got $got"

@@ -229,6 +229,21 @@ int main(int argc, char **argv)
 		mapping_release(&map);	/* either loaded or already released */
 		return 2;
 	}
+	/* A label mapped to a code the catalog lacks cannot be right: every
+	 * row carrying it would be lost (reliefstat check says the same). */
+	{
+		struct sbuf bad;
+
+		sbuf_init(&bad, 0);
+		if (mapping_check(&map, &cat, &bad)) {
+			fprintf(stderr, "%s", bad.buf);
+			sbuf_release(&bad);
+			catalog_release(&cat);
+			mapping_release(&map);
+			return 2;
+		}
+		sbuf_release(&bad);
+	}
 	/* The command line overrides the mapping's gate. */
 	for (i = 0; i < nrates; i++)
 		if (gate_set_rate(&map.gate, rates[i], &err))

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "mapping.h"
 #include "norm.h"
 #include "xalloc.h"
@@ -42,6 +43,8 @@ static int load_labels(const struct ydoc *doc, const struct ynode *map,
 		return ynode_err(doc, map, err, "'%s' must map labels to codes", what);
 	lm->from = xcalloc(map->n, sizeof(*lm->from));
 	lm->to = xcalloc(map->n, sizeof(*lm->to));
+	lm->line = xcalloc(map->n, sizeof(*lm->line));
+	lm->col = xcalloc(map->n, sizeof(*lm->col));
 	for (i = 0; i < map->n; i++) {
 		const struct ynode *k = ynode_key(map, i), *v = ynode_val(map, i);
 		if (v->type != YNODE_SCALAR)
@@ -54,6 +57,8 @@ static int load_labels(const struct ydoc *doc, const struct ynode *map,
 		if (!lm->from[lm->n])
 			return -1;
 		lm->to[lm->n] = xstrdup(v->scalar);
+		lm->line[lm->n] = v->line;
+		lm->col[lm->n] = v->col;
 		lm->n++;
 	}
 	return 0;
@@ -231,6 +236,8 @@ static void label_map_release(struct label_map *lm)
 	}
 	free(lm->from);
 	free(lm->to);
+	free(lm->line);
+	free(lm->col);
 }
 
 void mapping_release(struct mapping *m)
@@ -256,4 +263,21 @@ const char *label_map_find(const struct label_map *lm, const char *label)
 		if (!strcmp(lm->from[i], label))
 			return lm->to[i];
 	return NULL;
+}
+
+int mapping_check(const struct mapping *m, const struct catalog *cat,
+		  struct sbuf *out)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < m->programs.n; i++) {
+		if (catalog_find(cat, m->programs.to[i]))
+			continue;
+		sbuf_addf(out, "'%s':%ld:%ld: the label '%s' is mapped to program '%s', which is not in the catalog: its rows would be rejected as unknown_program; use a catalog code (or add the program with --catalog)\n",
+			  m->path, m->programs.line[i], m->programs.col[i],
+			  m->programs.from[i], m->programs.to[i]);
+		n++;
+	}
+	return n;
 }

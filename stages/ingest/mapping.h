@@ -21,6 +21,7 @@ enum field_id {
 struct label_map {
 	char **from;     /* normalised labels */
 	char **to;
+	long *line, *col;  /* the code's position in the mapping */
 	size_t n;
 };
 
@@ -48,5 +49,11 @@ int mapping_load(struct mapping *m, const char *path, struct rs_error *err);
 void mapping_release(struct mapping *m);
 /* Looks label up in a label map; NULL if absent. */
 const char *label_map_find(const struct label_map *lm, const char *label);
+
+struct catalog;
+/* Appends one line per label mapped to a code the catalog lacks ("'m.yaml':
+ * L:C: ...; the fix") and returns how many. This function can't fail. */
+int mapping_check(const struct mapping *m, const struct catalog *cat,
+		  struct sbuf *out);
 
 #endif

@@ -183,6 +183,24 @@ config:
 		catalog_release(&cat);
 		return 2;
 	}
+	/* What cannot be right is refused before any row is read (the same
+	 * checks as reliefstat check). */
+	{
+		struct sbuf bad;
+		int nbad;
+
+		sbuf_init(&bad, 0);
+		nbad = rules_check(&rules, &cat, &regions, &bad);
+		if (nbad) {
+			fprintf(stderr, "%s", bad.buf);
+			sbuf_release(&bad);
+			rules_release(&rules);
+			catalog_release(&cat);
+			regions_release(&regions);
+			return 2;
+		}
+		sbuf_release(&bad);
+	}
 	/* Derived after the loads, whose failures return at once. */
 	if (!o.rejects)
 		o.rejects = d1 = rs_path_derive(o.out, ".rejects.csv.gz");
