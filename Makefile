@@ -79,7 +79,9 @@ $(BIN)/rs-$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard stages/$(1)/*.c)) $(LIB)
 endef
 $(foreach s,$(STAGES),$(eval $(call stage_rule,$(s))))
 
-$(BIN)/reliefstat: $(patsubst %.c,$(BUILD)/%.o,$(wildcard pipelines/runner/*.c)) $(LIB)
+# The runner's `check` uses the stages' own checks of rules and mappings.
+$(BIN)/reliefstat: $(patsubst %.c,$(BUILD)/%.o,$(wildcard pipelines/runner/*.c)) \
+		$(BUILD)/stages/validate/rules.o $(BUILD)/stages/ingest/mapping.o $(LIB)
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -420,3 +420,45 @@ const struct program *catalog_root(const struct catalog *c,
 	}
 	return p;
 }
+
+/* Levenshtein distance, capped: strings of catalog codes are short. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev, cur, tmp;
+	size_t row[65];
+
+	if (la > 64 || lb > 64)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			cur = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < cur)
+				cur = row[j] + 1;
+			if (row[j - 1] + 1 < cur)
+				cur = row[j - 1] + 1;
+			row[j] = cur;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+const struct program *catalog_nearest(const struct catalog *c, const char *code)
+{
+	const struct program *best = NULL;
+	size_t i, d, bestd = 3;
+
+	for (i = 0; i < c->n; i++) {
+		d = edit_distance(code, c->p[i].code);
+		if (d < bestd) {
+			bestd = d;
+			best = &c->p[i];
+		}
+	}
+	return best;
+}

@@ -75,6 +75,9 @@ const struct program *catalog_lookup_label(const struct catalog *c,
  * 财政 spending: the label holds one of the catalog's other_money_funding
  * substrings. An empty label is public money. This function can't fail. */
 int catalog_other_funding(const struct catalog *c, const char *funding);
+/* The program whose code is nearest to code (at most two edits), for a
+ * "did you mean" in messages; NULL if none is that near. */
+const struct program *catalog_nearest(const struct catalog *c, const char *code);
 /* The top-level ancestor's code (dibao for dibao_urban). */
 const struct program *catalog_root(const struct catalog *c,
 				   const struct program *p);

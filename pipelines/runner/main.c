@@ -24,10 +24,16 @@ static const char usage_text[] =
 	"usage: reliefstat run PIPELINE [options]\n"
 	"       reliefstat status PIPELINE [--json] [--var NAME=VALUE]...\n"
 	"       reliefstat dag PIPELINE [--dot] [--var NAME=VALUE]...\n"
+	"       reliefstat check PIPELINE [--var NAME=VALUE]...\n"
 	"\n"
 	"Runs the stages of a pipeline YAML file whose inputs, parameters,\n"
 	"command or program changed since they last succeeded, in dependency\n"
 	"order. State, logs and the ledger are kept in ${out}/.reliefstat/.\n"
+	"Before any stage, run checks the mapping, catalog, rules and region\n"
+	"files the stage commands name (as check does) and runs nothing if one\n"
+	"cannot be right: unknown program codes, region prefixes matching no\n"
+	"region, overlapping payment standards, a local program lacking\n"
+	"recurrence, payment_grain or public_money (exit 2).\n"
 	"\n"
 	"run options:\n"
 	"  --var NAME=VALUE  set a pipeline variable (repeatable)\n"
@@ -292,6 +298,50 @@ static void print_status(const struct pipeline *pl, int json)
 	sbuf_release(&sb);
 }
 
+/* The configuration check of `check` and of `run` before any stage.
+ * Returns 0, or 2 after printing every problem. */
+static int check_config(const struct pipeline *pl, int verbose)
+{
+	struct sbuf out;
+	size_t nfiles = 0;
+	const char *p, *nl;
+	int n;
+
+	sbuf_init(&out, 0);
+	n = pipeline_check_config(pl, &out, &nfiles);
+	for (p = out.buf; p && *p; p = *nl ? nl + 1 : nl) {
+		nl = strchrnul(p, '\n');
+		fprintf(stderr, "%s: %.*s\n", rs_progname(), (int)(nl - p), p);
+	}
+	sbuf_release(&out);
+	if (n) {
+		rs_warn("check: %d problem%s in the configuration files '%s' names; nothing was run",
+			n, n == 1 ? "" : "s", pl->path);
+		return 2;
+	}
+	if (verbose)
+		rs_info("check: the %zu configuration file%s '%s' names look right",
+			nfiles, nfiles == 1 ? "" : "s", pl->path);
+	return 0;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	struct pipeline pl;
+	struct args a;
+	int ret;
+
+	ret = parse("check", argc, argv, &a);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	ret = load(&pl, &a);
+	if (!ret)
+		ret = check_config(&pl, 1);
+	pipeline_release(&pl);
+	args_release(&a);
+	return ret;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct rs_error err;
@@ -309,6 +359,8 @@ static int cmd_run(int argc, char **argv)
 		rs_error_print(&err);
 		ret = 2;
 	}
+	if (!ret)
+		ret = check_config(&pl, 0);
 	if (!ret) {
 		state_load(&st, &pl);
 		ret = exec_run(&pl, &st, &a.run);
@@ -372,6 +424,7 @@ static const struct command {
 	{ "run", cmd_run },
 	{ "status", cmd_status },
 	{ "dag", cmd_dag },
+	{ "check", cmd_check },
 };
 
 int main(int argc, char **argv)

@@ -227,6 +227,16 @@ int mkdir_parent(const char *path, struct rs_error *err);
  */
 int pipeline_check_inside(const struct pipeline *pl, struct rs_error *err);
 
+/* check.c */
+
+/*
+ * Loads every mapping, catalog, rules and region file the pipeline's stage
+ * commands name and appends one line per thing that cannot be right
+ * ("'f':L:C: what; the fix"), each once. Returns how many; *nfiles (may be
+ * NULL) gets how many files were named. This function can't fail.
+ */
+int pipeline_check_config(const struct pipeline *pl, struct sbuf *out, size_t *nfiles);
+
 /* gates.c */
 
 /*

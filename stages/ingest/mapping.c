@@ -274,9 +274,15 @@ int mapping_check(const struct mapping *m, const struct catalog *cat,
 	for (i = 0; i < m->programs.n; i++) {
 		if (catalog_find(cat, m->programs.to[i]))
 			continue;
-		sbuf_addf(out, "'%s':%ld:%ld: the label '%s' is mapped to program '%s', which is not in the catalog: its rows would be rejected as unknown_program; use a catalog code (or add the program with --catalog)\n",
+		const struct program *near = catalog_nearest(cat, m->programs.to[i]);
+
+		sbuf_addf(out, "'%s':%ld:%ld: the label '%s' is mapped to program '%s', which is not in the catalog: its rows would be rejected as unknown_program; ",
 			  m->path, m->programs.line[i], m->programs.col[i],
 			  m->programs.from[i], m->programs.to[i]);
+		if (near)
+			sbuf_addf(out, "did you mean '%s'?\n", near->code);
+		else
+			sbuf_adds(out, "use a catalog code (or add the program with --catalog)\n");
 		n++;
 	}
 	return n;

@@ -420,8 +420,14 @@ int rules_check(const struct rules *rs, const struct catalog *cat,
 			const struct standard *s = &r->std[j];
 
 			if (!catalog_find(cat, s->program)) {
-				sbuf_addf(out, "'%s':%ld:%ld: payment standard for program '%s', which is not in the catalog: it would never apply; use the catalog code (or add the program with --catalog)\n",
+				const struct program *near = catalog_nearest(cat, s->program);
+
+				sbuf_addf(out, "'%s':%ld:%ld: payment standard for program '%s', which is not in the catalog: it would never apply; ",
 					  rs->path, s->line, s->col, s->program);
+				if (near)
+					sbuf_addf(out, "did you mean '%s'?\n", near->code);
+				else
+					sbuf_adds(out, "use a catalog code (or add the program with --catalog)\n");
 				n++;
 			}
 			if (rt && !prefix_known(rt, s->region_prefix)) {
