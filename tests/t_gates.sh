@@ -101,3 +101,22 @@ grep -q '"stage":"ingest@tongan-2024",.*"exit":0,"accept_loss":"bad_amount"' "$O
 grep -q "已确认接受的数据损失：tw.csv 有 5338 行被拒绝" "$OUT/tongan-2024/report/published/quality.md" &&
 	grep -q "已确认接受的数据损失" "$OUT/all/report/published/quality.md" &&
 	ok "the quality tables say the loss was accepted" || fail "the quality tables say the loss was accepted"
+
+# The preview: the first rows through the mapping, nothing written.
+mkdir -p "$TMP/pv" && cd "$TMP/pv" || exit 1
+expect_exit 0 "preview: rs-ingest --preview=5 exits 0" "$BIN/rs-ingest" --preview=5 --mapping "$TMP/tw.yaml" "$TMP/tw.csv"
+grep -q "^preview of 'tw.csv' through '$TMP/tw.yaml': 5 data rows, header at record 1; nothing written" "$TMP/.out" &&
+	grep -q "^amount          column 12 '發放金額（萬元）'" "$TMP/.out" &&
+	grep -q "^    raw:    '0.0168' | '0.2514' | '0.2213'" "$TMP/.out" &&
+	grep -q "^rejects of these 5 rows: 5 (bad_amount 5)" "$TMP/.out" &&
+	grep -q "likely fix: the amount column looks like 万元" "$TMP/.out" &&
+	ok "  ... the header matched, raw values, the rejects and the fix" || fail "  ... the header matched, raw values, the rejects and the fix" "$(cat "$TMP/.out")"
+[ -z "$(ls -A "$TMP/pv")" ] && ok "  ... writes nothing" || fail "  ... writes nothing" "$(ls -A "$TMP/pv")"
+grep -q "350212\*\*\*\*\*\*\*\*3775" "$TMP/.out" && ! grep -Eq '[0-9]{17}[0-9Xx]' "$TMP/.out" &&
+	ok "  ... IDs masked" || fail "  ... IDs masked" "$(grep -n id "$TMP/.out")"
+expect_exit 0 "preview: the default is 20 rows, parsed values shown" "$BIN/rs-ingest" --preview --mapping "$TMP/fixed.yaml" "$TMP/tw.csv"
+grep -q ": 20 data rows" "$TMP/.out" && grep -q "^    parsed: '168.00 元'" "$TMP/.out" &&
+	grep -q "^    parsed: 'disab_living'" "$TMP/.out" && grep -q "^rejects of these 20 rows: 0$" "$TMP/.out" &&
+	ok "  ... 万元 read as yuan, labels as codes" || fail "  ... 万元 read as yuan, labels as codes" "$(cat "$TMP/.out")"
+expect_exit 2 "preview: --preview=0 is a usage error" "$BIN/rs-ingest" --preview=0 --mapping "$TMP/tw.yaml" "$TMP/tw.csv"
+cd "$ROOT" || exit 1

@@ -16,6 +16,7 @@
 
 static const char usage[] =
 "usage: rs-ingest --mapping FILE --key FILE -o RECORDS.csv.gz [options] EXPORT.csv\n"
+"       rs-ingest --preview[=N] --mapping FILE [--catalog FILE]... EXPORT.csv\n"
 "\n"
 "Reads a source export (CSV in UTF-8 or GB18030, plain or gzip) through a\n"
 "mapping file and writes canonical records (SPEC.md section 2). Every data\n"
@@ -48,6 +49,10 @@ static const char usage[] =
 "                         accept this run's loss of those reasons (all when none\n"
 "                         named): they do not count against the gate, and the\n"
 "                         summary and the quality table record them\n"
+"      --preview[=N]      read only the first N data rows (default 20) and print,\n"
+"                         per field, the header matched, raw and parsed values,\n"
+"                         and the rejects they would get; writes nothing, needs\n"
+"                         no key, masks IDs\n"
 "  -q, --quiet            no summary line on stderr\n"
 "  -h, --help             this text\n"
 "      --version          print the version\n"
@@ -111,6 +116,50 @@ static long today_ymd(void)
 	return (long)(tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
+/* rs-ingest --preview: loads the mapping and catalog as a run would, reads
+ * the first rows, prints what they become; writes nothing. */
+static int preview(struct ingest_opts *o, const char *mapping,
+		   const char *const *catalogs, size_t ncat, const char *input)
+{
+	struct ingest_preview pv;
+	struct ingest_stats st;
+	struct mapping map;
+	struct catalog cat;
+	struct rs_error err;
+	struct sbuf bad;
+	const char *slash = strrchr(input, '/');
+	int ret;
+
+	o->input = input;
+	if (!o->source)
+		o->source = slash ? slash + 1 : input;
+	o->today = today_ymd();
+	if (mapping_load(&map, mapping, &err) ||
+	    catalog_load_default(&cat, catalogs, ncat, &err)) {
+		rs_error_print(&err);
+		mapping_release(&map);
+		return 2;
+	}
+	sbuf_init(&bad, 0);
+	if (mapping_check(&map, &cat, &bad))
+		fprintf(stderr, "%s", bad.buf);	/* shown, and the rows tell the rest */
+	sbuf_release(&bad);
+	o->map = &map;
+	o->cat = &cat;
+	o->pv = &pv;
+	ret = ingest_run(o, &st, &err);
+	if (ret)
+		rs_error_print(&err);
+	else if (ingest_preview_print(&pv, &map, o->source, stdout))
+		ret = 1;
+	ingest_preview_release(&pv);
+	free(st.sample);
+	catalog_release(&cat);
+	mapping_release(&map);
+	norm_release();
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -125,6 +174,7 @@ int main(int argc, char **argv)
 		{ "region-exclude", required_argument, NULL, 'X' },
 		{ "unattributed", no_argument, NULL, 'U' },
 		{ "max-reject-rate", required_argument, NULL, 'R' },
+		{ "preview", optional_argument, NULL, 'W' },
 		{ "accept-loss", optional_argument, NULL, 'A' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -184,6 +234,16 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'U': o.take_unattributed = 1; break;
+		case 'W': {
+			char *end;
+
+			o.preview = optarg ? strtol(optarg, &end, 10) : 20;
+			if (optarg && (*end || end == optarg || o.preview < 1 || o.preview > 1000000)) {
+				fprintf(stderr, "rs-ingest: --preview takes a number of rows from 1 to 1000000, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		}
 		case 'R':
 		case 'A':
 			if ((c == 'R' ? nrates : naccepts) == RJ__COUNT + 1) {
@@ -202,6 +262,8 @@ int main(int argc, char **argv)
 		default: fputs(usage, stderr); return 2;
 		}
 	}
+	if (o.preview && optind == argc - 1 && mapping)
+		return preview(&o, mapping, catalogs, ncat, argv[optind]);
 	if (optind != argc - 1 || !mapping || !o.out || !keyfile) {
 		fprintf(stderr, "rs-ingest: %s\n", optind != argc - 1 ?
 			"give exactly one export file" : !mapping ? "--mapping is required" :
