@@ -104,3 +104,49 @@ int task_gate_over(const struct task *t, char *reason, size_t reasonsz)
 	}
 	return 0;
 }
+
+int pipeline_preview_argv(const struct pipeline *pl, const char *source,
+			  const char *rows, char ***out, struct rs_error *err)
+{
+	const struct task *t = NULL;
+	const char *b;
+	struct sbuf sb;
+	char **v;
+	size_t k, i, n = 0;
+
+	for (k = 0; k < pl->ntasks && !t; k++) {
+		const struct task *c = &pl->tasks[pl->order[k]];
+
+		if (!gated(c) || !of_source(c, source, strlen(source)))
+			continue;
+		b = strrchr(c->argv[0], '/');
+		if (!strcmp(b ? b + 1 : c->argv[0], "rs-ingest"))
+			t = c;
+	}
+	if (!t)
+		return rs_err(err, "no ingest stage of source '%s' in '%s' (give the name after '@' in a task name, e.g. tongan-2024)",
+			      source, pl->path);
+	v = xcalloc(t->argc + 3, sizeof(*v));
+	v[n++] = xstrdup(t->argv[0]);
+	sbuf_init(&sb, 0);
+	sbuf_addf(&sb, "--preview=%s", rows ? rows : "20");
+	v[n++] = sbuf_detach(&sb, NULL);
+	/* The mapping, catalogs and source name as the stage gives them, and
+	 * its export: the last argument. */
+	for (i = 1; i + 1 < t->argc; i++) {
+		const char *a = t->argv[i];
+
+		if (!strcmp(a, "--mapping") || !strcmp(a, "-m") ||
+		    !strcmp(a, "--catalog") || !strcmp(a, "--source")) {
+			v[n++] = xstrdup(a);
+			v[n++] = xstrdup(t->argv[++i]);
+		} else if (!strncmp(a, "--mapping=", 10) || !strncmp(a, "--catalog=", 10) ||
+			   !strncmp(a, "--source=", 9)) {
+			v[n++] = xstrdup(a);
+		}
+	}
+	v[n++] = xstrdup(t->argv[t->argc - 1]);
+	v[n] = NULL;
+	*out = v;
+	return 0;
+}

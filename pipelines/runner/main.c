@@ -9,7 +9,9 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -25,6 +27,7 @@ static const char usage_text[] =
 	"       reliefstat status PIPELINE [--json] [--var NAME=VALUE]...\n"
 	"       reliefstat dag PIPELINE [--dot] [--var NAME=VALUE]...\n"
 	"       reliefstat check PIPELINE [--var NAME=VALUE]...\n"
+	"       reliefstat preview PIPELINE SOURCE [N] [--var NAME=VALUE]...\n"
 	"\n"
 	"Runs the stages of a pipeline YAML file whose inputs, parameters,\n"
 	"command or program changed since they last succeeded, in dependency\n"
@@ -342,6 +345,59 @@ static int cmd_check(int argc, char **argv)
 	return ret;
 }
 
+/* reliefstat preview PIPELINE SOURCE [N]: runs that source's rs-ingest
+ * with --preview (it writes nothing). */
+static int cmd_preview(int argc, char **argv)
+{
+	struct rs_error err;
+	struct pipeline pl;
+	struct args a;
+	char **v = NULL, *rest[3] = { NULL, NULL, NULL };
+	int ret, i, npos = 0;
+
+	/* PIPELINE SOURCE [N] and --var: parse() takes one positional. */
+	for (i = 1; i < argc; i++) {
+		if (argv[i][0] != '-' && npos < 3) {
+			rest[npos++] = argv[i];
+			argv[i] = (char *)"--";
+		} else if (!strcmp(argv[i], "--var")) {
+			i++;
+		}
+	}
+	if (npos < 2)
+		return usage_error("%s", "preview needs PIPELINE and SOURCE (e.g. tongan-2024)");
+	{
+		char *pv[64];
+		int n = 0;
+
+		pv[n++] = argv[0];
+		for (i = 1; i < argc && n < 60; i++)
+			if (strcmp(argv[i], "--"))
+				pv[n++] = argv[i];
+		pv[n++] = rest[0];
+		pv[n] = NULL;
+		ret = parse("preview", n, pv, &a);
+	}
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	ret = load(&pl, &a);
+	if (!ret && pipeline_preview_argv(&pl, rest[1], rest[2], &v, &err)) {
+		rs_error_print(&err);
+		ret = 2;
+	}
+	pipeline_release(&pl);
+	args_release(&a);
+	if (ret)
+		return ret;
+	fflush(stdout);
+	execvp(v[0], v);
+	rs_warn("cannot run '%s': %s", v[0], strerror(errno));
+	for (i = 0; v[i]; i++)
+		free(v[i]);
+	free(v);
+	return 2;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct rs_error err;
@@ -425,6 +481,7 @@ static const struct command {
 	{ "status", cmd_status },
 	{ "dag", cmd_dag },
 	{ "check", cmd_check },
+	{ "preview", cmd_preview },
 };
 
 int main(int argc, char **argv)

@@ -251,6 +251,12 @@ int pipeline_accept_loss(struct pipeline *pl, char **specs, size_t n,
  * threshold (it exited 1 with every output written); the top reason is
  * copied to reason ("" if the summary names none). */
 int task_gate_over(const struct task *t, char *reason, size_t reasonsz);
+/* The command of `reliefstat preview PIPELINE SOURCE [N]`: the rs-ingest of
+ * SOURCE with --preview=N (default 20), its mapping, catalogs and export.
+ * *argv is NULL-terminated and the caller's. Returns 0, or -1 when the
+ * pipeline has no ingest task of that source. */
+int pipeline_preview_argv(const struct pipeline *pl, const char *source,
+			  const char *rows, char ***argv, struct rs_error *err);
 
 /* exec.c */
 
