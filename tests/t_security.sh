@@ -122,7 +122,7 @@ rows = [
 ]
 open(sys.argv[1], 'w').write(H + '\n' + '\n'.join(rows) + '\n')
 PY
-expect_exit 0 "a file of rejected rows full of IDs: rs-ingest exits 0" "$BIN/rs-ingest" -q -m "$M/map.yaml" -k "$KEY" \
+expect_exit 1 "a file of rejected rows full of IDs: rs-ingest exits 1 (over its loss gate; its message is checked for IDs below)" "$BIN/rs-ingest" -q -m "$M/map.yaml" -k "$KEY" \
 	-o "$M/r.csv.gz" -r "$M/rej.csv.gz" -s "$M/s.json" "$M/ids.csv"
 cat "$TMP/.err" >>"$M/stderr"
 [ "$(stat -c %a "$M/rej.csv.gz")" = 600 ] && ok "the reject file is mode 0600" || fail "the reject file is mode 0600"

@@ -352,36 +352,35 @@ static int cmd_preview(int argc, char **argv)
 	struct rs_error err;
 	struct pipeline pl;
 	struct args a;
-	char **v = NULL, *rest[3] = { NULL, NULL, NULL };
-	int ret, i, npos = 0;
+	char **v = NULL, **pv = xcalloc((size_t)argc + 1, sizeof(*pv));
+	const char *source = NULL, *rows = NULL;
+	int ret, i, n = 0, npos = 0;
 
-	/* PIPELINE SOURCE [N] and --var: parse() takes one positional. */
-	for (i = 1; i < argc; i++) {
-		if (argv[i][0] != '-' && npos < 3) {
-			rest[npos++] = argv[i];
-			argv[i] = (char *)"--";
-		} else if (!strcmp(argv[i], "--var")) {
-			i++;
+	/* parse() takes PIPELINE alone: SOURCE and N are taken out here. */
+	for (i = 0; i < argc; i++) {
+		if (i && argv[i][0] != '-' && ++npos > 1) {
+			if (npos == 2)
+				source = argv[i];
+			else if (npos == 3)
+				rows = argv[i];
+			else
+				pv[n++] = argv[i];	/* parse() says it is unexpected */
+			continue;
 		}
+		pv[n++] = argv[i];
+		if (!strcmp(argv[i], "--var") && i + 1 < argc)
+			pv[n++] = argv[++i];
 	}
-	if (npos < 2)
-		return usage_error("%s", "preview needs PIPELINE and SOURCE (e.g. tongan-2024)");
-	{
-		char *pv[64];
-		int n = 0;
-
-		pv[n++] = argv[0];
-		for (i = 1; i < argc && n < 60; i++)
-			if (strcmp(argv[i], "--"))
-				pv[n++] = argv[i];
-		pv[n++] = rest[0];
-		pv[n] = NULL;
-		ret = parse("preview", n, pv, &a);
-	}
+	ret = parse("preview", n, pv, &a);
+	free(pv);
 	if (ret)
 		return ret < 0 ? 0 : ret;
+	if (!source) {
+		args_release(&a);
+		return usage_error("%s", "preview needs PIPELINE and SOURCE (e.g. tongan-2024)");
+	}
 	ret = load(&pl, &a);
-	if (!ret && pipeline_preview_argv(&pl, rest[1], rest[2], &v, &err)) {
+	if (!ret && pipeline_preview_argv(&pl, source, rows, &v, &err)) {
 		rs_error_print(&err);
 		ret = 2;
 	}
