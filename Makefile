@@ -24,6 +24,9 @@ CPPFLAGS += -D_GNU_SOURCE -Icommon -DRS_VERSION='"$(VERSION)"' \
 CFLAGS ?= $(OPT) -g
 CFLAGS += -std=c11 $(CFLAGS_WARN) $(CFLAGS_EXTRA)
 LDLIBS = -lcsv -lyaml -lz -ldeflate -lisal -lsodium -lopencc -lxlsxwriter -lm -pthread
+# rs-load alone talks to the databases.
+LDLIBS_load = -lsqlite3 -lpq -ljansson
+CPPFLAGS_load = -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
 VERSION = 0.1.0
 
 # Each kind of build has its own object and program directories (build/
@@ -50,7 +53,7 @@ COMMON_SRC = $(wildcard common/*.c)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIB = $(BUILD)/librs.a
 
-STAGES = ingest validate aggregate merge report
+STAGES = ingest validate aggregate merge report load
 PROGS = $(STAGES:%=$(BIN)/rs-%) $(BIN)/reliefstat $(BIN)/rs-gen
 TEST_PROGS = $(BIN)/rs-csvdump
 
@@ -75,7 +78,8 @@ $(LIB): $(COMMON_OBJ)
 define stage_rule
 $(BIN)/rs-$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard stages/$(1)/*.c)) $(LIB)
 	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $$@ $$^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $$@ $$^ $(LDLIBS_$(1)) $(LDLIBS)
+$(BUILD)/stages/$(1)/%.o: CPPFLAGS += $(CPPFLAGS_$(1))
 endef
 $(foreach s,$(STAGES),$(eval $(call stage_rule,$(s))))
 
