@@ -220,12 +220,15 @@ struct cellload {
 	struct sbuf key;
 };
 
-/* A cell a label column holds: not a number, not a mark. */
+/* A cell a label column holds: text that is not a number nor a mark, or
+ * empty (合计 leaves 城乡 empty). */
 static int is_label(const char *s)
 {
 	int64_t fen;
 
-	if (!strcmp(s, "*") || !strcmp(s, "—") || !*s)
+	if (!*s)
+		return 1;
+	if (!strcmp(s, "*") || !strcmp(s, "—"))
 		return 0;
 	if (*s == '+')
 		s++;
@@ -254,7 +257,7 @@ static int cell_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 	}
 	c->row_no++;
 	/* The row key: the leading label cells (项目 and 城乡; 区县 and
-	 * 乡镇), at least the first. */
+	 * 乡镇), at least the first and never the whole row. */
 	while (nkey < row->n && (nkey == 0 || is_label(row->f[nkey].p)))
 		nkey++;
 	if (nkey == row->n && row->n > 1)

@@ -6,6 +6,8 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -151,7 +153,13 @@ static const struct dbw_ops sq_ops = {
 int dbw_sqlite_open(struct dbw *db, const char *path, struct rs_error *err)
 {
 	sqlite3 *h = NULL;
+	int fd;
 
+	/* The database holds the rejects, so it is private like their files
+	 * (mode 0600); SQLite would create it under the umask. */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return rs_err(err, "cannot create database '%s': %m", path);
+	close(fd);
 	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 			    NULL) != SQLITE_OK) {
 		rs_err(err, "cannot open database '%s': %s", path,
