@@ -70,6 +70,8 @@ snap_sqlite "$DB" >"$TMP/snap3"
 cmp -s "$TMP/snap1" "$TMP/snap3" && ok "a failed load leaves the database as it was" ||
 	fail "a failed load leaves the database as it was" "$(diff "$TMP/snap1" "$TMP/snap3" | head -5)"
 
+expect_exit 1 "a dataset folder that is not there fails the load (exit 1)" "$BIN/rs-load" --sqlite "$DB" --run yearend "$W/out/erqi-2024" "$TMP/nope"
+grep -q "'$TMP/nope' is not a dataset folder" "$TMP/.err" && ok "its message names the folder" || fail "the message names the folder" "$(cat "$TMP/.err")"
 expect_exit 2 "no database named is a usage error (exit 2)" "$BIN/rs-load" --run x "$W/out/all"
 expect_exit 2 "no run named is a usage error (exit 2)" "$BIN/rs-load" --sqlite "$TMP/x.db" "$W/out/all"
 expect_exit 0 "rs-load -V" "$BIN/rs-load" -V

@@ -527,7 +527,12 @@ static int load_dataset(struct dbw *db, const char *run, const char *dir,
 	char buf[4096], path[4096], sql[128];
 	long n;
 	size_t i;
+	struct stat sb;
 
+	/* A folder named wrong would replace the dataset with nothing. */
+	if (stat(dir, &sb) || !S_ISDIR(sb.st_mode))
+		return rs_err(err, "load: '%s' is not a dataset folder (a source's "
+			      "out/NAME/ or out/all/)", dir);
 	fixed[0] = run;
 	fixed[1] = base_name(dir, buf, sizeof(buf));
 	for (i = 0; i < 5; i++) {
