@@ -76,6 +76,15 @@ else:
         print('    raw IDs in ' + l)
 PY
 
+# The pipeline's database (rs-load): its text, as sqlite3 dumps it, holds
+# no raw ID either (tests/t_load.sh audits a PostgreSQL load the same way).
+if command -v sqlite3 >/dev/null && [ -s "$W/out/reliefstat.sqlite" ]; then
+	sqlite3 "$W/out/reliefstat.sqlite" .dump >"$TMP/db.sql"
+	python3 "$ROOT/tests/pii_audit.py" "$ROOT/samples/exports" "pipeline's sqlite database" "$TMP/db.sql"
+else
+	fail "the pipeline wrote out/reliefstat.sqlite, and sqlite3 reads it"
+fi
+
 bad=
 for f in $(find "$W/out" -name '*rejects*.csv.gz' -o -name 'warnings*.csv.gz'); do
 	[ "$(stat -c %a "$f")" = 600 ] || bad="$bad ${f#$W/} $(stat -c %a "$f")"

@@ -64,6 +64,38 @@ static const char usage_text[] =
 	"Exit: 0 ok or nothing to do, 1 a stage failed (status: something would\n"
 	"run), 2 usage or configuration error, 3 another run holds the lock.\n";
 
+static const char status_help[] =
+	"usage: reliefstat status PIPELINE [--json] [--var NAME=VALUE]...\n"
+	"\n"
+	"Says which stages would run, and why (a changed input, parameter,\n"
+	"command or program), without running anything.\n"
+	"\n"
+	"  --var NAME=VALUE  set a pipeline variable (repeatable)\n"
+	"  --json            one JSON document: each task's state and reasons\n"
+	"\n"
+	"Exit: 0 everything up to date, 1 something would run, 2 usage or\n"
+	"configuration error.\n";
+
+static const char dag_help[] =
+	"usage: reliefstat dag PIPELINE [--dot] [--var NAME=VALUE]...\n"
+	"\n"
+	"Prints the pipeline's tasks in the order they run; --dot prints a\n"
+	"Graphviz graph of their dependencies instead.\n"
+	"\n"
+	"Exit: 0 success, 2 usage or configuration error.\n";
+
+/* `reliefstat CMD --help`: the command's own text (run's options are the
+ * bulk of the global text, which it keeps). */
+static void command_help(const char *cmd)
+{
+	if (!strcmp(cmd, "status"))
+		fputs(status_help, stdout);
+	else if (!strcmp(cmd, "dag"))
+		fputs(dag_help, stdout);
+	else
+		fputs(usage_text, stdout);
+}
+
 struct args {
 	const char *pipeline;
 	char **vars, **only, **force, **accept;
@@ -84,7 +116,7 @@ static int usage_error(const char *fmt, const char *what)
 {
 	fprintf(stderr, "%s: ", rs_progname());
 	fprintf(stderr, fmt, what);
-	fprintf(stderr, "\ntry 'reliefstat --help'\n");
+	fprintf(stderr, "\nTry 'reliefstat --help' for more information.\n");
 	return 2;
 }
 
@@ -146,9 +178,9 @@ static int parse(const char *cmd, int argc, char **argv, struct args *a)
 		if (!strcmp(arg, "--")) {
 			dashdash = 1;
 		} else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-			fputs(usage_text, stdout);
+			command_help(cmd);
 			return -1;
-		} else if (!strcmp(arg, "--version")) {
+		} else if (!strcmp(arg, "-V") || !strcmp(arg, "--version")) {
 			printf("reliefstat %s\n", RS_VERSION);
 			return -1;
 		} else if ((m = optval(argc, argv, &i, "--var", NULL, &v))) {
@@ -495,7 +527,7 @@ int main(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return fflush(stdout) ? 1 : 0;
 	}
-	if (!strcmp(argv[1], "--version")) {
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
 		printf("reliefstat %s\n", RS_VERSION);
 		return fflush(stdout) ? 1 : 0;
 	}

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "catalog.h"
 #include "ingest.h"
 #include "norm.h"
@@ -197,7 +198,8 @@ int main(int argc, char **argv)
 
 	rs_set_progname(argv[0]);
 	memset(&o, 0, sizeof(o));
-	while ((c = getopt_long(argc, argv, "m:k:o:r:s:qh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":m:k:o:r:s:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': mapping = optarg; break;
 		case 'k': keyfile = optarg; break;
@@ -258,8 +260,9 @@ int main(int argc, char **argv)
 			break;
 		case 'q': rs_quiet = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
-		case 'V': printf("rs-ingest %s\n", RS_VERSION); return 0;
-		default: fputs(usage, stderr); return 2;
+		case 'V': return rs_cli_version();
+		case ':': return rs_cli_usage_error("option needs a value:", argv[optind - 1]);
+		default: return rs_cli_usage_error("unknown option", argv[optind - 1]);
 		}
 	}
 	if (o.preview && optind == argc - 1 && mapping)
