@@ -336,6 +336,7 @@ struct summary {
 	long totals;             /* ingest: the export's own total rows */
 	int have_tot;            /* total_export / total_computed given */
 	int64_t tot_export, tot_computed;   /* fen */
+	long accepted;           /* rows of a loss accepted for this run */
 	char **xcode;            /* reasons not in canon.h */
 	long *xn;
 	size_t nx;
@@ -381,6 +382,20 @@ static int reject_key(struct jp *j, const char *key, void *ctx, int depth)
 	sm->xn = xreallocarray(sm->xn, sm->nx + 1, sizeof(*sm->xn));
 	sm->xcode[sm->nx] = xstrdup(key);
 	sm->xn[sm->nx++] = v;
+	return 0;
+}
+
+/* "loss_accepted":{"bad_amount":8706}: the gate's record of a loss the
+ * run was told to accept (common/gate.h). */
+static int accepted_key(struct jp *j, const char *key, void *ctx, int depth)
+{
+	struct summary *sm = ctx;
+	long v;
+
+	(void)depth;
+	if (count_value(j, key, &v))
+		return -1;
+	sm->accepted += v;
 	return 0;
 }
 
@@ -434,6 +449,8 @@ static int top_key(struct jp *j, const char *key, void *ctx, int depth)
 	}
 	if (!strcmp(key, "rejects"))
 		return jobject(j, reject_key, sm, depth + 1);
+	if (!strcmp(key, "loss_accepted"))
+		return jobject(j, accepted_key, sm, depth + 1);
 	return jvalue_skip(j, depth + 1);
 }
 
@@ -489,6 +506,7 @@ struct qsrc {
 	int has[2];              /* 0 ingest, 1 validate */
 	long rows[2], records[2], rejected[2];
 	long rej[RJ__COUNT];
+	long accepted;
 	long *xn;                /* per extra reason (struct qtab.xcode) */
 	long totals;             /* the export's total rows (ingest) */
 	int have_tot;
@@ -559,6 +577,7 @@ static int qtab_add(struct qtab *q, const struct summary *sm, const char *path,
 		s->tot_export = sm->tot_export;
 		s->tot_computed = sm->tot_computed;
 	}
+	s->accepted += sm->accepted;
 	for (i = 0; i < RJ__COUNT; i++) {
 		s->rej[i] += sm->rej[i];
 		s->rejected[st] += sm->rej[i];
@@ -709,6 +728,11 @@ int build_quality(struct report *r, struct rs_error *err)
 		   "注：读入行数为源文件的数据行数（不含表头），入库记录为通过导入检查的记录数，有效记录为通过校验的记录数；"
 		   "每行源数据或成为一条有效记录，或按第一个未通过的检查计入一种拒绝原因（代码见 SPEC.md 第3节）。"
 		   "核对列检查 读入行数 = 有效记录 + 拒绝合计，以及导入与校验两步的行数是否衔接。");
+	for (j = 0; j < q.nsrc; j++)
+		if (q.src[j].accepted)
+			table_note(t, NOTE_BOTH,
+				   "已确认接受的数据损失：%s 有 %ld 行被拒绝，超过拒绝比例上限，经确认后仍予发布。",
+				   q.src[j].source, q.src[j].accepted);
 	ret = 0;
 out:
 	for (i = 0; i < q.nsrc; i++) {
