@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "cli.h"
 #include "draft.h"
 #include "norm.h"
 
@@ -24,7 +25,7 @@ static const char usage[] =
 "      --catalog FILE     program catalog; repeat to add local programs\n"
 "                         (default: programs.yaml and programs-local.yaml in the data dir)\n"
 "  -h, --help             this text\n"
-"      --version          print the version\n"
+"  -V, --version          print the version\n"
 "\n"
 "Exit status: 0 a draft was written (it may hold UNSURE and TODO lines);\n"
 "1 the export cannot be read; 2 usage error, or no header found.\n";
@@ -47,7 +48,7 @@ int main(int argc, char **argv)
 
 	rs_set_progname(argv[0]);
 	memset(&o, 0, sizeof(o));
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': o.sheet = optarg; break;
 		case 'C':
@@ -58,15 +59,13 @@ int main(int argc, char **argv)
 			catalogs[ncat++] = optarg;
 			break;
 		case 'h': fputs(usage, stdout); return 0;
-		case 'V': printf("rs-draft %s\n", RS_VERSION); return 0;
-		default: fputs(usage, stderr); return 2;
+		case 'V': return rs_cli_version();
+		case ':': return rs_cli_usage_error("option needs a value", argv[optind - 1]);
+		default: return rs_cli_usage_error("unknown option", argv[optind - 1]);
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "rs-draft: give exactly one export file\n");
-		fputs(usage, stderr);
-		return 2;
-	}
+	if (optind != argc - 1)
+		return rs_cli_usage_error("give exactly one export file", NULL);
 	o.input = argv[optind];
 	if (catalog_load_default(&cat, catalogs, ncat, &err)) {
 		rs_error_print(&err);
