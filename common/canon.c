@@ -231,9 +231,13 @@ void rejects_add(struct rejects *rj, const char *source, long line,
 	sbuf_add_csv(&rj->line, field, strlen(field));
 	sbuf_addc(&rj->line, ',');
 	id_mask_text(message, mlen, mmsg);
+	if (rj->name)
+		name_mask_text(mmsg, mlen, rj->name, rj->name_len);
 	sbuf_add_csv(&rj->line, mmsg, mlen);
 	sbuf_addc(&rj->line, ',');
 	id_mask_text(raw, raw_len, masked);
+	if (rj->name)
+		name_mask_text(masked, raw_len, rj->name, rj->name_len);
 	sbuf_add_csv(&rj->line, masked, raw_len);
 	sbuf_addc(&rj->line, '\n');
 	rs_out_write(&rj->out, rj->line.buf, rj->line.len);

@@ -81,10 +81,14 @@ const char *reject_code_name(enum reject_code c);
 #define REJECTS_HEADER "source,line,reason,field,message,raw"
 
 /* A reject file: opened mode 0600; every ID-shaped token of the message
- * and the raw text is masked before it is written. */
+ * and the raw text is masked before it is written (id_mask_text), and so
+ * is the name a caller sets in name/name_len before rejects_add
+ * (name_mask_text: ingest points it at the row's 户主姓名). */
 struct rejects {
 	struct rs_out out;
 	struct sbuf line;
+	const char *name;           /* borrowed, NULL: none */
+	size_t name_len;
 	long counts[RJ__COUNT];
 	long total;
 };

@@ -52,6 +52,8 @@ struct ctx {
 	struct rejects rj;
 	long ncols;                 /* fields in the header */
 	long col[F__COUNT];         /* 0-based column of each field, -1 absent */
+	long name_col;              /* 1-based column of 户主姓名 (masked in
+				       rejects), 0: none */
 	int have_header;
 	long records_seen;          /* physical records seen, header included */
 	struct sbuf line, tmp, tmp2;
@@ -158,6 +160,13 @@ static int find_columns(struct ctx *c, const struct csv_row *row,
 				      m->path, m->line[f]);
 		}
 	}
+	/* 户主姓名, 姓名, 戶主姓名: a name is masked in rejects (rejects_add) */
+	for (i = 0; i < row->n && !c->name_col; i++) {
+		size_t l = row->f[i].len;
+
+		if (l >= 6 && !memcmp(row->f[i].p + l - 6, "姓名", 6))
+			c->name_col = (long)i + 1;
+	}
 	sbuf_release(&h);
 	return 0;
 }
@@ -175,6 +184,11 @@ static void reject(struct ctx *c, const struct csv_row *row,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	c->rj.name = NULL;
+	if (c->name_col && (size_t)c->name_col <= row->n) {
+		c->rj.name = row->f[c->name_col - 1].p;
+		c->rj.name_len = row->f[c->name_col - 1].len;
+	}
 	rejects_add(&c->rj, c->o->source, row->line, code,
 		    field >= 0 ? field_names[field] : "", msg, row->raw,
 		    row->raw_len);
