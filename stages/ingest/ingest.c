@@ -341,7 +341,7 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 	const char *area;
 	const char *funding = NULL, *mode = NULL;
 	struct memo_ent *me;
-	int64_t fen;
+	int64_t fen, m_max;
 	long persons, hh = 0;
 	int ym, reversal = 0, backpay = 0;
 	struct period covers = { -1, -1 };
@@ -401,6 +401,14 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 		reject(c, row, RJ_BAD_AMOUNT, F_AMOUNT, "amount '%s' %s", c->tmp.buf,
 		       ms == MONEY_TOO_PRECISE ? "is more precise than a fen" :
 		       ms == MONEY_TOO_LARGE ? "is too large" : "is not a number");
+		return 0;
+	}
+	if ((fen < 0 ? -fen : fen) > (m_max = c->o->max_fen ? c->o->max_fen : INGEST_MAX_FEN)) {
+		char cap[32];
+
+		reject(c, row, RJ_BAD_AMOUNT, F_AMOUNT,
+		       "amount '%s' is above the ceiling of %s yuan a payment (--max-amount)",
+		       c->tmp.buf, money_fmt_yuan(m_max, cap));
 		return 0;
 	}
 	if (fen < 0 && !reversal) {

@@ -11,6 +11,7 @@
 
 #include "catalog.h"
 #include "ingest.h"
+#include "money.h"
 #include "norm.h"
 #include "xalloc.h"
 
@@ -40,6 +41,8 @@ static const char usage[] =
 "      --unattributed     with either: this partition also takes rows\n"
 "                         whose region code cannot be read (give it to exactly\n"
 "                         one partition of a file)\n"
+"      --max-amount YUAN  the largest plausible payment (default 1000000.00);\n"
+"                         a larger amount is a bad_amount reject\n"
 "  -q, --quiet            no summary line on stderr\n"
 "  -h, --help             this text\n"
 "      --version          print the version\n"
@@ -73,6 +76,7 @@ int main(int argc, char **argv)
 		{ "region-prefix", required_argument, NULL, 'P' },
 		{ "region-exclude", required_argument, NULL, 'X' },
 		{ "unattributed", no_argument, NULL, 'U' },
+		{ "max-amount", required_argument, NULL, 'A' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -129,6 +133,14 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'U': o.take_unattributed = 1; break;
+		case 'A':
+			if (money_parse(optarg, strlen(optarg), MU_YUAN, &o.max_fen) ||
+			    o.max_fen <= 0) {
+				fprintf(stderr, "rs-ingest: --max-amount '%s' is not a positive amount in yuan (e.g. 1000000.00)\n",
+					optarg);
+				return 2;
+			}
+			break;
 		case 'q': rs_quiet = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': printf("rs-ingest %s\n", RS_VERSION); return 0;
