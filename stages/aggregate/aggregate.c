@@ -250,6 +250,7 @@ static int leaves_compact(struct leafset *ls, int keep_order,
 				struct leaf *to = &ls->leaves[head];
 				const struct leaf *in = &ls->leaves[x];
 				int32_t pay, per;
+				int64_t amt;
 				if (add32(to->payments, in->payments, &pay) ||
 				    add32(to->persons, in->persons, &per)) {
 					rs_err(err, "region %.12s, %s: more than 2^31 payments or persons in one month for one beneficiary",
@@ -258,7 +259,13 @@ static int leaves_compact(struct leafset *ls, int keep_order,
 				}
 				to->payments = pay;
 				to->persons = per;
-				to->amount += in->amount;
+				amt = to->amount;
+				if (money_add(&amt, in->amount)) {
+					rs_err(err, "region %.12s, %s: one beneficiary's amount in one month overflows a 64-bit integer; the input holds impossible amounts",
+					       to->region, ls->programs.s[to->program]);
+					goto out;
+				}
+				to->amount = amt;
 				combined = 1;
 				prev = cur;
 				continue;
@@ -612,6 +619,7 @@ static int net(struct leafset *ls, size_t sorted, const struct pending *p,
 	       long at, struct rs_error *err)
 {
 	struct leaf target;
+	int64_t amt;
 	int32_t per;
 	int ym;
 
@@ -627,7 +635,11 @@ static int net(struct leafset *ls, size_t sorted, const struct pending *p,
 	}
 	target = ls->leaves[at];
 	ls->leaves[at].payments--;
-	ls->leaves[at].amount += p->amount;
+	amt = ls->leaves[at].amount;
+	if (money_add(&amt, p->amount))
+		return rs_err(err, "region %.12s, %s: one beneficiary's amount in one month overflows a 64-bit integer; the input holds impossible amounts",
+			      target.region, ls->programs.s[target.program]);
+	ls->leaves[at].amount = amt;
 	if (p->covers_first < 0) {
 		if (add32(ls->leaves[at].persons, -p->persons, &per))
 			return rs_err(err, "region %.12s, %s: persons out of range",
