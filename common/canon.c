@@ -88,6 +88,7 @@ struct read_ctx {
 	void *ctx;
 	long n;
 	size_t nfields;          /* from the header: 16, or 14 for old files */
+	int header;              /* the header was read */
 };
 
 static int parse_long(const char *s, long min, long max, long *out)
@@ -131,6 +132,7 @@ static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
 		else
 			return rs_err(err, "'%s' is not a canonical record file (unexpected header)",
 				      c->path);
+		c->header = 1;
 		return 0;
 	}
 	c->n++;
@@ -196,10 +198,15 @@ static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
 int record_read(const char *path, record_fn fn, void *ctx, long *nread,
 		struct rs_error *err)
 {
-	struct read_ctx c = { path, fn, ctx, 0, CANON_NFIELDS };
+	struct read_ctx c = { path, fn, ctx, 0, CANON_NFIELDS, 0 };
 	struct csvin_opts opts = { RS_ENC_UTF8, ',', 0, 0 };
 	int ret = csvin_read(path, &opts, on_row, &c, err);
 
+	/* An empty file (0 bytes, or gzip of nothing) has lost its header
+	 * and perhaps its rows: a stage that wrote it always writes one. */
+	if (!ret && !c.header)
+		ret = rs_err(err, "'%s' is empty: not a canonical record file (no header line); rerun the stage that writes it",
+			     path);
 	if (nread)
 		*nread = c.n;
 	return ret;

@@ -71,3 +71,19 @@ grep -q "region 350212110205, .*overflows a 64-bit integer" "$TMP/.err" && ok " 
 expect_exit 0 "the leaf file of 10,000 huge payments is written" "$BIN/rs-aggregate" -q -o "$TMP/big.agg.csv.gz" "$TMP/big.csv.gz"
 expect_exit 1 "rs-report on 10,000 huge leaves exits 1" "$BIN/rs-report" -o "$TMP/rep" "$TMP/big.agg.csv.gz"
 grep -q "overflows a 64-bit integer" "$TMP/.err" && ok "  ... naming the group and line" || fail "  ... naming the group and line" "$(cat "$TMP/.err")"
+
+# --- item 5: empty or headerless intermediates ----------------------------
+: >"$TMP/zero.csv.gz"
+printf '' | gzip >"$TMP/gzempty.csv.gz"
+zcat "$TMP/one.csv.gz" | tail -n +2 | gzip >"$TMP/nohead.csv.gz"
+for f in zero gzempty nohead; do
+	case $f in nohead) expect="is not a canonical record file (unexpected header)" ;;
+	*) expect="is empty: not a canonical record file (no header line); rerun the stage that writes it" ;; esac
+	expect_exit 1 "rs-validate on a $f records file exits 1" "$BIN/rs-validate" -q --period 2024-01..2024-12 \
+		-o "$TMP/v.csv.gz" "$TMP/$f.csv.gz"
+	grep -qF "'$TMP/$f.csv.gz' $expect" "$TMP/.err" && [ ! -e "$TMP/v.csv.gz" ] &&
+		ok "  ... naming the file and the fix, no output" || fail "  ... naming the file and the fix" "$(cat "$TMP/.err")"
+	expect_exit 1 "rs-aggregate on a $f valid file exits 1" "$BIN/rs-aggregate" -q -o "$TMP/ag.csv.gz" "$TMP/$f.csv.gz"
+	grep -qF "'$TMP/$f.csv.gz' $expect" "$TMP/.err" && [ ! -e "$TMP/ag.csv.gz" ] &&
+		ok "  ... naming the file and the fix, no output" || fail "  ... naming the file and the fix" "$(cat "$TMP/.err")"
+done
