@@ -87,3 +87,40 @@ for f in zero gzempty nohead; do
 	grep -qF "'$TMP/$f.csv.gz' $expect" "$TMP/.err" && [ ! -e "$TMP/ag.csv.gz" ] &&
 		ok "  ... naming the file and the fix, no output" || fail "  ... naming the file and the fix" "$(cat "$TMP/.err")"
 done
+
+# --- item 8: the smaller message fixes ------------------------------------
+expect_exit 2 "rs-aggregate --catalog of a missing file, without --groups: exit 2" "$BIN/rs-aggregate" -q \
+	-o "$TMP/ag.csv.gz" --catalog "$TMP/none.yaml" "$TMP/one.csv.gz"
+grep -qF "cannot open '$TMP/none.yaml'" "$TMP/.err" && [ ! -e "$TMP/ag.csv.gz" ] &&
+	ok "  ... naming the file, no output" || fail "  ... naming the file" "$(cat "$TMP/.err")"
+# a program not in the catalog: the message names the file and line
+python3 - "$TMP/one.csv.gz" "$TMP/unk.csv.gz" <<'PY'
+import gzip, sys
+lines = gzip.decompress(open(sys.argv[1], 'rb').read()).decode().splitlines(True)
+f = lines[1].split(','); f[3] = 'no_such_program'
+open(sys.argv[2], 'wb').write(gzip.compress((lines[0] + lines[1] + ','.join(f)).encode()))
+PY
+expect_exit 1 "a program not in the catalog: rs-aggregate --groups exits 1" "$BIN/rs-aggregate" -q \
+	-o "$TMP/ag.csv.gz" -g "$TMP/g.csv.gz" --by region=county,program "$TMP/unk.csv.gz"
+grep -qF "program 'no_such_program' in '$TMP/unk.csv.gz' at line 3 is not in the catalog (add it with --catalog)" "$TMP/.err" &&
+	ok "  ... naming the file and line" || fail "  ... naming the file and line" "$(cat "$TMP/.err")"
+# A long quoted value is cut (its end), not the file and line after it;
+# a newline in a value is escaped (one log line).
+expect_exit 0 "a leaf file to damage" "$BIN/rs-aggregate" -q -o "$TMP/leaf.csv.gz" "$TMP/one.csv.gz"
+python3 - "$TMP/leaf.csv.gz" "$TMP/longv.csv.gz" "$TMP/nlv.csv.gz" <<'PY'
+import csv, gzip, io, sys
+rows = list(csv.reader(io.StringIO(gzip.decompress(open(sys.argv[1], 'rb').read()).decode())))
+a = rows[0].index('amount')
+for path, v in ((sys.argv[2], 'z' * 5000 + 'x'), (sys.argv[3], '12\nrm -rf')):
+    out = io.StringIO(); w = csv.writer(out, lineterminator='\n')
+    r = list(rows[1]); r[a] = v
+    w.writerow(rows[0]); w.writerow(r)
+    open(path, 'wb').write(gzip.compress(out.getvalue().encode()))
+PY
+expect_exit 1 "rs-merge on a leaf with a 5,000-character amount exits 1" "$BIN/rs-merge" -o "$TMP/m.csv.gz" "$TMP/longv.csv.gz"
+grep -qE "^rs-merge: bad amount 'z{16,}\.\.\.' in '$TMP/longv.csv.gz' at line 2$" "$TMP/.err" &&
+	[ "$(wc -c <"$TMP/.err")" -lt 1100 ] &&
+	ok "  ... the value is cut, the file and line stay" || fail "  ... the value is cut, the file and line stay" "$(cut -c1-200 "$TMP/.err")"
+expect_exit 1 "rs-merge on a leaf whose amount holds a newline exits 1" "$BIN/rs-merge" -o "$TMP/m.csv.gz" "$TMP/nlv.csv.gz"
+[ "$(wc -l <"$TMP/.err")" = 1 ] && grep -qF "bad amount '12\\nrm -rf' in '$TMP/nlv.csv.gz' at line 2" "$TMP/.err" &&
+	ok "  ... the newline is escaped: one line" || fail "  ... the newline is escaped: one line" "$(cat "$TMP/.err")"

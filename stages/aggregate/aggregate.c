@@ -120,6 +120,8 @@ struct pending {
 
 struct ctx {
 	struct leafset ls;
+	const struct catalog *cat;  /* with --groups: programs must be in it */
+	const char *path;           /* the input being read */
 	long rows;
 	struct pending *pend;
 	size_t npend, pendcap;
@@ -398,14 +400,19 @@ static int on_record(const struct record *r, const struct csv_row *row,
 {
 	struct ctx *c = vctx;
 	struct leaf k, *l;
+	size_t nprog = c->ls.programs.n;
 	int ym;
 
-	(void)row;
 	if (c->ls.programs.n >= 65535 || c->ls.funding.n >= 65535 || c->ls.modes.n >= 65535)
 		return rs_err(err, "more than 65535 distinct programs or funding labels");
 	memset(&k, 0, sizeof(k));
 	memcpy(k.region, r->region, 12);
 	k.program = strtab_intern(&c->ls.programs, r->program);
+	/* A program's first row is where it is checked, so the message
+	 * can name the file and line (grouping needs the catalog's entry). */
+	if (c->cat && c->ls.programs.n > nprog && !catalog_find(c->cat, r->program))
+		return rs_err(err, "program '%s' in '%s' at line %ld is not in the catalog (add it with --catalog)",
+			      r->program, c->path, row->line);
 	k.funding = strtab_intern(&c->ls.funding, r->funding);
 	k.mode = strtab_intern(&c->ls.modes, r->support_mode);
 	k.area = r->area[0] == 'u';   /* the reader has checked: urban or rural */
@@ -959,9 +966,12 @@ int aggregate_run(const struct aggregate_opts *ao, struct aggregate_stats *st,
 
 	memset(&c, 0, sizeof(c));
 	c.ls.hint = leaves_hint(ao);
-	for (i = 0; i < ao->ninputs; i++)
+	c.cat = ao->groups ? ao->cat : NULL;
+	for (i = 0; i < ao->ninputs; i++) {
+		c.path = ao->inputs[i];
 		if (record_read(ao->inputs[i], on_record, &c, NULL, err))
 			goto out;
+	}
 	if (leaves_finish(&c, err))
 		goto out;
 	if (ao->groups) {

@@ -103,12 +103,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rs-aggregate: period=period needs --period\n");
 		return 2;
 	}
-	if (o.groups) {
+	/* A --catalog named without --groups is still loaded: a missing or
+	 * broken file is an error either way, not silently ignored. */
+	if (o.groups || ncat) {
 		if (catalog_load_default(&cat, catalogs, ncat, &err)) {
 			rs_error_print(&err);
 			return 2;
 		}
 		have_cat = 1;
+	}
+	if (o.groups) {
 		o.cat = &cat;
 		o.spec = &spec;
 	}
