@@ -124,3 +124,37 @@ grep -qE "^rs-merge: bad amount 'z{16,}\.\.\.' in '$TMP/longv.csv.gz' at line 2$
 expect_exit 1 "rs-merge on a leaf whose amount holds a newline exits 1" "$BIN/rs-merge" -o "$TMP/m.csv.gz" "$TMP/nlv.csv.gz"
 [ "$(wc -l <"$TMP/.err")" = 1 ] && grep -qF "bad amount '12\\nrm -rf' in '$TMP/nlv.csv.gz' at line 2" "$TMP/.err" &&
 	ok "  ... the newline is escaped: one line" || fail "  ... the newline is escaped: one line" "$(cat "$TMP/.err")"
+
+# --- item 8: invalid YAML constructs and syntax errors: file:line:column --
+# (the yaml-test-suite is not here: libyaml's error cases in a mapping file)
+y() { printf "$2" >"$TMP/$1.yaml"; }
+y anchor 'encoding: &e utf-8\n'
+y tag 'encoding: !!str utf-8\n'
+y directive '%%YAML 1.1\n---\nencoding: utf-8\n'
+y tagdir '%%TAG !e! tag:example.com,2000:\n---\nencoding: utf-8\n'
+y dup 'encoding: utf-8\nencoding: gb18030\n'
+y multi 'encoding: utf-8\n---\nencoding: utf-8\n'
+y alias 'encoding: *x\n'
+y tab 'columns:\n\tid: x\n'
+y flow 'columns: {id: x, region_code: y\n'
+y quote 'encoding: "utf-8\n'
+y badutf 'encoding: utf-8\nnote: caf\xe9\n'
+y ctrl 'encoding: utf-8\nnote: a\001b\n'
+while IFS='|' read -r f pos text; do
+	expect_exit 2 "a mapping with $f: exit 2" "$BIN/rs-ingest" -q -m "$TMP/$f.yaml" -k "$KEY" -o "$TMP/y.csv.gz" "$TMP/amt.csv"
+	grep -qF "'$TMP/$f.yaml':$pos: $text" "$TMP/.err" && ok "  ... at $pos: $text" ||
+		fail "  ... at $pos: $text" "$(cat "$TMP/.err")"
+done <<'EOF'
+anchor|1:11|anchors (&e) are not supported
+tag|1:11|tags (tag:yaml.org,2002:str) are not supported
+directive|1:1|directives (%YAML, %TAG) are not supported
+tagdir|1:1|directives (%YAML, %TAG) are not supported
+dup|2:1|duplicate key 'encoding'
+multi|2:1|only one YAML document is allowed
+alias|1:11|aliases (*name) are not supported
+tab|2:1|found character that cannot start any token
+flow|2:1|did not find expected ',' or '}' while parsing a flow mapping that began at 1:10
+quote|2:1|found unexpected end of stream while scanning a quoted scalar that began at 1:11
+badutf|2:10|incomplete UTF-8 octet sequence
+ctrl|2:8|control characters are not allowed (byte 0x01)
+EOF
