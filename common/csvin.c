@@ -522,6 +522,16 @@ static void read_block(struct reader *r, struct scan_block *b,
 			}
 		}
 
+		/* A line cut by the block's end after a CR: that CR was
+		 * lone (a line end) unless this block goes on with its LF. */
+		if (pending->len && !*overlong && pending->buf[pending->len - 1] == '\r' &&
+		    p[0] != '\n') {
+			r->line++;
+			feed_line(r, pending->buf, pending->len, 0);
+			sbuf_reset(pending);
+			if (r->stop)
+				break;
+		}
 		if (!l->nl) {
 			pend_add(r, pending, p, l->len, overlong);
 			continue;

@@ -364,8 +364,8 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 		return 0;
 	}
 	if ((long)row->n != c->ncols) {
-		reject(c, row, RJ_MALFORMED_LINE, -1, "%zu fields, the header has %ld",
-		       row->n, c->ncols);
+		reject(c, row, RJ_MALFORMED_LINE, -1, "too %s fields: %zu, the header has %ld",
+		       (long)row->n > c->ncols ? "many" : "few", row->n, c->ncols);
 		return 0;
 	}
 	if (row->bad_encoding) {
