@@ -158,3 +158,64 @@ quote|2:1|found unexpected end of stream while scanning a quoted scalar that beg
 badutf|2:10|incomplete UTF-8 octet sequence
 ctrl|2:8|control characters are not allowed (byte 0x01)
 EOF
+
+# --- item 7: line accounting ----------------------------------------------
+R='350212110205,350212195803023775,城市低保,城镇,2,2,2024-0'
+# a CR-only file, and a stray CR inside a CRLF file: one physical line, one row
+printf '%s\r%s1,1.00\r%s2,2.00\r\r%s3,3.00\r' "$H" "$R" "$R" "$R" >"$TMP/cr.csv"
+printf '%s\r\n%s1,1.00\r%s2,2.00\r\n%s3,3.00\r\n' "$H" "$R" "$R" "$R" >"$TMP/cr2.csv"
+for f in cr cr2; do
+	expect_exit 0 "$f: rs-ingest exits 0" "$BIN/rs-ingest" -q -m "$TMP/map.yaml" -k "$KEY" \
+		-o "$TMP/$f.csv.gz" -r "$TMP/$f.rej.gz" -s "$TMP/$f.json" "$TMP/$f.csv"
+done
+lines=$(zcat "$TMP/cr.csv.gz" | tail -n +2 | cut -d, -f2 | tr '\n' ' ')
+[ "$lines" = "2 3 5 " ] && ok "a CR-only file: rows on lines 2, 3 and 5 (a blank line 4)" || fail "a CR-only file numbers its rows" "got: $lines"
+lines=$(zcat "$TMP/cr2.csv.gz" | tail -n +2 | cut -d, -f2 | tr '\n' ' ')
+[ "$lines" = "2 3 4 " ] && ok "a lone CR in a CRLF file ends a line: rows 2, 3, 4" || fail "a lone CR ends a line" "got: $lines"
+# a quoted field of 1.8 MB over 600,000 lines: one reject, and the row after it is read
+python3 - "$TMP/big.csv" "$H" "$R" <<'PY'
+import sys
+h, r = sys.argv[2], sys.argv[3]
+open(sys.argv[1], 'w').write(h + '\n' + r + '1,"' + 'zz\n' * 600000 + 'end",1.00\n' + r + '2,2.00\n')
+PY
+expect_exit 0 "a quoted field of 1.8 MB over 600,000 lines: rs-ingest exits 0" "$BIN/rs-ingest" -q -m "$TMP/map.yaml" -k "$KEY" \
+	-o "$TMP/big.rec.gz" -r "$TMP/big.rej.gz" -s "$TMP/big.json" "$TMP/big.csv"
+n=$(zcat "$TMP/big.rej.gz" | python3 -c 'import csv, sys; print(len(list(csv.reader(sys.stdin))) - 1)')
+[ "$n" = 1 ] && zcat "$TMP/big.rej.gz" | grep -q "lines 2 to 600002 are one reject" &&
+	[ "$(zcat "$TMP/big.rec.gz" | tail -n +2 | cut -d, -f2)" = 600003 ] &&
+	ok "  ... one reject naming lines 2 to 600002; the next row is record 600003" ||
+	fail "  ... one reject" "$n rejects" "$(zcat "$TMP/big.rej.gz" | head -3 | cut -c1-200)"
+# one unbalanced quote before 2,187 rows: one reject at the line where it opened
+python3 - "$TMP/unb.csv" "$H" "$R" <<'PY'
+import sys
+h, r = sys.argv[2], sys.argv[3]
+open(sys.argv[1], 'w').write(h + '\n' + r + '1,"1.00\n' + ''.join(r + '%d,%d.00\n' % (1 + i % 9, i) for i in range(2187)))
+PY
+expect_exit 0 "an unbalanced quote before 2,187 rows: rs-ingest exits 0" "$BIN/rs-ingest" -q -m "$TMP/map.yaml" -k "$KEY" \
+	-o "$TMP/unb.rec.gz" -r "$TMP/unb.rej.gz" -s "$TMP/unb.json" "$TMP/unb.csv"
+zcat "$TMP/unb.rej.gz" | tail -n +2 >"$TMP/unb.rej"
+[ "$(wc -l <"$TMP/unb.rej")" = 1 ] && grep -q "^unb.csv,2,malformed_line,,a quoted field opened on line 2 is never closed; the lines after it are read as rows," "$TMP/unb.rej" &&
+	[ "$(zcat "$TMP/unb.rec.gz" | tail -n +2 | wc -l)" = 2187 ] &&
+	ok "  ... one malformed_line reject at line 2, and 2,187 records" ||
+	fail "  ... one reject at line 2, 2,187 records" "$(head -2 "$TMP/unb.rej" | cut -c1-200)" "$(zcat "$TMP/unb.rec.gz" | wc -l) records"
+grep -q '"rows_read":2188' "$TMP/unb.json" && ok "  ... the summary counts 2,188 rows read" || fail "  ... 2,188 rows read" "$(cat "$TMP/unb.json")"
+# --max-quoted-lines bounds a quoted field that does close
+python3 - "$TMP/ml.csv" "$H" "$R" <<'PY'
+import sys
+h, r = sys.argv[2], sys.argv[3]
+open(sys.argv[1], 'w').write(h + '\n' + r + '1,"' + 'a\n' * 5 + '1.00"\n' + r + '2,2.00\n')
+PY
+expect_exit 0 "a quoted field over 6 lines with --max-quoted-lines 3: exit 0" "$BIN/rs-ingest" -q -m "$TMP/map.yaml" -k "$KEY" \
+	--max-quoted-lines 3 -o "$TMP/ml.rec.gz" -r "$TMP/ml.rej.gz" -s "$TMP/ml.json" "$TMP/ml.csv"
+zcat "$TMP/ml.rej.gz" | grep -q "a quoted field over 3 lines: lines 2 to 7 are one reject" &&
+	[ "$(zcat "$TMP/ml.rec.gz" | tail -n +2 | cut -d, -f2)" = 8 ] &&
+	ok "  ... one reject for lines 2 to 7, the row on line 8 a record" || fail "  ... one reject for lines 2 to 7" "$(zcat "$TMP/ml.rej.gz")"
+expect_exit 2 "--max-quoted-lines 0: exit 2" "$BIN/rs-ingest" -q -m "$TMP/map.yaml" -k "$KEY" \
+	--max-quoted-lines 0 -o "$TMP/ml.rec.gz" "$TMP/ml.csv"
+# too many / too few fields, with the counts
+printf '%s\n%s1,1.00,extra\n%s2\n' "$H" "$R" "$R" >"$TMP/nf.csv"
+expect_exit 0 "rows with too many and too few fields: exit 0" "$BIN/rs-ingest" -q -m "$TMP/map.yaml" -k "$KEY" \
+	-o "$TMP/nf.rec.gz" -r "$TMP/nf.rej.gz" -s "$TMP/nf.json" "$TMP/nf.csv"
+zcat "$TMP/nf.rej.gz" | grep -q '^nf.csv,2,malformed_line,,"too many fields: 9, the header has 8",' &&
+	zcat "$TMP/nf.rej.gz" | grep -q '^nf.csv,3,malformed_line,,"too few fields: 7, the header has 8",' &&
+	ok "  ... 'too many fields: 9' and 'too few fields: 7, the header has 8'" || fail "  ... too many / too few" "$(zcat "$TMP/nf.rej.gz")"

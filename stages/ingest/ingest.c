@@ -171,6 +171,12 @@ static int find_columns(struct ctx *c, const struct csv_row *row,
 	return 0;
 }
 
+/* The lines a quoted field may span (--max-quoted-lines). */
+static long o_max_lines(const struct ctx *c)
+{
+	return c->o->max_quoted_lines > 0 ? c->o->max_quoted_lines : CSVIN_MAX_LINES;
+}
+
 static void reject(struct ctx *c, const struct csv_row *row,
 		   enum reject_code code, int field, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -356,11 +362,14 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 	c->st->rows_read++;
 	if (row->unterminated) {
 		reject(c, row, RJ_MALFORMED_LINE, -1,
-		       "a quoted field opened on line %ld is never closed", row->line);
+		       "a quoted field opened on line %ld is never closed; the lines after it are read as rows",
+		       row->line);
 		return 0;
 	}
 	if (row->too_long) {
-		reject(c, row, RJ_MALFORMED_LINE, -1, "record longer than the limit; skipped to the next line");
+		reject(c, row, RJ_MALFORMED_LINE, -1,
+		       "record longer than 1 MiB or a quoted field over %ld lines: lines %ld to %ld are one reject",
+		       o_max_lines(c), row->line, row->line + row->nlines - 1);
 		return 0;
 	}
 	if ((long)row->n != c->ncols) {
@@ -568,6 +577,7 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	memset(&copts, 0, sizeof(copts));
 	copts.encoding = o->map->encoding;
 	copts.delim = o->map->delim;
+	copts.max_lines = o->max_quoted_lines;
 	if (rs_out_open(&c.out, o->out, 0644, err))
 		goto out;
 	if (rejects_open(&c.rj, o->rejects, err)) {

@@ -26,6 +26,8 @@ struct ingest_opts {
 	long today;               /* YYYYMMDD: births after it are impossible */
 	int64_t max_fen;          /* the largest plausible payment, in fen (its
 				     absolute value); 0: INGEST_MAX_FEN */
+	long max_quoted_lines;    /* lines a quoted field may span; 0:
+				     CSVIN_MAX_LINES */
 	/* Partitioning: only rows whose region code starts with one of these
 	 * prefixes are this run's; the others belong to other partitions and
 	 * are counted, not read. Rows whose region cannot be read go to the

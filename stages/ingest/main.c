@@ -2,6 +2,7 @@
  * rs-ingest - read one source export through its mapping file and write
  * canonical records, rejects and a summary.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,9 @@ static const char usage[] =
 "                         one partition of a file)\n"
 "      --max-amount YUAN  the largest plausible payment (default 1000000.00);\n"
 "                         a larger amount is a bad_amount reject\n"
+"      --max-quoted-lines N\n"
+"                         lines a quoted field may span (default 100); a\n"
+"                         longer one is one malformed_line reject\n"
 "  -q, --quiet            no summary line on stderr\n"
 "  -h, --help             this text\n"
 "      --version          print the version\n"
@@ -77,6 +81,7 @@ int main(int argc, char **argv)
 		{ "region-exclude", required_argument, NULL, 'X' },
 		{ "unattributed", no_argument, NULL, 'U' },
 		{ "max-amount", required_argument, NULL, 'A' },
+		{ "max-quoted-lines", required_argument, NULL, 'L' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -133,6 +138,20 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'U': o.take_unattributed = 1; break;
+		case 'L': {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 1 || v > 1000000) {
+				fprintf(stderr, "rs-ingest: --max-quoted-lines '%s' is not a number of lines from 1 to 1000000\n",
+					optarg);
+				return 2;
+			}
+			o.max_quoted_lines = v;
+			break;
+		}
 		case 'A':
 			if (money_parse(optarg, strlen(optarg), MU_YUAN, &o.max_fen) ||
 			    o.max_fen <= 0) {
