@@ -161,9 +161,11 @@ char id_sex(const char id[19])
 }
 
 /* Length of a spreadsheet number at s (d.dddddE+dd), or 0. */
+static size_t digit_at(const char *s, size_t n);
+
 static size_t sci_len(const char *s, size_t n)
 {
-	size_t i = 0, mant = 0;
+	size_t i = 0, mant = 0, e = 0;
 
 	while (i < n && isdigit((unsigned char)s[i]))
 		i++, mant++;
@@ -177,8 +179,12 @@ static size_t sci_len(const char *s, size_t n)
 		i++;
 	if (i >= n || !isdigit((unsigned char)s[i]))
 		return 0;
-	while (i < n && isdigit((unsigned char)s[i]))
-		i++;
+	/* An exponent has one or two digits (E+17): more digits after the
+	 * E are a chain of their own, for id_mask_text to judge. */
+	while (i < n && isdigit((unsigned char)s[i]) && e < 3)
+		i++, e++;
+	if (e > 2 || digit_at(s + i, n - i))
+		return 0;
 	return i;
 }
 
