@@ -258,6 +258,12 @@ int rejects_commit(struct rejects *rj, struct rs_error *err)
 	return rs_out_commit(&rj->out, err);
 }
 
+struct rs_out *rejects_out(struct rejects *rj)
+{
+	sbuf_release(&rj->line);
+	return &rj->out;
+}
+
 void rejects_abort(struct rejects *rj)
 {
 	sbuf_release(&rj->line);
@@ -298,6 +304,18 @@ int summary_write(const char *path, const char *stage, const char *source,
 		  const char *extra_json, struct rs_error *err)
 {
 	struct rs_out out;
+
+	if (summary_prepare(&out, path, stage, source, rows_read, records,
+			    counts, extra_json, err))
+		return -1;
+	return rs_out_commit(&out, err);
+}
+
+int summary_prepare(struct rs_out *out, const char *path, const char *stage,
+		    const char *source, long rows_read, long records,
+		    const long counts[RJ__COUNT], const char *extra_json,
+		    struct rs_error *err)
+{
 	struct sbuf sb;
 	long total = 0;
 	int i, first = 1;
@@ -321,13 +339,13 @@ int summary_write(const char *path, const char *stage, const char *source,
 	if (extra_json && *extra_json)
 		sbuf_addf(&sb, ",%s", extra_json);
 	sbuf_adds(&sb, "}\n");
-	if (rs_out_open(&out, path, 0644, err)) {
+	if (rs_out_open(out, path, 0644, err)) {
 		sbuf_release(&sb);
 		return -1;
 	}
-	rs_out_write(&out, sb.buf, sb.len);
+	rs_out_write(out, sb.buf, sb.len);
 	sbuf_release(&sb);
-	return rs_out_commit(&out, err);
+	return 0;
 }
 
 static int is_dir(const char *p)

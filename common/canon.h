@@ -97,6 +97,8 @@ void rejects_add(struct rejects *rj, const char *source, long line,
 		 enum reject_code code, const char *field, const char *message,
 		 const char *raw, size_t raw_len);
 int rejects_commit(struct rejects *rj, struct rs_error *err);
+/* The reject file's output, for rs_out_commit_set (no more rejects_add). */
+struct rs_out *rejects_out(struct rejects *rj);
 void rejects_abort(struct rejects *rj);
 
 /*
@@ -108,6 +110,13 @@ void rejects_abort(struct rejects *rj);
 int summary_write(const char *path, const char *stage, const char *source,
 		  long rows_read, long records, const long counts[RJ__COUNT],
 		  const char *extra_json, struct rs_error *err);
+/* summary_write's file opened and written in out, not committed: for a
+ * stage's rs_out_commit_set. Returns 0, or -1 with err filled (nothing
+ * open then). */
+int summary_prepare(struct rs_out *out, const char *path, const char *stage,
+		    const char *source, long rows_read, long records,
+		    const long counts[RJ__COUNT], const char *extra_json,
+		    struct rs_error *err);
 
 /* Appends " (bad_id 6, missing_field 6)" for the non-zero counts, in rank
  * order; nothing when all are zero. */

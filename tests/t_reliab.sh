@@ -219,3 +219,30 @@ expect_exit 0 "rows with too many and too few fields: exit 0" "$BIN/rs-ingest" -
 zcat "$TMP/nf.rej.gz" | grep -q '^nf.csv,2,malformed_line,,"too many fields: 9, the header has 8",' &&
 	zcat "$TMP/nf.rej.gz" | grep -q '^nf.csv,3,malformed_line,,"too few fields: 7, the header has 8",' &&
 	ok "  ... 'too many fields: 9' and 'too few fields: 7, the header has 8'" || fail "  ... too many / too few" "$(zcat "$TMP/nf.rej.gz")"
+
+# --- item 6: a stage's outputs are all new or all old ----------------------
+# (t_faults.sh's loop checks it at every injected failure; here a real full
+# disk: a 64 KiB tmpfs, as root, holding the previous set.)
+FS=$TMP/full
+trap 'umount "$FS" 2>/dev/null; rm -rf "$TMP"' EXIT
+if [ "$(id -u)" = 0 ] && mkdir -p "$FS" && mount -t tmpfs -o size=64k tmpfs "$FS" 2>/dev/null; then
+	"$BIN/rs-ingest" -q -m "$TMP/map.yaml" -k "$KEY" -o "$FS/records.csv.gz" -r "$FS/rejects.csv.gz" \
+		-s "$FS/ingest.json" "$TMP/amt.csv"
+	(cd "$FS" && sha256sum records.csv.gz rejects.csv.gz ingest.json) >"$TMP/prev.sums"
+	# 12,000 rows whose rejects (raw text kept) cannot fit in what is left
+	python3 - "$TMP/many.csv" "$H" <<'PY'
+import random, sys
+random.seed(3)
+rows = ['350212110205,%018d,城市低保,城镇,2,2,2024-01,%d.00' % (random.randrange(10**17, 10**18), i) for i in range(12000)]
+open(sys.argv[1], 'w').write(sys.argv[2] + '\n' + '\n'.join(rows) + '\n')
+PY
+	expect_exit 1 "a full disk (64 KiB tmpfs): rs-ingest exits 1" "$BIN/rs-ingest" -q -m "$TMP/map.yaml" -k "$KEY" \
+		-o "$FS/records.csv.gz" -r "$FS/rejects.csv.gz" -s "$FS/ingest.json" "$TMP/many.csv"
+	grep -q "No space left on device" "$TMP/.err" && ok "  ... saying the disk is full" || fail "  ... saying the disk is full" "$(cat "$TMP/.err")"
+	(cd "$FS" && sha256sum -c --quiet "$TMP/prev.sums") && [ -z "$(ls -A "$FS" | grep -v -e '^records.csv.gz$' -e '^rejects.csv.gz$' -e '^ingest.json$')" ] &&
+		ok "  ... the previous records, rejects and summary are whole, nothing else left" ||
+		fail "  ... the previous set is whole" "$(ls -la "$FS")"
+	umount "$FS"
+else
+	ok "# skip a real full disk: not root or no tmpfs mount"
+fi

@@ -119,7 +119,10 @@ int main(int argc, char **argv)
 	o.inputs = (const char *const *)argv + optind;
 	o.ninputs = (size_t)(argc - optind);
 	rs_out_install_signal_cleanup();
-	if (aggregate_run(&o, &st, &err)) {
+	/* the aggregate and the groups file: both new or both old */
+	rs_out_batch_begin();
+	if (aggregate_run(&o, &st, &err) || rs_out_batch_commit(&err)) {
+		rs_out_batch_abort();
 		rs_error_print(&err);
 		ret = 1;
 	} else if (o.groups) {

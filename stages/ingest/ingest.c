@@ -565,6 +565,7 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	struct ctx c;
 	struct csvin_opts copts;
 	char extra[128] = "";
+	struct rs_out sum, *set[3];
 	int i, ret = 1;
 
 	memset(&c, 0, sizeof(c));
@@ -599,18 +600,18 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 		       st->rows_read, st->records, c.rj.total);
 		goto fail;
 	}
-	if (rs_out_commit(&c.out, err)) {
-		rejects_abort(&c.rj);
-		goto out;
-	}
-	if (rejects_commit(&c.rj, err))
-		goto out;
 	if (o->nprefixes)
 		snprintf(extra, sizeof(extra), "\"rows_in_file\":%ld,\"other_partitions\":%ld",
 			 st->rows_read + st->other_partitions, st->other_partitions);
-	if (o->summary && summary_write(o->summary, "ingest", o->source,
-					st->rows_read, st->records, st->counts,
-					extra, err))
+	/* records, rejects and summary: all new or all old (issue 26) */
+	set[0] = &c.out;
+	set[1] = rejects_out(&c.rj);
+	set[2] = &sum;
+	if (o->summary && summary_prepare(&sum, o->summary, "ingest", o->source,
+					  st->rows_read, st->records, st->counts,
+					  extra, err))
+		goto fail;
+	if (rs_out_commit_set(set, o->summary ? 3 : 2, err))
 		goto out;
 	ret = 0;
 	goto out;
