@@ -45,6 +45,7 @@ for f in glob.glob(os.path.join(sys.argv[1], '*.csv')):
             pass
     txt = txt.translate(FW)
     ids.update(re.findall(r'(?<!\d)(\d{17}[\dX]|\d{15})(?![\dX])', txt))
+windows = {i[k:k + 14]: i for i in ids if len(i) == 18 for k in range(5)}
 def texts(path):
     data = open(path, 'rb').read()
     if path.endswith('.gz'):
@@ -65,11 +66,21 @@ for root, _, names in os.walk(sys.argv[2]):
         for where, data in texts(p):
             t = data.decode('utf-8', 'replace').translate(FW)
             found = set(re.findall(r'(?<!\d)(\d{17}[\dX]|\d{15})(?![\dX])', t)) & ids
+            # Rejects, logs and state: an ID in any form (issue 26) --
+            # with separators, a NUL, an invalid byte, a digit too many.
+            # Inside each CSV field, every non-digit is dropped and 14
+            # digits in a row of a known ID are a leak.
+            if 'rejects' in name or '/.reliefstat/' in p:
+                for seg in re.split(r'[,"\n]', t):
+                    d = re.sub(r'[^0-9X]', '', seg)
+                    for k in range(len(d) - 13):
+                        if d[k:k + 14] in windows:
+                            found.add(windows[d[k:k + 14]])
             if found:
                 leaks.append('%s (%d IDs)' % (os.path.relpath(where, sys.argv[2]), len(found)))
 if ids and not leaks and files > 20:
-    print('ok - identity audit: none of %d raw IDs in %d files written by the pipeline (%s included)'
-          % (len(ids), files, ', '.join(sorted(kinds))))
+    print('ok - identity audit: none of %d raw IDs in %d files written by the pipeline (%s included); '
+          'rejects and state hold no 14 digits of one in any form' % (len(ids), files, ', '.join(sorted(kinds))))
 else:
     print('not ok - identity audit: %d raw IDs, %d files' % (len(ids), files))
     for l in leaks[:10]:
