@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "csvin.h"
 #include "csvscan.h"
@@ -734,7 +735,10 @@ again:
 		 * past that the record keeps every line to the end.
 		 */
 		long at = r.start, last = r.line;
-		int again = restarts < RUNAWAY_MAX;
+		struct stat sb;
+		/* only a regular file can be read again (not a pipe or FIFO) */
+		int again = restarts < RUNAWAY_MAX && !stat(path, &sb) &&
+			    S_ISREG(sb.st_mode);
 
 		reset_parser(&r);
 		r.nfields = 0;

@@ -246,3 +246,12 @@ PY
 else
 	ok "# skip a real full disk: not root or no tmpfs mount"
 fi
+
+# an unbalanced quote in a FIFO: nothing to read again, so one reject to the end (no hang)
+mkfifo "$TMP/q.fifo"
+{ printf '%s\n%s1,"1.00\n%s2,2.00\n' "$H" "$R" "$R" >"$TMP/q.fifo"; } &
+expect_exit 0 "an unbalanced quote read from a FIFO: rs-ingest exits 0, no hang" timeout 20 "$BIN/rs-ingest" -q \
+	-m "$TMP/map.yaml" -k "$KEY" -o "$TMP/q.rec.gz" -r "$TMP/q.rej.gz" -s "$TMP/q.json" "$TMP/q.fifo"
+grep -q '"rows_read":1,"records":0,"rejects":{"malformed_line":1}' "$TMP/q.json" && ok "  ... one malformed_line reject" ||
+	fail "  ... one malformed_line reject" "$(cat "$TMP/q.json")"
+wait
