@@ -91,6 +91,10 @@ struct rejects {
 	size_t name_len;
 	long counts[RJ__COUNT];
 	long total;
+	/* The first reject of each reason, masked, for a stage's gate message
+	 * ("x.csv:12: amount '0.1451' is more precise than a fen | raw...");
+	 * kept until rejects_sample_release (commit and abort leave them). */
+	char *sample[RJ__COUNT];
 };
 int rejects_open(struct rejects *rj, const char *path, struct rs_error *err);
 void rejects_add(struct rejects *rj, const char *source, long line,
@@ -100,6 +104,7 @@ int rejects_commit(struct rejects *rj, struct rs_error *err);
 /* The reject file's output, for rs_out_commit_set (no more rejects_add). */
 struct rs_out *rejects_out(struct rejects *rj);
 void rejects_abort(struct rejects *rj);
+void rejects_sample_release(struct rejects *rj);
 
 /*
  * Writes a stage summary as JSON:

@@ -338,6 +338,10 @@ static void ledger(struct run *r, const struct child *c, int code)
 		sbuf_addf(&line, ",\"attempt\":%ld", c->attempt);
 	if (c->timed_out)
 		sbuf_adds(&line, ",\"timeout\":true");
+	if (r->pl->tasks[c->task].accept_loss) {
+		sbuf_adds(&line, ",\"accept_loss\":");
+		json_str(&line, r->pl->tasks[c->task].accept_loss);
+	}
 	if (c->remote) {
 		sbuf_adds(&line, ",\"executor\":\"slurm\",\"job\":");
 		json_str(&line, c->job.id);
@@ -915,7 +919,8 @@ static void report(struct run *r)
 	}
 	if (r->signo)
 		return;
-	/* The failing log's path comes last, where the eye lands. */
+	/* The failing log's path comes last but one, where the eye lands;
+	 * then whether the published tables moved. */
 	for (k = 0; k < pl->ntasks; k++) {
 		t = &pl->tasks[pl->order[k]];
 		if (t->st != T_FAILED)
@@ -926,6 +931,27 @@ static void report(struct run *r)
 		print_tail(log);
 		rs_warn("log: %s", log);
 		free(log);
+	}
+	/* The last line says whether the published set moved: a failed
+	 * stage's dependents did not run, so the tables they write are the
+	 * last good run's. */
+	for (k = 0; k < pl->ntasks; k++) {
+		char reason[64];
+		const char *at;
+
+		t = &pl->tasks[pl->order[k]];
+		if (t->st != T_FAILED)
+			continue;
+		at = strchr(t->name, '@');
+		if (task_gate_over(t, reason, sizeof(reason)) && at)
+			rs_warn("published tables not updated: %s over its reject threshold%s "
+				"(fix the cause named above, or accept the loss: reliefstat run %s --accept-loss %s%s%s)",
+				t->name, r->failed > 1 ? ", and others above" : "",
+				pl->path, at + 1, *reason ? ":" : "", reason);
+		else
+			rs_warn("published tables not updated: %s failed%s", t->name,
+				r->failed > 1 ? ", and others above" : "");
+		break;
 	}
 }
 

@@ -912,6 +912,14 @@ int validate_run(const struct validate_opts *o, struct validate_stats *st,
 	for (i = 0; i < RJ__COUNT; i++)
 		st->counts[i] = c.rj.counts[i];
 	rule_json(o, st, &extra);
+	if (o->gate) {
+		gate_judge(o->gate, st->rows_read, st->counts, &st->verdict);
+		if (extra.len)
+			sbuf_addc(&extra, ',');
+		gate_json(o->gate, st->counts, &st->verdict, &extra);
+		if (st->verdict.top >= 0 && c.rj.sample[st->verdict.top])
+			st->sample = xstrdup(c.rj.sample[st->verdict.top]);
+	}
 	/* valid records, rejects, warnings and summary: all new or all old
 	 * (issue 26) */
 	nset = 0;
@@ -955,5 +963,6 @@ out:
 	kset_release(&c.month);
 	sbuf_release(&c.line);
 	sbuf_release(&extra);
+	rejects_sample_release(&c.rj);
 	return ret;
 }
