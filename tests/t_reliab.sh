@@ -23,7 +23,7 @@ printf '%s\n%s\n%s\n' "$H" \
 	'350212110205,350212195803023775,城市低保,城镇,2,2,2024-01,1000000.01' \
 	'350212110205,350212195803023775,城市低保,城镇,2,2,2024-02,1000000.00' >"$TMP/amt.csv"
 expect_exit 0 "an amount above the ceiling: rs-ingest exits 0 (a reject)" "$BIN/rs-ingest" -q -m "$TMP/map.yaml" -k "$KEY" \
-	-o "$TMP/amt.csv.gz" -r "$TMP/amt.rej.gz" -s "$TMP/amt.json" "$TMP/amt.csv"
+	--accept-loss -o "$TMP/amt.csv.gz" -r "$TMP/amt.rej.gz" -s "$TMP/amt.json" "$TMP/amt.csv"
 zcat "$TMP/amt.rej.gz" | grep -q "bad_amount,amount,amount '1000000.01' is above the ceiling of 1000000.00 yuan a payment (--max-amount)" &&
 	[ "$(zcat "$TMP/amt.csv.gz" | wc -l)" = 2 ] &&
 	ok "1000000.01 yuan is bad_amount naming the ceiling and --max-amount; 1000000.00 passes" ||
@@ -41,7 +41,7 @@ grep -q "max-amount 'abc' is not a positive amount" "$TMP/.err" && ok "  ... and
 # such rows. Distinct beneficiaries overflow a group; one beneficiary in
 # one month overflows its leaf.
 expect_exit 0 "one ordinary row ingested (a record to copy)" "$BIN/rs-ingest" -q -m "$TMP/map.yaml" -k "$KEY" \
-	-o "$TMP/one.csv.gz" -r "$TMP/one.rej.gz" -s "$TMP/one.json" "$TMP/amt.csv"
+	--accept-loss -o "$TMP/one.csv.gz" -r "$TMP/one.rej.gz" -s "$TMP/one.json" "$TMP/amt.csv"
 python3 - "$TMP/one.csv.gz" "$TMP/big.csv.gz" "$TMP/bigleaf.csv.gz" <<'PY'
 import csv, gzip, io, sys
 rows = list(csv.reader(io.StringIO(gzip.decompress(open(sys.argv[1], 'rb').read()).decode())))
@@ -179,7 +179,7 @@ h, r = sys.argv[2], sys.argv[3]
 open(sys.argv[1], 'w').write(h + '\n' + r + '1,"' + 'zz\n' * 600000 + 'end",1.00\n' + r + '2,2.00\n')
 PY
 expect_exit 0 "a quoted field of 1.8 MB over 600,000 lines: rs-ingest exits 0" "$BIN/rs-ingest" -q -m "$TMP/map.yaml" -k "$KEY" \
-	-o "$TMP/big.rec.gz" -r "$TMP/big.rej.gz" -s "$TMP/big.json" "$TMP/big.csv"
+	--accept-loss -o "$TMP/big.rec.gz" -r "$TMP/big.rej.gz" -s "$TMP/big.json" "$TMP/big.csv"
 n=$(zcat "$TMP/big.rej.gz" | python3 -c 'import csv, sys; print(len(list(csv.reader(sys.stdin))) - 1)')
 [ "$n" = 1 ] && zcat "$TMP/big.rej.gz" | grep -q "lines 2 to 600002 are one reject" &&
 	[ "$(zcat "$TMP/big.rec.gz" | tail -n +2 | cut -d, -f2)" = 600003 ] &&
@@ -206,7 +206,7 @@ h, r = sys.argv[2], sys.argv[3]
 open(sys.argv[1], 'w').write(h + '\n' + r + '1,"' + 'a\n' * 5 + '1.00"\n' + r + '2,2.00\n')
 PY
 expect_exit 0 "a quoted field over 6 lines with --max-quoted-lines 3: exit 0" "$BIN/rs-ingest" -q -m "$TMP/map.yaml" -k "$KEY" \
-	--max-quoted-lines 3 -o "$TMP/ml.rec.gz" -r "$TMP/ml.rej.gz" -s "$TMP/ml.json" "$TMP/ml.csv"
+	--accept-loss --max-quoted-lines 3 -o "$TMP/ml.rec.gz" -r "$TMP/ml.rej.gz" -s "$TMP/ml.json" "$TMP/ml.csv"
 zcat "$TMP/ml.rej.gz" | grep -q "a quoted field over 3 lines: lines 2 to 7 are one reject" &&
 	[ "$(zcat "$TMP/ml.rec.gz" | tail -n +2 | cut -d, -f2)" = 8 ] &&
 	ok "  ... one reject for lines 2 to 7, the row on line 8 a record" || fail "  ... one reject for lines 2 to 7" "$(zcat "$TMP/ml.rej.gz")"
@@ -215,7 +215,7 @@ expect_exit 2 "--max-quoted-lines 0: exit 2" "$BIN/rs-ingest" -q -m "$TMP/map.ya
 # too many / too few fields, with the counts
 printf '%s\n%s1,1.00,extra\n%s2\n' "$H" "$R" "$R" >"$TMP/nf.csv"
 expect_exit 0 "rows with too many and too few fields: exit 0" "$BIN/rs-ingest" -q -m "$TMP/map.yaml" -k "$KEY" \
-	-o "$TMP/nf.rec.gz" -r "$TMP/nf.rej.gz" -s "$TMP/nf.json" "$TMP/nf.csv"
+	--accept-loss -o "$TMP/nf.rec.gz" -r "$TMP/nf.rej.gz" -s "$TMP/nf.json" "$TMP/nf.csv"
 zcat "$TMP/nf.rej.gz" | grep -q '^nf.csv,2,malformed_line,,"too many fields: 9, the header has 8",' &&
 	zcat "$TMP/nf.rej.gz" | grep -q '^nf.csv,3,malformed_line,,"too few fields: 7, the header has 8",' &&
 	ok "  ... 'too many fields: 9' and 'too few fields: 7, the header has 8'" || fail "  ... too many / too few" "$(zcat "$TMP/nf.rej.gz")"
@@ -251,7 +251,7 @@ fi
 mkfifo "$TMP/q.fifo"
 { printf '%s\n%s1,"1.00\n%s2,2.00\n' "$H" "$R" "$R" >"$TMP/q.fifo"; } &
 expect_exit 0 "an unbalanced quote read from a FIFO: rs-ingest exits 0, no hang" timeout 20 "$BIN/rs-ingest" -q \
-	-m "$TMP/map.yaml" -k "$KEY" -o "$TMP/q.rec.gz" -r "$TMP/q.rej.gz" -s "$TMP/q.json" "$TMP/q.fifo"
+	-m "$TMP/map.yaml" -k "$KEY" --accept-loss -o "$TMP/q.rec.gz" -r "$TMP/q.rej.gz" -s "$TMP/q.json" "$TMP/q.fifo"
 grep -q '"rows_read":1,"records":0,"rejects":{"malformed_line":1}' "$TMP/q.json" && ok "  ... one malformed_line reject" ||
 	fail "  ... one malformed_line reject" "$(cat "$TMP/q.json")"
 wait
