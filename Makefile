@@ -121,7 +121,7 @@ fault:
 # replays every input kept under tests/fuzz/regress/ (under the sanitizers
 # in a SANITIZE build). `make fuzz` builds the same targets with clang's
 # libFuzzer into bin-fuzz/ and runs each for FUZZ_SECONDS.
-FUZZ_TARGETS = csv ingest records aggrd yaml_mapping yaml_rules yaml_catalog workbook \
+FUZZ_TARGETS = csv ingest records aggrd mask yaml_mapping yaml_rules yaml_catalog workbook \
 	yaml_pipeline
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang

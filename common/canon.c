@@ -88,6 +88,7 @@ struct read_ctx {
 	void *ctx;
 	long n;
 	size_t nfields;          /* from the header: 16, or 14 for old files */
+	int header;              /* the header was read */
 };
 
 static int parse_long(const char *s, long min, long max, long *out)
@@ -131,6 +132,7 @@ static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
 		else
 			return rs_err(err, "'%s' is not a canonical record file (unexpected header)",
 				      c->path);
+		c->header = 1;
 		return 0;
 	}
 	c->n++;
@@ -196,10 +198,15 @@ static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
 int record_read(const char *path, record_fn fn, void *ctx, long *nread,
 		struct rs_error *err)
 {
-	struct read_ctx c = { path, fn, ctx, 0, CANON_NFIELDS };
-	struct csvin_opts opts = { RS_ENC_UTF8, ',', 0, 0 };
+	struct read_ctx c = { path, fn, ctx, 0, CANON_NFIELDS, 0 };
+	struct csvin_opts opts = { RS_ENC_UTF8, ',', 0, 0, 0 };
 	int ret = csvin_read(path, &opts, on_row, &c, err);
 
+	/* An empty file (0 bytes, or gzip of nothing) has lost its header
+	 * and perhaps its rows: a stage that wrote it always writes one. */
+	if (!ret && !c.header)
+		ret = rs_err(err, "'%s' is empty: not a canonical record file (no header line); rerun the stage that writes it",
+			     path);
 	if (nread)
 		*nread = c.n;
 	return ret;
@@ -231,9 +238,13 @@ void rejects_add(struct rejects *rj, const char *source, long line,
 	sbuf_add_csv(&rj->line, field, strlen(field));
 	sbuf_addc(&rj->line, ',');
 	id_mask_text(message, mlen, mmsg);
+	if (rj->name)
+		name_mask_text(mmsg, mlen, rj->name, rj->name_len);
 	sbuf_add_csv(&rj->line, mmsg, mlen);
 	sbuf_addc(&rj->line, ',');
 	id_mask_text(raw, raw_len, masked);
+	if (rj->name)
+		name_mask_text(masked, raw_len, rj->name, rj->name_len);
 	sbuf_add_csv(&rj->line, masked, raw_len);
 	sbuf_addc(&rj->line, '\n');
 	rs_out_write(&rj->out, rj->line.buf, rj->line.len);
@@ -262,6 +273,12 @@ int rejects_commit(struct rejects *rj, struct rs_error *err)
 {
 	sbuf_release(&rj->line);
 	return rs_out_commit(&rj->out, err);
+}
+
+struct rs_out *rejects_out(struct rejects *rj)
+{
+	sbuf_release(&rj->line);
+	return &rj->out;
 }
 
 void rejects_abort(struct rejects *rj)
@@ -314,6 +331,18 @@ int summary_write(const char *path, const char *stage, const char *source,
 		  const char *extra_json, struct rs_error *err)
 {
 	struct rs_out out;
+
+	if (summary_prepare(&out, path, stage, source, rows_read, records,
+			    counts, extra_json, err))
+		return -1;
+	return rs_out_commit(&out, err);
+}
+
+int summary_prepare(struct rs_out *out, const char *path, const char *stage,
+		    const char *source, long rows_read, long records,
+		    const long counts[RJ__COUNT], const char *extra_json,
+		    struct rs_error *err)
+{
 	struct sbuf sb;
 	long total = 0;
 	int i, first = 1;
@@ -337,13 +366,13 @@ int summary_write(const char *path, const char *stage, const char *source,
 	if (extra_json && *extra_json)
 		sbuf_addf(&sb, ",%s", extra_json);
 	sbuf_adds(&sb, "}\n");
-	if (rs_out_open(&out, path, 0644, err)) {
+	if (rs_out_open(out, path, 0644, err)) {
 		sbuf_release(&sb);
 		return -1;
 	}
-	rs_out_write(&out, sb.buf, sb.len);
+	rs_out_write(out, sb.buf, sb.len);
 	sbuf_release(&sb);
-	return rs_out_commit(&out, err);
+	return 0;
 }
 
 static int is_dir(const char *p)

@@ -81,10 +81,14 @@ const char *reject_code_name(enum reject_code c);
 #define REJECTS_HEADER "source,line,reason,field,message,raw"
 
 /* A reject file: opened mode 0600; every ID-shaped token of the message
- * and the raw text is masked before it is written. */
+ * and the raw text is masked before it is written (id_mask_text), and so
+ * is the name a caller sets in name/name_len before rejects_add
+ * (name_mask_text: ingest points it at the row's 户主姓名). */
 struct rejects {
 	struct rs_out out;
 	struct sbuf line;
+	const char *name;           /* borrowed, NULL: none */
+	size_t name_len;
 	long counts[RJ__COUNT];
 	long total;
 	/* The first reject of each reason, masked, for a stage's gate message
@@ -97,6 +101,8 @@ void rejects_add(struct rejects *rj, const char *source, long line,
 		 enum reject_code code, const char *field, const char *message,
 		 const char *raw, size_t raw_len);
 int rejects_commit(struct rejects *rj, struct rs_error *err);
+/* The reject file's output, for rs_out_commit_set (no more rejects_add). */
+struct rs_out *rejects_out(struct rejects *rj);
 void rejects_abort(struct rejects *rj);
 void rejects_sample_release(struct rejects *rj);
 
@@ -109,6 +115,13 @@ void rejects_sample_release(struct rejects *rj);
 int summary_write(const char *path, const char *stage, const char *source,
 		  long rows_read, long records, const long counts[RJ__COUNT],
 		  const char *extra_json, struct rs_error *err);
+/* summary_write's file opened and written in out, not committed: for a
+ * stage's rs_out_commit_set. Returns 0, or -1 with err filled (nothing
+ * open then). */
+int summary_prepare(struct rs_out *out, const char *path, const char *stage,
+		    const char *source, long rows_read, long records,
+		    const long counts[RJ__COUNT], const char *extra_json,
+		    struct rs_error *err);
 
 /* Appends " (bad_id 6, missing_field 6)" for the non-zero counts, in rank
  * order; nothing when all are zero. */

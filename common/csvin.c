@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "csvin.h"
 #include "csvscan.h"
@@ -22,6 +23,8 @@
 
 #define DEFAULT_MAX_RECORD ((size_t)1 << 20)
 #define RAW_KEEP 4096   /* bytes of raw text kept for a too-long record */
+#define RUNAWAY_MAX 16  /* a file is read again after at most so many
+			   runaway quotes */
 /* libcsv's parser state for "inside a field" (libcsv.c, 3.0.x): with
  * p->quoted set, a quote was opened and not yet closed. */
 #define LIBCSV_FIELD_BEGUN 2
@@ -70,6 +73,11 @@ struct reader {
 	unsigned char delim;
 	int fast;            /* the delimiter allows fast_record() */
 	size_t head;         /* bytes of an overlong line kept as its raw */
+	long max_lines;      /* a quoted field spanning more is cut short */
+	long skip_to;        /* reading again after a runaway quote: lines up
+				to this one were delivered already */
+	int skipq;           /* skipping a too-long record: 1 inside its
+				quotes, 2 outside, 0 not skipping */
 };
 
 static int no_space(unsigned char c)
@@ -114,6 +122,13 @@ static void end_record(struct reader *r, int unterminated)
 	size_t i;
 
 	memset(&row, 0, sizeof(row));
+	if (r->too_long && r->raw.len > RAW_KEEP) {
+		size_t k = RAW_KEEP;
+		while (k && ((unsigned char)r->raw.buf[k] & 0xC0) == 0x80)
+			k--;
+		r->raw.len = k;
+		r->raw.buf[k] = '\0';
+	}
 	while (r->raw.len && (r->raw.buf[r->raw.len - 1] == '\n' ||
 			      r->raw.buf[r->raw.len - 1] == '\r'))
 		r->raw.buf[--r->raw.len] = '\0';
@@ -402,6 +417,51 @@ static void keep_head(struct reader *r, char *p, size_t n)
 	sbuf_add(&r->raw, q, m);
 }
 
+static void feed_line(struct reader *r, char *p, size_t n, int overlong);
+
+/* Bytes of the physical line at t (LF, CRLF or a lone CR ends it). */
+static size_t line_len(const char *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (t[i] == '\n')
+			return i + 1;
+		if (t[i] == '\r')
+			return i + 1 < n && t[i + 1] == '\n' ? i + 2 : i + 1;
+	}
+	return n;
+}
+
+/* 1 when libcsv is inside a quoted field. */
+static int in_quote(const struct reader *r)
+{
+	return r->csv.pstate == LIBCSV_FIELD_BEGUN && r->csv.quoted;
+}
+
+/*
+ * A line of a too-long record that ended inside quotes: its quotes are
+ * followed here (libcsv would hold the field), and the record ends with
+ * the first line that ends outside them.
+ */
+static void skip_line(struct reader *r, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] != '"')
+			continue;
+		if (r->skipq == 1 && i + 1 < n && p[i + 1] == '"')
+			i++;
+		else
+			r->skipq = r->skipq == 1 ? 2 : 1;
+	}
+	if (r->skipq == 2) {
+		r->skipq = 0;
+		end_record(r, 0);
+	}
+}
+
 /*
  * Feeds one complete physical line (with its terminator, if any). The line
  * is the caller's and may be written to (the fast path cuts it).
@@ -413,6 +473,10 @@ static void feed_line(struct reader *r, char *p, size_t n, int overlong)
 	size_t m;
 	int begins = 0;
 
+	if (r->skipq) {
+		skip_line(r, p, n);
+		return;
+	}
 	if (!r->start) {
 		if (is_blank_line(p, n) && !overlong)
 			return;
@@ -442,8 +506,21 @@ static void feed_line(struct reader *r, char *p, size_t n, int overlong)
 		sbuf_add(&r->raw, q, m);
 	csv_parse(&r->csv, q, m, on_field, on_record, r);
 	if (r->too_long && r->start) {
+		/* A quoted field past the limit: one record to where the
+		 * field closes, however far (not a record per line). */
+		int quoted = in_quote(r);
 		reset_parser(r);
-		end_record(r, 0);
+		if (quoted)
+			r->skipq = 1;
+		else
+			end_record(r, 0);
+	} else if (r->start && in_quote(r) &&
+		   r->line - r->start + 1 >= r->max_lines) {
+		/* A quoted field may span max_lines lines: past them the
+		 * record is one reject to where the field closes. */
+		r->too_long = 1;
+		reset_parser(r);
+		r->skipq = 1;
 	}
 }
 
@@ -522,11 +599,28 @@ static void read_block(struct reader *r, struct scan_block *b,
 			}
 		}
 
+		/* A line cut by the block's end after a CR: that CR was
+		 * lone (a line end) unless this block goes on with its LF. */
+		if (pending->len && !*overlong && pending->buf[pending->len - 1] == '\r' &&
+		    p[0] != '\n') {
+			r->line++;
+			if (r->line > r->skip_to)
+				feed_line(r, pending->buf, pending->len, 0);
+			sbuf_reset(pending);
+			if (r->stop)
+				break;
+		}
 		if (!l->nl) {
 			pend_add(r, pending, p, l->len, overlong);
 			continue;
 		}
 		r->line++;
+		if (r->line <= r->skip_to) {
+			/* read again after a runaway: delivered already */
+			sbuf_reset(pending);
+			*overlong = 0;
+			continue;
+		}
 		if (pending->len || *overlong) {
 			pend_add(r, pending, p, l->len, overlong);
 			feed_line(r, pending->buf, pending->len, *overlong);
@@ -551,7 +645,7 @@ int csvin_read(const char *path, const struct csvin_opts *opts, csvin_fn fn,
 	struct scan_block *b;
 	enum rs_encoding enc = opts ? opts->encoding : RS_ENC_UTF8;
 	struct sbuf pending;       /* a line that spans blocks */
-	int ret = -1, overlong = 0, first = 1;
+	int ret = -1, overlong = 0, first = 1, restarts = 0;
 
 	memset(&r, 0, sizeof(r));
 	r.path = path;
@@ -559,6 +653,7 @@ int csvin_read(const char *path, const struct csvin_opts *opts, csvin_fn fn,
 	r.ctx = ctx;
 	r.err = err;
 	r.max_record = opts && opts->max_record ? opts->max_record : DEFAULT_MAX_RECORD;
+	r.max_lines = opts && opts->max_lines > 0 ? opts->max_lines : CSVIN_MAX_LINES;
 	r.line = 0;
 	r.cd = (iconv_t)-1;
 	sbuf_init(&r.utf8, 0);
@@ -573,6 +668,7 @@ int csvin_read(const char *path, const struct csvin_opts *opts, csvin_fn fn,
 	 * delimiter that is one of those is left to it. */
 	r.fast = r.delim != '"' && r.delim != '\r' && r.delim != '\n';
 
+again:
 	if (csvscan_open(&sc, path, enc, r.delim, r.fast && enc != RS_ENC_GB18030,
 			 r.max_record, opts ? opts->block : 0, err))
 		goto out;
@@ -619,19 +715,66 @@ int csvin_read(const char *path, const struct csvin_opts *opts, csvin_fn fn,
 	}
 	if (pending.len || overlong) {
 		r.line++;
-		feed_line(&r, pending.buf, pending.len, overlong);
+		if (r.line > r.skip_to)
+			feed_line(&r, pending.buf, pending.len, overlong);
 	}
 	if (r.stop)
 		goto out;
-	if (r.start) {
-		/* The file ends inside a record: either a last line with no
-		 * newline (libcsv's fini completes it) or an open quote. */
-		int open_quote = r.csv.pstate == LIBCSV_FIELD_BEGUN &&
-				 r.csv.quoted;
-		if (open_quote) {
-			reset_parser(&r);
-			r.nfields = 0;
-			end_record(&r, 1);
+	if (r.line < r.skip_to) {
+		rs_err(err, "'%s' changed while it was read again after line %ld (a quote opened there never closes)",
+		       path, r.skip_to);
+		goto out;
+	}
+	if (r.start && (r.skipq == 1 || (!r.skipq && in_quote(&r)))) {
+		/*
+		 * A runaway quote: a quoted field opened on r.start never
+		 * closes. That line is the record (unterminated), and the
+		 * file is read again from the line after it, so that the
+		 * rows a stray quote swallowed are rows again. A file with
+		 * many such quotes is read again RUNAWAY_MAX times at most;
+		 * past that the record keeps every line to the end.
+		 */
+		long at = r.start, last = r.line;
+		struct stat sb;
+		/* only a regular file can be read again (not a pipe or FIFO) */
+		int again = restarts < RUNAWAY_MAX && !stat(path, &sb) &&
+			    S_ISREG(sb.st_mode);
+
+		reset_parser(&r);
+		r.nfields = 0;
+		sbuf_reset(&r.arena);
+		r.skipq = 0;
+		if (again) {
+			size_t k = line_len(r.raw.buf ? r.raw.buf : "", r.raw.len);
+			r.raw.len = k;
+			if (r.raw.buf)
+				r.raw.buf[k] = '\0';
+			r.too_long = 0;
+			r.line = at;
+		}
+		end_record(&r, 1);
+		r.line = last;
+		if (r.stop)
+			goto out;
+		if (again) {
+			restarts++;
+			csvscan_close(sc);
+			sc = NULL;
+			if (r.gb)
+				iconv(r.cd, NULL, NULL, NULL, NULL);
+			r.skip_to = at;
+			r.line = 0;
+			sbuf_reset(&pending);
+			overlong = 0;
+			goto again;
+		}
+	} else if (r.start) {
+		/* The file ends inside a record: a last line with no
+		 * newline, which libcsv's fini completes, or a too-long
+		 * one still being skipped. */
+		if (r.skipq) {
+			r.skipq = 0;
+			end_record(&r, 0);
 		} else {
 			csv_fini(&r.csv, on_field, on_record, &r);
 		}

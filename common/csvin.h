@@ -47,7 +47,11 @@ struct csv_row {
 	size_t raw_len;
 	int too_long;        /* record exceeded max_record: fields are empty,
 				raw holds its first bytes only */
-	int unterminated;    /* a quoted field was still open at end of file */
+	int unterminated;    /* a runaway quote: a quoted field opened on this
+				line was still open at the end of the file
+				or after max_lines lines. The record is this
+				one line (raw), and the lines after it are
+				read again as records of their own. */
 };
 
 struct csvin_opts {
@@ -57,7 +61,12 @@ struct csvin_opts {
 	size_t block;            /* bytes read at a time; 0: 1 MiB. Tests
 				    set it small, so that records cross many
 				    block ends (common/csvscan.h) */
+	long max_lines;          /* physical lines a quoted field may span;
+				    0: CSVIN_MAX_LINES */
 };
+
+/* A quote still open after this many lines is taken for a runaway. */
+#define CSVIN_MAX_LINES 100
 
 /*
  * Returns 0 to go on, -1 to stop (the callback fills err).
@@ -69,10 +78,11 @@ typedef int (*csvin_fn)(const struct csv_row *row, void *ctx,
  * Reads every record of path (the header included: it is the first record
  * the callback sees) and calls fn for each. Returns 0 at end of input, or -1
  * with err filled: an I/O or gzip error, or the callback's error. Bad
- * records are handed to the callback, flagged, never dropped: a record
- * whose quote is still open at end of file comes with unterminated set, one
- * longer than max_record with too_long set (the reader resynchronises at
- * the next physical line).
+ * records are handed to the callback, flagged, never dropped: a runaway
+ * quote comes as its opening line with unterminated set (see csv_row), a
+ * record longer than max_record with too_long set (the reader
+ * resynchronises at the next physical line outside quotes: a quoted field
+ * of any size is one record). Lines end at LF, CRLF or a lone CR.
  */
 int csvin_read(const char *path, const struct csvin_opts *opts, csvin_fn fn,
 	       void *ctx, struct rs_error *err);

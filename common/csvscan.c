@@ -201,6 +201,21 @@ static int span_valid(struct csvscan *s, const char *p, size_t n)
 }
 
 /*
+ * The first CR of p[0..n - 1) (each is followed by a byte that is no LF,
+ * n being where the line's LF or the block's end is), or (size_t)-1;
+ * look: 0 when the scan saw no CR there (nothing to look for).
+ */
+static size_t lone_cr(const char *p, size_t n, int look)
+{
+	const char *cr;
+
+	if (!look || n < 2)
+		return (size_t)-1;
+	cr = memchr(p, '\r', n - 1);
+	return cr ? (size_t)(cr - p) : (size_t)-1;
+}
+
+/*
  * The line of b at pos (up to the block's end). Finds its end, and when
  * the scanner splits and the line is one csvin's fast_record would take,
  * copies it into b->split cut at the delimiters and lists its fields.
@@ -288,7 +303,11 @@ static size_t scan_line(struct csvscan *s, struct scan_block *b, size_t pos)
 			hlast = i;
 		}
 	}
-	/* No line end before the block's: the line goes on in the next. */
+	/* No line end before the block's: the line goes on in the next,
+	 * unless a lone CR ends it (one at the block's last byte may be
+	 * half of a CRLF: csvin decides once it sees the next byte). */
+	if ((e = lone_cr(p, n, !want || special != (size_t)-1)) != (size_t)-1)
+		goto found_cr;
 	l = &b->l[b->nl++];
 	memset(l, 0, sizeof(*l));
 	l->off = (uint32_t)pos;
@@ -296,6 +315,13 @@ static size_t scan_line(struct csvscan *s, struct scan_block *b, size_t pos)
 	return n;
 
 found:
+	/* A CR before the LF that is not its CRLF ends the line there:
+	 * old Mac files, and a stray CR in a row, are line ends, so that
+	 * one physical record is one row with its own number. */
+	if ((k = lone_cr(p, e, !want || special < e)) != (size_t)-1) {
+		e = k;
+		goto found_cr;
+	}
 	l = &b->l[b->nl++];
 	memset(l, 0, sizeof(*l));
 	l->off = (uint32_t)pos;
@@ -338,6 +364,15 @@ found:
 	q[c] = '\0';
 	b->nf = (size_t)(fp - b->f);
 	b->nsplit += c + 1;
+	return e + 1;
+
+found_cr:
+	/* a line ended by a lone CR at e: csvin takes it whole, unsplit */
+	l = &b->l[b->nl++];
+	memset(l, 0, sizeof(*l));
+	l->off = (uint32_t)pos;
+	l->len = (uint32_t)(e + 1);
+	l->nl = 1;
 	return e + 1;
 }
 

@@ -37,7 +37,8 @@ struct scan_line {
 	uint32_t c;      /* split: bytes before its terminator */
 	uint32_t ff;     /* split: its first field in f[] */
 	uint32_t nf;     /* split: how many fields; 0: not split */
-	int nl;          /* 1: ends with '\n'; 0: cut by the end of the block */
+	int nl;          /* 1: ends with '\n' or a lone CR; 0: cut by the
+			    end of the block */
 };
 
 struct scan_block {

@@ -742,20 +742,147 @@ static void release(struct rs_out *o)
 static int fsync_dir(const char *path)
 {
 	const char *slash = strrchr(path, '/');
-	char *dir = slash ? xstrndup(path, (size_t)(slash - path + 1)) : xstrdup(".");
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int ret = 0;
+	char buf[4096], *dir = buf;
+	size_t n = slash ? (size_t)(slash - path + 1) : 0;
+	int fd, ret = 0;
 
+	/* no allocation for a path that fits: rs_out_commit_set calls this
+	 * between renames, where dying of hunger would split the set */
+	if (!slash)
+		dir = (char *)".";
+	else if (n < sizeof(buf)) {
+		memcpy(buf, path, n);
+		buf[n] = '\0';
+	} else {
+		dir = xstrndup(path, n);
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		if (fsync(fd) && errno != EINVAL)
 			ret = -1;
 		close(fd);
 	}
-	free(dir);
+	if (dir != buf && slash)
+		free(dir);
 	return ret;
 }
 
+static int publish(struct rs_out *o, int fault, struct rs_error *err);
+
+/*
+ * The batch (rs_out_batch_begin): finished outputs waiting for their
+ * rename. The signal cleanup and rs_out_abort_all remove their temporary
+ * files too.
+ */
+struct queued {
+	char *path, *tmp;
+};
+static struct queued *batch;
+static volatile sig_atomic_t nbatch;
+static size_t batch_cap;
+static int batching;
+
+void rs_out_batch_begin(void)
+{
+	batching = 1;
+}
+
 int rs_out_commit(struct rs_out *o, struct rs_error *err)
+{
+	if (batching && !o->direct && nbatch == (sig_atomic_t)batch_cap) {
+		/* room first: dying of hunger below would lose the entry */
+		batch_cap = batch_cap ? 2 * batch_cap : 16;
+		batch = xreallocarray(batch, batch_cap, sizeof(*batch));
+	}
+	if (rs_out_finish(o, err))
+		return -1;
+	if (batching && !o->direct) {
+		batch[nbatch].path = o->path;
+		batch[nbatch].tmp = o->tmp;
+		nbatch++;
+		o->path = o->tmp = NULL;
+		release(o);
+		return 0;
+	}
+	return publish(o, 1, err);
+}
+
+int rs_out_batch_commit(struct rs_error *err)
+{
+	sig_atomic_t i;
+	int ret = 0;
+
+	/* everything is on disk: renames only, in the order committed */
+	for (i = 0; i < nbatch; i++) {
+		if (!ret && rename(batch[i].tmp, batch[i].path)) {
+			ret = rs_err(err, "cannot write '%s': %s%s", batch[i].path,
+				     strerror(errno),
+				     i ? "; outputs before it were replaced, rerun the stage" : "");
+		}
+		if (ret)
+			unlink(batch[i].tmp);
+	}
+	for (i = 0; !ret && i < nbatch; i++)
+		fsync_dir(batch[i].path);
+	rs_out_batch_abort();
+	return ret;
+}
+
+void rs_out_batch_abort(void)
+{
+	while (nbatch > 0) {
+		nbatch--;
+		unlink(batch[nbatch].tmp);
+		free(batch[nbatch].path);
+		free(batch[nbatch].tmp);
+	}
+	free(batch);
+	batch = NULL;
+	batch_cap = 0;
+	batching = 0;
+}
+
+/* Renames a finished output into place (fault: the injected failures
+ * apply) and fsyncs its directory; releases it. */
+static int publish(struct rs_out *o, int fault, struct rs_error *err)
+{
+	if (!o->direct && ((fault && fault_write()) || rename(o->tmp, o->path))) {
+		rs_err(err, "cannot write '%s': %s", o->path, strerror(errno));
+		unlink(o->tmp);
+		release(o);
+		return -1;
+	}
+	if (!o->direct)
+		fsync_dir(o->path);
+	release(o);
+	return 0;
+}
+
+int rs_out_commit_set(struct rs_out *const *outs, size_t n, struct rs_error *err)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++)
+		if (rs_out_finish(outs[i], err)) {
+			for (k = 0; k < n; k++)
+				rs_out_abort(outs[k]);
+			return -1;
+		}
+	/* Every file is written and on disk: only renames are left, which
+	 * need no room for data. Were one to fail all the same, the rest
+	 * are removed and the error names the first output not renamed. */
+	for (i = 0; i < n; i++)
+		if (publish(outs[i], 0, err)) {
+			for (k = i + 1; k < n; k++)
+				rs_out_abort(outs[k]);
+			if (i)
+				rs_err_prefix(err, "outputs before it were replaced, rerun the stage");
+			return -1;
+		}
+	return 0;
+}
+
+int rs_out_finish(struct rs_out *o, struct rs_error *err)
 {
 	if (!o->tmp)
 		return rs_err(err, "output already closed");
@@ -781,8 +908,6 @@ int rs_out_commit(struct rs_out *o, struct rs_error *err)
 	if (close(o->fd) && !o->failed)
 		fail(o, strerror(errno));
 	o->fd = -1;
-	if (!o->failed && !o->direct && (fault_write() || rename(o->tmp, o->path)))
-		fail(o, strerror(errno));
 	if (o->failed) {
 		rs_err(err, "cannot write '%s': %s", o->path, o->why);
 		if (!o->direct)
@@ -790,9 +915,6 @@ int rs_out_commit(struct rs_out *o, struct rs_error *err)
 		release(o);
 		return -1;
 	}
-	if (!o->direct)
-		fsync_dir(o->path);
-	release(o);
 	return 0;
 }
 
@@ -812,6 +934,10 @@ void rs_out_abort(struct rs_out *o)
 
 void rs_out_abort_all(void)
 {
+	while (nbatch > 0) {
+		nbatch--;
+		unlink(batch[nbatch].tmp);
+	}
 	while (nopen > 0) {
 		struct rs_out *o = open_outputs[nopen - 1];
 		/* Async-signal-safe part only: unlink; the process exits next. */

@@ -106,7 +106,34 @@ void rs_out_write_items(struct rs_out *o, const struct rs_out_items *it);
  * struct is released either way.
  */
 int rs_out_commit(struct rs_out *o, struct rs_error *err);
-/* Discards the temporary file and releases the struct. Safe to call twice. */
+/*
+ * The first half of rs_out_commit: flush, fsync, close. The data is on
+ * disk under the temporary name; the output is still open for
+ * rs_out_abort (and the signal cleanup). Returns 0, or -1 with err filled,
+ * the temporary file removed and the struct released.
+ */
+int rs_out_finish(struct rs_out *o, struct rs_error *err);
+/*
+ * Commits a stage's n outputs together (issue 26): all are finished
+ * first, and only when every one is on disk are they renamed into place,
+ * in order (put the summary last: it marks the set as whole). A failure
+ * before the renames aborts them all and leaves every previous output as
+ * it was. Returns 0, or -1 with err filled; the structs are released
+ * either way.
+ */
+int rs_out_commit_set(struct rs_out *const *outs, size_t n, struct rs_error *err);
+/*
+ * A batch: for a stage with many outputs (rs-report's tables). After
+ * rs_out_batch_begin, rs_out_commit finishes each output (on disk under
+ * its temporary name) and queues its rename; rs_out_batch_commit renames
+ * them all, in order, and rs_out_batch_abort removes them: all new or all
+ * old. Both end the batch; commit returns 0 or -1 with err filled.
+ */
+void rs_out_batch_begin(void);
+int rs_out_batch_commit(struct rs_error *err);
+void rs_out_batch_abort(void);
+/* Discards the temporary file and releases the struct. Safe to call twice,
+ * and on a finished output. */
 void rs_out_abort(struct rs_out *o);
 
 /* Removes every output still open (for signal handlers and fatal exits). */

@@ -161,9 +161,11 @@ char id_sex(const char id[19])
 }
 
 /* Length of a spreadsheet number at s (d.dddddE+dd), or 0. */
+static size_t digit_at(const char *s, size_t n);
+
 static size_t sci_len(const char *s, size_t n)
 {
-	size_t i = 0, mant = 0;
+	size_t i = 0, mant = 0, e = 0;
 
 	while (i < n && isdigit((unsigned char)s[i]))
 		i++, mant++;
@@ -177,8 +179,12 @@ static size_t sci_len(const char *s, size_t n)
 		i++;
 	if (i >= n || !isdigit((unsigned char)s[i]))
 		return 0;
-	while (i < n && isdigit((unsigned char)s[i]))
-		i++;
+	/* An exponent has one or two digits (E+17): more digits after the
+	 * E are a chain of their own, for id_mask_text to judge. */
+	while (i < n && isdigit((unsigned char)s[i]) && e < 3)
+		i++, e++;
+	if (e > 2 || digit_at(s + i, n - i))
+		return 0;
 	return i;
 }
 
@@ -208,43 +214,126 @@ static size_t check_x_at(const char *s, size_t n)
 }
 
 /*
- * Digits are counted in characters, ASCII or full-width alike: an ID typed
- * with full-width digits (which id_check accepts) is as much an ID. A
- * masked full-width digit becomes the full-width ＊, also 3 bytes, so the
- * text keeps its length.
+ * Bytes of a separator character at s, or 0: what a clerk, a converter or
+ * a damaged file may put between the digits of an ID. ASCII blanks and
+ * controls (NUL included), - . / \ _, and the Unicode spaces, hyphens,
+ * zero-width and format characters, the ideographic space, 、 。 ・, the
+ * full-width － ． ／ ＿, U+FFFD (an invalid byte decoded), and a byte
+ * that starts no valid UTF-8 character (an invalid byte left raw).
  */
+static size_t sep_at(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t len, k;
+
+	if (u[0] < 0x80)
+		return (u[0] < 0x20 || u[0] == ' ' || u[0] == '-' || u[0] == '.' ||
+			u[0] == '/' || u[0] == '\\' || u[0] == '_' || u[0] == 0x7F);
+	len = u[0] >= 0xF0 && u[0] <= 0xF4 ? 4 : u[0] >= 0xE0 ? 3 :
+	      u[0] >= 0xC2 && u[0] < 0xE0 ? 2 : 0;
+	if (!len || len > n)
+		return 1;
+	for (k = 1; k < len; k++)
+		if ((u[k] & 0xC0) != 0x80)
+			return 1;
+	if (len == 2)
+		return u[0] == 0xC2 && (u[1] == 0xA0 || u[1] == 0xAD) ? 2 : 0;
+	if (len != 3)
+		return 0;
+	if (u[0] == 0xE2 && u[1] == 0x80 &&
+	    ((u[2] >= 0x80 && u[2] <= 0x95) || (u[2] >= 0xA8 && u[2] <= 0xAF)))
+		return 3;   /* U+2000-2015, U+2028-202F */
+	if (u[0] == 0xE2 && u[1] == 0x81 && u[2] >= 0x9F && u[2] <= 0xA4)
+		return 3;   /* U+205F-2064 */
+	if (u[0] == 0xE3 && ((u[1] == 0x80 && u[2] <= 0x82) ||
+			     (u[1] == 0x83 && u[2] == 0xBB)))
+		return 3;   /* U+3000-3002, U+30FB */
+	if (u[0] == 0xEF && ((u[1] == 0xBB && u[2] == 0xBF) ||
+			     (u[1] == 0xBF && u[2] == 0xBD) ||
+			     (u[1] == 0xBC && (u[2] == 0x8D || u[2] == 0x8E ||
+					       u[2] == 0x8F || u[2] == 0xBF))))
+		return 3;   /* BOM, U+FFFD, － ． ／ ＿ */
+	return 0;
+}
+
+/*
+ * The end of the separator run at i (at most ID_SEP_MAX characters) when
+ * a digit (or, past 12 digits, a final X) follows it; i itself otherwise.
+ */
+#define ID_SEP_MAX 4
+
+static size_t skip_sep(const char *s, size_t n, size_t i, size_t ndig)
+{
+	size_t k = i, u;
+	int m = 0;
+
+	while (k < n && m < ID_SEP_MAX && (u = sep_at(s + k, n - k))) {
+		k += u;
+		m++;
+	}
+	if (m && k < n && (digit_at(s + k, n - k) ||
+			   (ndig >= 13 && check_x_at(s + k, n - k))))
+		return k;
+	return i;
+}
+
+/*
+ * A chain is a run of digits (ASCII or full-width, counted in characters)
+ * that separators may break (sep_at, at most ID_SEP_MAX in a row), ended
+ * by an optional X once 13 digits are in. A chain of MASK_MIN or more
+ * characters is masked whatever its length, so an ID with a separator, a
+ * NUL, an invalid byte or one digit too many never shows more than its
+ * first 6 and last 4 characters, 10 of its 18. A masked full-width digit
+ * becomes the full-width ＊, also 3 bytes, so the text keeps its length.
+ */
+#define MASK_MIN 14
+
 char *id_mask_text(const char *s, size_t n, char *out)
 {
-	size_t i = 0, at[19];
-	int prev_digit = 0;
+	size_t i = 0;
 
 	memcpy(out, s, n);
 	out[n] = '\0';
 	while (i < n) {
-		size_t j = i, len = 0, k, u = digit_at(out + i, n - i);
+		size_t j = i, len = 0, k, u = digit_at(out + i, n - i), d;
 
-		if (!u || prev_digit) {
-			prev_digit = u != 0;
-			i += u ? u : 1;
+		if (!u) {
+			i++;
 			continue;
 		}
-		while (j < n && (u = digit_at(out + j, n - j))) {
-			if (len < 19)
-				at[len] = j;
-			len++;
-			j += u;
+		/* first pass: the chain's end and its length in characters */
+		for (;;) {
+			if ((u = digit_at(out + j, n - j))) {
+				len++;
+				j += u;
+				continue;
+			}
+			if (len >= 13 && (u = check_x_at(out + j, n - j))) {
+				len++;
+				j += u;
+				break;
+			}
+			k = skip_sep(out, n, j, len);
+			if (k == j)
+				break;
+			j = k;
 		}
-		if (len == 17 && (u = check_x_at(out + j, n - j))) {
-			at[len++] = j;
-			j += u;
-		}
-		if (len >= 15 && len <= 18) {
+		if (len >= MASK_MIN) {
 			/* 510117********123X: first 6 and last 4 stay */
-			for (k = 6; k < len - 4; k++) {
-				if (digit_at(out + at[k], n - at[k]) == 3)
-					memcpy(out + at[k], "\xEF\xBC\x8A", 3);
-				else
-					out[at[k]] = '*';
+			for (k = i, d = 0; k < j; ) {
+				if ((u = digit_at(out + k, n - k)) ||
+				    (u = check_x_at(out + k, n - k))) {
+					if (d >= 6 && d + 4 < len) {
+						if (u == 3)
+							memcpy(out + k, "\xEF\xBC\x8A", 3);
+						else
+							out[k] = '*';
+					}
+					d++;
+					k += u;
+				} else {
+					k++;
+				}
 			}
 		} else if ((len = sci_len(out + i, n - i)) > 0) {
 			/* 5.10117E+17: the digits after the first stay hidden */
@@ -254,8 +343,51 @@ char *id_mask_text(const char *s, size_t n, char *out)
 				    k < j - 3)
 					out[k] = '*';
 		}
-		prev_digit = 0;
 		i = j > i ? j : i + 1;
 	}
 	return out;
+}
+
+/* Bytes of the UTF-8 character at s (1 for an invalid byte). */
+static size_t char_len(const unsigned char *u, size_t n)
+{
+	size_t len = u[0] >= 0xF0 ? 4 : u[0] >= 0xE0 ? 3 : u[0] >= 0xC0 ? 2 : 1;
+
+	return len <= n ? len : 1;
+}
+
+void name_mask_text(char *text, size_t n, const char *name, size_t nlen)
+{
+	const unsigned char *u = (const unsigned char *)name;
+	size_t first, i, k;
+
+	while (nlen && (name[0] == ' ' || name[0] == '\t')) {
+		name++, u++;
+		nlen--;
+	}
+	while (nlen && (name[nlen - 1] == ' ' || name[nlen - 1] == '\t'))
+		nlen--;
+	if (!nlen)
+		return;
+	first = char_len(u, nlen);
+	if (first >= nlen)
+		return;
+	for (i = 0; i + nlen <= n; i++) {
+		if (memcmp(text + i, name, nlen))
+			continue;
+		for (k = i + first; k < i + nlen; ) {
+			size_t l = char_len((const unsigned char *)text + k,
+					    i + nlen - k);
+
+			if (l >= 3) {
+				memcpy(text + k, "\xEF\xBC\x8A", 3);
+				if (l == 4)
+					text[k + 3] = '*';
+			} else {
+				memset(text + k, '*', l);
+			}
+			k += l;
+		}
+		i += nlen - 1;
+	}
 }

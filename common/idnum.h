@@ -39,12 +39,24 @@ int id_age_at(const char id[19], int ym);
 char id_sex(const char id[19]);
 
 /*
- * Copies s to out masking every ID-shaped token: a run of 15 to 18 digits
- * (the 18th may be X/x; full-width digits count too), or a
- * spreadsheet-mangled number, keeps its first 6 and last 4 characters and
- * stars the rest (510117********123X; a full-width digit becomes ＊, so out
- * has the length of s). out must hold n + 1 bytes; returns out.
+ * Copies s to out masking every ID-shaped token: a chain of 14 or more
+ * digits (full-width digits count too; a final X/x after 13 counts) that
+ * separators may break -- blanks, - . / \ _, controls and NUL, NBSP,
+ * U+3000, zero-width and other Unicode spaces, an invalid byte or U+FFFD,
+ * at most 4 in a row -- keeps its first 6 and last 4 digits and stars the
+ * rest (510117********123X, 510117 ****-****-123X); a spreadsheet-mangled
+ * number keeps its first digit. However an ID is written, wherever it
+ * stands, at most 10 of its digits remain. A full-width digit becomes ＊,
+ * so out has the length of s. out must hold n + 1 bytes; returns out.
  */
 char *id_mask_text(const char *s, size_t n, char *out);
+
+/*
+ * Masks, in place, every occurrence of the name (trimmed) in text: its
+ * first character stays, each later one becomes ＊ (or '*' per byte for a
+ * 1- or 2-byte character), so text keeps its length: 张三丰 -> 张＊＊. A
+ * name of one character is left as it is. This function can't fail.
+ */
+void name_mask_text(char *text, size_t n, const char *name, size_t nlen);
 
 #endif

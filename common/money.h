@@ -43,6 +43,21 @@ char *money_fmt_wan(int64_t fen, char *buf);
 /* Formats num/den (fen per unit) as yuan, half-up to two decimals
  * ("734.00"); den must be > 0. buf >= 32 bytes. */
 char *money_fmt_ratio(int64_t num_fen, int64_t den, char *buf);
+/*
+ * Adds v to *acc. Returns 0, or -1 when the sum leaves int64 (the caller
+ * fails the run naming the group: a sum never wraps); *acc is then
+ * unchanged.
+ */
+static inline int money_add(int64_t *acc, int64_t v)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(*acc, v, &r))
+		return -1;
+	*acc = r;
+	return 0;
+}
+
 /* Divides half-up: round(num / den) for den > 0. */
 int64_t div_half_up(int64_t num, int64_t den);
 

@@ -20,6 +20,8 @@
 struct builder {
 	yaml_parser_t parser;
 	const char *name;
+	const char *buf;        /* the text, for a reader error's position */
+	size_t len;
 	size_t nodes;
 };
 
@@ -63,12 +65,40 @@ static int parse_error(struct builder *b, struct rs_error *err)
 {
 	yaml_parser_t *p = &b->parser;
 
+	/* A reader error (a byte invalid in UTF-8, a control character)
+	 * comes with a byte offset only: line and column are counted here,
+	 * a lone CR ending a line as YAML says. */
+	if (p->error == YAML_READER_ERROR) {
+		unsigned long line = 1, col = 1;
+		size_t i, end = p->problem_offset < b->len ? p->problem_offset : b->len;
+
+		for (i = 0; i < end; i++) {
+			if (b->buf[i] == '\n' ||
+			    (b->buf[i] == '\r' && (i + 1 >= b->len || b->buf[i + 1] != '\n'))) {
+				line++;
+				col = 1;
+			} else if (((unsigned char)b->buf[i] & 0xC0) != 0x80) {
+				col++;
+			}
+		}
+		if (p->problem_value != -1)
+			return rs_err(err, "'%s':%lu:%lu: %s (byte 0x%02x); save the file as UTF-8 without control characters",
+				      b->name, line, col,
+				      p->problem ? p->problem : "unreadable text",
+				      (unsigned)p->problem_value & 0xFFu);
+		return rs_err(err, "'%s':%lu:%lu: %s; save the file as UTF-8", b->name,
+			      line, col, p->problem ? p->problem : "unreadable text");
+	}
+	if (p->error == YAML_MEMORY_ERROR)
+		return rs_err(err, "'%s': out of memory while parsing", b->name);
 	if (p->context)
-		return rs_err(err, "'%s':%lu:%lu: %s %s", b->name,
+		return rs_err(err, "'%s':%lu:%lu: %s %s that began at %lu:%lu", b->name,
 			      (unsigned long)p->problem_mark.line + 1,
 			      (unsigned long)p->problem_mark.column + 1,
 			      p->problem ? p->problem : "syntax error",
-			      p->context);
+			      p->context,
+			      (unsigned long)p->context_mark.line + 1,
+			      (unsigned long)p->context_mark.column + 1);
 	return rs_err(err, "'%s':%lu:%lu: %s", b->name,
 		      (unsigned long)p->problem_mark.line + 1,
 		      (unsigned long)p->problem_mark.column + 1,
@@ -134,6 +164,35 @@ static int parse_node(struct builder *b, yaml_event_t *ev, int depth,
 			      b->name, (unsigned long)ev->start_mark.line + 1,
 			      (unsigned long)ev->start_mark.column + 1,
 			      YDOC_MAX_DEPTH);
+	{
+		/* Anchors and tags mean nothing in our files: refused, so a
+		 * typo like '&' or '!' in a plain value is not silently eaten. */
+		const yaml_char_t *anchor = NULL, *tag = NULL;
+		int implicit = 1;
+
+		if (ev->type == YAML_SCALAR_EVENT) {
+			anchor = ev->data.scalar.anchor;
+			tag = ev->data.scalar.tag;
+			implicit = ev->data.scalar.plain_implicit ||
+				   ev->data.scalar.quoted_implicit;
+		} else if (ev->type == YAML_SEQUENCE_START_EVENT) {
+			anchor = ev->data.sequence_start.anchor;
+			tag = ev->data.sequence_start.tag;
+		} else if (ev->type == YAML_MAPPING_START_EVENT) {
+			anchor = ev->data.mapping_start.anchor;
+			tag = ev->data.mapping_start.tag;
+		}
+		if (anchor)
+			return rs_err(err, "'%s':%lu:%lu: anchors (&%s) are not supported; write the value out",
+				      b->name, (unsigned long)ev->start_mark.line + 1,
+				      (unsigned long)ev->start_mark.column + 1,
+				      (const char *)anchor);
+		if (tag && !(implicit && ev->type == YAML_SCALAR_EVENT && !strcmp((const char *)tag, "!")))
+			return rs_err(err, "'%s':%lu:%lu: tags (%s) are not supported; quote the value if it starts with '!'",
+				      b->name, (unsigned long)ev->start_mark.line + 1,
+				      (unsigned long)ev->start_mark.column + 1,
+				      (const char *)tag);
+	}
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT:
 		n = node_new(YNODE_SCALAR, &ev->start_mark);
@@ -220,6 +279,8 @@ int ydoc_load_mem(struct ydoc *doc, const char *name, const char *buf,
 	memset(doc, 0, sizeof(*doc));
 	memset(&b, 0, sizeof(b));
 	b.name = name;
+	b.buf = buf;
+	b.len = len;
 	if (!yaml_parser_initialize(&b.parser))
 		return rs_err(err, "cannot initialise the YAML parser");
 	yaml_parser_set_input_string(&b.parser, (const unsigned char *)buf, len);
@@ -233,6 +294,15 @@ int ydoc_load_mem(struct ydoc *doc, const char *name, const char *buf,
 			done = 1;
 			break;
 		case YAML_DOCUMENT_START_EVENT:
+			if (ev.data.document_start.version_directive ||
+			    ev.data.document_start.tag_directives.start !=
+			    ev.data.document_start.tag_directives.end) {
+				rs_err(err, "'%s':%lu:%lu: directives (%%YAML, %%TAG) are not supported; remove the line",
+				       name, (unsigned long)ev.start_mark.line + 1,
+				       (unsigned long)ev.start_mark.column + 1);
+				yaml_event_delete(&ev);
+				goto out;
+			}
 			if (doc->root) {
 				rs_err(err, "'%s':%lu:%lu: only one YAML document is allowed",
 				       name, (unsigned long)ev.start_mark.line + 1,

@@ -621,6 +621,16 @@ def run(n):
         for rel in PREV:
             if rel not in got:
                 why.append('previous output gone: ' + rel)
+    # A stage's outputs are committed together (issue 26): after a
+    # failure, the outputs that differ between the two sets are all new
+    # or none is (previous or absent), never a mix.
+    if p.returncode != 0:
+        differ = [rel for rel in set(REF) | set(PREV) if REF.get(rel) != PREV.get(rel)]
+        fresh = sorted(rel for rel in differ if rel in REF and got.get(rel) == REF[rel])
+        stale = sorted(rel for rel in differ if rel not in fresh)
+        if fresh and stale:
+            why.append('a failed run left a mixed set: new %s, not new %s' %
+                       (', '.join(fresh), ', '.join(stale)))
     if p.returncode == 0:
         for rel, data in REF.items():
             if got.get(rel) != data:

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 sh "$ROOT/tests/fuzz/seeds.sh" "$TMP/seeds" "$BIN" >/dev/null 2>&1 ||
 	fail "seed corpus" "tests/fuzz/seeds.sh failed"
-for t in csv ingest records aggrd yaml_mapping yaml_rules yaml_catalog yaml_pipeline workbook; do
+for t in csv ingest records aggrd mask yaml_mapping yaml_rules yaml_catalog yaml_pipeline workbook; do
 	prog=$BIN/rs-fuzz-$t
 	reg=$ROOT/tests/fuzz/regress/$t
 	if [ ! -x "$prog" ]; then

@@ -45,6 +45,7 @@ for f in glob.glob(os.path.join(sys.argv[1], '*.csv')):
             pass
     txt = txt.translate(FW)
     ids.update(re.findall(r'(?<!\d)(\d{17}[\dX]|\d{15})(?![\dX])', txt))
+windows = {i[k:k + 14]: i for i in ids if len(i) == 18 for k in range(5)}
 def texts(path):
     data = open(path, 'rb').read()
     if path.endswith('.gz'):
@@ -65,11 +66,21 @@ for root, _, names in os.walk(sys.argv[2]):
         for where, data in texts(p):
             t = data.decode('utf-8', 'replace').translate(FW)
             found = set(re.findall(r'(?<!\d)(\d{17}[\dX]|\d{15})(?![\dX])', t)) & ids
+            # Rejects, logs and state: an ID in any form (issue 26) --
+            # with separators, a NUL, an invalid byte, a digit too many.
+            # Inside each CSV field, every non-digit is dropped and 14
+            # digits in a row of a known ID are a leak.
+            if 'rejects' in name or '/.reliefstat/' in p:
+                for seg in re.split(r'[,"\n]', t):
+                    d = re.sub(r'[^0-9X]', '', seg)
+                    for k in range(len(d) - 13):
+                        if d[k:k + 14] in windows:
+                            found.add(windows[d[k:k + 14]])
             if found:
                 leaks.append('%s (%d IDs)' % (os.path.relpath(where, sys.argv[2]), len(found)))
 if ids and not leaks and files > 20:
-    print('ok - identity audit: none of %d raw IDs in %d files written by the pipeline (%s included)'
-          % (len(ids), files, ', '.join(sorted(kinds))))
+    print('ok - identity audit: none of %d raw IDs in %d files written by the pipeline (%s included); '
+          'rejects and state hold no 14 digits of one in any form' % (len(ids), files, ', '.join(sorted(kinds))))
 else:
     print('not ok - identity audit: %d raw IDs, %d files' % (len(ids), files))
     for l in leaks[:10]:
@@ -161,6 +172,57 @@ if n == 11 and not bad and masked >= 20:
           'full-width, lowercase x, 15 digits, quoted, every column)' % (n, masked))
 else:
     print('not ok - every ID-shaped token of the rejected rows is masked (%d rows, %d masked)' % (n, masked))
+    for b in bad[:10]:
+        print('    unmasked: ' + b)
+PY
+
+# An ID broken by separators (space, dash, dot, slash, NBSP, U+3000, a
+# zero-width space, a NUL, an invalid byte) or with one digit too many,
+# in any column, and the head of household's name: the audit strips every
+# non-digit inside a field and looks for 14 digits of the ID in a row.
+python3 - "$M/sep.csv" <<'PY'
+import sys
+H = '行政区划代码,户主姓名,身份证号码,救助类别,城乡属性,家庭人口,保障人数,发放年月,发放金额（元）,资金来源,备注'
+I = '350212195803023775'
+def split(sep, parts=(6, 8, 4)):
+    out, k = [], 0
+    for p in parts:
+        out.append(I[k:k + p]); k += p
+    return sep.join(out)
+forms = [split(' '), split('-'), split('.'), split('/'), split('\u00a0'), split('\u3000'),
+         split('\u200b'), split('\0'), split('\udcff'), I + '7', split(' - '),
+         '.'.join(I[k:k + 2] for k in range(0, 18, 2)),
+         split('\u3000').translate(str.maketrans('0123456789', '０１２３４５６７８９'))]
+rows = []
+for n, f in enumerate(forms):
+    cells = ['350212110205', '张三丰', I, '城市低保', '城镇', '2', '2', '2024-01', 'abc', '', '备注']
+    cells[[1, 2, 3, 0, 7, 8, 10][n % 7]] = f
+    rows.append(','.join('"%s"' % c for c in cells))
+data = (H + '\n' + '\n'.join(rows) + '\n').encode('utf-8', 'surrogateescape')
+open(sys.argv[1], 'wb').write(data)
+PY
+expect_exit 0 "IDs with separators in every column: rs-ingest exits 0" "$BIN/rs-ingest" -q -m "$M/map.yaml" -k "$KEY" \
+	--accept-loss -o "$M/sr.csv.gz" -r "$M/srej.csv.gz" -s "$M/ss.json" "$M/sep.csv"
+python3 - "$M/srej.csv.gz" <<'PY'
+import csv, gzip, io, re, sys
+FW = str.maketrans('０１２３４５６７８９Ｘｘ', '0123456789XX')
+I = '350212195803023775'
+rows = list(csv.reader(io.StringIO(gzip.decompress(open(sys.argv[1], 'rb').read()).decode('utf-8', 'replace'))))
+bad = []
+for r in rows[1:]:
+    for col, text in (('message', r[4]), ('raw', r[5]), ('field', r[3])):
+        for seg in re.split(r'[,"]', text.translate(FW)):
+            d = re.sub(r'[^0-9X]', '', seg)
+            if any(I[k:k + 14] in d for k in range(5)):
+                bad.append('line %s %s: %r' % (r[1], col, seg))
+        if '三丰' in text:
+            bad.append('line %s %s: the name in clear' % (r[1], col))
+named = sum('张＊＊' in r[5] for r in rows[1:])
+if len(rows) - 1 == 13 and not bad and named == 11:
+    print('ok - 13 rows with IDs broken by separators or one digit too many: no 14 digits of the ID '
+          'in any reject field, and the name shows as 张＊＊ (11 rows where it stands)')
+else:
+    print('not ok - separated IDs are masked in rejects (%d rows, %d names masked)' % (len(rows) - 1, named))
     for b in bad[:10]:
         print('    unmasked: ' + b)
 PY

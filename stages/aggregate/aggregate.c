@@ -120,6 +120,8 @@ struct pending {
 
 struct ctx {
 	struct leafset ls;
+	const struct catalog *cat;  /* with --groups: programs must be in it */
+	const char *path;           /* the input being read */
 	long rows;
 	struct pending *pend;
 	size_t npend, pendcap;
@@ -250,6 +252,7 @@ static int leaves_compact(struct leafset *ls, int keep_order,
 				struct leaf *to = &ls->leaves[head];
 				const struct leaf *in = &ls->leaves[x];
 				int32_t pay, per;
+				int64_t amt;
 				if (add32(to->payments, in->payments, &pay) ||
 				    add32(to->persons, in->persons, &per)) {
 					rs_err(err, "region %.12s, %s: more than 2^31 payments or persons in one month for one beneficiary",
@@ -258,7 +261,13 @@ static int leaves_compact(struct leafset *ls, int keep_order,
 				}
 				to->payments = pay;
 				to->persons = per;
-				to->amount += in->amount;
+				amt = to->amount;
+				if (money_add(&amt, in->amount)) {
+					rs_err(err, "region %.12s, %s: one beneficiary's amount in one month overflows a 64-bit integer; the input holds impossible amounts",
+					       to->region, ls->programs.s[to->program]);
+					goto out;
+				}
+				to->amount = amt;
 				combined = 1;
 				prev = cur;
 				continue;
@@ -391,14 +400,19 @@ static int on_record(const struct record *r, const struct csv_row *row,
 {
 	struct ctx *c = vctx;
 	struct leaf k, *l;
+	size_t nprog = c->ls.programs.n;
 	int ym;
 
-	(void)row;
 	if (c->ls.programs.n >= 65535 || c->ls.funding.n >= 65535 || c->ls.modes.n >= 65535)
 		return rs_err(err, "more than 65535 distinct programs or funding labels");
 	memset(&k, 0, sizeof(k));
 	memcpy(k.region, r->region, 12);
 	k.program = strtab_intern(&c->ls.programs, r->program);
+	/* A program's first row is where it is checked, so the message
+	 * can name the file and line (grouping needs the catalog's entry). */
+	if (c->cat && c->ls.programs.n > nprog && !catalog_find(c->cat, r->program))
+		return rs_err(err, "program '%s' in '%s' at line %ld is not in the catalog (add it with --catalog)",
+			      r->program, c->path, row->line);
 	k.funding = strtab_intern(&c->ls.funding, r->funding);
 	k.mode = strtab_intern(&c->ls.modes, r->support_mode);
 	k.area = r->area[0] == 'u';   /* the reader has checked: urban or rural */
@@ -612,6 +626,7 @@ static int net(struct leafset *ls, size_t sorted, const struct pending *p,
 	       long at, struct rs_error *err)
 {
 	struct leaf target;
+	int64_t amt;
 	int32_t per;
 	int ym;
 
@@ -627,7 +642,11 @@ static int net(struct leafset *ls, size_t sorted, const struct pending *p,
 	}
 	target = ls->leaves[at];
 	ls->leaves[at].payments--;
-	ls->leaves[at].amount += p->amount;
+	amt = ls->leaves[at].amount;
+	if (money_add(&amt, p->amount))
+		return rs_err(err, "region %.12s, %s: one beneficiary's amount in one month overflows a 64-bit integer; the input holds impossible amounts",
+			      target.region, ls->programs.s[target.program]);
+	ls->leaves[at].amount = amt;
 	if (p->covers_first < 0) {
 		if (add32(ls->leaves[at].persons, -p->persons, &per))
 			return rs_err(err, "region %.12s, %s: persons out of range",
@@ -947,9 +966,12 @@ int aggregate_run(const struct aggregate_opts *ao, struct aggregate_stats *st,
 
 	memset(&c, 0, sizeof(c));
 	c.ls.hint = leaves_hint(ao);
-	for (i = 0; i < ao->ninputs; i++)
+	c.cat = ao->groups ? ao->cat : NULL;
+	for (i = 0; i < ao->ninputs; i++) {
+		c.path = ao->inputs[i];
 		if (record_read(ao->inputs[i], on_record, &c, NULL, err))
 			goto out;
+	}
 	if (leaves_finish(&c, err))
 		goto out;
 	if (ao->groups) {

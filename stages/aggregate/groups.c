@@ -74,6 +74,7 @@ struct gctx {
 	/* flows: the group ids of (base, month of the period, grain) */
 	uint32_t *flow_ids;
 	size_t flow_rows;
+	long overflow;          /* 1 + index of a group whose sum left int64 */
 };
 
 #define FLOW_GRAINS 3   /* month, quarter, year at most */
@@ -411,9 +412,13 @@ static void add_leaf(struct gctx *c, const struct leaf *lk, struct touched *t)
 	for (i = 0; i < cell.n; i++) {
 		struct group *g = &c->g[c->cell_ids[cell.first + i]];
 
-		g->person_times += lk->persons;
-		g->household_times += lk->payments;
-		g->amount += lk->amount;
+		if (money_add(&g->person_times, lk->persons) ||
+		    money_add(&g->household_times, lk->payments) ||
+		    money_add(&g->amount, lk->amount)) {
+			if (!c->overflow)
+				c->overflow = (long)(g - c->g) + 1;
+			continue;
+		}
 		/* A leaf counts its beneficiary only when something is left
 		 * of it (a payment, or persons covered by a back-payment). */
 		if (!counted)
@@ -692,9 +697,17 @@ static int reconcile(struct gctx *c, struct group_stats *gs, struct rs_error *er
 			}
 			pg = &c->g[p];
 			pg->kids[dim].n++;
-			pg->kids[dim].pt += g->person_times;
-			pg->kids[dim].ht += g->household_times;
-			pg->kids[dim].amount += g->amount;
+			if (money_add(&pg->kids[dim].pt, g->person_times) ||
+			    money_add(&pg->kids[dim].ht, g->household_times) ||
+			    money_add(&pg->kids[dim].amount, g->amount)) {
+				struct sbuf sb;
+				sbuf_init(&sb, 0);
+				format_key(c, &pg->key, &sb);
+				rs_err(err, "group %s: the sum of its children's amounts or counts overflows a 64-bit integer; the input holds impossible amounts",
+				       sb.buf);
+				sbuf_release(&sb);
+				return -1;
+			}
 			pg->kids[dim].dsum += g->beneficiaries;
 			if (g->beneficiaries > pg->kids[dim].dmax)
 				pg->kids[dim].dmax = g->beneficiaries;
@@ -798,6 +811,15 @@ int groups_write(const struct leafset *ls, const struct catalog *cat,
 		for (j = i; j < n && !memcmp(ls->leaves[order[j]].bene, bene, 16); j++)
 			add_leaf(&c, &ls->leaves[order[j]], &t);
 		count_flows(&c, &t);
+	}
+	if (c.overflow) {
+		struct sbuf sb;
+		sbuf_init(&sb, 0);
+		format_key(&c, &c.g[c.overflow - 1].key, &sb);
+		rs_err(err, "group %s: its amount or count sum overflows a 64-bit integer (over 92,233,720,368,547,758.07 yuan); the input holds impossible amounts",
+		       sb.buf);
+		sbuf_release(&sb);
+		goto out;
 	}
 	gs->groups = c.n;
 	if (reconcile(&c, gs, err))

@@ -106,19 +106,26 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rs-aggregate: period=period needs --period\n");
 		return 2;
 	}
-	if (o.groups) {
+	/* A --catalog named without --groups is still loaded: a missing or
+	 * broken file is an error either way, not silently ignored. */
+	if (o.groups || ncat) {
 		if (catalog_load_default(&cat, catalogs, ncat, &err)) {
 			rs_error_print(&err);
 			return 2;
 		}
 		have_cat = 1;
+	}
+	if (o.groups) {
 		o.cat = &cat;
 		o.spec = &spec;
 	}
 	o.inputs = (const char *const *)argv + optind;
 	o.ninputs = (size_t)(argc - optind);
 	rs_out_install_signal_cleanup();
-	if (aggregate_run(&o, &st, &err)) {
+	/* the aggregate and the groups file: both new or both old */
+	rs_out_batch_begin();
+	if (aggregate_run(&o, &st, &err) || rs_out_batch_commit(&err)) {
+		rs_out_batch_abort();
 		rs_error_print(&err);
 		ret = 1;
 	} else if (o.groups) {

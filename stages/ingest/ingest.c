@@ -55,6 +55,8 @@ struct ctx {
 	struct rejects rj;
 	long ncols;                 /* fields in the header */
 	long col[F__COUNT];         /* 0-based column of each field, -1 absent */
+	long name_col;              /* 1-based column of 户主姓名 (masked in
+				       rejects), 0: none */
 	int have_header;
 	long records_seen;          /* physical records seen, header included */
 	struct sbuf line, tmp, tmp2;
@@ -417,6 +419,13 @@ static int find_columns(struct ctx *c, const struct csv_row *row,
 			return -1;
 		}
 	}
+	/* 户主姓名, 姓名, 戶主姓名: a name is masked in rejects (rejects_add) */
+	for (size_t i = 0; i < row->n && !c->name_col; i++) {
+		size_t l = row->f[i].len;
+
+		if (l >= 6 && !memcmp(row->f[i].p + l - 6, "姓名", 6))
+			c->name_col = (long)i + 1;
+	}
 	c->header_record = c->records_seen;
 	c->header_line = row->line;
 	if (c->o->pv) {
@@ -430,6 +439,12 @@ static int find_columns(struct ctx *c, const struct csv_row *row,
 		c->o->pv->header_record = c->records_seen;
 	}
 	return 0;
+}
+
+/* The lines a quoted field may span (--max-quoted-lines). */
+static long o_max_lines(const struct ctx *c)
+{
+	return c->o->max_quoted_lines > 0 ? c->o->max_quoted_lines : CSVIN_MAX_LINES;
 }
 
 static void reject(struct ctx *c, const struct csv_row *row,
@@ -460,6 +475,11 @@ static void reject(struct ctx *c, const struct csv_row *row,
 			free(masked);
 		}
 		return;
+	}
+	c->rj.name = NULL;
+	if (c->name_col && (size_t)c->name_col <= row->n) {
+		c->rj.name = row->f[c->name_col - 1].p;
+		c->rj.name_len = row->f[c->name_col - 1].len;
 	}
 	rejects_add(&c->rj, c->o->source, row->line, code,
 		    field >= 0 ? field_names[field] : "", msg, row->raw,
@@ -688,7 +708,7 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 	const char *area;
 	const char *funding = NULL, *mode = NULL;
 	struct memo_ent *me;
-	int64_t fen;
+	int64_t fen, m_max;
 	long persons, hh = 0;
 	int ym, reversal = 0, backpay = 0;
 	struct period covers = { -1, -1 };
@@ -699,16 +719,19 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 	c->st->rows_read++;
 	if (row->unterminated) {
 		reject(c, row, RJ_MALFORMED_LINE, -1,
-		       "a quoted field opened on line %ld is never closed", row->line);
+		       "a quoted field opened on line %ld is never closed; the lines after it are read as rows",
+		       row->line);
 		return 0;
 	}
 	if (row->too_long) {
-		reject(c, row, RJ_MALFORMED_LINE, -1, "record longer than the limit; skipped to the next line");
+		reject(c, row, RJ_MALFORMED_LINE, -1,
+		       "record longer than 1 MiB or a quoted field over %ld lines: lines %ld to %ld are one reject",
+		       o_max_lines(c), row->line, row->line + row->nlines - 1);
 		return 0;
 	}
 	if ((long)row->n != c->ncols) {
-		reject(c, row, RJ_MALFORMED_LINE, -1, "%zu fields, the header has %ld",
-		       row->n, c->ncols);
+		reject(c, row, RJ_MALFORMED_LINE, -1, "too %s fields: %zu, the header has %ld",
+		       (long)row->n > c->ncols ? "many" : "few", row->n, c->ncols);
 		return 0;
 	}
 	if (row->bad_encoding) {
@@ -748,6 +771,14 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 		reject(c, row, RJ_BAD_AMOUNT, F_AMOUNT, "amount '%s' %s", c->tmp.buf,
 		       ms == MONEY_TOO_PRECISE ? "is more precise than a fen" :
 		       ms == MONEY_TOO_LARGE ? "is too large" : "is not a number");
+		return 0;
+	}
+	if ((fen < 0 ? -fen : fen) > (m_max = c->o->max_fen ? c->o->max_fen : INGEST_MAX_FEN)) {
+		char cap[32];
+
+		reject(c, row, RJ_BAD_AMOUNT, F_AMOUNT,
+		       "amount '%s' is above the ceiling of %s yuan a payment (--max-amount)",
+		       c->tmp.buf, money_fmt_yuan(m_max, cap));
 		return 0;
 	}
 	if (fen < 0 && !reversal) {
@@ -1199,6 +1230,7 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	struct ctx c;
 	struct rowsrc_opts ropts;
 	struct sbuf extra;
+	struct rs_out sum, *set[3];
 	int i, ret = 1;
 
 	sbuf_init(&extra, 0);
@@ -1215,6 +1247,7 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	memset(&ropts, 0, sizeof(ropts));
 	ropts.csv.encoding = o->map->encoding;
 	ropts.csv.delim = o->map->delim;
+	ropts.csv.max_lines = o->max_quoted_lines;
 	ropts.sheet = o->map->sheet;
 	if (o->pv) {
 		/* The preview opens no output: reject() and on_data() fill
@@ -1270,12 +1303,6 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 		       st->rows_read, st->records, c.rj.total, c.totals);
 		goto fail;
 	}
-	if (rs_out_commit(&c.out, err)) {
-		rejects_abort(&c.rj);
-		goto out;
-	}
-	if (rejects_commit(&c.rj, err))
-		goto out;
 	sbuf_addf(&extra, "\"format\":\"%s\",\"header_record\":%ld,\"header_line\":%ld,\"totals\":%ld,\"apostrophes_stripped\":%ld,\"empty_rows\":%ld",
 		  rowsrc_format_name(c.fmt), c.header_record, c.header_line,
 		  c.totals, c.apostrophes, c.empty_rows);
@@ -1301,9 +1328,15 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	}
 	if (extra.len && extra.buf[extra.len - 1] == ',')
 		extra.buf[--extra.len] = '\0';
-	if (o->summary && summary_write(o->summary, "ingest", o->source,
-					st->rows_read, st->records, st->counts,
-					extra.buf, err))
+	/* records, rejects and summary: all new or all old (issue 26) */
+	set[0] = &c.out;
+	set[1] = rejects_out(&c.rj);
+	set[2] = &sum;
+	if (o->summary && summary_prepare(&sum, o->summary, "ingest", o->source,
+					  st->rows_read, st->records, st->counts,
+					  extra.buf ? extra.buf : "", err))
+		goto fail;
+	if (rs_out_commit_set(set, o->summary ? 3 : 2, err))
 		goto out;
 	if (c.total_mismatches && o->map->total_mismatch_fails) {
 		rs_err(err, "'%s': %ld total row%s of the export disagree%s with the rows %s close%s (the mapping's total_mismatch is fail); outputs are written, see the warnings above",

@@ -5,6 +5,7 @@
 #ifndef RS_INGEST_H
 #define RS_INGEST_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "canon.h"
@@ -12,6 +13,10 @@
 #include "gate.h"
 #include "mapping.h"
 #include "pseudo.h"
+
+/* The default ceiling of one payment: 1,000,000.00 yuan. With it, 92
+ * billion payments are needed to overflow a sum in int64 fen. */
+#define INGEST_MAX_FEN ((int64_t)100000000)
 
 struct ingest_opts {
 	const char *input;
@@ -21,6 +26,10 @@ struct ingest_opts {
 	const struct catalog *cat;
 	const struct pseudo_key *key;
 	long today;               /* YYYYMMDD: births after it are impossible */
+	int64_t max_fen;          /* the largest plausible payment, in fen (its
+				     absolute value); 0: INGEST_MAX_FEN */
+	long max_quoted_lines;    /* lines a quoted field may span; 0:
+				     CSVIN_MAX_LINES */
 	/* Partitioning: only rows whose region code starts with one of these
 	 * prefixes are this run's; the others belong to other partitions and
 	 * are counted, not read. Rows whose region cannot be read go to the

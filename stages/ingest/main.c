@@ -2,6 +2,7 @@
  * rs-ingest - read one source export through its mapping file and write
  * canonical records, rejects and a summary.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "cli.h"
 #include "catalog.h"
 #include "ingest.h"
+#include "money.h"
 #include "norm.h"
 #include "xalloc.h"
 
@@ -44,6 +46,11 @@ static const char usage[] =
 "      --unattributed     with either: this partition also takes rows\n"
 "                         whose region code cannot be read (give it to exactly\n"
 "                         one partition of a file)\n"
+"      --max-amount YUAN  the largest plausible payment (default 1000000.00);\n"
+"                         a larger amount is a bad_amount reject\n"
+"      --max-quoted-lines N\n"
+"                         lines a quoted field may span (default 100); a\n"
+"                         longer one is one malformed_line reject\n"
 "      --max-reject-rate R | REASON=R\n"
 "                         the loss gate: the share of rows (0.05 or 5%%) this run\n"
 "                         may reject, overall or for one reason (default: the\n"
@@ -176,6 +183,8 @@ int main(int argc, char **argv)
 		{ "region-prefix", required_argument, NULL, 'P' },
 		{ "region-exclude", required_argument, NULL, 'X' },
 		{ "unattributed", no_argument, NULL, 'U' },
+		{ "max-amount", required_argument, NULL, 'Y' },
+		{ "max-quoted-lines", required_argument, NULL, 'L' },
 		{ "max-reject-rate", required_argument, NULL, 'R' },
 		{ "preview", optional_argument, NULL, 'W' },
 		{ "accept-loss", optional_argument, NULL, 'A' },
@@ -238,6 +247,28 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'U': o.take_unattributed = 1; break;
+		case 'L': {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 1 || v > 1000000) {
+				fprintf(stderr, "rs-ingest: --max-quoted-lines '%s' is not a number of lines from 1 to 1000000\n",
+					optarg);
+				return 2;
+			}
+			o.max_quoted_lines = v;
+			break;
+		}
+		case 'Y':
+			if (money_parse(optarg, strlen(optarg), MU_YUAN, &o.max_fen) ||
+			    o.max_fen <= 0) {
+				fprintf(stderr, "rs-ingest: --max-amount '%s' is not a positive amount in yuan (e.g. 1000000.00)\n",
+					optarg);
+				return 2;
+			}
+			break;
 		case 'W': {
 			char *end;
 

@@ -159,10 +159,11 @@ static int advance(struct merger *m, size_t i, struct rs_error *err)
 	return 1;
 }
 
+/* Opens and writes the summary in out, not committed (rs_out_commit_set
+ * commits it with the merged file). Returns 0, or -1 with nothing open. */
 static int write_summary(const struct merge_opts *o, const struct merge_stats *st,
-			 struct rs_error *err)
+			 struct rs_out *out, struct rs_error *err)
 {
-	struct rs_out out;
 	struct sbuf sb;
 	size_t i;
 	int ret;
@@ -189,11 +190,9 @@ static int write_summary(const struct merge_opts *o, const struct merge_stats *s
 	if (o->warnings)
 		sbuf_addf(&sb, ",\"warnings\":%ld", st->warnings);
 	sbuf_adds(&sb, "}\n");
-	ret = rs_out_open(&out, o->summary, 0644, err);
-	if (!ret) {
-		rs_out_write(&out, sb.buf, sb.len);
-		ret = rs_out_commit(&out, err);
-	}
+	ret = rs_out_open(out, o->summary, 0644, err);
+	if (!ret)
+		rs_out_write(out, sb.buf, sb.len);
 	sbuf_release(&sb);
 	return ret;
 }
@@ -202,6 +201,7 @@ int merge_run(const struct merge_opts *o, struct merge_stats *st,
 	      struct rs_error *err)
 {
 	struct merger m;
+	struct rs_out sum, *set[2];
 	size_t i, opened = 0;
 	int ret = -1, rc;
 
@@ -264,10 +264,13 @@ int merge_run(const struct merge_opts *o, struct merge_stats *st,
 		if (wtable_write(m.warn, o->warnings, err))
 			goto out;
 	}
-	m.out_open = 0;
-	if (rs_out_commit(&m.out, err))
+	/* the merged file and its summary: both new or both old */
+	if (o->summary && write_summary(o, st, &sum, err))
 		goto out;
-	if (o->summary && write_summary(o, st, err))
+	set[0] = &m.out;
+	set[1] = &sum;
+	m.out_open = 0;
+	if (rs_out_commit_set(set, o->summary ? 2 : 1, err))
 		goto out;
 	ret = 0;
 out:

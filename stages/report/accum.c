@@ -743,12 +743,14 @@ static int row_parse(struct accum *a, const struct csv_row *row,
 	return 0;
 }
 
-/* Adds the row's sums to a cross-table cell. */
-static void xcell_add(struct xcell *c, const struct arow *r)
+/* Adds the row's sums to a cross-table cell. Returns 0, or -1 when a
+ * sum would leave int64 (the cell is then unchanged but for its first
+ * sums). */
+static int xcell_add(struct xcell *c, const struct arow *r)
 {
-	c->persons += r->persons;
-	c->payments += r->payments;
-	c->fen += r->fen;
+	return __builtin_add_overflow(c->persons, r->persons, &c->persons) ||
+	       __builtin_add_overflow(c->payments, r->payments, &c->payments) ||
+	       __builtin_add_overflow(c->fen, r->fen, &c->fen) ? -1 : 0;
 }
 
 /* Finds where a row of the period goes, from its key: its slice, group,
@@ -795,21 +797,22 @@ static int row_add(struct accum *a, const struct csv_row *row,
 	struct mcell *mc = &g->month[r->ym - g->mbase];
 
 	a->used++;
-	/* Sums stay far inside int64: amounts are capped at 10^15 fen each
-	 * and a file of 2^63 / 10^15 rows cannot exist; still, be exact. */
+	/* Amounts are capped at 10^15 fen a row, so some 9,224 rows can
+	 * overflow a sum: every sum is checked, and overflow fails the run
+	 * naming the program and area (issue 26). */
 	if (__builtin_add_overflow(g->persons, r->persons, &g->persons) ||
 	    __builtin_add_overflow(g->payments, r->payments, &g->payments) ||
-	    __builtin_add_overflow(g->fen, r->fen, &g->fen))
-		return rs_err(err, "sum overflows at '%s' line %ld", a->path, row->line);
-	if (pl->other) {
-		g->oth_persons += r->persons;
-		g->oth_payments += r->payments;
-		g->oth_fen += r->fen;
-	}
-	mc->persons += r->persons;
-	mc->fen += r->fen;
-	xcell_add(&pl->s->town.c[pl->cell[0]], r);
-	xcell_add(&pl->s->fund.c[pl->cell[1]], r);
+	    __builtin_add_overflow(g->fen, r->fen, &g->fen) ||
+	    (pl->other &&
+	     (__builtin_add_overflow(g->oth_persons, r->persons, &g->oth_persons) ||
+	      __builtin_add_overflow(g->oth_payments, r->payments, &g->oth_payments) ||
+	      __builtin_add_overflow(g->oth_fen, r->fen, &g->oth_fen))) ||
+	    __builtin_add_overflow(mc->persons, r->persons, &mc->persons) ||
+	    __builtin_add_overflow(mc->fen, r->fen, &mc->fen) ||
+	    xcell_add(&pl->s->town.c[pl->cell[0]], r) ||
+	    xcell_add(&pl->s->fund.c[pl->cell[1]], r))
+		return rs_err(err, "group %s %s: a sum overflows a 64-bit integer at '%s' line %ld; the input holds impossible amounts",
+			      g->program, g->area, a->path, row->line);
 	return 0;
 }
 

@@ -187,7 +187,12 @@ int main(int argc, char **argv)
 		report_release(&r);
 		return 2;
 	}
+	/* every table of both sets: all new or all old (issue 26) */
+	rs_out_batch_begin();
 	rc = report_run(&r, &err) ? 1 : 0;
+	if (!rc && rs_out_batch_commit(&err))
+		rc = 1;
+	rs_out_batch_abort();
 	if (rc)
 		rs_error_print(&err);
 	report_release(&r);

@@ -809,10 +809,12 @@ static void rule_json(const struct validate_opts *o, const struct validate_stats
 }
 
 /* The same summary as a short Markdown table, for people and cron mail. */
+/* Opens and writes the Markdown summary in md, not committed (the stage's
+ * rs_out_commit_set does). Returns 0, or -1 with nothing open. */
 static int write_markdown(const struct validate_opts *o,
-			  const struct validate_stats *st, struct rs_error *err)
+			  const struct validate_stats *st, struct rs_out *md,
+			  struct rs_error *err)
 {
-	struct rs_out md;
 	struct sbuf sb;
 	size_t i;
 
@@ -826,13 +828,13 @@ static int write_markdown(const struct validate_opts *o,
 		sbuf_addf(&sb, "| %s | %s | %s | %ld |\n", o->rules->r[i].name,
 			  o->rules->r[i].warn ? "warn" : "reject",
 			  reject_code_name(o->rules->r[i].code), st->rule_hits[i]);
-	if (rs_out_open(&md, o->summary_md, 0644, err)) {
+	if (rs_out_open(md, o->summary_md, 0644, err)) {
 		sbuf_release(&sb);
 		return -1;
 	}
-	rs_out_write(&md, sb.buf, sb.len);
+	rs_out_write(md, sb.buf, sb.len);
 	sbuf_release(&sb);
-	return rs_out_commit(&md, err);
+	return 0;
 }
 
 /* A guess at the rows of a records file from its size (about 37 bytes a
@@ -855,6 +857,8 @@ int validate_run(const struct validate_opts *o, struct validate_stats *st,
 	size_t expect;
 	struct ctx c;
 	struct sbuf extra;
+	struct rs_out sum, md, *set[5];
+	size_t nset;
 	int i, ret = 1;
 
 	memset(&c, 0, sizeof(c));
@@ -907,17 +911,6 @@ int validate_run(const struct validate_opts *o, struct validate_stats *st,
 	}
 	for (i = 0; i < RJ__COUNT; i++)
 		st->counts[i] = c.rj.counts[i];
-	if (rs_out_commit(&c.out, err)) {
-		rs_out_abort(&c.warn);
-		rejects_abort(&c.rj);
-		goto out;
-	}
-	if (rejects_commit(&c.rj, err)) {
-		rs_out_abort(&c.warn);
-		goto out;
-	}
-	if (rs_out_commit(&c.warn, err))
-		goto out;
 	rule_json(o, st, &extra);
 	if (o->gate) {
 		gate_judge(o->gate, st->rows_read, st->counts, &st->verdict);
@@ -927,11 +920,28 @@ int validate_run(const struct validate_opts *o, struct validate_stats *st,
 		if (st->verdict.top >= 0 && c.rj.sample[st->verdict.top])
 			st->sample = xstrdup(c.rj.sample[st->verdict.top]);
 	}
-	if (o->summary && summary_write(o->summary, "validate", o->source,
-					st->rows_read, st->valid, st->counts,
-					extra.buf, err))
-		goto out;
-	if (o->summary_md && write_markdown(o, st, err))
+	/* valid records, rejects, warnings and summary: all new or all old
+	 * (issue 26) */
+	nset = 0;
+	set[nset++] = &c.out;
+	set[nset++] = rejects_out(&c.rj);
+	set[nset++] = &c.warn;
+	if (o->summary_md) {
+		if (write_markdown(o, st, &md, err))
+			goto fail;
+		set[nset++] = &md;
+	}
+	if (o->summary) {
+		if (summary_prepare(&sum, o->summary, "validate", o->source,
+				    st->rows_read, st->valid, st->counts,
+				    extra.buf, err)) {
+			if (o->summary_md)
+				rs_out_abort(&md);
+			goto fail;
+		}
+		set[nset++] = &sum;
+	}
+	if (rs_out_commit_set(set, nset, err))
 		goto out;
 	ret = 0;
 	goto out;

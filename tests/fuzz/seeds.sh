@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 shared=${RS_SHARED:-$root/../shared}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rs-seeds.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-for t in csv ingest records aggrd yaml_mapping yaml_rules yaml_catalog yaml_pipeline workbook; do
+for t in csv ingest records aggrd mask yaml_mapping yaml_rules yaml_catalog yaml_pipeline workbook; do
 	mkdir -p "$out/$t"
 done
 
@@ -61,3 +61,10 @@ cp "$root"/pipelines/*.yaml "$out/yaml_pipeline/"
 for t in yaml_mapping yaml_rules yaml_catalog yaml_pipeline; do
 	cp "$root/tests/fuzz/yaml-shapes.yaml" "$out/$t/shapes.yaml"
 done
+
+# mask: 18 bytes picking the separators around an ID (fuzz_mask.c), then
+# the text it stands in: a reject's raw row, a note, digits beside it.
+printf '\004\005\006\007\010\011\012\013\014\015\016\017\020\021\022\023\024\025350212110205,张三,城市低保,备注\n' >"$out/mask/row"
+printf '\000\377\356\004\004\004\004\004\004\004\004\004\004\004\004\004\004\004123456 号' >"$out/mask/fullwidth"
+printf '\011\005\005\005\005\005\005\005\005\005\005\005\005\005\005\005\005\005"2024-01-05 12:30",734.00' >"$out/mask/dashes"
+printf '\000\004\004\004\004\004\004\004\004\004\004\004\004\004\004\004\004\004 备注' >"$out/mask/spaced"
