@@ -23,7 +23,7 @@ CPPFLAGS += -D_GNU_SOURCE -Icommon -DRS_VERSION='"$(VERSION)"' \
 	-DRS_DATADIR='"$(PREFIX)/share/reliefstat"'
 CFLAGS ?= $(OPT) -g
 CFLAGS += -std=c11 $(CFLAGS_WARN) $(CFLAGS_EXTRA)
-LDLIBS = -lcsv -lyaml -lz -ldeflate -lisal -lsodium -lopencc -lxlsxwriter -lm -pthread
+LDLIBS = -ljansson -lcsv -lyaml -lz -ldeflate -lisal -lsodium -lopencc -lxlsxwriter -lm -pthread
 VERSION = 0.1.0
 
 # Each kind of build has its own object and program directories (build/

@@ -5,7 +5,7 @@
 set -u
 what=${1:-build}
 case $what in
-build) pkgs="gcc make libc6-dev libcsv-dev libyaml-dev zlib1g-dev libdeflate-dev libisal-dev libsodium-dev libopencc-dev opencc libxlsxwriter-dev" ;;
+build) pkgs="gcc make libc6-dev libcsv-dev libyaml-dev zlib1g-dev libdeflate-dev libisal-dev libsodium-dev libopencc-dev opencc libxlsxwriter-dev libjansson-dev" ;;
 test)  pkgs="python3 python3-openpyxl" ;;
 fuzz)  pkgs="clang libclang-rt-14-dev" ;;      # make fuzz: libFuzzer
 valgrind) pkgs="valgrind" ;;                   # make valgrind

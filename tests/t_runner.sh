@@ -167,7 +167,13 @@ want_runs "-j 4 runs everything once" 4
 python3 - "o/.reliefstat/ledger.jsonl" <<'EOF' && ok "ledger lines" || fail "ledger lines"
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
-assert lines and all(set(l) >= {"stage", "start", "end", "exit"} for l in lines), lines
+assert lines and all(set(l) >= {"run", "kind"} for l in lines), lines
+ran = [l for l in lines if l["kind"] == "task" and l["state"] != "up to date"]
+assert ran and all(set(l) >= {"stage", "start", "end", "exit", "inputs", "log"}
+                   for l in ran), ran
+assert all(l["outputs"] for l in ran if l["state"] == "ok"), ran
+runs = [l["run"] for l in lines if l["kind"] == "run"]
+assert runs == list(range(1, len(runs) + 1)), runs
 EOF
 [ -s o/.reliefstat/logs/merge.log ] || [ -e o/.reliefstat/logs/merge.log ] && ok "per-stage log file" || fail "per-stage log file"
 

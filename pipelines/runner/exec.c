@@ -37,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "runner.h"
 #include "xalloc.h"
 
@@ -70,6 +72,7 @@ struct run {
 	size_t ran, uptodate, failed, total;
 	char **msgs;             /* why each failed task failed */
 	double t0;
+	struct timespec start_real;
 	long jobs;               /* -j, or the executor's default */
 	int slurm;               /* the Slurm executor */
 	int hurry;               /* a second signal: stop waiting for jobs */
@@ -175,53 +178,32 @@ static double iso_secs(const char *s)
 	return (double)timegm(&tm) + sec;
 }
 
-/* The value of "key":"..." in a ledger line, copied to out. */
-static int ledger_field(const char *line, const char *key, char *out, size_t outsz)
-{
-	const char *p = strstr(line, key), *e;
-
-	if (!p)
-		return -1;
-	p += strlen(key);
-	e = strchr(p, '"');
-	if (!e || (size_t)(e - p) >= outsz)
-		return -1;
-	memcpy(out, p, (size_t)(e - p));
-	out[e - p] = '\0';
-	return 0;
-}
-
 /* Reads how long each task's last successful run took, for the progress
  * line's estimate of the time left. */
 static void load_last_durations(struct run *r)
 {
-	struct sbuf path;
-	FILE *f;
-	char line[4096], name[1024], a[64], b[64];
-	size_t k;
+	json_t *arr = ledger_read(r->pl), *o, *ex;
+	const char *name, *a, *b;
+	size_t k, i;
+	double d;
 
 	r->last = xcalloc(r->pl->ntasks + 1, sizeof(*r->last));
 	for (k = 0; k < r->pl->ntasks; k++)
 		r->last[k] = -1;
-	sbuf_init(&path, 0);
-	sbuf_addf(&path, "%s/ledger.jsonl", r->pl->statedir);
-	f = fopen(path.buf, "r");
-	sbuf_release(&path);
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		double d;
-		if (!strstr(line, "\"exit\":0") ||
-		    ledger_field(line, "\"stage\":\"", name, sizeof(name)) ||
-		    ledger_field(line, "\"start\":\"", a, sizeof(a)) ||
-		    ledger_field(line, "\"end\":\"", b, sizeof(b)))
+	json_array_foreach(arr, i, o) {
+		ex = json_object_get(o, "exit");
+		name = json_string_value(json_object_get(o, "stage"));
+		a = json_string_value(json_object_get(o, "start"));
+		b = json_string_value(json_object_get(o, "end"));
+		if (!json_is_integer(ex) || json_integer_value(ex) || !name ||
+		    !a || !b)
 			continue;
 		d = iso_secs(b) - iso_secs(a);
 		for (k = 0; k < r->pl->ntasks; k++)
 			if (!strcmp(r->pl->tasks[k].name, name))
 				r->last[k] = d >= 0 ? d : 0;
 	}
-	fclose(f);
+	json_decref(arr);
 }
 
 /* Seconds the selected tasks still to finish took last time, less what
@@ -296,7 +278,22 @@ ui_line(struct run *r, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* The task's log in this run's directory (runs/ID/logs/), once a run
+ * has a number; else the latest, logs/TASK.log. */
 static char *log_path(const struct pipeline *pl, const struct task *t)
+{
+	struct sbuf sb;
+
+	sbuf_init(&sb, 0);
+	if (pl->rundir)
+		sbuf_addf(&sb, "%s/logs/%s.log", pl->rundir, t->name);
+	else
+		sbuf_addf(&sb, "%s/logs/%s.log", pl->statedir, t->name);
+	return sbuf_detach(&sb, NULL);
+}
+
+/* logs/TASK.log: a hard link to the task's log of the latest run. */
+static char *latest_log_path(const struct pipeline *pl, const struct task *t)
 {
 	struct sbuf sb;
 
@@ -305,12 +302,26 @@ static char *log_path(const struct pipeline *pl, const struct task *t)
 	return sbuf_detach(&sb, NULL);
 }
 
+/* Points logs/TASK.log at this run's log of t. */
+static void link_latest(const struct pipeline *pl, const struct task *t,
+			const char *log)
+{
+	char *latest = latest_log_path(pl, t);
+
+	if (strcmp(latest, log) && ((unlink(latest) && errno != ENOENT) ||
+				    link(log, latest)))
+		rs_warn("cannot link '%s' to '%s': %s", latest, log,
+			strerror(errno));
+	free(latest);
+}
+
 /* Appends a line of the runner's own to a task's log. */
 static void log_note(const struct pipeline *pl, const struct task *t,
 		     const char *msg)
 {
 	char *path = log_path(pl, t);
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+		      O_NOFOLLOW, 0644);
 
 	if (fd >= 0) {
 		dprintf(fd, "reliefstat: %s\n", msg);
@@ -319,42 +330,49 @@ static void log_note(const struct pipeline *pl, const struct task *t,
 	free(path);
 }
 
-static void ledger(struct run *r, const struct child *c, int code)
+/* The ledger line of a task that ran (history.c describes the fields). */
+static void ledger(struct run *r, const struct child *c, int code, int ok)
 {
+	const struct task *t = &r->pl->tasks[c->task];
+	const struct srec *rec = ok ? state_find(r->st, t->name) : NULL;
 	struct timespec end;
-	struct sbuf line, path;
 	char a[40], b[40];
-	int fd;
+	char *log = log_path(r->pl, t);
+	json_t *o, *outs;
+	size_t i;
 
 	clock_gettime(CLOCK_REALTIME, &end);
 	iso_time(&c->start_real, a, sizeof(a));
 	iso_time(&end, b, sizeof(b));
-	sbuf_init(&line, 0);
-	sbuf_adds(&line, "{\"stage\":");
-	json_str(&line, r->pl->tasks[c->task].name);
-	sbuf_addf(&line, ",\"start\":\"%s\",\"end\":\"%s\",\"exit\":%d", a,
-		  b, code);
+	o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:i}", "run",
+		      (json_int_t)r->pl->run_id, "kind", "task", "stage",
+		      t->name, "state", ok ? "ok" : "failed", "start", a,
+		      "end", b, "exit", code);
 	if (c->attempt > 1)
-		sbuf_addf(&line, ",\"attempt\":%ld", c->attempt);
+		json_object_set_new(o, "attempt", json_integer(c->attempt));
 	if (c->timed_out)
-		sbuf_adds(&line, ",\"timeout\":true");
+		json_object_set_new(o, "timeout", json_true());
 	if (c->remote) {
-		sbuf_adds(&line, ",\"executor\":\"slurm\",\"job\":");
-		json_str(&line, c->job.id);
-		sbuf_adds(&line, ",\"job_state\":");
-		json_str(&line, c->job.state);
+		json_object_set_new(o, "executor", json_string("slurm"));
+		json_object_set_new(o, "job", json_string(c->job.id));
+		json_object_set_new(o, "job_state",
+				    json_string(c->job.state));
 	}
-	sbuf_adds(&line, "}\n");
-	sbuf_init(&path, 0);
-	sbuf_addf(&path, "%s/ledger.jsonl", r->pl->statedir);
-	/* One write(2) per line with O_APPEND: lines never interleave. */
-	fd = open(path.buf, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, line.buf, line.len) != (ssize_t)line.len)
-		rs_warn("cannot append to '%s': %s", path.buf, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	sbuf_release(&path);
-	sbuf_release(&line);
+	json_object_set_new(o, "log", json_string(log));
+	ledger_files(o, "inputs", &t->inputs, t->in_hash);
+	ledger_files(o, "params", &t->params, t->par_hash);
+	if (rec) {
+		outs = json_array();
+		for (i = 0; i < rec->nout; i++)
+			json_array_append_new(outs, json_pack("{s:s,s:s}",
+					      "path", rec->out[i].path, "hash",
+					      rec->out[i].hash));
+		json_object_set_new(o, "outputs", outs);
+	}
+	ledger_summary(o, t);
+	ledger_append(r->pl, o);
+	json_decref(o);
+	free(log);
 }
 
 static void save_state(struct run *r)
@@ -476,8 +494,10 @@ static void start(struct run *r, size_t ti, long attempt)
 			task_fail(r, ti, err.msg);
 			goto out;
 		}
-	logfd = open(log, O_WRONLY | O_CREAT | O_CLOEXEC |
+	logfd = open(log, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
 		     (attempt > 1 ? O_APPEND : O_TRUNC), 0644);
+	if (logfd >= 0 && attempt == 1)
+		link_latest(r->pl, t, log);
 	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (logfd < 0 || nullfd < 0) {
 		rs_err(&err, "cannot open '%s': %s",
@@ -544,7 +564,6 @@ static void finish(struct run *r, size_t k, int code, const char *abnormal)
 	r->nkids--;
 	if (c.remote)
 		snprintf(job, sizeof(job), " (slurm job %s)", c.job.id);
-	ledger(r, &c, code);
 	if (c.timed_out)
 		rs_err(&err, "timed out after %lds%s", t->timeout, job);
 	else if (r->signo)
@@ -557,6 +576,7 @@ static void finish(struct run *r, size_t k, int code, const char *abnormal)
 	else if (code)
 		rs_err(&err, "exit %d%s", code, job);
 	else if (!state_record(r->st, t, &err)) {
+		ledger(r, &c, code, 1);
 		save_state(r);
 		t->st = T_OK;
 		r->ran++;
@@ -565,6 +585,7 @@ static void finish(struct run *r, size_t k, int code, const char *abnormal)
 		ui_progress(r);
 		goto out;
 	}
+	ledger(r, &c, code, 0);
 	log_note(r->pl, t, err.msg);
 	if (!r->signo && c.attempt <= t->retries) {
 		ui_line(r, "retrying %s: %s", t->name, err.msg);
@@ -602,6 +623,18 @@ static void reap(struct run *r)
 	}
 }
 
+static void ledger_uptodate(struct run *r, const struct task *t)
+{
+	json_t *o = json_pack("{s:I,s:s,s:s,s:s}", "run",
+			      (json_int_t)r->pl->run_id, "kind", "task",
+			      "stage", t->name, "state", "up to date");
+
+	ledger_files(o, "inputs", &t->inputs, t->in_hash);
+	ledger_files(o, "params", &t->params, t->par_hash);
+	ledger_append(r->pl, o);
+	json_decref(o);
+}
+
 /* Decides a ready task: up to date, blocked, or started. */
 static void consider(struct run *r, size_t ti)
 {
@@ -632,6 +665,7 @@ static void consider(struct run *r, size_t ti)
 	if (!t->stale) {
 		t->st = T_UPTODATE;
 		r->uptodate++;
+		ledger_uptodate(r, t);
 		if (!r->tty)
 			ui_line(r, "up to date %s", t->name);
 		return;
@@ -920,7 +954,7 @@ static void report(struct run *r)
 		t = &pl->tasks[pl->order[k]];
 		if (t->st != T_FAILED)
 			continue;
-		log = log_path(pl, t);
+		log = latest_log_path(pl, t);
 		rs_warn("stage '%s' failed: %s", t->name,
 			r->msgs[pl->order[k]] ? r->msgs[pl->order[k]] : "?");
 		print_tail(log);
@@ -994,6 +1028,30 @@ int exec_plan(struct pipeline *pl, struct state *st, struct rs_error *err)
 	return n;
 }
 
+/* The ledger line that ends a run. */
+static void ledger_run(struct run *r, int code)
+{
+	struct timespec end;
+	char a[40], b[40];
+	size_t k, notrun = 0;
+	json_t *o;
+
+	for (k = 0; k < r->pl->ntasks; k++)
+		notrun += r->pl->tasks[k].st == T_BLOCKED ||
+			  r->pl->tasks[k].st == T_NOTRUN;
+	clock_gettime(CLOCK_REALTIME, &end);
+	iso_time(&r->start_real, a, sizeof(a));
+	iso_time(&end, b, sizeof(b));
+	o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:i,s:I,s:I,s:I,s:I}", "run",
+		      (json_int_t)r->pl->run_id, "kind", "run", "pipeline",
+		      r->pl->path, "start", a, "end", b, "exit", code, "ran",
+		      (json_int_t)r->ran, "up_to_date", (json_int_t)r->uptodate,
+		      "failed", (json_int_t)r->failed, "not_run",
+		      (json_int_t)notrun);
+	ledger_append(r->pl, o);
+	json_decref(o);
+}
+
 static void on_sigchld(int sig)
 {
 	(void)sig;
@@ -1024,7 +1082,8 @@ int exec_run(struct pipeline *pl, struct state *st, const struct runopts *o)
 	}
 	sbuf_init(&logs, 0);
 	sbuf_addf(&logs, "%s/logs", pl->statedir);
-	ret = mkdir_p(logs.buf, &err);
+	ret = mkdir_p(logs.buf, &err) || state_dir_ok(logs.buf, &err) ||
+	      history_begin(pl, &err);
 	sbuf_release(&logs);
 	if (ret) {
 		rs_error_print(&err);
@@ -1033,6 +1092,7 @@ int exec_run(struct pipeline *pl, struct state *st, const struct runopts *o)
 	}
 	/* A run killed with SIGKILL could not cancel its jobs: do it now. */
 	slurm_reap_orphans(pl);
+	tidy_stale_temps(pl);
 	r.pl = pl;
 	r.st = st;
 	r.o = o;
@@ -1040,6 +1100,7 @@ int exec_run(struct pipeline *pl, struct state *st, const struct runopts *o)
 	load_last_durations(&r);
 	r.msgs = xcalloc(pl->ntasks + 1, sizeof(*r.msgs));
 	r.t0 = now_mono();
+	clock_gettime(CLOCK_REALTIME, &r.start_real);
 	for (k = 0; k < pl->ntasks; k++)
 		r.total += pl->tasks[k].selected;
 
@@ -1073,10 +1134,12 @@ int exec_run(struct pipeline *pl, struct state *st, const struct runopts *o)
 			pl->tasks[k].st = T_NOTRUN;
 	if (st->dirty)
 		save_state(&r);
-	lock_release(lockfd);
-	report(&r);
 	/* Tasks are blocked or not run only after a failure. */
 	code = r.signo ? 128 + r.signo : r.failed ? 1 : 0;
+	ledger_run(&r, code);
+	history_prune(pl);
+	lock_release(lockfd);
+	report(&r);
 	for (k = 0; k < pl->ntasks; k++)
 		free(r.msgs[k]);
 	free(r.msgs);

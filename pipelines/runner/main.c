@@ -7,9 +7,11 @@
  * up to date), 1 a stage failed (status: something would run), 2 usage or
  * configuration error, 3 another run holds the lock.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -24,10 +26,15 @@ static const char usage_text[] =
 	"usage: reliefstat run PIPELINE [options]\n"
 	"       reliefstat status PIPELINE [--json] [--var NAME=VALUE]...\n"
 	"       reliefstat dag PIPELINE [--dot] [--var NAME=VALUE]...\n"
+	"       reliefstat runs PIPELINE [--json] [--var NAME=VALUE]...\n"
+	"       reliefstat show PIPELINE [RUN] [--json] [--var NAME=VALUE]...\n"
 	"\n"
 	"Runs the stages of a pipeline YAML file whose inputs, parameters,\n"
 	"command or program changed since they last succeeded, in dependency\n"
 	"order. State, logs and the ledger are kept in ${out}/.reliefstat/.\n"
+	"Every run gets a number; 'runs' lists them and 'show' shows what each\n"
+	"stage of one did (default: the last run). Logs of the last keep_runs\n"
+	"runs (a variable, default 30) are kept.\n"
 	"\n"
 	"run options:\n"
 	"  --var NAME=VALUE  set a pipeline variable (repeatable)\n"
@@ -52,6 +59,7 @@ static const char usage_text[] =
 
 struct args {
 	const char *pipeline;
+	const char *run_id;      /* show: RUN */
 	char **vars, **only, **force;
 	size_t nvars, nonly, nforce;
 	struct selection sel;
@@ -123,6 +131,10 @@ static int parse(const char *cmd, int argc, char **argv, struct args *a)
 	for (i = 1; i < argc; i++) {
 		arg = argv[i];
 		if (dashdash || arg[0] != '-' || !arg[1]) {
+			if (a->pipeline && !strcmp(cmd, "show") && !a->run_id) {
+				a->run_id = arg;
+				continue;
+			}
 			if (a->pipeline)
 				return usage_error("unexpected argument '%s'",
 						   arg);
@@ -143,8 +155,14 @@ static int parse(const char *cmd, int argc, char **argv, struct args *a)
 						   arg);
 			push(&a->vars, &a->nvars, v);
 		} else if (!is_run) {
-			if (!strcmp(cmd, "status") && !strcmp(arg, "--json"))
+			if ((!strcmp(cmd, "status") || !strcmp(cmd, "runs") ||
+			     !strcmp(cmd, "show")) && !strcmp(arg, "--json"))
 				a->json = 1;
+			else if (!strcmp(cmd, "status") &&
+				 !strcmp(arg, "--allow-outside"))
+				/* status writes nothing: accepted so that a
+				 * run's options can be reused. */
+				a->allow_outside = 1;
 			else if (!strcmp(cmd, "dag") && !strcmp(arg, "--dot"))
 				a->dot = 1;
 			else
@@ -354,6 +372,35 @@ static int cmd_dag(int argc, char **argv)
 	return ret;
 }
 
+/* runs and show: read the ledger of the pipeline's ${out}. */
+static int cmd_history(const char *cmd, int argc, char **argv)
+{
+	struct pipeline pl;
+	struct args a;
+	int ret;
+
+	ret = parse(cmd, argc, argv, &a);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	ret = load(&pl, &a);
+	if (!ret)
+		ret = !strcmp(cmd, "runs") ? history_runs(&pl, a.json) :
+		      history_show(&pl, a.run_id, a.json);
+	pipeline_release(&pl);
+	args_release(&a);
+	return ret;
+}
+
+static int cmd_runs(int argc, char **argv)
+{
+	return cmd_history("runs", argc, argv);
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	return cmd_history("show", argc, argv);
+}
+
 static const struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -361,6 +408,8 @@ static const struct command {
 	{ "run", cmd_run },
 	{ "status", cmd_status },
 	{ "dag", cmd_dag },
+	{ "runs", cmd_runs },
+	{ "show", cmd_show },
 };
 
 int main(int argc, char **argv)
@@ -369,6 +418,19 @@ int main(int argc, char **argv)
 	int ret;
 
 	rs_set_progname("reliefstat");
+	/* With 0, 1 or 2 closed, the next open() (the lock, a log) would get
+	 * it and our messages would land there: hold them on /dev/null. */
+	for (;;) {
+		int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (fd < 0)
+			return 2;
+		if (fd > 2) {
+			close(fd);
+			break;
+		}
+		fcntl(fd, F_SETFD, 0);
+	}
 	if (argc < 2)
 		return usage_error("%s", "no command given");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {

@@ -85,6 +85,7 @@
  * its command, its program file, or the content of an input, param or
  * output changed since it last succeeded (state.c).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -881,6 +882,30 @@ int pipeline_load(struct pipeline *pl, const char *path, char *const *overrides,
 	sbuf_init(&sb, 0);
 	sbuf_addf(&sb, "%s/.reliefstat", pl->outdir);
 	pl->statedir = sbuf_detach(&sb, NULL);
+	pl->keep_runs = 30;
+	if (var_find(pl, "keep_runs")) {
+		struct var *v = var_find(pl, "keep_runs");
+		char *s, *end;
+		long k;
+
+		if (var_value(pl, root, "keep_runs", &s, err))
+			return -1;
+		errno = 0;
+		k = strtol(s, &end, 10);
+		if (errno || end == s || *end || k < 1 || k > 100000) {
+			if (v->node)
+				ynode_err(&pl->doc, v->node, err, "variable "
+					  "'keep_runs' must be a number of runs "
+					  "from 1 to 100000, not '%s'", s);
+			else
+				rs_err(err, "--var keep_runs must be a number "
+				       "of runs from 1 to 100000, not '%s'", s);
+			free(s);
+			return -1;
+		}
+		free(s);
+		pl->keep_runs = k;
+	}
 	return 0;
 }
 
@@ -926,6 +951,7 @@ void pipeline_release(struct pipeline *pl)
 	free(pl->order);
 	free(pl->outdir);
 	free(pl->statedir);
+	free(pl->rundir);
 	free(pl->executor);
 	ydoc_release(&pl->doc);
 	free(pl->path);

@@ -110,6 +110,11 @@ struct pipeline {
 	char *outdir;            /* variable "out", default "out" */
 	char *statedir;          /* outdir/.reliefstat */
 	char *executor;          /* "local" (default) or "slurm" */
+	long keep_runs;          /* variable "keep_runs": runs whose logs are
+				    kept (history.c), default 30 */
+	long run_id;             /* this run's number once history_begin()
+				    gave it one, else 0 */
+	char *rundir;            /* statedir/runs/ID, or NULL */
 };
 
 /* pipeline.c */
@@ -197,6 +202,8 @@ int state_check(struct state *st, struct task *t, struct rs_error *err);
  * outputs as they are now. Fails (recording nothing) if an output is missing.
  */
 int state_record(struct state *st, struct task *t, struct rs_error *err);
+/* The record of the task named name, or NULL. */
+const struct srec *state_find(struct state *st, const char *name);
 /* Forgets t: it will run next time. */
 void state_forget(struct state *st, const char *name);
 
@@ -209,6 +216,11 @@ void state_forget(struct state *st, const char *name);
  */
 int lock_take(const struct pipeline *pl, int *fd, struct rs_error *err);
 void lock_release(int fd);
+/*
+ * Fails unless dir is a directory, not a symbolic link, owned by our
+ * effective uid: where the runner keeps state it must be ours.
+ */
+int state_dir_ok(const char *dir, struct rs_error *err);
 
 /* Creates a directory and its parents (mode 0755). */
 int mkdir_p(const char *dir, struct rs_error *err);
@@ -224,6 +236,50 @@ int mkdir_parent(const char *path, struct rs_error *err);
  * refuses such a pipeline unless given --allow-outside.
  */
 int pipeline_check_inside(const struct pipeline *pl, struct rs_error *err);
+
+/* history.c: run ids, the ledger, per-run logs, `runs` and `show`. */
+
+/*
+ * Gives the run (the lock held) its number, one more than any the ledger or
+ * ${statedir}/runs/ knows, and creates ${statedir}/runs/ID/logs/: sets
+ * pl->run_id and pl->rundir. Every directory is checked with state_dir_ok().
+ */
+int history_begin(struct pipeline *pl, struct rs_error *err);
+/* Removes the log directories of runs older than the newest keep_runs. */
+void history_prune(const struct pipeline *pl);
+/*
+ * Appends one JSON object as a line of ${statedir}/ledger.jsonl, with one
+ * write(2) and O_NOFOLLOW; warns on failure. obj is not consumed.
+ */
+struct json_t;
+void ledger_append(const struct pipeline *pl, struct json_t *obj);
+/* Adds "key": [{"path":..,"hash":..}...] for the n paths and hashes. */
+void ledger_files(struct json_t *obj, const char *key, const struct pathv *pv,
+		  char (*hashes)[HASH_HEX]);
+/*
+ * Adds rows_in, rows_out, rejects and reject_total from the first output
+ * of t that is a stage's JSON summary (a .json file with "rows_read").
+ */
+void ledger_summary(struct json_t *obj, const struct task *t);
+/*
+ * Reads the ledger: a JSON array of its lines (objects). A line that does
+ * not parse is warned about (file:line) and skipped. NULL when there is no
+ * ledger yet.
+ */
+struct json_t *ledger_read(const struct pipeline *pl);
+/* `reliefstat runs`: one line per run, newest last (or --json). */
+int history_runs(const struct pipeline *pl, int json);
+/* `reliefstat show`: one run (default the last), text or --json. */
+int history_show(const struct pipeline *pl, const char *run, int json);
+
+/* tidy.c */
+
+/*
+ * Removes the temporary files (".NAME.tmp.PID.N", common/fileio.c) that a
+ * killed stage left beside the outputs of the selected tasks and in the
+ * state directory, when process PID is gone. Says how many it removed.
+ */
+void tidy_stale_temps(const struct pipeline *pl);
 
 /* exec.c */
 

@@ -231,6 +231,11 @@ static struct srec *rec_find(struct state *st, const char *name)
 	return NULL;
 }
 
+const struct srec *state_find(struct state *st, const char *name)
+{
+	return rec_find(st, name);
+}
+
 static void rec_release(struct srec *r)
 {
 	size_t i;
