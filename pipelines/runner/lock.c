@@ -44,6 +44,27 @@ int state_dir_ok(const char *dir, struct rs_error *err)
 	return 0;
 }
 
+/* A state file, when it exists, must be a regular file, not a link. */
+static int state_file_ok(const char *dir, const char *name,
+			 struct rs_error *err)
+{
+	struct stat sb;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (lstat(path, &sb))
+		return errno == ENOENT ? 0 : rs_err(err, "cannot stat '%s': %s",
+						     path, strerror(errno));
+	if (S_ISLNK(sb.st_mode))
+		return rs_err(err, "state file '%s' is a symbolic link; the "
+			      "runner does not follow links where it keeps "
+			      "its state: remove it", path);
+	if (!S_ISREG(sb.st_mode))
+		return rs_err(err, "state file '%s' is not a regular file; "
+			      "remove it", path);
+	return 0;
+}
+
 static void lock_holder(int fd, char *buf, size_t size)
 {
 	ssize_t n = pread(fd, buf, size - 1, 0);
@@ -63,7 +84,10 @@ int lock_take(const struct pipeline *pl, int *fdp, struct rs_error *err)
 
 	sbuf_init(&sb, 0);
 	sbuf_addf(&sb, "%s/lock", pl->statedir);
-	if (mkdir_p(pl->statedir, err) || state_dir_ok(pl->statedir, err))
+	if (mkdir_p(pl->statedir, err) || state_dir_ok(pl->statedir, err) ||
+	    state_file_ok(pl->statedir, "lock", err) ||
+	    state_file_ok(pl->statedir, "ledger.jsonl", err) ||
+	    state_file_ok(pl->statedir, "state", err))
 		goto out;
 	for (;;) {
 		fd = open(sb.buf, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
