@@ -73,6 +73,8 @@ struct run {
 	char **msgs;             /* why each failed task failed */
 	double t0;
 	struct timespec start_real;
+	long figures, since;     /* published figures changed since run
+				    since; -2 when not known */
 	long jobs;               /* -j, or the executor's default */
 	int slurm;               /* the Slurm executor */
 	int hurry;               /* a second signal: stop waiting for jobs */
@@ -945,7 +947,12 @@ static void report(struct run *r)
 			r->uptodate, r->failed);
 		if (notrun)
 			fprintf(stderr, ", %zu not run", notrun);
-		fprintf(stderr, " in %.1fs\n", now_mono() - r->t0);
+		fprintf(stderr, " in %.1fs", now_mono() - r->t0);
+		if (r->figures >= 0)
+			fprintf(stderr, "; %ld published figure%s changed since "
+				"run %ld", r->figures, r->figures == 1 ? "" : "s",
+				r->since);
+		fputc('\n', stderr);
 	}
 	if (r->signo)
 		return;
@@ -1028,6 +1035,20 @@ int exec_plan(struct pipeline *pl, struct state *st, struct rs_error *err)
 	return n;
 }
 
+/* Keeps the published set of a good run and counts what changed in it. */
+static void keep_published(struct run *r)
+{
+	struct rs_error err;
+
+	r->figures = -2;
+	if (published_keep(r->pl, &err) ||
+	    (r->figures = published_changes(r->pl, &r->since, &err)) == -1) {
+		rs_warn("cannot keep the published set of run %ld: %s",
+			r->pl->run_id, err.msg);
+		r->figures = -2;
+	}
+}
+
 /* The ledger line that ends a run. */
 static void ledger_run(struct run *r, int code)
 {
@@ -1048,6 +1069,11 @@ static void ledger_run(struct run *r, int code)
 		      (json_int_t)r->ran, "up_to_date", (json_int_t)r->uptodate,
 		      "failed", (json_int_t)r->failed, "not_run",
 		      (json_int_t)notrun);
+	if (r->figures >= 0) {
+		json_object_set_new(o, "figures_changed",
+				    json_integer(r->figures));
+		json_object_set_new(o, "compared_with", json_integer(r->since));
+	}
 	ledger_append(r->pl, o);
 	json_decref(o);
 }
@@ -1100,6 +1126,7 @@ int exec_run(struct pipeline *pl, struct state *st, const struct runopts *o)
 	load_last_durations(&r);
 	r.msgs = xcalloc(pl->ntasks + 1, sizeof(*r.msgs));
 	r.t0 = now_mono();
+	r.figures = -2;
 	clock_gettime(CLOCK_REALTIME, &r.start_real);
 	for (k = 0; k < pl->ntasks; k++)
 		r.total += pl->tasks[k].selected;
@@ -1136,6 +1163,8 @@ int exec_run(struct pipeline *pl, struct state *st, const struct runopts *o)
 		save_state(&r);
 	/* Tasks are blocked or not run only after a failure. */
 	code = r.signo ? 128 + r.signo : r.failed ? 1 : 0;
+	if (!code)
+		keep_published(&r);
 	ledger_run(&r, code);
 	history_prune(pl);
 	lock_release(lockfd);

@@ -205,6 +205,9 @@ static void remove_run_dir(const char *dir)
 		}
 		closedir(d);
 	}
+	sbuf_reset(&sb);
+	sbuf_addf(&sb, "%s/published", dir);
+	unlink(sb.buf);
 	if ((rmdir(sub.buf) && errno != ENOENT) || rmdir(dir))
 		rs_warn("cannot remove the old run directory '%s': %s", dir,
 			strerror(errno));
@@ -237,6 +240,7 @@ void history_prune(const struct pipeline *pl)
 	}
 	sbuf_release(&sb);
 	sbuf_release(&runs);
+	published_gc(pl);
 }
 
 void ledger_append(const struct pipeline *pl, json_t *obj)

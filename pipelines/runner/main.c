@@ -28,13 +28,16 @@ static const char usage_text[] =
 	"       reliefstat dag PIPELINE [--dot] [--var NAME=VALUE]...\n"
 	"       reliefstat runs PIPELINE [--json] [--var NAME=VALUE]...\n"
 	"       reliefstat show PIPELINE [RUN] [--json] [--var NAME=VALUE]...\n"
+	"       reliefstat diff PIPELINE [RUN_A RUN_B] [--json] [--var ...]\n"
 	"\n"
 	"Runs the stages of a pipeline YAML file whose inputs, parameters,\n"
 	"command or program changed since they last succeeded, in dependency\n"
 	"order. State, logs and the ledger are kept in ${out}/.reliefstat/.\n"
 	"Every run gets a number; 'runs' lists them and 'show' shows what each\n"
 	"stage of one did (default: the last run). Logs of the last keep_runs\n"
-	"runs (a variable, default 30) are kept.\n"
+	"runs (a variable, default 30) are kept. 'diff' lists every published\n"
+	"cell that changed between two good runs (default: the last two) and\n"
+	"the inputs that changed with it.\n"
 	"\n"
 	"run options:\n"
 	"  --var NAME=VALUE  set a pipeline variable (repeatable)\n"
@@ -59,7 +62,8 @@ static const char usage_text[] =
 
 struct args {
 	const char *pipeline;
-	const char *run_id;      /* show: RUN */
+	const char *run_id;      /* show: RUN; diff: RUN_A */
+	const char *run_b;       /* diff: RUN_B */
 	char **vars, **only, **force;
 	size_t nvars, nonly, nforce;
 	struct selection sel;
@@ -131,8 +135,13 @@ static int parse(const char *cmd, int argc, char **argv, struct args *a)
 	for (i = 1; i < argc; i++) {
 		arg = argv[i];
 		if (dashdash || arg[0] != '-' || !arg[1]) {
-			if (a->pipeline && !strcmp(cmd, "show") && !a->run_id) {
+			if (a->pipeline && (!strcmp(cmd, "show") ||
+					    !strcmp(cmd, "diff")) && !a->run_id) {
 				a->run_id = arg;
+				continue;
+			}
+			if (a->pipeline && !strcmp(cmd, "diff") && !a->run_b) {
+				a->run_b = arg;
 				continue;
 			}
 			if (a->pipeline)
@@ -156,7 +165,8 @@ static int parse(const char *cmd, int argc, char **argv, struct args *a)
 			push(&a->vars, &a->nvars, v);
 		} else if (!is_run) {
 			if ((!strcmp(cmd, "status") || !strcmp(cmd, "runs") ||
-			     !strcmp(cmd, "show")) && !strcmp(arg, "--json"))
+			     !strcmp(cmd, "show") || !strcmp(cmd, "diff")) &&
+			    !strcmp(arg, "--json"))
 				a->json = 1;
 			else if (!strcmp(cmd, "status") &&
 				 !strcmp(arg, "--allow-outside"))
@@ -385,6 +395,10 @@ static int cmd_history(const char *cmd, int argc, char **argv)
 	ret = load(&pl, &a);
 	if (!ret)
 		ret = !strcmp(cmd, "runs") ? history_runs(&pl, a.json) :
+		      !strcmp(cmd, "diff") ? (a.run_id && !a.run_b ?
+			usage_error("diff takes two runs or none ('%s')",
+				    a.run_id) :
+			history_diff(&pl, a.run_id, a.run_b, a.json)) :
 		      history_show(&pl, a.run_id, a.json);
 	pipeline_release(&pl);
 	args_release(&a);
@@ -401,6 +415,11 @@ static int cmd_show(int argc, char **argv)
 	return cmd_history("show", argc, argv);
 }
 
+static int cmd_diff(int argc, char **argv)
+{
+	return cmd_history("diff", argc, argv);
+}
+
 static const struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -410,6 +429,7 @@ static const struct command {
 	{ "dag", cmd_dag },
 	{ "runs", cmd_runs },
 	{ "show", cmd_show },
+	{ "diff", cmd_diff },
 };
 
 int main(int argc, char **argv)

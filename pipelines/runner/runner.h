@@ -272,6 +272,24 @@ int history_runs(const struct pipeline *pl, int json);
 /* `reliefstat show`: one run (default the last), text or --json. */
 int history_show(const struct pipeline *pl, const char *run, int json);
 
+/* published.c: each good run's published set, and what changed. */
+
+/* Keeps this run's published set (objects/ and runs/ID/published). */
+int published_keep(const struct pipeline *pl, struct rs_error *err);
+/*
+ * Diffs this run's published set with that of the previous run that kept
+ * one (*since), writes REPORT/changes.csv and changes.html beside each
+ * report, and returns how many published figures changed; -2 when there
+ * is no earlier set, -1 with err on error.
+ */
+long published_changes(const struct pipeline *pl, long *since,
+		       struct rs_error *err);
+/* Removes objects no kept run's published set names. */
+void published_gc(const struct pipeline *pl);
+/* `reliefstat diff`: runs a and b (default the last two that kept a set). */
+int history_diff(const struct pipeline *pl, const char *a, const char *b,
+		 int json);
+
 /* tidy.c */
 
 /*
