@@ -29,6 +29,8 @@ static const char usage_text[] =
 	"       reliefstat runs PIPELINE [--json] [--var NAME=VALUE]...\n"
 	"       reliefstat show PIPELINE [RUN] [--json] [--var NAME=VALUE]...\n"
 	"       reliefstat diff PIPELINE [RUN_A RUN_B] [--json] [--var ...]\n"
+	"       reliefstat explain PIPELINE --source S --table T --row R\n"
+	"                  --column C [--json] [--var NAME=VALUE]...\n"
 	"\n"
 	"Runs the stages of a pipeline YAML file whose inputs, parameters,\n"
 	"command or program changed since they last succeeded, in dependency\n"
@@ -37,7 +39,10 @@ static const char usage_text[] =
 	"stage of one did (default: the last run). Logs of the last keep_runs\n"
 	"runs (a variable, default 30) are kept. 'diff' lists every published\n"
 	"cell that changed between two good runs (default: the last two) and\n"
-	"the inputs that changed with it.\n"
+	"the inputs that changed with it. 'explain' lists the valid records\n"
+	"behind one cell of a source's report (table by its title, row by its\n"
+	"first cells, column by its header: --table 分地区汇总表 --row 马寨镇\n"
+	"--column 临时救助人次), summing to it, and the rejects in that cell.\n"
 	"\n"
 	"run options:\n"
 	"  --var NAME=VALUE  set a pipeline variable (repeatable)\n"
@@ -64,6 +69,7 @@ struct args {
 	const char *pipeline;
 	const char *run_id;      /* show: RUN; diff: RUN_A */
 	const char *run_b;       /* diff: RUN_B */
+	char *source, *table, *row, *column;   /* explain */
 	char **vars, **only, **force;
 	size_t nvars, nonly, nforce;
 	struct selection sel;
@@ -165,7 +171,8 @@ static int parse(const char *cmd, int argc, char **argv, struct args *a)
 			push(&a->vars, &a->nvars, v);
 		} else if (!is_run) {
 			if ((!strcmp(cmd, "status") || !strcmp(cmd, "runs") ||
-			     !strcmp(cmd, "show") || !strcmp(cmd, "diff")) &&
+			     !strcmp(cmd, "show") || !strcmp(cmd, "diff") ||
+			     !strcmp(cmd, "explain")) &&
 			    !strcmp(arg, "--json"))
 				a->json = 1;
 			else if (!strcmp(cmd, "status") &&
@@ -175,6 +182,19 @@ static int parse(const char *cmd, int argc, char **argv, struct args *a)
 				a->allow_outside = 1;
 			else if (!strcmp(cmd, "dag") && !strcmp(arg, "--dot"))
 				a->dot = 1;
+			else if (!strcmp(cmd, "explain") &&
+				 ((m = optval(argc, argv, &i, "--source", NULL,
+					      &a->source)) ||
+				  (m = optval(argc, argv, &i, "--table", NULL,
+					      &a->table)) ||
+				  (m = optval(argc, argv, &i, "--row", NULL,
+					      &a->row)) ||
+				  (m = optval(argc, argv, &i, "--column", NULL,
+					      &a->column)))) {
+				if (m < 0)
+					return usage_error("option '%s' needs a "
+							   "value", arg);
+			}
 			else
 				return usage_error("unknown option '%s'", arg);
 		} else if ((m = optval(argc, argv, &i, "--jobs", "-j", &v))) {
@@ -415,6 +435,29 @@ static int cmd_show(int argc, char **argv)
 	return cmd_history("show", argc, argv);
 }
 
+static int cmd_explain(int argc, char **argv)
+{
+	struct pipeline pl;
+	struct args a;
+	int ret;
+
+	ret = parse("explain", argc, argv, &a);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (!a.source || !a.table || !a.row || !a.column) {
+		args_release(&a);
+		return usage_error("%s", "explain needs --source, --table, "
+				   "--row and --column");
+	}
+	ret = load(&pl, &a);
+	if (!ret)
+		ret = explain_cell(&pl, a.source, a.table, a.row, a.column,
+				   a.json);
+	pipeline_release(&pl);
+	args_release(&a);
+	return ret;
+}
+
 static int cmd_diff(int argc, char **argv)
 {
 	return cmd_history("diff", argc, argv);
@@ -430,6 +473,7 @@ static const struct command {
 	{ "runs", cmd_runs },
 	{ "show", cmd_show },
 	{ "diff", cmd_diff },
+	{ "explain", cmd_explain },
 };
 
 int main(int argc, char **argv)

@@ -49,12 +49,6 @@ struct pset {
 	size_t n;
 };
 
-struct table {
-	char ***rows;            /* rows[0] is the header */
-	size_t *ncol;
-	size_t n;
-};
-
 struct change {
 	char *table, *row, *col, *old, *new, *kind, *cause, *dir;
 	char *file;              /* the table's CSV */
@@ -291,7 +285,7 @@ out:
 
 /* ---- tables ---- */
 
-static void table_release(struct table *t)
+void ptable_release(struct ptable *t)
 {
 	size_t i, j;
 
@@ -308,7 +302,7 @@ static void table_release(struct table *t)
 static int table_row(const struct csv_row *row, void *ctx,
 		     struct rs_error *err)
 {
-	struct table *t = ctx;
+	struct ptable *t = ctx;
 	size_t i;
 
 	(void)err;
@@ -321,25 +315,32 @@ static int table_row(const struct csv_row *row, void *ctx,
 	return 0;
 }
 
-static int table_load(const struct pipeline *pl, const char *hash,
-		      struct table *t, struct rs_error *err)
+int ptable_load(const char *path, struct ptable *t, struct rs_error *err)
 {
 	struct csvin_opts o = { 0 };
-	char *obj = object_path(pl, hash);
 	int ret;
 
 	memset(t, 0, sizeof(*t));
 	o.encoding = RS_ENC_UTF8;
 	o.delim = ',';
-	ret = csvin_read(obj, &o, table_row, t, err);
-	free(obj);
+	ret = csvin_read(path, &o, table_row, t, err);
 	if (!ret && !t->n)
-		ret = rs_err(err, "published table %s is empty", hash);
+		ret = rs_err(err, "'%s' is an empty table", path);
+	return ret;
+}
+
+static int table_load(const struct pipeline *pl, const char *hash,
+		      struct ptable *t, struct rs_error *err)
+{
+	char *obj = object_path(pl, hash);
+	int ret = ptable_load(obj, t, err);
+
+	free(obj);
 	return ret;
 }
 
 /* Row i's first k fields that are not empty, joined with " / ". */
-static char *row_key(const struct table *t, size_t i, size_t k)
+char *ptable_row_key(const struct ptable *t, size_t i, size_t k)
 {
 	struct sbuf sb;
 	size_t j;
@@ -357,14 +358,14 @@ static char *row_key(const struct table *t, size_t i, size_t k)
 	return sbuf_detach(&sb, NULL);
 }
 
-static int keys_unique(const struct table *t, size_t k)
+static int keys_unique(const struct ptable *t, size_t k)
 {
 	char **keys = xcalloc(t->n + 1, sizeof(*keys));
 	size_t i;
 	int ok = 1;
 
 	for (i = 1; i < t->n; i++)
-		keys[i - 1] = row_key(t, i, k);
+		keys[i - 1] = ptable_row_key(t, i, k);
 	qsort(keys, t->n ? t->n - 1 : 0, sizeof(*keys), cmp_str);
 	for (i = 1; i + 1 < t->n; i++)
 		if (!strcmp(keys[i - 1], keys[i]))
@@ -375,7 +376,7 @@ static int keys_unique(const struct table *t, size_t k)
 	return ok;
 }
 
-static size_t key_width(const struct table *a, const struct table *b)
+size_t ptable_key_width(const struct ptable *a, const struct ptable *b)
 {
 	size_t k, max = a->ncol[0] > b->ncol[0] ? a->ncol[0] : b->ncol[0];
 
@@ -425,13 +426,13 @@ static void changes_release(struct changes *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static long find_row(const struct table *t, size_t k, const char *key)
+static long find_row(const struct ptable *t, size_t k, const char *key)
 {
 	size_t i;
 	char *rk;
 
 	for (i = 1; i < t->n; i++) {
-		rk = row_key(t, i, k);
+		rk = ptable_row_key(t, i, k);
 		if (!strcmp(rk, key)) {
 			free(rk);
 			return (long)i;
@@ -441,7 +442,7 @@ static long find_row(const struct table *t, size_t k, const char *key)
 	return -1;
 }
 
-static long find_col(const struct table *t, const char *name)
+static long find_col(const struct ptable *t, const char *name)
 {
 	size_t j;
 
@@ -451,17 +452,17 @@ static long find_col(const struct table *t, const char *name)
 	return -1;
 }
 
-static const char *cell(const struct table *t, size_t i, size_t j)
+static const char *cell(const struct ptable *t, size_t i, size_t j)
 {
 	return j < t->ncol[i] ? t->rows[i][j] : "";
 }
 
 /* Diffs table a (old) with b (new), appending to c. */
-static void diff_tables(const struct table *a, const struct table *b,
+static void diff_tables(const struct ptable *a, const struct ptable *b,
 			const char *file, const char *name, const char *cause,
 			struct changes *c)
 {
-	size_t k = key_width(a, b), i, j;
+	size_t k = ptable_key_width(a, b), i, j;
 	long r, col;
 	char *key;
 
@@ -474,7 +475,7 @@ static void diff_tables(const struct table *a, const struct table *b,
 			add_change(c, file, name, "", a->rows[0][j], "", "",
 				   "删除列", cause);
 	for (i = 1; i < b->n; i++) {
-		key = row_key(b, i, k);
+		key = ptable_row_key(b, i, k);
 		r = find_row(a, k, key);
 		if (r < 0) {
 			add_change(c, file, name, key, "", "", "", "增加行",
@@ -495,7 +496,7 @@ static void diff_tables(const struct table *a, const struct table *b,
 		free(key);
 	}
 	for (i = 1; i < a->n; i++) {
-		key = row_key(a, i, k);
+		key = ptable_row_key(a, i, k);
 		if (find_row(b, k, key) < 0)
 			add_change(c, file, name, key, "", "", "", "删除行",
 				   cause);
@@ -660,7 +661,7 @@ static int diff_runs(const struct pipeline *pl, long ra, long rb,
 {
 	struct pset a, b;
 	json_t *ledger = NULL;
-	struct table ta, tb;
+	struct ptable ta, tb;
 	size_t i;
 	int ret = -1, r;
 	char *name, *cause, *dir;
@@ -696,15 +697,15 @@ static int diff_runs(const struct pipeline *pl, long ra, long rb,
 				   cause);
 		} else if (!table_load(pl, old->hash, &ta, err)) {
 			if (table_load(pl, b.v[i].hash, &tb, err)) {
-				table_release(&ta);
+				ptable_release(&ta);
 				free(dir);
 				free(name);
 				free(cause);
 				goto out;
 			}
 			diff_tables(&ta, &tb, b.v[i].path, name, cause, c);
-			table_release(&ta);
-			table_release(&tb);
+			ptable_release(&ta);
+			ptable_release(&tb);
 		} else {
 			free(dir);
 			free(name);

@@ -284,6 +284,23 @@ int published_keep(const struct pipeline *pl, struct rs_error *err);
  */
 long published_changes(const struct pipeline *pl, long *since,
 		       struct rs_error *err);
+/* A report's CSV table, all text; rows[0] is the header. */
+struct ptable {
+	char ***rows;
+	size_t *ncol;
+	size_t n;
+};
+int ptable_load(const char *path, struct ptable *t, struct rs_error *err);
+void ptable_release(struct ptable *t);
+/* How many first columns name a row: the fewest that make every row of
+ * both tables unique (pass the same table twice for one). */
+size_t ptable_key_width(const struct ptable *a, const struct ptable *b);
+/* Row i's first k cells that are not empty, joined with " / ". */
+char *ptable_row_key(const struct ptable *t, size_t i, size_t k);
+/* `reliefstat explain` (explain.c). */
+int explain_cell(const struct pipeline *pl, const char *source,
+		 const char *table, const char *row, const char *column,
+		 int json);
 /* Removes objects no kept run's published set names. */
 void published_gc(const struct pipeline *pl);
 /* `reliefstat diff`: runs a and b (default the last two that kept a set). */
