@@ -2,7 +2,14 @@
  * pipeline.c - load a pipeline YAML file and expand it into tasks.
  *
  * The file has two top-level maps, vars and stages (and, for the Slurm
- * executor, executor and resources: see Executors below):
+ * executor, executor and resources: see Executors below), and may say
+ * where its relative paths start:
+ *
+ *   root: ..                       # relative to the pipeline file's own
+ *                                  # directory, which is the default: the
+ *                                  # runner works there (chdir), so the
+ *                                  # pipeline runs the same from cron, from
+ *                                  # / or from anywhere else
  *
  *   vars:                          # name: string, or name: list
  *     out: out                     # the output directory (default "out");
@@ -88,6 +95,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runner.h"
 #include "xalloc.h"
@@ -95,7 +103,7 @@
 #define VALUE_MAX ((size_t)1 << 20)
 
 static const char *const top_keys[] = {
-	"vars", "stages", "executor", "resources", NULL
+	"vars", "stages", "executor", "resources", "root", NULL
 };
 static const char *const stage_keys[] = {
 	"foreach", "run", "inputs", "outputs", "params", "timeout", "retries",
@@ -841,6 +849,76 @@ static int load_executor(struct pipeline *pl, const struct ynode *n,
 	return 0;
 }
 
+/*
+ * Joins dir and rel as the shell's cd does: ".." drops dir's last
+ * component (not following a link that component may be), so root: .. of
+ * pipelines/p.yaml is the directory holding pipelines/, even when
+ * pipelines is a symbolic link.
+ */
+static char *join_logical(const char *dir, const char *rel)
+{
+	struct sbuf sb;
+	const char *p = rel, *e;
+	char *slash;
+	size_t n;
+
+	sbuf_init(&sb, 0);
+	sbuf_adds(&sb, rel[0] == '/' ? "/" : dir);
+	for (; *p; p = *e ? e + 1 : e) {
+		e = strchrnul(p, '/');
+		n = (size_t)(e - p);
+		if (!n || (n == 1 && *p == '.'))
+			continue;
+		slash = sb.len ? strrchr(sb.buf, '/') : NULL;
+		if (n == 2 && !strncmp(p, "..", 2) && sb.len &&
+		    strcmp(slash ? slash + 1 : sb.buf, "..") &&
+		    strcmp(slash ? slash + 1 : sb.buf, ".")) {
+			if (slash && slash == sb.buf)
+				sb.len = 1;         /* "/x" -> "/" */
+			else
+				sb.len = slash ? (size_t)(slash - sb.buf) : 0;
+			sb.buf[sb.len] = '\0';
+			continue;
+		}
+		if (sb.len && sb.buf[sb.len - 1] != '/')
+			sbuf_addc(&sb, '/');
+		sbuf_add(&sb, p, n);
+	}
+	if (!sb.len)
+		sbuf_adds(&sb, rel[0] == '/' ? "/" : ".");
+	return sbuf_detach(&sb, NULL);
+}
+
+/* Changes to the directory the pipeline's paths are relative to. */
+static int enter_root(struct pipeline *pl, const struct ynode *n,
+		      struct rs_error *err)
+{
+	const char *slash = strrchr(pl->path, '/');
+	char *dir = slash ? xstrndup(pl->path, (size_t)(slash - pl->path)) :
+		    xstrdup("");
+	char *to;
+	int ret = 0;
+
+	if (slash == pl->path) {
+		free(dir);
+		dir = xstrdup("/");
+	}
+	if (n && (n->type != YNODE_SCALAR || !*n->scalar)) {
+		free(dir);
+		return ynode_err(&pl->doc, n, err, "'root' must be a directory "
+				 "(relative to the pipeline file's, e.g. ..)");
+	}
+	to = join_logical(dir, n ? n->scalar : ".");
+	if (chdir(to))
+		ret = n ? ynode_err(&pl->doc, n, err, "cannot change to root "
+				    "'%s': %s", to, strerror(errno)) :
+			  rs_err(err, "cannot change to '%s', the directory of "
+				 "'%s': %s", to, pl->path, strerror(errno));
+	free(to);
+	free(dir);
+	return ret;
+}
+
 int pipeline_load(struct pipeline *pl, const char *path, char *const *overrides,
 		  size_t n, struct rs_error *err)
 {
@@ -856,7 +934,8 @@ int pipeline_load(struct pipeline *pl, const char *path, char *const *overrides,
 	if (!root || root->type != YNODE_MAP)
 		return rs_err(err, "'%s': a pipeline is a map with 'stages'",
 			      path);
-	if (ynode_check_keys(&pl->doc, root, top_keys, err))
+	if (ynode_check_keys(&pl->doc, root, top_keys, err) ||
+	    enter_root(pl, ynode_get(root, "root"), err))
 		return -1;
 	if (load_vars(pl, ynode_get(root, "vars"), overrides, n, err))
 		return -1;

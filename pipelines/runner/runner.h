@@ -120,9 +120,13 @@ struct pipeline {
 /* pipeline.c */
 
 /*
- * Loads and expands the pipeline at path. overrides holds n "name=value"
- * strings from --var; their values are taken literally. On error fills err
- * with a positioned message and returns -1; pl must still be released.
+ * Loads and expands the pipeline at path, after changing the process's
+ * working directory to its root (the top-level root:, relative to the
+ * file's directory; default that directory): every relative path of the
+ * pipeline, and of --var, is taken from there. overrides holds n
+ * "name=value" strings from --var; their values are taken literally. On
+ * error fills err with a positioned message and returns -1; pl must still
+ * be released.
  */
 int pipeline_load(struct pipeline *pl, const char *path, char *const *overrides,
 		  size_t n, struct rs_error *err);
