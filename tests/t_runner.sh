@@ -109,9 +109,10 @@ want_runs "dry run runs nothing" 0
 [ ! -e o/a/u.txt ] && ok "dry run writes nothing" || fail "dry run writes nothing"
 
 # First and second run.
-expect_exit 0 "first run" "$RS" run p.yaml
+expect_exit 0 "first run" "$RS" run p.yaml -v
 want_runs "first run runs every stage" 4
-grep -q '^\./step\.sh up@a o/a/u\.txt a\.txt$' "$TMP/.err" && ok "run prints each command" || fail "run prints each command"
+grep -q '^\./step\.sh up@a o/a/u\.txt a\.txt$' "$TMP/.err" && ok "run -v prints each command" || fail "run -v prints each command"
+grep_err "run -v, off a terminal, dates each step" '^\[20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\] done up@a in '
 grep_err "run ends with a summary" 'ran 4 stages, 0 up to date, 0 failed in [0-9.]+s'
 [ "$(cat o/final.txt)" = "$(printf 'HELLO\nWORLD\nP')" ] && ok "outputs" || fail "outputs" "$(cat o/final.txt)"
 expect_exit 0 "second run" "$RS" run p.yaml

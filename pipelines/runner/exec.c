@@ -69,6 +69,7 @@ struct run {
 	size_t nkids;
 	sigset_t oldmask;
 	int tty, stopping, signo, progress;
+	int steps;               /* off a terminal with -v: a line per step */
 	size_t ran, uptodate, failed, total;
 	char **msgs;             /* why each failed task failed */
 	double t0;
@@ -271,7 +272,7 @@ ui_line(struct run *r, const char *fmt, ...)
 	if (!r->tty) {
 		t = time(NULL);
 		localtime_r(&t, &tm);
-		strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
 		fprintf(stderr, "[%s] ", ts);
 	}
 	va_start(ap, fmt);
@@ -472,7 +473,7 @@ static void submit(struct run *r, size_t ti, long attempt, const char *log)
 	c->remote = 1;
 	c->job = job;
 	/* The timeout counts from when the job runs (wait_slurm). */
-	if (!r->tty)
+	if (r->steps)
 		ui_line(r, "submitted %s: slurm job %s", t->name, job.id);
 	r->poll_every = POLL_MIN;
 	r->next_poll = now_mono() + POLL_MIN;
@@ -512,9 +513,9 @@ static void start(struct run *r, size_t ti, long attempt)
 			t->retries + 1);
 	sbuf_init(&cmd, 0);
 	task_cmdline(t, &cmd);
-	if (!r->tty && !r->slurm)
+	if (r->steps && !r->slurm)
 		ui_line(r, "start %s", t->name);
-	if (!r->o->quiet) {
+	if (!r->o->quiet && (r->tty || r->o->verbose)) {
 		ui_clear(r);
 		fprintf(stderr, "%s\n", cmd.buf);
 	}
@@ -582,7 +583,7 @@ static void finish(struct run *r, size_t k, int code, const char *abnormal)
 		save_state(r);
 		t->st = T_OK;
 		r->ran++;
-		if (!r->tty)
+		if (r->steps)
 			ui_line(r, "done %s in %.1fs%s", t->name, secs, job);
 		ui_progress(r);
 		goto out;
@@ -668,7 +669,7 @@ static void consider(struct run *r, size_t ti)
 		t->st = T_UPTODATE;
 		r->uptodate++;
 		ledger_uptodate(r, t);
-		if (!r->tty)
+		if (r->steps)
 			ui_line(r, "up to date %s", t->name);
 		return;
 	}
@@ -942,6 +943,15 @@ static void report(struct run *r)
 			  pl->tasks[k].st == T_NOTRUN;
 	ui_clear(r);
 	if (!r->o->quiet) {
+		if (!r->tty) {
+			char ts[32];
+			time_t now = time(NULL);
+			struct tm tm;
+
+			localtime_r(&now, &tm);
+			strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
+			fprintf(stderr, "[%s] ", ts);
+		}
 		fprintf(stderr, "%s: ran %zu stage%s, %zu up to date, %zu "
 			"failed", rs_progname(), r->ran, r->ran == 1 ? "" : "s",
 			r->uptodate, r->failed);
@@ -1123,6 +1133,7 @@ int exec_run(struct pipeline *pl, struct state *st, const struct runopts *o)
 	r.st = st;
 	r.o = o;
 	r.tty = isatty(2) && !o->quiet;
+	r.steps = !r.tty && o->verbose && !o->quiet;
 	load_last_durations(&r);
 	r.msgs = xcalloc(pl->ntasks + 1, sizeof(*r.msgs));
 	r.t0 = now_mono();
@@ -1165,6 +1176,11 @@ int exec_run(struct pipeline *pl, struct state *st, const struct runopts *o)
 	code = r.signo ? 128 + r.signo : r.failed ? 1 : 0;
 	if (!code)
 		keep_published(&r);
+	else {
+		published_mark_stale(pl, st);
+		if (st->dirty)
+			save_state(&r);
+	}
 	ledger_run(&r, code);
 	history_prune(pl);
 	lock_release(lockfd);

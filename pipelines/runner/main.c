@@ -58,6 +58,9 @@ static const char usage_text[] =
 	"  -n, --dry-run     print the commands that would run, run nothing\n"
 	"  -k, --keep-going  after a failure, go on with independent stages\n"
 	"  -q, --quiet       print only failures\n"
+	"  -v, --verbose     off a terminal, also print each command and each\n"
+	"                    stage's start and end (by default only failures\n"
+	"                    and one dated summary line, for cron)\n"
 	"  --allow-outside   let outputs (and ${out}) lie outside the working\n"
 	"                    directory; without it such a pipeline is refused\n"
 	"\n"
@@ -233,6 +236,8 @@ static int parse(const char *cmd, int argc, char **argv, struct args *a)
 			a->run.keep_going = 1;
 		} else if (!strcmp(arg, "-q") || !strcmp(arg, "--quiet")) {
 			a->run.quiet = 1;
+		} else if (!strcmp(arg, "-v") || !strcmp(arg, "--verbose")) {
+			a->run.verbose = 1;
 		} else if (!strcmp(arg, "--allow-outside")) {
 			a->allow_outside = 1;
 		} else {

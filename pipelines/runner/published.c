@@ -19,6 +19,13 @@
  * After a successful run the changes since the previous successful run are
  * written beside each report, REPORT/changes.csv (UTF-8 with BOM) and
  * REPORT/changes.html, and counted in the run's summary line.
+ *
+ * After a run that failed, the published HTML and text files (the bulletin)
+ * of every report a failed, blocked or not run task writes get a notice,
+ * 数据未能按时更新, with the date of the last run that succeeded. The
+ * tasks writing those reports are forgotten in the state, so the next good
+ * run reruns them and writes the files anew, byte for byte what it would
+ * have written anyway.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -1051,5 +1059,148 @@ out:
 		free(keep[i]);
 	free(keep);
 	sbuf_release(&dir);
+	sbuf_release(&sb);
+}
+
+/* ---- a failed night: published reports marked as not updated ---- */
+
+#define STALE_MARK "数据未能按时更新"
+
+/* The local date of the last run that succeeded, "2026年12月7日", or "". */
+static void last_good_date(const struct pipeline *pl, char *out, size_t size)
+{
+	json_t *arr = ledger_read(pl), *o;
+	const char *end = NULL;
+	struct tm tm;
+	time_t t;
+	size_t i;
+	int y, mo, d, h, mi;
+
+	*out = '\0';
+	json_array_foreach(arr, i, o)
+		if (!strcmp(json_string_value(json_object_get(o, "kind")) ?
+			    json_string_value(json_object_get(o, "kind")) : "",
+			    "run") &&
+		    json_integer_value(json_object_get(o, "exit")) == 0 &&
+		    json_object_get(o, "exit"))
+			end = json_string_value(json_object_get(o, "end"));
+	if (end && sscanf(end, "%d-%d-%dT%d:%d", &y, &mo, &d, &h, &mi) == 5) {
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_year = y - 1900;
+		tm.tm_mon = mo - 1;
+		tm.tm_mday = d;
+		tm.tm_hour = h;
+		tm.tm_min = mi;
+		t = timegm(&tm);
+		localtime_r(&t, &tm);
+		snprintf(out, size, "%d年%d月%d日", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday);
+	}
+	json_decref(arr);
+}
+
+/* Rewrites path with the notice: after <body> in HTML, first in text. */
+static void mark_file(const char *path, const char *notice, int html)
+{
+	struct rs_error err;
+	struct rs_out o;
+	char *buf, *body, *gt;
+	size_t len, at = 0;
+
+	if (rs_read_file(path, PUB_FILE_MAX, &buf, &len, &err))
+		return;
+	if (memmem(buf, len, STALE_MARK, strlen(STALE_MARK))) {
+		free(buf);
+		return;
+	}
+	if (html) {
+		body = memmem(buf, len, "<body", 5);
+		gt = body ? memchr(body, '>', len - (size_t)(body - buf)) : NULL;
+		if (!gt) {
+			free(buf);
+			return;
+		}
+		at = (size_t)(gt + 1 - buf);
+	}
+	if (rs_out_open(&o, path, 0644, &err)) {
+		rs_warn("cannot mark '%s' as not updated: %s", path, err.msg);
+		free(buf);
+		return;
+	}
+	rs_out_write(&o, buf, at);
+	if (html) {
+		rs_out_puts(&o, "\n<p style=\"border:2px solid #c00;padding:6px;"
+			    "color:#c00;font-weight:bold\">");
+		rs_out_puts(&o, notice);
+		rs_out_puts(&o, "</p>");
+	} else {
+		rs_out_puts(&o, "【");
+		rs_out_puts(&o, notice);
+		rs_out_puts(&o, "】\n\n");
+	}
+	rs_out_write(&o, buf + at, len - at);
+	if (rs_out_commit(&o, &err))
+		rs_warn("cannot mark '%s' as not updated: %s", path, err.msg);
+	free(buf);
+}
+
+void published_mark_stale(const struct pipeline *pl, struct state *st)
+{
+	char date[64], **dirs;
+	struct sbuf notice, sb;
+	struct dirent *e;
+	size_t n, i, k, j;
+	DIR *d;
+
+	dirs = published_dirs(pl, &n);
+	last_good_date(pl, date, sizeof(date));
+	sbuf_init(&notice, 0);
+	sbuf_init(&sb, 0);
+	if (*date)
+		sbuf_addf(&notice, "本期%s，以下数据截至%s（上次成功更新）。",
+			  STALE_MARK, date);
+	else
+		sbuf_addf(&notice, "本期%s，以下数据不是最新数据。", STALE_MARK);
+	for (i = 0; i < n; i++) {
+		int stale = 0;
+
+		/* Only the reports a failed, blocked or not run task writes. */
+		for (k = 0; k < pl->ntasks && !stale; k++) {
+			const struct task *t = &pl->tasks[k];
+
+			if (!t->selected || (t->st != T_FAILED &&
+			    t->st != T_BLOCKED && t->st != T_NOTRUN &&
+			    t->st != T_PENDING && t->st != T_RUNNING))
+				continue;
+			for (j = 0; j < t->outputs.n && !stale; j++)
+				stale = !strncmp(t->outputs.v[j].path, dirs[i],
+						 strlen(dirs[i])) &&
+					t->outputs.v[j].path[strlen(dirs[i])] ==
+					'/';
+		}
+		/* Whoever writes into a marked report runs next time, even
+		 * where the files marked are not declared outputs. */
+		for (k = 0; stale && k < pl->ntasks; k++)
+			for (j = 0; j < pl->tasks[k].outputs.n; j++)
+				if (!strncmp(pl->tasks[k].outputs.v[j].path,
+					     dirs[i], strlen(dirs[i])))
+					state_forget(st, pl->tasks[k].name);
+		if (stale && (d = opendir(dirs[i]))) {
+			while ((e = readdir(d))) {
+				if (e->d_name[0] == '.')
+					continue;
+				sbuf_reset(&sb);
+				sbuf_addf(&sb, "%s/%s", dirs[i], e->d_name);
+				if (ends_with(e->d_name, ".html"))
+					mark_file(sb.buf, notice.buf, 1);
+				else if (ends_with(e->d_name, ".txt"))
+					mark_file(sb.buf, notice.buf, 0);
+			}
+			closedir(d);
+		}
+		free(dirs[i]);
+	}
+	free(dirs);
+	sbuf_release(&notice);
 	sbuf_release(&sb);
 }

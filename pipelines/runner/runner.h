@@ -305,6 +305,11 @@ char *ptable_row_key(const struct ptable *t, size_t i, size_t k);
 int explain_cell(const struct pipeline *pl, const char *source,
 		 const char *table, const char *row, const char *column,
 		 int json);
+/* After a failed run: marks the published HTML and text of the reports
+ * it left behind as not updated (数据截至 the last good run's date), and
+ * forgets the tasks writing them so that the next run rewrites them. The
+ * caller saves st. */
+void published_mark_stale(const struct pipeline *pl, struct state *st);
 /* Removes objects no kept run's published set names. */
 void published_gc(const struct pipeline *pl);
 /* `reliefstat diff`: runs a and b (default the last two that kept a set). */
@@ -325,6 +330,7 @@ void tidy_stale_temps(const struct pipeline *pl);
 struct runopts {
 	long jobs;               /* 0: the executor's default */
 	int dry_run, keep_going, quiet;
+	int verbose;             /* off a terminal: each command and step */
 	const char *executor;    /* --executor, or NULL for the pipeline's */
 };
 
