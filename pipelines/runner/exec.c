@@ -415,7 +415,12 @@ child_exec(struct run *r, const struct task *t, int logfd, int nullfd,
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
 	sigprocmask(SIG_SETMASK, &r->oldmask, NULL);
-	execvp(t->argv[0], t->argv);
+	/* t->prog is what state_check() hashed (state.c: beside the
+	 * runner first, then PATH). */
+	if (t->prog)
+		execv(t->prog, t->argv);
+	else
+		execvp(t->argv[0], t->argv);
 	dprintf(2, "reliefstat: cannot run '%s': %s\n", t->argv[0],
 		strerror(errno));
 	_exit(127);
