@@ -213,7 +213,8 @@ static int pset_load(const struct pipeline *pl, long run, struct pset *set,
 		set->v[set->n].path = xstrdup(sp + 1);
 		set->n++;
 	}
-	qsort(set->v, set->n, sizeof(*set->v), cmp_pfile);
+	if (set->n)
+		qsort(set->v, set->n, sizeof(*set->v), cmp_pfile);
 	ret = 0;
 out:
 	free(buf);
@@ -256,7 +257,8 @@ int published_keep(const struct pipeline *pl, struct rs_error *err)
 			names[nnames++] = xstrdup(e->d_name);
 		}
 		closedir(d);
-		qsort(names, nnames, sizeof(*names), cmp_str);
+		if (nnames)
+			qsort(names, nnames, sizeof(*names), cmp_str);
 		for (j = 0; j < nnames; j++) {
 			struct stat st;
 
@@ -1037,7 +1039,8 @@ void published_gc(const struct pipeline *pl)
 		pset_release(&set);
 	}
 	closedir(d);
-	qsort(keep, nkeep, sizeof(*keep), cmp_str);
+	if (nkeep)
+		qsort(keep, nkeep, sizeof(*keep), cmp_str);
 	sbuf_reset(&dir);
 	sbuf_addf(&dir, "%s/objects", pl->statedir);
 	if (!(d = opendir(dir.buf)))
