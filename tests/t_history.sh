@@ -152,3 +152,37 @@ if [ "$(stat -c %u o/.reliefstat)" = 12345 ]; then
 	expect_exit 2 "someone else's state directory refused" "$RS" run p.yaml
 	grep_err "someone else's state directory: message" "state directory 'o/.reliefstat' belongs to uid 12345, not to us"
 fi
+
+# A variable's list in a file of its own, beside the pipeline (the sample
+# pipeline's sources): a district is added there without editing the
+# pipeline, and errors in it name that file. Run from elsewhere: paths are
+# the pipeline's root's.
+mkdir -p sub/conf && cd sub || exit 1
+printf 'one\n' >a.txt; printf 'two\n' >b.txt
+cat >conf/p.yaml <<'EOF2'
+root: ..
+vars:
+  items: {file: items.yaml}
+stages:
+  copy:
+    foreach: items
+    run: [cp, "${item.file}", "o/${item.name}.txt"]
+    inputs: ["${item.file}"]
+    outputs: ["o/${item.name}.txt"]
+EOF2
+printf -- '- {name: a, file: a.txt}\n' >conf/items.yaml
+cd / || exit 1
+expect_exit 0 "a list from its own file, run from /" "$RS" run "$W/sub/conf/p.yaml"
+printf -- '- {name: b, file: b.txt}\n' >>"$W/sub/conf/items.yaml"
+expect_exit 0 "an item added to that file" "$RS" run "$W/sub/conf/p.yaml"
+[ "$(cat "$W/sub/o/b.txt")" = two ] && grep -q 'ran 1 stage, 1 up to date' "$TMP/.err" &&
+	ok "the added item runs, the other is up to date" || fail "the added item runs, the other is up to date" "$(cat "$TMP/.err")"
+printf -- '- {name: c, file: b.txt, extra: [}\n' >>"$W/sub/conf/items.yaml"
+expect_exit 2 "a syntax error in the list's file" "$RS" run "$W/sub/conf/p.yaml"
+grep -q "items.yaml'*:3:" "$TMP/.err" && ok "the error names the list's file and line" || fail "the error names the list's file and line" "$(cat "$TMP/.err")"
+printf -- '- {name: c, filee: b.txt}\n' >"$W/sub/conf/items.yaml"
+expect_exit 2 "an unknown field of an item in the list's file" "$RS" run "$W/sub/conf/p.yaml"
+grep -q "the item at '[^']*conf/items.yaml':1:3 has no 'file'" "$TMP/.err" && ok "the item's error names the list's file" || fail "the item's error names the list's file" "$(cat "$TMP/.err")"
+rm "$W/sub/conf/items.yaml"
+expect_exit 2 "the list's file missing" "$RS" run "$W/sub/conf/p.yaml"
+grep -q "variable 'items' ('[^']*p.yaml':3:" "$TMP/.err" && ok "the missing file: the variable and its line named" || fail "the missing file: the variable and its line named" "$(cat "$TMP/.err")"

@@ -11,7 +11,7 @@ RS=$BIN/reliefstat
 W=$TMP/srv
 mkdir -p "$W/pipelines" || exit 1
 cp -a "$ROOT/samples" "$W/"
-cp "$ROOT/pipelines/yearend.yaml" "$W/pipelines/"
+cp "$ROOT/pipelines/yearend.yaml" "$ROOT/pipelines/sources.yaml" "$W/pipelines/"
 ln -s "$BIN" "$W/bin"
 cd "$W" || exit 1
 P=pipelines/yearend.yaml

@@ -115,6 +115,9 @@ struct pipeline {
 	long run_id;             /* this run's number once history_begin()
 				    gave it one, else 0 */
 	char *rundir;            /* statedir/runs/ID, or NULL */
+	char *filedir;           /* the pipeline file's directory, absolute */
+	struct ydoc *xdocs;      /* files variables were loaded from */
+	size_t nxdocs;
 };
 
 /* pipeline.c */
