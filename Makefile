@@ -3,7 +3,7 @@
 #   make            build bin/rs-* and bin/reliefstat
 #   make test       build, then run the test suite (tests/run.sh)
 #   make run        run the sample year-end pipeline into out/
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local    (make uninstall PREFIX=... undoes it)
 #   make SANITIZE=address,undefined test   (programs in bin-san/)
 #   make FAULT=1        fault-injection build in bin-fault/ (make test builds
 #                       it too: tests/t_faults.sh fails every allocation
@@ -24,6 +24,9 @@ CPPFLAGS += -D_GNU_SOURCE -Icommon -DRS_VERSION='"$(VERSION)"' \
 CFLAGS ?= $(OPT) -g
 CFLAGS += -std=c11 $(CFLAGS_WARN) $(CFLAGS_EXTRA)
 LDLIBS = -ljansson -lcsv -lyaml -lz -ldeflate -lisal -lsodium -lopencc -lxlsxwriter -lm -pthread
+# rs-load alone talks to the databases.
+LDLIBS_load = -lsqlite3 -lpq -ljansson
+CPPFLAGS_load = -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
 VERSION = 0.1.0
 
 # Each kind of build has its own object and program directories (build/
@@ -50,7 +53,7 @@ COMMON_SRC = $(wildcard common/*.c)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIB = $(BUILD)/librs.a
 
-STAGES = ingest validate aggregate merge report
+STAGES = ingest validate aggregate merge report load
 PROGS = $(STAGES:%=$(BIN)/rs-%) $(BIN)/reliefstat $(BIN)/rs-gen
 TEST_PROGS = $(BIN)/rs-csvdump
 
@@ -75,11 +78,14 @@ $(LIB): $(COMMON_OBJ)
 define stage_rule
 $(BIN)/rs-$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard stages/$(1)/*.c)) $(LIB)
 	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $$@ $$^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $$@ $$^ $(LDLIBS_$(1)) $(LDLIBS)
+$(BUILD)/stages/$(1)/%.o: CPPFLAGS += $(CPPFLAGS_$(1))
 endef
 $(foreach s,$(STAGES),$(eval $(call stage_rule,$(s))))
 
-$(BIN)/reliefstat: $(patsubst %.c,$(BUILD)/%.o,$(wildcard pipelines/runner/*.c)) $(LIB)
+# The runner's `check` uses the stages' own checks of rules and mappings.
+$(BIN)/reliefstat: $(patsubst %.c,$(BUILD)/%.o,$(wildcard pipelines/runner/*.c)) \
+		$(BUILD)/stages/validate/rules.o $(BUILD)/stages/ingest/mapping.o $(LIB)
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -178,16 +184,50 @@ deps:
 	@sh tests/deps.sh build
 	@sh tests/deps.sh test
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/reliefstat
+# PREFIX counts at install time too: the programs find their data in
+# ../share/reliefstat beside their bin/ (common/canon.h rs_data_path), not
+# at the PREFIX they were built with. Man pages are made from each
+# program's --help and --version by help2man; uninstall removes exactly
+# what install put there, and the directories it may have made once empty (never PREFIX itself).
+DATA_FILES = regions.csv programs.yaml programs-local.yaml rules.yaml
+PROG_NAMES = $(notdir $(PROGS))
+MAN_DESC_reliefstat = run a reliefstat pipeline: stages that changed, in order
+MAN_DESC_rs-ingest = read a social-assistance export into canonical records
+MAN_DESC_rs-validate = check canonical records against rules and reference data
+MAN_DESC_rs-aggregate = aggregate valid records into a mergeable leaf file
+MAN_DESC_rs-merge = merge aggregate files into one
+MAN_DESC_rs-report = write year-end tables from an aggregate file
+MAN_DESC_rs-load = load a run's results into SQLite or PostgreSQL
+MAN_DESC_rs-gen = write a synthetic social-assistance export
+MANS = $(PROG_NAMES:%=$(BUILD)/man/%.1)
+
+man: $(MANS)
+
+$(BUILD)/man/%.1: $(BIN)/%
+	@sh tests/deps.sh man
+	@mkdir -p $(dir $@)
+	RS_DATADIR= help2man -N --no-discard-stderr -n "$(MAN_DESC_$*)" \
+		-o $@.tmp ./$< && mv $@.tmp $@
+
+install: all man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/reliefstat \
+		$(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 samples/reference/regions.csv samples/reference/programs.yaml \
-		samples/reference/programs-local.yaml samples/reference/rules.yaml \
+	install -m 0644 $(DATA_FILES:%=samples/reference/%) \
 		$(DESTDIR)$(PREFIX)/share/reliefstat/
+	install -m 0644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man1/
+
+uninstall:
+	rm -f $(PROG_NAMES:%=$(DESTDIR)$(PREFIX)/bin/%) \
+		$(DATA_FILES:%=$(DESTDIR)$(PREFIX)/share/reliefstat/%) \
+		$(PROG_NAMES:%=$(DESTDIR)$(PREFIX)/share/man/man1/%.1)
+	@for d in share/reliefstat bin share/man/man1 share/man share; do \
+		rmdir --ignore-fail-on-non-empty $(DESTDIR)$(PREFIX)/$$d 2>/dev/null; \
+	done; true
 
 clean:
 	rm -rf build build-san build-fault build-san-fault build-fuzz bin bin-san \
 		bin-fault bin-san-fault bin-fuzz out samples/keys/demo.key.installed
 
-.PHONY: all test run deps install clean fault fuzz fuzz-replay valgrind test-slurm screenshot bench
+.PHONY: all test run deps install uninstall man clean fault fuzz fuzz-replay valgrind test-slurm screenshot bench
 .DELETE_ON_ERROR:

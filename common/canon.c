@@ -237,6 +237,23 @@ void rejects_add(struct rejects *rj, const char *source, long line,
 	sbuf_add_csv(&rj->line, masked, raw_len);
 	sbuf_addc(&rj->line, '\n');
 	rs_out_write(&rj->out, rj->line.buf, rj->line.len);
+	if (!rj->sample[code]) {
+		struct sbuf sm;
+		size_t rl = raw_len;
+
+		while (rl && (masked[rl - 1] == '\n' || masked[rl - 1] == '\r'))
+			rl--;
+		if (rl > 160) {
+			rl = 160;
+			while (rl && ((unsigned char)masked[rl] & 0xC0) == 0x80)
+				rl--;	/* not inside a UTF-8 character */
+		}
+		sbuf_init(&sm, 0);
+		sbuf_addf(&sm, "%s:%ld: %s | %.*s%s", source, line, mmsg,
+			  (int)rl, masked, rl < raw_len && masked[rl] != '\n' &&
+			  masked[rl] != '\r' ? "..." : "");
+		rj->sample[code] = sm.buf ? sm.buf : xstrdup("");
+	}
 	free(masked);
 	free(mmsg);
 }
@@ -251,6 +268,16 @@ void rejects_abort(struct rejects *rj)
 {
 	sbuf_release(&rj->line);
 	rs_out_abort(&rj->out);
+}
+
+void rejects_sample_release(struct rejects *rj)
+{
+	int i;
+
+	for (i = 0; i < RJ__COUNT; i++) {
+		free(rj->sample[i]);
+		rj->sample[i] = NULL;
+	}
 }
 
 void reject_counts_format(const long counts[RJ__COUNT], struct sbuf *sb)

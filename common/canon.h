@@ -87,6 +87,10 @@ struct rejects {
 	struct sbuf line;
 	long counts[RJ__COUNT];
 	long total;
+	/* The first reject of each reason, masked, for a stage's gate message
+	 * ("x.csv:12: amount '0.1451' is more precise than a fen | raw...");
+	 * kept until rejects_sample_release (commit and abort leave them). */
+	char *sample[RJ__COUNT];
 };
 int rejects_open(struct rejects *rj, const char *path, struct rs_error *err);
 void rejects_add(struct rejects *rj, const char *source, long line,
@@ -94,6 +98,7 @@ void rejects_add(struct rejects *rj, const char *source, long line,
 		 const char *raw, size_t raw_len);
 int rejects_commit(struct rejects *rj, struct rs_error *err);
 void rejects_abort(struct rejects *rj);
+void rejects_sample_release(struct rejects *rj);
 
 /*
  * Writes a stage summary as JSON:

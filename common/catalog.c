@@ -7,6 +7,7 @@
  * the catalog itself lists as ambiguous (低保 for the whole dibao family)
  * are not indexed: they need a second signal, which a mapping gives.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -130,8 +131,36 @@ static void set_str(char **dst, const char *v)
 	*dst = xstrdup(v);
 }
 
+/*
+ * A program a later (local) file adds must say what its defaults would
+ * otherwise decide silently: monthly recurrence gives it 期末 figures and a
+ * 月人均补助水平, a missing grain counts its IDs as persons, and public
+ * money puts it in 财政 spending.
+ */
+static int check_local(const struct ydoc *doc, const struct ynode *e,
+		       const char *code, const char *rec, const char *grain,
+		       int pub, struct rs_error *err)
+{
+	char miss[512] = "";
+	size_t len = 0;
+
+	if (!rec)
+		len += (size_t)snprintf(miss + len, sizeof(miss) - len,
+				"`recurrence: monthly|one_off|status|triggered` (else monthly: 期末 figures and a 月人均补助水平)");
+	if (!grain && len < sizeof(miss))
+		len += (size_t)snprintf(miss + len, sizeof(miss) - len, "%s`payment_grain: household|person`",
+				len ? ", " : "");
+	if (pub == -1 && len < sizeof(miss))
+		snprintf(miss + len, sizeof(miss) - len, "%s`public_money: true|false` (else counted as 财政 spending)",
+			 len ? ", " : "");
+	if (!miss[0])
+		return 0;
+	return ynode_err(doc, e, err, "local program '%s' leaves to a default what changes its figures: add %s",
+			 code, miss);
+}
+
 static int load_entry(struct catalog *c, const struct ydoc *doc,
-		      const struct ynode *e, struct rs_error *err)
+		      const struct ynode *e, int local, struct rs_error *err)
 {
 	const char *code = NULL, *parent = NULL, *name = NULL, *hant = NULL;
 	const char *area = NULL, *grain = NULL, *rec = NULL;
@@ -170,6 +199,8 @@ static int load_entry(struct catalog *c, const struct ydoc *doc,
 		c->n++;
 		if (!name)
 			return ynode_err(doc, e, err, "new program '%s' needs 'name_zh'", code);
+		if (local && check_local(doc, e, code, rec, grain, pub, err))
+			return -1;
 	}
 	idx = (size_t)(p - c->p);
 	set_str(&p->parent, parent);
@@ -294,7 +325,7 @@ int catalog_load(struct catalog *c, const char *const *paths, size_t npaths,
 			goto fail;
 		}
 		for (i = 0; i < list->n; i++) {
-			if (load_entry(c, &doc, list->items[i], err)) {
+			if (load_entry(c, &doc, list->items[i], f > 0, err)) {
 				ydoc_release(&doc);
 				goto fail;
 			}
@@ -388,4 +419,46 @@ const struct program *catalog_root(const struct catalog *c,
 		p = q;
 	}
 	return p;
+}
+
+/* Levenshtein distance, capped: strings of catalog codes are short. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev, cur, tmp;
+	size_t row[65];
+
+	if (la > 64 || lb > 64)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			cur = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < cur)
+				cur = row[j] + 1;
+			if (row[j - 1] + 1 < cur)
+				cur = row[j - 1] + 1;
+			row[j] = cur;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+const struct program *catalog_nearest(const struct catalog *c, const char *code)
+{
+	const struct program *best = NULL;
+	size_t i, d, bestd = 3;
+
+	for (i = 0; i < c->n; i++) {
+		d = edit_distance(code, c->p[i].code);
+		if (d < bestd) {
+			bestd = d;
+			best = &c->p[i];
+		}
+	}
+	return best;
 }

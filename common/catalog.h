@@ -55,7 +55,10 @@ struct catalog {
  * holding 捐 (捐赠, 社会捐赠, 慈善捐款) or 慈善 is donated money. */
 #define CATALOG_OTHER_FUNDING_DEFAULT { "捐", "慈善" }
 
-/* Loads the catalog files in order. Returns 0 or -1 with err filled. */
+/* Loads the catalog files in order. Returns 0 or -1 with err filled. A
+ * program first defined by a file after the first (a local catalog) must
+ * give recurrence, payment_grain and public_money, whose defaults would
+ * otherwise change its figures silently ("'f':L:C: local program ..."). */
 int catalog_load(struct catalog *c, const char *const *paths, size_t npaths,
 		 struct rs_error *err);
 /* As catalog_load, but with no paths it loads the defaults from the data
@@ -72,6 +75,9 @@ const struct program *catalog_lookup_label(const struct catalog *c,
  * 财政 spending: the label holds one of the catalog's other_money_funding
  * substrings. An empty label is public money. This function can't fail. */
 int catalog_other_funding(const struct catalog *c, const char *funding);
+/* The program whose code is nearest to code (at most two edits), for a
+ * "did you mean" in messages; NULL if none is that near. */
+const struct program *catalog_nearest(const struct catalog *c, const char *code);
 /* The top-level ancestor's code (dibao for dibao_urban). */
 const struct program *catalog_root(const struct catalog *c,
 				   const struct program *p);

@@ -1,16 +1,17 @@
 #!/bin/sh
-# tests/deps.sh build|test|fuzz|valgrind|screenshot - make sure the system packages are present.
+# tests/deps.sh build|test|fuzz|valgrind|man|screenshot - make sure the system packages are present.
 # Installs them with apt-get when running as root; otherwise prints the exact
 # command and fails.
 set -u
 what=${1:-build}
 case $what in
-build) pkgs="gcc make libc6-dev libcsv-dev libyaml-dev zlib1g-dev libdeflate-dev libisal-dev libsodium-dev libopencc-dev opencc libxlsxwriter-dev libjansson-dev" ;;
-test)  pkgs="python3 python3-openpyxl" ;;
+build) pkgs="gcc make libc6-dev libcsv-dev libyaml-dev zlib1g-dev libdeflate-dev libisal-dev libsodium-dev libopencc-dev opencc libxlsxwriter-dev libsqlite3-dev libpq-dev libjansson-dev" ;;
+test)  pkgs="python3 python3-openpyxl sqlite3 postgresql" ;;
 fuzz)  pkgs="clang libclang-rt-14-dev" ;;      # make fuzz: libFuzzer
 valgrind) pkgs="valgrind" ;;                   # make valgrind
+man) pkgs="help2man man-db" ;;                 # make install: man pages
 screenshot) pkgs="chromium fonts-wqy-zenhei" ;; # make screenshot
-*) echo "usage: tests/deps.sh build|test|fuzz|valgrind|screenshot" >&2; exit 2 ;;
+*) echo "usage: tests/deps.sh build|test|fuzz|valgrind|man|screenshot" >&2; exit 2 ;;
 esac
 missing=""
 for p in $pkgs; do

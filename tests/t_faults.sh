@@ -161,6 +161,7 @@ code,name,level,parent_code
 EOF
 cat >"$F/map.yaml" <<'EOF'
 encoding: utf-8
+max_reject_rate: 1   # a fixture of defects: the gate is tested in t_gates.sh
 columns:
   region_code: 行政区划代码
   id: 身份证号码

@@ -29,6 +29,7 @@ cat >"$TMP/x.csv" <<CSV
 CSV
 cat >"$TMP/m.yaml" <<'Y'
 encoding: utf-8
+max_reject_rate: 1
 columns: {region_code: 行政区划代码, id: 身份证号码, program: 救助类别, area: 城乡属性, household_size: 家庭人口,
           persons: 保障人数, period: 发放年月, amount: 发放金额（元）, funding: 资金来源, kind: 备注, covers: 所属期}
 reversal_marker: 冲正

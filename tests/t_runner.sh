@@ -249,8 +249,11 @@ EOF
 expect_exit 1 "a failing stage exits 1" "$RS" run fail.yaml
 want_ran "dependents and later stages do not run" "bad "
 grep_err "the failure shows the log tail" 'boom: it broke'
+last=$(tail -2 "$TMP/.err" | head -1)
+case $last in *fo/.reliefstat/logs/bad.log) ok "the log path comes last but one" ;; *) fail "the log path comes last but one" "$last" ;; esac
 last=$(tail -1 "$TMP/.err")
-case $last in *fo/.reliefstat/logs/bad.log) ok "the log path comes last" ;; *) fail "the log path comes last" "$last" ;; esac
+case $last in "reliefstat: published tables not updated: bad failed") ok "the last line: the published tables were not updated" ;;
+*) fail "the last line: the published tables were not updated" "$last" ;; esac
 grep -q 'noise 2$' "$TMP/.err" && fail "the tail is short" || ok "the tail is short"
 grep -q '"stage":"bad".*"exit":3' fo/.reliefstat/ledger.jsonl && ok "the ledger records the exit" || fail "the ledger records the exit"
 expect_exit 1 "--keep-going" "$RS" run fail.yaml --keep-going

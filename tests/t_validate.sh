@@ -45,11 +45,13 @@ programs:
 - code: holiday_dibao
   parent: holiday_visit
   name_zh: 两节慰问（低保户）
+  payment_grain: household
   recurrence: one_off
   public_money: false
 - code: holiday_marginal
   parent: holiday_visit
   name_zh: 两节慰问（低保边缘户）
+  payment_grain: household
   recurrence: one_off
   public_money: false
 Y
@@ -90,7 +92,7 @@ rm -f "$TMP/valid.csv.gz"
 expect_exit 1 "over max_reject_rate exits 1" "$BIN/rs-validate" --period 2024 --rules "$TMP/strict.yaml" \
 	--catalog "$R/programs.yaml" --catalog "$R/programs-local.yaml" --catalog "$TMP/local.yaml" \
 	-o "$TMP/valid.csv.gz" -r "$TMP/rej.csv.gz" "$TMP/records.csv.gz"
-[ -s "$TMP/valid.csv.gz" ] && grep -q 'above max_reject_rate' "$TMP/.err" &&
+[ -s "$TMP/valid.csv.gz" ] && grep -q 'above the reject threshold' "$TMP/.err" &&
 	ok "outputs are still written and the message says why" || fail "outputs are still written and the message says why" "$(cat "$TMP/.err")"
 printf 'rules:\n  - name: x\n    check: nonsense\n' >"$TMP/bad.yaml"
 expect_exit 2 "an unknown check is a configuration error" "$BIN/rs-validate" --period 2024 --rules "$TMP/bad.yaml" -o "$TMP/v.csv.gz" "$TMP/records.csv.gz"
@@ -163,7 +165,7 @@ grep -q "bad2.yaml':4:12" "$TMP/.err" && ok "...naming line and column" || fail 
 		echo "m.csv,${l%%:*},$V,${l#*:},urban,2024-03,$B1,3,1,100.00,85,F,区级财政,"
 	done
 } | gzip -c >"$TMP/m.csv.gz"
-"$BIN/rs-validate" -q --period 2024 --rules "$TMP/rules.yaml" -o "$TMP/mv.csv.gz" -r "$TMP/mr.csv.gz" "$TMP/m.csv.gz"
+"$BIN/rs-validate" -q --period 2024 --rules "$TMP/rules.yaml" --catalog "$R/programs.yaml" --catalog "$R/programs-local.yaml" --catalog "$TMP/local.yaml" -o "$TMP/mv.csv.gz" -r "$TMP/mr.csv.gz" "$TMP/m.csv.gz"
 got=$(zcat "$TMP/mr.csv.gz" | awk -F, 'NR > 1 {printf "%s:%s ", $2, $3}')
 [ "$got" = "5:duplicate_payment 6:duplicate_payment 7:duplicate_payment 9:conflicting_programs " ] &&
 	ok "duplicates of a 1st, 2nd and 3rd program in one month; 低保 after 特困 conflicts" || fail "duplicates of a 1st, 2nd and 3rd program in one month" "got $got"

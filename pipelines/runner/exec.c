@@ -355,6 +355,9 @@ static void ledger(struct run *r, const struct child *c, int code, int ok)
 		json_object_set_new(o, "attempt", json_integer(c->attempt));
 	if (c->timed_out)
 		json_object_set_new(o, "timeout", json_true());
+	if (t->accept_loss)
+		json_object_set_new(o, "accept_loss",
+				    json_string(t->accept_loss));
 	if (c->remote) {
 		json_object_set_new(o, "executor", json_string("slurm"));
 		json_object_set_new(o, "job", json_string(c->job.id));
@@ -971,7 +974,8 @@ static void report(struct run *r)
 	}
 	if (r->signo)
 		return;
-	/* The failing log's path comes last, where the eye lands. */
+	/* The failing log's path comes last but one, where the eye lands;
+	 * then whether the published tables moved. */
 	for (k = 0; k < pl->ntasks; k++) {
 		t = &pl->tasks[pl->order[k]];
 		if (t->st != T_FAILED)
@@ -982,6 +986,27 @@ static void report(struct run *r)
 		print_tail(log);
 		rs_warn("log: %s", log);
 		free(log);
+	}
+	/* The last line says whether the published set moved: a failed
+	 * stage's dependents did not run, so the tables they write are the
+	 * last good run's. */
+	for (k = 0; k < pl->ntasks; k++) {
+		char reason[64];
+		const char *at;
+
+		t = &pl->tasks[pl->order[k]];
+		if (t->st != T_FAILED)
+			continue;
+		at = strchr(t->name, '@');
+		if (task_gate_over(t, reason, sizeof(reason)) && at)
+			rs_warn("published tables not updated: %s over its reject threshold%s "
+				"(fix the cause named above, or accept the loss: reliefstat run %s --accept-loss %s%s%s)",
+				t->name, r->failed > 1 ? ", and others above" : "",
+				pl->path, at + 1, *reason ? ":" : "", reason);
+		else
+			rs_warn("published tables not updated: %s failed%s", t->name,
+				r->failed > 1 ? ", and others above" : "");
+		break;
 	}
 }
 

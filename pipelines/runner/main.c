@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -31,6 +32,8 @@ static const char usage_text[] =
 	"       reliefstat diff PIPELINE [RUN_A RUN_B] [--json] [--var ...]\n"
 	"       reliefstat explain PIPELINE --source S --table T --row R\n"
 	"                  --column C [--json] [--var NAME=VALUE]...\n"
+	"       reliefstat check PIPELINE [--var NAME=VALUE]...\n"
+	"       reliefstat preview PIPELINE SOURCE [N] [--var NAME=VALUE]...\n"
 	"\n"
 	"Runs the stages of a pipeline YAML file whose inputs, parameters,\n"
 	"command or program changed since they last succeeded, in dependency\n"
@@ -43,6 +46,11 @@ static const char usage_text[] =
 	"behind one cell of a source's report (table by its title, row by its\n"
 	"first cells, column by its header: --table 分地区汇总表 --row 马寨镇\n"
 	"--column 临时救助人次), summing to it, and the rejects in that cell.\n"
+	"Before any stage, run checks the mapping, catalog, rules and region\n"
+	"files the stage commands name (as check does) and runs nothing if one\n"
+	"cannot be right: unknown program codes, region prefixes matching no\n"
+	"region, overlapping payment standards, a local program lacking\n"
+	"recurrence, payment_grain or public_money (exit 2).\n"
 	"\n"
 	"run options:\n"
 	"  --var NAME=VALUE  set a pipeline variable (repeatable)\n"
@@ -61,6 +69,11 @@ static const char usage_text[] =
 	"  -v, --verbose     off a terminal, also print each command and each\n"
 	"                    stage's start and end (by default only failures\n"
 	"                    and one dated summary line, for cron)\n"
+	"  --accept-loss SOURCE[:REASON]\n"
+	"                    this run, publish SOURCE although its ingest or\n"
+	"                    validate stage rejects more than its threshold (of\n"
+	"                    REASON, or of any); recorded in the ledger and the\n"
+	"                    quality table (repeatable)\n"
 	"  --allow-outside   let outputs (and ${out}) lie outside the working\n"
 	"                    directory; without it such a pipeline is refused\n"
 	"\n"
@@ -68,13 +81,45 @@ static const char usage_text[] =
 	"Exit: 0 ok or nothing to do, 1 a stage failed (status: something would\n"
 	"run), 2 usage or configuration error, 3 another run holds the lock.\n";
 
+static const char status_help[] =
+	"usage: reliefstat status PIPELINE [--json] [--var NAME=VALUE]...\n"
+	"\n"
+	"Says which stages would run, and why (a changed input, parameter,\n"
+	"command or program), without running anything.\n"
+	"\n"
+	"  --var NAME=VALUE  set a pipeline variable (repeatable)\n"
+	"  --json            one JSON document: each task's state and reasons\n"
+	"\n"
+	"Exit: 0 everything up to date, 1 something would run, 2 usage or\n"
+	"configuration error.\n";
+
+static const char dag_help[] =
+	"usage: reliefstat dag PIPELINE [--dot] [--var NAME=VALUE]...\n"
+	"\n"
+	"Prints the pipeline's tasks in the order they run; --dot prints a\n"
+	"Graphviz graph of their dependencies instead.\n"
+	"\n"
+	"Exit: 0 success, 2 usage or configuration error.\n";
+
+/* `reliefstat CMD --help`: the command's own text (run's options are the
+ * bulk of the global text, which it keeps). */
+static void command_help(const char *cmd)
+{
+	if (!strcmp(cmd, "status"))
+		fputs(status_help, stdout);
+	else if (!strcmp(cmd, "dag"))
+		fputs(dag_help, stdout);
+	else
+		fputs(usage_text, stdout);
+}
+
 struct args {
 	const char *pipeline;
 	const char *run_id;      /* show: RUN; diff: RUN_A */
 	const char *run_b;       /* diff: RUN_B */
 	char *source, *table, *row, *column;   /* explain */
-	char **vars, **only, **force;
-	size_t nvars, nonly, nforce;
+	char **vars, **only, **force, **accept;
+	size_t nvars, nonly, nforce, naccept;
 	struct selection sel;
 	struct runopts run;
 	int json, dot, allow_outside;
@@ -91,7 +136,7 @@ static int usage_error(const char *fmt, const char *what)
 {
 	fprintf(stderr, "%s: ", rs_progname());
 	fprintf(stderr, fmt, what);
-	fprintf(stderr, "\ntry 'reliefstat --help'\n");
+	fprintf(stderr, "\nTry 'reliefstat --help' for more information.\n");
 	return 2;
 }
 
@@ -162,9 +207,9 @@ static int parse(const char *cmd, int argc, char **argv, struct args *a)
 		if (!strcmp(arg, "--")) {
 			dashdash = 1;
 		} else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-			fputs(usage_text, stdout);
+			command_help(cmd);
 			return -1;
-		} else if (!strcmp(arg, "--version")) {
+		} else if (!strcmp(arg, "-V") || !strcmp(arg, "--version")) {
 			printf("reliefstat %s\n", RS_VERSION);
 			return -1;
 		} else if ((m = optval(argc, argv, &i, "--var", NULL, &v))) {
@@ -214,6 +259,10 @@ static int parse(const char *cmd, int argc, char **argv, struct args *a)
 			if (m < 0)
 				return usage_error("'%s' needs a stage", arg);
 			push(&a->only, &a->nonly, v);
+		} else if ((m = optval(argc, argv, &i, "--accept-loss", NULL, &v))) {
+			if (m < 0)
+				return usage_error("'%s' needs SOURCE or SOURCE:REASON", arg);
+			push(&a->accept, &a->naccept, v);
 		} else if ((m = optval(argc, argv, &i, "--from", NULL, &v))) {
 			if (m < 0)
 				return usage_error("'%s' needs a stage", arg);
@@ -256,6 +305,7 @@ static void args_release(struct args *a)
 	free(a->vars);
 	free(a->only);
 	free(a->force);
+	free(a->accept);
 }
 
 /* Loads, links and selects; prints the error and returns 2 on failure. */
@@ -264,6 +314,7 @@ static int load(struct pipeline *pl, struct args *a)
 	struct rs_error err;
 
 	if (pipeline_load(pl, a->pipeline, a->vars, a->nvars, &err) ||
+	    pipeline_accept_loss(pl, a->accept, a->naccept, &err) ||
 	    graph_build(pl, &err) || graph_select(pl, &a->sel, &err)) {
 		rs_error_print(&err);
 		return 2;
@@ -334,6 +385,102 @@ static void print_status(const struct pipeline *pl, int json)
 	sbuf_release(&sb);
 }
 
+/* The configuration check of `check` and of `run` before any stage.
+ * Returns 0, or 2 after printing every problem. */
+static int check_config(const struct pipeline *pl, int verbose)
+{
+	struct sbuf out;
+	size_t nfiles = 0;
+	const char *p, *nl;
+	int n;
+
+	sbuf_init(&out, 0);
+	n = pipeline_check_config(pl, &out, &nfiles);
+	for (p = out.buf; p && *p; p = *nl ? nl + 1 : nl) {
+		nl = strchrnul(p, '\n');
+		fprintf(stderr, "%s: %.*s\n", rs_progname(), (int)(nl - p), p);
+	}
+	sbuf_release(&out);
+	if (n) {
+		rs_warn("check: %d problem%s in the configuration files '%s' names; nothing was run",
+			n, n == 1 ? "" : "s", pl->path);
+		return 2;
+	}
+	if (verbose)
+		rs_info("check: the %zu configuration file%s '%s' names look right",
+			nfiles, nfiles == 1 ? "" : "s", pl->path);
+	return 0;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	struct pipeline pl;
+	struct args a;
+	int ret;
+
+	ret = parse("check", argc, argv, &a);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	ret = load(&pl, &a);
+	if (!ret)
+		ret = check_config(&pl, 1);
+	pipeline_release(&pl);
+	args_release(&a);
+	return ret;
+}
+
+/* reliefstat preview PIPELINE SOURCE [N]: runs that source's rs-ingest
+ * with --preview (it writes nothing). */
+static int cmd_preview(int argc, char **argv)
+{
+	struct rs_error err;
+	struct pipeline pl;
+	struct args a;
+	char **v = NULL, **pv = xcalloc((size_t)argc + 1, sizeof(*pv));
+	const char *source = NULL, *rows = NULL;
+	int ret, i, n = 0, npos = 0;
+
+	/* parse() takes PIPELINE alone: SOURCE and N are taken out here. */
+	for (i = 0; i < argc; i++) {
+		if (i && argv[i][0] != '-' && ++npos > 1) {
+			if (npos == 2)
+				source = argv[i];
+			else if (npos == 3)
+				rows = argv[i];
+			else
+				pv[n++] = argv[i];	/* parse() says it is unexpected */
+			continue;
+		}
+		pv[n++] = argv[i];
+		if (!strcmp(argv[i], "--var") && i + 1 < argc)
+			pv[n++] = argv[++i];
+	}
+	ret = parse("preview", n, pv, &a);
+	free(pv);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (!source) {
+		args_release(&a);
+		return usage_error("%s", "preview needs PIPELINE and SOURCE (e.g. tongan-2024)");
+	}
+	ret = load(&pl, &a);
+	if (!ret && pipeline_preview_argv(&pl, source, rows, &v, &err)) {
+		rs_error_print(&err);
+		ret = 2;
+	}
+	pipeline_release(&pl);
+	args_release(&a);
+	if (ret)
+		return ret;
+	fflush(stdout);
+	execvp(v[0], v);
+	rs_warn("cannot run '%s': %s", v[0], strerror(errno));
+	for (i = 0; v[i]; i++)
+		free(v[i]);
+	free(v);
+	return 2;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct rs_error err;
@@ -351,6 +498,8 @@ static int cmd_run(int argc, char **argv)
 		rs_error_print(&err);
 		ret = 2;
 	}
+	if (!ret)
+		ret = check_config(&pl, 0);
 	if (!ret) {
 		state_load(&st, &pl);
 		ret = exec_run(&pl, &st, &a.run);
@@ -479,6 +628,8 @@ static const struct command {
 	{ "show", cmd_show },
 	{ "diff", cmd_diff },
 	{ "explain", cmd_explain },
+	{ "check", cmd_check },
+	{ "preview", cmd_preview },
 };
 
 int main(int argc, char **argv)
@@ -506,7 +657,7 @@ int main(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return fflush(stdout) ? 1 : 0;
 	}
-	if (!strcmp(argv[1], "--version")) {
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
 		printf("reliefstat %s\n", RS_VERSION);
 		return fflush(stdout) ? 1 : 0;
 	}

@@ -1089,6 +1089,7 @@ void pipeline_release(struct pipeline *pl)
 		for (j = 0; j < t->argc; j++)
 			free(t->argv[j]);
 		free(t->argv);
+		free(t->accept_loss);
 		pathv_release(&t->inputs);
 		pathv_release(&t->params);
 		pathv_release(&t->outputs);

@@ -90,6 +90,8 @@ struct task {
 	char (*par_hash)[HASH_HEX];
 	char *missing_input;     /* first input missing at check time */
 	struct sbuf why;         /* newline-separated reasons it is stale */
+	char *accept_loss;       /* --accept-loss given this run: "all" or a
+				    reason; NULL when none (for the ledger) */
 };
 
 struct var {
@@ -327,6 +329,36 @@ int history_diff(const struct pipeline *pl, const char *a, const char *b,
  * state directory, when process PID is gone. Says how many it removed.
  */
 void tidy_stale_temps(const struct pipeline *pl);
+/* check.c */
+
+/*
+ * Loads every mapping, catalog, rules and region file the pipeline's stage
+ * commands name and appends one line per thing that cannot be right
+ * ("'f':L:C: what; the fix"), each once. Returns how many; *nfiles (may be
+ * NULL) gets how many files were named. This function can't fail.
+ */
+int pipeline_check_config(const struct pipeline *pl, struct sbuf *out, size_t *nfiles);
+
+/* gates.c */
+
+/*
+ * Applies `run --accept-loss SOURCE[:REASON]`: appends --accept-loss[=REASON]
+ * to the rs-ingest and rs-validate tasks of that source (named "x@SOURCE"),
+ * so they run again and accept the loss this once. Returns 0, or -1 when a
+ * spec matches no such task.
+ */
+int pipeline_accept_loss(struct pipeline *pl, char **specs, size_t n,
+			 struct rs_error *err);
+/* 1 when t is a gated stage whose JSON summary says it is over its reject
+ * threshold (it exited 1 with every output written); the top reason is
+ * copied to reason ("" if the summary names none). */
+int task_gate_over(const struct task *t, char *reason, size_t reasonsz);
+/* The command of `reliefstat preview PIPELINE SOURCE [N]`: the rs-ingest of
+ * SOURCE with --preview=N (default 20), its mapping, catalogs and export.
+ * *argv is NULL-terminated and the caller's. Returns 0, or -1 when the
+ * pipeline has no ingest task of that source. */
+int pipeline_preview_argv(const struct pipeline *pl, const char *source,
+			  const char *rows, char ***argv, struct rs_error *err);
 
 /* exec.c */
 

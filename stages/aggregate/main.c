@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "aggregate.h"
 #include "canon.h"
 #include "fileio.h"
@@ -66,7 +67,8 @@ int main(int argc, char **argv)
 	rs_set_progname(argv[0]);
 	memset(&o, 0, sizeof(o));
 	memset(&st, 0, sizeof(st));
-	while ((c = getopt_long(argc, argv, "o:g:b:p:qh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:g:b:p:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out = optarg; break;
 		case 'g': o.groups = optarg; break;
@@ -81,8 +83,9 @@ int main(int argc, char **argv)
 			break;
 		case 'q': rs_quiet = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
-		case 'V': printf("rs-aggregate %s\n", RS_VERSION); return 0;
-		default: fputs(usage, stderr); return 2;
+		case 'V': return rs_cli_version();
+		case ':': return rs_cli_usage_error("option needs a value:", argv[optind - 1]);
+		default: return rs_cli_usage_error("unknown option", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc || !o.out) {

@@ -56,6 +56,7 @@ struct ctx {
 	long records_seen;          /* physical records seen, header included */
 	struct sbuf line, tmp, tmp2;
 	int config_error;
+	int preview_done;           /* stopped after the preview's rows */
 	struct memo kind, program, area, funding, mode;
 };
 
@@ -135,6 +136,10 @@ static int find_columns(struct ctx *c, const struct csv_row *row,
 					      field_names[f], m->position[f]);
 			}
 			c->col[f] = m->position[f] - 1;
+			if (c->o->pv)
+				c->o->pv->header[f] = xstrndup(row->f[c->col[f]].p,
+							     row->f[c->col[f]].len),
+				c->o->pv->column[f] = c->col[f] + 1;
 			continue;
 		}
 		if (!m->column[f])
@@ -147,6 +152,10 @@ static int find_columns(struct ctx *c, const struct csv_row *row,
 			}
 			if (!strcmp(h.buf ? h.buf : "", m->column[f])) {
 				c->col[f] = (long)i;
+				if (c->o->pv) {
+					c->o->pv->header[f] = xstrndup(row->f[i].p, row->f[i].len);
+					c->o->pv->column[f] = (long)i + 1;
+				}
 				break;
 			}
 		}
@@ -175,6 +184,22 @@ static void reject(struct ctx *c, const struct csv_row *row,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (c->o->pv) {
+		struct ingest_preview *pv = c->o->pv;
+
+		pv->counts[code]++;
+		if (!pv->first[code]) {
+			struct sbuf sb;
+			char *masked = xmalloc(strlen(msg) + 1);
+
+			id_mask_text(msg, strlen(msg), masked);
+			sbuf_init(&sb, 0);
+			sbuf_addf(&sb, "line %ld: %s", row->line, masked);
+			pv->first[code] = sbuf_detach(&sb, NULL);
+			free(masked);
+		}
+		return;
+	}
 	rejects_add(&c->rj, c->o->source, row->line, code,
 		    field >= 0 ? field_names[field] : "", msg, row->raw,
 		    row->raw_len);
@@ -315,6 +340,81 @@ static int mine(struct ctx *c, const struct csv_row *row)
 	return c->o->exclude;
 }
 
+/* Keeps text as the next distinct sample of slot (PREVIEW_SAMPLES). */
+static void preview_keep(char **slot, const char *text, size_t len)
+{
+	char *masked;
+	size_t i;
+
+	for (i = 0; i < PREVIEW_SAMPLES && slot[i]; i++)
+		if (strlen(slot[i]) == len && !memcmp(slot[i], text, len))
+			return;
+	if (i == PREVIEW_SAMPLES)
+		return;
+	masked = xmalloc(len + 1);
+	id_mask_text(text, len, masked);
+	masked[len] = '\0';
+	slot[i] = masked;
+}
+
+static void preview_raw(struct ctx *c, const struct csv_row *row)
+{
+	int f;
+
+	for (f = 0; f < F__COUNT; f++)
+		if (c->col[f] >= 0)
+			preview_keep(c->o->pv->raw[f], fld(c, row, f)->p,
+				     fld(c, row, f)->len);
+}
+
+/* The record's fields as rs-ingest would write them; the ID as what was
+ * read from it (never the number nor its pseudonym). */
+static void preview_parsed(struct ctx *c, const struct record *r, const char *id)
+{
+	char buf[96], ym[8];
+	struct ingest_preview *pv = c->o->pv;
+	int64_t a = r->amount < 0 ? -r->amount : r->amount;
+
+	(void)id;
+#define KEEP(f, ...) do { snprintf(buf, sizeof(buf), __VA_ARGS__); \
+		preview_keep(pv->parsed[f], buf, strlen(buf)); } while (0)
+	KEEP(F_REGION, "%s", r->region);
+	KEEP(F_ID, "valid: age %d, sex %c", r->age, r->sex ? r->sex : '?');
+	KEEP(F_PROGRAM, "%s", r->program);
+	KEEP(F_AREA, "%s", r->area);
+	month_fmt(r->ym, ym);
+	KEEP(F_PERIOD, "%s", ym);
+	KEEP(F_PERSONS, "%ld", r->persons);
+	if (c->col[F_HOUSEHOLD] >= 0)
+		KEEP(F_HOUSEHOLD, "%ld", r->household_size);
+	KEEP(F_AMOUNT, "%s%lld.%02lld 元", r->amount < 0 ? "-" : "",
+	     (long long)(a / 100), (long long)(a % 100));
+	if (c->col[F_FUNDING] >= 0)
+		KEEP(F_FUNDING, "%s", r->funding);
+	if (c->col[F_SUPPORT_MODE] >= 0)
+		KEEP(F_SUPPORT_MODE, "%s", r->support_mode);
+	if (c->col[F_KIND] >= 0)
+		KEEP(F_KIND, "%s", r->kind == RK_REVERSAL ? "reversal" :
+		     r->kind == RK_BACKPAY ? "backpay" : "payment");
+#undef KEEP
+}
+
+void ingest_preview_release(struct ingest_preview *pv)
+{
+	int f, i;
+
+	for (f = 0; f < F__COUNT; f++) {
+		free(pv->header[f]);
+		for (i = 0; i < PREVIEW_SAMPLES; i++) {
+			free(pv->raw[f][i]);
+			free(pv->parsed[f][i]);
+		}
+	}
+	for (i = 0; i < RJ__COUNT; i++)
+		free(pv->first[i]);
+	memset(pv, 0, sizeof(*pv));
+}
+
 static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *err)
 {
 	static const int required[] = {
@@ -360,6 +460,8 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 		       row->bad_col);
 		return 0;
 	}
+	if (c->o->pv)
+		preview_raw(c, row);
 	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
 		if (is_blank(fld(c, row, required[i]))) {
 			reject(c, row, RJ_MISSING_FIELD, required[i], "'%s' is empty",
@@ -384,6 +486,8 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 	number_text(c, fld(c, row, F_AMOUNT), &c->tmp);
 	ms = money_parse(c->tmp.buf, c->tmp.len, m->unit, &fen);
 	if (ms != MONEY_OK) {
+		if (ms == MONEY_TOO_PRECISE)
+			c->st->too_precise++;
 		reject(c, row, RJ_BAD_AMOUNT, F_AMOUNT, "amount '%s' %s", c->tmp.buf,
 		       ms == MONEY_TOO_PRECISE ? "is more precise than a fen" :
 		       ms == MONEY_TOO_LARGE ? "is too large" : "is not a number");
@@ -475,7 +579,10 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 	}
 	memcpy(region, c->tmp.buf, 13);
 
-	pseudo_hash(c->o->key, id, 18, bene);
+	if (c->o->key)
+		pseudo_hash(c->o->key, id, 18, bene);
+	else
+		memset(bene, 0, sizeof(bene));
 	if (c->col[F_FUNDING] >= 0) {
 		me = memo_fold(&c->funding, fld(c, row, F_FUNDING), 1, &c->tmp, err);
 		if (!me)
@@ -506,10 +613,15 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 	r.kind = reversal ? RK_REVERSAL : backpay ? RK_BACKPAY : RK_PAYMENT;
 	r.covers_first = covers.first;
 	r.covers_last = covers.last;
+	c->st->records++;
+	if (c->o->pv) {
+		preview_parsed(c, &r, id);
+		memset(id, 0, sizeof(id));
+		return 0;
+	}
 	sbuf_reset(&c->line);
 	record_format(&r, &c->line);
 	rs_out_write(&c->out, c->line.buf, c->line.len);
-	c->st->records++;
 	memset(id, 0, sizeof(id));
 	return 0;
 }
@@ -523,7 +635,13 @@ static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
 		if (c->records_seen < c->o->map->header_row)
 			return 0;
 		c->have_header = 1;
+		if (c->o->pv)
+			c->o->pv->header_record = c->records_seen;
 		return find_columns(c, row, err);
+	}
+	if (c->o->preview && c->st->rows_read >= c->o->preview) {
+		c->preview_done = 1;	/* enough rows: stop reading */
+		return rs_err(err, "preview done");
 	}
 	return on_data(c, row, err);
 }
@@ -533,9 +651,10 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 {
 	struct ctx c;
 	struct csvin_opts copts;
-	char extra[128] = "";
+	struct sbuf extra;
 	int i, ret = 1;
 
+	sbuf_init(&extra, 0);
 	memset(&c, 0, sizeof(c));
 	memset(st, 0, sizeof(*st));
 	c.o = o;
@@ -546,6 +665,23 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	memset(&copts, 0, sizeof(copts));
 	copts.encoding = o->map->encoding;
 	copts.delim = o->map->delim;
+	if (o->pv) {
+		/* The preview opens no output: reject() and on_data() fill
+		 * *o->pv instead of writing. */
+		memset(o->pv, 0, sizeof(*o->pv));
+		if (csvin_read(o->input, &copts, on_row, &c, err) && !c.preview_done)
+			goto out;
+		if (!c.have_header) {
+			rs_err(err, "'%s' has no header row", o->source);
+			c.config_error = 1;
+			goto out;
+		}
+		o->pv->rows = st->rows_read;
+		o->pv->records = st->records;
+		o->pv->too_precise = st->too_precise;
+		ret = 0;
+		goto out;
+	}
 	if (rs_out_open(&c.out, o->out, 0644, err))
 		goto out;
 	if (rejects_open(&c.rj, o->rejects, err)) {
@@ -574,11 +710,19 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	if (rejects_commit(&c.rj, err))
 		goto out;
 	if (o->nprefixes)
-		snprintf(extra, sizeof(extra), "\"rows_in_file\":%ld,\"other_partitions\":%ld",
-			 st->rows_read + st->other_partitions, st->other_partitions);
+		sbuf_addf(&extra, "\"rows_in_file\":%ld,\"other_partitions\":%ld,",
+			  st->rows_read + st->other_partitions, st->other_partitions);
+	if (o->gate) {
+		gate_judge(o->gate, st->rows_read, st->counts, &st->verdict);
+		gate_json(o->gate, st->counts, &st->verdict, &extra);
+		if (st->verdict.top >= 0 && c.rj.sample[st->verdict.top])
+			st->sample = xstrdup(c.rj.sample[st->verdict.top]);
+	}
+	if (extra.len && extra.buf[extra.len - 1] == ',')
+		extra.buf[--extra.len] = '\0';
 	if (o->summary && summary_write(o->summary, "ingest", o->source,
 					st->rows_read, st->records, st->counts,
-					extra, err))
+					extra.buf, err))
 		goto out;
 	ret = 0;
 	goto out;
@@ -591,6 +735,8 @@ out:
 	sbuf_release(&c.line);
 	sbuf_release(&c.tmp);
 	sbuf_release(&c.tmp2);
+	sbuf_release(&extra);
+	rejects_sample_release(&c.rj);
 	memo_release(&c.kind);
 	memo_release(&c.program);
 	memo_release(&c.area);

@@ -5,8 +5,11 @@
 #ifndef RS_INGEST_H
 #define RS_INGEST_H
 
+#include <stdio.h>
+
 #include "canon.h"
 #include "catalog.h"
+#include "gate.h"
 #include "mapping.h"
 #include "pseudo.h"
 
@@ -28,16 +31,51 @@ struct ingest_opts {
 	int exclude;              /* prefixes name the rows NOT this run's (the
 				     catch-all partition after the others) */
 	int take_unattributed;
+	const struct rs_gate *gate;  /* the loss gate; NULL: none */
+	/* Preview: read only the first `preview` data rows, write nothing
+	 * (no key needed), and fill *pv instead. 0: a normal run. */
+	long preview;
+	struct ingest_preview *pv;
 };
+
+#define PREVIEW_SAMPLES 3
+
+/*
+ * What rs-ingest --preview shows, per canonical field: the header cell it
+ * matched and its 1-based column (NULL/0 when the mapping does not name
+ * it), the first few distinct raw values (ID-shaped tokens masked) and
+ * parsed values (of rows that became records); and the rejects those rows
+ * would get, with the first message of each reason (masked).
+ */
+struct ingest_preview {
+	char *header[F__COUNT];
+	long column[F__COUNT];
+	char *raw[F__COUNT][PREVIEW_SAMPLES];
+	char *parsed[F__COUNT][PREVIEW_SAMPLES];
+	long counts[RJ__COUNT];
+	char *first[RJ__COUNT];
+	long rows, records, too_precise;
+	long header_record;       /* the record used as the header */
+};
+void ingest_preview_release(struct ingest_preview *pv);
+/* Prints the preview for a reader (preview.c). Returns 0, -1 on a write
+ * error. */
+int ingest_preview_print(const struct ingest_preview *pv, const struct mapping *m,
+			 const char *source, FILE *out);
 
 struct ingest_stats {
 	long rows_read, records;  /* rows_read: this partition's rows */
 	long counts[RJ__COUNT];
 	long other_partitions;    /* rows left to other partitions */
+	long too_precise;         /* bad_amount rows more precise than a fen */
+	struct gate_verdict verdict;
+	char *sample;             /* the gate's top reason, first reject (masked);
+				     the caller frees it */
 };
 
 /*
- * Runs the stage. Returns 0; 2 for a configuration error (a required
+ * Runs the stage. Returns 0 (also when over the gate: st->verdict.over
+ * says so, every output is written and the summary records it); 2 for a configuration error (a required
  * column missing from the header: the message names the column and the
  * mapping); 1 for a data or I/O failure. err is filled when non-zero.
  */

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "catalog.h"
 #include "ingest.h"
 #include "norm.h"
@@ -16,6 +17,7 @@
 
 static const char usage[] =
 "usage: rs-ingest --mapping FILE --key FILE -o RECORDS.csv.gz [options] EXPORT.csv\n"
+"       rs-ingest --preview[=N] --mapping FILE [--catalog FILE]... EXPORT.csv\n"
 "\n"
 "Reads a source export (CSV in UTF-8 or GB18030, plain or gzip) through a\n"
 "mapping file and writes canonical records (SPEC.md section 2). Every data\n"
@@ -40,12 +42,67 @@ static const char usage[] =
 "      --unattributed     with either: this partition also takes rows\n"
 "                         whose region code cannot be read (give it to exactly\n"
 "                         one partition of a file)\n"
+"      --max-reject-rate R | REASON=R\n"
+"                         the loss gate: the share of rows (0.05 or 5%%) this run\n"
+"                         may reject, overall or for one reason (default: the\n"
+"                         mapping's max_reject_rate, else 5%%)\n"
+"      --accept-loss[=REASON,...]\n"
+"                         accept this run's loss of those reasons (all when none\n"
+"                         named): they do not count against the gate, and the\n"
+"                         summary and the quality table record them\n"
+"      --preview[=N]      read only the first N data rows (default 20) and print,\n"
+"                         per field, the header matched, raw and parsed values,\n"
+"                         and the rejects they would get; writes nothing, needs\n"
+"                         no key, masks IDs\n"
 "  -q, --quiet            no summary line on stderr\n"
 "  -h, --help             this text\n"
 "      --version          print the version\n"
 "\n"
-"Exit status: 0 success; 1 data or I/O failure; 2 usage or configuration\n"
+"Exit status: 0 success; 1 data or I/O failure, or more rows rejected than\n"
+"the gate allows (every output is still written); 2 usage or configuration\n"
 "error (including an export lacking a column the mapping requires).\n";
+
+/* The likely fix for a loss led by one reason, naming the mapping key. */
+static void gate_fix(const struct ingest_stats *st, const struct mapping *map,
+		     const char *mapping, struct sbuf *fix)
+{
+	int top = st->verdict.top;
+
+	switch (top) {
+	case RJ_BAD_AMOUNT:
+		if (st->too_precise * 2 > st->counts[RJ_BAD_AMOUNT] && map->unit == MU_YUAN)
+			sbuf_addf(fix, "the amount column looks like 万元 (amounts more precise than a fen): set `amount_unit: 万元` in '%s'", mapping);
+		else if (st->too_precise * 2 > st->counts[RJ_BAD_AMOUNT])
+			sbuf_addf(fix, "amounts are more precise than a fen in the mapping's amount_unit: check `amount_unit` in '%s'", mapping);
+		else
+			sbuf_addf(fix, "check which column `columns: {amount: ...}` names in '%s' and `decimal_point`", mapping);
+		break;
+	case RJ_MALFORMED_LINE:
+		sbuf_addf(fix, "check `delimiter` (and `header_row`) in '%s'", mapping);
+		break;
+	case RJ_BAD_ENCODING:
+		sbuf_addf(fix, "set `encoding: gb18030` or `encoding: utf-8` in '%s'", mapping);
+		break;
+	case RJ_MISSING_FIELD:
+		sbuf_addf(fix, "check that `columns:` in '%s' names the column the messages name", mapping);
+		break;
+	case RJ_BAD_ID:
+		sbuf_addf(fix, "check `columns: {id: ...}` in '%s'; IDs like 5.10117E+17 were mangled by a spreadsheet: export them again as text", mapping);
+		break;
+	case RJ_BAD_PERIOD:
+		sbuf_addf(fix, "check `columns: {period: ...}` in '%s' names the month column", mapping);
+		break;
+	case RJ_UNKNOWN_PROGRAM:
+		sbuf_addf(fix, "add the labels under `programs:` in '%s', or a local program with --catalog", mapping);
+		break;
+	case RJ_UNKNOWN_AREA:
+		sbuf_addf(fix, "add the labels under `areas:` in '%s'", mapping);
+		break;
+	default:
+		sbuf_addf(fix, "see the rejects file");
+		break;
+	}
+}
 
 static long today_ymd(void)
 {
@@ -58,6 +115,50 @@ static long today_ymd(void)
 	t = time(NULL);
 	localtime_r(&t, &tm);
 	return (long)(tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
+/* rs-ingest --preview: loads the mapping and catalog as a run would, reads
+ * the first rows, prints what they become; writes nothing. */
+static int preview(struct ingest_opts *o, const char *mapping,
+		   const char *const *catalogs, size_t ncat, const char *input)
+{
+	struct ingest_preview pv;
+	struct ingest_stats st;
+	struct mapping map;
+	struct catalog cat;
+	struct rs_error err;
+	struct sbuf bad;
+	const char *slash = strrchr(input, '/');
+	int ret;
+
+	o->input = input;
+	if (!o->source)
+		o->source = slash ? slash + 1 : input;
+	o->today = today_ymd();
+	if (mapping_load(&map, mapping, &err) ||
+	    catalog_load_default(&cat, catalogs, ncat, &err)) {
+		rs_error_print(&err);
+		mapping_release(&map);
+		return 2;
+	}
+	sbuf_init(&bad, 0);
+	if (mapping_check(&map, &cat, &bad))
+		fprintf(stderr, "%s", bad.buf);	/* shown, and the rows tell the rest */
+	sbuf_release(&bad);
+	o->map = &map;
+	o->cat = &cat;
+	o->pv = &pv;
+	ret = ingest_run(o, &st, &err);
+	if (ret)
+		rs_error_print(&err);
+	else if (ingest_preview_print(&pv, &map, o->source, stdout))
+		ret = 1;
+	ingest_preview_release(&pv);
+	free(st.sample);
+	catalog_release(&cat);
+	mapping_release(&map);
+	norm_release();
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -73,6 +174,9 @@ int main(int argc, char **argv)
 		{ "region-prefix", required_argument, NULL, 'P' },
 		{ "region-exclude", required_argument, NULL, 'X' },
 		{ "unattributed", no_argument, NULL, 'U' },
+		{ "max-reject-rate", required_argument, NULL, 'R' },
+		{ "preview", optional_argument, NULL, 'W' },
+		{ "accept-loss", optional_argument, NULL, 'A' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -88,11 +192,14 @@ int main(int argc, char **argv)
 	const char *catalogs[16];
 	char *rej = NULL, *sum = NULL;
 	size_t ncat = 0;
+	const char *rates[RJ__COUNT + 1], *accepts[RJ__COUNT + 1];
+	size_t nrates = 0, naccepts = 0, i;
 	int c, ret, include_given = 0;
 
 	rs_set_progname(argv[0]);
 	memset(&o, 0, sizeof(o));
-	while ((c = getopt_long(argc, argv, "m:k:o:r:s:qh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":m:k:o:r:s:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': mapping = optarg; break;
 		case 'k': keyfile = optarg; break;
@@ -129,12 +236,37 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'U': o.take_unattributed = 1; break;
+		case 'W': {
+			char *end;
+
+			o.preview = optarg ? strtol(optarg, &end, 10) : 20;
+			if (optarg && (*end || end == optarg || o.preview < 1 || o.preview > 1000000)) {
+				fprintf(stderr, "rs-ingest: --preview takes a number of rows from 1 to 1000000, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		}
+		case 'R':
+		case 'A':
+			if ((c == 'R' ? nrates : naccepts) == RJ__COUNT + 1) {
+				fprintf(stderr, "rs-ingest: too many --%s\n",
+					c == 'R' ? "max-reject-rate" : "accept-loss");
+				return 2;
+			}
+			if (c == 'R')
+				rates[nrates++] = optarg;
+			else
+				accepts[naccepts++] = optarg ? optarg : "";
+			break;
 		case 'q': rs_quiet = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
-		case 'V': printf("rs-ingest %s\n", RS_VERSION); return 0;
-		default: fputs(usage, stderr); return 2;
+		case 'V': return rs_cli_version();
+		case ':': return rs_cli_usage_error("option needs a value:", argv[optind - 1]);
+		default: return rs_cli_usage_error("unknown option", argv[optind - 1]);
 		}
 	}
+	if (o.preview && optind == argc - 1 && mapping)
+		return preview(&o, mapping, catalogs, ncat, argv[optind]);
 	if (optind != argc - 1 || !mapping || !o.out || !keyfile) {
 		fprintf(stderr, "rs-ingest: %s\n", optind != argc - 1 ?
 			"give exactly one export file" : !mapping ? "--mapping is required" :
@@ -162,7 +294,30 @@ int main(int argc, char **argv)
 		mapping_release(&map);	/* either loaded or already released */
 		return 2;
 	}
+	/* A label mapped to a code the catalog lacks cannot be right: every
+	 * row carrying it would be lost (reliefstat check says the same). */
+	{
+		struct sbuf bad;
+
+		sbuf_init(&bad, 0);
+		if (mapping_check(&map, &cat, &bad)) {
+			fprintf(stderr, "%s", bad.buf);
+			sbuf_release(&bad);
+			catalog_release(&cat);
+			mapping_release(&map);
+			return 2;
+		}
+		sbuf_release(&bad);
+	}
+	/* The command line overrides the mapping's gate. */
+	for (i = 0; i < nrates; i++)
+		if (gate_set_rate(&map.gate, rates[i], &err))
+			goto config;
+	for (i = 0; i < naccepts; i++)
+		if (gate_accept(&map.gate, accepts[i], &err))
+			goto config;
 	if (pseudo_key_load(&key, keyfile, &err)) {
+config:
 		rs_error_print(&err);
 		catalog_release(&cat);
 		mapping_release(&map);
@@ -174,6 +329,7 @@ int main(int argc, char **argv)
 	if (!o.summary)
 		o.summary = sum = rs_path_derive(o.out, ".summary.json");
 	o.map = &map;
+	o.gate = &map.gate;
 	o.cat = &cat;
 	o.key = &key;
 	rs_out_install_signal_cleanup();
@@ -189,7 +345,21 @@ int main(int argc, char **argv)
 			st.rows_read, st.records, st.rows_read - st.records,
 			why.buf ? why.buf : "");
 		sbuf_release(&why);
+		if (st.verdict.over) {
+			struct sbuf msg, fix;
+
+			sbuf_init(&msg, 0);
+			sbuf_init(&fix, 0);
+			gate_fix(&st, &map, mapping, &fix);
+			gate_message(&st.verdict, "", o.source, &map.gate,
+				     st.sample, fix.buf, &msg);
+			fprintf(stderr, "rs-ingest: %s\n", msg.buf);
+			sbuf_release(&msg);
+			sbuf_release(&fix);
+			ret = 1;
+		}
 	}
+	free(st.sample);
 	pseudo_key_wipe(&key);
 	catalog_release(&cat);
 	mapping_release(&map);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "mapping.h"
 #include "norm.h"
 #include "xalloc.h"
@@ -42,6 +43,8 @@ static int load_labels(const struct ydoc *doc, const struct ynode *map,
 		return ynode_err(doc, map, err, "'%s' must map labels to codes", what);
 	lm->from = xcalloc(map->n, sizeof(*lm->from));
 	lm->to = xcalloc(map->n, sizeof(*lm->to));
+	lm->line = xcalloc(map->n, sizeof(*lm->line));
+	lm->col = xcalloc(map->n, sizeof(*lm->col));
 	for (i = 0; i < map->n; i++) {
 		const struct ynode *k = ynode_key(map, i), *v = ynode_val(map, i);
 		if (v->type != YNODE_SCALAR)
@@ -54,6 +57,8 @@ static int load_labels(const struct ydoc *doc, const struct ynode *map,
 		if (!lm->from[lm->n])
 			return -1;
 		lm->to[lm->n] = xstrdup(v->scalar);
+		lm->line[lm->n] = v->line;
+		lm->col[lm->n] = v->col;
 		lm->n++;
 	}
 	return 0;
@@ -110,7 +115,8 @@ int mapping_load(struct mapping *m, const char *path, struct rs_error *err)
 	static const char *const keys[] = {
 		"source", "description", "encoding", "delimiter", "header_row",
 		"amount_unit", "decimal_point", "columns", "programs", "areas",
-		"reversal_marker", "backpay_marker", NULL
+		"reversal_marker", "backpay_marker", "max_reject_rate",
+		"max_reject_rates", NULL
 	};
 	static const enum field_id required[] = {
 		F_REGION, F_ID, F_PROGRAM, F_AREA, F_PERSONS, F_PERIOD, F_AMOUNT
@@ -124,6 +130,7 @@ int mapping_load(struct mapping *m, const char *path, struct rs_error *err)
 	int ret = -1;
 
 	memset(m, 0, sizeof(*m));
+	gate_init(&m->gate);
 	if (ydoc_load(&doc, path, err))
 		return -1;
 	if (!doc.root || doc.root->type != YNODE_MAP) {
@@ -136,7 +143,8 @@ int mapping_load(struct mapping *m, const char *path, struct rs_error *err)
 	    ynode_long(&doc, doc.root, "header_row", 0, 1, 1000, &header_row, err) ||
 	    ynode_str(&doc, doc.root, "amount_unit", 0, &unit, err) ||
 	    ynode_str(&doc, doc.root, "reversal_marker", 0, &marker, err) ||
-	    ynode_str(&doc, doc.root, "backpay_marker", 0, &bmarker, err))
+	    ynode_str(&doc, doc.root, "backpay_marker", 0, &bmarker, err) ||
+	    gate_parse(&m->gate, &doc, doc.root, err))
 		goto out;
 	m->path = xstrdup(path);
 	if (rs_encoding_parse(enc, &m->encoding)) {
@@ -228,6 +236,8 @@ static void label_map_release(struct label_map *lm)
 	}
 	free(lm->from);
 	free(lm->to);
+	free(lm->line);
+	free(lm->col);
 }
 
 void mapping_release(struct mapping *m)
@@ -253,4 +263,27 @@ const char *label_map_find(const struct label_map *lm, const char *label)
 		if (!strcmp(lm->from[i], label))
 			return lm->to[i];
 	return NULL;
+}
+
+int mapping_check(const struct mapping *m, const struct catalog *cat,
+		  struct sbuf *out)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < m->programs.n; i++) {
+		if (catalog_find(cat, m->programs.to[i]))
+			continue;
+		const struct program *near = catalog_nearest(cat, m->programs.to[i]);
+
+		sbuf_addf(out, "'%s':%ld:%ld: the label '%s' is mapped to program '%s', which is not in the catalog: its rows would be rejected as unknown_program; ",
+			  m->path, m->programs.line[i], m->programs.col[i],
+			  m->programs.from[i], m->programs.to[i]);
+		if (near)
+			sbuf_addf(out, "did you mean '%s'?\n", near->code);
+		else
+			sbuf_adds(out, "use a catalog code (or add the program with --catalog)\n");
+		n++;
+	}
+	return n;
 }

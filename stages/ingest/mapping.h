@@ -9,6 +9,7 @@
 
 #include "csvin.h"
 #include "error.h"
+#include "gate.h"
 #include "money.h"
 
 enum field_id {
@@ -20,6 +21,7 @@ enum field_id {
 struct label_map {
 	char **from;     /* normalised labels */
 	char **to;
+	long *line, *col;  /* the code's position in the mapping */
 	size_t n;
 };
 
@@ -29,6 +31,7 @@ struct mapping {
 	unsigned char delim;
 	long header_row;                 /* 1-based physical record number */
 	enum money_unit unit;
+	struct rs_gate gate;      /* max_reject_rate(s); GATE_DEFAULT_RATE else */
 	char *decimal_points;            /* extra decimal point strings, NUL separated */
 	size_t ndecimal;
 	char *column[F__COUNT];          /* header name (normalised), or NULL */
@@ -46,5 +49,11 @@ int mapping_load(struct mapping *m, const char *path, struct rs_error *err);
 void mapping_release(struct mapping *m);
 /* Looks label up in a label map; NULL if absent. */
 const char *label_map_find(const struct label_map *lm, const char *label);
+
+struct catalog;
+/* Appends one line per label mapped to a code the catalog lacks ("'m.yaml':
+ * L:C: ...; the fix") and returns how many. This function can't fail. */
+int mapping_check(const struct mapping *m, const struct catalog *cat,
+		  struct sbuf *out);
 
 #endif

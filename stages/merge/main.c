@@ -13,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "cli.h"
 #include "error.h"
 #include "fileio.h"
 #include "merge.h"
@@ -64,10 +65,7 @@ static const char usage[] =
 
 static int usage_error(const char *msg, const char *arg)
 {
-	fprintf(stderr, "%s: %s%s%s%s\n", rs_progname(), msg, arg ? " '" : "",
-		arg ? arg : "", arg ? "'" : "");
-	fprintf(stderr, "Try '%s --help' for more information.\n", rs_progname());
-	return 2;
+	return rs_cli_usage_error(msg, arg);
 }
 
 /*
@@ -123,7 +121,7 @@ static int parse_args(int argc, char **argv, struct merge_opts *o,
 			break;
 		case 'q': rs_quiet = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
-		case 'V': printf("rs-merge %s\n", RS_VERSION); return 0;
+		case 'V': return rs_cli_version();
 		case ':': return usage_error("option needs a value:", argv[optind - 1]);
 		default: return usage_error("unknown option", argv[optind - 1]);
 		}

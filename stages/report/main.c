@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "error.h"
 #include "fileio.h"
 #include "report.h"
@@ -74,7 +75,8 @@ static const char usage[] =
 "  -h, --help           show this help and exit\n"
 "  -V, --version        show the version and exit\n"
 "\n"
-"The data directory is $RS_DATADIR, else " RS_DATADIR ".\n"
+"The data directory is $RS_DATADIR, else share/reliefstat beside the program's\n"
+"bin/ (PREFIX/share/reliefstat once installed), else samples/reference.\n"
 "\n"
 "The XLSX creation time is $SOURCE_DATE_EPOCH when set, else the first moment\n"
 "after the report's last month (UTC), so reruns are byte-identical.\n"
@@ -86,10 +88,7 @@ static const char usage[] =
 
 static int usage_error(const char *msg, const char *arg)
 {
-	fprintf(stderr, "%s: %s%s%s%s\n", rs_progname(), msg, arg ? " '" : "",
-		arg ? arg : "", arg ? "'" : "");
-	fprintf(stderr, "Try '%s --help' for more information.\n", rs_progname());
-	return 2;
+	return rs_cli_usage_error(msg, arg);
 }
 
 static int add_file(const char **v, size_t *n, const char *f)
@@ -155,7 +154,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		case 'R': o->regions = optarg; break;
 		case 'q': rs_quiet = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
-		case 'V': printf("rs-report %s\n", RS_VERSION); return 0;
+		case 'V': return rs_cli_version();
 		case ':': return usage_error("option needs a value:", argv[optind - 1]);
 		default: return usage_error("unknown option", argv[optind - 1]);
 		}

@@ -332,6 +332,7 @@ struct summary {
 	long rows_read, records;
 	int have_rows, have_records;
 	long rej[RJ__COUNT];
+	long accepted;           /* rows of a loss accepted for this run */
 	char **xcode;            /* reasons not in canon.h */
 	long *xn;
 	size_t nx;
@@ -380,6 +381,20 @@ static int reject_key(struct jp *j, const char *key, void *ctx, int depth)
 	return 0;
 }
 
+/* "loss_accepted":{"bad_amount":8706}: the gate's record of a loss the
+ * run was told to accept (common/gate.h). */
+static int accepted_key(struct jp *j, const char *key, void *ctx, int depth)
+{
+	struct summary *sm = ctx;
+	long v;
+
+	(void)depth;
+	if (count_value(j, key, &v))
+		return -1;
+	sm->accepted += v;
+	return 0;
+}
+
 static int top_key(struct jp *j, const char *key, void *ctx, int depth)
 {
 	struct summary *sm = ctx;
@@ -415,6 +430,8 @@ static int top_key(struct jp *j, const char *key, void *ctx, int depth)
 	}
 	if (!strcmp(key, "rejects"))
 		return jobject(j, reject_key, sm, depth + 1);
+	if (!strcmp(key, "loss_accepted"))
+		return jobject(j, accepted_key, sm, depth + 1);
 	return jvalue_skip(j, depth + 1);
 }
 
@@ -470,6 +487,7 @@ struct qsrc {
 	int has[2];              /* 0 ingest, 1 validate */
 	long rows[2], records[2], rejected[2];
 	long rej[RJ__COUNT];
+	long accepted;
 	long *xn;                /* per extra reason (struct qtab.xcode) */
 };
 
@@ -531,6 +549,7 @@ static int qtab_add(struct qtab *q, const struct summary *sm, const char *path,
 	s->has[st] = 1;
 	s->rows[st] = sm->rows_read;
 	s->records[st] = sm->records;
+	s->accepted += sm->accepted;
 	for (i = 0; i < RJ__COUNT; i++) {
 		s->rej[i] += sm->rej[i];
 		s->rejected[st] += sm->rej[i];
@@ -656,6 +675,11 @@ int build_quality(struct report *r, struct rs_error *err)
 		   "注：读入行数为源文件的数据行数（不含表头），入库记录为通过导入检查的记录数，有效记录为通过校验的记录数；"
 		   "每行源数据或成为一条有效记录，或按第一个未通过的检查计入一种拒绝原因（代码见 SPEC.md 第3节）。"
 		   "核对列检查 读入行数 = 有效记录 + 拒绝合计，以及导入与校验两步的行数是否衔接。");
+	for (j = 0; j < q.nsrc; j++)
+		if (q.src[j].accepted)
+			table_note(t, NOTE_BOTH,
+				   "已确认接受的数据损失：%s 有 %ld 行被拒绝，超过拒绝比例上限，经确认后仍予发布。",
+				   q.src[j].source, q.src[j].accepted);
 	ret = 0;
 out:
 	for (i = 0; i < q.nsrc; i++) {

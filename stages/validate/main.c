@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -29,13 +30,43 @@ static const char usage[] =
 "      --source NAME      source name for the summary (default: the input's name)\n"
 "      --regions FILE     region table (default: regions.csv in the data dir)\n"
 "      --catalog FILE     program catalog; repeat for local additions\n"
+"      --max-reject-rate R | REASON=R\n"
+"                         the loss gate: the share of rows (0.05 or 5%%) this run\n"
+"                         may reject, overall or for one reason (default: the\n"
+"                         rules' max_reject_rate, else 5%%)\n"
+"      --accept-loss[=REASON,...]\n"
+"                         accept this run's loss of those reasons (all when none\n"
+"                         named): recorded in the summary and the quality table\n"
 "  -q, --quiet            no summary line on stderr\n"
 "  -h, --help             this text\n"
 "      --version          print the version\n"
 "\n"
-"Exit status: 0 success; 1 data or I/O failure, or the share of rejected rows\n"
-"is above the rules' max_reject_rate (every output is still written);\n"
+"Exit status: 0 success; 1 data or I/O failure, or more rows rejected than\n"
+"the gate allows (every output is still written);\n"
 "2 usage or configuration error.\n";
+
+/* The likely fix for a loss led by one reason. */
+static void gate_fix(const struct validate_stats *st, const char *rulesf,
+		     const char *rejects, struct sbuf *fix)
+{
+	switch (st->verdict.top) {
+	case RJ_UNKNOWN_REGION:
+		sbuf_addf(fix, "check that --regions is the edition the export's codes use, and which column `columns: {region_code: ...}` names in the mapping");
+		break;
+	case RJ_PERIOD_OUT_OF_RANGE:
+		sbuf_addf(fix, "check the source's reporting period (--period, `period:` in the pipeline)");
+		break;
+	case RJ_OFF_STANDARD:
+		sbuf_addf(fix, "check the payment standards in '%s' (`reliefstat check` names overlapping ones)", rulesf);
+		break;
+	case RJ_DUPLICATE_PAYMENT:
+		sbuf_addf(fix, "the export may hold some months twice: check it against the source system");
+		break;
+	default:
+		sbuf_addf(fix, "see the rules in '%s' and the rejects in '%s'", rulesf, rejects);
+		break;
+	}
+}
 
 int main(int argc, char **argv)
 {
@@ -49,6 +80,8 @@ int main(int argc, char **argv)
 		{ "source", required_argument, NULL, 'S' },
 		{ "regions", required_argument, NULL, 'G' },
 		{ "catalog", required_argument, NULL, 'C' },
+		{ "max-reject-rate", required_argument, NULL, 'M' },
+		{ "accept-loss", optional_argument, NULL, 'A' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -65,13 +98,15 @@ int main(int argc, char **argv)
 	char defs[2][4096];
 	char *d1 = NULL, *d2 = NULL, *d3 = NULL, *d4 = NULL;
 	size_t ncat = 0;
+	const char *rates[RJ__COUNT + 1], *accepts[RJ__COUNT + 1];
+	size_t nrates = 0, naccepts = 0, i;
 	int c, ret;
-	double rate;
 
 	rs_set_progname(argv[0]);
 	memset(&o, 0, sizeof(o));
 	memset(&st, 0, sizeof(st));
-	while ((c = getopt_long(argc, argv, "p:o:r:w:s:qh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:o:r:w:s:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': period = optarg; break;
 		case 'o': o.out = optarg; break;
@@ -88,10 +123,23 @@ int main(int argc, char **argv)
 			}
 			catalogs[ncat++] = optarg;
 			break;
+		case 'M':
+		case 'A':
+			if ((c == 'M' ? nrates : naccepts) == RJ__COUNT + 1) {
+				fprintf(stderr, "rs-validate: too many --%s\n",
+					c == 'M' ? "max-reject-rate" : "accept-loss");
+				return 2;
+			}
+			if (c == 'M')
+				rates[nrates++] = optarg;
+			else
+				accepts[naccepts++] = optarg ? optarg : "";
+			break;
 		case 'q': rs_quiet = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
-		case 'V': printf("rs-validate %s\n", RS_VERSION); return 0;
-		default: fputs(usage, stderr); return 2;
+		case 'V': return rs_cli_version();
+		case ':': return rs_cli_usage_error("option needs a value:", argv[optind - 1]);
+		default: return rs_cli_usage_error("unknown option", argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1 || !period || !o.out) {
@@ -124,11 +172,37 @@ int main(int argc, char **argv)
 		rules_release(&rules);	/* either loaded or already released */
 		return 2;
 	}
+	/* The command line overrides the rules' gate. */
+	for (i = 0; i < nrates; i++)
+		if (gate_set_rate(&rules.gate, rates[i], &err))
+			goto config;
+	for (i = 0; i < naccepts; i++)
+		if (gate_accept(&rules.gate, accepts[i], &err))
+			goto config;
 	if (regions_load(&regions, regionsf, &err)) {
+config:
 		rs_error_print(&err);
 		rules_release(&rules);
 		catalog_release(&cat);
 		return 2;
+	}
+	/* What cannot be right is refused before any row is read (the same
+	 * checks as reliefstat check). */
+	{
+		struct sbuf bad;
+		int nbad;
+
+		sbuf_init(&bad, 0);
+		nbad = rules_check(&rules, &cat, &regions, &bad);
+		if (nbad) {
+			fprintf(stderr, "%s", bad.buf);
+			sbuf_release(&bad);
+			rules_release(&rules);
+			catalog_release(&cat);
+			regions_release(&regions);
+			return 2;
+		}
+		sbuf_release(&bad);
 	}
 	/* Derived after the loads, whose failures return at once. */
 	if (!o.rejects)
@@ -141,6 +215,7 @@ int main(int argc, char **argv)
 	o.rules = &rules;
 	o.cat = &cat;
 	o.regions = &regions;
+	o.gate = &rules.gate;
 	rs_out_install_signal_cleanup();
 	ret = validate_run(&o, &st, &err);
 	if (ret) {
@@ -154,14 +229,21 @@ int main(int argc, char **argv)
 			o.source, st.rows_read, st.valid, rejected,
 			why.buf ? why.buf : "", st.warned);
 		sbuf_release(&why);
-		rate = st.rows_read ? (double)rejected / (double)st.rows_read : 0;
-		if (rate > rules.max_reject_rate) {
-			rs_warn("%s: %.2f%% of rows rejected, above max_reject_rate %.2f%% in '%s'; outputs written, see '%s'",
-				o.source, rate * 100, rules.max_reject_rate * 100,
-				rulesf, o.rejects);
+		if (st.verdict.over) {
+			struct sbuf msg, fix;
+
+			sbuf_init(&msg, 0);
+			sbuf_init(&fix, 0);
+			gate_fix(&st, rulesf, o.rejects, &fix);
+			gate_message(&st.verdict, "", o.source, &rules.gate,
+				     st.sample, fix.buf, &msg);
+			fprintf(stderr, "rs-validate: %s\n", msg.buf);
+			sbuf_release(&msg);
+			sbuf_release(&fix);
 			ret = 1;
 		}
 	}
+	free(st.sample);
 	free(st.rule_hits);
 	rules_release(&rules);
 	catalog_release(&cat);

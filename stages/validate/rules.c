@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "money.h"
+#include "regions.h"
 #include "rules.h"
 #include "xalloc.h"
 #include "ydoc.h"
@@ -192,6 +194,8 @@ static int load_standards(struct rule *r, const struct ydoc *doc,
 			return -1;
 		s->program = xstrdup(prog);
 		s->region_prefix = xstrdup(region);
+		s->line = e->line;
+		s->col = e->col;
 		r->nstd++;
 		s->period.first = -1;
 		if (period && period_parse(period, &s->period))
@@ -278,6 +282,8 @@ static int load_rule(struct rule *r, const struct ydoc *doc,
 		    f->items[0]->type != YNODE_SCALAR || f->items[1]->type != YNODE_SCALAR)
 			return ynode_err(doc, f ? f : e, err,
 					 "a 'conflict' rule needs 'families: [A, B]' (two catalog codes)");
+		r->fam_line = f->line;
+		r->fam_col = f->col;
 		r->family[0] = xstrdup(f->items[0]->scalar);
 		r->family[1] = xstrdup(f->items[1]->scalar);
 	}
@@ -286,33 +292,25 @@ static int load_rule(struct rule *r, const struct ydoc *doc,
 
 int rules_load(struct rules *rs, const char *path, struct rs_error *err)
 {
-	static const char *const keys[] = { "max_reject_rate", "rules", NULL };
+	static const char *const keys[] = { "max_reject_rate", "max_reject_rates",
+					    "rules", NULL };
 	struct ydoc doc;
 	const struct ynode *list;
-	const char *rate = NULL;
 	size_t i;
 	int ret = -1;
 
 	memset(rs, 0, sizeof(*rs));
-	rs->max_reject_rate = 1.0;
+	gate_init(&rs->gate);
 	if (ydoc_load(&doc, path, err))
 		return -1;
+	rs->path = xstrdup(path);
 	if (!doc.root || doc.root->type != YNODE_MAP) {
 		ynode_err(&doc, doc.root, err, "a rules file must be a YAML mapping");
 		goto out;
 	}
 	if (ynode_check_keys(&doc, doc.root, keys, err) ||
-	    ynode_str(&doc, doc.root, "max_reject_rate", 0, &rate, err))
+	    gate_parse(&rs->gate, &doc, doc.root, err))
 		goto out;
-	if (rate) {
-		char *end;
-		rs->max_reject_rate = strtod(rate, &end);
-		if (*end || rs->max_reject_rate < 0 || rs->max_reject_rate > 1) {
-			ynode_err(&doc, ynode_get(doc.root, "max_reject_rate"), err,
-				  "max_reject_rate must be a share from 0 to 1, not '%s'", rate);
-			goto out;
-		}
-	}
 	list = ynode_get(doc.root, "rules");
 	if (!list || list->type != YNODE_SEQ) {
 		ynode_err(&doc, list ? list : doc.root, err, "'rules' must be a list");
@@ -354,5 +352,101 @@ void rules_release(struct rules *rs)
 			regfree(&r->re);
 	}
 	free(rs->r);
+	free(rs->path);
 	memset(rs, 0, sizeof(*rs));
+}
+
+/* Does some region's code start with the prefix? Codes are sorted. */
+static int prefix_known(const struct regions *rt, const char *prefix)
+{
+	size_t lo = 0, hi = rt->n, len = strlen(prefix), mid;
+
+	if (!len)
+		return 1;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strncmp(rt->r[mid].code, prefix, len) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < rt->n && !strncmp(rt->r[lo].code, prefix, len);
+}
+
+static void std_text(const struct standard *s, struct sbuf *out)
+{
+	sbuf_addf(out, "{program: %s, region: \"%s\", ", s->program, s->region_prefix);
+	if (s->period.first >= 0) {
+		char a[8], b[8];
+
+		month_fmt(s->period.first, a);
+		month_fmt(s->period.last, b);
+		sbuf_addf(out, "period: %s..%s, ", a, b);
+	}
+	sbuf_addf(out, "amount: %lld.%02lld} at line %ld", (long long)(s->amount / 100),
+		  (long long)(s->amount % 100), s->line);
+}
+
+static int overlap(const struct standard *a, const struct standard *b)
+{
+	size_t la = strlen(a->region_prefix), lb = strlen(b->region_prefix);
+
+	if (strcmp(a->program, b->program) ||
+	    strncmp(a->region_prefix, b->region_prefix, la < lb ? la : lb))
+		return 0;
+	if (a->period.first < 0 || b->period.first < 0)
+		return 1;
+	return a->period.first <= b->period.last && b->period.first <= a->period.last;
+}
+
+int rules_check(const struct rules *rs, const struct catalog *cat,
+		const struct regions *rt, struct sbuf *out)
+{
+	size_t i, j, k;
+	int n = 0, f;
+
+	for (i = 0; i < rs->n; i++) {
+		const struct rule *r = &rs->r[i];
+
+		for (f = 0; r->kind == CK_CONFLICT && f < 2; f++, n++) {
+			if (catalog_find(cat, r->family[f])) {
+				n--;
+				continue;
+			}
+			sbuf_addf(out, "'%s':%ld:%ld: rule '%s' names the program family '%s', which is not in the catalog: use a catalog code (e.g. dibao, tekun)\n",
+				  rs->path, r->fam_line, r->fam_col, r->name, r->family[f]);
+		}
+		for (j = 0; j < r->nstd; j++) {
+			const struct standard *s = &r->std[j];
+
+			if (!catalog_find(cat, s->program)) {
+				const struct program *near = catalog_nearest(cat, s->program);
+
+				sbuf_addf(out, "'%s':%ld:%ld: payment standard for program '%s', which is not in the catalog: it would never apply; ",
+					  rs->path, s->line, s->col, s->program);
+				if (near)
+					sbuf_addf(out, "did you mean '%s'?\n", near->code);
+				else
+					sbuf_adds(out, "use a catalog code (or add the program with --catalog)\n");
+				n++;
+			}
+			if (rt && !prefix_known(rt, s->region_prefix)) {
+				sbuf_addf(out, "'%s':%ld:%ld: payment standard for '%s' has region prefix \"%s\", which matches no region in the region table: it would never apply; give the leading digits of a region code (\"350212\" for a county)\n",
+					  rs->path, s->line, s->col, s->program, s->region_prefix);
+				n++;
+			}
+			for (k = 0; k < j; k++) {
+				if (!overlap(&r->std[k], s))
+					continue;
+				sbuf_addf(out, "'%s':%ld:%ld: payment standards overlap: ", rs->path,
+					  s->line, s->col);
+				std_text(&r->std[k], out);
+				sbuf_adds(out, " and ");
+				std_text(s, out);
+				sbuf_addf(out, " apply to the same rows, and the first always wins (rows at the second's amount are rejected as off_standard): make them differ in program, region or period\n");
+				n++;
+			}
+		}
+	}
+	return n;
 }

@@ -15,8 +15,10 @@
 #include <stdint.h>
 
 #include "canon.h"
+#include "gate.h"
 #include "error.h"
 #include "period.h"
+#include "sbuf.h"
 
 enum check_kind {
 	CK_REGION_LEVEL, CK_PERIOD_IN_RANGE, CK_PERSONS_RANGE,
@@ -32,6 +34,7 @@ struct standard {
 	struct period period;  /* first < 0: any period */
 	int per_person;        /* amount per person (else per payment) */
 	int64_t amount;        /* fen */
+	long line, col;        /* the entry's position in the rules file */
 };
 
 struct rule {
@@ -43,6 +46,7 @@ struct rule {
 	struct standard *std;  /* CK_STANDARD */
 	size_t nstd;
 	char *family[2];       /* CK_CONFLICT: two program families (roots) */
+	long fam_line, fam_col;
 	long multiple;         /* CK_OUTLIER: amount > multiple x median */
 
 	/* CK_FIELD and CK_COMPARE: columns are canonical record columns */
@@ -69,12 +73,27 @@ const char *canon_column_name(int i);
 int hundredths(const char *s, size_t n, int64_t *out);
 
 struct rules {
+	char *path;
 	struct rule *r;
 	size_t n;
-	double max_reject_rate;   /* 0..1; 1 = no threshold */
+	struct rs_gate gate;      /* max_reject_rate(s); GATE_DEFAULT_RATE else */
 };
 
 int rules_load(struct rules *rs, const char *path, struct rs_error *err);
 void rules_release(struct rules *rs);
+
+struct catalog;
+struct regions;
+/*
+ * What a rules file says that cannot be right against this catalog and
+ * region table: a standard or a conflict family naming a program code the
+ * catalog lacks, a standard's region prefix matching no region, two
+ * standards that apply to the same rows (same program, nested regions,
+ * overlapping months: the first would always win). Appends one line per
+ * problem to out ("'rules.yaml':L:C: ...; the fix"), and returns how many.
+ * This function can't fail.
+ */
+int rules_check(const struct rules *rs, const struct catalog *cat,
+		const struct regions *rt, struct sbuf *out);
 
 #endif

@@ -919,6 +919,14 @@ int validate_run(const struct validate_opts *o, struct validate_stats *st,
 	if (rs_out_commit(&c.warn, err))
 		goto out;
 	rule_json(o, st, &extra);
+	if (o->gate) {
+		gate_judge(o->gate, st->rows_read, st->counts, &st->verdict);
+		if (extra.len)
+			sbuf_addc(&extra, ',');
+		gate_json(o->gate, st->counts, &st->verdict, &extra);
+		if (st->verdict.top >= 0 && c.rj.sample[st->verdict.top])
+			st->sample = xstrdup(c.rj.sample[st->verdict.top]);
+	}
 	if (o->summary && summary_write(o->summary, "validate", o->source,
 					st->rows_read, st->valid, st->counts,
 					extra.buf, err))
@@ -945,5 +953,6 @@ out:
 	kset_release(&c.month);
 	sbuf_release(&c.line);
 	sbuf_release(&extra);
+	rejects_sample_release(&c.rj);
 	return ret;
 }

@@ -16,12 +16,16 @@ struct validate_opts {
 	const struct rules *rules;
 	const struct catalog *cat;
 	const struct regions *regions;
+	const struct rs_gate *gate;  /* the loss gate; NULL: none */
 };
 
 struct validate_stats {
 	long rows_read, valid, warned;
 	long counts[RJ__COUNT];
 	long *rule_hits;             /* per rule */
+	struct gate_verdict verdict; /* over: every output written, exit 1 */
+	char *sample;                /* first reject of the top reason, masked;
+					the caller frees it */
 };
 
 /* Returns 0 on success, 1 on a data or I/O failure (err filled). */

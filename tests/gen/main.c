@@ -12,14 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "canon.h"
+#include "cli.h"
 #include "error.h"
 #include "gen.h"
 
 #ifndef RS_VERSION
 #define RS_VERSION "unknown"
-#endif
-#ifndef RS_DATADIR
-#define RS_DATADIR "/usr/local/share/reliefstat"
 #endif
 
 static void usage(FILE *f)
@@ -37,8 +36,9 @@ static void usage(FILE *f)
 "  --defects F         fraction of defect rows, 0..1 (default 0.01)\n"
 "  --year Y            reporting year, paid 01..12 (default 2024)\n"
 "  --county C          6-digit county code, or 'all' (default 350212)\n"
-"  --regions FILE      regions table (default $RS_DATADIR/regions.csv, else\n"
-"                      samples/reference/regions.csv, else %s/regions.csv)\n"
+"  --regions FILE      regions table (default: regions.csv in $RS_DATADIR,\n"
+"                      else in share/reliefstat beside the program's bin/,\n"
+"                      else in samples/reference)\n"
 "  --truth FILE        also write the truth JSON there\n"
 "  --extras            also write what official tables add (with exact truth):\n"
 "                      reversals (备注 冲正, some corrected, a few unmatched),\n"
@@ -52,7 +52,7 @@ static void usage(FILE *f)
 "  -V, --version       show the version\n"
 "\n"
 "Exit status: 0 success, 1 I/O failure, 2 usage or configuration error.\n",
-		(unsigned long long)GEN_MAX_ROWS, RS_DATADIR);
+		(unsigned long long)GEN_MAX_ROWS);
 }
 
 /* Parses a whole decimal number in [min, max], with an optional k or M. */
@@ -94,19 +94,15 @@ static int valid_county(const char *s)
 	return s[6] == '\0';
 }
 
+/* Where the other programs find it (common/canon.h), so that an
+ * installed rs-gen finds PREFIX/share/reliefstat whatever PREFIX the
+ * build was made with. */
 static const char *default_regions(void)
 {
 	static char path[4096];
-	const char *dir = getenv("RS_DATADIR");
 
-	if (dir && *dir) {
-		snprintf(path, sizeof(path), "%s/regions.csv", dir);
-		if (access(path, R_OK) == 0)
-			return path;
-	}
-	if (access("samples/reference/regions.csv", R_OK) == 0)
-		return "samples/reference/regions.csv";
-	return RS_DATADIR "/regions.csv";
+	rs_data_path("regions.csv", path, sizeof(path));
+	return path;
 }
 
 static const struct option opts[] = {
@@ -168,19 +164,19 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 {
 	int c, i, have_rows = 0;
 
-	while ((c = getopt_long(argc, argv, "o:hV", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:hV", opts, NULL)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			return -1;
 		}
 		if (c == 'V') {
-			printf("rs-gen (reliefstat) %s\n", RS_VERSION);
+			rs_cli_version();
 			return -1;
 		}
-		if (c == '?' || c == ':') {
-			usage(stderr);
-			return 2;
-		}
+		if (c == '?' || c == ':')
+			return rs_cli_usage_error(c == ':' ? "option needs a value:"
+						  : "unknown option", argv[optind - 1]);
 		if (set_option(o, c, optarg) < 0) {
 			for (i = 0; opts[i].val != c; i++)
 				;

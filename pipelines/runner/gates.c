@@ -1,0 +1,152 @@
+/*
+ * gates.c - the runner's side of the stages' loss gates: `run --accept-loss
+ * SOURCE[:REASON]` hands --accept-loss to that source's gated stages
+ * (rs-ingest, rs-validate), and a failed stage is told apart as over its
+ * reject threshold by the "over":true its JSON summary records.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner.h"
+#include "xalloc.h"
+
+/* A stage program with a loss gate: the basename of argv[0]. */
+static int gated(const struct task *t)
+{
+	const char *b;
+
+	if (t->shell || !t->argc)
+		return 0;
+	b = strrchr(t->argv[0], '/');
+	b = b ? b + 1 : t->argv[0];
+	return !strcmp(b, "rs-ingest") || !strcmp(b, "rs-validate");
+}
+
+/* Does task t belong to source src: "ingest@src", or the task's own name. */
+static int of_source(const struct task *t, const char *src, size_t len)
+{
+	const char *at = strchr(t->name, '@');
+
+	if (strlen(t->name) == len && !memcmp(t->name, src, len))
+		return 1;
+	return at && strlen(at + 1) == len && !memcmp(at + 1, src, len);
+}
+
+int pipeline_accept_loss(struct pipeline *pl, char **specs, size_t n,
+			 struct rs_error *err)
+{
+	size_t i, k, len, hits;
+	struct task *t;
+	const char *colon;
+	char *arg;
+
+	for (i = 0; i < n; i++) {
+		colon = strchr(specs[i], ':');
+		len = colon ? (size_t)(colon - specs[i]) : strlen(specs[i]);
+		if (!len || (colon && !colon[1]))
+			return rs_err(err, "--accept-loss takes SOURCE or SOURCE:REASON, not '%s'",
+				      specs[i]);
+		hits = 0;
+		for (k = 0; k < pl->ntasks; k++) {
+			t = &pl->tasks[k];
+			if (!gated(t) || !of_source(t, specs[i], len))
+				continue;
+			hits++;
+			if (colon) {
+				struct sbuf sb;
+
+				sbuf_init(&sb, 0);
+				sbuf_addf(&sb, "--accept-loss=%s", colon + 1);
+				arg = sb.buf;
+			} else {
+				arg = xstrdup("--accept-loss");
+			}
+			t->argv = xreallocarray(t->argv, t->argc + 2, sizeof(*t->argv));
+			t->argv[t->argc++] = arg;
+			t->argv[t->argc] = NULL;
+			free(t->accept_loss);
+			t->accept_loss = xstrdup(colon ? colon + 1 : "all");
+		}
+		if (!hits)
+			return rs_err(err, "--accept-loss: no ingest or validate stage of source '%.*s' in '%s' (give the name after '@' in a task name, e.g. tongan-2024)",
+				      (int)len, specs[i], pl->path);
+	}
+	return 0;
+}
+
+int task_gate_over(const struct task *t, char *reason, size_t reasonsz)
+{
+	size_t i, n;
+	FILE *f;
+	char buf[65536];
+	const char *p;
+
+	if (!gated(t))
+		return 0;
+	for (i = 0; i < t->outputs.n; i++) {
+		p = t->outputs.v[i].path;
+		if (strlen(p) < 5 || strcmp(p + strlen(p) - 5, ".json"))
+			continue;
+		f = fopen(p, "r");
+		if (!f)
+			continue;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		if (strstr(buf, "\"gate\":{") && strstr(buf, "\"over\":true")) {
+			const char *r = strstr(buf, "\"top_reason\":\"");
+
+			snprintf(reason, reasonsz, "%.*s", r ? (int)strcspn(r + 14, "\"") : 0,
+				 r ? r + 14 : "");
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int pipeline_preview_argv(const struct pipeline *pl, const char *source,
+			  const char *rows, char ***out, struct rs_error *err)
+{
+	const struct task *t = NULL;
+	const char *b;
+	struct sbuf sb;
+	char **v;
+	size_t k, i, n = 0;
+
+	for (k = 0; k < pl->ntasks && !t; k++) {
+		const struct task *c = &pl->tasks[pl->order[k]];
+
+		if (!gated(c) || !of_source(c, source, strlen(source)))
+			continue;
+		b = strrchr(c->argv[0], '/');
+		if (!strcmp(b ? b + 1 : c->argv[0], "rs-ingest"))
+			t = c;
+	}
+	if (!t)
+		return rs_err(err, "no ingest stage of source '%s' in '%s' (give the name after '@' in a task name, e.g. tongan-2024)",
+			      source, pl->path);
+	v = xcalloc(t->argc + 3, sizeof(*v));
+	v[n++] = xstrdup(t->argv[0]);
+	sbuf_init(&sb, 0);
+	sbuf_addf(&sb, "--preview=%s", rows ? rows : "20");
+	v[n++] = sbuf_detach(&sb, NULL);
+	/* The mapping, catalogs and source name as the stage gives them, and
+	 * its export: the last argument. */
+	for (i = 1; i + 1 < t->argc; i++) {
+		const char *a = t->argv[i];
+
+		if (!strcmp(a, "--mapping") || !strcmp(a, "-m") ||
+		    !strcmp(a, "--catalog") || !strcmp(a, "--source")) {
+			v[n++] = xstrdup(a);
+			v[n++] = xstrdup(t->argv[++i]);
+		} else if (!strncmp(a, "--mapping=", 10) || !strncmp(a, "--catalog=", 10) ||
+			   !strncmp(a, "--source=", 9)) {
+			v[n++] = xstrdup(a);
+		}
+	}
+	v[n++] = xstrdup(t->argv[t->argc - 1]);
+	v[n] = NULL;
+	*out = v;
+	return 0;
+}

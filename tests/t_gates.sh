@@ -1,0 +1,126 @@
+#!/bin/bash
+# tests/t_gates.sh - the loss gates (common/gate.c): rs-ingest and rs-validate
+# over their reject threshold exit 1 with every output written, name the top
+# reason, a masked sample line and the fix; the runner then leaves the
+# published set as it was and says so; --accept-loss publishes it anyway and
+# is recorded in the summary, the ledger and the quality table.
+. "$(dirname "$0")/lib.sh"
+RS=$BIN/reliefstat
+cd "$ROOT" || exit 1
+
+# The case of issue 20: a Traditional-script GB18030 export in 万元 whose
+# mapping forgot amount_unit (tongan-2024 converted, its mapping without
+# the key).
+opencc -c s2t -i samples/exports/tongan-2024.csv -o "$TMP/t.csv" &&
+	sed '1s/^\xef\xbb\xbf//' "$TMP/t.csv" | iconv -f UTF-8 -t GB18030 >"$TMP/tw.csv" ||
+	fail "make the GB18030 export" "opencc or iconv failed"
+sed -e 's/^encoding: .*/encoding: gb18030/' -e '/^amount_unit/d' samples/mappings/tongan.yaml >"$TMP/tw.yaml"
+ING=("$BIN/rs-ingest" --mapping "$TMP/tw.yaml" --key "$KEY" -o "$TMP/r.csv.gz"
+     -r "$TMP/rej.csv.gz" -s "$TMP/i.json" "$TMP/tw.csv")
+
+expect_exit 1 "万元 without amount_unit: rs-ingest exits 1" "${ING[@]}"
+grep -q "5356 of 5380 rows rejected (99.55%), above the reject threshold 5.00%" "$TMP/.err" &&
+	grep -q "top reason bad_amount: 5338 rows (99.22%)" "$TMP/.err" &&
+	ok "the message names the share, the threshold, the top reason and its count" ||
+	fail "the message names the share, the threshold, the top reason and its count" "$(cat "$TMP/.err")"
+grep -q "set \`amount_unit: 万元\` in '$TMP/tw.yaml'" "$TMP/.err" &&
+	ok "the fix: the column looks like 万元, set amount_unit in the mapping" ||
+	fail "the fix: the column looks like 万元, set amount_unit in the mapping" "$(cat "$TMP/.err")"
+grep -q "e.g. tw.csv:2: amount '0.0168' is more precise than a fen | 1,350212007006," "$TMP/.err" &&
+	ok "a sample line with file:line" || fail "a sample line with file:line" "$(cat "$TMP/.err")"
+grep -q '350212\*\*\*\*\*\*\*\*3775' "$TMP/.err" && ! grep -Eq '[0-9]{17}[0-9Xx]' "$TMP/.err" &&
+	ok "the sample's ID is masked" || fail "the sample's ID is masked" "$(cat "$TMP/.err")"
+[ -s "$TMP/r.csv.gz" ] && [ -s "$TMP/rej.csv.gz" ] &&
+	grep -q '"gate":{"max_reject_rate":0.05,"rejected":5356,"over":true,"top_reason":"bad_amount"}' "$TMP/i.json" &&
+	ok "outputs written, the summary records the gate" || fail "outputs written, the summary records the gate" "$(cat "$TMP/i.json")"
+
+expect_exit 1 "accepting another reason does not pass" "${ING[@]}" --accept-loss=bad_id
+expect_exit 0 "--accept-loss=bad_amount passes" "${ING[@]}" --accept-loss=bad_amount
+grep -q '"gate":{"max_reject_rate":0.05,"rejected":18,"over":false},"loss_accepted":{"bad_amount":5338}' "$TMP/i.json" &&
+	ok "the summary records the accepted loss" || fail "the summary records the accepted loss" "$(cat "$TMP/i.json")"
+expect_exit 0 "--accept-loss (every reason) passes" "${ING[@]}" --accept-loss
+expect_exit 0 "--max-reject-rate 100% passes" "${ING[@]}" --max-reject-rate 100%
+{ cat "$TMP/tw.yaml"; echo "max_reject_rate: 1"; } >"$TMP/loose.yaml"
+expect_exit 0 "max_reject_rate: 1 in the mapping passes" "${ING[@]}" --mapping "$TMP/loose.yaml"
+sed -e 's/^encoding: .*/encoding: gb18030/' samples/mappings/tongan.yaml >"$TMP/fixed.yaml"
+expect_exit 0 "the fix named (amount_unit: 万元) passes" "${ING[@]}" --mapping "$TMP/fixed.yaml"
+
+# Per reason, and the overrides' errors.
+GOOD=("$BIN/rs-ingest" -q --mapping samples/mappings/tongan.yaml --key "$KEY" -o "$TMP/g.csv.gz"
+      -s "$TMP/g.json" samples/exports/tongan-2024.csv)
+expect_exit 0 "the sample export passes the default gate" "${GOOD[@]}"
+expect_exit 1 "a per-reason threshold: bad_id=0.1% of 5380 rows allows 5, not 6" "${GOOD[@]}" --max-reject-rate bad_id=0.001
+grep -q "6 of 5380 rows rejected as bad_id (0.11%), above its threshold 0.10%" "$TMP/.err" &&
+	ok "the per-reason message" || fail "the per-reason message" "$(cat "$TMP/.err")"
+expect_exit 0 "bad_id=0.2% allows 10" "${GOOD[@]}" --max-reject-rate bad_id=0.002
+{ cat samples/mappings/tongan.yaml; echo "max_reject_rates: {bad_id: 0.001}"; } >"$TMP/per.yaml"
+expect_exit 1 "max_reject_rates in the mapping" "${GOOD[@]}" --mapping "$TMP/per.yaml"
+expect_exit 2 "--accept-loss of an unknown reason is a usage error" "${GOOD[@]}" --accept-loss=bad_amont
+grep -q "'bad_amont' is not a reject reason" "$TMP/.err" && ok "  ... naming it" || fail "  ... naming it" "$(cat "$TMP/.err")"
+expect_exit 2 "--max-reject-rate 2 is a usage error" "${GOOD[@]}" --max-reject-rate 2
+{ cat samples/mappings/tongan.yaml; echo "max_reject_rate: 1.5"; } >"$TMP/bad.yaml"
+expect_exit 2 "max_reject_rate: 1.5 in a mapping is a configuration error" "${GOOD[@]}" --mapping "$TMP/bad.yaml"
+grep -q "bad.yaml':1[0-9]:18: max_reject_rate must be a share from 0 to 1" "$TMP/.err" &&
+	ok "  ... with file:line:column" || fail "  ... with file:line:column" "$(cat "$TMP/.err")"
+
+# rs-validate: the same gate from the rules file.
+VAL=("$BIN/rs-validate" -q --period 2024-01..2024-12 -o "$TMP/v.csv.gz" -s "$TMP/v.json" "$TMP/g.csv.gz")
+expect_exit 0 "rs-validate: the sample passes" "${VAL[@]}"
+expect_exit 1 "rs-validate: over a per-reason threshold exits 1" "${VAL[@]}" --max-reject-rate duplicate_payment=0
+grep -q "rows rejected as duplicate_payment" "$TMP/.err" && grep -q "likely fix: the export may hold some months twice" "$TMP/.err" &&
+	[ -s "$TMP/v.csv.gz" ] && grep -q '"over":true' "$TMP/v.json" &&
+	ok "  ... naming the reason and the fix, outputs written" || fail "  ... naming the reason and the fix, outputs written" "$(cat "$TMP/.err")"
+expect_exit 0 "rs-validate: --accept-loss=duplicate_payment passes" "${VAL[@]}" --max-reject-rate duplicate_payment=0 --accept-loss=duplicate_payment
+grep -q '"loss_accepted":{"duplicate_payment":6}' "$TMP/v.json" && ok "  ... and is recorded" || fail "  ... and is recorded" "$(cat "$TMP/v.json")"
+
+# The runner: a good run, then the bad export; the published set stays.
+OUT=$TMP/out
+RUN=("$RS" run --allow-outside --var "out=$OUT")
+published_sums() { (cd "$OUT" && find tongan-2024/report/published all -type f | sort | xargs sha256sum); }
+expect_exit 0 "the sample pipeline runs" "${RUN[@]}" -q pipelines/yearend.yaml
+published_sums >"$TMP/before.sum"
+sed "s#file: samples/exports/tongan-2024.csv, mapping: samples/mappings/tongan.yaml#file: $TMP/tw.csv, mapping: $TMP/tw.yaml#" \
+	pipelines/yearend.yaml >"$TMP/bad.yaml"
+expect_exit 1 "the run with the forgotten amount_unit exits 1" "${RUN[@]}" "$TMP/bad.yaml"
+tail -1 "$TMP/.err" | grep -q "published tables not updated: ingest@tongan-2024 over its reject threshold (fix the cause named above, or accept the loss: reliefstat run $TMP/bad.yaml --accept-loss tongan-2024:bad_amount)" &&
+	ok "its last line: published tables not updated, and why" || fail "its last line: published tables not updated, and why" "$(tail -3 "$TMP/.err")"
+grep -q "amount_unit: 万元" "$TMP/.err" && ok "the run shows the stage's fix" || fail "the run shows the stage's fix" "$(tail -8 "$TMP/.err")"
+published_sums | cmp -s - "$TMP/before.sum" &&
+	ok "the published set (the source's and out/all) is byte-unchanged" ||
+	fail "the published set (the source's and out/all) is byte-unchanged" "$(published_sums | diff - "$TMP/before.sum" | head -5)"
+[ -s "$OUT/tongan-2024/ingest-rejects.csv.gz" ] && grep -q '"over":true' "$OUT/tongan-2024/ingest.json" &&
+	ok "the failed stage's outputs stay for inspection" || fail "the failed stage's outputs stay for inspection"
+expect_exit 1 "the next run fails the same way" "${RUN[@]}" "$TMP/bad.yaml"
+published_sums | cmp -s - "$TMP/before.sum" && ok "  ... and still publishes nothing" || fail "  ... and still publishes nothing"
+
+expect_exit 2 "--accept-loss of an unknown source is a usage error" "${RUN[@]}" "$TMP/bad.yaml" --accept-loss nosuch-2024
+grep -q "no ingest or validate stage of source 'nosuch-2024'" "$TMP/.err" && ok "  ... naming it" || fail "  ... naming it" "$(cat "$TMP/.err")"
+expect_exit 0 "run --accept-loss tongan-2024:bad_amount publishes" "${RUN[@]}" -q "$TMP/bad.yaml" --accept-loss tongan-2024:bad_amount
+grep -q '"stage":"ingest@tongan-2024",.*"exit":0,"accept_loss":"bad_amount"' "$OUT/.reliefstat/ledger.jsonl" &&
+	ok "the ledger records the accepted loss" || fail "the ledger records the accepted loss" "$(tail -3 "$OUT/.reliefstat/ledger.jsonl")"
+grep -q "已确认接受的数据损失：tw.csv 有 5338 行被拒绝" "$OUT/tongan-2024/report/published/quality.md" &&
+	grep -q "已确认接受的数据损失" "$OUT/all/report/published/quality.md" &&
+	ok "the quality tables say the loss was accepted" || fail "the quality tables say the loss was accepted"
+
+# The preview: the first rows through the mapping, nothing written.
+mkdir -p "$TMP/pv" && cd "$TMP/pv" || exit 1
+expect_exit 0 "preview: rs-ingest --preview=5 exits 0" "$BIN/rs-ingest" --preview=5 --mapping "$TMP/tw.yaml" "$TMP/tw.csv"
+grep -q "^preview of 'tw.csv' through '$TMP/tw.yaml': 5 data rows, header at record 1; nothing written" "$TMP/.out" &&
+	grep -q "^amount          column 12 '發放金額（萬元）'" "$TMP/.out" &&
+	grep -q "^    raw:    '0.0168' | '0.2514' | '0.2213'" "$TMP/.out" &&
+	grep -q "^rejects of these 5 rows: 5 (bad_amount 5)" "$TMP/.out" &&
+	grep -q "likely fix: the amount column looks like 万元" "$TMP/.out" &&
+	ok "  ... the header matched, raw values, the rejects and the fix" || fail "  ... the header matched, raw values, the rejects and the fix" "$(cat "$TMP/.out")"
+[ -z "$(ls -A "$TMP/pv")" ] && ok "  ... writes nothing" || fail "  ... writes nothing" "$(ls -A "$TMP/pv")"
+grep -q "350212\*\*\*\*\*\*\*\*3775" "$TMP/.out" && ! grep -Eq '[0-9]{17}[0-9Xx]' "$TMP/.out" &&
+	ok "  ... IDs masked" || fail "  ... IDs masked" "$(grep -n id "$TMP/.out")"
+expect_exit 0 "preview: the default is 20 rows, parsed values shown" "$BIN/rs-ingest" --preview --mapping "$TMP/fixed.yaml" "$TMP/tw.csv"
+grep -q ": 20 data rows" "$TMP/.out" && grep -q "^    parsed: '168.00 元'" "$TMP/.out" &&
+	grep -q "^    parsed: 'disab_living'" "$TMP/.out" && grep -q "^rejects of these 20 rows: 0$" "$TMP/.out" &&
+	ok "  ... 万元 read as yuan, labels as codes" || fail "  ... 万元 read as yuan, labels as codes" "$(cat "$TMP/.out")"
+expect_exit 2 "preview: --preview=0 is a usage error" "$BIN/rs-ingest" --preview=0 --mapping "$TMP/tw.yaml" "$TMP/tw.csv"
+cd "$ROOT" || exit 1
+expect_exit 0 "reliefstat preview PIPELINE SOURCE N" "$RS" preview "$TMP/bad.yaml" tongan-2024 4
+grep -q "^preview of 'tw.csv' through '$TMP/tw.yaml': 4 data rows" "$TMP/.out" && grep -q "amount_unit: 万元" "$TMP/.out" &&
+	ok "  ... previews that source's export through its mapping" || fail "  ... previews that source's export through its mapping" "$(head -3 "$TMP/.out")"
+expect_exit 2 "reliefstat preview of an unknown source exits 2" "$RS" preview "$TMP/bad.yaml" nosuch
