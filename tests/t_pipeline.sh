@@ -30,8 +30,8 @@ expect_exit 0 "status: everything up to date" "$BIN/reliefstat" status pipelines
 cp samples/mappings/pidu.yaml "$TMP/pidu.yaml"
 sed 's/^source: pidu/source: pidu  # edited/' "$TMP/pidu.yaml" >"$TMP/pidu2.yaml"
 mkdir -p "$TMP/m"; cp samples/mappings/*.yaml "$TMP/m/"; cp "$TMP/pidu2.yaml" "$TMP/m/pidu.yaml"
-sed -e "s#^root: \.\.#root: $ROOT#" pipelines/yearend.yaml >"$TMP/p.yaml"
-sed -e "s#samples/mappings/#$TMP/m/#g" pipelines/sources.yaml >"$TMP/sources.yaml"
+sed -e "s#samples/mappings/#$TMP/m/#g" -e "s#^root: \.\.#root: $ROOT#" pipelines/yearend.yaml >"$TMP/p.yaml"
+
 "$BIN/reliefstat" run -q --allow-outside "$TMP/p.yaml" --var out="$out" >/dev/null 2>&1   # the path change reruns ingest
 cp samples/mappings/pidu.yaml "$TMP/m/pidu.yaml"                              # now edit one mapping only
 echo "# a comment" >>"$TMP/m/pidu.yaml"

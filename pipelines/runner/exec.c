@@ -1206,7 +1206,7 @@ int exec_run(struct pipeline *pl, struct state *st, const struct runopts *o)
 	code = r.signo ? 128 + r.signo : r.failed ? 1 : 0;
 	if (!code)
 		keep_published(&r);
-	else {
+	else if (pl->mark_stale) {
 		published_mark_stale(pl, st);
 		if (st->dirty)
 			save_state(&r);

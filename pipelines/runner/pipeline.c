@@ -1065,6 +1065,14 @@ int pipeline_load(struct pipeline *pl, const char *path, char *const *overrides,
 		free(s);
 		pl->keep_runs = k;
 	}
+	if (var_find(pl, "mark_stale")) {
+		char *v;
+
+		if (var_value(pl, root, "mark_stale", &v, err))
+			return -1;
+		pl->mark_stale = !strcmp(v, "yes") || !strcmp(v, "true");
+		free(v);
+	}
 	return 0;
 }
 

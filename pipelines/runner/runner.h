@@ -114,6 +114,8 @@ struct pipeline {
 	char *executor;          /* "local" (default) or "slurm" */
 	long keep_runs;          /* variable "keep_runs": runs whose logs are
 				    kept (history.c), default 30 */
+	int mark_stale;          /* variable "mark_stale: yes": a failed run
+				    marks the published reports stale */
 	long run_id;             /* this run's number once history_begin()
 				    gave it one, else 0 */
 	char *rundir;            /* statedir/runs/ID, or NULL */
