@@ -88,7 +88,7 @@ expect_exit 0 "  ... and with them it is taken" "$BIN/rs-ingest" -q --catalog "$
 
 # A mapping label mapped to a code the catalog lacks.
 { cat samples/mappings/tongan.yaml; printf 'programs:\n  困难残疾人补贴: disab_livng\n'; } >"$TMP/m.yaml"
-sed "s#mapping: samples/mappings/tongan.yaml#mapping: $TMP/m.yaml#" pipelines/yearend.yaml >"$TMP/p.yaml"
+sed -e "s#mapping: samples/mappings/tongan.yaml#mapping: $TMP/m.yaml#" -e "s#^root: \.\.#root: $ROOT#" pipelines/yearend.yaml >"$TMP/p.yaml"
 expect_exit 2 "a mapping label mapped to an unknown code: check exits 2" "$RS" check "$TMP/p.yaml"
 grep -q "m.yaml':19:12: the label '困难残疾人补贴' is mapped to program 'disab_livng', which is not in the catalog: its rows would be rejected as unknown_program; did you mean 'disab_living'?" "$TMP/.err" &&
 	ok "  ... the message" || fail "  ... the message" "$(cat "$TMP/.err")"

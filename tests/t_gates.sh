@@ -79,7 +79,7 @@ RUN=("$RS" run --allow-outside --var "out=$OUT")
 published_sums() { (cd "$OUT" && find tongan-2024/report/published all -type f | sort | xargs sha256sum); }
 expect_exit 0 "the sample pipeline runs" "${RUN[@]}" -q pipelines/yearend.yaml
 published_sums >"$TMP/before.sum"
-sed "s#file: samples/exports/tongan-2024.csv, mapping: samples/mappings/tongan.yaml#file: $TMP/tw.csv, mapping: $TMP/tw.yaml#" \
+sed -e "s#file: samples/exports/tongan-2024.csv, mapping: samples/mappings/tongan.yaml#file: $TMP/tw.csv, mapping: $TMP/tw.yaml#" -e "s#^root: \.\.#root: $ROOT#" \
 	pipelines/yearend.yaml >"$TMP/bad.yaml"
 expect_exit 1 "the run with the forgotten amount_unit exits 1" "${RUN[@]}" "$TMP/bad.yaml"
 tail -1 "$TMP/.err" | grep -q "published tables not updated: ingest@tongan-2024 over its reject threshold (fix the cause named above, or accept the loss: reliefstat run $TMP/bad.yaml --accept-loss tongan-2024:bad_amount)" &&

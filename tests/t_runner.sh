@@ -109,9 +109,10 @@ want_runs "dry run runs nothing" 0
 [ ! -e o/a/u.txt ] && ok "dry run writes nothing" || fail "dry run writes nothing"
 
 # First and second run.
-expect_exit 0 "first run" "$RS" run p.yaml
+expect_exit 0 "first run" "$RS" run p.yaml -v
 want_runs "first run runs every stage" 4
-grep -q '^\./step\.sh up@a o/a/u\.txt a\.txt$' "$TMP/.err" && ok "run prints each command" || fail "run prints each command"
+grep -q '^\./step\.sh up@a o/a/u\.txt a\.txt$' "$TMP/.err" && ok "run -v prints each command" || fail "run -v prints each command"
+grep_err "run -v, off a terminal, dates each step" '^\[20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\] done up@a in '
 grep_err "run ends with a summary" 'ran 4 stages, 0 up to date, 0 failed in [0-9.]+s'
 [ "$(cat o/final.txt)" = "$(printf 'HELLO\nWORLD\nP')" ] && ok "outputs" || fail "outputs" "$(cat o/final.txt)"
 expect_exit 0 "second run" "$RS" run p.yaml
@@ -167,7 +168,13 @@ want_runs "-j 4 runs everything once" 4
 python3 - "o/.reliefstat/ledger.jsonl" <<'EOF' && ok "ledger lines" || fail "ledger lines"
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
-assert lines and all(set(l) >= {"stage", "start", "end", "exit"} for l in lines), lines
+assert lines and all(set(l) >= {"run", "kind"} for l in lines), lines
+ran = [l for l in lines if l["kind"] == "task" and l["state"] != "up to date"]
+assert ran and all(set(l) >= {"stage", "start", "end", "exit", "inputs", "log"}
+                   for l in ran), ran
+assert all(l["outputs"] for l in ran if l["state"] == "ok"), ran
+runs = [l["run"] for l in lines if l["kind"] == "run"]
+assert runs == list(range(1, len(runs) + 1)), runs
 EOF
 [ -s o/.reliefstat/logs/merge.log ] || [ -e o/.reliefstat/logs/merge.log ] && ok "per-stage log file" || fail "per-stage log file"
 

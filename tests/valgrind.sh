@@ -36,7 +36,7 @@ for f in "$w"/vg/*.log; do
 		head -60 "$f" | sed 's/^/    /'
 	fi
 done
-tasks=$(wc -l <"$w/out/.reliefstat/ledger.jsonl" 2>/dev/null || echo 0)
+tasks=$(grep -c "\"kind\":\"task\"" "$w/out/.reliefstat/ledger.jsonl" 2>/dev/null || echo 0)
 echo "valgrind: $n processes checked ($tasks stages), $bad with reports, run exit $rc, $(( $(date +%s) - start ))s"
 if [ "$rc" != 0 ]; then
 	for l in "$w"/out/.reliefstat/logs/*.log; do

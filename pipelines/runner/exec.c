@@ -37,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "runner.h"
 #include "xalloc.h"
 
@@ -67,9 +69,13 @@ struct run {
 	size_t nkids;
 	sigset_t oldmask;
 	int tty, stopping, signo, progress;
+	int steps;               /* off a terminal with -v: a line per step */
 	size_t ran, uptodate, failed, total;
 	char **msgs;             /* why each failed task failed */
 	double t0;
+	struct timespec start_real;
+	long figures, since;     /* published figures changed since run
+				    since; -2 when not known */
 	long jobs;               /* -j, or the executor's default */
 	int slurm;               /* the Slurm executor */
 	int hurry;               /* a second signal: stop waiting for jobs */
@@ -175,53 +181,32 @@ static double iso_secs(const char *s)
 	return (double)timegm(&tm) + sec;
 }
 
-/* The value of "key":"..." in a ledger line, copied to out. */
-static int ledger_field(const char *line, const char *key, char *out, size_t outsz)
-{
-	const char *p = strstr(line, key), *e;
-
-	if (!p)
-		return -1;
-	p += strlen(key);
-	e = strchr(p, '"');
-	if (!e || (size_t)(e - p) >= outsz)
-		return -1;
-	memcpy(out, p, (size_t)(e - p));
-	out[e - p] = '\0';
-	return 0;
-}
-
 /* Reads how long each task's last successful run took, for the progress
  * line's estimate of the time left. */
 static void load_last_durations(struct run *r)
 {
-	struct sbuf path;
-	FILE *f;
-	char line[4096], name[1024], a[64], b[64];
-	size_t k;
+	json_t *arr = ledger_read(r->pl), *o, *ex;
+	const char *name, *a, *b;
+	size_t k, i;
+	double d;
 
 	r->last = xcalloc(r->pl->ntasks + 1, sizeof(*r->last));
 	for (k = 0; k < r->pl->ntasks; k++)
 		r->last[k] = -1;
-	sbuf_init(&path, 0);
-	sbuf_addf(&path, "%s/ledger.jsonl", r->pl->statedir);
-	f = fopen(path.buf, "r");
-	sbuf_release(&path);
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		double d;
-		if (!strstr(line, "\"exit\":0") ||
-		    ledger_field(line, "\"stage\":\"", name, sizeof(name)) ||
-		    ledger_field(line, "\"start\":\"", a, sizeof(a)) ||
-		    ledger_field(line, "\"end\":\"", b, sizeof(b)))
+	json_array_foreach(arr, i, o) {
+		ex = json_object_get(o, "exit");
+		name = json_string_value(json_object_get(o, "stage"));
+		a = json_string_value(json_object_get(o, "start"));
+		b = json_string_value(json_object_get(o, "end"));
+		if (!json_is_integer(ex) || json_integer_value(ex) || !name ||
+		    !a || !b)
 			continue;
 		d = iso_secs(b) - iso_secs(a);
 		for (k = 0; k < r->pl->ntasks; k++)
 			if (!strcmp(r->pl->tasks[k].name, name))
 				r->last[k] = d >= 0 ? d : 0;
 	}
-	fclose(f);
+	json_decref(arr);
 }
 
 /* Seconds the selected tasks still to finish took last time, less what
@@ -287,7 +272,7 @@ ui_line(struct run *r, const char *fmt, ...)
 	if (!r->tty) {
 		t = time(NULL);
 		localtime_r(&t, &tm);
-		strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
 		fprintf(stderr, "[%s] ", ts);
 	}
 	va_start(ap, fmt);
@@ -296,7 +281,22 @@ ui_line(struct run *r, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* The task's log in this run's directory (runs/ID/logs/), once a run
+ * has a number; else the latest, logs/TASK.log. */
 static char *log_path(const struct pipeline *pl, const struct task *t)
+{
+	struct sbuf sb;
+
+	sbuf_init(&sb, 0);
+	if (pl->rundir)
+		sbuf_addf(&sb, "%s/logs/%s.log", pl->rundir, t->name);
+	else
+		sbuf_addf(&sb, "%s/logs/%s.log", pl->statedir, t->name);
+	return sbuf_detach(&sb, NULL);
+}
+
+/* logs/TASK.log: a hard link to the task's log of the latest run. */
+static char *latest_log_path(const struct pipeline *pl, const struct task *t)
 {
 	struct sbuf sb;
 
@@ -305,12 +305,26 @@ static char *log_path(const struct pipeline *pl, const struct task *t)
 	return sbuf_detach(&sb, NULL);
 }
 
+/* Points logs/TASK.log at this run's log of t. */
+static void link_latest(const struct pipeline *pl, const struct task *t,
+			const char *log)
+{
+	char *latest = latest_log_path(pl, t);
+
+	if (strcmp(latest, log) && ((unlink(latest) && errno != ENOENT) ||
+				    link(log, latest)))
+		rs_warn("cannot link '%s' to '%s': %s", latest, log,
+			strerror(errno));
+	free(latest);
+}
+
 /* Appends a line of the runner's own to a task's log. */
 static void log_note(const struct pipeline *pl, const struct task *t,
 		     const char *msg)
 {
 	char *path = log_path(pl, t);
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+		      O_NOFOLLOW, 0644);
 
 	if (fd >= 0) {
 		dprintf(fd, "reliefstat: %s\n", msg);
@@ -319,46 +333,52 @@ static void log_note(const struct pipeline *pl, const struct task *t,
 	free(path);
 }
 
-static void ledger(struct run *r, const struct child *c, int code)
+/* The ledger line of a task that ran (history.c describes the fields). */
+static void ledger(struct run *r, const struct child *c, int code, int ok)
 {
+	const struct task *t = &r->pl->tasks[c->task];
+	const struct srec *rec = ok ? state_find(r->st, t->name) : NULL;
 	struct timespec end;
-	struct sbuf line, path;
 	char a[40], b[40];
-	int fd;
+	char *log = log_path(r->pl, t);
+	json_t *o, *outs;
+	size_t i;
 
 	clock_gettime(CLOCK_REALTIME, &end);
 	iso_time(&c->start_real, a, sizeof(a));
 	iso_time(&end, b, sizeof(b));
-	sbuf_init(&line, 0);
-	sbuf_adds(&line, "{\"stage\":");
-	json_str(&line, r->pl->tasks[c->task].name);
-	sbuf_addf(&line, ",\"start\":\"%s\",\"end\":\"%s\",\"exit\":%d", a,
-		  b, code);
+	o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:i}", "run",
+		      (json_int_t)r->pl->run_id, "kind", "task", "stage",
+		      t->name, "state", ok ? "ok" : "failed", "start", a,
+		      "end", b, "exit", code);
 	if (c->attempt > 1)
-		sbuf_addf(&line, ",\"attempt\":%ld", c->attempt);
+		json_object_set_new(o, "attempt", json_integer(c->attempt));
 	if (c->timed_out)
-		sbuf_adds(&line, ",\"timeout\":true");
-	if (r->pl->tasks[c->task].accept_loss) {
-		sbuf_adds(&line, ",\"accept_loss\":");
-		json_str(&line, r->pl->tasks[c->task].accept_loss);
-	}
+		json_object_set_new(o, "timeout", json_true());
+	if (t->accept_loss)
+		json_object_set_new(o, "accept_loss",
+				    json_string(t->accept_loss));
 	if (c->remote) {
-		sbuf_adds(&line, ",\"executor\":\"slurm\",\"job\":");
-		json_str(&line, c->job.id);
-		sbuf_adds(&line, ",\"job_state\":");
-		json_str(&line, c->job.state);
+		json_object_set_new(o, "executor", json_string("slurm"));
+		json_object_set_new(o, "job", json_string(c->job.id));
+		json_object_set_new(o, "job_state",
+				    json_string(c->job.state));
 	}
-	sbuf_adds(&line, "}\n");
-	sbuf_init(&path, 0);
-	sbuf_addf(&path, "%s/ledger.jsonl", r->pl->statedir);
-	/* One write(2) per line with O_APPEND: lines never interleave. */
-	fd = open(path.buf, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, line.buf, line.len) != (ssize_t)line.len)
-		rs_warn("cannot append to '%s': %s", path.buf, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	sbuf_release(&path);
-	sbuf_release(&line);
+	json_object_set_new(o, "log", json_string(log));
+	ledger_files(o, "inputs", &t->inputs, t->in_hash);
+	ledger_files(o, "params", &t->params, t->par_hash);
+	if (rec) {
+		outs = json_array();
+		for (i = 0; i < rec->nout; i++)
+			json_array_append_new(outs, json_pack("{s:s,s:s}",
+					      "path", rec->out[i].path, "hash",
+					      rec->out[i].hash));
+		json_object_set_new(o, "outputs", outs);
+	}
+	ledger_summary(o, t);
+	ledger_append(r->pl, o);
+	json_decref(o);
+	free(log);
 }
 
 static void save_state(struct run *r)
@@ -398,7 +418,12 @@ child_exec(struct run *r, const struct task *t, int logfd, int nullfd,
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
 	sigprocmask(SIG_SETMASK, &r->oldmask, NULL);
-	execvp(t->argv[0], t->argv);
+	/* t->prog is what state_check() hashed (state.c: beside the
+	 * runner first, then PATH). */
+	if (t->prog)
+		execv(t->prog, t->argv);
+	else
+		execvp(t->argv[0], t->argv);
 	dprintf(2, "reliefstat: cannot run '%s': %s\n", t->argv[0],
 		strerror(errno));
 	_exit(127);
@@ -456,7 +481,7 @@ static void submit(struct run *r, size_t ti, long attempt, const char *log)
 	c->remote = 1;
 	c->job = job;
 	/* The timeout counts from when the job runs (wait_slurm). */
-	if (!r->tty)
+	if (r->steps)
 		ui_line(r, "submitted %s: slurm job %s", t->name, job.id);
 	r->poll_every = POLL_MIN;
 	r->next_poll = now_mono() + POLL_MIN;
@@ -480,8 +505,10 @@ static void start(struct run *r, size_t ti, long attempt)
 			task_fail(r, ti, err.msg);
 			goto out;
 		}
-	logfd = open(log, O_WRONLY | O_CREAT | O_CLOEXEC |
+	logfd = open(log, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
 		     (attempt > 1 ? O_APPEND : O_TRUNC), 0644);
+	if (logfd >= 0 && attempt == 1)
+		link_latest(r->pl, t, log);
 	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (logfd < 0 || nullfd < 0) {
 		rs_err(&err, "cannot open '%s': %s",
@@ -494,9 +521,9 @@ static void start(struct run *r, size_t ti, long attempt)
 			t->retries + 1);
 	sbuf_init(&cmd, 0);
 	task_cmdline(t, &cmd);
-	if (!r->tty && !r->slurm)
+	if (r->steps && !r->slurm)
 		ui_line(r, "start %s", t->name);
-	if (!r->o->quiet) {
+	if (!r->o->quiet && (r->tty || r->o->verbose)) {
 		ui_clear(r);
 		fprintf(stderr, "%s\n", cmd.buf);
 	}
@@ -548,7 +575,6 @@ static void finish(struct run *r, size_t k, int code, const char *abnormal)
 	r->nkids--;
 	if (c.remote)
 		snprintf(job, sizeof(job), " (slurm job %s)", c.job.id);
-	ledger(r, &c, code);
 	if (c.timed_out)
 		rs_err(&err, "timed out after %lds%s", t->timeout, job);
 	else if (r->signo)
@@ -561,14 +587,16 @@ static void finish(struct run *r, size_t k, int code, const char *abnormal)
 	else if (code)
 		rs_err(&err, "exit %d%s", code, job);
 	else if (!state_record(r->st, t, &err)) {
+		ledger(r, &c, code, 1);
 		save_state(r);
 		t->st = T_OK;
 		r->ran++;
-		if (!r->tty)
+		if (r->steps)
 			ui_line(r, "done %s in %.1fs%s", t->name, secs, job);
 		ui_progress(r);
 		goto out;
 	}
+	ledger(r, &c, code, 0);
 	log_note(r->pl, t, err.msg);
 	if (!r->signo && c.attempt <= t->retries) {
 		ui_line(r, "retrying %s: %s", t->name, err.msg);
@@ -606,6 +634,18 @@ static void reap(struct run *r)
 	}
 }
 
+static void ledger_uptodate(struct run *r, const struct task *t)
+{
+	json_t *o = json_pack("{s:I,s:s,s:s,s:s}", "run",
+			      (json_int_t)r->pl->run_id, "kind", "task",
+			      "stage", t->name, "state", "up to date");
+
+	ledger_files(o, "inputs", &t->inputs, t->in_hash);
+	ledger_files(o, "params", &t->params, t->par_hash);
+	ledger_append(r->pl, o);
+	json_decref(o);
+}
+
 /* Decides a ready task: up to date, blocked, or started. */
 static void consider(struct run *r, size_t ti)
 {
@@ -636,7 +676,8 @@ static void consider(struct run *r, size_t ti)
 	if (!t->stale) {
 		t->st = T_UPTODATE;
 		r->uptodate++;
-		if (!r->tty)
+		ledger_uptodate(r, t);
+		if (r->steps)
 			ui_line(r, "up to date %s", t->name);
 		return;
 	}
@@ -910,12 +951,26 @@ static void report(struct run *r)
 			  pl->tasks[k].st == T_NOTRUN;
 	ui_clear(r);
 	if (!r->o->quiet) {
+		if (!r->tty) {
+			char ts[32];
+			time_t now = time(NULL);
+			struct tm tm;
+
+			localtime_r(&now, &tm);
+			strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
+			fprintf(stderr, "[%s] ", ts);
+		}
 		fprintf(stderr, "%s: ran %zu stage%s, %zu up to date, %zu "
 			"failed", rs_progname(), r->ran, r->ran == 1 ? "" : "s",
 			r->uptodate, r->failed);
 		if (notrun)
 			fprintf(stderr, ", %zu not run", notrun);
-		fprintf(stderr, " in %.1fs\n", now_mono() - r->t0);
+		fprintf(stderr, " in %.1fs", now_mono() - r->t0);
+		if (r->figures >= 0)
+			fprintf(stderr, "; %ld published figure%s changed since "
+				"run %ld", r->figures, r->figures == 1 ? "" : "s",
+				r->since);
+		fputc('\n', stderr);
 	}
 	if (r->signo)
 		return;
@@ -925,7 +980,7 @@ static void report(struct run *r)
 		t = &pl->tasks[pl->order[k]];
 		if (t->st != T_FAILED)
 			continue;
-		log = log_path(pl, t);
+		log = latest_log_path(pl, t);
 		rs_warn("stage '%s' failed: %s", t->name,
 			r->msgs[pl->order[k]] ? r->msgs[pl->order[k]] : "?");
 		print_tail(log);
@@ -1020,6 +1075,49 @@ int exec_plan(struct pipeline *pl, struct state *st, struct rs_error *err)
 	return n;
 }
 
+/* Keeps the published set of a good run and counts what changed in it. */
+static void keep_published(struct run *r)
+{
+	struct rs_error err;
+
+	r->figures = -2;
+	if (published_keep(r->pl, &err) ||
+	    (r->figures = published_changes(r->pl, &r->since, &err)) == -1) {
+		rs_warn("cannot keep the published set of run %ld: %s",
+			r->pl->run_id, err.msg);
+		r->figures = -2;
+	}
+}
+
+/* The ledger line that ends a run. */
+static void ledger_run(struct run *r, int code)
+{
+	struct timespec end;
+	char a[40], b[40];
+	size_t k, notrun = 0;
+	json_t *o;
+
+	for (k = 0; k < r->pl->ntasks; k++)
+		notrun += r->pl->tasks[k].st == T_BLOCKED ||
+			  r->pl->tasks[k].st == T_NOTRUN;
+	clock_gettime(CLOCK_REALTIME, &end);
+	iso_time(&r->start_real, a, sizeof(a));
+	iso_time(&end, b, sizeof(b));
+	o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:i,s:I,s:I,s:I,s:I}", "run",
+		      (json_int_t)r->pl->run_id, "kind", "run", "pipeline",
+		      r->pl->path, "start", a, "end", b, "exit", code, "ran",
+		      (json_int_t)r->ran, "up_to_date", (json_int_t)r->uptodate,
+		      "failed", (json_int_t)r->failed, "not_run",
+		      (json_int_t)notrun);
+	if (r->figures >= 0) {
+		json_object_set_new(o, "figures_changed",
+				    json_integer(r->figures));
+		json_object_set_new(o, "compared_with", json_integer(r->since));
+	}
+	ledger_append(r->pl, o);
+	json_decref(o);
+}
+
 static void on_sigchld(int sig)
 {
 	(void)sig;
@@ -1050,7 +1148,8 @@ int exec_run(struct pipeline *pl, struct state *st, const struct runopts *o)
 	}
 	sbuf_init(&logs, 0);
 	sbuf_addf(&logs, "%s/logs", pl->statedir);
-	ret = mkdir_p(logs.buf, &err);
+	ret = mkdir_p(logs.buf, &err) || state_dir_ok(logs.buf, &err) ||
+	      history_begin(pl, &err);
 	sbuf_release(&logs);
 	if (ret) {
 		rs_error_print(&err);
@@ -1059,13 +1158,17 @@ int exec_run(struct pipeline *pl, struct state *st, const struct runopts *o)
 	}
 	/* A run killed with SIGKILL could not cancel its jobs: do it now. */
 	slurm_reap_orphans(pl);
+	tidy_stale_temps(pl);
 	r.pl = pl;
 	r.st = st;
 	r.o = o;
 	r.tty = isatty(2) && !o->quiet;
+	r.steps = !r.tty && o->verbose && !o->quiet;
 	load_last_durations(&r);
 	r.msgs = xcalloc(pl->ntasks + 1, sizeof(*r.msgs));
 	r.t0 = now_mono();
+	r.figures = -2;
+	clock_gettime(CLOCK_REALTIME, &r.start_real);
 	for (k = 0; k < pl->ntasks; k++)
 		r.total += pl->tasks[k].selected;
 
@@ -1099,10 +1202,19 @@ int exec_run(struct pipeline *pl, struct state *st, const struct runopts *o)
 			pl->tasks[k].st = T_NOTRUN;
 	if (st->dirty)
 		save_state(&r);
-	lock_release(lockfd);
-	report(&r);
 	/* Tasks are blocked or not run only after a failure. */
 	code = r.signo ? 128 + r.signo : r.failed ? 1 : 0;
+	if (!code)
+		keep_published(&r);
+	else if (pl->mark_stale) {
+		published_mark_stale(pl, st);
+		if (st->dirty)
+			save_state(&r);
+	}
+	ledger_run(&r, code);
+	history_prune(pl);
+	lock_release(lockfd);
+	report(&r);
 	for (k = 0; k < pl->ntasks; k++)
 		free(r.msgs[k]);
 	free(r.msgs);

@@ -7,6 +7,10 @@
  * over and warns, naming the dead pid. The file is never unlinked (that
  * would let two runs lock two different files); a clean exit empties it.
  * The descriptor is close-on-exec so stages never inherit the lock.
+ *
+ * The state directory must be ours: a real directory (not a symbolic link)
+ * owned by the user running, and the lock is opened with O_NOFOLLOW, so a
+ * planted link can never make the runner write outside it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +22,48 @@
 #include <unistd.h>
 
 #include "runner.h"
+
+int state_dir_ok(const char *dir, struct rs_error *err)
+{
+	struct stat sb;
+
+	if (lstat(dir, &sb))
+		return rs_err(err, "cannot stat state directory '%s': %s", dir,
+			      strerror(errno));
+	if (S_ISLNK(sb.st_mode))
+		return rs_err(err, "state directory '%s' is a symbolic link; "
+			      "the runner keeps its lock, ledger and logs "
+			      "there and does not follow links: remove it", dir);
+	if (!S_ISDIR(sb.st_mode))
+		return rs_err(err, "state directory '%s' is not a directory; "
+			      "remove it", dir);
+	if (sb.st_uid != geteuid())
+		return rs_err(err, "state directory '%s' belongs to uid %ld, "
+			      "not to us (uid %ld); run as its owner or remove "
+			      "it", dir, (long)sb.st_uid, (long)geteuid());
+	return 0;
+}
+
+/* A state file, when it exists, must be a regular file, not a link. */
+static int state_file_ok(const char *dir, const char *name,
+			 struct rs_error *err)
+{
+	struct stat sb;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (lstat(path, &sb))
+		return errno == ENOENT ? 0 : rs_err(err, "cannot stat '%s': %s",
+						     path, strerror(errno));
+	if (S_ISLNK(sb.st_mode))
+		return rs_err(err, "state file '%s' is a symbolic link; the "
+			      "runner does not follow links where it keeps "
+			      "its state: remove it", path);
+	if (!S_ISREG(sb.st_mode))
+		return rs_err(err, "state file '%s' is not a regular file; "
+			      "remove it", path);
+	return 0;
+}
 
 static void lock_holder(int fd, char *buf, size_t size)
 {
@@ -38,13 +84,18 @@ int lock_take(const struct pipeline *pl, int *fdp, struct rs_error *err)
 
 	sbuf_init(&sb, 0);
 	sbuf_addf(&sb, "%s/lock", pl->statedir);
-	if (mkdir_p(pl->statedir, err))
+	if (mkdir_p(pl->statedir, err) || state_dir_ok(pl->statedir, err) ||
+	    state_file_ok(pl->statedir, "lock", err) ||
+	    state_file_ok(pl->statedir, "ledger.jsonl", err) ||
+	    state_file_ok(pl->statedir, "state", err))
 		goto out;
 	for (;;) {
-		fd = open(sb.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		fd = open(sb.buf, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+			  0644);
 		if (fd < 0) {
-			rs_err(err, "cannot open lock '%s': %s", sb.buf,
-			       strerror(errno));
+			rs_err(err, "cannot open lock '%s': %s%s", sb.buf,
+			       strerror(errno), errno == ELOOP ?
+			       " (it is a symbolic link: remove it)" : "");
 			goto out;
 		}
 		if (flock(fd, LOCK_EX | LOCK_NB)) {

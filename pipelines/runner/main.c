@@ -7,6 +7,7 @@
  * up to date), 1 a stage failed (status: something would run), 2 usage or
  * configuration error, 3 another run holds the lock.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
@@ -26,12 +27,25 @@ static const char usage_text[] =
 	"usage: reliefstat run PIPELINE [options]\n"
 	"       reliefstat status PIPELINE [--json] [--var NAME=VALUE]...\n"
 	"       reliefstat dag PIPELINE [--dot] [--var NAME=VALUE]...\n"
+	"       reliefstat runs PIPELINE [--json] [--var NAME=VALUE]...\n"
+	"       reliefstat show PIPELINE [RUN] [--json] [--var NAME=VALUE]...\n"
+	"       reliefstat diff PIPELINE [RUN_A RUN_B] [--json] [--var ...]\n"
+	"       reliefstat explain PIPELINE --source S --table T --row R\n"
+	"                  --column C [--json] [--var NAME=VALUE]...\n"
 	"       reliefstat check PIPELINE [--var NAME=VALUE]...\n"
 	"       reliefstat preview PIPELINE SOURCE [N] [--var NAME=VALUE]...\n"
 	"\n"
 	"Runs the stages of a pipeline YAML file whose inputs, parameters,\n"
 	"command or program changed since they last succeeded, in dependency\n"
 	"order. State, logs and the ledger are kept in ${out}/.reliefstat/.\n"
+	"Every run gets a number; 'runs' lists them and 'show' shows what each\n"
+	"stage of one did (default: the last run). Logs of the last keep_runs\n"
+	"runs (a variable, default 30) are kept. 'diff' lists every published\n"
+	"cell that changed between two good runs (default: the last two) and\n"
+	"the inputs that changed with it. 'explain' lists the valid records\n"
+	"behind one cell of a source's report (table by its title, row by its\n"
+	"first cells, column by its header: --table 分地区汇总表 --row 马寨镇\n"
+	"--column 临时救助人次), summing to it, and the rejects in that cell.\n"
 	"Before any stage, run checks the mapping, catalog, rules and region\n"
 	"files the stage commands name (as check does) and runs nothing if one\n"
 	"cannot be right: unknown program codes, region prefixes matching no\n"
@@ -52,6 +66,9 @@ static const char usage_text[] =
 	"  -n, --dry-run     print the commands that would run, run nothing\n"
 	"  -k, --keep-going  after a failure, go on with independent stages\n"
 	"  -q, --quiet       print only failures\n"
+	"  -v, --verbose     off a terminal, also print each command and each\n"
+	"                    stage's start and end (by default only failures\n"
+	"                    and one dated summary line, for cron)\n"
 	"  --accept-loss SOURCE[:REASON]\n"
 	"                    this run, publish SOURCE although its ingest or\n"
 	"                    validate stage rejects more than its threshold (of\n"
@@ -98,6 +115,9 @@ static void command_help(const char *cmd)
 
 struct args {
 	const char *pipeline;
+	const char *run_id;      /* show: RUN; diff: RUN_A */
+	const char *run_b;       /* diff: RUN_B */
+	char *source, *table, *row, *column;   /* explain */
 	char **vars, **only, **force, **accept;
 	size_t nvars, nonly, nforce, naccept;
 	struct selection sel;
@@ -169,6 +189,15 @@ static int parse(const char *cmd, int argc, char **argv, struct args *a)
 	for (i = 1; i < argc; i++) {
 		arg = argv[i];
 		if (dashdash || arg[0] != '-' || !arg[1]) {
+			if (a->pipeline && (!strcmp(cmd, "show") ||
+					    !strcmp(cmd, "diff")) && !a->run_id) {
+				a->run_id = arg;
+				continue;
+			}
+			if (a->pipeline && !strcmp(cmd, "diff") && !a->run_b) {
+				a->run_b = arg;
+				continue;
+			}
 			if (a->pipeline)
 				return usage_error("unexpected argument '%s'",
 						   arg);
@@ -189,10 +218,31 @@ static int parse(const char *cmd, int argc, char **argv, struct args *a)
 						   arg);
 			push(&a->vars, &a->nvars, v);
 		} else if (!is_run) {
-			if (!strcmp(cmd, "status") && !strcmp(arg, "--json"))
+			if ((!strcmp(cmd, "status") || !strcmp(cmd, "runs") ||
+			     !strcmp(cmd, "show") || !strcmp(cmd, "diff") ||
+			     !strcmp(cmd, "explain")) &&
+			    !strcmp(arg, "--json"))
 				a->json = 1;
+			else if (!strcmp(cmd, "status") &&
+				 !strcmp(arg, "--allow-outside"))
+				/* status writes nothing: accepted so that a
+				 * run's options can be reused. */
+				a->allow_outside = 1;
 			else if (!strcmp(cmd, "dag") && !strcmp(arg, "--dot"))
 				a->dot = 1;
+			else if (!strcmp(cmd, "explain") &&
+				 ((m = optval(argc, argv, &i, "--source", NULL,
+					      &a->source)) ||
+				  (m = optval(argc, argv, &i, "--table", NULL,
+					      &a->table)) ||
+				  (m = optval(argc, argv, &i, "--row", NULL,
+					      &a->row)) ||
+				  (m = optval(argc, argv, &i, "--column", NULL,
+					      &a->column)))) {
+				if (m < 0)
+					return usage_error("option '%s' needs a "
+							   "value", arg);
+			}
 			else
 				return usage_error("unknown option '%s'", arg);
 		} else if ((m = optval(argc, argv, &i, "--jobs", "-j", &v))) {
@@ -235,6 +285,8 @@ static int parse(const char *cmd, int argc, char **argv, struct args *a)
 			a->run.keep_going = 1;
 		} else if (!strcmp(arg, "-q") || !strcmp(arg, "--quiet")) {
 			a->run.quiet = 1;
+		} else if (!strcmp(arg, "-v") || !strcmp(arg, "--verbose")) {
+			a->run.verbose = 1;
 		} else if (!strcmp(arg, "--allow-outside")) {
 			a->allow_outside = 1;
 		} else {
@@ -504,6 +556,67 @@ static int cmd_dag(int argc, char **argv)
 	return ret;
 }
 
+/* runs and show: read the ledger of the pipeline's ${out}. */
+static int cmd_history(const char *cmd, int argc, char **argv)
+{
+	struct pipeline pl;
+	struct args a;
+	int ret;
+
+	ret = parse(cmd, argc, argv, &a);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	ret = load(&pl, &a);
+	if (!ret)
+		ret = !strcmp(cmd, "runs") ? history_runs(&pl, a.json) :
+		      !strcmp(cmd, "diff") ? (a.run_id && !a.run_b ?
+			usage_error("diff takes two runs or none ('%s')",
+				    a.run_id) :
+			history_diff(&pl, a.run_id, a.run_b, a.json)) :
+		      history_show(&pl, a.run_id, a.json);
+	pipeline_release(&pl);
+	args_release(&a);
+	return ret;
+}
+
+static int cmd_runs(int argc, char **argv)
+{
+	return cmd_history("runs", argc, argv);
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	return cmd_history("show", argc, argv);
+}
+
+static int cmd_explain(int argc, char **argv)
+{
+	struct pipeline pl;
+	struct args a;
+	int ret;
+
+	ret = parse("explain", argc, argv, &a);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (!a.source || !a.table || !a.row || !a.column) {
+		args_release(&a);
+		return usage_error("%s", "explain needs --source, --table, "
+				   "--row and --column");
+	}
+	ret = load(&pl, &a);
+	if (!ret)
+		ret = explain_cell(&pl, a.source, a.table, a.row, a.column,
+				   a.json);
+	pipeline_release(&pl);
+	args_release(&a);
+	return ret;
+}
+
+static int cmd_diff(int argc, char **argv)
+{
+	return cmd_history("diff", argc, argv);
+}
+
 static const struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -511,6 +624,10 @@ static const struct command {
 	{ "run", cmd_run },
 	{ "status", cmd_status },
 	{ "dag", cmd_dag },
+	{ "runs", cmd_runs },
+	{ "show", cmd_show },
+	{ "diff", cmd_diff },
+	{ "explain", cmd_explain },
 	{ "check", cmd_check },
 	{ "preview", cmd_preview },
 };
@@ -521,6 +638,19 @@ int main(int argc, char **argv)
 	int ret;
 
 	rs_set_progname("reliefstat");
+	/* With 0, 1 or 2 closed, the next open() (the lock, a log) would get
+	 * it and our messages would land there: hold them on /dev/null. */
+	for (;;) {
+		int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (fd < 0)
+			return 2;
+		if (fd > 2) {
+			close(fd);
+			break;
+		}
+		fcntl(fd, F_SETFD, 0);
+	}
 	if (argc < 2)
 		return usage_error("%s", "no command given");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {

@@ -2,7 +2,17 @@
  * pipeline.c - load a pipeline YAML file and expand it into tasks.
  *
  * The file has two top-level maps, vars and stages (and, for the Slurm
- * executor, executor and resources: see Executors below):
+ * executor, executor and resources: see Executors below), and may say
+ * where its relative paths start:
+ *
+ *   vars:
+ *     sources: {file: sources.yaml}   # a variable's list in a YAML file
+ *                                     # of its own, beside the pipeline
+ *   root: ..                       # relative to the pipeline file's own
+ *                                  # directory, which is the default: the
+ *                                  # runner works there (chdir), so the
+ *                                  # pipeline runs the same from cron, from
+ *                                  # / or from anywhere else
  *
  *   vars:                          # name: string, or name: list
  *     out: out                     # the output directory (default "out");
@@ -85,8 +95,10 @@
  * its command, its program file, or the content of an input, param or
  * output changed since it last succeeded (state.c).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runner.h"
 #include "xalloc.h"
@@ -94,7 +106,7 @@
 #define VALUE_MAX ((size_t)1 << 20)
 
 static const char *const top_keys[] = {
-	"vars", "stages", "executor", "resources", NULL
+	"vars", "stages", "executor", "resources", "root", NULL
 };
 static const char *const stage_keys[] = {
 	"foreach", "run", "inputs", "outputs", "params", "timeout", "retries",
@@ -109,6 +121,37 @@ struct scope {
 	struct pipeline *pl;
 	const struct ynode *item;    /* the foreach or each item, or NULL */
 };
+
+static char *join_logical(const char *dir, const char *rel);
+
+static int holds(const struct ynode *n, const struct ynode *want)
+{
+	size_t i;
+
+	if (!n)
+		return 0;
+	if (n == want)
+		return 1;
+	if (n->type == YNODE_SCALAR)
+		return 0;
+	for (i = 0; i < (n->type == YNODE_MAP ? 2 * n->n : n->n); i++)
+		if (holds(n->items[i], want))
+			return 1;
+	return 0;
+}
+
+/* The document a node is in: the pipeline's, or a file a variable
+ * loaded (vars: {x: {file: F}}), so that errors name the right file. */
+static const struct ydoc *doc_of(const struct pipeline *pl,
+				 const struct ynode *n)
+{
+	size_t i;
+
+	for (i = 0; i < pl->nxdocs; i++)
+		if (holds(pl->xdocs[i].root, n))
+			return &pl->xdocs[i];
+	return &pl->doc;
+}
 
 static int valid_name(const char *s, const char *extra)
 {
@@ -185,7 +228,7 @@ static int expand_item_value(struct pipeline *pl, const struct ynode *v,
 	struct scope sc = { pl, NULL };
 
 	if (v->type != YNODE_SCALAR)
-		return ynode_err(&pl->doc, v, err, "%s must be a string", what);
+		return ynode_err(doc_of(pl, v), v, err, "%s must be a string", what);
 	return expand(&sc, v, v->scalar, 0, out, err);
 }
 
@@ -197,14 +240,14 @@ static int var_value(struct pipeline *pl, const struct ynode *at,
 	int ret;
 
 	if (!v)
-		return ynode_err(&pl->doc, at, err, "unknown variable '%s'", name);
+		return ynode_err(doc_of(pl, at), at, err, "unknown variable '%s'", name);
 	if (!v->value) {
 		if (v->node->type != YNODE_SCALAR)
-			return ynode_err(&pl->doc, at, err,
+			return ynode_err(doc_of(pl, at), at, err,
 				"variable '%s' is a list: use it as foreach: %s "
 				"or {each: %s, value: ...}", name, name, name);
 		if (v->busy)
-			return ynode_err(&pl->doc, v->node, err,
+			return ynode_err(doc_of(pl, v->node), v->node, err,
 					 "variable '%s' is defined in terms of "
 					 "itself", name);
 		v->busy = 1;
@@ -226,25 +269,27 @@ static int lookup(struct scope *sc, const struct ynode *at, const char *name,
 	if (strcmp(name, "item") && strncmp(name, "item.", 5))
 		return var_value(pl, at, name, out, err);
 	if (!it)
-		return ynode_err(&pl->doc, at, err,
+		return ynode_err(doc_of(pl, at), at, err,
 			"unknown variable '%s': ${item} is only defined under "
 			"foreach or each", name);
 	if (!name[4]) {
 		if (it->type == YNODE_MAP)
-			return ynode_err(&pl->doc, at, err,
-				"${item} is a map (item at %ld:%ld): use "
-				"${item.FIELD}", it->line, it->col);
+			return ynode_err(doc_of(pl, at), at, err,
+				"${item} is a map (item at '%s':%ld:%ld): use "
+				"${item.FIELD}", doc_of(pl, it)->path, it->line,
+				it->col);
 		return expand_item_value(pl, it, "an item", out, err);
 	}
 	if (it->type != YNODE_MAP)
-		return ynode_err(&pl->doc, at, err,
-			"unknown variable '%s': the item at %ld:%ld is not a map",
-			name, it->line, it->col);
+		return ynode_err(doc_of(pl, at), at, err,
+			"unknown variable '%s': the item at '%s':%ld:%ld is not "
+			"a map", name, doc_of(pl, it)->path, it->line, it->col);
 	v = ynode_get(it, name + 5);
 	if (!v)
-		return ynode_err(&pl->doc, at, err,
-			"unknown variable '%s': the item at %ld:%ld has no '%s'",
-			name, it->line, it->col, name + 5);
+		return ynode_err(doc_of(pl, at), at, err,
+			"unknown variable '%s': the item at '%s':%ld:%ld has no "
+			"'%s'", name, doc_of(pl, it)->path, it->line, it->col,
+			name + 5);
 	return expand_item_value(pl, v, "an item field", out, err);
 }
 
@@ -275,13 +320,13 @@ static int expand(struct scope *sc, const struct ynode *at, const char *s,
 		}
 		end = strchr(p + 2, '}');
 		if (!end) {
-			ynode_err(&sc->pl->doc, at, err,
+			ynode_err(doc_of(sc->pl, at), at, err,
 				  "unterminated '${' in '%s'", s);
 			goto out;
 		}
 		name = xstrndup(p + 2, (size_t)(end - p - 2));
 		if (!valid_name(name, ".")) {
-			ynode_err(&sc->pl->doc, at, err,
+			ynode_err(doc_of(sc->pl, at), at, err,
 				  "bad variable name '%s' in '%s'", name, s);
 			goto out;
 		}
@@ -300,7 +345,7 @@ static int expand(struct scope *sc, const struct ynode *at, const char *s,
 	ret = 0;
 	goto out;
 toolong:
-	ynode_err(&sc->pl->doc, at, err, "value longer than %zu bytes",
+	ynode_err(doc_of(sc->pl, at), at, err, "value longer than %zu bytes",
 		  VALUE_MAX);
 out:
 	free(name);
@@ -326,27 +371,28 @@ static int resolve_list(struct pipeline *pl, const struct ynode *item,
 		return 0;
 	}
 	if (n->type != YNODE_SCALAR)
-		return ynode_err(&pl->doc, n, err,
+		return ynode_err(doc_of(pl, n), n, err,
 			"%s must name a list variable or be a list", what);
 	if (!strncmp(n->scalar, "item.", 5)) {
 		if (!item || item->type != YNODE_MAP)
-			return ynode_err(&pl->doc, n, err,
+			return ynode_err(doc_of(pl, n), n, err,
 				"%s: '%s' needs a foreach item that is a map",
 				what, n->scalar);
 		f = ynode_get(item, n->scalar + 5);
 		if (!f || f->type != YNODE_SEQ)
-			return ynode_err(&pl->doc, n, err,
-				"%s: the item at %ld:%ld has no list '%s'",
-				what, item->line, item->col, n->scalar + 5);
+			return ynode_err(doc_of(pl, n), n, err,
+				"%s: the item at '%s':%ld:%ld has no list '%s'",
+				what, doc_of(pl, item)->path, item->line,
+				item->col, n->scalar + 5);
 		*list = f;
 		return 0;
 	}
 	v = var_find(pl, n->scalar);
 	if (!v)
-		return ynode_err(&pl->doc, n, err, "unknown variable '%s'",
+		return ynode_err(doc_of(pl, n), n, err, "unknown variable '%s'",
 				 n->scalar);
 	if (!v->node || v->node->type != YNODE_SEQ)
-		return ynode_err(&pl->doc, n, err,
+		return ynode_err(doc_of(pl, n), n, err,
 				 "%s: variable '%s' is not a list", what,
 				 n->scalar);
 	*list = v->node;
@@ -398,22 +444,22 @@ static int item_matches(struct scope *sc, const struct ynode *where,
 	int ret = 0;
 
 	if (where->type != YNODE_MAP)
-		return ynode_err(&pl->doc, where, err,
+		return ynode_err(doc_of(pl, where), where, err,
 				 "'where' must be a map of FIELD: VALUE");
 	if (item->type != YNODE_MAP)
-		return ynode_err(&pl->doc, item, err,
+		return ynode_err(doc_of(pl, item), item, err,
 				 "'where' needs list items that are maps");
 	*match = 1;
 	for (i = 0; i < where->n && *match && !ret; i++) {
 		k = ynode_key(where, i);
 		f = ynode_get(item, k->scalar);
 		if (!f)
-			return ynode_err(&pl->doc, item, err,
+			return ynode_err(doc_of(pl, item), item, err,
 					 "item has no '%s' (see 'where' at "
 					 "%ld:%ld)", k->scalar, k->line, k->col);
 		v = ynode_val(where, i);
 		if (v->type != YNODE_SCALAR)
-			return ynode_err(&pl->doc, v, err,
+			return ynode_err(doc_of(pl, v), v, err,
 					 "a 'where' value must be a string");
 		ret = expand_item_value(pl, f, "an item field", &a, err) ||
 		      expand(sc, v, v->scalar, 0, &b, err);
@@ -440,7 +486,7 @@ static int expand_list(struct scope *sc, const struct ynode *seq,
 	char *s;
 
 	if (seq->type != YNODE_SEQ)
-		return ynode_err(&pl->doc, seq, err, "'%s' must be a list", what);
+		return ynode_err(doc_of(pl, seq), seq, err, "'%s' must be a list", what);
 	for (i = 0; i < seq->n; i++) {
 		e = seq->items[i];
 		if (e->type == YNODE_SCALAR) {
@@ -450,16 +496,16 @@ static int expand_list(struct scope *sc, const struct ynode *seq,
 			continue;
 		}
 		if (e->type != YNODE_MAP)
-			return ynode_err(&pl->doc, e, err,
+			return ynode_err(doc_of(pl, e), e, err,
 				"an element of '%s' must be a string or "
 				"{each: LIST, value: TEMPLATE}", what);
-		if (ynode_check_keys(&pl->doc, e, each_keys, err))
+		if (ynode_check_keys(doc_of(pl, e), e, each_keys, err))
 			return -1;
 		each = ynode_get(e, "each");
 		val = ynode_get(e, "value");
 		where = ynode_get(e, "where");
 		if (!each || !val || val->type == YNODE_MAP)
-			return ynode_err(&pl->doc, e, err,
+			return ynode_err(doc_of(pl, e), e, err,
 				"an each element needs 'each: LIST' and "
 				"'value: TEMPLATE' (a string or a list)");
 		if (resolve_list(pl, sc->item, each, "each", &list, err))
@@ -482,7 +528,7 @@ static int expand_list(struct scope *sc, const struct ynode *seq,
 			for (k = 0; k < val->n; k++) {
 				v = val->items[k];
 				if (v->type != YNODE_SCALAR)
-					return ynode_err(&pl->doc, v, err,
+					return ynode_err(doc_of(pl, v), v, err,
 						"a 'value' list holds strings");
 				if (expand(&inner, v, v->scalar, 0, &s, err))
 					return -1;
@@ -494,7 +540,7 @@ static int expand_list(struct scope *sc, const struct ynode *seq,
 		if (sv->n == before &&
 		    (where || each->type != YNODE_SCALAR ||
 		     strncmp(each->scalar, "item.", 5)))
-			return ynode_err(&pl->doc, e, err,
+			return ynode_err(doc_of(pl, e), e, err,
 					 "each: no item matches 'where'");
 	}
 	return 0;
@@ -516,7 +562,7 @@ static int paths_from(struct scope *sc, const struct ynode *stage,
 	for (i = 0; i < sv.n; i++) {
 		path_norm(sv.v[i]);
 		if (!*sv.v[i] || strchr(sv.v[i], '\n')) {
-			ynode_err(&sc->pl->doc, sv.at[i], err,
+			ynode_err(doc_of(sc->pl, sv.at[i]), sv.at[i], err,
 				  "bad path '%s' in '%s'", sv.v[i], key);
 			goto out;
 		}
@@ -542,11 +588,11 @@ static int task_command(struct scope *sc, const struct ynode *stage,
 	char *s;
 
 	if (!run)
-		return ynode_err(&pl->doc, key, err, "stage '%s' has no 'run'",
+		return ynode_err(doc_of(pl, key), key, err, "stage '%s' has no 'run'",
 				 key->scalar);
 	if (t->shell) {
 		if (run->type != YNODE_SCALAR)
-			return ynode_err(&pl->doc, run, err,
+			return ynode_err(doc_of(pl, run), run, err,
 				"with shell: true, 'run' must be one string");
 		if (expand(sc, run, run->scalar, 1, &s, err))
 			return -1;
@@ -558,7 +604,7 @@ static int task_command(struct scope *sc, const struct ynode *stage,
 		return 0;
 	}
 	if (run->type == YNODE_SCALAR)
-		return ynode_err(&pl->doc, run, err,
+		return ynode_err(doc_of(pl, run), run, err,
 			"'run' must be a list of arguments (or set shell: true)");
 	if (expand_list(sc, run, "run", &sv, err)) {
 		strv_release(&sv);
@@ -566,7 +612,7 @@ static int task_command(struct scope *sc, const struct ynode *stage,
 	}
 	if (!sv.n || !*sv.v[0]) {
 		strv_release(&sv);
-		return ynode_err(&pl->doc, run, err, "'run' names no program");
+		return ynode_err(doc_of(pl, run), run, err, "'run' names no program");
 	}
 	t->argv = sv.v;
 	t->argc = sv.n;
@@ -581,13 +627,13 @@ static int resource_str(struct scope *sc, const struct ynode *v,
 	char *s;
 
 	if (v->type != YNODE_SCALAR)
-		return ynode_err(&sc->pl->doc, v, err,
+		return ynode_err(doc_of(sc->pl, v), v, err,
 				 "resources: '%s' must be a string", key);
 	if (expand(sc, v, v->scalar, 0, &s, err))
 		return -1;
 	if (!*s || strpbrk(s, "\n\r")) {
 		free(s);
-		return ynode_err(&sc->pl->doc, v, err,
+		return ynode_err(doc_of(sc->pl, v), v, err,
 				 "resources: bad value for '%s'", key);
 	}
 	free(*out);
@@ -611,7 +657,7 @@ static int load_resources(struct scope *sc, const struct ynode *n,
 	if (!n)
 		return 0;
 	if (n->type != YNODE_MAP)
-		return ynode_err(&pl->doc, n, err, "'resources' must be a map "
+		return ynode_err(doc_of(pl, n), n, err, "'resources' must be a map "
 				 "of partition, time, mem, cpus, extra");
 	if (ynode_check_keys(&pl->doc, n, resource_keys, err))
 		return -1;
@@ -633,7 +679,7 @@ static int load_resources(struct scope *sc, const struct ynode *n,
 		 * nothing can be taken for the job script's path. */
 		if (strncmp(sv.v[i], "--", 2) || !sv.v[i][2] ||
 		    strpbrk(sv.v[i], "\n\r")) {
-			ynode_err(&pl->doc, sv.at[i], err, "resources: extra "
+			ynode_err(doc_of(pl, sv.at[i]), sv.at[i], err, "resources: extra "
 				  "takes sbatch options written --name or "
 				  "--name=value, not '%s'", sv.v[i]);
 			goto out;
@@ -677,13 +723,13 @@ static int add_task(struct pipeline *pl, const struct ynode *key,
 	if (item) {
 		n = item->type == YNODE_MAP ? ynode_get(item, "name") : item;
 		if (!n)
-			return ynode_err(&pl->doc, item, err,
+			return ynode_err(doc_of(pl, item), item, err,
 				"a foreach item that is a map needs a 'name'");
 		if (expand_item_value(pl, n, "a foreach item's name", &iname,
 				      err))
 			return -1;
 		if (!valid_item_name(iname)) {
-			ynode_err(&pl->doc, n, err,
+			ynode_err(doc_of(pl, n), n, err,
 				  "bad foreach item name '%s'", iname);
 			goto out;
 		}
@@ -709,7 +755,7 @@ static int add_task(struct pipeline *pl, const struct ynode *key,
 	}
 	for (i = 0; i + 1 < pl->ntasks; i++)
 		if (!strcmp(pl->tasks[i].name, t->name)) {
-			ynode_err(&pl->doc, item ? item : key, err,
+			ynode_err(doc_of(pl, item ? item : key), item ? item : key, err,
 				  "two tasks named '%s'", t->name);
 			goto out;
 		}
@@ -740,10 +786,10 @@ static int load_stage(struct pipeline *pl, const struct ynode *key,
 	size_t i;
 
 	if (key->type != YNODE_SCALAR || !valid_name(key->scalar, NULL))
-		return ynode_err(&pl->doc, key, err,
+		return ynode_err(doc_of(pl, key), key, err,
 			"a stage name is letters, digits, '_' and '-'");
 	if (stage->type != YNODE_MAP)
-		return ynode_err(&pl->doc, stage, err,
+		return ynode_err(doc_of(pl, stage), stage, err,
 				 "stage '%s' must be a map", key->scalar);
 	if (ynode_check_keys(&pl->doc, stage, stage_keys, err))
 		return -1;
@@ -753,10 +799,47 @@ static int load_stage(struct pipeline *pl, const struct ynode *key,
 	if (resolve_list(pl, NULL, fe, "foreach", &list, err))
 		return -1;
 	if (!list->n)
-		return ynode_err(&pl->doc, fe, err, "foreach list is empty");
+		return ynode_err(doc_of(pl, fe), fe, err, "foreach list is empty");
 	for (i = 0; i < list->n; i++)
 		if (add_task(pl, key, stage, list->items[i], alloc, err))
 			return -1;
+	return 0;
+}
+
+/*
+ * A variable written {file: F}: its value (a list, or a string) is the
+ * YAML file F, relative to the pipeline file's directory. Replaces *v with
+ * that file's root node; the document is kept in pl->xdocs.
+ */
+static int load_var_file(struct pipeline *pl, const struct ynode *k,
+			 const struct ynode **v, struct rs_error *err)
+{
+	const struct ynode *f = ynode_get(*v, "file");
+	struct ydoc *d;
+	char *path;
+
+	if ((*v)->n != 1 || !f || f->type != YNODE_SCALAR || !*f->scalar)
+		return ynode_err(doc_of(pl, *v), *v, err, "variable '%s' must "
+				 "be a string, a list, or {file: FILE} (a YAML "
+				 "file holding the list)", k->scalar);
+	path = join_logical(pl->filedir, f->scalar);
+	pl->xdocs = xreallocarray(pl->xdocs, pl->nxdocs + 1,
+				  sizeof(*pl->xdocs));
+	d = &pl->xdocs[pl->nxdocs];
+	memset(d, 0, sizeof(*d));
+	if (ydoc_load(d, path, err)) {
+		ydoc_release(d);
+		free(path);
+		return rs_err_prefix(err, "variable '%s' ('%s':%ld:%ld): ",
+				     k->scalar, pl->path, f->line, f->col);
+	}
+	free(path);
+	pl->nxdocs++;
+	if (!d->root || d->root->type == YNODE_MAP)
+		return rs_err(err, "'%s': variable '%s' must hold a list or a "
+			      "string, not %s", d->path, k->scalar,
+			      d->root ? "a map" : "nothing");
+	*v = d->root;
 	return 0;
 }
 
@@ -770,7 +853,7 @@ static int load_vars(struct pipeline *pl, const struct ynode *vars,
 	size_t i, alloc;
 
 	if (vars && vars->type != YNODE_MAP)
-		return ynode_err(&pl->doc, vars, err, "'vars' must be a map");
+		return ynode_err(doc_of(pl, vars), vars, err, "'vars' must be a map");
 	alloc = (vars ? vars->n : 0) + n + 1;
 	pl->vars = xcalloc(alloc, sizeof(*pl->vars));
 	for (i = 0; vars && i < vars->n; i++) {
@@ -778,15 +861,13 @@ static int load_vars(struct pipeline *pl, const struct ynode *vars,
 		v = ynode_val(vars, i);
 		if (k->type != YNODE_SCALAR || !valid_name(k->scalar, NULL) ||
 		    !strcmp(k->scalar, "item"))
-			return ynode_err(&pl->doc, k, err,
+			return ynode_err(doc_of(pl, k), k, err,
 				"a variable name is letters, digits, '_' and "
 				"'-' (and not 'item')");
-		if (v->type == YNODE_MAP)
-			return ynode_err(&pl->doc, v, err,
-				"variable '%s' must be a string or a list",
-				k->scalar);
+		if (v->type == YNODE_MAP && load_var_file(pl, k, &v, err))
+			return -1;
 		if (var_find(pl, k->scalar))
-			return ynode_err(&pl->doc, k, err,
+			return ynode_err(doc_of(pl, k), k, err,
 					 "variable '%s' defined twice", k->scalar);
 		var = &pl->vars[pl->nvars++];
 		var->name = xstrdup(k->scalar);
@@ -830,14 +911,92 @@ static int load_executor(struct pipeline *pl, const struct ynode *n,
 		return 0;
 	}
 	if (n->type != YNODE_SCALAR)
-		return ynode_err(&pl->doc, n, err,
+		return ynode_err(doc_of(pl, n), n, err,
 				 "'executor' must be local or slurm");
 	if (expand(&sc, n, n->scalar, 0, &pl->executor, err))
 		return -1;
 	if (strcmp(pl->executor, "local") && strcmp(pl->executor, "slurm"))
-		return ynode_err(&pl->doc, n, err, "unknown executor '%s': "
+		return ynode_err(doc_of(pl, n), n, err, "unknown executor '%s': "
 				 "local or slurm", pl->executor);
 	return 0;
+}
+
+/*
+ * Joins dir and rel as the shell's cd does: ".." drops dir's last
+ * component (not following a link that component may be), so root: .. of
+ * pipelines/p.yaml is the directory holding pipelines/, even when
+ * pipelines is a symbolic link.
+ */
+static char *join_logical(const char *dir, const char *rel)
+{
+	struct sbuf sb;
+	const char *p = rel, *e;
+	char *slash;
+	size_t n;
+
+	sbuf_init(&sb, 0);
+	sbuf_adds(&sb, rel[0] == '/' ? "/" : dir);
+	for (; *p; p = *e ? e + 1 : e) {
+		e = strchrnul(p, '/');
+		n = (size_t)(e - p);
+		if (!n || (n == 1 && *p == '.'))
+			continue;
+		slash = sb.len ? strrchr(sb.buf, '/') : NULL;
+		if (n == 2 && !strncmp(p, "..", 2) && sb.len &&
+		    strcmp(slash ? slash + 1 : sb.buf, "..") &&
+		    strcmp(slash ? slash + 1 : sb.buf, ".")) {
+			if (slash && slash == sb.buf)
+				sb.len = 1;         /* "/x" -> "/" */
+			else
+				sb.len = slash ? (size_t)(slash - sb.buf) : 0;
+			sb.buf[sb.len] = '\0';
+			continue;
+		}
+		if (sb.len && sb.buf[sb.len - 1] != '/')
+			sbuf_addc(&sb, '/');
+		sbuf_add(&sb, p, n);
+	}
+	if (!sb.len)
+		sbuf_adds(&sb, rel[0] == '/' ? "/" : ".");
+	return sbuf_detach(&sb, NULL);
+}
+
+/* Changes to the directory the pipeline's paths are relative to. */
+static int enter_root(struct pipeline *pl, const struct ynode *n,
+		      struct rs_error *err)
+{
+	const char *slash = strrchr(pl->path, '/');
+	char *dir = slash ? xstrndup(pl->path, (size_t)(slash - pl->path)) :
+		    xstrdup("");
+	char *to;
+	int ret = 0;
+
+	if (slash == pl->path) {
+		free(dir);
+		dir = xstrdup("/");
+	}
+	if (n && (n->type != YNODE_SCALAR || !*n->scalar)) {
+		free(dir);
+		return ynode_err(doc_of(pl, n), n, err, "'root' must be a directory "
+				 "(relative to the pipeline file's, e.g. ..)");
+	}
+	to = join_logical(dir, n ? n->scalar : ".");
+	{
+		char cwd[4096];
+
+		free(pl->filedir);
+		pl->filedir = dir[0] == '/' || !getcwd(cwd, sizeof(cwd)) ?
+			      xstrdup(*dir ? dir : ".") :
+			      join_logical(cwd, *dir ? dir : ".");
+	}
+	if (chdir(to))
+		ret = n ? ynode_err(doc_of(pl, n), n, err, "cannot change to root "
+				    "'%s': %s", to, strerror(errno)) :
+			  rs_err(err, "cannot change to '%s', the directory of "
+				 "'%s': %s", to, pl->path, strerror(errno));
+	free(to);
+	free(dir);
+	return ret;
 }
 
 int pipeline_load(struct pipeline *pl, const char *path, char *const *overrides,
@@ -855,7 +1014,8 @@ int pipeline_load(struct pipeline *pl, const char *path, char *const *overrides,
 	if (!root || root->type != YNODE_MAP)
 		return rs_err(err, "'%s': a pipeline is a map with 'stages'",
 			      path);
-	if (ynode_check_keys(&pl->doc, root, top_keys, err))
+	if (ynode_check_keys(&pl->doc, root, top_keys, err) ||
+	    enter_root(pl, ynode_get(root, "root"), err))
 		return -1;
 	if (load_vars(pl, ynode_get(root, "vars"), overrides, n, err))
 		return -1;
@@ -863,7 +1023,7 @@ int pipeline_load(struct pipeline *pl, const char *path, char *const *overrides,
 		return -1;
 	stages = ynode_get(root, "stages");
 	if (!stages || stages->type != YNODE_MAP || !stages->n)
-		return ynode_err(&pl->doc, stages ? stages : root, err,
+		return ynode_err(doc_of(pl, stages ? stages : root), stages ? stages : root, err,
 				 "'stages' must be a map of stages");
 	for (i = 0; i < stages->n; i++)
 		if (load_stage(pl, ynode_key(stages, i), ynode_val(stages, i),
@@ -881,6 +1041,38 @@ int pipeline_load(struct pipeline *pl, const char *path, char *const *overrides,
 	sbuf_init(&sb, 0);
 	sbuf_addf(&sb, "%s/.reliefstat", pl->outdir);
 	pl->statedir = sbuf_detach(&sb, NULL);
+	pl->keep_runs = 30;
+	if (var_find(pl, "keep_runs")) {
+		struct var *v = var_find(pl, "keep_runs");
+		char *s, *end;
+		long k;
+
+		if (var_value(pl, root, "keep_runs", &s, err))
+			return -1;
+		errno = 0;
+		k = strtol(s, &end, 10);
+		if (errno || end == s || *end || k < 1 || k > 100000) {
+			if (v->node)
+				ynode_err(doc_of(pl, v->node), v->node, err, "variable "
+					  "'keep_runs' must be a number of runs "
+					  "from 1 to 100000, not '%s'", s);
+			else
+				rs_err(err, "--var keep_runs must be a number "
+				       "of runs from 1 to 100000, not '%s'", s);
+			free(s);
+			return -1;
+		}
+		free(s);
+		pl->keep_runs = k;
+	}
+	if (var_find(pl, "mark_stale")) {
+		char *v;
+
+		if (var_value(pl, root, "mark_stale", &v, err))
+			return -1;
+		pl->mark_stale = !strcmp(v, "yes") || !strcmp(v, "true");
+		free(v);
+	}
 	return 0;
 }
 
@@ -927,6 +1119,11 @@ void pipeline_release(struct pipeline *pl)
 	free(pl->order);
 	free(pl->outdir);
 	free(pl->statedir);
+	free(pl->rundir);
+	free(pl->filedir);
+	for (i = 0; i < pl->nxdocs; i++)
+		ydoc_release(&pl->xdocs[i]);
+	free(pl->xdocs);
 	free(pl->executor);
 	ydoc_release(&pl->doc);
 	free(pl->path);

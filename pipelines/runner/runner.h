@@ -112,14 +112,28 @@ struct pipeline {
 	char *outdir;            /* variable "out", default "out" */
 	char *statedir;          /* outdir/.reliefstat */
 	char *executor;          /* "local" (default) or "slurm" */
+	long keep_runs;          /* variable "keep_runs": runs whose logs are
+				    kept (history.c), default 30 */
+	int mark_stale;          /* variable "mark_stale: yes": a failed run
+				    marks the published reports stale */
+	long run_id;             /* this run's number once history_begin()
+				    gave it one, else 0 */
+	char *rundir;            /* statedir/runs/ID, or NULL */
+	char *filedir;           /* the pipeline file's directory, absolute */
+	struct ydoc *xdocs;      /* files variables were loaded from */
+	size_t nxdocs;
 };
 
 /* pipeline.c */
 
 /*
- * Loads and expands the pipeline at path. overrides holds n "name=value"
- * strings from --var; their values are taken literally. On error fills err
- * with a positioned message and returns -1; pl must still be released.
+ * Loads and expands the pipeline at path, after changing the process's
+ * working directory to its root (the top-level root:, relative to the
+ * file's directory; default that directory): every relative path of the
+ * pipeline, and of --var, is taken from there. overrides holds n
+ * "name=value" strings from --var; their values are taken literally. On
+ * error fills err with a positioned message and returns -1; pl must still
+ * be released.
  */
 int pipeline_load(struct pipeline *pl, const char *path, char *const *overrides,
 		  size_t n, struct rs_error *err);
@@ -199,6 +213,8 @@ int state_check(struct state *st, struct task *t, struct rs_error *err);
  * outputs as they are now. Fails (recording nothing) if an output is missing.
  */
 int state_record(struct state *st, struct task *t, struct rs_error *err);
+/* The record of the task named name, or NULL. */
+const struct srec *state_find(struct state *st, const char *name);
 /* Forgets t: it will run next time. */
 void state_forget(struct state *st, const char *name);
 
@@ -211,6 +227,11 @@ void state_forget(struct state *st, const char *name);
  */
 int lock_take(const struct pipeline *pl, int *fd, struct rs_error *err);
 void lock_release(int fd);
+/*
+ * Fails unless dir is a directory, not a symbolic link, owned by our
+ * effective uid: where the runner keeps state it must be ours.
+ */
+int state_dir_ok(const char *dir, struct rs_error *err);
 
 /* Creates a directory and its parents (mode 0755). */
 int mkdir_p(const char *dir, struct rs_error *err);
@@ -227,6 +248,89 @@ int mkdir_parent(const char *path, struct rs_error *err);
  */
 int pipeline_check_inside(const struct pipeline *pl, struct rs_error *err);
 
+/* history.c: run ids, the ledger, per-run logs, `runs` and `show`. */
+
+/*
+ * Gives the run (the lock held) its number, one more than any the ledger or
+ * ${statedir}/runs/ knows, and creates ${statedir}/runs/ID/logs/: sets
+ * pl->run_id and pl->rundir. Every directory is checked with state_dir_ok().
+ */
+int history_begin(struct pipeline *pl, struct rs_error *err);
+/* Removes the log directories of runs older than the newest keep_runs. */
+void history_prune(const struct pipeline *pl);
+/*
+ * Appends one JSON object as a line of ${statedir}/ledger.jsonl, with one
+ * write(2) and O_NOFOLLOW; warns on failure. obj is not consumed.
+ */
+struct json_t;
+void ledger_append(const struct pipeline *pl, struct json_t *obj);
+/* Adds "key": [{"path":..,"hash":..}...] for the n paths and hashes. */
+void ledger_files(struct json_t *obj, const char *key, const struct pathv *pv,
+		  char (*hashes)[HASH_HEX]);
+/*
+ * Adds rows_in, rows_out, rejects and reject_total from the first output
+ * of t that is a stage's JSON summary (a .json file with "rows_read").
+ */
+void ledger_summary(struct json_t *obj, const struct task *t);
+/*
+ * Reads the ledger: a JSON array of its lines (objects). A line that does
+ * not parse is warned about (file:line) and skipped. NULL when there is no
+ * ledger yet.
+ */
+struct json_t *ledger_read(const struct pipeline *pl);
+/* `reliefstat runs`: one line per run, newest last (or --json). */
+int history_runs(const struct pipeline *pl, int json);
+/* `reliefstat show`: one run (default the last), text or --json. */
+int history_show(const struct pipeline *pl, const char *run, int json);
+
+/* published.c: each good run's published set, and what changed. */
+
+/* Keeps this run's published set (objects/ and runs/ID/published). */
+int published_keep(const struct pipeline *pl, struct rs_error *err);
+/*
+ * Diffs this run's published set with that of the previous run that kept
+ * one (*since), writes REPORT/changes.csv and changes.html beside each
+ * report, and returns how many published figures changed; -2 when there
+ * is no earlier set, -1 with err on error.
+ */
+long published_changes(const struct pipeline *pl, long *since,
+		       struct rs_error *err);
+/* A report's CSV table, all text; rows[0] is the header. */
+struct ptable {
+	char ***rows;
+	size_t *ncol;
+	size_t n;
+};
+int ptable_load(const char *path, struct ptable *t, struct rs_error *err);
+void ptable_release(struct ptable *t);
+/* How many first columns name a row: the fewest that make every row of
+ * both tables unique (pass the same table twice for one). */
+size_t ptable_key_width(const struct ptable *a, const struct ptable *b);
+/* Row i's first k cells that are not empty, joined with " / ". */
+char *ptable_row_key(const struct ptable *t, size_t i, size_t k);
+/* `reliefstat explain` (explain.c). */
+int explain_cell(const struct pipeline *pl, const char *source,
+		 const char *table, const char *row, const char *column,
+		 int json);
+/* After a failed run: marks the published HTML and text of the reports
+ * it left behind as not updated (数据截至 the last good run's date), and
+ * forgets the tasks writing them so that the next run rewrites them. The
+ * caller saves st. */
+void published_mark_stale(const struct pipeline *pl, struct state *st);
+/* Removes objects no kept run's published set names. */
+void published_gc(const struct pipeline *pl);
+/* `reliefstat diff`: runs a and b (default the last two that kept a set). */
+int history_diff(const struct pipeline *pl, const char *a, const char *b,
+		 int json);
+
+/* tidy.c */
+
+/*
+ * Removes the temporary files (".NAME.tmp.PID.N", common/fileio.c) that a
+ * killed stage left beside the outputs of the selected tasks and in the
+ * state directory, when process PID is gone. Says how many it removed.
+ */
+void tidy_stale_temps(const struct pipeline *pl);
 /* check.c */
 
 /*
@@ -263,6 +367,7 @@ int pipeline_preview_argv(const struct pipeline *pl, const char *source,
 struct runopts {
 	long jobs;               /* 0: the executor's default */
 	int dry_run, keep_going, quiet;
+	int verbose;             /* off a terminal: each command and step */
 	const char *executor;    /* --executor, or NULL for the pipeline's */
 };
 

@@ -174,18 +174,37 @@ static int hash_file(struct state *st, const char *path, char out[HASH_HEX],
 	return 0;
 }
 
-/* The file execvp() would run for argv[0], or NULL when there is none. */
+/*
+ * The file a task's argv[0] runs: a name with a slash as it is; else the
+ * program of that name beside the runner's own executable (an installed
+ * setup works under cron's PATH), else the one execvp() would find in
+ * PATH. NULL when there is none.
+ */
 static char *find_program(const char *name)
 {
 	const char *path = getenv("PATH"), *p, *colon;
+	char self[4096], *slash;
 	struct sbuf sb;
 	struct stat s;
+	ssize_t n;
 
 	if (strchr(name, '/'))
 		return xstrdup(name);
+	sbuf_init(&sb, 0);
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			sbuf_addf(&sb, "%.*s/%s", (int)(slash - self), self,
+				  name);
+			if (!stat(sb.buf, &s) && S_ISREG(s.st_mode) &&
+			    !access(sb.buf, X_OK))
+				return sbuf_detach(&sb, NULL);
+		}
+	}
 	if (!path)
 		path = "/usr/local/bin:/usr/bin:/bin";
-	sbuf_init(&sb, 0);
 	for (p = path; ; p = colon + 1) {
 		colon = strchrnul(p, ':');
 		sbuf_reset(&sb);
@@ -229,6 +248,11 @@ static struct srec *rec_find(struct state *st, const char *name)
 		if (!strcmp(st->recs[i].name, name))
 			return &st->recs[i];
 	return NULL;
+}
+
+const struct srec *state_find(struct state *st, const char *name)
+{
+	return rec_find(st, name);
 }
 
 static void rec_release(struct srec *r)

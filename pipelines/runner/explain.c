@@ -1,0 +1,764 @@
+/*
+ * explain.c - `reliefstat explain`: the records behind one published cell.
+ *
+ * A cell is named as a statistician names it: the source (the pipeline's
+ * item name, e.g. erqi-2024), the table (its title or part of it, e.g.
+ * 分地区汇总表), the row (its first cells, "二七区 / 马寨镇", or one of
+ * them, 马寨镇) and the column (its header or part of it, 临时救助人次).
+ * The cell is turned into a filter on the source's valid records without
+ * knowing any table's layout: each row cell and the column header is read
+ * as a region (a name in the regions file), a program (the longest catalog
+ * name it starts with, with its sub-programs), an area (城市, 农村), a month
+ * (5月) or a total (合计, 小计, 总计: no filter); what the header has left
+ * after a program's name is the measure: 人次 (Σ persons), 户次 (number of
+ * payments), 支出 (Σ amount, 万元) or 保障人数/保障户数 (distinct
+ * beneficiaries paid in the period, as the tables' note defines it). The catalog and regions files are those
+ * the source's validate task was given (--catalog, --regions).
+ *
+ * The cell's value is read from the internal table (a suppressed "*" of
+ * the published one is explained from it, for whoever holds the outputs);
+ * the listed records sum to it exactly or the command says they do not and
+ * exits 1. The source's validate rejects that fall in the same cell are
+ * listed with their reason: what was left out.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <csv.h>
+#include <jansson.h>
+
+#include "catalog.h"
+#include "csvin.h"
+#include "fileio.h"
+#include "money.h"
+#include "regions.h"
+#include "runner.h"
+#include "xalloc.h"
+
+enum measure { M_NONE, M_PT, M_HT, M_AMT, M_BEN };
+
+struct filter {
+	char region[13];         /* code prefix, "" for any */
+	const struct program *prog;
+	const char *area;        /* "urban", "rural" or NULL */
+	int month;               /* 1-12, 0 for any */
+	enum measure m;
+};
+
+struct xrow {
+	const char *f[16];       /* the valid.csv columns explain uses */
+};
+
+/* Columns of valid.csv (and of a validate reject's raw text) by name. */
+static const char *const cols[] = {
+	"source", "line", "region_code", "program", "area", "period",
+	"beneficiary", "persons", "amount", NULL
+};
+enum { C_SOURCE, C_LINE, C_REGION, C_PROGRAM, C_AREA, C_PERIOD, C_BEN,
+       C_PERSONS, C_AMOUNT, C_N };
+
+struct ben {
+	char *id;
+	int64_t persons;         /* the largest persons of one payment */
+};
+
+struct ctx {
+	const struct pipeline *pl;
+	const struct catalog *cat;
+	const struct regions *reg;
+	struct filter flt;
+	long idx[C_N];           /* column index in the header */
+	int64_t persons, count, fen;
+	struct ben *bens;
+	size_t nbens;
+	json_t *records, *rejects;
+	int header_done, rejects_file;
+	const char *path;
+};
+
+static int is_total(const char *s)
+{
+	return !strcmp(s, "合计") || !strcmp(s, "小计") || !strcmp(s, "总计") ||
+	       !*s;
+}
+
+/* The catalog program whose name s starts with, longest first; *rest is
+ * what follows. */
+static const struct program *prog_prefix(const struct catalog *c,
+					 const char *s, const char **rest)
+{
+	const struct program *best = NULL;
+	size_t i, n, bn = 0;
+
+	for (i = 0; i < c->n; i++) {
+		if (!c->p[i].name_zh)
+			continue;
+		n = strlen(c->p[i].name_zh);
+		if (n > bn && !strncmp(s, c->p[i].name_zh, n)) {
+			best = &c->p[i];
+			bn = n;
+		}
+	}
+	*rest = s + bn;
+	return best;
+}
+
+static enum measure measure_of(const char *s)
+{
+	if (strstr(s, "人次"))
+		return M_PT;
+	if (strstr(s, "户次"))
+		return M_HT;
+	if (strstr(s, "支出"))
+		return M_AMT;
+	if (strstr(s, "保障人数") || strstr(s, "保障户数"))
+		return M_BEN;
+	return M_NONE;
+}
+
+/* Reads one row cell into the filter. */
+static int key_part(struct ctx *x, const char *s, struct rs_error *err)
+{
+	const char *rest;
+	const struct program *p;
+	size_t i;
+	int mon;
+	char tail[8];
+
+	if (is_total(s))
+		return 0;
+	if (!strcmp(s, "城市") || !strcmp(s, "城镇")) {
+		x->flt.area = "urban";
+		return 0;
+	}
+	if (!strcmp(s, "农村")) {
+		x->flt.area = "rural";
+		return 0;
+	}
+	if (sscanf(s, "%d%7s", &mon, tail) == 2 && !strcmp(tail, "月") &&
+	    mon >= 1 && mon <= 12) {
+		x->flt.month = mon;
+		return 0;
+	}
+	p = prog_prefix(x->cat, s, &rest);
+	if (p && !*rest) {
+		x->flt.prog = p;
+		return 0;
+	}
+	/* A region: the first of that name within the prefix so far. */
+	for (i = 0; i < x->reg->n; i++) {
+		const struct region *r = &x->reg->r[i];
+		size_t d = (size_t)region_level_digits(r->level);
+
+		if (strcmp(r->name, s) ||
+		    strncmp(r->code, x->flt.region, strlen(x->flt.region)))
+			continue;
+		memcpy(x->flt.region, r->code, d);
+		x->flt.region[d] = '\0';
+		return 0;
+	}
+	return rs_err(err, "row '%s' is not a region of the regions file, a "
+		      "program of the catalog, 城市/农村, a month (5月) or a "
+		      "total: explain cannot trace it", s);
+}
+
+static int in_program(const struct catalog *c, const char *code,
+		      const struct program *want)
+{
+	const struct program *p = catalog_find(c, code);
+	int depth;
+
+	for (depth = 0; p && depth < 16; depth++) {
+		if (p == want)
+			return 1;
+		p = p->parent ? catalog_find(c, p->parent) : NULL;
+	}
+	return 0;
+}
+
+static int matches(const struct ctx *x, const char *const *f)
+{
+	const struct filter *q = &x->flt;
+	size_t n = strlen(f[C_PERIOD]);
+
+	if (*q->region && strncmp(f[C_REGION], q->region, strlen(q->region)))
+		return 0;
+	if (q->prog && !in_program(x->cat, f[C_PROGRAM], q->prog))
+		return 0;
+	if (q->area && strcmp(f[C_AREA], q->area))
+		return 0;
+	if (q->month && (n < 2 || strtol(f[C_PERIOD] + n - 2, NULL, 10) !=
+			 q->month))
+		return 0;
+	return 1;
+}
+
+static void count_ben(struct ctx *x, const char *id, int64_t persons)
+{
+	size_t i;
+
+	for (i = 0; i < x->nbens; i++)
+		if (!strcmp(x->bens[i].id, id)) {
+			if (persons > x->bens[i].persons)
+				x->bens[i].persons = persons;
+			return;
+		}
+	x->bens = xreallocarray(x->bens, x->nbens + 1, sizeof(*x->bens));
+	x->bens[x->nbens].id = xstrdup(id);
+	x->bens[x->nbens++].persons = persons;
+}
+
+/* Maps the header's names to cols[]; fails naming a missing column. */
+static int take_header(struct ctx *x, const struct csv_row *row,
+		       struct rs_error *err)
+{
+	size_t i, j;
+
+	for (i = 0; i < C_N; i++) {
+		x->idx[i] = -1;
+		for (j = 0; j < row->n; j++)
+			if (!strcmp(row->f[j].p, cols[i]))
+				x->idx[i] = (long)j;
+		if (x->idx[i] < 0)
+			return rs_err(err, "'%s':1: no column '%s' in the "
+				      "valid records", x->path, cols[i]);
+	}
+	x->header_done = 1;
+	return 0;
+}
+
+static int on_valid(const struct csv_row *row, void *ctx, struct rs_error *err)
+{
+	struct ctx *x = ctx;
+	const struct program *p;
+	const char *f[C_N];
+	int64_t persons = 0, fen = 0;
+	size_t i;
+
+	if (!x->header_done)
+		return take_header(x, row, err);
+	for (i = 0; i < C_N; i++)
+		f[i] = (size_t)x->idx[i] < row->n ? row->f[x->idx[i]].p : "";
+	if (!matches(x, f))
+		return 0;
+	if (parse_int64(f[C_PERSONS], &persons) ||
+	    money_parse(f[C_AMOUNT], strlen(f[C_AMOUNT]), MU_YUAN, &fen))
+		return rs_err(err, "'%s':%ld: persons '%s' or amount '%s' is "
+			      "not a number", x->path, row->line, f[C_PERSONS],
+			      f[C_AMOUNT]);
+	x->persons += persons;
+	x->count++;
+	x->fen += fen;
+	count_ben(x, f[C_BEN], persons);
+	p = catalog_find(x->cat, f[C_PROGRAM]);
+	json_array_append_new(x->records, json_pack(
+		"{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s}", "source", f[C_SOURCE],
+		"line", f[C_LINE], "beneficiary", f[C_BEN], "program",
+		f[C_PROGRAM], "program_name", p && p->name_zh ? p->name_zh :
+		f[C_PROGRAM], "month", f[C_PERIOD], "persons",
+		(json_int_t)persons, "amount", f[C_AMOUNT]));
+	return 0;
+}
+
+/* libcsv's callbacks for a reject's raw text: its fields, in order. */
+struct rawrec {
+	char **f;
+	size_t n;
+};
+
+static void raw_field(void *s, size_t len, void *data)
+{
+	struct rawrec *r = data;
+
+	r->f = xreallocarray(r->f, r->n + 1, sizeof(*r->f));
+	r->f[r->n++] = xstrndup(s ? s : "", s ? len : 0);
+}
+
+static int on_reject(const struct csv_row *row, void *ctx,
+		     struct rs_error *err)
+{
+	struct ctx *x = ctx;
+	struct csv_parser p;
+	struct rawrec r = { NULL, 0 };
+	const char *f[C_N];
+	size_t i;
+
+	(void)err;
+	if (!x->rejects_file) {
+		x->rejects_file = 1;   /* the header: source,line,reason,... */
+		return 0;
+	}
+	if (row->n < 6 || csv_init(&p, CSV_APPEND_NULL))
+		return 0;
+	csv_parse(&p, row->f[5].p, row->f[5].len, raw_field, NULL, &r);
+	csv_fini(&p, raw_field, NULL, &r);
+	csv_free(&p);
+	for (i = 0; i < C_N; i++)
+		f[i] = (size_t)x->idx[i] < r.n ? r.f[x->idx[i]] : "";
+	if (r.n > (size_t)x->idx[C_AMOUNT] && matches(x, f))
+		json_array_append_new(x->rejects, json_pack(
+			"{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "source",
+			row->f[0].p, "line", row->f[1].p, "reason",
+			row->f[2].p, "message", row->f[4].p, "beneficiary",
+			f[C_BEN], "persons", f[C_PERSONS], "amount",
+			f[C_AMOUNT]));
+	for (i = 0; i < r.n; i++)
+		free(r.f[i]);
+	free(r.f);
+	return 0;
+}
+
+/* ---- finding the source's files ---- */
+
+struct srcfiles {
+	char *valid, *rejects, *regions, *internal, *published;
+	char **catalogs;
+	size_t ncat;
+};
+
+static void srcfiles_release(struct srcfiles *s)
+{
+	free(s->valid);
+	free(s->rejects);
+	free(s->regions);
+	free(s->internal);
+	free(s->published);
+	free(s->catalogs);
+}
+
+static int under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(path, dir, n) && path[n] == '/';
+}
+
+static int find_source(const struct pipeline *pl, const char *source,
+		       struct srcfiles *sf, struct rs_error *err)
+{
+	struct sbuf dir, names;
+	const struct task *t, *vt = NULL;
+	const char *p, *base;
+	size_t k, i;
+
+	memset(sf, 0, sizeof(*sf));
+	sbuf_init(&dir, 0);
+	sbuf_init(&names, 0);
+	sbuf_addf(&dir, "%s/%s", pl->outdir, source);
+	for (k = 0; k < pl->ntasks; k++) {
+		t = &pl->tasks[k];
+		for (i = 0; i < t->outputs.n; i++) {
+			p = t->outputs.v[i].path;
+			base = strrchr(p, '/') ? strrchr(p, '/') + 1 : p;
+			if (!strcmp(base, "valid.csv.gz") && !under(p, dir.buf) &&
+			    !strstr(names.buf ? names.buf : "", p)) {
+				sbuf_addf(&names, "%s'%.*s'", names.len ? ", " :
+					  "", (int)(base - p - 1 -
+					  strlen(pl->outdir) - 1),
+					  p + strlen(pl->outdir) + 1);
+			}
+			if (!under(p, dir.buf))
+				continue;
+			if (!strcmp(base, "valid.csv.gz")) {
+				vt = t;
+				free(sf->valid);
+				sf->valid = xstrdup(p);
+			}
+			if (strstr(p, "/internal/") && !sf->internal) {
+				sf->internal = xstrndup(p, (size_t)(base - p - 1));
+				const char *in = strstr(sf->internal,
+							"/internal");
+				struct sbuf pb;
+
+				sbuf_init(&pb, 0);
+				sbuf_add(&pb, sf->internal,
+					 (size_t)(in - sf->internal));
+				sbuf_addf(&pb, "/published%s", in + 9);
+				sf->published = sbuf_detach(&pb, NULL);
+			}
+		}
+	}
+	if (!vt) {
+		rs_err(err, "no source '%s' in '%s' (no task writes '%s/"
+		       "valid.csv.gz'); sources: %s", source, pl->path, dir.buf,
+		       names.len ? names.buf : "none");
+		goto fail;
+	}
+	for (i = 0; i + 1 < vt->argc; i++) {
+		const char *a = vt->argv[i], *v = vt->argv[i + 1];
+
+		if (!strcmp(a, "--catalog")) {
+			sf->catalogs = xreallocarray(sf->catalogs, sf->ncat + 1,
+						     sizeof(*sf->catalogs));
+			sf->catalogs[sf->ncat++] = vt->argv[i + 1];
+		} else if (!strcmp(a, "--regions")) {
+			free(sf->regions);
+			sf->regions = xstrdup(v);
+		} else if (!strcmp(a, "--rejects")) {
+			free(sf->rejects);
+			sf->rejects = xstrdup(v);
+		}
+	}
+	if (!sf->regions || !sf->internal) {
+		rs_err(err, "'%s': task '%s' has no --regions, or no report "
+		       "writes an internal/ table under '%s'", pl->path,
+		       vt->name, dir.buf);
+		goto fail;
+	}
+	sbuf_release(&dir);
+	sbuf_release(&names);
+	return 0;
+fail:
+	sbuf_release(&dir);
+	sbuf_release(&names);
+	return -1;
+}
+
+/* ---- the table, row and column ---- */
+
+/* The first heading of the .md beside a table's CSV, or NULL. */
+static char *title_of(const char *csv)
+{
+	size_t n = strlen(csv), len;
+	char *md = xstrdup(csv), *buf, *p, *nl, *t = NULL;
+	struct rs_error err;
+
+	memcpy(md + n - 3, "md", 3);
+	if (!rs_read_file(md, (size_t)16 << 20, &buf, &len, &err)) {
+		p = buf;
+		while (*p == '#')
+			p++;
+		while (*p == ' ')
+			p++;
+		nl = strchr(p, '\n');
+		if (p != buf && nl && nl != p)
+			t = xstrndup(p, (size_t)(nl - p));
+		free(buf);
+	}
+	free(md);
+	return t;
+}
+
+/* Finds the table named want in dir: a CSV whose title or file name is
+ * want, else the only one whose title holds it. */
+static char *find_table(const char *dir, const char *want, char **title,
+			struct rs_error *err)
+{
+	struct sbuf sb, all;
+	struct dirent *e;
+	char *found = NULL, *t, *exact = NULL;
+	size_t n, hits = 0;
+	DIR *d = opendir(dir);
+
+	*title = NULL;
+	if (!d) {
+		rs_err(err, "cannot read '%s': %s (has the pipeline run?)", dir,
+		       strerror(errno));
+		return NULL;
+	}
+	sbuf_init(&sb, 0);
+	sbuf_init(&all, 0);
+	while ((e = readdir(d))) {
+		n = strlen(e->d_name);
+		if (e->d_name[0] == '.' || n < 5 ||
+		    strcmp(e->d_name + n - 4, ".csv"))
+			continue;
+		sbuf_reset(&sb);
+		sbuf_addf(&sb, "%s/%s", dir, e->d_name);
+		t = title_of(sb.buf);
+		sbuf_addf(&all, "%s%s", all.len ? ", " : "",
+			  t ? t : e->d_name);
+		if ((t && !strcmp(t, want)) || !strcmp(e->d_name, want) ||
+		    (!strncmp(e->d_name, want, n - 4) && !want[n - 4])) {
+			free(exact);
+			exact = xstrdup(sb.buf);
+			free(*title);
+			*title = xstrdup(t ? t : e->d_name);
+		} else if (t && strstr(t, want)) {
+			hits++;
+			free(found);
+			found = xstrdup(sb.buf);
+			if (!exact) {
+				free(*title);
+				*title = xstrdup(t);
+			}
+		}
+		free(t);
+	}
+	closedir(d);
+	if (exact) {
+		free(found);
+		found = exact;
+	} else if (hits != 1) {
+		rs_err(err, "%s table '%s' in '%s'; the tables are: %s",
+		       hits ? "more than one" : "no", want, dir, all.buf ?
+		       all.buf : "none");
+		free(found);
+		free(*title);
+		*title = NULL;
+		found = NULL;
+	}
+	sbuf_release(&sb);
+	sbuf_release(&all);
+	return found;
+}
+
+static long find_column(const struct ptable *t, const char *want,
+			struct rs_error *err)
+{
+	size_t j, hits = 0;
+	long got = -1;
+
+	int pass;
+
+	/* Exactly; without its unit, 支出 for 支出（万元）; by its start;
+	 * by any part: the first pass with one match wins. */
+	for (pass = 0; pass < 4; pass++) {
+		hits = 0;
+		for (j = 0; j < t->ncol[0]; j++) {
+			const char *h = t->rows[0][j], *u = strstr(h, "（");
+			size_t n = strlen(want);
+
+			if (pass == 0 ? !strcmp(h, want) :
+			    pass == 1 ? u && (size_t)(u - h) == n &&
+					!strncmp(h, want, n) :
+			    pass == 2 ? !strncmp(h, want, n) :
+			    !!strstr(h, want)) {
+				hits++;
+				got = (long)j;
+			}
+		}
+		if (hits == 1)
+			return got;
+		if (hits > 1)
+			break;
+	}
+	rs_err(err, "%s column '%s'; the columns are: ", hits ? "more than one" :
+	       "no", want);
+	for (j = 0; j < t->ncol[0]; j++) {
+		size_t n = strlen(err->msg);
+
+		snprintf(err->msg + n, sizeof(err->msg) - n, "%s%s",
+			 j ? ", " : "", t->rows[0][j]);
+	}
+	return -1;
+}
+
+static long find_line(const struct ptable *t, size_t k, const char *want,
+		      struct rs_error *err)
+{
+	size_t i, j, hits = 0;
+	long got = -1;
+	char *key;
+
+	for (i = 1; i < t->n; i++) {
+		key = ptable_row_key(t, i, k);
+		if (!strcmp(key, want)) {
+			free(key);
+			return (long)i;
+		}
+		free(key);
+	}
+	for (i = 1; i < t->n; i++)
+		for (j = 0; j < k && j < t->ncol[i]; j++)
+			if (!strcmp(t->rows[i][j], want)) {
+				hits++;
+				got = (long)i;
+				break;
+			}
+	if (hits == 1)
+		return got;
+	key = t->n > 1 ? ptable_row_key(t, 1, k) : xstrdup("");
+	rs_err(err, "%s row '%s'; name it by its first cells, e.g. '%s'",
+	       hits ? "more than one" : "no", want, key);
+	free(key);
+	return -1;
+}
+
+/* ---- the command ---- */
+
+/* The measure's value over what was matched, as the table prints it. */
+static void value_text(const struct ctx *x, const char *header, char *buf,
+		       size_t size)
+{
+	(void)header;
+	switch (x->flt.m) {
+	case M_PT:
+		snprintf(buf, size, "%" PRId64, x->persons);
+		break;
+	case M_HT:
+		snprintf(buf, size, "%" PRId64, x->count);
+		break;
+	case M_AMT:
+		money_fmt_wan(x->fen, buf);
+		break;
+	default:
+		/* As the tables' note defines it: distinct beneficiaries
+		 * paid in the period. */
+		snprintf(buf, size, "%zu", x->nbens);
+	}
+}
+
+static void print_text(const struct ctx *x, const char *title, const char *row,
+		       const char *col, const char *internal,
+		       const char *published, const char *got, int same)
+{
+	json_t *r;
+	size_t i;
+	char yuan[32];
+
+	printf("%s | %s | %s = %s", title, row, col, internal);
+	if (strcmp(published, internal))
+		printf("（公开表：%s%s）", published,
+		       !strcmp(published, "*") ? "，已隐去，据内部表说明" : "");
+	printf("\n%-16s %6s  %-32s %-14s %-8s %4s %12s\n", "来源", "行号",
+	       "对象（化名）", "项目", "月份", "人数", "金额（元）");
+	json_array_foreach(x->records, i, r)
+		printf("%-16s %6s  %-32s %-14s %-8s %4lld %12s\n",
+		       json_string_value(json_object_get(r, "source")),
+		       json_string_value(json_object_get(r, "line")),
+		       json_string_value(json_object_get(r, "beneficiary")),
+		       json_string_value(json_object_get(r, "program_name")),
+		       json_string_value(json_object_get(r, "month")),
+		       (long long)json_integer_value(json_object_get(r,
+							"persons")),
+		       json_string_value(json_object_get(r, "amount")));
+	printf("合计：%zu条记录，%" PRId64 "人次，%s元：%s = %s，%s表中数字\n",
+	       json_array_size(x->records), x->persons,
+	       money_fmt_yuan(x->fen, yuan), col, got,
+	       same ? "等于" : "不等于");
+	printf("同一单元格中被剔除的记录：%zu条\n", json_array_size(x->rejects));
+	json_array_foreach(x->rejects, i, r)
+		printf("%-16s %6s  %s：%s（人数 %s，金额 %s 元）\n",
+		       json_string_value(json_object_get(r, "source")),
+		       json_string_value(json_object_get(r, "line")),
+		       json_string_value(json_object_get(r, "reason")),
+		       json_string_value(json_object_get(r, "message")),
+		       json_string_value(json_object_get(r, "persons")),
+		       json_string_value(json_object_get(r, "amount")));
+}
+
+int explain_cell(const struct pipeline *pl, const char *source,
+		 const char *table, const char *row, const char *column,
+		 int json)
+{
+	struct catalog cat = { 0 };
+	struct regions reg = { 0 };
+	struct srcfiles sf;
+	struct ptable it = { 0 }, pt = { 0 };
+	struct rs_error err;
+	struct ctx x;
+	struct csvin_opts o = { 0 };
+	char *csv = NULL, *title = NULL, *key = NULL, *pcsv = NULL;
+	const char *rest, *internal, *published = "", *base;
+	char got[64];
+	const struct program *hp;
+	long r, c, pr, pc;
+	size_t k, j;
+	int ret = 2, same;
+
+	memset(&x, 0, sizeof(x));
+	if (find_source(pl, source, &sf, &err))
+		goto fail;
+	if (catalog_load(&cat, (const char *const *)sf.catalogs, sf.ncat, &err) ||
+	    regions_load(&reg, sf.regions, &err))
+		goto fail;
+	if (!(csv = find_table(sf.internal, table, &title, &err)) ||
+	    ptable_load(csv, &it, &err))
+		goto fail;
+	k = ptable_key_width(&it, &it);
+	if ((c = find_column(&it, column, &err)) < 0 ||
+	    (r = find_line(&it, k, row, &err)) < 0)
+		goto fail;
+	if ((size_t)c < k) {
+		rs_err(&err, "column '%s' names rows, it holds no figure",
+		       it.rows[0][c]);
+		goto fail;
+	}
+	internal = (size_t)c < it.ncol[r] ? it.rows[r][c] : "";
+	key = ptable_row_key(&it, (size_t)r, k);
+	base = strrchr(csv, '/') + 1;
+	{
+		struct sbuf pb;
+
+		sbuf_init(&pb, 0);
+		sbuf_addf(&pb, "%s/%s", sf.published, base);
+		pcsv = sbuf_detach(&pb, NULL);
+	}
+	published = internal;
+	if (!ptable_load(pcsv, &pt, &err)) {
+		pc = find_column(&pt, it.rows[0][c], &err);
+		pr = pc < 0 ? -1 : find_line(&pt, ptable_key_width(&pt, &pt),
+					     key, &err);
+		published = pr < 0 ? "" : (size_t)pc < pt.ncol[pr] ?
+			    pt.rows[pr][pc] : "";
+	}
+	x.pl = pl;
+	x.cat = &cat;
+	x.reg = &reg;
+	for (j = 0; j < k && j < it.ncol[r]; j++)
+		if (key_part(&x, it.rows[r][j], &err))
+			goto fail;
+	hp = prog_prefix(&cat, it.rows[0][c], &rest);
+	if (hp)
+		x.flt.prog = hp;
+	x.flt.m = measure_of(hp ? rest : it.rows[0][c]);
+	if (x.flt.m == M_NONE) {
+		rs_err(&err, "column '%s' is not a measure explain can trace: "
+		       "人次, 户次, 支出 or 保障人数/保障户数", it.rows[0][c]);
+		goto fail;
+	}
+	x.records = json_array();
+	x.rejects = json_array();
+	x.path = sf.valid;
+	o.encoding = RS_ENC_UTF8;
+	if (csvin_read(sf.valid, &o, on_valid, &x, &err))
+		goto fail;
+	if (sf.rejects && csvin_read(sf.rejects, &o, on_reject, &x, &err))
+		goto fail;
+	value_text(&x, it.rows[0][c], got, sizeof(got));
+	same = !strcmp(got, internal);
+	if (json) {
+		json_t *out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:O,"
+					"s:O}", "source", source, "table", title,
+					"row", key, "column", it.rows[0][c],
+					"value", internal, "published", published,
+					"records_sum", got, "equal", same,
+					"records", x.records, "rejects",
+					x.rejects);
+		char *s = json_dumps(out, JSON_INDENT(1));
+
+		printf("%s\n", s ? s : "{}");
+		free(s);
+		json_decref(out);
+	} else {
+		print_text(&x, title, key, it.rows[0][c], internal, published,
+			   got, same);
+	}
+	ret = same ? 0 : 1;
+	goto out;
+fail:
+	rs_error_print(&err);
+out:
+	for (j = 0; j < x.nbens; j++)
+		free(x.bens[j].id);
+	free(x.bens);
+	json_decref(x.records);
+	json_decref(x.rejects);
+	ptable_release(&it);
+	ptable_release(&pt);
+	free(csv);
+	free(pcsv);
+	free(title);
+	free(key);
+	if (cat.p)
+		catalog_release(&cat);
+	if (reg.r)
+		regions_release(&reg);
+	srcfiles_release(&sf);
+	return ret;
+}

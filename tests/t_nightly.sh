@@ -1,0 +1,131 @@
+#!/bin/bash
+# tests/t_nightly.sh - two nights of the sample pipeline: one amount of one
+# export changes between them; `reliefstat diff` must list exactly the
+# published cells that changed (checked against python3's own comparison
+# of the two published sets) and `reliefstat explain` must rebuild one of
+# them from the records it lists. Then a failed night marks the published
+# reports as not updated and a good one restores them byte for byte, and
+# the documented crontab line runs under env -i, from /, with no terminal.
+. "$(dirname "$0")/lib.sh"
+RS=$BIN/reliefstat
+W=$TMP/srv
+mkdir -p "$W/pipelines" || exit 1
+cp -a "$ROOT/samples" "$W/"
+cp "$ROOT/pipelines/yearend.yaml" "$ROOT/pipelines/sources.yaml" "$W/pipelines/"
+ln -s "$BIN" "$W/bin"
+cd "$W" || exit 1
+P=pipelines/yearend.yaml
+pubsets() { # DIR: a copy of every published set
+	rm -rf "$1"; mkdir -p "$1"
+	for d in out/*/report/published; do s=${d#out/}; s=${s%%/*}; cp -a "$d" "$1/$s"; done
+}
+
+expect_exit 0 "night 1" "$RS" run $P
+pubsets "$TMP/night1"
+# One amount of one export: line 3 of erqi-2024.csv, 1,574.00 -> 1,674.00.
+python3 - samples/exports/erqi-2024.csv <<'PY'
+import sys
+p = sys.argv[1]
+lines = open(p, 'rb').read().decode('gb18030').split('\n')
+assert '"1,574.00"' in lines[2], lines[2]
+lines[2] = lines[2].replace('"1,574.00"', '"1,674.00"')
+open(p, 'wb').write('\n'.join(lines).encode('gb18030'))
+PY
+expect_exit 0 "night 2" "$RS" run $P
+grep -Eq '^\[20[0-9-]+ [0-9:]+\] reliefstat: ran [0-9]+ stages, [0-9]+ up to date, 0 failed in [0-9.]+s; [0-9]+ published figures changed since run 1$' "$TMP/.err" &&
+	ok "night 2: the dated summary line counts the changed figures" ||
+	fail "night 2: the dated summary line counts the changed figures" "$(cat "$TMP/.err")"
+[ "$(wc -l <"$TMP/.err")" = 1 ] && ok "night 2: off a terminal, one line" || fail "night 2: off a terminal, one line" "$(cat "$TMP/.err")"
+figures=$(sed -n 's/.*; \([0-9]*\) published figures changed.*/\1/p' "$TMP/.err")
+pubsets "$TMP/night2"
+expect_exit 0 "diff --json (the last two runs)" "$RS" diff $P --json
+cp "$TMP/.out" "$TMP/diff.json"
+python3 - "$TMP/night1" "$TMP/night2" "$TMP/diff.json" "$figures" <<'PY' && ok "diff lists exactly the changed cells (python's own comparison)" || fail "diff lists exactly the changed cells (python's own comparison)"
+import csv, collections, json, os, sys
+a, b, dj, figures = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+want = collections.Counter()
+for src in sorted(os.listdir(b)):
+    for f in sorted(os.listdir(os.path.join(b, src))):
+        if not f.endswith('.csv'):
+            continue
+        old = list(csv.reader(open(os.path.join(a, src, f), encoding='utf-8-sig')))
+        new = list(csv.reader(open(os.path.join(b, src, f), encoding='utf-8-sig')))
+        assert old[0] == new[0] and len(old) == len(new), f   # one amount: same shape
+        for ro, rn in zip(old[1:], new[1:]):
+            assert ro[0] == rn[0], (f, ro, rn)
+            for h, x, y in zip(new[0], ro, rn):
+                if x != y:
+                    want[(f"out/{src}/report/published/{f}", rn[0], h, x, y)] += 1
+d = json.load(open(dj))
+assert d["from"] == 1 and d["to"] == 2, d
+got = collections.Counter()
+for c in d["changes"]:
+    assert c["kind"] == "变动", c                       # no row or table came or went
+    assert c["inputs"] == "samples/exports/erqi-2024.csv", c
+    got[(c["file"], c["row"].split(" / ")[0], c["column"], c["old"], c["new"])] += 1
+assert want == got, (sorted(want - got), sorted(got - want))
+assert len(want) == figures > 0, (len(want), figures)
+assert any(k[0].startswith("out/all/") for k in want) and any(k[0].startswith("out/erqi-2024/") for k in want)
+assert not any(k[0].startswith("out/erqi-2023/") for k in want)
+PY
+expect_exit 0 "diff 1 2 (text)" "$RS" diff $P 1 2
+grep -q '^变动 | out/erqi-2024/report/published | 郑州市二七区2024年分地区汇总表 | 二七区 / 人和路街道 | 最低生活保障支出（万元） | 26.41 -> 26.42 | samples/exports/erqi-2024.csv$' "$TMP/.out" &&
+	ok "diff text: table, row, column, old -> new, the input" || fail "diff text: table, row, column, old -> new, the input" "$(head -3 "$TMP/.out")"
+head -c 3 out/erqi-2024/report/changes.csv | od -An -tx1 | grep -q 'ef bb bf' &&
+	grep -q '^郑州市二七区2024年分地区汇总表,二七区 / 人和路街道,最低生活保障支出（万元）,26.41,26.42,变动,samples/exports/erqi-2024.csv' out/erqi-2024/report/changes.csv &&
+	grep -q '<td>26.42</td>' out/erqi-2024/report/changes.html &&
+	ok "changes.csv (BOM) and changes.html beside the report" || fail "changes.csv (BOM) and changes.html beside the report" "$(head -3 out/erqi-2024/report/changes.csv)"
+expect_exit 2 "diff with one run number" "$RS" diff $P 1
+grep -q "diff takes two runs or none ('1')" "$TMP/.err" && ok "diff with one run number: message" || fail "diff with one run number: message" "$(cat "$TMP/.err")"
+
+# Where the changed figure comes from.
+expect_exit 0 "explain a changed cell" "$RS" explain $P --source erqi-2024 --table 分地区汇总表 --row 人和路街道 --column 最低生活保障支出 --json
+python3 - "$TMP/.out" <<'PY' && ok "explain: the listed records sum to the cell (26.42 万元), the changed line among them" || fail "explain: the listed records sum to the cell (26.42 万元), the changed line among them"
+import json, sys
+from decimal import Decimal, ROUND_HALF_UP
+e = json.load(open(sys.argv[1]))
+total = sum(Decimal(r["amount"]) for r in e["records"])
+wan = (total / 10000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+assert str(wan) == e["value"] == e["records_sum"] == "26.42" and e["equal"], (wan, e["value"])
+assert {r["program"] for r in e["records"]} <= {"dibao", "dibao_urban", "dibao_rural"}, e
+assert any(r["line"] == "3" and r["amount"] == "1674.00" for r in e["records"]), "line 3"
+PY
+expect_exit 0 "explain a suppressed cell" "$RS" explain $P --source erqi-2024 --table 分地区汇总表 --row 一马路街道 --column 最低生活保障人次
+grep -q '^郑州市二七区2024年分地区汇总表 | 二七区 / 一马路街道 | 最低生活保障人次 = 144（公开表：\*，已隐去，据内部表说明）$' "$TMP/.out" &&
+	grep -q '：最低生活保障人次 = 144，等于表中数字$' "$TMP/.out" &&
+	ok "explain: a suppressed cell from the internal set" || fail "explain: a suppressed cell from the internal set" "$(head -2 "$TMP/.out")"
+expect_exit 0 "explain with rejects in the cell" "$RS" explain $P --source erqi-2024 --table 分项目汇总表 --row "农村最低生活保障 / 农村" --column 人次
+grep -q 'period_out_of_range：' "$TMP/.out" && ok "explain: the cell's rejects and why" || fail "explain: the cell's rejects and why" "$(tail -3 "$TMP/.out")"
+expect_exit 2 "explain an unknown row" "$RS" explain $P --source erqi-2024 --table 分地区汇总表 --row 无此镇 --column 合计人次
+grep -q "no row '无此镇'; name it by its first cells" "$TMP/.err" && ok "explain an unknown row: message" || fail "explain an unknown row: message" "$(cat "$TMP/.err")"
+expect_exit 2 "explain an unknown source" "$RS" explain $P --source nowhere --table x --row y --column z
+grep -q "no source 'nowhere' in 'pipelines/yearend.yaml'.*sources: 'tongan-2024'" "$TMP/.err" && ok "explain an unknown source: message lists the sources" || fail "explain an unknown source: message lists the sources" "$(cat "$TMP/.err")"
+
+# A failed night: the published reports downstream say they are stale;
+# the next good night writes them as they were.
+cp samples/exports/erqi-2024.csv "$TMP/good.csv"
+printf 'garbage\n' >samples/exports/erqi-2024.csv
+expect_exit 1 "a failed night (mark_stale: yes)" "$RS" run $P --var mark_stale=yes
+grep -q '^【本期数据未能按时更新，以下数据截至20[0-9]*年[0-9]*月[0-9]*日（上次成功更新）。】$' out/erqi-2024/report/published/bulletin.txt &&
+	grep -q '数据未能按时更新' out/erqi-2024/report/published/report.html &&
+	grep -q '数据未能按时更新' out/all/report/published/report.html &&
+	! grep -q '数据未能按时更新' out/tongan-2024/report/published/report.html &&
+	ok "a failed night marks its reports 数据未能按时更新 (and only those)" || fail "a failed night marks its reports 数据未能按时更新 (and only those)" "$(head -2 out/erqi-2024/report/published/bulletin.txt)"
+cp "$TMP/good.csv" samples/exports/erqi-2024.csv
+expect_exit 0 "the next good night" "$RS" run $P --var mark_stale=yes
+pubsets "$TMP/night4"
+diff -r "$TMP/night2" "$TMP/night4" >/dev/null && ok "the good night after restores the published set byte for byte" ||
+	fail "the good night after restores the published set byte for byte" "$(diff -rq "$TMP/night2" "$TMP/night4" | head -3)"
+
+# The documented crontab line, as cron runs it: no environment, from /,
+# no terminal (setsid: no controlling one either).
+line=$(grep -v '^#' "$ROOT/pipelines/schedule/reliefstat.crontab" | grep -E '^[0-9*]' | head -1)
+cmd=$(printf '%s\n' "$line" | cut -d' ' -f6- | sed "s#/srv/reliefstat#$W#g")
+[ -n "$cmd" ] && ok "the crontab example has a job line" || fail "the crontab example has a job line" "$line"
+(cd / && setsid env -i sh -c "$cmd" </dev/null >"$TMP/cron.out" 2>&1); rc=$?
+[ $rc = 0 ] && ok "the crontab line under env -i from / exits 0" || fail "the crontab line under env -i from / exits 0" "exit $rc" "$(tail -3 "$TMP/cron.out")"
+[ "$(wc -l <"$TMP/cron.out")" = 1 ] && grep -Eq '^\[20[0-9-]+ [0-9:]+\] reliefstat: ran 0 stages, [0-9]+ up to date, 0 failed in [0-9.]+s; 0 published figures changed since run 4$' "$TMP/cron.out" &&
+	ok "the cron run prints one dated line" || fail "the cron run prints one dated line" "$(cat "$TMP/cron.out")"
+touch samples/mappings/erqi.yaml; echo "# edited" >>samples/mappings/erqi.yaml
+(cd / && setsid env -i sh -c "$cmd" </dev/null >"$TMP/cron.out" 2>&1); rc=$?
+[ $rc = 0 ] && grep -q 'ran 2 stages' "$TMP/cron.out" && ok "the cron run runs stages with no PATH" || fail "the cron run runs stages with no PATH" "exit $rc" "$(tail -3 "$TMP/cron.out")"
