@@ -56,7 +56,7 @@ struct report_opts {
 
 /* Columns of the programs table; with --previous the 同比 ones follow. */
 enum {
-	PC_NAME, PC_AREA, PC_PERSONS, PC_PAYMENTS, PC_BEN, PC_STOCK_P, PC_STOCK_H,
+	PC_NAME, PC_AREA, PC_PERSONS, PC_PAYMENTS, PC_BEN, PC_BEN_H, PC_STOCK_P, PC_STOCK_H,
 	PC_AMOUNT, PC_AVG_MONTHLY, PC_AVG_ONEOFF, PC_NCOLS,
 	PC_YOY = PC_NCOLS
 };
