@@ -315,9 +315,11 @@ static int rows_monthly(const struct prow *p, const struct leaf *lv)
 static void fill_row(struct table *t, size_t tr, const struct prow *p,
 		     const struct pstats *st)
 {
-	char buf[32];
-
-	char key[600];
+	char buf[32], key[600];
+	/* The 合计 adds programs paid per person to those paid per household:
+	 * it has no household count (and one would give back a hidden
+	 * 户数 of the only household program). */
+	int hh = st->nhh && p->kind != R_TOTAL;
 
 	table_set(t, tr, PC_NAME, p->label);
 	table_set(t, tr, PC_AREA, p->area);
@@ -328,7 +330,7 @@ static void fill_row(struct table *t, size_t tr, const struct prow *p,
 	table_set_count(t, tr, PC_PERSONS, st->persons);
 	table_set_count(t, tr, PC_PAYMENTS, st->payments);
 	table_set_count(t, tr, PC_BEN, st->cum_persons);
-	if (st->nhh)
+	if (hh)
 		table_set_count(t, tr, PC_BEN_H, (int64_t)st->cum_hh);
 	else
 		table_set(t, tr, PC_BEN_H, DASH);
@@ -336,7 +338,7 @@ static void fill_row(struct table *t, size_t tr, const struct prow *p,
 		table_set_count(t, tr, PC_STOCK_P, st->stock_persons);
 	else
 		table_set(t, tr, PC_STOCK_P, DASH);
-	if (st->nmonthly && st->nhh)
+	if (st->nmonthly && hh)
 		table_set_count(t, tr, PC_STOCK_H, (int64_t)st->stock_hh);
 	else
 		table_set(t, tr, PC_STOCK_H, DASH);
