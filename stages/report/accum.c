@@ -842,6 +842,18 @@ static int row_add(struct accum *a, const struct csv_row *row,
 	}
 	mc->persons += r->persons;
 	mc->fen += r->fen;
+	/* Whether every payment of the group has one amount: a leaf row of
+	 * n payments holds their sum, so it agrees when it is n times it. */
+	if (r->payments > 0 && r->fen % r->payments == 0) {
+		int64_t per = r->fen / r->payments;
+
+		if (!g->pay_n++)
+			g->pay_fix = per;
+		else if (per != g->pay_fix)
+			g->pay_varied = 1;
+	} else if (r->payments || r->fen) {
+		g->pay_varied = 1;
+	}
 	xcell_add(&pl->s->town.c[pl->cell[0]], r);
 	xcell_add(&pl->s->fund.c[pl->cell[1]], r);
 	return 0;

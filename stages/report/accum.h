@@ -91,6 +91,10 @@ struct group {
 	struct capset pub_ks;    /* up to k beneficiaries of the rest */
 	size_t fl;               /* its flow set: accum.fl[fl] */
 	int grain;               /* GRAIN_* */
+	int64_t pay_fix;         /* the fen of every payment, when pay_n > 0
+				    and !pay_varied: a fixed amount (户均) */
+	int64_t pay_n;
+	int pay_varied;
 	struct pmax *pm;         /* pm[id], npm entries (zero past them);
 				    NULL for GRAIN_PERSON */
 	size_t npm;

@@ -487,6 +487,7 @@ void build_programs(struct report *r, const struct slice *s,
 	pt->root = xcalloc(nrows, sizeof(*pt->root));
 	pt->area = xcalloc(nrows, sizeof(*pt->area));
 	pt->top = xcalloc(nrows, sizeof(*pt->top));
+	pt->fixed_hh = xcalloc(nrows, sizeof(*pt->fixed_hh));
 	pt->leaf = xcalloc(nrows, sizeof(*pt->leaf));
 	pt->nleaf = xcalloc(nrows, sizeof(*pt->nleaf));
 	pt->parent = xcalloc(nrows, sizeof(*pt->parent));
@@ -511,6 +512,14 @@ void build_programs(struct report *r, const struct slice *s,
 		pt->leaf[i] = xcalloc(rows[i].nleaf ? rows[i].nleaf : 1, sizeof(**pt->leaf));
 		memcpy(pt->leaf[i], rows[i].leaf, rows[i].nleaf * sizeof(**pt->leaf));
 		pt->nleaf[i] = rows[i].nleaf;
+		pt->fixed_hh[i] = rows[i].nleaf > 0;
+		for (j = 0; j < rows[i].nleaf; j++) {
+			const struct leaf *l = &lv[rows[i].leaf[j]];
+
+			if (l->monthly || l->g->grain == GRAIN_PERSON || l->g->pay_varied ||
+			    !l->g->pay_n || l->g->pay_fix != l0->g->pay_fix)
+				pt->fixed_hh[i] = 0;
+		}
 		pt->parent[i] = rows[i].parent >= 0 ? rows[i].parent : -1;
 	}
 	/*
@@ -617,5 +626,6 @@ void ptab_release(struct ptab *p)
 	free(p->root);
 	free(p->area);
 	free(p->top);
+	free(p->fixed_hh);
 	memset(p, 0, sizeof(*p));
 }

@@ -78,6 +78,9 @@ struct ptab {
 	const struct program **root;     /* per row: its root (NULL: 合计) */
 	const char **area;               /* leaf and area rows: the area code */
 	unsigned char *top;              /* 1: the root's top row */
+	unsigned char *fixed_hh;         /* 1: a one-off program paid per
+					    household, every payment of one
+					    amount (the bulletin gives 户均) */
 	size_t total;                    /* the 合计 row */
 	size_t **leaf;                   /* per row: its leaves (indices into
 					    the slice's leaf array) */

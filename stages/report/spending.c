@@ -81,7 +81,7 @@ static void rule_note(const struct report *r, struct table *t)
 	struct sbuf sb;
 
 	if (!n) {
-		table_note(t, NOTE_BOTH, "项目目录未将任何资金来源列为捐赠等其他资金（other_money_funding 为空）。");
+		table_note(t, NOTE_BOTH, "未将任何资金来源列为捐赠等其他资金。");
 		return;
 	}
 	sbuf_init(&sb, 0);

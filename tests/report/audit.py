@@ -155,6 +155,7 @@ class System:
 
 
 PC = {}
+PER_HH = []
 
 
 def set_pc(head):
@@ -423,6 +424,12 @@ def audit_set():
                   '支出（万元）', '月人均补助水平（元）', '平均救助水平（元）'):
             if r[PC[c]] != '*':
                 SHOWN.setdefault(c, set()).add(r[PC[c]])
+    # 户均 of the bulletin: 支出 ÷ 户次 of a row showing both, whole 元 half-up
+    for r in pub_rows:
+        a, h = r[PC['支出（万元）']], r[PC['户次']]
+        if a not in ('*', '—') and h not in ('*', '—') and int(h) > 0:
+            # 万元 to two decimals is within 50 元 of the exact amount
+            PER_HH.append((Fraction(a) * 10000 / int(h), Fraction(50, int(h)) + Fraction(51, 100)))
     for r in (load(PUB, 'spending') or [[]])[1:]:
         for c, into in ((1, '人次'), (3, '支出（万元）')):
             if r[c] != '*':
@@ -473,7 +480,10 @@ for v in re.findall(r'同比(?:增长|下降)([0-9.]+)%', body):
         fail(f'bulletin states a 同比 of {v}%, not shown in table 1')
 avgs = [Fraction(x.replace(',', '')) for c in ('月人均补助水平（元）', '平均救助水平（元）', '户均')
         for x in shown(c) if x != '—']
-for v in re.findall(r'(?<![0-9.])([0-9]+)元', body):
+for v in re.findall(r'户均([0-9]+)元', body):
+    if not any(abs(x - int(v)) <= tol for x, tol in PER_HH):
+        fail(f'bulletin states 户均{v}元, not 支出 ÷ 户次 of a shown row of table 1')
+for v in re.findall(r'(?<![0-9.])(?<!户均)([0-9]+)元', body):
     if not any(abs(a - int(v)) <= Fraction(51, 100) for a in avgs):
         fail(f'bulletin states {v}元, not the rounding of a shown average of table 1')
 for v in re.findall(r'集中供养率([0-9.]+)%', body):
