@@ -52,7 +52,9 @@ static const char css[] =
 "tr.total td{background:#e9eff6;font-weight:700}\n"
 ".notes p{margin:4px 0;color:var(--muted);font-size:12px}\n"
 "footer{margin-top:32px;color:var(--muted);font-size:12px}\n"
-"@page{size:A4 landscape;margin:12mm}\n"
+".sign{display:flex;flex-wrap:wrap;gap:4px 28px;margin:4px 0 0;font-size:13px}\n"
+"@page{size:A4 landscape;margin:12mm 12mm 14mm;"
+"@bottom-center{content:\"第 \" counter(page) \" 页，共 \" counter(pages) \" 页\";font-size:9px;color:#5f6b7a}}\n"
 "@media print{\n"
 "body{max-width:none;padding:0;font-size:11px}\n"
 ".toc{display:none}\n"
@@ -306,6 +308,29 @@ static void html_table(const struct table *t, int published, struct sbuf *o)
 	sbuf_adds(o, "</div>\n</section>\n");
 }
 
+/* 制表单位, 数据截至 and 制表日期 (report_sign), one line. */
+static void sign_lines(const struct report *r, struct sbuf *o)
+{
+	char as_of[64];
+
+	report_as_of(r, as_of, sizeof(as_of));
+	sbuf_adds(o, "<p class=\"sign\">");
+	if (r->o->unit) {
+		sbuf_adds(o, "<span>制表单位：");
+		esc(o, r->o->unit);
+		sbuf_adds(o, "</span>");
+	}
+	sbuf_adds(o, "<span>数据截至：");
+	esc(o, as_of);
+	sbuf_adds(o, "</span>");
+	if (r->o->made) {
+		sbuf_adds(o, "<span>制表日期：");
+		esc(o, r->o->made);
+		sbuf_adds(o, "</span>");
+	}
+	sbuf_adds(o, "</p>\n");
+}
+
 void html_write(const struct report *r, int published, struct sbuf *o)
 {
 	struct sbuf b;
@@ -339,7 +364,9 @@ void html_write(const struct report *r, int published, struct sbuf *o)
 		esc(o, r->t[i].heading);
 		sbuf_adds(o, "</a></li>\n");
 	}
-	sbuf_adds(o, "</ul>\n</header>\n");
+	sbuf_adds(o, "</ul>\n");
+	sign_lines(r, o);
+	sbuf_adds(o, "</header>\n");
 
 	/* The bulletin, line by line: its first line is its title. */
 	sbuf_init(&b, 0);
@@ -367,6 +394,7 @@ void html_write(const struct report *r, int published, struct sbuf *o)
 	}
 	for (i = 0; i < r->nt; i++)
 		html_table(&r->t[i], published, o);
-	sbuf_addf(o, "<footer>由 reliefstat %s 生成（rs-report）。</footer>\n</body>\n</html>\n",
-		  RS_VERSION);
+	sbuf_adds(o, "<footer>");
+	sign_lines(r, o);
+	sbuf_adds(o, "</footer>\n</body>\n</html>\n");
 }

@@ -541,3 +541,26 @@ int report_run(struct report *r, struct rs_error *err)
 		r->acc.rows, r->o->input, r->acc.used, r->nt, r->o->outdir);
 	return 0;
 }
+
+void report_as_of(const struct report *r, char *buf, size_t n)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int ym = -1, y, m, d;
+	size_t i;
+
+	if (r->o->as_of) {
+		snprintf(buf, n, "%s", r->o->as_of);
+		return;
+	}
+	for (i = 0; i < r->acc.ns; i++)
+		if (r->acc.s[i]->per.last > ym)
+			ym = r->acc.s[i]->per.last;
+	if (ym < 0) {
+		snprintf(buf, n, "—");
+		return;
+	}
+	y = ym / 12;
+	m = ym % 12;
+	d = mdays[m] + (m == 1 && ((y % 4 == 0 && y % 100) || y % 400 == 0));
+	snprintf(buf, n, "%d年%d月%d日", y, m + 1, d);
+}

@@ -52,6 +52,13 @@ struct report_opts {
 	const char *catalogs[REPORT_MAX_FILES];
 	size_t ncatalogs;            /* 0: the data directory's files */
 	const char *regions;         /* NULL: the data directory's */
+	/* the lines a signed table carries (HTML, XLSX): NULL when not given;
+	 * as_of defaults to the period's last day */
+	const char *unit;            /* 制表单位 */
+	const char *as_of;           /* 数据截至 */
+	const char *made;            /* 制表日期 */
+	const char *rejects[REPORT_MAX_FILES];  /* reject files: 退回清单 */
+	size_t nrejects;
 };
 
 /* Columns of the programs table; with --previous the 同比 ones follow. */
@@ -167,6 +174,10 @@ struct report {
 	struct report *prev;         /* with --previous: the year before */
 	int yoy;                     /* tables 1 and 2 get 同比 columns */
 };
+
+/* 数据截至: --as-of, else the last day of the latest period in words
+ * (2024年12月31日). This function can't fail. */
+void report_as_of(const struct report *r, char *buf, size_t n);
 
 /* Loads the catalog. Returns 0, or -1 (a configuration error: exit 2). */
 int report_init(struct report *r, const struct report_opts *o,
