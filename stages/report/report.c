@@ -344,6 +344,11 @@ static int make_dir(const char *path, struct rs_error *err)
 		      errno == EEXIST ? "a file is in the way" : strerror(errno));
 }
 
+int report_make_dir(const char *path, struct rs_error *err)
+{
+	return make_dir(path, err);
+}
+
 static int write_file(const char *dir, const char *name, const struct sbuf *sb,
 		      struct rs_error *err)
 {
@@ -535,7 +540,7 @@ int report_run(struct report *r, struct rs_error *err)
 	if (r->o->nquality && build_quality(r, err))
 		return -1;
 	if (make_dir(r->o->outdir, err) || write_version(r, 0, err) ||
-	    write_version(r, 1, err))
+	    write_version(r, 1, err) || returns_write(r, err))
 		return -1;
 	rs_info("%ld rows read from '%s', %ld in the period; %zu tables written to '%s'",
 		r->acc.rows, r->o->input, r->acc.used, r->nt, r->o->outdir);

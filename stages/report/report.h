@@ -175,6 +175,13 @@ struct report {
 	int yoy;                     /* tables 1 and 2 get 同比 columns */
 };
 
+/* Writes the 退回清单 of the --rejects files (returns.c): nothing without
+ * them. Returns 0, or -1 with err set (a bad reject file, a write error;
+ * no list is then left half-written). */
+int returns_write(const struct report *r, struct rs_error *err);
+/* mkdir that accepts an existing directory. Returns 0 or -1. */
+int report_make_dir(const char *path, struct rs_error *err);
+
 /* 数据截至: --as-of, else the last day of the latest period in words
  * (2024年12月31日). This function can't fail. */
 void report_as_of(const struct report *r, char *buf, size_t n);
