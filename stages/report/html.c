@@ -62,6 +62,7 @@ static const char css[] =
 "table{font-size:9px}\n"
 "th,td{padding:2px 4px}\n"
 "td{white-space:normal}\n"
+"td:not(.n){white-space:nowrap}\n"
 "thead{display:table-header-group}\n"
 "tr{break-inside:avoid}\n"
 "h2{break-after:avoid}\n"
@@ -220,7 +221,9 @@ static void chart_months(const struct report *r, const struct sinfo *si,
 	if (top <= 0)
 		top = step;
 	d = step_decimals(step);
-	xs = nm > 1 ? (W - L - R) / (double)(nm - 1) : 0;
+	/* Each month at the middle of its slot, never on the axis: the first
+	 * value label stays clear of the tick labels beside it. */
+	xs = (W - L - R) / (double)nm;
 	period_label(&si->s->per, label, sizeof(label));
 	sbuf_adds(o, "<figure><figcaption>");
 	esc(o, label);
@@ -240,7 +243,7 @@ static void chart_months(const struct report *r, const struct sinfo *si,
 			open = 0;
 			continue;
 		}
-		x = nm > 1 ? L + xs * (double)i : (L + W - R) / 2;
+		x = L + xs * ((double)i + 0.5);
 		y = T + (H - T - B) * (1 - v / top);
 		sbuf_addf(o, "%s%.1f %.1f ", open ? "L" : "M", x, y);
 		open = 1;
@@ -250,7 +253,7 @@ static void chart_months(const struct report *r, const struct sinfo *si,
 		const char *s = table_text(t, i, col, published);
 		int have = number(s, &v);
 
-		x = nm > 1 ? L + xs * (double)i : (L + W - R) / 2;
+		x = L + xs * ((double)i + 0.5);
 		y = have ? T + (H - T - B) * (1 - v / top) : H - B;
 		if (have)
 			sbuf_addf(o, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"#2f6fb3\"/>\n", x, y);
