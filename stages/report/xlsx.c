@@ -84,6 +84,8 @@ static void formats_init(struct xfmt *x, lxw_workbook *wb)
 	format_set_text_wrap(x->head);
 	x->note = workbook_add_format(wb);
 	format_set_font_size(x->note, 9);
+	format_set_text_wrap(x->note);
+	format_set_align(x->note, LXW_ALIGN_VERTICAL_TOP);
 }
 
 /* Decimals of a plain decimal number ("-12", "0.55"), or -1 if s is not
@@ -130,13 +132,23 @@ struct note_ctx {
 	lxw_worksheet *ws;
 	lxw_format *f;
 	lxw_row_t row;
+	lxw_col_t last;          /* the table's last column */
+	size_t chars;            /* its width in characters */
 };
 
+/* A note wraps within the table's width (merged across its columns), so
+ * that it prints on the table's pages, not on pages of its own. */
 static void write_note(const char *note, void *ctx)
 {
 	struct note_ctx *c = ctx;
+	size_t lines = c->chars ? utf8_width(note) * 10 / 9 / c->chars + 1 : 1;
 
-	worksheet_write_string(c->ws, c->row++, 0, note, c->f);
+	if (c->last > 0)
+		worksheet_merge_range(c->ws, c->row, 0, c->row, c->last, note, c->f);
+	else
+		worksheet_write_string(c->ws, c->row, 0, note, c->f);
+	worksheet_set_row(c->ws, c->row, 12.5 * (double)lines, NULL);
+	c->row++;
 }
 
 /* Appends s to the page header text, '&' doubled (a code there). */
@@ -155,7 +167,7 @@ static int write_sheet(lxw_workbook *wb, struct xfmt *fx, const struct report *r
 	char name[64];
 	lxw_worksheet *ws;
 	struct note_ctx nc;
-	size_t r, c, head_lines = 1;
+	size_t r, c, head_lines = 1, chars = 0;
 	double width_mm = 0;
 	int scale;
 
@@ -184,8 +196,10 @@ static int write_sheet(lxw_workbook *wb, struct xfmt *fx, const struct report *r
 		lines = (hw + w - 3) / (w - 2);
 		if (lines > head_lines)
 			head_lines = lines;
-		/* Excel's pixels of a width: 7 a character, 5 of padding */
-		width_mm += (7.0 * (double)w + 5.0) * 25.4 / 96.0;
+		/* Pixels of a width: Excel draws 7 a character, LibreOffice's
+		 * default font up to 9; reckon with 9, and 5 of padding */
+		width_mm += (9.0 * ((double)w + 0.71) + 5.0) * 25.4 / 96.0;
+		chars += w;
 		worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, (double)w, NULL);
 	}
 	worksheet_set_row(ws, 1, 14.0 * (double)(head_lines ? head_lines : 1), NULL);
@@ -208,6 +222,8 @@ static int write_sheet(lxw_workbook *wb, struct xfmt *fx, const struct report *r
 	nc.ws = ws;
 	nc.f = fx->note;
 	nc.row = (lxw_row_t)(t->nrows + 3);
+	nc.last = (lxw_col_t)(t->ncols ? t->ncols - 1 : 0);
+	nc.chars = chars;
 	table_notes(t, published, write_note, &nc);
 	worksheet_freeze_panes(ws, 2, (lxw_col_t)t->nleft);
 	worksheet_set_landscape(ws);
