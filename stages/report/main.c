@@ -44,6 +44,7 @@ static const char usage[] =
 "        未成年人 and 当月新增/当月退出 of monthly programs), spending (财政与其他\n"
 "        资金支出表: public spending, other money, their sum), quality\n"
 "        (数据质量表, with --quality only).\n"
+"        With --rejects, OUTDIR/returns/ holds each source's 退回清单.\n"
 "        Every format shows the same figures; published ones never a hidden\n"
 "        one. Files appear atomically and reruns are byte-identical.\n"
 "\n"
