@@ -14,18 +14,21 @@ V=350212105201   # 同安区, another township
 
 # --- the fixture ---------------------------------------------------------------
 # 城市低保 (monthly): beneficiaries 1, 2, 3 in January, 1 and 2 in December.
-#   人次 3+2+1+3+2 = 11, 户次 5, 保障人数 3, 期末 (December) 5 persons / 2 户,
+#   人次 3+2+1+3+2 = 11, 户次 5, 3 households (累计保障户数) of 3 + 2 + 1 = 6
+#   persons (累计保障人数: each household's largest payment), 期末 (December) 5 persons / 2 户,
 #   支出 5500.05 元 = 0.550005 万元 -> 0.55, 月人均 5500.05 / 11 = 500.0045 -> 500.00
 # 农村低保 (monthly): beneficiary 4 in January and December, 3 (moved from the
-#   city) in June. 人次 5, 户次 3, 保障人数 2 (< k = 3: suppressed when
+#   city) in June. 人次 5, 户次 3, 2 户 of 2 + 1 = 3 persons (2 < k = 3: suppressed when
 #   published), 期末 2 / 1, 支出 0.15, 月人均 300.00
-# 低保 小计: 人次 16 = 11 + 5, 户次 8, 保障人数 4 (< 3 + 2: beneficiary 3 is in
-#   both), 期末 7 / 3, 支出 7000.05 -> 0.70, 月人均 700005 / 16 = 437.503 -> 437.50
-# 临时救助 (one-off): 人次 4+1+1 = 6, 户次 3, 保障人数 3, 期末 —,
+# 低保 小计: 人次 16 = 11 + 5, 户次 8, 4 户 (< 3 + 2: beneficiary 3 is in
+#   both) of 3 + 2 + 1 + 2 = 8 persons, 期末 7 / 3, 支出 7000.05 -> 0.70, 月人均 700005 / 16 = 437.503 -> 437.50
+# 临时救助 (one-off, paid per household or person): 人次 4+1+1 = 6, 户次 3,
+#   累计保障人数 4 + 1 + 1 = 6, 户数 — (which IDs are households is not known), 期末 —,
 #   支出 1250.00 元 = 0.125 万元 -> 0.13 (half-up), 平均救助水平 208.33
 # 高龄津贴 (monthly): beneficiaries 8, 9 in December: 人次 2, 支出 200.05,
 #   月人均 100.025 -> 100.03 (half-up; binary floating point gives 100.02)
-# 合计: 人次 24, 户次 13, 保障人数 9, 期末 9 / 5, 支出 8450.10 -> 0.85
+# 高龄津贴 is paid per person: 户数 —.
+# 合计: 人次 24, 户次 13, 累计保障人数 8 + 6 + 2 = 16, 户数 — (it adds programs paid per person), 期末 9 / —, 支出 8450.10 -> 0.85
 { echo "$H"
   echo "$U,dibao_urban,urban,2024-01,,,$(b 1),M,50,1,3,1500.00"
   echo "$U,dibao_urban,urban,2024-01,,,$(b 2),F,40,1,2,1000.00"
@@ -91,21 +94,21 @@ ok "internal/ and published/ hold programs, towns, months, funding (CSV, Markdow
 ls -a "$O/internal" "$O/published" | grep -q '\.tmp\.' && fail "no temporary files are left" || ok "no temporary files are left"
 
 P=$O/internal/programs.csv
-head -1 "$P" | grep -q '^项目,城乡,人次,户次,保障人数（累计）,期末保障人数,期末保障户数,支出（万元）,月人均补助水平（元）,平均救助水平（元）$' &&
+head -1 "$P" | grep -q '^项目,城乡,人次,户次,累计保障人数,累计保障户数,期末保障人数,期末保障户数,支出（万元）,月人均补助水平（元）,平均救助水平（元）$' &&
 	ok "programs.csv has the expected columns" || fail "programs.csv has the expected columns" "$(head -1 "$P")"
-line_is "城市低保: 人次, 户次, distinct, 期末, 万元, 月人均" "$P" 城市最低生活保障 "城市最低生活保障,城市,11,5,3,5,2,0.55,500.00,—"
-line_is "农村低保 (a person moved in from the city)" "$P" 农村最低生活保障 "农村最低生活保障,农村,5,3,2,2,1,0.15,300.00,—"
-line_is "低保 rolls up: additive sums, distinct over the union" "$P" 最低生活保障 "最低生活保障,小计,16,8,4,7,3,0.70,437.50,—"
-line_is "临时救助: one-off, 0.125 万元 rounds half-up to 0.13, 平均救助水平" "$P" 临时救助 "临时救助,农村,6,3,3,—,—,0.13,—,208.33"
-line_is "高龄津贴: 月人均 100.025 rounds half-up to 100.03" "$P" 高龄津贴 "高龄津贴,城市,2,2,2,2,2,0.02,100.03,—"
-line_is "合计 from exact values (8450.10 元 -> 0.85, not 0.55+0.15+0.13+0.02)" "$P" 合计 "合计,,24,13,9,9,5,0.85,—,—"
+line_is "城市低保: 人次, 户次, distinct, 期末, 万元, 月人均" "$P" 城市最低生活保障 "城市最低生活保障,城市,11,5,6,3,5,2,0.55,500.00,—"
+line_is "农村低保 (a person moved in from the city)" "$P" 农村最低生活保障 "农村最低生活保障,农村,5,3,3,2,2,1,0.15,300.00,—"
+line_is "低保 rolls up: additive sums, distinct over the union" "$P" 最低生活保障 "最低生活保障,小计,16,8,8,4,7,3,0.70,437.50,—"
+line_is "临时救助: one-off, 0.125 万元 rounds half-up to 0.13, 平均救助水平" "$P" 临时救助 "临时救助,农村,6,3,6,—,—,—,0.13,—,208.33"
+line_is "高龄津贴: 月人均 100.025 rounds half-up to 100.03" "$P" 高龄津贴 "高龄津贴,城市,2,2,2,—,2,—,0.02,100.03,—"
+line_is "合计 from exact values (8450.10 元 -> 0.85, not 0.55+0.15+0.13+0.02)" "$P" 合计 "合计,,24,13,16,—,9,—,0.85,—,—"
 python3 - "$P" <<'EOF' && ok "低保 = sum of its children (additive), <= sum (distinct, stock)" || fail "低保 = sum of its children (additive), <= sum (distinct, stock)"
 import csv, sys
 rows = {r['项目']: r for r in csv.DictReader(open(sys.argv[1], encoding='utf-8'))}
 u, r, p = rows['城市最低生活保障'], rows['农村最低生活保障'], rows['最低生活保障']
 for c in ('人次', '户次'):
     assert int(p[c]) == int(u[c]) + int(r[c]), c
-for c in ('保障人数（累计）', '期末保障人数', '期末保障户数'):
+for c in ('累计保障人数', '累计保障户数', '期末保障人数', '期末保障户数'):
     assert max(int(u[c]), int(r[c])) <= int(p[c]) <= int(u[c]) + int(r[c]), c
 EOF
 
@@ -121,7 +124,7 @@ grep -q "^# 同安区社会救助统计报表" "$O/internal/report.md" && ok "th
 	fail "the default title is the region holding every row (同安区)" "$(head -1 "$O/internal/report.md")"
 grep -q "^## 同安区2024年分项目汇总表" "$O/internal/report.md" && grep -q "^## 同安区2024年分月情况表" "$O/internal/report.md" &&
 	ok "report.md holds every table under its heading" || fail "report.md holds every table under its heading"
-grep -q "^| 城市最低生活保障 | 城市 | 11 | 5 | 3 | 5 | 2 | 0.55 | 500.00 | — |$" "$O/internal/programs.md" &&
+grep -q "^| 城市最低生活保障 | 城市 | 11 | 5 | 6 | 3 | 5 | 2 | 0.55 | 500.00 | — |$" "$O/internal/programs.md" &&
 	ok "programs.md is a Markdown table with the same figures" || fail "programs.md is a Markdown table with the same figures"
 
 # --- 分地区汇总表 and 资金来源表 ------------------------------------------------------
@@ -163,10 +166,10 @@ out=$(python3 "$ROOT/tests/report/audit.py" "$TMP/cty/internal" "$TMP/cty/publis
 
 # --- suppression ------------------------------------------------------------------
 PP=$O/published/programs.csv
-line_is "农村低保 (2 beneficiaries) is hidden when published" "$PP" 农村最低生活保障 "农村最低生活保障,农村,*,*,*,*,*,*,*,—"
+line_is "农村低保 (2 beneficiaries) is hidden when published" "$PP" 农村最低生活保障 "农村最低生活保障,农村,*,*,*,*,*,*,*,*,—"
 grep -q '^农村最低生活保障,农村,5,' "$P" && ok "... and shown in internal/" || fail "... and shown in internal/"
-line_is "高龄津贴 (2 beneficiaries) is hidden too" "$PP" 高龄津贴 "高龄津贴,城市,*,*,*,*,*,*,*,—"
-line_is "the 合计 stays published" "$PP" 合计 "合计,,24,13,9,9,5,0.85,—,—"
+line_is "高龄津贴 (2 beneficiaries) is hidden too" "$PP" 高龄津贴 "高龄津贴,城市,*,*,*,—,*,—,*,*,—"
+line_is "the 合计 stays published" "$PP" 合计 "合计,,24,13,16,—,9,—,0.85,—,—"
 grep -q "少于3人" "$O/published/programs.md" && ok "published tables carry a note on the rule" ||
 	fail "published tables carry a note on the rule"
 grep -q "少于3人" "$O/internal/programs.md" && fail "internal tables carry no suppression note" || ok "internal tables carry no suppression note"
@@ -239,8 +242,8 @@ diff -r "$O" "$TMP/again" >/dev/null && ok "a rerun into the same folder changes
 
 # --- periods --------------------------------------------------------------------
 expect_exit 0 "--period 2024-01..2024-06" "$R" -q --period 2024-01..2024-06 -o "$TMP/h1" "$TMP/agg.csv.gz"
-line_is "the stock is the period's last month (June)" "$TMP/h1/internal/programs.csv" 农村最低生活保障 "农村最低生活保障,农村,3,2,2,1,1,0.09,300.00,—"
-line_is "no June payment: 期末 0" "$TMP/h1/internal/programs.csv" 城市最低生活保障 "城市最低生活保障,城市,6,3,3,0,0,0.30,500.01,—"
+line_is "the stock is the period's last month (June)" "$TMP/h1/internal/programs.csv" 农村最低生活保障 "农村最低生活保障,农村,3,2,3,2,1,1,0.09,300.00,—"
+line_is "no June payment: 期末 0" "$TMP/h1/internal/programs.csv" 城市最低生活保障 "城市最低生活保障,城市,6,3,6,3,0,0,0.30,500.01,—"
 grep -q "^## 同安区2024年1—6月分项目汇总表" "$TMP/h1/internal/report.md" && ok "a part-year period is labelled 2024年1—6月" ||
 	fail "a part-year period is labelled 2024年1—6月" "$(grep '^## ' "$TMP/h1/internal/report.md")"
 [ "$(grep -c '月,' "$TMP/h1/internal/months.csv")" = 6 ] && ok "months.csv covers the period only" || fail "months.csv covers the period only"
@@ -261,8 +264,8 @@ expect_exit 0 "--by-year" "$R" -q --by-year -o "$TMP/y" "$TMP/years.csv.gz"
 [ -s "$TMP/y/internal/programs-2023.csv" ] && [ -s "$TMP/y/internal/programs-2024.csv" ] &&
 	[ -s "$TMP/y/published/months-2023.csv" ] && [ -s "$TMP/y/published/months-2024.csv" ] &&
 	ok "--by-year writes one set of tables per year" || fail "--by-year writes one set of tables per year" "$(ls "$TMP/y/internal")"
-line_is "2023 holds December 2023 only" "$TMP/y/internal/programs-2023.csv" 城市最低生活保障 "城市最低生活保障,城市,12,6,6,12,6,0.48,400.00,—"
-line_is "2024 holds January 2024 only" "$TMP/y/internal/programs-2024.csv" 城市最低生活保障 "城市最低生活保障,城市,12,6,6,12,6,0.48,400.00,—"
+line_is "2023 holds December 2023 only" "$TMP/y/internal/programs-2023.csv" 城市最低生活保障 "城市最低生活保障,城市,12,6,12,6,12,6,0.48,400.00,—"
+line_is "2024 holds January 2024 only" "$TMP/y/internal/programs-2024.csv" 城市最低生活保障 "城市最低生活保障,城市,12,6,12,6,12,6,0.48,400.00,—"
 grep -q "^## 同安区2023年分项目汇总表" "$TMP/y/internal/report.md" && grep -q "^## 同安区2024年1月分项目汇总表" "$TMP/y/internal/report.md" &&
 	ok "years are labelled 2023年 and (year to date) 2024年1月" || fail "years are labelled 2023年 and (year to date) 2024年1月" "$(grep '^## ' "$TMP/y/internal/report.md")"
 "$R" -q -o "$TMP/y" "$TMP/years.csv.gz"
@@ -276,8 +279,8 @@ printf '%s\n' '{"stage":"validate","source":"tongan-2024.csv","rows_read":5344,"
 	'"rejects":{"unknown_region":5,"period_out_of_range":6,"duplicate_payment":6},"extra":[1,{"x":null},"\u540c"]}' >"$TMP/validate.json"
 expect_exit 0 "--quality" "$R" -q --quality "$TMP/ingest.json" --quality "$TMP/validate.json" -o "$TMP/q" "$TMP/agg.csv.gz"
 Q=$TMP/q/internal/quality.csv
-head -1 "$Q" | grep -q '^来源,读入行数,入库记录,malformed_line,bad_encoding,missing_field,bad_id,bad_amount,negative_amount,bad_period,unknown_program,unknown_region,period_out_of_range,persons_out_of_range,age_ineligible,off_standard,duplicate_payment,conflicting_programs,拒绝合计,有效记录,核对$' &&
-	ok "quality.csv has the reasons in SPEC.md's order" || fail "quality.csv has the reasons in SPEC.md's order" "$(head -1 "$Q")"
+head -1 "$Q" | grep -q '^来源,读入行数,入库记录,字段数不符,编码错误,必填项为空,身份证号码有误,金额格式有误,金额为负数,发放年月有误,救助类别无法识别,行政区划代码无法识别,发放年月不在报告期内,保障人数有误,年龄不符合条件,金额不符合发放标准,重复发放,同月同时享受低保和特困,拒绝合计,有效记录,核对$' &&
+	ok "quality.csv names the reasons in Chinese, in SPEC.md section 3 order" || fail "quality.csv names the reasons in Chinese, in SPEC.md section 3 order" "$(head -1 "$Q")"
 line_is "a source's ingest and validate figures share a row and reconcile" "$Q" tongan-2024.csv "tongan-2024.csv,5380,5344,6,0,6,6,6,6,0,6,5,6,0,0,0,6,0,53,5327,一致"
 cmp -s "$Q" "$TMP/q/published/quality.csv" && ok "the quality table is the same in both versions" || fail "the quality table is the same in both versions"
 grep -q "^## 同安区数据质量表" "$TMP/q/published/report.md" && ok "report.md includes the quality table" || fail "report.md includes the quality table"

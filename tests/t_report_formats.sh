@@ -41,8 +41,8 @@ assert ws['A1'].value.endswith('2024年分项目汇总表'), ws['A1'].value
 assert [c.value for c in ws[2]][:3] == ['项目', '城乡', '人次']
 c = ws['C3']
 assert isinstance(c.value, int) and c.number_format == '#,##0', (c.value, c.number_format)
-h = ws['H3']
-assert isinstance(h.value, float) and h.number_format == '0.00', (h.value, h.number_format)
+h = ws['I3']
+assert isinstance(h.value, float) and h.number_format == '#,##0.00', (h.value, h.number_format)
 assert ws.freeze_panes == 'C3', ws.freeze_panes
 assert ws.column_dimensions['A'].width >= 16       # 城市最低生活保障: 8 CJK characters
 stars = [c for row in wb['分地区汇总表'].iter_rows() for c in row if c.value == '*']

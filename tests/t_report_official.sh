@@ -63,13 +63,15 @@ has() {   # NAME FILE EXPECTED-LINE
 # --- a 1-7月 report, 2024-01..2024-07 (k = 1: every figure shown) ----------------
 # Months judged for flows: January to July (the file holds December 2023).
 # 城市低保: 人次 b1 7x3 + b2 3x1 + b3 6x2 + b4 2x2 = 40; 户次 7+3+6+2 = 18;
-#   支出 6300+1200+3600+1000 = 12100.00 = 1.21 万元; 保障人数 4;
+#   支出 6300+1200+3600+1000 = 12100.00 = 1.21 万元; 4 户 (累计保障户数) of
+#   3 + 1 + 2 + 2 = 8 persons (累计保障人数: each household's largest payment);
 #   期末 (July) b1 3 + b3 2 = 5 persons, 2 户; 月人均 12100/40 = 302.50.
-#   其中 女性 b1 b3 = 2, 60+ b2 b4 = 2, under 18 b3 = 1.
+#   其中 —: the IDs are the households' (no member rows), so 女性 etc. would
+#   count household heads.
 #   新增: b3 in February (2 persons), b2 in March (1) = 2 户, 3 人.
 #   退出: b2 and b5 in January (paid in December: 1 + 4), b4 in March (2),
 #   b2 in June (1) = 4 户, 8 人.
-# 农村低保: 人次 28 + 2 = 30, 户次 9, 6200.00 -> 0.62, 保障人数 2, 期末 4 / 1,
+# 农村低保: 人次 28 + 2 = 30, 户次 9, 6200.00 -> 0.62, 2 户 of 4 + 1 = 5 persons, 期末 4 / 1,
 #   月人均 6200/30 = 206.666.. -> 206.67. 女性 b5 = 1, 60+ b5 = 1, under 18
 #   b6 = 1. 新增 b5 in January (4), b6 in May (1) = 2 户 5 人; 退出 b6 in
 #   July (1) = 1 户 1 人.
@@ -81,15 +83,21 @@ has() {   # NAME FILE EXPECTED-LINE
 O=$TMP/jul
 expect_exit 0 "a 1-7月 report (--period 2024-01..2024-07)" "$R" -q --k 1 --period 2024-01..2024-07 -o "$O" "$TMP/agg.csv.gz"
 Q=$O/internal/people.csv
-has "people.csv: the header" "$Q" '项目,城乡,保障人数（累计）,其中：女性,其中：老年人（60岁及以上）,其中：未成年人（18岁以下）,当月新增户数,当月新增人数,当月退出户数,当月退出人数'
-has "1-7月 城市低保: 其中 2/2/1, 新增 2 户 3 人, 退出 4 户 8 人 (two in January, judged against 2023-12)" "$Q" '城市最低生活保障,城市,4,2,2,1,2,3,4,8'
-has "1-7月 农村低保: 其中 1/1/1, 新增 2 户 5 人 (b5 in January), 退出 1 户 1 人" "$Q" '农村最低生活保障,农村,2,1,1,1,2,5,1,1'
-has "1-7月 低保 小计: distinct 其中 3/3/2; a move between areas is no flow (3 户 4 人 in, 4 户 5 人 out)" "$Q" '最低生活保障,小计,6,3,3,2,3,4,4,5'
+has "people.csv: the header" "$Q" '项目,城乡,累计保障人数,其中：女性,其中：老年人（60岁及以上）,其中：未成年人（18岁以下）,当月新增户数,当月新增人数,当月退出户数,当月退出人数'
+has "1-7月 城市低保: 8 persons, 其中 —, 新增 2 户 3 人, 退出 4 户 8 人 (two in January, judged against 2023-12)" "$Q" '城市最低生活保障,城市,8,—,—,—,2,3,4,8'
+has "1-7月 农村低保: 5 persons, 其中 —, 新增 2 户 5 人 (b5 in January), 退出 1 户 1 人" "$Q" '农村最低生活保障,农村,5,—,—,—,2,5,1,1'
+has "1-7月 低保 小计: 13 persons; a move between areas is no flow (3 户 4 人 in, 4 户 5 人 out)" "$Q" '最低生活保障,小计,13,—,—,—,3,4,4,5'
+grep -q '按户发放的项目（如最低生活保障）以户主身份证号码登记' "$O/internal/people.md" &&
+	ok "a note says why 低保 has no 其中 lines" || fail "a note says why 低保 has no 其中 lines" "$(cat "$O/internal/people.md")"
 has "1-7月 特困: 其中 1/2/0, 新增 2 户 2 人, no exit" "$Q" '特困人员分散供养,农村,2,1,2,0,2,2,0,0'
 grep -q '^临时救助' "$Q" && fail "one-off programs have no row in people.csv" || ok "one-off programs have no row in people.csv"
 P=$O/internal/programs.csv
-has "1-7月 programs: 城市低保 (stock is July's)" "$P" '城市最低生活保障,城市,40,18,4,5,2,1.21,302.50,—'
-has "1-7月 programs: 低保 小计" "$P" '最低生活保障,小计,70,27,6,9,3,1.83,261.43,—'
+has "1-7月 programs: 城市低保: 4 户 of 8 persons (stock is July's)" "$P" '城市最低生活保障,城市,40,18,8,4,5,2,1.21,302.50,—'
+has "1-7月 programs: 农村低保: 2 户 of 5 persons" "$P" '农村最低生活保障,农村,30,9,5,2,4,1,0.62,206.67,—'
+has "1-7月 programs: 低保 小计: 6 户 of 13 persons" "$P" '最低生活保障,小计,70,27,13,6,9,3,1.83,261.43,—'
+has "1-7月 programs: 特困 is paid per person: 户数 —" "$P" '特困人员分散供养,农村,13,13,2,—,2,—,1.24,953.85,—'
+has "1-7月 programs: 临时救助 counts the persons of each payment: 3 + 2 + 1" "$P" '临时救助,农村,6,3,6,—,—,—,0.43,—,716.67'
+has "1-7月 programs: the 合计 has no 户数; its persons 13 + 2 + 6" "$P" '合计,,89,43,21,—,11,—,3.50,—,—'
 grep -q '^## 同安区2024年1—7月保障对象情况表' "$O/internal/report.md" && ok "the table is headed 2024年1—7月保障对象情况表" ||
 	fail "the table is headed 2024年1—7月保障对象情况表" "$(grep '^## ' "$O/internal/report.md")"
 
@@ -109,8 +117,20 @@ cmp -s "$S" "$TMP/spend.want" && ok "spending.csv: 财政 3.18, other money 0.46
 	fail "spending.csv: 财政 3.18, other money 0.46 (慈善 0.10, 节日 0.04, donated 0.32), 总计 3.64" "$(diff "$TMP/spend.want" "$S")"
 grep -q '^合计,,89,43,' "$P" && grep -q ',3.50,—,—$' <(grep '^合计,' "$P") && ok "table 1's 合计: 89 人次, 43 户次, 3.50 万元" ||
 	fail "table 1's 合计: 89 人次, 43 户次, 3.50 万元" "$(grep '^合计' "$P")"
-grep -q '按资金性质分，财政社会救助支出3.18万元，慈善、节日慰问及捐赠等其他资金0.46万元，两者共计3.64万元。' "$O/internal/bulletin.txt" &&
-	ok "the bulletin states public spending, other money and their sum" || fail "the bulletin states public spending, other money and their sum" "$(cat "$O/internal/bulletin.txt")"
+# One total in the bulletin (各类救助资金 = table 1's 合计 3.50), split into
+# 财政 3.18 and donated 0.32; 慈善 and 节日慰问 are outside it, and 节日慰问
+# pays 200.00 a household: 户均 400.00 / 2 = 200 元, not 66.67 a person.
+grep -q '共发放各类救助资金3.50万元，惠及89人次。' "$O/internal/bulletin.txt" &&
+grep -q '^上述资金中财政社会救助支出3.18万元，社会捐赠等资金0.32万元。$' "$O/internal/bulletin.txt" &&
+	[ "$(grep -o '共计\|总计\|合计[0-9]' "$O/internal/bulletin.txt" | wc -l)" = 0 ] &&
+	ok "the bulletin states one total and splits it into public spending and donated money" ||
+	fail "the bulletin states one total and splits it into public spending and donated money" "$(cat "$O/internal/bulletin.txt")"
+grep -q '另发放节日慰问6人次、0.04万元，2户次，户均200元（不属于财政社会救助支出，未计入上述各类救助资金）。' "$O/internal/bulletin.txt" &&
+	ok "a fixed payment per household is stated as 户均 (节日慰问 200 元)" ||
+	fail "a fixed payment per household is stated as 户均 (节日慰问 200 元)" "$(cat "$O/internal/bulletin.txt")"
+grep -q '累计保障低保对象6户13人，期末保障低保对象3户9人' "$O/internal/bulletin.txt" &&
+	ok "the bulletin states 累计保障低保对象6户13人 and the stock" ||
+	fail "the bulletin states 累计保障低保对象6户13人 and the stock" "$(cat "$O/internal/bulletin.txt")"
 # The rule is the catalog's: with other_money_funding [捐赠] 慈善捐赠 still
 # matches, so nothing changes; with [区级] b9's 2000.00 is the donated part
 # instead (人次 3, 户次 1, 0.20; 财政 35000 - 2000 = 33000 -> 3.30).
@@ -131,10 +151,10 @@ has "... and 财政 is 合计 less it (3.30)" "$TMP/rule/internal/spending.csv" 
 #   b4 = 2 户 3 人. Spending: 财政 = all public money of the quarter
 #   (no donated row yet): 人次 18 + 12 + 5 (特困 b7 3, b8 2) + 3 (b9) = 38.
 expect_exit 0 "a quarter report (--period 2024Q1)" "$R" -q --k 1 --period 2024Q1 -o "$TMP/q1" "$TMP/agg.csv.gz"
-has "2024Q1 programs: 城市低保, March's stock" "$TMP/q1/internal/programs.csv" '城市最低生活保障,城市,18,8,4,6,3,0.53,294.44,—'
-has "2024Q1 城市低保: 其中 2/2/1, 新增 2 户 3 人, 退出 3 户 7 人" "$TMP/q1/internal/people.csv" '城市最低生活保障,城市,4,2,2,1,2,3,3,7'
-has "2024Q1 农村低保: 新增 1 户 4 人" "$TMP/q1/internal/people.csv" '农村最低生活保障,农村,1,1,1,0,1,4,0,0'
-has "2024Q1 低保 小计" "$TMP/q1/internal/people.csv" '最低生活保障,小计,5,3,3,1,2,3,2,3'
+has "2024Q1 programs: 城市低保, 4 户 of 8 persons, March's stock" "$TMP/q1/internal/programs.csv" '城市最低生活保障,城市,18,8,8,4,6,3,0.53,294.44,—'
+has "2024Q1 城市低保: 新增 2 户 3 人, 退出 3 户 7 人" "$TMP/q1/internal/people.csv" '城市最低生活保障,城市,8,—,—,—,2,3,3,7'
+has "2024Q1 农村低保: b5's 4 persons, 新增 1 户 4 人" "$TMP/q1/internal/people.csv" '农村最低生活保障,农村,4,—,—,—,1,4,0,0'
+has "2024Q1 低保 小计: 3 + 1 + 2 + 2 + 4 = 12 persons" "$TMP/q1/internal/people.csv" '最低生活保障,小计,12,—,—,—,2,3,2,3'
 has "2024Q1 spending: no donated money in the quarter" "$TMP/q1/internal/spending.csv" '财政救助项目中的捐赠等资金,0,0,0.00'
 grep -q '^## 同安区2024年第一季度保障对象情况表' "$TMP/q1/internal/report.md" && ok "a quarter is labelled 2024年第一季度" ||
 	fail "a quarter is labelled 2024年第一季度" "$(grep '^## ' "$TMP/q1/internal/report.md")"
@@ -146,8 +166,8 @@ grep -q '^## 同安区2024年第一季度保障对象情况表' "$TMP/q1/interna
 # 农村低保 新增 b6 only = 1 户 1 人; 特困 新增 b8 only = 1 户 1 人.
 { zcat "$TMP/agg.csv.gz" | grep -v ',2023-' ; } | gzip -n >"$TMP/only2024.csv.gz"
 expect_exit 0 "a 1-7月 report from 2024 rows only" "$R" -q --k 1 --period 2024-01..2024-07 -o "$TMP/y24" "$TMP/only2024.csv.gz"
-has "without December 2023, January's flows are not counted (城市低保)" "$TMP/y24/internal/people.csv" '城市最低生活保障,城市,4,2,2,1,2,3,2,3'
-has "... (农村低保: only b6 enters)" "$TMP/y24/internal/people.csv" '农村最低生活保障,农村,2,1,1,1,1,1,1,1'
+has "without December 2023, January's flows are not counted (城市低保)" "$TMP/y24/internal/people.csv" '城市最低生活保障,城市,8,—,—,—,2,3,2,3'
+has "... (农村低保: only b6 enters)" "$TMP/y24/internal/people.csv" '农村最低生活保障,农村,5,—,—,—,1,1,1,1'
 has "... (特困: only b8 enters)" "$TMP/y24/internal/people.csv" '特困人员分散供养,农村,2,1,2,0,1,1,0,0'
 grep -q '数据不含2023年12月，2024年1月不计新增、退出' "$TMP/y24/internal/people.md" && ok "a note says January is not judged, and why" ||
 	fail "a note says January is not judged, and why" "$(cat "$TMP/y24/internal/people.md")"
@@ -156,11 +176,10 @@ grep -q '2024年1月的新增、退出与2023年12月比较' "$O/internal/people
 # --by-year over the same file: the 2024 slice's January is judged against
 # December 2023, which lies in the 2023 slice.
 expect_exit 0 "--by-year" "$R" -q --k 1 --by-year -o "$TMP/by" "$TMP/agg.csv.gz"
-has "--by-year: 2024's January flows are judged against the 2023 slice" "$TMP/by/internal/people-2024.csv" '城市最低生活保障,城市,4,2,2,1,2,3,4,8'
-# 2023 (Nov-Dec): 保障人数 b1 b2 b4 b5 = 4, 女性 b1 b5 = 2, 60+ b2 b4 b5 = 3,
-# under 18 none; b2 paid in November, the others enter in December: b1 (3),
+has "--by-year: 2024's January flows are judged against the 2023 slice" "$TMP/by/internal/people-2024.csv" '城市最低生活保障,城市,8,—,—,—,2,3,4,8'
+# 2023 (Nov-Dec): households b1 b2 b4 b5 of 3 + 1 + 2 + 4 = 10 persons; b2 paid in November, the others enter in December: b1 (3),
 # b4 (2), b5 (4) = 3 户 9 人; nobody leaves inside 2023.
-has "--by-year: 2023 (November to December)" "$TMP/by/internal/people-2023.csv" '城市最低生活保障,城市,4,2,3,0,3,9,0,0'
+has "--by-year: 2023 (November to December)" "$TMP/by/internal/people-2023.csv" '城市最低生活保障,城市,10,—,—,—,3,9,0,0'
 
 # --- every format, published with k = 3 -------------------------------------------
 expect_exit 0 "published with k = 3" "$R" -q --period 2024-01..2024-07 -o "$TMP/pub" "$TMP/agg.csv.gz"
@@ -252,7 +271,7 @@ for r in list(csv.reader(open(sys.argv[1], encoding='utf-8')))[1:]:
     if r[1] not in area or r[0] not in names:
         continue
     g = groups.get((names[r[0]], area[r[1]]))
-    want = [g[c] for c in ('beneficiaries', 'female', 'elderly', 'minors', 'new_households',
+    want = [g[c] for c in ('cum_persons', 'female', 'elderly', 'minors', 'new_households',
                            'new_persons', 'exit_households', 'exit_persons')] if g else None
     got = r[2:]
     if want is None:
@@ -274,9 +293,11 @@ fi
 # SPEC.md section 4: 期末 persons = Σ persons of the payments of the period's
 # last month. b21 is paid twice in July 2024 (区级财政 3 persons 600.00 and
 # 市级财政 3 persons 300.00, a split funding), b22 once (2 persons 500.00):
-# 人次 3 + 3 + 2 = 8, 户次 3, 保障人数 2, 期末 8 persons / 2 户 (not 5, which a
+# 人次 3 + 3 + 2 = 8, 户次 3, 累计 2 户, 期末 8 persons / 2 户 (not 5, which a
 # maximum per beneficiary would give), 1400.00 -> 0.14 万元, 月人均 1400/8 =
-# 175.00. This is also what groups.csv.gz's stock_persons adds.
+# 175.00. This is also what groups.csv.gz's stock_persons adds. 累计保障人数
+# is never below 期末: b21's largest payment covers 3, but July covers 6, so
+# 6 + 2 = 8 (groups.csv.gz's cum_persons likewise).
 { echo "$H"
   { row $U dibao_urban urban 2024-07 区级财政 21 F 40 3 600.00
     row $U dibao_urban urban 2024-07 市级财政 21 F 40 3 300.00
@@ -284,4 +305,4 @@ fi
   } | LC_ALL=C sort
 } | gzip -n >"$TMP/split.csv.gz"
 expect_exit 0 "a July report with a split-funded payment" "$R" -q --k 1 --period 2024-07 -o "$TMP/split" "$TMP/split.csv.gz"
-has "期末 persons add the split payments: 8 persons, 2 户" "$TMP/split/internal/programs.csv" '城市最低生活保障,城市,8,3,2,8,2,0.14,175.00,—'
+has "期末 persons add the split payments: 8 persons, 2 户" "$TMP/split/internal/programs.csv" '城市最低生活保障,城市,8,3,8,2,8,2,0.14,175.00,—'

@@ -54,9 +54,9 @@ gaoling 2024-04 2 1 400.00'
 [ "$(cat "$TMP/leaves")" = "$want" ] && ok "leaves: payment reversed and re-entered; fully reversed payment gone; back-pay persons in covered months" ||
 	fail "leaves" "$(cat "$TMP/leaves")"
 line=$(zcat "$TMP/g.csv.gz" | grep '^all,,gaoling,all,2024,')
-[ "$line" = "all,,gaoling,all,2024,all,all,4,2,1,0,0,400.00,0,1,0,0,0,0,0" ] && ok "gaoling 2024: 人次 4, 户次 2, 1 beneficiary, 400.00" || fail "gaoling group" "$line"
+[ "$line" = "all,,gaoling,all,2024,all,all,4,2,1,0,0,400.00,0,1,0,0,0,0,0,,1" ] && ok "gaoling 2024: 人次 4, 户次 2, 1 beneficiary, 400.00 (paid per person: no 户数)" || fail "gaoling group" "$line"
 line=$(zcat "$TMP/g.csv.gz" | grep '^all,,dibao_urban,all,2024,')
-[ "$line" = "all,,dibao_urban,all,2024,all,all,2,1,1,0,0,1100.00,0,1,0,0,0,0,0" ] && ok "城市低保 2024: 人次 2, 户次 1, 1 beneficiary (the fully reversed one not counted), 1100.00" || fail "dibao group" "$line"
+[ "$line" = "all,,dibao_urban,all,2024,all,all,2,1,1,0,0,1100.00,0,1,0,0,0,0,0,1,2" ] && ok "城市低保 2024: 人次 2, 户次 1, 1 household of 2 persons (the fully reversed one not counted), 1100.00" || fail "dibao group" "$line"
 
 # Mergeable: the payment and its reversal in different parts still give the
 # whole's aggregate, byte for byte.

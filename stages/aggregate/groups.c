@@ -41,6 +41,13 @@ struct group {
 	int64_t person_times, household_times, amount;
 	int64_t beneficiaries, stock_persons, stock_households;
 	int64_t female, elderly, minors;   /* 其中: distinct beneficiaries */
+	/* 累计保障户数 and 累计保障人数 (SPEC.md section 4): the beneficiaries
+	 * of programs paid per household, and over all beneficiaries the
+	 * persons each stands for (cp_*: the one being visited) */
+	int64_t cum_households, cum_persons;
+	int64_t cp_max, cp_stock, cp_cur;
+	uint32_t cp_by, hh_by;
+	int has_hh;             /* some leaf of a program paid per household */
 	int64_t new_households, new_persons, exit_households, exit_persons;
 	/* the last beneficiary counted in each distinct count (see add_leaf) */
 	uint32_t seen_by, stock_by, female_by, elderly_by, minors_by;
@@ -61,6 +68,7 @@ struct gctx {
 	size_t n, cap;
 	int *prog_of;           /* leaf program string index -> catalog index */
 	int *monthly;           /* catalog index -> recurrence is monthly */
+	int *grain;             /* catalog index -> 0 per person, 1 per household, 2 either */
 	/* flows: groups without their period ("bases"), to find the months a
 	 * beneficiary entered and left each of them */
 	struct kset base_index; /* group_key (no period) -> uint32 */
@@ -407,6 +415,10 @@ static void add_leaf(struct gctx *c, const struct leaf *lk, struct touched *t)
 	struct cell cell;
 	uint32_t i, who = t->bene;
 	int counted = lk->payments > 0 || lk->persons > 0;
+	int grain = c->prog_of[lk->program] >= 0 ? c->grain[c->prog_of[lk->program]] : 0;
+	/* the persons this leaf's beneficiary stands for: 1 when paid per
+	 * person, else the persons of its payment */
+	int64_t stands = grain ? lk->persons : 1;
 
 	memcpy(&cell, cell_of(c, lk), sizeof(cell));
 	for (i = 0; i < cell.n; i++) {
@@ -426,6 +438,28 @@ static void add_leaf(struct gctx *c, const struct leaf *lk, struct touched *t)
 		if (g->seen_by != who) {
 			g->seen_by = who;
 			g->beneficiaries++;
+		}
+		if (g->cp_by != who) {
+			g->cp_by = who;
+			g->cp_max = g->cp_stock = g->cp_cur = 0;
+		}
+		if (stands > g->cp_max)
+			g->cp_max = stands;
+		if (c->cell_last[cell.first + i])
+			g->cp_stock += stands;
+		/* never fewer than its 期末 persons, so that 累计 >= 期末 */
+		{
+			int64_t now = g->cp_max > g->cp_stock ? g->cp_max : g->cp_stock;
+
+			g->cum_persons += now - g->cp_cur;
+			g->cp_cur = now;
+		}
+		if (grain == 1) {
+			g->has_hh = 1;
+			if (g->hh_by != who) {
+				g->hh_by = who;
+				g->cum_households++;
+			}
 		}
 		if (lk->sex == 'F' && g->female_by != who) {
 			g->female_by = who;
@@ -796,8 +830,13 @@ int groups_write(const struct leafset *ls, const struct catalog *cat,
 		c.prog_of[i] = p->order;
 	}
 	c.monthly = xcalloc(cat->n + 1, sizeof(int));
-	for (i = 0; i < cat->n; i++)
+	c.grain = xcalloc(cat->n + 1, sizeof(int));
+	for (i = 0; i < cat->n; i++) {
 		c.monthly[i] = cat->p[i].recurrence == REC_MONTHLY;
+		/* 0 per person, 1 per household, 2 either (临时救助) */
+		c.grain[i] = !cat->p[i].grain ? 0 : !strcmp(cat->p[i].grain, "household") ? 1 :
+			!strncmp(cat->p[i].grain, "household", 9) ? 2 : 0;
+	}
 
 	/* the leaves in beneficiary order, through an index */
 	order = xreallocarray(NULL, n ? n : 1, sizeof(*order));
@@ -834,19 +873,23 @@ int groups_write(const struct leafset *ls, const struct catalog *cat,
 		goto out;
 	rs_out_puts(&out, "region_level,region_code,program,area,period,funding,support_mode,"
 		    "person_times,household_times,beneficiaries,stock_persons,stock_households,amount,"
-		    "female,elderly,minors,new_households,new_persons,exit_households,exit_persons\n");
+		    "female,elderly,minors,new_households,new_persons,exit_households,exit_persons,"
+		    "cum_households,cum_persons\n");
 	for (i = 0; i < c.n; i++) {
 		const struct group *g = &c.g[rows[i]];
 		char money[32];
 		sbuf_reset(&line);
 		format_key(&c, &g->key, &line);
-		sbuf_addf(&line, ",%lld,%lld,%lld,%lld,%lld,%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld\n",
+		sbuf_addf(&line, ",%lld,%lld,%lld,%lld,%lld,%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,",
 			  (long long)g->person_times, (long long)g->household_times,
 			  (long long)g->beneficiaries, (long long)g->stock_persons,
 			  (long long)g->stock_households, money_fmt_yuan(g->amount, money),
 			  (long long)g->female, (long long)g->elderly, (long long)g->minors,
 			  (long long)g->new_households, (long long)g->new_persons,
 			  (long long)g->exit_households, (long long)g->exit_persons);
+		if (g->has_hh)
+			sbuf_addf(&line, "%lld", (long long)g->cum_households);
+		sbuf_addf(&line, ",%lld\n", (long long)g->cum_persons);
 		rs_out_write(&out, line.buf, line.len);
 	}
 	if (rs_out_commit(&out, err))
@@ -866,6 +909,7 @@ out:
 	free(c.g);
 	free(c.prog_of);
 	free(c.monthly);
+	free(c.grain);
 	kset_release(&c.index);
 	sbuf_release(&line);
 	return ret;

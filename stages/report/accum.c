@@ -101,6 +101,7 @@ static void group_free(struct group *g)
 	free(g->program);
 	free(g->area);
 	benbits_release(&g->ben);
+	free(g->pm);
 	capset_release(&g->oth_ks);
 	capset_release(&g->pub_ks);
 	for (i = 0; i < g->mcount; i++)
@@ -341,6 +342,13 @@ static struct group *get_group(struct accum *a, struct slice *s,
 	g->area = xstrdup(area);
 	g->fl = get_fset(a, program, area);
 	g->stock_ym = -1;
+	{
+		const struct program *p = a->cat ? catalog_find(a->cat, program) : NULL;
+
+		g->grain = !p || !p->grain ? GRAIN_PERSON :
+			!strcmp(p->grain, "household") ? GRAIN_HOUSEHOLD :
+			!strncmp(p->grain, "household", 9) ? GRAIN_EITHER : GRAIN_PERSON;
+	}
 	s->g[s->ng++] = g;
 	return a->cur_g = g;
 }
@@ -478,7 +486,11 @@ static void group_mark(struct group *g, const struct accum_pend *p,
 	int i;
 
 	if (p->ym > g->stock_ym) {
+		size_t j;
+
 		/* A later month: the stock so far was not the last. */
+		for (j = 0; j < g->npm; j++)
+			g->pm[j].stock = 0;
 		benbits_clear(&g->ben, BEN_STOCK | BEN_STOCK_C);
 		g->nstock = g->nstock_c = 0;
 		g->stock_persons = g->stock_c_persons = 0;
@@ -493,6 +505,24 @@ static void group_mark(struct group *g, const struct accum_pend *p,
 			add |= BEN_STOCK_C;
 			g->stock_c_persons += p->persons;
 		}
+	}
+	if (g->grain != GRAIN_PERSON) {
+		/* persons fit: pend_leave refused a row that does not */
+		uint32_t np = (uint32_t)p->persons;
+
+		if (id >= g->npm) {
+			size_t n = g->npm ? g->npm : 1024;
+
+			while (n <= id)
+				n *= 2;
+			g->pm = xreallocarray(g->pm, n, sizeof(*g->pm));
+			memset(g->pm + g->npm, 0, (n - g->npm) * sizeof(*g->pm));
+			g->npm = n;
+		}
+		if (np > g->pm[id].max)
+			g->pm[id].max = np;
+		if (p->ym == g->stock_ym)
+			g->pm[id].stock += np;
 	}
 	b = benbits_at(&g->ben, id);
 	add &= (unsigned char)~*b;
@@ -521,6 +551,10 @@ static int pend_leave(struct accum *a, const struct accum_pend *p,
 	fmark_add(&a->fl[p->fl], id, p->ym, p->persons);
 	if (!p->used)
 		return 0;
+	if (g->grain != GRAIN_PERSON &&
+	    (p->persons < 0 || p->persons > INT32_MAX / 2))
+		return rs_err(err, "persons %lld of one payment out of range in '%s' at line %ld",
+			      (long long)p->persons, a->path, p->line);
 	capset_add(p->pl.other ? &g->oth_ks : &g->pub_ks, id, a->k);
 	group_mark(g, p, id);
 	capset_add(&g->month[p->ym - g->mbase].ks, id, a->k);
@@ -813,6 +847,18 @@ static int row_add(struct accum *a, const struct csv_row *row,
 	    xcell_add(&pl->s->fund.c[pl->cell[1]], r))
 		return rs_err(err, "group %s %s: a sum overflows a 64-bit integer at '%s' line %ld; the input holds impossible amounts",
 			      g->program, g->area, a->path, row->line);
+	/* Whether every payment of the group has one amount: a leaf row of
+	 * n payments holds their sum, so it agrees when it is n times it. */
+	if (r->payments > 0 && r->fen % r->payments == 0) {
+		int64_t per = r->fen / r->payments;
+
+		if (!g->pay_n++)
+			g->pay_fix = per;
+		else if (per != g->pay_fix)
+			g->pay_varied = 1;
+	} else if (r->payments || r->fen) {
+		g->pay_varied = 1;
+	}
 	return 0;
 }
 
@@ -1217,4 +1263,40 @@ void accum_flows(const struct accum *a, const struct slice *s,
 	}
 	free(mg.pos);
 	free(set);
+}
+
+int64_t accum_cum_persons(const struct group *const *gv, const int *stock,
+			  size_t n)
+{
+	size_t i, j, len = 0;
+	int64_t total = 0;
+
+	for (i = 0; i < n; i++)
+		if (gv[i]->ben.n > len)
+			len = gv[i]->ben.n;
+	for (j = 0; j < len; j++) {
+		int64_t mx = 0, st = 0;
+
+		for (i = 0; i < n; i++) {
+			const struct group *g = gv[i];
+			unsigned char b = j < g->ben.n ? g->ben.b[j] : 0;
+			int64_t v, sv;
+
+			if (!(b & BEN_PAID))
+				continue;
+			if (g->grain == GRAIN_PERSON) {
+				v = 1;
+				sv = (b & BEN_STOCK) != 0;
+			} else {
+				v = j < g->npm ? g->pm[j].max : 0;
+				sv = j < g->npm ? g->pm[j].stock : 0;
+			}
+			if (v > mx)
+				mx = v;
+			if (stock[i])
+				st += sv;
+		}
+		total += mx > st ? mx : st;
+	}
+	return total;
 }

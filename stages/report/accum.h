@@ -52,6 +52,19 @@
 #define BEN_STOCK   16           /* counted in stock_ym */
 #define BEN_STOCK_C 32           /* of that, paid as 集中 (support_mode) */
 
+/* How a program's payments map to people (the catalog's payment_grain):
+ * per person (the ID is the person's), per household (the ID is the
+ * household's, persons says how many it covers), or either (临时救助: a
+ * household case covers more than one person). */
+enum { GRAIN_PERSON, GRAIN_HOUSEHOLD, GRAIN_EITHER };
+
+/* Per beneficiary id of a group not paid per person: the largest persons
+ * of one of its rows in the slice, and the persons of its rows in the
+ * stock month (SPEC.md section 4: 累计保障人数 of a household program). */
+struct pmax {
+	uint32_t max, stock;
+};
+
 struct mcell {
 	int64_t persons, fen;
 	struct capset ks;        /* up to k beneficiaries paid this month */
@@ -77,6 +90,14 @@ struct group {
 	struct capset oth_ks;    /* up to k beneficiaries of that part */
 	struct capset pub_ks;    /* up to k beneficiaries of the rest */
 	size_t fl;               /* its flow set: accum.fl[fl] */
+	int grain;               /* GRAIN_* */
+	int64_t pay_fix;         /* the fen of every payment, when pay_n > 0
+				    and !pay_varied: a fixed amount (户均) */
+	int64_t pay_n;
+	int pay_varied;
+	struct pmax *pm;         /* pm[id], npm entries (zero past them);
+				    NULL for GRAIN_PERSON */
+	size_t npm;
 };
 
 /*
@@ -215,6 +236,17 @@ struct flows {
 };
 void accum_flows(const struct accum *a, const struct slice *s,
 		 const struct group *const *gv, size_t n, struct flows *out);
+
+/*
+ * 累计保障人数 of the groups gv[0..n) taken together (SPEC.md section 4):
+ * the sum over their distinct beneficiaries of the persons each stands
+ * for: 1 in a group paid per person, else the largest persons of one of
+ * its payments in the slice; and never fewer than its persons in the
+ * stock (stock[i]: group i's stock is the row's), so that 累计 >= 期末
+ * holds in every row. This function can't fail.
+ */
+int64_t accum_cum_persons(const struct group *const *gv, const int *stock,
+			  size_t n);
 
 /* The cell of group g for month ym, or NULL if g has none. */
 const struct mcell *group_month(const struct group *g, int ym);

@@ -106,8 +106,14 @@ static void dibao(const struct bctx *b, const struct ptab *p, size_t top,
 		sbuf_addf(out, "，城市低保月人均补助水平达%lld元", u);
 	else if (hr)
 		sbuf_addf(out, "，农村低保月人均补助水平达%lld元", r);
-	if (hh && pp)
-		sbuf_addf(out, "；期末保障低保对象%s户%s人", hh, pp);
+	{
+		const char *ch = fig(b, top, PC_BEN_H), *cp = fig(b, top, PC_BEN);
+
+		if (ch && cp)
+			sbuf_addf(out, "；累计保障低保对象%s户%s人", ch, cp);
+		if (hh && pp)
+			sbuf_addf(out, "%s期末保障低保对象%s户%s人", ch && cp ? "，" : "；", hh, pp);
+	}
 	sbuf_adds(out, "。");
 }
 
@@ -130,8 +136,24 @@ static void tekun(const struct bctx *b, const struct sinfo *si, size_t top,
 	sbuf_adds(out, "。");
 }
 
-static void program(const struct bctx *b, size_t top, const struct program *root,
-		    int monthly, const char *sc, struct sbuf *out)
+/* Whole 元 per household (amount / 户次), half-up; 0 when hidden. */
+static int per_household(const struct bctx *b, size_t row, long long *yuan)
+{
+	const struct tcell *h, *a;
+
+	if (!fig(b, row, PC_PAYMENTS) || !fig(b, row, PC_AMOUNT))
+		return 0;
+	h = &b->t->cells[row * b->t->ncols + PC_PAYMENTS];
+	a = &b->t->cells[row * b->t->ncols + PC_AMOUNT];
+	if (h->v <= 0)
+		return 0;
+	*yuan = (long long)div_half_up(a->v, h->v * 100);
+	return 1;
+}
+
+static void program(const struct bctx *b, const struct ptab *p, size_t top,
+		    const struct program *root, int monthly, const char *sc,
+		    struct sbuf *out)
 {
 	const char *st = fig(b, top, PC_STOCK_P), *ppl = fig(b, top, PC_PERSONS);
 	const char *wan = fig(b, top, PC_AMOUNT);
@@ -139,8 +161,10 @@ static void program(const struct bctx *b, size_t top, const struct program *root
 	long long avg;
 
 	if (!root->public_money) {
-		sbuf_addf(out, "另发放%s%s人次、%s万元（不属于财政社会救助支出，未计入上述合计）。",
-			  root->name_zh, ppl, wan);
+		sbuf_addf(out, "另发放%s%s人次、%s万元", root->name_zh, ppl, wan);
+		if (p->fixed_hh[top] && per_household(b, top, &avg))
+			sbuf_addf(out, "，%s户次，户均%lld元", fig(b, top, PC_PAYMENTS), avg);
+		sbuf_adds(out, "（不属于财政社会救助支出，未计入上述各类救助资金）。");
 		return;
 	}
 	if (!strcmp(root->code, "linshi"))
@@ -155,7 +179,9 @@ static void program(const struct bctx *b, size_t top, const struct program *root
 		sbuf_addf(out, "、%s万元", wan);
 	if (monthly && st)
 		sbuf_addf(out, "，期末享受%s人", st);
-	if (!monthly && paid && per_person(b, top, &avg))
+	if (!monthly && paid && p->fixed_hh[top] && per_household(b, top, &avg))
+		sbuf_addf(out, "，户均%lld元", avg);
+	else if (!monthly && paid && per_person(b, top, &avg))
 		sbuf_addf(out, "，平均救助水平%lld元/人次", avg);
 	sbuf_adds(out, "。");
 }
@@ -166,20 +192,19 @@ static void spending(const struct report *r, const struct sinfo *si,
 		     int published, struct sbuf *out)
 {
 	struct bctx b = { &r->t[si->tspend], published };
-	size_t oth = 1, tot = b.t->nrows - 1;
-	const char *pub = fig(&b, 0, 3), *o = fig(&b, oth, 3), *all = fig(&b, tot, 3);
+	size_t don = b.t->nrows - 2;
+	const char *pub = fig(&b, 0, 3), *d = fig(&b, don, 3);
 
-	if (!b.t->cells[oth * b.t->ncols + 3].v)
+	/* One total in the bulletin, 各类救助资金 (table 1's 合计): this says
+	 * what of it is donated money; programs outside public spending
+	 * have their own sentences. */
+	if (!b.t->cells[don * b.t->ncols + 3].v || (!pub && !d))
 		return;
-	if (!pub && !o && !all)
-		return;
-	sbuf_adds(out, "按资金性质分");
+	sbuf_adds(out, "上述资金中");
 	if (pub)
-		sbuf_addf(out, "，财政社会救助支出%s万元", pub);
-	if (o)
-		sbuf_addf(out, "，慈善、节日慰问及捐赠等其他资金%s万元", o);
-	if (all)
-		sbuf_addf(out, "，两者共计%s万元", all);
+		sbuf_addf(out, "财政社会救助支出%s万元", pub);
+	if (d)
+		sbuf_addf(out, "%s社会捐赠等资金%s万元", pub ? "，" : "", d);
 	sbuf_adds(out, "。\n");
 }
 
@@ -231,7 +256,7 @@ static void slice_text(const struct report *r, const struct sinfo *si,
 		else if (!strcmp(root->code, "tekun"))
 			tekun(&b, si, i, sc, out);
 		else
-			program(&b, i, root, monthly, sc, out);
+			program(&b, p, i, root, monthly, sc, out);
 		sbuf_addc(out, '\n');
 	}
 }
@@ -247,7 +272,8 @@ void bulletin_write(const struct report *r, int published, struct sbuf *out)
 		slice_text(r, &r->si[i], published, out);
 	}
 	sbuf_addf(out, "\n注：人次为各笔发放覆盖人数之和，户次为发放笔数；支出按分精确汇总后四舍五入为万元；"
-		  "月人均补助水平、平均救助水平为支出 ÷ 人次，四舍五入到元。");
+		  "月人均补助水平、平均救助水平为支出 ÷ 人次，户均为支出 ÷ 户次，四舍五入到元；"
+		  "累计保障户数、人数为报告期内领取过待遇的家庭及其覆盖人数。");
 	if (published)
 		sbuf_addf(out, "为保护个人隐私，涉及人数少于%d人的数据及可据以推算的数据不予公布。\n",
 			  r->o->k);

@@ -52,7 +52,9 @@ static const char css[] =
 "tr.total td{background:#e9eff6;font-weight:700}\n"
 ".notes p{margin:4px 0;color:var(--muted);font-size:12px}\n"
 "footer{margin-top:32px;color:var(--muted);font-size:12px}\n"
-"@page{size:A4 landscape;margin:12mm}\n"
+".sign{display:flex;flex-wrap:wrap;gap:4px 28px;margin:4px 0 0;font-size:13px}\n"
+"@page{size:A4 landscape;margin:12mm 12mm 14mm;"
+"@bottom-center{content:\"第 \" counter(page) \" 页，共 \" counter(pages) \" 页\";font-size:9px;color:#5f6b7a}}\n"
 "@media print{\n"
 "body{max-width:none;padding:0;font-size:11px}\n"
 ".toc{display:none}\n"
@@ -60,6 +62,7 @@ static const char css[] =
 "table{font-size:9px}\n"
 "th,td{padding:2px 4px}\n"
 "td{white-space:normal}\n"
+"td:not(.n){white-space:nowrap}\n"
 "thead{display:table-header-group}\n"
 "tr{break-inside:avoid}\n"
 "h2{break-after:avoid}\n"
@@ -218,7 +221,9 @@ static void chart_months(const struct report *r, const struct sinfo *si,
 	if (top <= 0)
 		top = step;
 	d = step_decimals(step);
-	xs = nm > 1 ? (W - L - R) / (double)(nm - 1) : 0;
+	/* Each month at the middle of its slot, never on the axis: the first
+	 * value label stays clear of the tick labels beside it. */
+	xs = (W - L - R) / (double)nm;
 	period_label(&si->s->per, label, sizeof(label));
 	sbuf_adds(o, "<figure><figcaption>");
 	esc(o, label);
@@ -238,7 +243,7 @@ static void chart_months(const struct report *r, const struct sinfo *si,
 			open = 0;
 			continue;
 		}
-		x = nm > 1 ? L + xs * (double)i : (L + W - R) / 2;
+		x = L + xs * ((double)i + 0.5);
 		y = T + (H - T - B) * (1 - v / top);
 		sbuf_addf(o, "%s%.1f %.1f ", open ? "L" : "M", x, y);
 		open = 1;
@@ -248,7 +253,7 @@ static void chart_months(const struct report *r, const struct sinfo *si,
 		const char *s = table_text(t, i, col, published);
 		int have = number(s, &v);
 
-		x = nm > 1 ? L + xs * (double)i : (L + W - R) / 2;
+		x = L + xs * ((double)i + 0.5);
 		y = have ? T + (H - T - B) * (1 - v / top) : H - B;
 		if (have)
 			sbuf_addf(o, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"#2f6fb3\"/>\n", x, y);
@@ -306,6 +311,29 @@ static void html_table(const struct table *t, int published, struct sbuf *o)
 	sbuf_adds(o, "</div>\n</section>\n");
 }
 
+/* 制表单位, 数据截至 and 制表日期 (report_sign), one line. */
+static void sign_lines(const struct report *r, struct sbuf *o)
+{
+	char as_of[64];
+
+	report_as_of(r, as_of, sizeof(as_of));
+	sbuf_adds(o, "<p class=\"sign\">");
+	if (r->o->unit) {
+		sbuf_adds(o, "<span>制表单位：");
+		esc(o, r->o->unit);
+		sbuf_adds(o, "</span>");
+	}
+	sbuf_adds(o, "<span>数据截至：");
+	esc(o, as_of);
+	sbuf_adds(o, "</span>");
+	if (r->o->made) {
+		sbuf_adds(o, "<span>制表日期：");
+		esc(o, r->o->made);
+		sbuf_adds(o, "</span>");
+	}
+	sbuf_adds(o, "</p>\n");
+}
+
 void html_write(const struct report *r, int published, struct sbuf *o)
 {
 	struct sbuf b;
@@ -339,7 +367,9 @@ void html_write(const struct report *r, int published, struct sbuf *o)
 		esc(o, r->t[i].heading);
 		sbuf_adds(o, "</a></li>\n");
 	}
-	sbuf_adds(o, "</ul>\n</header>\n");
+	sbuf_adds(o, "</ul>\n");
+	sign_lines(r, o);
+	sbuf_adds(o, "</header>\n");
 
 	/* The bulletin, line by line: its first line is its title. */
 	sbuf_init(&b, 0);
@@ -367,6 +397,7 @@ void html_write(const struct report *r, int published, struct sbuf *o)
 	}
 	for (i = 0; i < r->nt; i++)
 		html_table(&r->t[i], published, o);
-	sbuf_addf(o, "<footer>由 reliefstat %s 生成（rs-report）。</footer>\n</body>\n</html>\n",
-		  RS_VERSION);
+	sbuf_adds(o, "<footer>");
+	sign_lines(r, o);
+	sbuf_adds(o, "</footer>\n</body>\n</html>\n");
 }

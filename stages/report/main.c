@@ -21,7 +21,9 @@
 
 static const char usage[] =
 "usage: rs-report [--period A..B] [--by-year] [--title NAME] [--quality F.json]...\n"
-"                 [--previous PREV.csv.gz] [--excel] [--k N] -o OUTDIR AGG.csv.gz\n"
+"                 [--previous PREV.csv.gz] [--excel] [--k N] [--unit TEXT]\n"
+"                 [--as-of TEXT] [--date TEXT] [--rejects FILE]...\n"
+"                 -o OUTDIR AGG.csv.gz\n"
 "\n"
 "Writes year-end statistical tables (年报) from one aggregate file.\n"
 "\n"
@@ -43,6 +45,7 @@ static const char usage[] =
 "        未成年人 and 当月新增/当月退出 of monthly programs), spending (财政与其他\n"
 "        资金支出表: public spending, other money, their sum), quality\n"
 "        (数据质量表, with --quality only).\n"
+"        With --rejects, OUTDIR/returns/ holds each source's 退回清单.\n"
 "        Every format shows the same figures; published ones never a hidden\n"
 "        one. Files appear atomically and reruns are byte-identical.\n"
 "\n"
@@ -71,6 +74,17 @@ static const char usage[] =
 "                       ones (default: programs.yaml and, if present,\n"
 "                       programs-local.yaml in the data directory)\n"
 "      --regions FILE   region table (default: regions.csv in the data directory)\n"
+"      --unit TEXT      制表单位, printed under the title of the page and the\n"
+"                       workbook's sheets (e.g. 郑州市二七区民政局)\n"
+"      --as-of TEXT     数据截至 (default: the last day of the period, 2024年12月31日)\n"
+"      --date TEXT      制表日期 (none by default: the report reads no clock, so\n"
+"                       reruns stay byte-identical)\n"
+"      --rejects FILE   a reject file of rs-ingest or rs-validate; repeatable.\n"
+"                       Writes OUTDIR/returns/SOURCE-退回清单.csv (UTF-8 with a\n"
+"                       BOM) and .xlsx per source: 行号, 拒绝原因 and 说明 in\n"
+"                       Chinese, the masked ID number and the row as exported,\n"
+"                       to send back to the district (mode 0600: they hold\n"
+"                       personal data)\n"
 "  -q, --quiet          no summary line on stderr\n"
 "  -h, --help           show this help and exit\n"
 "  -V, --version        show the version and exit\n"
@@ -113,6 +127,10 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		{ "k", required_argument, NULL, 'k' },
 		{ "catalog", required_argument, NULL, 'C' },
 		{ "regions", required_argument, NULL, 'R' },
+		{ "unit", required_argument, NULL, 'U' },
+		{ "as-of", required_argument, NULL, 'A' },
+		{ "date", required_argument, NULL, 'D' },
+		{ "rejects", required_argument, NULL, 'J' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -152,6 +170,13 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 				return usage_error("too many --catalog files at", optarg);
 			break;
 		case 'R': o->regions = optarg; break;
+		case 'U': o->unit = *optarg ? optarg : NULL; break;
+		case 'A': o->as_of = *optarg ? optarg : NULL; break;
+		case 'D': o->made = *optarg ? optarg : NULL; break;
+		case 'J':
+			if (add_file(o->rejects, &o->nrejects, optarg))
+				return usage_error("too many --rejects files at", optarg);
+			break;
 		case 'q': rs_quiet = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': return rs_cli_version();

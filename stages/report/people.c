@@ -27,7 +27,7 @@
 #include "xalloc.h"
 
 static const char *const cols[QC_NCOLS] = {
-	"项目", "城乡", "保障人数（累计）", "其中：女性", "其中：老年人（60岁及以上）",
+	"项目", "城乡", "累计保障人数", "其中：女性", "其中：老年人（60岁及以上）",
 	"其中：未成年人（18岁以下）", "当月新增户数", "当月新增人数",
 	"当月退出户数", "当月退出人数",
 };
@@ -51,6 +51,19 @@ static int row_monthly(const struct ptab *p, const struct leaf *lv, size_t i)
 static int has_of_which(const struct program *root)
 {
 	return root && (!strcmp(root->code, "dibao") || !strcmp(root->code, "tekun"));
+}
+
+/* 1 if some leaf of table 1's row i is paid per household or either way:
+ * its IDs are households', so the 其中 lines, derived from the ID, would
+ * describe household heads, not the persons covered (SPEC.md section 4). */
+static int row_household(const struct ptab *p, const struct leaf *lv, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < p->nleaf[i]; j++)
+		if (lv[p->leaf[i][j]].g->grain != GRAIN_PERSON)
+			return 1;
+	return 0;
 }
 
 /* Distinct members of one set (which: 0 女性, 1 老年人, 2 未成年人) over
@@ -92,6 +105,7 @@ void build_people(struct report *r, const struct slice *s,
 	const struct group **gv;
 	size_t i, j, row;
 	int64_t ben;
+	int any_hh = 0;
 
 	memset(q, 0, sizeof(*q));
 	q->ti = (size_t)-1;
@@ -135,7 +149,9 @@ void build_people(struct report *r, const struct slice *s,
 		ben = r->t[p->ti].cells[pr * r->t[p->ti].ncols + PC_BEN].v;
 		table_set_count(t, row, QC_BEN, ben);
 		for (j = 0; j < 3; j++) {
-			if (!has_of_which(root)) {
+			if (!has_of_which(root) || row_household(p, lv, pr)) {
+				if (has_of_which(root))
+					any_hh = 1;
 				table_set(t, row, QC_FEMALE + j, DASH);
 				u[j] = NO_UNIT;
 				continue;
@@ -187,8 +203,11 @@ void build_people(struct report *r, const struct slice *s,
 		period_label(&f, first, sizeof(first));
 		period_label(&b, month_before, sizeof(month_before));
 		table_note(t, NOTE_BOTH,
-			   "注：本表列按月发放的项目。保障人数（累计）同分项目汇总表；其中女性、老年人（60岁及以上）、未成年人（18岁以下）"
-			   "为报告期内领取过待遇的不重复对象，年龄按各次发放当月月末计算，报告期内曾满足即计入；仅列最低生活保障和特困人员。");
+			   "注：本表列按月发放的项目。累计保障人数同分项目汇总表；其中女性、老年人（60岁及以上）、未成年人（18岁以下）"
+			   "为报告期内领取过待遇的不重复人员，按身份证号码判断性别，年龄按各次发放当月月末计算，报告期内曾满足即计入；仅列特困人员等按人发放的项目。");
+		if (any_hh)
+			table_note(t, NOTE_BOTH,
+				   "按户发放的项目（如最低生活保障）以户主身份证号码登记，发放数据未列出家庭成员，无法按成员统计性别和年龄，其中各项以“—”表示。");
 		table_note(t, NOTE_BOTH,
 			   "当月新增为某月领取待遇而上月未领取的对象，当月退出为上月领取而某月未领取的对象，户数为对象数，人数为该月（退出为上月）"
 			   "发放覆盖的人数，表中为报告期内各月之和。上级项目和小计按不重复对象重新计算，对象在下级项目之间转移不计新增、退出。");
@@ -196,7 +215,7 @@ void build_people(struct report *r, const struct slice *s,
 			table_note(t, NOTE_BOTH, "%s的新增、退出与%s比较（数据含%s）。", first, month_before, month_before);
 		else
 			table_note(t, NOTE_BOTH,
-				   "数据不含%s，%s不计新增、退出；如需计算，请将上期汇总数据一并汇总或合并（rs-merge）后再出表。",
+				   "数据不含%s，%s不计新增、退出；如需计算，请将上期数据一并汇总后再出表。",
 				   month_before, first);
 	}
 	table_note(t, NOTE_PUBLISHED,

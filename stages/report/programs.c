@@ -36,7 +36,7 @@ enum rkind { R_LEAF = PR_LEAF, R_AREA = PR_AREA, R_SUB = PR_SUB, R_TOTAL = PR_TO
 #define PARENT_TOTAL (-2L)
 
 static const char *const cols[PC_NCOLS + YOY_NCOLS] = {
-	"项目", "城乡", "人次", "户次", "保障人数（累计）", "期末保障人数",
+	"项目", "城乡", "人次", "户次", "累计保障人数", "累计保障户数", "期末保障人数",
 	"期末保障户数", "支出（万元）", "月人均补助水平（元）", "平均救助水平（元）",
 	"人次同比增减", "人次同比增长（%）", "支出同比增减（万元）", "支出同比增长（%）",
 };
@@ -61,6 +61,9 @@ struct pstats {
 	int nmonthly, noneoff;
 	int64_t stock_persons;
 	size_t stock_hh;
+	int64_t cum_persons;     /* 累计保障人数 (accum_cum_persons) */
+	size_t cum_hh;           /* 累计保障户数 */
+	int nhh;                 /* leaves paid per household: 户数 apply */
 };
 
 static int area_rank(const char *a)
@@ -143,10 +146,16 @@ static void stats(const struct slice *s, const struct leaf *lv,
 		  const size_t *idx, size_t n, struct pstats *st)
 {
 	const struct benbits **src;
+	const struct group **gv;
 	unsigned char *mask;
+	int *stock;
 	size_t i, nsrc;
 
 	memset(st, 0, sizeof(*st));
+	src = xcalloc(n ? n : 1, sizeof(*src));
+	gv = xcalloc(n ? n : 1, sizeof(*gv));
+	mask = xcalloc(n ? n : 1, 1);
+	stock = xcalloc(n ? n : 1, sizeof(*stock));
 	for (i = 0; i < n; i++) {
 		const struct leaf *l = &lv[idx[i]];
 		const struct group *g = l->g;
@@ -158,38 +167,44 @@ static void stats(const struct slice *s, const struct leaf *lv,
 			st->nmonthly++;
 		else
 			st->noneoff++;
+		if (g->grain == GRAIN_HOUSEHOLD)
+			st->nhh++;
+		gv[i] = g;
+		stock[i] = l->monthly && g->stock_ym == s->per.last;
 		/* A union's persons would be the sum of its sources' (a
 		 * beneficiary in two leaves holds two payments), so only
 		 * the distinct count needs a union. */
-		if (l->monthly && g->stock_ym == s->per.last)
+		if (stock[i])
 			st->stock_persons += g->stock_persons;
 	}
-	if (n == 1) {
-		const struct group *g = lv[idx[0]].g;
-
-		st->nben = g->nben;
-		if (lv[idx[0]].monthly && g->stock_ym == s->per.last)
-			st->stock_hh = g->nstock;
-		return;
-	}
-	src = xcalloc(n, sizeof(*src));
-	mask = xcalloc(n, 1);
+	st->cum_persons = accum_cum_persons(gv, stock, n);
 	for (i = 0; i < n; i++) {
 		src[i] = &lv[idx[i]].g->ben;
 		mask[i] = BEN_PAID;
 	}
-	st->nben = benbits_union_count(src, mask, n);
+	st->nben = n == 1 ? lv[idx[0]].g->nben : benbits_union_count(src, mask, n);
+	/* 户数 count the beneficiaries of programs paid per household only:
+	 * the ID of a program paid per person is a person's. */
+	for (i = nsrc = 0; i < n; i++) {
+		if (lv[idx[i]].g->grain != GRAIN_HOUSEHOLD)
+			continue;
+		src[nsrc] = &lv[idx[i]].g->ben;
+		mask[nsrc++] = BEN_PAID;
+	}
+	st->cum_hh = nsrc ? benbits_union_count(src, mask, nsrc) : 0;
 	for (i = nsrc = 0; i < n; i++) {
 		const struct leaf *l = &lv[idx[i]];
 
-		if (l->monthly && l->g->stock_ym == s->per.last) {
+		if (stock[i] && l->g->grain == GRAIN_HOUSEHOLD) {
 			src[nsrc] = &l->g->ben;
 			mask[nsrc++] = BEN_STOCK;
 		}
 	}
 	st->stock_hh = nsrc ? benbits_union_count(src, mask, nsrc) : 0;
 	free(src);
+	free(gv);
 	free(mask);
+	free(stock);
 }
 
 static size_t add_row(struct prow **rows, size_t *nrows, size_t *cap,
@@ -225,7 +240,7 @@ static void add_root(struct prow **rows, size_t *nrows, size_t *cap,
 	const struct program *root = lv[a].root;
 	size_t first = *nrows, i, j, nareas = 0, sub;
 	const char **areas;
-	int mixed = 0;
+	int mixed = 0, several = 0;
 	char label[512];
 
 	for (i = a; i < b; i++)
@@ -254,15 +269,20 @@ static void add_root(struct prow **rows, size_t *nrows, size_t *cap,
 			areas[nareas++] = lv[i].g->area;
 	}
 	qsort(areas, nareas, sizeof(*areas), area_cmp);
-	/* Per-area roll-ups when the root spans several areas, for the areas
-	 * with several rows. */
+	/* Per-area roll-ups when the root spans several areas and an area
+	 * has several rows: then for every area, so that 城市 and 农村 read
+	 * alike (a roll-up of one row repeats it). */
 	for (j = 0; nareas >= 2 && j < nareas; j++) {
-		size_t cnt = 0, row;
+		size_t cnt = 0;
 
 		for (i = a; i < b; i++)
 			cnt += !strcmp(lv[i].g->area, areas[j]);
-		if (cnt < 2)
-			continue;
+		if (cnt >= 2)
+			several = 1;
+	}
+	for (j = 0; several && j < nareas; j++) {
+		size_t row;
+
 		row = add_row(rows, nrows, cap, R_AREA, root->name_zh,
 			      area_label(areas[j]), PARENT_NONE);
 		for (i = a; i < b; i++) {
@@ -295,9 +315,11 @@ static int rows_monthly(const struct prow *p, const struct leaf *lv)
 static void fill_row(struct table *t, size_t tr, const struct prow *p,
 		     const struct pstats *st)
 {
-	char buf[32];
-
-	char key[600];
+	char buf[32], key[600];
+	/* The 合计 adds programs paid per person to those paid per household:
+	 * it has no household count (and one would give back a hidden
+	 * 户数 of the only household program). */
+	int hh = st->nhh && p->kind != R_TOTAL;
 
 	table_set(t, tr, PC_NAME, p->label);
 	table_set(t, tr, PC_AREA, p->area);
@@ -307,14 +329,19 @@ static void fill_row(struct table *t, size_t tr, const struct prow *p,
 			p->kind == R_LEAF ? ROW_PLAIN : ROW_SUB);
 	table_set_count(t, tr, PC_PERSONS, st->persons);
 	table_set_count(t, tr, PC_PAYMENTS, st->payments);
-	table_set_count(t, tr, PC_BEN, (int64_t)st->nben);
-	if (st->nmonthly) {
+	table_set_count(t, tr, PC_BEN, st->cum_persons);
+	if (hh)
+		table_set_count(t, tr, PC_BEN_H, (int64_t)st->cum_hh);
+	else
+		table_set(t, tr, PC_BEN_H, DASH);
+	if (st->nmonthly)
 		table_set_count(t, tr, PC_STOCK_P, st->stock_persons);
-		table_set_count(t, tr, PC_STOCK_H, (int64_t)st->stock_hh);
-	} else {
+	else
 		table_set(t, tr, PC_STOCK_P, DASH);
+	if (st->nmonthly && hh)
+		table_set_count(t, tr, PC_STOCK_H, (int64_t)st->stock_hh);
+	else
 		table_set(t, tr, PC_STOCK_H, DASH);
-	}
 	table_set_wan(t, tr, PC_AMOUNT, st->fen);
 	if (st->nmonthly && !st->noneoff && st->persons > 0)
 		table_set(t, tr, PC_AVG_MONTHLY, money_fmt_ratio(st->fen, st->persons, buf));
@@ -336,8 +363,10 @@ static void add_notes(struct report *r, const struct slice *s, struct table *t,
 
 	period_label(&last, stock_month, sizeof(stock_month));
 	table_note(t, NOTE_BOTH,
-		   "注：人次为各笔发放覆盖人数之和，户次为发放笔数；保障人数（累计）为报告期内领取过待遇的不重复人数；"
-		   "期末保障人数、户数为期末月（%s）领取待遇的不重复对象及其覆盖人数，仅适用于按月发放的项目（一次性救助为“—”）。"
+		   "注：人次为各笔发放覆盖人数之和，户次为发放笔数。按人发放的项目，累计保障人数为报告期内领取过待遇的不重复人数；"
+		   "按户发放的项目（如最低生活保障），累计保障户数为报告期内领取过待遇的不重复家庭数，累计保障人数为这些家庭各自在报告期内单笔发放覆盖的最多人数之和；"
+		   "户数不适用于按人发放的项目，以“—”表示。"
+		   "期末保障人数、户数为期末月（%s）领取待遇的对象及其覆盖人数，仅适用于按月发放的项目（一次性救助为“—”）。"
 		   "上级项目、小计和合计的人次、户次、支出为各分项之和，保障人数和期末数按不重复对象计算，可能小于各分项之和。",
 		   stock_month);
 	table_note(t, NOTE_BOTH,
@@ -458,6 +487,7 @@ void build_programs(struct report *r, const struct slice *s,
 	pt->root = xcalloc(nrows, sizeof(*pt->root));
 	pt->area = xcalloc(nrows, sizeof(*pt->area));
 	pt->top = xcalloc(nrows, sizeof(*pt->top));
+	pt->fixed_hh = xcalloc(nrows, sizeof(*pt->fixed_hh));
 	pt->leaf = xcalloc(nrows, sizeof(*pt->leaf));
 	pt->nleaf = xcalloc(nrows, sizeof(*pt->nleaf));
 	pt->parent = xcalloc(nrows, sizeof(*pt->parent));
@@ -482,6 +512,14 @@ void build_programs(struct report *r, const struct slice *s,
 		pt->leaf[i] = xcalloc(rows[i].nleaf ? rows[i].nleaf : 1, sizeof(**pt->leaf));
 		memcpy(pt->leaf[i], rows[i].leaf, rows[i].nleaf * sizeof(**pt->leaf));
 		pt->nleaf[i] = rows[i].nleaf;
+		pt->fixed_hh[i] = rows[i].nleaf > 0;
+		for (j = 0; j < rows[i].nleaf; j++) {
+			const struct leaf *l = &lv[rows[i].leaf[j]];
+
+			if (l->monthly || l->g->grain == GRAIN_PERSON || l->g->pay_varied ||
+			    !l->g->pay_n || l->g->pay_fix != l0->g->pay_fix)
+				pt->fixed_hh[i] = 0;
+		}
 		pt->parent[i] = rows[i].parent >= 0 ? rows[i].parent : -1;
 	}
 	/*
@@ -588,5 +626,6 @@ void ptab_release(struct ptab *p)
 	free(p->root);
 	free(p->area);
 	free(p->top);
+	free(p->fixed_hh);
 	memset(p, 0, sizeof(*p));
 }

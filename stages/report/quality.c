@@ -620,6 +620,9 @@ int build_quality(struct report *r, struct rs_error *err)
 	struct qsrc total;
 	struct table *t;
 	const char **cols = NULL;
+	char **names = NULL;
+	struct sbuf codes;
+	int nother = 0;
 	unsigned char show[RJ__COUNT];
 	size_t i, j, ncols = 0, ti;
 	char *heading;
@@ -627,6 +630,7 @@ int build_quality(struct report *r, struct rs_error *err)
 
 	memset(&q, 0, sizeof(q));
 	memset(&total, 0, sizeof(total));
+	sbuf_init(&codes, 0);
 	for (i = 0; i < r->o->nquality; i++) {
 		if (summary_load(&sm, r->o->quality[i], err))
 			goto out;
@@ -648,11 +652,29 @@ int build_quality(struct report *r, struct rs_error *err)
 	cols[ncols++] = "来源";
 	cols[ncols++] = "读入行数";
 	cols[ncols++] = "入库记录";
-	for (i = 0; i < RJ__COUNT; i++)
-		if (show[i])
-			cols[ncols++] = reject_code_name((enum reject_code)i);
-	for (i = 0; i < q.nx; i++)
-		cols[ncols++] = q.xcode[i];
+	/* Readers see the reasons by name; the internal set's note adds the
+	 * codes. A code without a name is 其他原因 (numbered if several). */
+	names = xcalloc(RJ__COUNT + q.nx + 1, sizeof(*names));
+	for (i = 0; i < RJ__COUNT + q.nx; i++) {
+		const char *code = i < RJ__COUNT ? reject_code_name((enum reject_code)i) : q.xcode[i - RJ__COUNT];
+		const char *zh = reason_zh(code);
+
+		if (i < RJ__COUNT && !show[i])
+			continue;
+		if (zh)
+			names[i] = xstrdup(zh);
+		else {
+			char buf[64];
+
+			if (nother++)
+				snprintf(buf, sizeof(buf), "其他原因%d", nother);
+			else
+				snprintf(buf, sizeof(buf), "其他原因");
+			names[i] = xstrdup(buf);
+		}
+		cols[ncols++] = names[i];
+		sbuf_addf(&codes, "%s%s＝%s", codes.len ? "，" : "", names[i], code);
+	}
 	cols[ncols++] = "拒绝合计";
 	cols[ncols++] = "有效记录";
 	cols[ncols++] = "核对";
@@ -726,8 +748,9 @@ int build_quality(struct report *r, struct rs_error *err)
 			   "注：导出合计为源文件自带的合计（小计）行所列金额，计算合计为其所合计各行金额之和；合计行不计入入库记录与拒绝。");
 	table_note(t, NOTE_BOTH,
 		   "注：读入行数为源文件的数据行数（不含表头），入库记录为通过导入检查的记录数，有效记录为通过校验的记录数；"
-		   "每行源数据或成为一条有效记录，或按第一个未通过的检查计入一种拒绝原因（代码见 SPEC.md 第3节）。"
-		   "核对列检查 读入行数 = 有效记录 + 拒绝合计，以及导入与校验两步的行数是否衔接。");
+		   "每行源数据或成为一条有效记录，或按第一个未通过的检查计入一种拒绝原因，被拒绝的行见各来源的退回清单。"
+		   "核对列检查读入行数是否等于有效记录与拒绝合计之和，以及导入与校验两步的行数是否衔接。");
+	table_note(t, NOTE_INTERNAL, "内部版：拒绝原因的代码为%s。", codes.buf ? codes.buf : "");
 	for (j = 0; j < q.nsrc; j++)
 		if (q.src[j].accepted)
 			table_note(t, NOTE_BOTH,
@@ -745,5 +768,10 @@ out:
 	free(q.xcode);
 	free(total.xn);
 	free(cols);
+	if (names)
+		for (i = 0; i < RJ__COUNT + q.nx; i++)
+			free(names[i]);
+	free(names);
+	sbuf_release(&codes);
 	return ret;
 }

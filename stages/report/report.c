@@ -344,6 +344,11 @@ static int make_dir(const char *path, struct rs_error *err)
 		      errno == EEXIST ? "a file is in the way" : strerror(errno));
 }
 
+int report_make_dir(const char *path, struct rs_error *err)
+{
+	return make_dir(path, err);
+}
+
 static int write_file(const char *dir, const char *name, const struct sbuf *sb,
 		      struct rs_error *err)
 {
@@ -535,9 +540,32 @@ int report_run(struct report *r, struct rs_error *err)
 	if (r->o->nquality && build_quality(r, err))
 		return -1;
 	if (make_dir(r->o->outdir, err) || write_version(r, 0, err) ||
-	    write_version(r, 1, err))
+	    write_version(r, 1, err) || returns_write(r, err))
 		return -1;
 	rs_info("%ld rows read from '%s', %ld in the period; %zu tables written to '%s'",
 		r->acc.rows, r->o->input, r->acc.used, r->nt, r->o->outdir);
 	return 0;
+}
+
+void report_as_of(const struct report *r, char *buf, size_t n)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int ym = -1, y, m, d;
+	size_t i;
+
+	if (r->o->as_of) {
+		snprintf(buf, n, "%s", r->o->as_of);
+		return;
+	}
+	for (i = 0; i < r->acc.ns; i++)
+		if (r->acc.s[i]->per.last > ym)
+			ym = r->acc.s[i]->per.last;
+	if (ym < 0) {
+		snprintf(buf, n, "—");
+		return;
+	}
+	y = ym / 12;
+	m = ym % 12;
+	d = mdays[m] + (m == 1 && ((y % 4 == 0 && y % 100) || y % 400 == 0));
+	snprintf(buf, n, "%d年%d月%d日", y, m + 1, d);
 }

@@ -52,11 +52,18 @@ struct report_opts {
 	const char *catalogs[REPORT_MAX_FILES];
 	size_t ncatalogs;            /* 0: the data directory's files */
 	const char *regions;         /* NULL: the data directory's */
+	/* the lines a signed table carries (HTML, XLSX): NULL when not given;
+	 * as_of defaults to the period's last day */
+	const char *unit;            /* 制表单位 */
+	const char *as_of;           /* 数据截至 */
+	const char *made;            /* 制表日期 */
+	const char *rejects[REPORT_MAX_FILES];  /* reject files: 退回清单 */
+	size_t nrejects;
 };
 
 /* Columns of the programs table; with --previous the 同比 ones follow. */
 enum {
-	PC_NAME, PC_AREA, PC_PERSONS, PC_PAYMENTS, PC_BEN, PC_STOCK_P, PC_STOCK_H,
+	PC_NAME, PC_AREA, PC_PERSONS, PC_PAYMENTS, PC_BEN, PC_BEN_H, PC_STOCK_P, PC_STOCK_H,
 	PC_AMOUNT, PC_AVG_MONTHLY, PC_AVG_ONEOFF, PC_NCOLS,
 	PC_YOY = PC_NCOLS
 };
@@ -78,6 +85,9 @@ struct ptab {
 	const struct program **root;     /* per row: its root (NULL: 合计) */
 	const char **area;               /* leaf and area rows: the area code */
 	unsigned char *top;              /* 1: the root's top row */
+	unsigned char *fixed_hh;         /* 1: a one-off program paid per
+					    household, every payment of one
+					    amount (the bulletin gives 户均) */
 	size_t total;                    /* the 合计 row */
 	size_t **leaf;                   /* per row: its leaves (indices into
 					    the slice's leaf array) */
@@ -165,6 +175,17 @@ struct report {
 	int yoy;                     /* tables 1 and 2 get 同比 columns */
 };
 
+/* Writes the 退回清单 of the --rejects files (returns.c): nothing without
+ * them. Returns 0, or -1 with err set (a bad reject file, a write error;
+ * no list is then left half-written). */
+int returns_write(const struct report *r, struct rs_error *err);
+/* mkdir that accepts an existing directory. Returns 0 or -1. */
+int report_make_dir(const char *path, struct rs_error *err);
+
+/* 数据截至: --as-of, else the last day of the latest period in words
+ * (2024年12月31日). This function can't fail. */
+void report_as_of(const struct report *r, char *buf, size_t n);
+
 /* Loads the catalog. Returns 0, or -1 (a configuration error: exit 2). */
 int report_init(struct report *r, const struct report_opts *o,
 		struct rs_error *err);
@@ -244,6 +265,9 @@ void xgrid_apply(struct report *r, const struct xgrid *x,
 void xgrid_release(struct xgrid *x);
 int build_slice(struct report *r, const struct slice *s, struct rs_error *err);
 int build_quality(struct report *r, struct rs_error *err);
+/* The Chinese name of a reject reason code (SPEC.md section 3), or NULL
+ * for a code it does not know (reasons.c). */
+const char *reason_zh(const char *code);
 
 /* The year-on-year columns of tables 1 and 2 (with --previous). */
 #define YOY_NCOLS 4

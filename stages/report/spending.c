@@ -81,14 +81,14 @@ static void rule_note(const struct report *r, struct table *t)
 	struct sbuf sb;
 
 	if (!n) {
-		table_note(t, NOTE_BOTH, "项目目录未将任何资金来源列为捐赠等其他资金（other_money_funding 为空）。");
+		table_note(t, NOTE_BOTH, "未将任何资金来源列为捐赠等其他资金。");
 		return;
 	}
 	sbuf_init(&sb, 0);
 	for (i = 0; i < n; i++)
 		sbuf_addf(&sb, "%s“%s”", i == 0 ? "" : i + 1 == n ? "或" : "、",
 			  c->have_other_funding ? c->other_funding[i] : defaults[i]);
-	table_note(t, NOTE_BOTH, "资金来源含有%s字样的发放视为捐赠等其他资金（由项目目录的 other_money_funding 规定）。",
+	table_note(t, NOTE_BOTH, "资金来源含有%s字样的发放视为捐赠等其他资金。",
 		   sb.buf);
 	sbuf_release(&sb);
 }

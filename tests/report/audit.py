@@ -154,13 +154,23 @@ class System:
         return out
 
 
+PC = {}
+PER_HH = []
+
+
+def set_pc(head):
+    """Table 1's columns by name (they move as columns are added)."""
+    PC.clear()
+    PC.update({n: i for i, n in enumerate(head)})
+
+
 def programs_tree(rows):
     """rows: data rows of programs.csv. Returns (parent index per row or
     None, top row per root code, public flag per row, monthly per row)."""
     total = next(i for i, r in enumerate(rows) if r[0] == '合计' and r[1] == '')
     parent = [None] * len(rows)
     top = {}
-    monthly = [r[5] != '—' for r in rows]
+    monthly = [r[PC['期末保障人数']] != '—' for r in rows]
     i = 0
     while i < len(rows):
         if i == total:
@@ -182,9 +192,11 @@ def programs_tree(rows):
             top[root] = sub
             rname = CODE_NAME.get(root)
             areas = {}
+            # Area roll-ups exist when the block mixes programs (a leaf of
+            # the root itself is then named 未细分): rows named as the root.
+            mixed = any(rows[x][0] != rname for x in block[:-1])
             for b in block[:-1]:
-                if rows[b][0] == rname and rows[b][1] in ('城市', '农村') and \
-                        sum(1 for x in block[:-1] if rows[x][1] == rows[b][1]) > 2:
+                if mixed and rows[b][0] == rname and rows[b][1] in ('城市', '农村'):
                     areas[rows[b][1]] = b
             for b in block[:-1]:
                 if b in areas.values():
@@ -202,10 +214,12 @@ def add_tables(S, pre, d_pub, d_int=None):
     if prog is None:
         return None
     head, rows = prog[0], prog[1:]
+    set_pc(head)
     parent, top, total, monthly = programs_tree(rows)
-    cols = {'persons': 2, 'payments': 3, 'amount': 7}
-    P = lambda i, m: (f'{pre}programs:{i}:{m}', rows[i][cols.get(m) if m in cols else
-                                                         {'stock_p': 5, 'stock_h': 6}[m]])
+    cols = {'persons': PC['人次'], 'payments': PC['户次'], 'amount': PC['支出（万元）']}
+    named = {'stock_p': PC['期末保障人数'], 'stock_h': PC['期末保障户数'],
+             'ben': PC['累计保障人数'], 'ben_h': PC['累计保障户数']}
+    P = lambda i, m: (f'{pre}programs:{i}:{m}', rows[i][cols.get(m) if m in cols else named[m]])
     for i in range(len(rows)):
         kids = [j for j in range(len(rows)) if parent[j] == i]
         if not kids:
@@ -215,7 +229,15 @@ def add_tables(S, pre, d_pub, d_int=None):
         mk = [j for j in kids if monthly[j]]
         if monthly[i] and mk:
             for m in ('stock_p', 'stock_h'):
-                S.add(m, [(1, *P(i, m))] + [(-1, *P(j, m)) for j in mk])
+                if rows[i][named[m]] == '—':
+                    continue
+                S.add(m, [(1, *P(i, m))] + [(-1, *P(j, m)) for j in mk if rows[j][named[m]] != '—'])
+        # Distinct counts are treated as sums (people rarely sit in two
+        # children), the strictest reading for a hidden child.
+        for m in ('ben', 'ben_h'):
+            if rows[i][named[m]] == '—':
+                continue
+            S.add(m, [(1, *P(i, m))] + [(-1, *P(j, m)) for j in kids if rows[j][named[m]] != '—'])
 
     # months: pairs of columns per program.
     mon = load(d_pub, 'months')
@@ -293,7 +315,7 @@ def add_tables(S, pre, d_pub, d_int=None):
         at = {(r[0], r[1]): i for i, r in enumerate(rows)}
         prow = [at[(r[0], r[1])] for r in er]
         for i in range(len(er)):
-            S.add('ben', [(1, f'{pre}people:{i}:ben', er[i][2]), (-1, f'{pre}programs:{prow[i]}:ben', rows[prow[i]][4])])
+            S.add('ben', [(1, f'{pre}people:{i}:ben', er[i][2]), (-1, *P(prow[i], 'ben'))])
             for c in range(3, 10):
                 kids = [j for j in range(len(er)) if parent[prow[j]] == prow[i] and er[j][c] != '—']
                 if er[i][c] == '—' or not kids:
@@ -337,9 +359,14 @@ def audit_set():
                 if y != '*' and y != x:
                     fail(f'{stem}: published {y!r} is neither {x!r} nor "*"')
     pi, pp = load(INT, 'programs'), load(PUB, 'programs')
+    set_pc(pi[0])
     for ri, rp in zip(pi[1:], pp[1:]):
-        if 0 < int(ri[4]) < K and rp[2] != '*':
-            fail(f'programs: {ri[0]} {ri[1]} counts {ri[4]} beneficiaries and is shown')
+        # beneficiaries: the households of a household program, else the
+        # persons (an upper bound for a program paid either way)
+        h = ri[PC['累计保障户数']]
+        n = int(h) if h != '—' else int(ri[PC['累计保障人数']])
+        if 0 < n < K and rp[2] != '*':
+            fail(f'programs: {ri[0]} {ri[1]} counts {n} beneficiaries and is shown')
     ei, ep = load(INT, 'people'), load(PUB, 'people')
     for ri, rp in zip((ei or [])[1:], (ep or [])[1:]):
         for c in (3, 4, 5, 6, 8):
@@ -356,8 +383,8 @@ def audit_set():
         ph = load(PUB, 'programs')[0]
         for i, r in enumerate(pub_rows):
             j = prow.get((r[0], r[1]))
-            for m, src, chg in (('persons', 2, ph.index('人次同比增减')),
-                                ('amount', 7, ph.index('支出同比增减（万元）'))):
+            for m, src, chg in (('persons', ph.index('人次'), ph.index('人次同比增减')),
+                                ('amount', ph.index('支出（万元）'), ph.index('支出同比增减（万元）'))):
                 if j is None or r[chg] == '—':
                     continue
                 S.add(m, [(1, f'programs:{i}:{m}', r[src]),
@@ -391,12 +418,20 @@ def audit_set():
             fail(f'hidden cell {n} ({m}) can be recomputed from the published tables')
 
     # For the bulletin check: what table 1 shows, over every period.
+    set_pc(load(PUB, 'programs')[0])
     for r in pub_rows:
-        for c in (2, 3, 5, 6, 7, 8, 9):
-            if r[c] != '*':
-                SHOWN.setdefault(c, set()).add(r[c])
+        for c in ('人次', '户次', '累计保障人数', '累计保障户数', '期末保障人数', '期末保障户数',
+                  '支出（万元）', '月人均补助水平（元）', '平均救助水平（元）'):
+            if r[PC[c]] != '*':
+                SHOWN.setdefault(c, set()).add(r[PC[c]])
+    # 户均 of the bulletin: 支出 ÷ 户次 of a row showing both, whole 元 half-up
+    for r in pub_rows:
+        a, h = r[PC['支出（万元）']], r[PC['户次']]
+        if a not in ('*', '—') and h not in ('*', '—') and int(h) > 0:
+            # 万元 to two decimals is within 50 元 of the exact amount
+            PER_HH.append((Fraction(a) * 10000 / int(h), Fraction(50, int(h)) + Fraction(51, 100)))
     for r in (load(PUB, 'spending') or [[]])[1:]:
-        for c, into in ((1, 2), (3, 7)):
+        for c, into in ((1, '人次'), (3, '支出（万元）')):
             if r[c] != '*':
                 SHOWN.setdefault(into, set()).add(r[c])
     ph = load(PUB, 'programs')[0]
@@ -420,25 +455,35 @@ bul = open(os.path.join(PUB, 'bulletin.txt'), encoding='utf-8').read()
 shown = lambda col: SHOWN.get(col, set())
 body = bul.split('\n注：')[0]
 for v in re.findall(r'([0-9]+\.[0-9]{2})万元', body):
-    if v not in shown(7):
+    if v not in shown('支出（万元）'):
         fail(f'bulletin states {v}万元, not a shown 支出 of table 1')
 for v in re.findall(r'([0-9]+)人次', body):
-    if v not in shown(2):
+    if v not in shown('人次'):
         fail(f'bulletin states {v}人次, not a shown 人次 of table 1')
 for v in re.findall(r'([0-9]+)户次', body):
-    if v not in shown(3):
+    if v not in shown('户次'):
         fail(f'bulletin states {v}户次, not a shown 户次 of table 1')
 for v in re.findall(r'期末[^0-9，。；]*([0-9]+)人', body):
-    if v not in shown(5):
+    if v not in shown('期末保障人数'):
         fail(f'bulletin states 期末 {v}人, not a shown 期末保障人数 of table 1')
 for h, v in re.findall(r'期末[^0-9，。；]*([0-9]+)户([0-9]+)人', body):
-    if h not in shown(6) or v not in shown(5):
+    if h not in shown('期末保障户数') or v not in shown('期末保障人数'):
         fail(f'bulletin states 期末 {h}户{v}人, not shown in table 1')
+for v in re.findall(r'累计保障[^0-9，。；]*?([0-9]+)人', body):
+    if v not in shown('累计保障人数'):
+        fail(f'bulletin states 累计 {v}人, not a shown 累计保障人数 of table 1')
+for h, v in re.findall(r'累计保障[^0-9，。；]*?([0-9]+)户([0-9]+)人', body):
+    if h not in shown('累计保障户数') or v not in shown('累计保障人数'):
+        fail(f'bulletin states 累计 {h}户{v}人, not shown in table 1')
 for v in re.findall(r'同比(?:增长|下降)([0-9.]+)%', body):
     if v not in shown('yoy'):
         fail(f'bulletin states a 同比 of {v}%, not shown in table 1')
-avgs = [Fraction(x) for c in (8, 9) for x in shown(c) if x != '—']
-for v in re.findall(r'(?<![0-9.])([0-9]+)元', body):
+avgs = [Fraction(x.replace(',', '')) for c in ('月人均补助水平（元）', '平均救助水平（元）', '户均')
+        for x in shown(c) if x != '—']
+for v in re.findall(r'户均([0-9]+)元', body):
+    if not any(abs(x - int(v)) <= tol for x, tol in PER_HH):
+        fail(f'bulletin states 户均{v}元, not 支出 ÷ 户次 of a shown row of table 1')
+for v in re.findall(r'(?<![0-9.])(?<!户均)([0-9]+)元', body):
     if not any(abs(a - int(v)) <= Fraction(51, 100) for a in avgs):
         fail(f'bulletin states {v}元, not the rounding of a shown average of table 1')
 for v in re.findall(r'集中供养率([0-9.]+)%', body):

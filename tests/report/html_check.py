@@ -120,7 +120,8 @@ if p.bulletin != lines:
 shown = {'bars': set(), 'months': set()}
 for name, rows in csvs.items():
     if name.startswith('programs'):
-        shown['bars'] |= {r[7] for r in rows[1:]}
+        c = rows[0].index('支出（万元）')
+        shown['bars'] |= {r[c] for r in rows[1:]}
     elif name.startswith('months'):
         c = rows[0].index('合计支出（万元）')
         shown['months'] |= {r[c] for r in rows[1:]}

@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/report/screenshot.sh OUTDIR [HTML] - render a report page in headless
-# Chromium and write OUTDIR/screenshot.png (1280 x 2000), to look at.
+# Chromium and write OUTDIR/screenshot.png (1280 x 2000) and the printed
+# page OUTDIR/report.pdf, to look at.
 #
 # Without HTML, the page is the published report of 郑州市二七区 2024 with
 # 同比 against 2023, built into OUTDIR/screenshot-report/ from the sample
@@ -18,7 +19,7 @@ html=${2:-}
 if [ -z "$html" ]; then
 	if [ -s "$root/out/erqi-2024/agg.csv.gz" ] && [ -s "$root/out/erqi-2023/agg.csv.gz" ]; then
 		RS_DATADIR=$root/samples/reference "$root/bin/rs-report" -q \
-			--period 2024-01..2024-12 --title 郑州市二七区 \
+			--period 2024-01..2024-12 --title 郑州市二七区 --unit 郑州市二七区民政局 \
 			--previous "$root/out/erqi-2023/agg.csv.gz" \
 			-o "$out/screenshot-report" "$root/out/erqi-2024/agg.csv.gz"
 	else
@@ -45,3 +46,9 @@ timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no
 	"file://$html" >"$profile/log" 2>&1 || { cat "$profile/log" >&2; exit 1; }
 [ -s "$out/screenshot.png" ] || { echo "screenshot: chromium wrote nothing" >&2; cat "$profile/log" >&2; exit 1; }
 echo "$out/screenshot.png"
+# The page as printed (A4 landscape, the page's own page numbers).
+timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	--disable-background-networking --disable-component-update --disable-sync \
+	--user-data-dir="$profile" --no-pdf-header-footer --print-to-pdf="$out/report.pdf" \
+	"file://$html" >"$profile/log" 2>&1 || { cat "$profile/log" >&2; exit 1; }
+[ -s "$out/report.pdf" ] && echo "$out/report.pdf"

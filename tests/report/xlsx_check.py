@@ -6,10 +6,12 @@ For every table CSV there must be a sheet (分项目汇总表, 分地区汇总�
 with the year of a --by-year stem) holding: the heading in A1, the CSV's
 header in row 2 and its rows from row 3, each cell showing exactly the CSV
 text when displayed with its number format: a figure is a number whose
-format shows it as the CSV does ("#,##0" for counts, so 2400 displays as
-2,400 for the CSV's 2400; "0.00" for 万元 and 元), anything else ("*",
+format shows it as the CSV does, in one style: thousands separated
+("#,##0" for counts, so 2400 displays as 2,400 for the CSV's 2400;
+"#,##0.00" for 万元 and 元), anything else ("*",
 "—", names) is text. Headers are frozen (panes at row 3), every column has
-a width that fits its longest text (a CJK character counting two), and
+a width that fits its longest cell (a CJK character counting two) and a
+third of its header (which wraps), and
 the document's creation time is fixed. Prints ok / not ok; exits 1 on a
 failure.
 """
@@ -28,18 +30,17 @@ def shown(v, fmt):
     """A cell's value as Excel shows it with its number format."""
     if isinstance(v, str):
         return v
-    if fmt == '#,##0':
-        return f'{v:,.0f}'
-    m = re.fullmatch(r'0(?:\.(0+))?', fmt)
+    m = re.fullmatch(r'#,##0(?:\.(0+))?', fmt)
     if m:
-        return f'{v:.{len(m.group(1) or "")}f}'
+        return f'{v:,.{len(m.group(1) or "")}f}'
     return f'unexpected format {fmt!r} for {v!r}'
 
 
 def want(text, is_number):
     """The CSV text as the sheet must show it (counts get separators)."""
-    if is_number and re.fullmatch(r'-?[0-9]+', text):
-        return f'{int(text):,}'
+    m = re.fullmatch(r'(-?)([0-9]+)(\.[0-9]+)?', text)
+    if is_number and m:
+        return f'{m.group(1)}{int(m.group(2)):,}{m.group(3) or ""}'
     return text
 
 
@@ -78,7 +79,8 @@ for path in csvs:
     for j in range(len(rows[0])):
         letter = openpyxl.utils.get_column_letter(j + 1)
         w = ws.column_dimensions[letter].width or 0
-        need = max(width(r[j]) for r in rows if j < len(r))
+        # the header wraps onto up to three lines
+        need = max([width(r[j]) for r in rows[1:] if j < len(r)] + [-(-width(rows[0][j]) // 3)])
         if w < need:
             bad.append(f'{name}: column {letter} width {w} < {need}')
 extra = set(wb.sheetnames) - set(names)
