@@ -84,7 +84,8 @@ static int run_path(const char *path, long *n)
 		nn++;
 	}
 	closedir(d);
-	qsort(names, nn, sizeof(*names), cmp);
+	if (nn)         /* qsort of no array is undefined: an empty seed folder */
+		qsort(names, nn, sizeof(*names), cmp);
 	for (i = 0; i < nn; i++) {
 		if (run_path(names[i], n))
 			ret = -1;
