@@ -2,20 +2,22 @@
 """report_check.py TRUTH.json PROGRAMS.csv CATALOG.yaml
 
 Checks the report's 分项目汇总表 (internal set) against a truth file: for
-every (program, area) leaf row, 人次, 户次, 保障人数（累计） and 支出（万元,
+every (program, area) leaf row, 人次, 户次, 累计保障人数 and 支出（万元,
 half-up from exact fen) must equal the truth. Names are matched through the
 catalog's name_zh.
 """
 import csv, re, sys, json
 
 def names(path):
-    out, code = {}, None
+    out, grain, code = {}, {}, None
     for line in open(path, encoding='utf-8'):
         m = re.match(r'^- code: (\S+)', line)
         if m: code = m.group(1)
         m = re.match(r'^  name_zh: (\S+)', line)
         if m and code: out[m.group(1)] = code
-    return out
+        m = re.match(r'^  payment_grain: (\S+)', line)
+        if m and code: grain[code] = m.group(1)
+    return out, grain
 
 def wan(fen):
     q, r = divmod(fen, 10000)
@@ -23,13 +25,24 @@ def wan(fen):
     return f"{q // 100}.{q % 100:02d}"
 
 truth = json.load(open(sys.argv[1]))
-by_name = names(sys.argv[3])
+by_name, grain = names(sys.argv[3])
 area = {'城市': 'urban', '农村': 'rural'}
 got = {}
 for r in csv.DictReader(open(sys.argv[2], encoding='utf-8-sig')):
     code = by_name.get(r['项目'])
     if code and r['城乡'] in area:
-        got[(code, area[r['城乡']])] = (int(r['人次']), int(r['户次']), int(r['保障人数（累计）']), r['支出（万元）'])
+        hh, persons = r['累计保障户数'], int(r['累计保障人数'])
+        if hh != '—' and persons < int(hh):
+            print(f"not ok - {truth['profile']} {r['项目']} {r['城乡']}: 累计保障人数 {persons} < 累计保障户数 {hh}")
+            sys.exit(1)
+        ids = int(hh) if hh != '—' else persons
+        if grain.get(code) == 'household_or_person':
+            # Which IDs are households is not known: the table shows the
+            # persons covered, at least one per ID and at most the 人次.
+            tb = next((g['beneficiaries'] for g in truth['groups']
+                       if (g['program'], g['area']) == (code, area[r['城乡']])), None)
+            ids = tb if tb is not None and tb <= persons <= int(r['人次']) else -persons
+        got[(code, area[r['城乡']])] = (int(r['人次']), int(r['户次']), ids, r['支出（万元）'])
 want = {(g['program'], g['area']): (g['person_times'], g['household_times'], g['beneficiaries'], wan(g['amount_fen']))
         for g in truth['groups']}
 missing = {k: v for k, v in want.items() if got.get(k) != v}

@@ -15,6 +15,12 @@ for t in tests/t_*.sh; do
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 		echo "not ok - $t exited $rc"; f=1
 	fi
+	# A checker that died (a Python traceback) checked nothing, whatever
+	# the script's exit status says.
+	c=$(printf '%s\n' "$out" | grep -c '^Traceback (most recent call last)')
+	if [ "$c" != 0 ]; then
+		echo "not ok - $t: $c Python checker(s) crashed (Traceback above)"; f=$((f + 1))
+	fi
 	echo "# $t: $p passed, $f failed, $(( $(date +%s) - start ))s"
 	pass=$((pass + p)); failc=$((failc + f))
 done
