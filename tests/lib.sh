@@ -36,3 +36,13 @@ expect_exit() {
 		fail "$name" "exit $got, want $want: $*" "$(tail -3 "$TMP/.err")"
 	fi
 }
+
+# yearend_copy DIR [-e SED-EXPR]...: a copy of the sample pipeline in DIR,
+# DIR/yearend.yaml and the sources file it reads (DIR/sources.yaml, found
+# beside it), rooted at the repository, each SED-EXPR applied to both.
+yearend_copy() {
+	_d=$1; shift
+	mkdir -p "$_d" &&
+	sed -e "s#^root: \.\.#root: $ROOT#" "$@" "$ROOT/pipelines/yearend.yaml" >"$_d/yearend.yaml" &&
+	sed "$@" "$ROOT/pipelines/sources.yaml" >"$_d/sources.yaml"
+}

@@ -88,11 +88,11 @@ expect_exit 0 "  ... and with them it is taken" "$BIN/rs-ingest" -q --catalog "$
 
 # A mapping label mapped to a code the catalog lacks.
 { cat samples/mappings/tongan.yaml; printf 'programs:\n  困难残疾人补贴: disab_livng\n'; } >"$TMP/m.yaml"
-sed -e "s#mapping: samples/mappings/tongan.yaml#mapping: $TMP/m.yaml#" -e "s#^root: \.\.#root: $ROOT#" pipelines/yearend.yaml >"$TMP/p.yaml"
-expect_exit 2 "a mapping label mapped to an unknown code: check exits 2" "$RS" check "$TMP/p.yaml"
+yearend_copy "$TMP/p" -e "s#mapping: samples/mappings/tongan.yaml#mapping: $TMP/m.yaml#"
+expect_exit 2 "a mapping label mapped to an unknown code: check exits 2" "$RS" check "$TMP/p/yearend.yaml"
 grep -q "m.yaml':19:12: the label '困难残疾人补贴' is mapped to program 'disab_livng', which is not in the catalog: its rows would be rejected as unknown_program; did you mean 'disab_living'?" "$TMP/.err" &&
 	ok "  ... the message" || fail "  ... the message" "$(cat "$TMP/.err")"
-expect_exit 2 "  ... run exits 2" "$RS" run --allow-outside --var "out=$OUT" "$TMP/p.yaml"
+expect_exit 2 "  ... run exits 2" "$RS" run --allow-outside --var "out=$OUT" "$TMP/p/yearend.yaml"
 sums | cmp -s - "$TMP/before.sum" && ok "  ... nothing written" || fail "  ... nothing written"
 expect_exit 2 "  ... rs-ingest by hand exits 2" "$BIN/rs-ingest" -m "$TMP/m.yaml" -k "$KEY" -o "$TMP/i.csv.gz" samples/exports/tongan-2024.csv
 grep -q "disab_livng" "$TMP/.err" && ok "  ... naming the code" || fail "  ... naming the code" "$(cat "$TMP/.err")"

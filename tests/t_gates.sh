@@ -79,10 +79,9 @@ RUN=("$RS" run --allow-outside --var "out=$OUT")
 published_sums() { (cd "$OUT" && find tongan-2024/report/published all -type f | sort | xargs sha256sum); }
 expect_exit 0 "the sample pipeline runs" "${RUN[@]}" -q pipelines/yearend.yaml
 published_sums >"$TMP/before.sum"
-sed -e "s#file: samples/exports/tongan-2024.csv, mapping: samples/mappings/tongan.yaml#file: $TMP/tw.csv, mapping: $TMP/tw.yaml#" -e "s#^root: \.\.#root: $ROOT#" \
-	pipelines/yearend.yaml >"$TMP/bad.yaml"
-expect_exit 1 "the run with the forgotten amount_unit exits 1" "${RUN[@]}" "$TMP/bad.yaml"
-tail -1 "$TMP/.err" | grep -q "published tables not updated: ingest@tongan-2024 over its reject threshold (fix the cause named above, or accept the loss: reliefstat run $TMP/bad.yaml --accept-loss tongan-2024:bad_amount)" &&
+yearend_copy "$TMP/bad" -e "s#file: samples/exports/tongan-2024.csv, mapping: samples/mappings/tongan.yaml#file: $TMP/tw.csv, mapping: $TMP/tw.yaml#"
+expect_exit 1 "the run with the forgotten amount_unit exits 1" "${RUN[@]}" "$TMP/bad/yearend.yaml"
+tail -1 "$TMP/.err" | grep -q "published tables not updated: ingest@tongan-2024 over its reject threshold (fix the cause named above, or accept the loss: reliefstat run $TMP/bad/yearend.yaml --accept-loss tongan-2024:bad_amount)" &&
 	ok "its last line: published tables not updated, and why" || fail "its last line: published tables not updated, and why" "$(tail -3 "$TMP/.err")"
 grep -q "amount_unit: 万元" "$TMP/.err" && ok "the run shows the stage's fix" || fail "the run shows the stage's fix" "$(tail -8 "$TMP/.err")"
 published_sums | cmp -s - "$TMP/before.sum" &&
@@ -90,12 +89,12 @@ published_sums | cmp -s - "$TMP/before.sum" &&
 	fail "the published set (the source's and out/all) is byte-unchanged" "$(published_sums | diff - "$TMP/before.sum" | head -5)"
 [ -s "$OUT/tongan-2024/ingest-rejects.csv.gz" ] && grep -q '"over":true' "$OUT/tongan-2024/ingest.json" &&
 	ok "the failed stage's outputs stay for inspection" || fail "the failed stage's outputs stay for inspection"
-expect_exit 1 "the next run fails the same way" "${RUN[@]}" "$TMP/bad.yaml"
+expect_exit 1 "the next run fails the same way" "${RUN[@]}" "$TMP/bad/yearend.yaml"
 published_sums | cmp -s - "$TMP/before.sum" && ok "  ... and still publishes nothing" || fail "  ... and still publishes nothing"
 
-expect_exit 2 "--accept-loss of an unknown source is a usage error" "${RUN[@]}" "$TMP/bad.yaml" --accept-loss nosuch-2024
+expect_exit 2 "--accept-loss of an unknown source is a usage error" "${RUN[@]}" "$TMP/bad/yearend.yaml" --accept-loss nosuch-2024
 grep -q "no ingest or validate stage of source 'nosuch-2024'" "$TMP/.err" && ok "  ... naming it" || fail "  ... naming it" "$(cat "$TMP/.err")"
-expect_exit 0 "run --accept-loss tongan-2024:bad_amount publishes" "${RUN[@]}" -q "$TMP/bad.yaml" --accept-loss tongan-2024:bad_amount
+expect_exit 0 "run --accept-loss tongan-2024:bad_amount publishes" "${RUN[@]}" -q "$TMP/bad/yearend.yaml" --accept-loss tongan-2024:bad_amount
 grep -q '"stage":"ingest@tongan-2024",.*"exit":0,"accept_loss":"bad_amount"' "$OUT/.reliefstat/ledger.jsonl" &&
 	ok "the ledger records the accepted loss" || fail "the ledger records the accepted loss" "$(tail -3 "$OUT/.reliefstat/ledger.jsonl")"
 grep -q "已确认接受的数据损失：tw.csv 有 5338 行被拒绝" "$OUT/tongan-2024/report/published/quality.md" &&
@@ -120,7 +119,7 @@ grep -q ": 20 data rows" "$TMP/.out" && grep -q "^    parsed: '168.00 元'" "$TM
 	ok "  ... 万元 read as yuan, labels as codes" || fail "  ... 万元 read as yuan, labels as codes" "$(cat "$TMP/.out")"
 expect_exit 2 "preview: --preview=0 is a usage error" "$BIN/rs-ingest" --preview=0 --mapping "$TMP/tw.yaml" "$TMP/tw.csv"
 cd "$ROOT" || exit 1
-expect_exit 0 "reliefstat preview PIPELINE SOURCE N" "$RS" preview "$TMP/bad.yaml" tongan-2024 4
+expect_exit 0 "reliefstat preview PIPELINE SOURCE N" "$RS" preview "$TMP/bad/yearend.yaml" tongan-2024 4
 grep -q "^preview of 'tw.csv' through '$TMP/tw.yaml': 4 data rows" "$TMP/.out" && grep -q "amount_unit: 万元" "$TMP/.out" &&
 	ok "  ... previews that source's export through its mapping" || fail "  ... previews that source's export through its mapping" "$(head -3 "$TMP/.out")"
-expect_exit 2 "reliefstat preview of an unknown source exits 2" "$RS" preview "$TMP/bad.yaml" nosuch
+expect_exit 2 "reliefstat preview of an unknown source exits 2" "$RS" preview "$TMP/bad/yearend.yaml" nosuch

@@ -30,13 +30,13 @@ expect_exit 0 "status: everything up to date" "$BIN/reliefstat" status pipelines
 cp samples/mappings/pidu.yaml "$TMP/pidu.yaml"
 sed 's/^source: pidu/source: pidu  # edited/' "$TMP/pidu.yaml" >"$TMP/pidu2.yaml"
 mkdir -p "$TMP/m"; cp samples/mappings/*.yaml "$TMP/m/"; cp "$TMP/pidu2.yaml" "$TMP/m/pidu.yaml"
-sed -e "s#samples/mappings/#$TMP/m/#g" -e "s#^root: \.\.#root: $ROOT#" pipelines/yearend.yaml >"$TMP/p.yaml"
+yearend_copy "$TMP/p" -e "s#samples/mappings/#$TMP/m/#g"
 
-"$BIN/reliefstat" run -q --allow-outside "$TMP/p.yaml" --var out="$out" >/dev/null 2>&1   # the path change reruns ingest
+"$BIN/reliefstat" run -q --allow-outside "$TMP/p/yearend.yaml" --var out="$out" >/dev/null 2>&1   # the path change reruns ingest
 cp samples/mappings/pidu.yaml "$TMP/m/pidu.yaml"                              # now edit one mapping only
 echo "# a comment" >>"$TMP/m/pidu.yaml"
 n1=$(ran_lines | wc -l)
-expect_exit 0 "run after editing pidu's mapping" "$BIN/reliefstat" run -q --allow-outside "$TMP/p.yaml" --var out="$out"
+expect_exit 0 "run after editing pidu's mapping" "$BIN/reliefstat" run -q --allow-outside "$TMP/p/yearend.yaml" --var out="$out"
 ran=$(ran_lines | tail -n +$((n1 + 1)) | sed 's/.*"stage":"\([^"]*\)".*/\1/' | sort | tr '\n' ' ')
 [ "$ran" = "ingest@pidu-2023 " ] && ok "an edited mapping reruns only its source's ingest (outputs unchanged, so nothing after it)" ||
 	fail "an edited mapping reruns only its source's ingest" "ran: $ran"

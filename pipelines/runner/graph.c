@@ -97,6 +97,7 @@ static int link_inputs(struct pipeline *pl, size_t ti, const struct pathv *pv,
 {
 	struct task *t = &pl->tasks[ti];
 	const struct tpath *p;
+	char cwd[4096];
 	size_t j, s;
 
 	for (j = 0; j < pv->n; j++) {
@@ -110,10 +111,17 @@ static int link_inputs(struct pipeline *pl, size_t ti, const struct pathv *pv,
 			t->deps[t->ndeps++] = m->task[s];
 			continue;
 		}
-		if (access(p->path, F_OK))
-			return rs_err(err, "'%s':%ld:%ld: input '%s' does not "
-				      "exist and no stage writes it", pl->path,
-				      p->line, p->col, p->path);
+		if (access(p->path, F_OK)) {
+			/* The runner works in the pipeline's root: a relative
+			 * path is looked for there, which the message says. */
+			if (p->path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+				cwd[0] = '\0';
+			return rs_err(err, "'%s':%ld:%ld: %s: input '%s' does "
+				      "not exist and no stage writes it%s%s%s",
+				      pl->path, p->line, p->col, t->name,
+				      p->path, cwd[0] ? " (in '" : "", cwd,
+				      cwd[0] ? "', the pipeline's root:)" : "");
+		}
 	}
 	return 0;
 }

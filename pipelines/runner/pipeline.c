@@ -288,7 +288,8 @@ static int lookup(struct scope *sc, const struct ynode *at, const char *name,
 	if (!v)
 		return ynode_err(doc_of(pl, at), at, err,
 			"unknown variable '%s': the item at '%s':%ld:%ld has no "
-			"'%s'", name, doc_of(pl, it)->path, it->line, it->col,
+			"'%s' (add '%s: VALUE' to it)", name,
+			doc_of(pl, it)->path, it->line, it->col, name + 5,
 			name + 5);
 	return expand_item_value(pl, v, "an item field", out, err);
 }
@@ -381,9 +382,11 @@ static int resolve_list(struct pipeline *pl, const struct ynode *item,
 		f = ynode_get(item, n->scalar + 5);
 		if (!f || f->type != YNODE_SEQ)
 			return ynode_err(doc_of(pl, n), n, err,
-				"%s: the item at '%s':%ld:%ld has no list '%s'",
+				"%s: the item at '%s':%ld:%ld has no list '%s'%s%s%s",
 				what, doc_of(pl, item)->path, item->line,
-				item->col, n->scalar + 5);
+				item->col, n->scalar + 5,
+				f ? "" : " (add '", f ? "" : n->scalar + 5,
+				f ? "" : ": []' to it for none)");
 		*list = f;
 		return 0;
 	}
