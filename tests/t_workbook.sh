@@ -155,8 +155,9 @@ expect_exit 2 "an unknown date_order is refused" I -m <(sed 's/^source: .*/date_
 
 # --- the drafted mapping on the five samples -------------------------------------------
 # Each draft, unedited, against the shipped mapping: the same records byte
-# for byte (both ingests must succeed and give records). aimin-2024 needs
-# its two local labels mapped; with them its records are the same too.
+# for byte (both ingests must succeed and give records). aimin-2024's two
+# local labels (最低生活保障（城市）) are the catalog's names in another order:
+# the draft maps them, UNSURE; its one-row typing errors stay TODO.
 same=
 for s in aimin-2024:aimin erqi-2023:erqi erqi-2024:erqi pidu-2023:pidu tongan-2024:tongan; do
 	e=${s%%:*} m=${s##*:}
@@ -166,14 +167,29 @@ for s in aimin-2024:aimin erqi-2023:erqi erqi-2024:erqi pidu-2023:pidu tongan-20
 	[ "$(zcat "$d/hand-$e.csv.gz" | wc -l)" -gt 5000 ] &&
 	cmp -s <(zcat "$d/draft-$e.csv.gz") <(zcat "$d/hand-$e.csv.gz") && same="$same $e"
 done
-[ "$same" = " erqi-2023 erqi-2024 pidu-2023 tongan-2024" ] &&
-	ok "the drafted mapping works unedited on 4 of 5 samples (the same records as the shipped mappings)" ||
-	fail "the drafted mapping works unedited on 4 of 5 samples" "the same records for:$same"
-{ grep -v '^#' "$d/draft-aimin-2024.yaml"; printf 'programs:\n  "最低生活保障(城市)": dibao_urban\n  "最低生活保障(农村)": dibao_rural\n'; } >"$d/draft-aimin-edited.yaml"
-expect_exit 0 "aimin's draft with its two labels mapped" I -m "$d/draft-aimin-edited.yaml" -o "$d/draft-aimin-edited.csv.gz" "$ROOT/samples/exports/aimin-2024.csv"
-check "... gives the shipped mapping's records" cmp -s <(zcat "$d/draft-aimin-edited.csv.gz") <(zcat "$d/hand-aimin-2024.csv.gz")
-check "aimin's draft lists its two unknown labels as TODO" sh -c \
-	"grep -q '^#   \"最低生活保障(农村)\": TODO' '$d/draft-aimin-2024.yaml' && grep -q '^#   \"最低生活保障(城市)\": TODO' '$d/draft-aimin-2024.yaml'"
+[ "$same" = " aimin-2024 erqi-2023 erqi-2024 pidu-2023 tongan-2024" ] &&
+	ok "the drafted mapping works unedited on the 5 samples (the same records as the shipped mappings)" ||
+	fail "the drafted mapping works unedited on the 5 samples" "the same records for:$same"
+check "aimin's draft maps its two local labels, UNSURE, and lists the one-row labels as TODO" sh -c \
+	"grep -q '^  \"最低生活保障(农村)\": dibao_rural .*UNSURE: the catalog.s .农村最低生活保障. in another order; 126 rows' '$d/draft-aimin-2024.yaml' &&
+	 grep -q '^  \"最低生活保障(城市)\": dibao_urban .*UNSURE.*93 rows' '$d/draft-aimin-2024.yaml' &&
+	 test \$(grep -c '^#   \"__未知项目[0-9]*\": TODO    # 1 row\$' '$d/draft-aimin-2024.yaml') = 6"
+# Only a label with exactly one program's letters is mapped: 低保城市 (城市低保),
+# not 救助甲乙 (the letters of two programs) nor 城市低保补贴 (more letters).
+cat >"$d/twins.yaml" <<'YAML'
+programs:
+- {code: twin_a, name_zh: 甲乙救助, recurrence: monthly, payment_grain: person, public_money: true}
+- {code: twin_b, name_zh: 乙甲救助, recurrence: monthly, payment_grain: person, public_money: true}
+YAML
+{
+	echo "序号,行政区划代码,身份证号码,救助类别,城乡属性,家庭人口,保障人数,发放年月,发放金额（元）"
+	for l in 低保城市 救助甲乙 城市低保补贴; do echo "1,350212107216,350212194305307244,$l,城镇,1,1,2024-03,100.00"; done
+} >"$d/labels.csv"
+expect_exit 0 "rs-draft with two programs of the same letters" sh -c \
+	"'$BIN/rs-draft' --catalog '$ROOT/samples/reference/programs.yaml' --catalog '$d/twins.yaml' '$d/labels.csv' >'$d/labels.yaml'"
+check "... maps 低保城市 alone, the others TODO" sh -c "grep -q '^  \"低保城市\": dibao_urban' '$d/labels.yaml' &&
+	grep -q '^#   \"救助甲乙\": TODO' '$d/labels.yaml' && grep -q '^#   \"城市低保补贴\": TODO' '$d/labels.yaml' &&
+	test \$(grep -c '^  \"' '$d/labels.yaml') = 1"
 check "tongan's draft takes 万元 from the header, pidu's the 。" sh -c \
 	"grep -q '^amount_unit: 万元' '$d/draft-tongan-2024.yaml' && grep -q '^decimal_point: \[\"。\"' '$d/draft-pidu-2023.yaml'"
 if [ -n "$PYX" ]; then

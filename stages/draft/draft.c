@@ -8,6 +8,7 @@
  * the months' form and the program labels. Memory is bounded by the
  * distinct labels kept (at most MAX_LABELS).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -225,6 +226,84 @@ static void sample_label(struct dctx *c, const char *s, size_t n)
 	c->labels[c->nlabels].n = 1;
 	c->labels[c->nlabels].known = catalog_lookup_label(c->o->cat, c->tmp.buf) != NULL;
 	c->nlabels++;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The letters of a folded label (valid UTF-8) as sorted code points,
+ * ASCII punctuation and spaces, 、·【】《》 left out: 最低生活保障(城市) and
+ * 城市最低生活保障 give the same. Returns how many, or -1 past max.
+ */
+static int letters(const char *s, uint32_t *cp, int max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t u;
+	int n = 0, k, i;
+
+	while (*p) {
+		k = *p < 0x80 ? 1 : *p < 0xE0 ? 2 : *p < 0xF0 ? 3 : 4;
+		u = k == 1 ? *p : (uint32_t)(*p & (0x7F >> k));
+		for (i = 1; i < k; i++) {
+			if ((p[i] & 0xC0) != 0x80)
+				return -1;
+			u = u << 6 | (p[i] & 0x3F);
+		}
+		p += k;
+		if ((u < 0x80 && !((u >= '0' && u <= '9') || ((u | 0x20) >= 'a' &&
+		     (u | 0x20) <= 'z'))) || u == 0xB7 || u == 0x3001 ||
+		    u == 0x300A || u == 0x300B || u == 0x3010 || u == 0x3011)
+			continue;
+		if (n == max)
+			return -1;
+		cp[n++] = u;
+	}
+	qsort(cp, (size_t)n, sizeof(*cp), cmp_u32);
+	return n;
+}
+
+/*
+ * The one program a name or alias of which has the label's letters in
+ * another order (最低生活保障(城市) for 城市最低生活保障), or NULL: none, or
+ * names of two programs. *name: that catalog label.
+ */
+static const struct program *reordered(const struct catalog *cat,
+				       const char *label, const char **name)
+{
+	uint32_t a[32], b[32];
+	const struct program *found = NULL, *p;
+	int na = letters(label, a, 32), nb;
+	size_t i;
+
+	if (na < 2)
+		return NULL;
+	for (i = 0; i < cat->nlabels; i++) {
+		nb = letters(cat->labels[i], b, 32);
+		if (nb != na || memcmp(a, b, (size_t)na * sizeof(*a)))
+			continue;
+		p = &cat->p[cat->label_prog[i]];
+		if (found && found != p)
+			return NULL;
+		found = p;
+		*name = cat->labels[i];
+	}
+	return found;
+}
+
+/* Unknown labels, most rows first (then in the order first seen). */
+static int cmp_label_n(const void *a, const void *b)
+{
+	const struct label *x = *(const struct label *const *)a;
+	const struct label *y = *(const struct label *const *)b;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return x < y ? -1 : x > y;
 }
 
 static const struct csv_field *cell(const struct dctx *c, const struct csv_row *row, int d)
@@ -452,23 +531,52 @@ static void write_draft(struct dctx *c, FILE *out, enum rs_format fmt,
 		fputc('\n', out);
 	}
 	{
+		/* Labels the catalog has in another order are mapped (UNSURE);
+		 * the others are left as commented TODO lines. */
+		const struct label **u = xcalloc(c->nlabels + 1, sizeof(*u));
+		const struct program *pr;
+		const char *name = NULL;
+		size_t nu = 0, nmapped = 0, nsingle = 0;
 		int first = 1;
-		for (i = 0; i < c->nlabels; i++) {
-			if (c->labels[i].known)
+
+		for (i = 0; i < c->nlabels; i++)
+			if (!c->labels[i].known)
+				u[nu++] = &c->labels[i];
+		qsort(u, nu, sizeof(*u), cmp_label_n);
+		for (i = 0; i < nu; i++) {
+			if (!(pr = reordered(c->o->cat, u[i]->text, &name)))
+				continue;
+			if (!nmapped++)
+				fprintf(out, "programs:\n");
+			fprintf(out, "  ");
+			yaml_str(out, u[i]->text);
+			fprintf(out, ": %s    # UNSURE: the catalog's '%s' in another order; %ld row%s\n",
+				pr->code, name, u[i]->n, u[i]->n == 1 ? "" : "s");
+			(*unsure)++;
+			u[i] = NULL;
+		}
+		for (i = 0; i < nu; i++) {
+			if (!u[i])
 				continue;
 			if (first) {
-				fprintf(out, "# TODO: program labels the catalog does not know; map each to a catalog\n"
-					     "# code (samples/reference/programs.yaml) and uncomment, or add the\n"
-					     "# program to a local catalog (--catalog). Until then their rows are\n"
-					     "# rejected as unknown_program.\n"
-					     "# programs:\n");
+				fprintf(out, "# TODO: program labels the catalog does not know; map each to a\n"
+					     "# catalog code (samples/reference/programs.yaml) and uncomment it%s,\n"
+					     "# or add the program to a local catalog (--catalog). Until then\n"
+					     "# their rows are rejected as unknown_program.\n%s",
+					nmapped ? " (under programs: above)" : "",
+					nmapped ? "" : "# programs:\n");
 				first = 0;
 				(*unsure)++;
 			}
 			fprintf(out, "#   ");
-			yaml_str(out, c->labels[i].text);
-			fprintf(out, ": TODO    # %ld rows\n", c->labels[i].n);
+			yaml_str(out, u[i]->text);
+			fprintf(out, ": TODO    # %ld row%s\n", u[i]->n, u[i]->n == 1 ? "" : "s");
+			nsingle += u[i]->n == 1;
 		}
+		if (nsingle)
+			fprintf(out, "# (a label on a single row is more likely a typing error than a program:\n"
+				     "# left unmapped, its row is rejected and listed for the district to correct)\n");
+		free(u);
 		if (c->labels_dropped)
 			fprintf(out, "# (more than %d distinct program labels: %ld rows' labels not listed)\n",
 				MAX_LABELS, c->labels_dropped);

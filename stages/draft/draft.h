@@ -21,8 +21,10 @@ struct draft_opts {
  * encoding and delimiter (CSV), sheet (workbooks), header_row: auto with
  * the record it found, each canonical field matched from a table of
  * common header names, amount_unit from the header or the magnitudes,
- * the month form, and program labels not in the catalog as commented
- * TODO lines. Every guess it is unsure of says so in an UNSURE comment;
+ * the month form, and program labels not in the catalog: mapped (UNSURE)
+ * to the one program a name or alias of which has the label's characters
+ * in another order, brackets and punctuation aside, else commented TODO
+ * lines, most rows first. Every guess it is unsure of says so in an UNSURE comment;
  * *unsure counts them. Returns 0; 2 when no header can be found (err
  * names what was looked at); 1 for an I/O failure.
  */

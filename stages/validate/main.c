@@ -47,11 +47,15 @@ static const char usage[] =
 
 /* The likely fix for a loss led by one reason. */
 static void gate_fix(const struct validate_stats *st, const char *rulesf,
-		     const char *rejects, struct sbuf *fix)
+		     const char *regionsf, const char *rejects, struct sbuf *fix)
 {
 	switch (st->verdict.top) {
 	case RJ_UNKNOWN_REGION:
-		sbuf_addf(fix, "check that --regions is the edition the export's codes use, and which column `columns: {region_code: ...}` names in the mapping");
+		sbuf_addf(fix, "the region table '%s' must hold the district's villages and communities "
+			  "(the shipped one holds the sample districts' only: add the district's "
+			  "county, townships and villages as code,name,level,parent_code rows), in the "
+			  "edition the export's codes use; and check which column "
+			  "`columns: {region_code: ...}` names in the mapping", regionsf);
 		break;
 	case RJ_PERIOD_OUT_OF_RANGE:
 		sbuf_addf(fix, "check the source's reporting period (--period, `period:` in the pipeline)");
@@ -234,7 +238,7 @@ config:
 
 			sbuf_init(&msg, 0);
 			sbuf_init(&fix, 0);
-			gate_fix(&st, rulesf, o.rejects, &fix);
+			gate_fix(&st, rulesf, regionsf, o.rejects, &fix);
 			gate_message(&st.verdict, "", o.source, &rules.gate,
 				     st.sample, fix.buf, &msg);
 			fprintf(stderr, "rs-validate: %s\n", msg.buf);
