@@ -1,0 +1,93 @@
+#!/bin/bash
+# tests/t_district.sh - README "Add your district", as written. In a copy
+# of the repository (pipelines/ copied: the commands add a line to
+# pipelines/sources.yaml; samples/, tests/ and bin/ linked), the section's
+# commands (all but make) with the workbook it names, made from erqi-2024
+# by tests/workbook/district.py as the section says; then the same
+# commands for a sample CSV (pidu-2023 under another name). Each new
+# source's records are its sample's (lines aside for the workbook), the
+# workbook's 合计 row is reconciled, yearend.yaml is untouched and the other
+# sources stay up to date. Then the messages a newcomer meets: a line
+# without prev, an export that is not where the line says.
+. "$(dirname "$0")/lib.sh"
+
+PYX=
+for p in python3 /usr/bin/python3; do
+	"$p" -c 'import openpyxl' 2>/dev/null && { PYX=$p; break; }
+done
+[ -n "$PYX" ] || { fail "openpyxl is installed (apt-get install python3-openpyxl)"; exit 0; }
+
+W=$TMP/repo
+mkdir -p "$W" "$TMP/home" || exit 1
+cp -a "$ROOT/pipelines" "$W/"
+for e in samples tests README.md; do ln -s "$ROOT/$e" "$W/$e"; done
+ln -s "$BIN" "$W/bin"
+export HOME=$TMP/home
+
+# The section's block, and its command that makes the workbook (the
+# paragraph joined).
+awk '/^## Add your district/ { s = 1 } s && /^```sh/ { b = 1; next } b && /^```/ { exit } b' \
+	"$ROOT/README.md" | grep -v '^make' >"$TMP/block.sh"
+[ "$(grep -c '^bin/\(rs-draft\|reliefstat \(check\|preview\|run\)\) ' "$TMP/block.sh")" = 4 ] &&
+	ok "the README's block: rs-draft, check, preview, run" || fail "the README's block" "$(cat "$TMP/block.sh")"
+mk=$(awk '/^## Add your district/ { s = 1 } s && /^To try it/ { p = 1 } p && /^$/ { exit } p' "$ROOT/README.md" |
+	tr '\n' ' ' | grep -o '`python3 tests/workbook/district.py [^`]*`' | tr -d '`')
+[ -n "$mk" ] && ok "the README says how to make the workbook" || fail "the README says how to make the workbook"
+(cd "$W" && eval "\"$PYX\" ${mk#python3 }") >"$TMP/mk.out" 2>&1
+[ -s "$HOME/二七区2024年发放明细.xlsx" ] && ok "... and it makes it" || fail "... and it makes it" "$(tail -3 "$TMP/mk.out")"
+
+(cd "$W" && bash -e "$TMP/block.sh") >"$TMP/wb.out" 2>"$TMP/wb.err"
+rc=$?
+[ $rc = 0 ] && ok "the README's commands run as written (exit 0)" ||
+	fail "the README's commands run as written" "exit $rc" "$(tail -5 "$TMP/wb.err")"
+O=$W/out/erqi-wb-2024
+grep -q "^rs-draft: drafted a mapping for 'exports/erqi-wb-2024.xlsx'" "$TMP/wb.err" &&
+	grep -q '^sheet: "发放明细"' "$W/mappings/erqi-wb.yaml" && grep -q '^header_row: auto .*record 2 (line 2' "$W/mappings/erqi-wb.yaml" &&
+	ok "rs-draft: the sheet, the header under the title" || fail "rs-draft: the sheet, the header under the title" "$(head -8 "$W/mappings/erqi-wb.yaml")"
+grep -q "check: the 9 configuration files 'pipelines/yearend.yaml' names look right" "$TMP/wb.err" &&
+	ok "check takes the new mapping" || fail "check takes the new mapping" "$(cat "$TMP/wb.err")"
+grep -q "^preview of 'erqi-wb-2024.xlsx' through 'mappings/erqi-wb.yaml': 5000 data rows, header at record 2" "$TMP/wb.out" &&
+	grep -q "^rejects of these 5000 rows: " "$TMP/wb.out" &&
+	ok "preview: 5000 rows through the drafted mapping" || fail "preview: 5000 rows through the drafted mapping" "$(head -3 "$TMP/wb.out")"
+grep -q "reliefstat: ran 27 stages, 0 up to date, 0 failed" "$TMP/wb.err" &&
+	ok "run: the six sources and the merged stages" || fail "run: the six sources and the merged stages" "$(tail -3 "$TMP/wb.err")"
+cmp -s <(zcat "$O/records.csv.gz" | cut -d, -f3-) <(zcat "$W/out/erqi-2024/records.csv.gz" | cut -d, -f3-) &&
+	[ "$(zcat "$O/records.csv.gz" | wc -l)" -gt 5000 ] &&
+	ok "the workbook's records are erqi-2024's (lines aside)" || fail "the workbook's records are erqi-2024's"
+python3 - "$O/ingest.json" <<'PY' && ok "... its 合计 row reconciled, not a reject" || fail "... its 合计 row reconciled, not a reject"
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["format"] == "xlsx" and s["totals"] == 1 and s["total_mismatches"] == 0, s
+assert s["total_difference"] == "0.00" and s["total_export"] == s["total_computed"], s
+assert s["rows_read"] == s["records"] + s["reject_total"] + s["totals"], s
+PY
+[ -s "$O/report/published/programs.csv" ] && ls "$O"/report/returns/*退回清单.csv >/dev/null 2>&1 &&
+	ok "its tables and 退回清单 are where the README says" || fail "its tables and 退回清单 are where the README says" "$(ls -R "$O/report" | head)"
+cmp -s "$W/pipelines/yearend.yaml" "$ROOT/pipelines/yearend.yaml" &&
+	[ "$(grep -c '^- {name:' "$W/pipelines/sources.yaml")" = 6 ] &&
+	ok "yearend.yaml untouched; sources.yaml has the sixth line" || fail "yearend.yaml untouched; sources.yaml has the sixth line"
+
+# The same commands for a CSV export: the other five sources (and the
+# workbook's) are up to date.
+sed -e 's#~/二七区2024年发放明细\.xlsx#samples/exports/pidu-2023.csv#' -e 's#erqi-wb-2024\.xlsx#pidu-b-2023.csv#g' \
+	-e 's#erqi-wb-2024#pidu-b-2023#g' -e 's#erqi-wb#pidu-b#g' -e 's#2024-01\.\.2024-12#2023-01..2023-12#' \
+	-e 's#郑州市二七区#成都市郫都区#' "$TMP/block.sh" >"$TMP/csv.sh"
+(cd "$W" && bash -e "$TMP/csv.sh") >"$TMP/csv.out" 2>"$TMP/csv.err"
+rc=$?
+[ $rc = 0 ] && ok "the commands for a CSV export (exit 0)" || fail "the commands for a CSV export" "exit $rc" "$(tail -5 "$TMP/csv.err")"
+grep -q "reliefstat: ran 7 stages, 24 up to date, 0 failed" "$TMP/csv.err" &&
+	ok "... runs its four stages and the three merged ones, the rest up to date" || fail "... runs its stages only" "$(tail -3 "$TMP/csv.err")"
+cmp -s <(zcat "$W/out/pidu-b-2023/records.csv.gz" | cut -d, -f2-) <(zcat "$W/out/pidu-2023/records.csv.gz" | cut -d, -f2-) &&
+	[ "$(zcat "$W/out/pidu-b-2023/records.csv.gz" | wc -l)" -gt 5000 ] &&
+	ok "... its records are pidu-2023's" || fail "... its records are pidu-2023's"
+
+# What a newcomer gets wrong: the line's prev left out, the export's path.
+cp "$W/pipelines/sources.yaml" "$TMP/sources.good"
+sed -i '$ s/, prev: \[\]}/}/' "$W/pipelines/sources.yaml"
+expect_exit 2 "a line without prev: check exits 2" "$BIN/reliefstat" check "$W/pipelines/yearend.yaml"
+grep -q "the item at '[^']*pipelines/sources.yaml':$(wc -l <"$W/pipelines/sources.yaml"):3 has no list 'prev' (add 'prev: \[\]' to it for none)" "$TMP/.err" &&
+	ok "... naming the line and the fix" || fail "... naming the line and the fix" "$(cat "$TMP/.err")"
+sed 's#file: exports/pidu-b-2023.csv#file: export/pidu-b-2023.csv#' "$TMP/sources.good" >"$W/pipelines/sources.yaml"
+expect_exit 2 "an export that is not there: check exits 2" "$BIN/reliefstat" check "$W/pipelines/yearend.yaml"
+grep -q "ingest@pidu-b-2023: input 'export/pidu-b-2023.csv' does not exist and no stage writes it (in '[^']*/repo', the pipeline's root:)" "$TMP/.err" &&
+	ok "... naming the source and where it looked" || fail "... naming the source and where it looked" "$(cat "$TMP/.err")"
