@@ -5,7 +5,12 @@ district"): a title row above the header, ID numbers as text, amounts,
 counts and region codes as numbers, months (2024年3月) as date cells, and
 a 合计 row closing the sheet. Rows of the wrong width are kept as text."""
 import csv, datetime, decimal, re, sys
-import openpyxl
+try:
+    import openpyxl
+except ImportError:
+    sys.exit("district.py: this python (%s) has no openpyxl: apt-get install "
+             "python3-openpyxl, and run /usr/bin/python3 if python3 is another "
+             "one (pyenv, a venv)" % sys.executable)
 
 src, enc, dst = sys.argv[1:4]
 rows = list(csv.reader(open(src, encoding=enc, newline="")))
