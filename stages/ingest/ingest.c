@@ -283,7 +283,7 @@ static const char *encoding_hint(const struct ctx *c, const char *raw, int bad)
 		return NULL;
 	/* re-encode what was decoded, without the replacement characters */
 	for (i = 0; raw[i] && il < sizeof(in) - 4; i++) {
-		if (!memcmp(raw + i, "\xEF\xBF\xBD", 3)) {
+		if (!strncmp(raw + i, "\xEF\xBF\xBD", 3)) {
 			i += 2;
 			continue;
 		}
