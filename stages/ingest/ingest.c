@@ -1321,7 +1321,7 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 			  st->rows_read + st->other_partitions, st->other_partitions);
 	if (o->gate) {
 		sbuf_addc(&extra, ',');
-		gate_judge(o->gate, st->rows_read, st->counts, &st->verdict);
+		gate_judge(o->gate, st->rows_read - st->totals, st->counts, &st->verdict);
 		gate_json(o->gate, st->counts, &st->verdict, &extra);
 		if (st->verdict.top >= 0 && c.rj.sample[st->verdict.top])
 			st->sample = xstrdup(c.rj.sample[st->verdict.top]);
