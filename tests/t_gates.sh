@@ -31,12 +31,12 @@ grep -q "e.g. tw.csv:2: amount '0.0168' is more precise than a fen | 1,350212007
 grep -q '350212\*\*\*\*\*\*\*\*3775' "$TMP/.err" && ! grep -Eq '[0-9]{17}[0-9Xx]' "$TMP/.err" &&
 	ok "the sample's ID is masked" || fail "the sample's ID is masked" "$(cat "$TMP/.err")"
 [ -s "$TMP/r.csv.gz" ] && [ -s "$TMP/rej.csv.gz" ] &&
-	grep -q '"gate":{"max_reject_rate":0.05,"rejected":5356,"over":true,"top_reason":"bad_amount"}' "$TMP/i.json" &&
+	grep -q '"gate":{"max_reject_rate":0.05,"rows":5380,"rejected":5356,"over":true,"top_reason":"bad_amount"}' "$TMP/i.json" &&
 	ok "outputs written, the summary records the gate" || fail "outputs written, the summary records the gate" "$(cat "$TMP/i.json")"
 
 expect_exit 1 "accepting another reason does not pass" "${ING[@]}" --accept-loss=bad_id
 expect_exit 0 "--accept-loss=bad_amount passes" "${ING[@]}" --accept-loss=bad_amount
-grep -q '"gate":{"max_reject_rate":0.05,"rejected":18,"over":false},"loss_accepted":{"bad_amount":5338}' "$TMP/i.json" &&
+grep -q '"gate":{"max_reject_rate":0.05,"rows":5380,"rejected":18,"over":false},"loss_accepted":{"bad_amount":5338}' "$TMP/i.json" &&
 	ok "the summary records the accepted loss" || fail "the summary records the accepted loss" "$(cat "$TMP/i.json")"
 expect_exit 0 "--accept-loss (every reason) passes" "${ING[@]}" --accept-loss
 expect_exit 0 "--max-reject-rate 100% passes" "${ING[@]}" --max-reject-rate 100%

@@ -98,6 +98,20 @@ expect_exit 0 "explain with rejects in the cell" "$RS" explain $P --source erqi-
 grep -q 'period_out_of_range：' "$TMP/.out" && ok "explain: the cell's rejects and why" || fail "explain: the cell's rejects and why" "$(tail -3 "$TMP/.out")"
 expect_exit 2 "explain an unknown row" "$RS" explain $P --source erqi-2024 --table 分地区汇总表 --row 无此镇 --column 合计人次
 grep -q "no row '无此镇'; name it by its first cells" "$TMP/.err" && ok "explain an unknown row: message" || fail "explain an unknown row: message" "$(cat "$TMP/.err")"
+# The counts of beneficiaries (SPEC.md section 4), as the aggregate makes them.
+expect_exit 0 "explain 累计保障人数 of a household program" "$RS" explain $P --source erqi-2024 --table 分项目汇总表 --row "城市最低生活保障 / 城市" --column 累计保障人数
+grep -q '：累计保障人数 = 205，等于表中数字$' "$TMP/.out" && ok "explain: 累计保障人数 205 = the households' persons" || fail "explain: 累计保障人数 205 = the households' persons" "$(grep '^合计' "$TMP/.out")"
+expect_exit 0 "explain 期末保障户数" "$RS" explain $P --source erqi-2024 --table 分项目汇总表 --row "城市最低生活保障 / 城市" --column 期末保障户数 --json
+python3 - "$TMP/.out" <<'PY' && ok "explain: 期末保障户数 69 from December's records only" || fail "explain: 期末保障户数 69 from December's records only" "$(head -c 300 "$TMP/.out")"
+import json, sys
+e = json.load(open(sys.argv[1]))
+assert e["value"] == e["records_sum"] == "69" and e["equal"], e["value"]
+assert {r["month"] for r in e["records"]} == {"2024-12"}, {r["month"] for r in e["records"]}
+assert len({r["beneficiary"] for r in e["records"]}) == 69
+PY
+expect_exit 0 "explain a — cell" "$RS" explain $P --source erqi-2024 --table 分项目汇总表 --row "临时救助 / 城市" --column 期末保障人数
+grep -q '表中期末保障人数为“—”：此口径不适用于该行' "$TMP/.out" && ok "explain: a — cell is said not to apply" || fail "explain: a — cell is said not to apply" "$(grep '^合计' "$TMP/.out")"
+python3 "$ROOT/tests/explain_all.py" "$RS" $P out tongan-2024 erqi-2023 erqi-2024 aimin-2024 pidu-2023
 expect_exit 2 "explain an unknown source" "$RS" explain $P --source nowhere --table x --row y --column z
 grep -q "no source 'nowhere' in 'pipelines/yearend.yaml'.*sources: 'tongan-2024'" "$TMP/.err" && ok "explain an unknown source: message lists the sources" || fail "explain an unknown source: message lists the sources" "$(cat "$TMP/.err")"
 

@@ -69,6 +69,7 @@ want["bad_id"] = want.get("bad_id", 0) + len(l["broken"])
 assert len(l["broken"]) >= 20, l["broken"]
 assert s["rejects"] == want, (s["rejects"], want)
 assert s["records"] == p["records"] - len(l["broken"]), (s["records"], p["records"])
+assert s["gate"]["rows"] == s["rows_read"] - s["totals"], s  # the 合计 row is no payment row
 PY
 	done
 	rej=$(ls "$d"/vxlsx*rejects* 2>/dev/null | head -1)

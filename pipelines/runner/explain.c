@@ -11,9 +11,16 @@
  * name it starts with, with its sub-programs), an area (城市, 农村), a month
  * (5月) or a total (合计, 小计, 总计: no filter); what the header has left
  * after a program's name is the measure: 人次 (Σ persons), 户次 (number of
- * payments), 支出 (Σ amount, 万元) or 保障人数/保障户数 (distinct
- * beneficiaries paid in the period, as the tables' note defines it). The catalog and regions files are those
- * the source's validate task was given (--catalog, --regions).
+ * payments), 支出 (Σ amount, 万元), or a count of beneficiaries as SPEC.md
+ * section 4 defines it and the aggregate stage computes it: 累计保障户数
+ * (distinct households of programs paid per household), 累计保障人数 (over
+ * the beneficiaries, the persons each stands for: the largest of its
+ * month's payments, at least its 期末 persons; 1 for a program paid per
+ * person), 期末保障人数/户数 (the period's last month, monthly programs:
+ * Σ persons, distinct beneficiaries). The period is the --period of the
+ * task that aggregates the source. A cell the table shows as "—" is not
+ * applicable and is said so. The catalog and regions files are those the
+ * source's validate task was given (--catalog, --regions).
  *
  * The cell's value is read from the internal table (a suppressed "*" of
  * the published one is explained from it, for whoever holds the outputs);
@@ -35,11 +42,13 @@
 #include "csvin.h"
 #include "fileio.h"
 #include "money.h"
+#include "period.h"
 #include "regions.h"
 #include "runner.h"
 #include "xalloc.h"
 
-enum measure { M_NONE, M_PT, M_HT, M_AMT, M_BEN };
+enum measure { M_NONE, M_PT, M_HT, M_AMT, M_BEN, M_CUM_P, M_CUM_H,
+	       M_STOCK_P, M_STOCK_H };
 
 struct filter {
 	char region[13];         /* code prefix, "" for any */
@@ -66,6 +75,15 @@ struct ben {
 	int64_t persons;         /* the largest persons of one payment */
 };
 
+/* One matched record, for the counts of beneficiaries. */
+struct mrec {
+	char *ben;
+	const struct program *prog;
+	char area[8];
+	int ym;                  /* year * 12 + month - 1, -1 unknown */
+	int64_t persons;
+};
+
 struct ctx {
 	const struct pipeline *pl;
 	const struct catalog *cat;
@@ -75,6 +93,9 @@ struct ctx {
 	int64_t persons, count, fen;
 	struct ben *bens;
 	size_t nbens;
+	struct mrec *recs;
+	size_t nrecs;
+	int last_ym;             /* the period's last month, -1 unknown */
 	json_t *records, *rejects;
 	int header_done, rejects_file;
 	const char *path;
@@ -109,6 +130,14 @@ static const struct program *prog_prefix(const struct catalog *c,
 
 static enum measure measure_of(const char *s)
 {
+	if (strstr(s, "期末保障人数"))
+		return M_STOCK_P;
+	if (strstr(s, "期末保障户数"))
+		return M_STOCK_H;
+	if (strstr(s, "累计保障人数"))
+		return M_CUM_P;
+	if (strstr(s, "累计保障户数"))
+		return M_CUM_H;
 	if (strstr(s, "人次"))
 		return M_PT;
 	if (strstr(s, "户次"))
@@ -255,6 +284,20 @@ static int on_valid(const struct csv_row *row, void *ctx, struct rs_error *err)
 	x->fen += fen;
 	count_ben(x, f[C_BEN], persons);
 	p = catalog_find(x->cat, f[C_PROGRAM]);
+	{
+		struct mrec *m;
+		char *end;
+		long y = strtol(f[C_PERIOD], &end, 10), mo;
+
+		x->recs = xreallocarray(x->recs, x->nrecs + 1, sizeof(*x->recs));
+		m = &x->recs[x->nrecs++];
+		m->ben = xstrdup(f[C_BEN]);
+		m->prog = p;
+		snprintf(m->area, sizeof(m->area), "%s", f[C_AREA]);
+		m->persons = persons;
+		mo = *end == '-' ? strtol(end + 1, NULL, 10) : 0;
+		m->ym = mo >= 1 && mo <= 12 ? (int)(y * 12 + mo - 1) : -1;
+	}
 	json_array_append_new(x->records, json_pack(
 		"{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s}", "source", f[C_SOURCE],
 		"line", f[C_LINE], "beneficiary", f[C_BEN], "program",
@@ -318,6 +361,7 @@ struct srcfiles {
 	char *valid, *rejects, *regions, *internal, *published;
 	char **catalogs;
 	size_t ncat;
+	const char *period;      /* --period of the task reading valid */
 };
 
 static void srcfiles_release(struct srcfiles *s)
@@ -402,6 +446,16 @@ static int find_source(const struct pipeline *pl, const char *source,
 			free(sf->rejects);
 			sf->rejects = xstrdup(v);
 		}
+	}
+	for (k = 0; k < pl->ntasks && !sf->period; k++) {
+		int reads = 0;
+
+		t = &pl->tasks[k];
+		for (i = 0; i < t->argc; i++)
+			reads |= !strcmp(t->argv[i], sf->valid);
+		for (i = 0; reads && i + 1 < t->argc; i++)
+			if (!strcmp(t->argv[i], "--period"))
+				sf->period = t->argv[i + 1];
 	}
 	if (!sf->regions || !sf->internal) {
 		rs_err(err, "'%s': task '%s' has no --regions, or no report "
@@ -581,8 +635,85 @@ static long find_line(const struct ptable *t, size_t k, const char *want,
 
 /* ---- the command ---- */
 
+static int mrec_cmp(const void *a, const void *b)
+{
+	const struct mrec *x = a, *y = b;
+	int c = strcmp(x->ben, y->ben);
+
+	if (c)
+		return c;
+	if (x->prog != y->prog)
+		return x->prog < y->prog ? -1 : 1;
+	if ((c = strcmp(x->area, y->area)))
+		return c;
+	return (x->ym > y->ym) - (x->ym < y->ym);
+}
+
+/* 0 per person, 1 per household, 2 either (临时救助): as rs-aggregate. */
+static int grain_of(const struct program *p)
+{
+	if (!p || !p->grain)
+		return 0;
+	if (!strcmp(p->grain, "household"))
+		return 1;
+	return !strncmp(p->grain, "household", 9) ? 2 : 0;
+}
+
+/*
+ * The counts of beneficiaries over the matched records, as rs-aggregate
+ * makes them (stages/aggregate/groups.c): a beneficiary's payments of one
+ * program, area and month are one leaf; a beneficiary stands for the
+ * persons of its largest leaf (1 when paid per person), and at least for
+ * the persons of its leaves in the period's last month.
+ */
+static int64_t ben_counts(struct ctx *x, enum measure m)
+{
+	int64_t cum_p = 0, cum_h = 0, stock_p = 0, stock_h = 0;
+	size_t i = 0, j;
+
+	qsort(x->recs, x->nrecs, sizeof(*x->recs), mrec_cmp);
+	while (i < x->nrecs) {
+		int64_t max = 0, stock = 0;
+		int hh = 0, in_stock = 0;
+
+		for (j = i; j < x->nrecs && !strcmp(x->recs[j].ben, x->recs[i].ben); ) {
+			const struct mrec *r = &x->recs[j];
+			int64_t leaf = 0, stands;
+			int g = grain_of(r->prog);
+			int last = x->last_ym >= 0 && r->ym == x->last_ym && r->prog &&
+				   r->prog->recurrence == REC_MONTHLY;
+
+			for (; j < x->nrecs && !mrec_cmp(&x->recs[j], r); j++)
+				leaf += x->recs[j].persons;
+			stands = g ? leaf : 1;
+			if (stands > max)
+				max = stands;
+			hh |= g == 1;
+			if (last) {
+				stock += stands;
+				stock_p += leaf;
+				in_stock = 1;
+			}
+		}
+		cum_p += max > stock ? max : stock;
+		cum_h += hh;
+		stock_h += in_stock;
+		i = j;
+	}
+	switch (m) {
+	case M_CUM_P:
+		return cum_p;
+	case M_CUM_H:
+		return cum_h;
+	case M_STOCK_P:
+		return stock_p;
+	default:
+		return stock_h;
+	}
+}
+
 /* The measure's value over what was matched, as the table prints it. */
-static void value_text(const struct ctx *x, const char *header, char *buf,
+static void value_text(struct ctx *x, const char *header, char *buf,
 		       size_t size)
 {
 	(void)header;
@@ -595,6 +726,12 @@ static void value_text(const struct ctx *x, const char *header, char *buf,
 		break;
 	case M_AMT:
 		money_fmt_wan(x->fen, buf);
+		break;
+	case M_CUM_P:
+	case M_CUM_H:
+	case M_STOCK_P:
+	case M_STOCK_H:
+		snprintf(buf, size, "%" PRId64, ben_counts(x, x->flt.m));
 		break;
 	default:
 		/* As the tables' note defines it: distinct beneficiaries
@@ -612,6 +749,9 @@ static void print_text(const struct ctx *x, const char *title, const char *row,
 	char yuan[32];
 
 	printf("%s | %s | %s = %s", title, row, col, internal);
+	if (x->last_ym >= 0)
+		printf("（期末：%d年%d月的记录）", x->last_ym / 12,
+		       x->last_ym % 12 + 1);
 	if (strcmp(published, internal))
 		printf("（公开表：%s%s）", published,
 		       !strcmp(published, "*") ? "，已隐去，据内部表说明" : "");
@@ -627,10 +767,16 @@ static void print_text(const struct ctx *x, const char *title, const char *row,
 		       (long long)json_integer_value(json_object_get(r,
 							"persons")),
 		       json_string_value(json_object_get(r, "amount")));
-	printf("合计：%zu条记录，%" PRId64 "人次，%s元：%s = %s，%s表中数字\n",
-	       json_array_size(x->records), x->persons,
-	       money_fmt_yuan(x->fen, yuan), col, got,
-	       same ? "等于" : "不等于");
+	if (!strcmp(internal, "—"))
+		printf("合计：%zu条记录，%" PRId64 "人次，%s元；表中%s为“—”："
+		       "此口径不适用于该行（按人发放的项目不计户数，一次性救助"
+		       "没有期末数）\n", json_array_size(x->records), x->persons,
+		       money_fmt_yuan(x->fen, yuan), col);
+	else
+		printf("合计：%zu条记录，%" PRId64 "人次，%s元：%s = %s，%s表中数字\n",
+		       json_array_size(x->records), x->persons,
+		       money_fmt_yuan(x->fen, yuan), col, got,
+		       same ? "等于" : "不等于");
 	printf("同一单元格中被剔除的记录：%zu条\n", json_array_size(x->rejects));
 	json_array_foreach(x->rejects, i, r)
 		printf("%-16s %6s  %s：%s（人数 %s，金额 %s 元）\n",
@@ -709,8 +855,24 @@ int explain_cell(const struct pipeline *pl, const char *source,
 	x.flt.m = measure_of(hp ? rest : it.rows[0][c]);
 	if (x.flt.m == M_NONE) {
 		rs_err(&err, "column '%s' is not a measure explain can trace: "
-		       "人次, 户次, 支出 or 保障人数/保障户数", it.rows[0][c]);
+		       "人次, 户次, 支出, 累计保障人数/户数 or 期末保障人数/户数",
+		       it.rows[0][c]);
 		goto fail;
+	}
+	x.last_ym = -1;
+	if (x.flt.m == M_STOCK_P || x.flt.m == M_STOCK_H) {
+		struct period per;
+
+		if (!sf.period || period_parse(sf.period, &per)) {
+			rs_err(&err, "'%s': the task aggregating '%s' has no "
+			       "--period explain can read ('%s'), so the "
+			       "period's last month (期末) is not known",
+			       pl->path, source, sf.period ? sf.period : "");
+			goto fail;
+		}
+		x.last_ym = per.last;
+		/* the records and rejects of that month */
+		x.flt.month = per.last % 12 + 1;
 	}
 	x.records = json_array();
 	x.rejects = json_array();
@@ -721,6 +883,10 @@ int explain_cell(const struct pipeline *pl, const char *source,
 	if (sf.rejects && csvin_read(sf.rejects, &o, on_reject, &x, &err))
 		goto fail;
 	value_text(&x, it.rows[0][c], got, sizeof(got));
+	/* "—": the measure does not apply to the row (households of a
+	 * program paid per person, 期末 of a one-off program) */
+	if (!strcmp(internal, "—"))
+		snprintf(got, sizeof(got), "—");
 	same = !strcmp(got, internal);
 	if (json) {
 		json_t *out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:O,"
@@ -747,6 +913,9 @@ out:
 	for (j = 0; j < x.nbens; j++)
 		free(x.bens[j].id);
 	free(x.bens);
+	for (j = 0; j < x.nrecs; j++)
+		free(x.recs[j].ben);
+	free(x.recs);
 	json_decref(x.records);
 	json_decref(x.rejects);
 	ptable_release(&it);

@@ -283,7 +283,7 @@ static const char *encoding_hint(const struct ctx *c, const char *raw, int bad)
 		return NULL;
 	/* re-encode what was decoded, without the replacement characters */
 	for (i = 0; raw[i] && il < sizeof(in) - 4; i++) {
-		if (!memcmp(raw + i, "\xEF\xBF\xBD", 3)) {
+		if (!strncmp(raw + i, "\xEF\xBF\xBD", 3)) {
 			i += 2;
 			continue;
 		}
@@ -1321,7 +1321,7 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 			  st->rows_read + st->other_partitions, st->other_partitions);
 	if (o->gate) {
 		sbuf_addc(&extra, ',');
-		gate_judge(o->gate, st->rows_read, st->counts, &st->verdict);
+		gate_judge(o->gate, st->rows_read - st->totals, st->counts, &st->verdict);
 		gate_json(o->gate, st->counts, &st->verdict, &extra);
 		if (st->verdict.top >= 0 && c.rj.sample[st->verdict.top])
 			st->sample = xstrdup(c.rj.sample[st->verdict.top]);
