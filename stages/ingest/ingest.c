@@ -1306,6 +1306,19 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	sbuf_addf(&extra, "\"format\":\"%s\",\"header_record\":%ld,\"header_line\":%ld,\"totals\":%ld,\"apostrophes_stripped\":%ld,\"empty_rows\":%ld",
 		  rowsrc_format_name(c.fmt), c.header_record, c.header_line,
 		  c.totals, c.apostrophes, c.empty_rows);
+	/* where each field was read: explain places a reject's raw row */
+	if (c.ncols > 0) {
+		int f, first = 1;
+
+		sbuf_addf(&extra, ",\"header_fields\":%ld,\"columns\":{", c.ncols);
+		for (f = 0; f < F__COUNT; f++)
+			if (c.col[f] >= 0) {
+				sbuf_addf(&extra, "%s\"%s\":%ld", first ? "" : ",",
+					  field_names[f], c.col[f]);
+				first = 0;
+			}
+		sbuf_addc(&extra, '}');
+	}
 	if (c.totals)
 		sbuf_addf(&extra, ",\"total_mismatches\":%ld,\"total_rows\":[%s]",
 			  c.total_mismatches, c.totals_json.buf ? c.totals_json.buf : "");
