@@ -384,6 +384,33 @@ static int missing_column(struct ctx *c, int f, long record, long line,
 	return -1;
 }
 
+/* The unit an amount column's header names, width-folded: 发放金额（万元）,
+ * 金额(元), 金额/元, 金额（分）. Returns an enum money_unit, or -1 when it
+ * names none. */
+static int header_unit(const char *s, size_t n, struct sbuf *tmp)
+{
+	const char *t;
+	size_t l;
+
+	sbuf_reset(tmp);
+	norm_width(s, n, tmp);
+	t = tmp->buf ? tmp->buf : "";
+	l = tmp->len;
+	if (strstr(t, "万元"))
+		return MU_WAN;
+	if (strstr(t, "(元)") || strstr(t, "/元") || strstr(t, "：元") ||
+	    strstr(t, ":元") || (l >= 3 && !strcmp(t + l - 3, "元")))
+		return MU_YUAN;
+	if (strstr(t, "(分)") || strstr(t, "/分"))
+		return MU_FEN;
+	return -1;
+}
+
+static const char *unit_name(int u)
+{
+	return u == MU_WAN ? "万元" : u == MU_FEN ? "分" : "元";
+}
+
 static int find_columns(struct ctx *c, const struct csv_row *row,
 			struct rs_error *err)
 {
@@ -417,6 +444,21 @@ static int find_columns(struct ctx *c, const struct csv_row *row,
 			sbuf_release(&raw);
 			sbuf_release(&fold);
 			return -1;
+		}
+	}
+	/* A header that names its unit decides it: 0.05 read as 元 from a
+	 * 发放金额（万元） column would publish a ten-thousandth of the money. */
+	if (c->col[F_AMOUNT] >= 0 && (size_t)c->col[F_AMOUNT] < row->n) {
+		const struct csv_field *h = &row->f[c->col[F_AMOUNT]];
+		int u = header_unit(h->p, h->len, &c->tmp);
+
+		if (u >= 0 && u != (int)m->unit) {
+			c->config_error = 1;
+			return rs_err(err, "'%s' line %ld: the amount column '%.*s' says its amounts are in %s, but mapping '%s' reads them in %s%s: set amount_unit: %s in '%s'",
+				      c->o->source, row->line, (int)h->len, h->p,
+				      unit_name(u), m->path, unit_name((int)m->unit),
+				      m->unit_line ? "" : " (amount_unit is not set, so 元)",
+				      unit_name(u), m->path);
 		}
 	}
 	/* 户主姓名, 姓名, 戶主姓名: a name is masked in rejects (rejects_add) */

@@ -210,6 +210,8 @@ int mapping_load(struct mapping *m, const char *path, struct rs_error *err)
 	}
 	m->delim = (unsigned char)delim[0];
 	m->header_row = header_row;
+	if (ynode_get(doc.root, "amount_unit"))
+		m->unit_line = ynode_get(doc.root, "amount_unit")->line;
 	if (!strcmp(unit, "元") || !strcmp(unit, "yuan"))
 		m->unit = MU_YUAN;
 	else if (!strcmp(unit, "万元") || !strcmp(unit, "wan"))
