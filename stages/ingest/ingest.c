@@ -1182,11 +1182,14 @@ static void on_total(struct ctx *c, const struct csv_row *row, int kind)
 		have_amount = have_persons = 0;   /* the rows are not all here */
 	if ((have_amount && fen != want) || (have_persons && persons != pwant)) {
 		c->total_mismatches++;
-		rs_warn("'%s' line %ld: the export's %s does not match its rows: amount %s against %s computed (difference %s), persons %ld against %ld",
+		char p[24];
+
+		snprintf(p, sizeof(p), "%ld", persons);
+		rs_warn("'%s' line %ld: the export's %s does not match its rows: amount %s against %s computed (difference %s), persons %s against %ld",
 			c->o->source, row->line, label,
 			have_amount ? money_fmt_yuan(fen, a) : "-", money_fmt_yuan(want, b),
 			money_fmt_yuan(have_amount ? fen - want : 0, d),
-			have_persons ? persons : 0, pwant);
+			have_persons ? p : "-", pwant);
 	}
 	if (have_amount && kind == 1) {
 		c->have_grand = 1;
@@ -1394,10 +1397,10 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	if (rs_out_commit_set(set, o->summary ? 3 : 2, err))
 		goto out;
 	if (c.total_mismatches && o->map->total_mismatch_fails) {
-		rs_err(err, "'%s': %ld total row%s of the export disagree%s with the rows %s close%s (the mapping's total_mismatch is fail); outputs are written, see the warnings above",
+		rs_err(err, "'%s': %ld total row%s of the export disagree%s with the rows %s close%s (see the warnings above): the export may be cut short or edited after its totals were made -- export it again, whole; if the total row itself is known to be wrong, set total_mismatch: warn in '%s'",
 		       o->source, c.total_mismatches, c.total_mismatches == 1 ? "" : "s",
 		       c.total_mismatches == 1 ? "s" : "", c.total_mismatches == 1 ? "it" : "they",
-		       c.total_mismatches == 1 ? "s" : "");
+		       c.total_mismatches == 1 ? "s" : "", o->map->path);
 		goto out;
 	}
 	ret = 0;

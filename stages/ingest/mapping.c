@@ -126,7 +126,7 @@ int mapping_load(struct mapping *m, const char *path, struct rs_error *err)
 	struct ydoc doc;
 	const char *enc = "auto", *delim = ",", *unit = "元", *marker = NULL,
 		   *bmarker = NULL, *sheet = NULL, *order = "mdy", *serial = "none",
-		   *mismatch = "warn";
+		   *mismatch = "fail";
 	const struct ynode *hr;
 	const struct ynode *dp;
 	long header_row = 0;
