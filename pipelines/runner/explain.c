@@ -25,8 +25,12 @@
  * The cell's value is read from the internal table (a suppressed "*" of
  * the published one is explained from it, for whoever holds the outputs);
  * the listed records sum to it exactly or the command says they do not and
- * exits 1. The source's validate rejects that fall in the same cell are
- * listed with their reason: what was left out.
+ * exits 1. The source's rejects that fall in the same cell are listed with
+ * their reason: what was left out. A validate reject carries its record;
+ * an ingest reject carries the export's raw row, read back through the
+ * columns ingest.json names and the mapping's labels; one whose region,
+ * program, area or month cannot be read where the cell needs it is
+ * counted as not placed, by reason.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -38,10 +42,13 @@
 #include <csv.h>
 #include <jansson.h>
 
+#include "canon.h"
 #include "catalog.h"
 #include "csvin.h"
 #include "fileio.h"
+#include "../../stages/ingest/mapping.h"
 #include "money.h"
+#include "norm.h"
 #include "period.h"
 #include "regions.h"
 #include "runner.h"
@@ -99,6 +106,12 @@ struct ctx {
 	json_t *records, *rejects;
 	int header_done, rejects_file;
 	const char *path;
+	/* ingest rejects: the mapping, where ingest read each field
+	 * (ingest.json), and those that could not be placed, by reason */
+	const struct mapping *map;
+	long header_fields, icol[F__COUNT];
+	long unplaced[RJ__COUNT + 1];
+	int ingest_header_done;
 };
 
 static int is_total(const char *s)
@@ -344,8 +357,8 @@ static int on_reject(const struct csv_row *row, void *ctx,
 		f[i] = (size_t)x->idx[i] < r.n ? r.f[x->idx[i]] : "";
 	if (r.n > (size_t)x->idx[C_AMOUNT] && matches(x, f))
 		json_array_append_new(x->rejects, json_pack(
-			"{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "source",
-			row->f[0].p, "line", row->f[1].p, "reason",
+			"{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "stage", "validate",
+			"source", row->f[0].p, "line", row->f[1].p, "reason",
 			row->f[2].p, "message", row->f[4].p, "beneficiary",
 			f[C_BEN], "persons", f[C_PERSONS], "amount",
 			f[C_AMOUNT]));
@@ -355,10 +368,167 @@ static int on_reject(const struct csv_row *row, void *ctx,
 	return 0;
 }
 
+static const char *area_of(const struct mapping *m, const char *label)
+{
+	const char *a = label_map_find(&m->areas, label);
+
+	if (a)
+		return a;
+	if (!strcmp(label, "城镇") || !strcmp(label, "城市") ||
+	    !strcmp(label, "城区") || !strcmp(label, "urban"))
+		return "urban";
+	if (!strcmp(label, "农村") || !strcmp(label, "乡村") ||
+	    !strcmp(label, "rural"))
+		return "rural";
+	return NULL;
+}
+
+static long reject_index(const char *code)
+{
+	long i;
+
+	for (i = 0; i < RJ__COUNT; i++)
+		if (!strcmp(reject_code_name((enum reject_code)i), code))
+			return i;
+	return RJ__COUNT;
+}
+
+/* One field of an ingest reject's raw row, width-folded, or "" when the
+ * mapping names no such column. */
+static void raw_field_text(const struct ctx *x, const struct rawrec *r,
+			   int f, struct sbuf *out)
+{
+	sbuf_reset(out);
+	if (x->icol[f] >= 0 && (size_t)x->icol[f] < r->n)
+		norm_width(r->f[x->icol[f]], strlen(r->f[x->icol[f]]), out);
+	sbuf_addc(out, '\0');
+	out->len--;
+}
+
+/*
+ * An ingest reject: its raw row read back as ingest read it (the columns
+ * of ingest.json, the mapping's program and area labels, its date forms),
+ * placed in the cell or not. The caller's filter decides which fields must
+ * be readable: a row whose needed field is not is counted as not placed.
+ */
+static int on_ingest_reject(const struct csv_row *row, void *ctx,
+			    struct rs_error *err)
+{
+	struct ctx *x = ctx;
+	const struct filter *q = &x->flt;
+	struct csv_parser p;
+	struct rawrec r = { NULL, 0 };
+	struct sbuf t, lab;
+	const struct program *prog = NULL;
+	const char *f[C_N], *area = NULL, *code;
+	char region[13] = "", ym_text[8] = "";
+	int ym = -1, placed = 1;
+	size_t i;
+
+	(void)err;
+	if (!x->ingest_header_done) {
+		x->ingest_header_done = 1;
+		return 0;
+	}
+	if (row->n < 6 || csv_init(&p, CSV_APPEND_NULL))
+		return 0;
+	csv_parse(&p, row->f[5].p, row->f[5].len, raw_field, NULL, &r);
+	csv_fini(&p, raw_field, NULL, &r);
+	csv_free(&p);
+	sbuf_init(&t, 0);
+	sbuf_init(&lab, 0);
+	if ((long)r.n != x->header_fields) {
+		placed = 0;       /* fields shifted: none can be trusted */
+		goto done;
+	}
+	raw_field_text(x, &r, F_REGION, &t);
+	if (t.len == 12 && strspn(t.buf, "0123456789") == 12)
+		memcpy(region, t.buf, 13);
+	raw_field_text(x, &r, F_PROGRAM, &t);
+	if (t.len && !norm_label(t.buf, t.len, &lab, err) && lab.buf) {
+		code = label_map_find(&x->map->programs, lab.buf);
+		prog = code ? catalog_find(x->cat, code) :
+		       catalog_lookup_label(x->cat, lab.buf);
+	}
+	area = prog && prog->area ? prog->area : NULL;
+	if (!area) {
+		raw_field_text(x, &r, F_AREA, &t);
+		sbuf_reset(&lab);
+		if (t.len && !norm_label(t.buf, t.len, &lab, err) && lab.buf)
+			area = area_of(x->map, lab.buf);
+	}
+	raw_field_text(x, &r, F_PERIOD, &t);
+	if (t.len && (ym = month_parse_opt(t.buf, t.len, x->map->date_flags)) >= 0)
+		month_fmt(ym, ym_text);
+	if ((*q->region && !*region) || (q->prog && !prog) ||
+	    (q->area && !area) || (q->month && ym < 0)) {
+		placed = 0;
+		goto done;
+	}
+	for (i = 0; i < C_N; i++)
+		f[i] = "";
+	f[C_REGION] = region;
+	f[C_PROGRAM] = prog ? prog->code : "";
+	f[C_AREA] = area ? area : "";
+	f[C_PERIOD] = ym_text;
+	if (matches(x, f)) {
+		struct sbuf ben, pers, amt;
+
+		sbuf_init(&ben, 0);
+		sbuf_init(&pers, 0);
+		sbuf_init(&amt, 0);
+		raw_field_text(x, &r, F_ID, &ben);
+		raw_field_text(x, &r, F_PERSONS, &pers);
+		raw_field_text(x, &r, F_AMOUNT, &amt);
+		json_array_append_new(x->rejects, json_pack(
+			"{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "stage", "ingest",
+			"source", row->f[0].p, "line", row->f[1].p, "reason",
+			row->f[2].p, "message", row->f[4].p, "beneficiary",
+			ben.buf ? ben.buf : "", "persons", pers.buf ? pers.buf : "",
+			"amount", amt.buf ? amt.buf : ""));
+		sbuf_release(&ben);
+		sbuf_release(&pers);
+		sbuf_release(&amt);
+	}
+done:
+	if (!placed)
+		x->unplaced[reject_index(row->f[2].p)]++;
+	sbuf_release(&t);
+	sbuf_release(&lab);
+	for (i = 0; i < r.n; i++)
+		free(r.f[i]);
+	free(r.f);
+	return 0;
+}
+
+/* Reads where ingest took each field from its summary. Returns 0, or -1
+ * when the summary is not there or predates the columns (ingest's rejects
+ * are then left out, and said so). */
+static int ingest_columns(struct ctx *x, const char *summary)
+{
+	json_t *j = summary ? json_load_file(summary, 0, NULL) : NULL;
+	json_t *cols = j ? json_object_get(j, "columns") : NULL;
+	int f;
+
+	if (!json_is_object(cols)) {
+		json_decref(j);
+		return -1;
+	}
+	x->header_fields = (long)json_integer_value(json_object_get(j, "header_fields"));
+	for (f = 0; f < F__COUNT; f++) {
+		json_t *v = json_object_get(cols, field_names[f]);
+
+		x->icol[f] = json_is_integer(v) ? (long)json_integer_value(v) : -1;
+	}
+	json_decref(j);
+	return 0;
+}
+
 /* ---- finding the source's files ---- */
 
 struct srcfiles {
 	char *valid, *rejects, *regions, *internal, *published;
+	const char *mapping, *ingest_rejects, *ingest_summary;
 	char **catalogs;
 	size_t ncat;
 	const char *period;      /* --period of the task reading valid */
@@ -445,6 +615,30 @@ static int find_source(const struct pipeline *pl, const char *source,
 		} else if (!strcmp(a, "--rejects")) {
 			free(sf->rejects);
 			sf->rejects = xstrdup(v);
+		}
+	}
+	/* the ingest task: a --mapping, and outputs under the source's dir */
+	for (k = 0; k < pl->ntasks && !sf->mapping; k++) {
+		const char *m = NULL, *rj = NULL, *sm = NULL;
+		int mine = 0;
+
+		t = &pl->tasks[k];
+		for (i = 0; i < t->outputs.n; i++)
+			mine |= under(t->outputs.v[i].path, dir.buf);
+		for (i = 0; mine && i + 1 < t->argc; i++) {
+			const char *a = t->argv[i];
+
+			if (!strcmp(a, "--mapping") || !strcmp(a, "-m"))
+				m = t->argv[i + 1];
+			else if (!strcmp(a, "--rejects") || !strcmp(a, "-r"))
+				rj = t->argv[i + 1];
+			else if (!strcmp(a, "--summary") || !strcmp(a, "-s"))
+				sm = t->argv[i + 1];
+		}
+		if (m) {
+			sf->mapping = m;
+			sf->ingest_rejects = rj;
+			sf->ingest_summary = sm;
 		}
 	}
 	for (k = 0; k < pl->ntasks && !sf->period; k++) {
@@ -778,14 +972,40 @@ static void print_text(const struct ctx *x, const char *title, const char *row,
 		       money_fmt_yuan(x->fen, yuan), col, got,
 		       same ? "等于" : "不等于");
 	printf("同一单元格中被剔除的记录：%zu条\n", json_array_size(x->rejects));
-	json_array_foreach(x->rejects, i, r)
-		printf("%-16s %6s  %s：%s（人数 %s，金额 %s 元）\n",
+	json_array_foreach(x->rejects, i, r) {
+		const char *code = json_string_value(json_object_get(r, "reason"));
+		const char *zh = reject_code_zh(code);
+
+		printf("%-16s %6s  %s %s（%s）：%s（人数 %s，金额 %s 元）\n",
 		       json_string_value(json_object_get(r, "source")),
 		       json_string_value(json_object_get(r, "line")),
-		       json_string_value(json_object_get(r, "reason")),
+		       !strcmp(json_string_value(json_object_get(r, "stage")),
+			       "ingest") ? "导入" : "校验",
+		       zh ? zh : code, code,
 		       json_string_value(json_object_get(r, "message")),
 		       json_string_value(json_object_get(r, "persons")),
 		       json_string_value(json_object_get(r, "amount")));
+	}
+	{
+		long n = 0;
+		struct sbuf why;
+
+		sbuf_init(&why, 0);
+		for (i = 0; i <= RJ__COUNT; i++) {
+			const char *zh = i < RJ__COUNT ? reject_code_zh(
+				reject_code_name((enum reject_code)i)) : "其他原因";
+
+			if (!x->unplaced[i])
+				continue;
+			n += x->unplaced[i];
+			sbuf_addf(&why, "%s%s %ld条", why.len ? "，" : "", zh,
+				  x->unplaced[i]);
+		}
+		if (n)
+			printf("另有%ld条导入时被剔除的记录无法确定是否属于该单元格"
+			       "（地区、项目、城乡或月份读不出）：%s\n", n, why.buf);
+		sbuf_release(&why);
+	}
 }
 
 int explain_cell(const struct pipeline *pl, const char *source,
@@ -799,7 +1019,9 @@ int explain_cell(const struct pipeline *pl, const char *source,
 	struct rs_error err;
 	struct ctx x;
 	struct csvin_opts o = { 0 };
+	struct mapping map = { 0 };
 	char *csv = NULL, *title = NULL, *key = NULL, *pcsv = NULL;
+	int ingest_skipped = 0;
 	const char *rest, *internal, *published = "", *base;
 	char got[64];
 	const struct program *hp;
@@ -882,6 +1104,15 @@ int explain_cell(const struct pipeline *pl, const char *source,
 		goto fail;
 	if (sf.rejects && csvin_read(sf.rejects, &o, on_reject, &x, &err))
 		goto fail;
+	if (sf.mapping && sf.ingest_rejects) {
+		if (mapping_load(&map, sf.mapping, &err))
+			goto fail;
+		x.map = &map;
+		if (ingest_columns(&x, sf.ingest_summary))
+			ingest_skipped = 1;
+		else if (csvin_read(sf.ingest_rejects, &o, on_ingest_reject, &x, &err))
+			goto fail;
+	}
 	value_text(&x, it.rows[0][c], got, sizeof(got));
 	/* "—": the measure does not apply to the row (households of a
 	 * program paid per person, 期末 of a one-off program) */
@@ -896,14 +1127,28 @@ int explain_cell(const struct pipeline *pl, const char *source,
 					"records_sum", got, "equal", same,
 					"records", x.records, "rejects",
 					x.rejects);
-		char *s = json_dumps(out, JSON_INDENT(1));
+		json_t *un = json_object();
+		char *s;
 
+		for (j = 0; j <= RJ__COUNT; j++)
+			if (x.unplaced[j])
+				json_object_set_new(un, j < RJ__COUNT ?
+					reject_code_name((enum reject_code)j) : "other",
+					json_integer(x.unplaced[j]));
+		json_object_set_new(out, "ingest_rejects_unplaced", un);
+		json_object_set_new(out, "ingest_rejects_read",
+				    json_boolean(sf.ingest_rejects && !ingest_skipped));
+		s = json_dumps(out, JSON_INDENT(1));
 		printf("%s\n", s ? s : "{}");
 		free(s);
 		json_decref(out);
 	} else {
 		print_text(&x, title, key, it.rows[0][c], internal, published,
 			   got, same);
+		if (ingest_skipped)
+			printf("导入环节被剔除的记录未列出：'%s' 未记下各字段所在的列"
+			       "（由旧版 rs-ingest 写成；重新运行 ingest 即可）\n",
+			       sf.ingest_summary ? sf.ingest_summary : "ingest.json");
 	}
 	ret = same ? 0 : 1;
 	goto out;
@@ -920,6 +1165,8 @@ out:
 	json_decref(x.rejects);
 	ptable_release(&it);
 	ptable_release(&pt);
+	if (x.map)
+		mapping_release(&map);
 	free(csv);
 	free(pcsv);
 	free(title);

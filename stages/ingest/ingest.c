@@ -384,6 +384,33 @@ static int missing_column(struct ctx *c, int f, long record, long line,
 	return -1;
 }
 
+/* The unit an amount column's header names, width-folded: 发放金额（万元）,
+ * 金额(元), 金额/元, 金额（分）. Returns an enum money_unit, or -1 when it
+ * names none. */
+static int header_unit(const char *s, size_t n, struct sbuf *tmp)
+{
+	const char *t;
+	size_t l;
+
+	sbuf_reset(tmp);
+	norm_width(s, n, tmp);
+	t = tmp->buf ? tmp->buf : "";
+	l = tmp->len;
+	if (strstr(t, "万元"))
+		return MU_WAN;
+	if (strstr(t, "(元)") || strstr(t, "/元") || strstr(t, "：元") ||
+	    strstr(t, ":元") || (l >= 3 && !strcmp(t + l - 3, "元")))
+		return MU_YUAN;
+	if (strstr(t, "(分)") || strstr(t, "/分"))
+		return MU_FEN;
+	return -1;
+}
+
+static const char *unit_name(int u)
+{
+	return u == MU_WAN ? "万元" : u == MU_FEN ? "分" : "元";
+}
+
 static int find_columns(struct ctx *c, const struct csv_row *row,
 			struct rs_error *err)
 {
@@ -417,6 +444,21 @@ static int find_columns(struct ctx *c, const struct csv_row *row,
 			sbuf_release(&raw);
 			sbuf_release(&fold);
 			return -1;
+		}
+	}
+	/* A header that names its unit decides it: 0.05 read as 元 from a
+	 * 发放金额（万元） column would publish a ten-thousandth of the money. */
+	if (c->col[F_AMOUNT] >= 0 && (size_t)c->col[F_AMOUNT] < row->n) {
+		const struct csv_field *h = &row->f[c->col[F_AMOUNT]];
+		int u = header_unit(h->p, h->len, &c->tmp);
+
+		if (u >= 0 && u != (int)m->unit) {
+			c->config_error = 1;
+			return rs_err(err, "'%s' line %ld: the amount column '%.*s' says its amounts are in %s, but mapping '%s' reads them in %s%s: set amount_unit: %s in '%s'",
+				      c->o->source, row->line, (int)h->len, h->p,
+				      unit_name(u), m->path, unit_name((int)m->unit),
+				      m->unit_line ? "" : " (amount_unit is not set, so 元)",
+				      unit_name(u), m->path);
 		}
 	}
 	/* 户主姓名, 姓名, 戶主姓名: a name is masked in rejects (rejects_add) */
@@ -1140,11 +1182,14 @@ static void on_total(struct ctx *c, const struct csv_row *row, int kind)
 		have_amount = have_persons = 0;   /* the rows are not all here */
 	if ((have_amount && fen != want) || (have_persons && persons != pwant)) {
 		c->total_mismatches++;
-		rs_warn("'%s' line %ld: the export's %s does not match its rows: amount %s against %s computed (difference %s), persons %ld against %ld",
+		char p[24];
+
+		snprintf(p, sizeof(p), "%ld", persons);
+		rs_warn("'%s' line %ld: the export's %s does not match its rows: amount %s against %s computed (difference %s), persons %s against %ld",
 			c->o->source, row->line, label,
 			have_amount ? money_fmt_yuan(fen, a) : "-", money_fmt_yuan(want, b),
 			money_fmt_yuan(have_amount ? fen - want : 0, d),
-			have_persons ? persons : 0, pwant);
+			have_persons ? p : "-", pwant);
 	}
 	if (have_amount && kind == 1) {
 		c->have_grand = 1;
@@ -1306,6 +1351,19 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	sbuf_addf(&extra, "\"format\":\"%s\",\"header_record\":%ld,\"header_line\":%ld,\"totals\":%ld,\"apostrophes_stripped\":%ld,\"empty_rows\":%ld",
 		  rowsrc_format_name(c.fmt), c.header_record, c.header_line,
 		  c.totals, c.apostrophes, c.empty_rows);
+	/* where each field was read: explain places a reject's raw row */
+	if (c.ncols > 0) {
+		int f, first = 1;
+
+		sbuf_addf(&extra, ",\"header_fields\":%ld,\"columns\":{", c.ncols);
+		for (f = 0; f < F__COUNT; f++)
+			if (c.col[f] >= 0) {
+				sbuf_addf(&extra, "%s\"%s\":%ld", first ? "" : ",",
+					  field_names[f], c.col[f]);
+				first = 0;
+			}
+		sbuf_addc(&extra, '}');
+	}
 	if (c.totals)
 		sbuf_addf(&extra, ",\"total_mismatches\":%ld,\"total_rows\":[%s]",
 			  c.total_mismatches, c.totals_json.buf ? c.totals_json.buf : "");
@@ -1339,10 +1397,10 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	if (rs_out_commit_set(set, o->summary ? 3 : 2, err))
 		goto out;
 	if (c.total_mismatches && o->map->total_mismatch_fails) {
-		rs_err(err, "'%s': %ld total row%s of the export disagree%s with the rows %s close%s (the mapping's total_mismatch is fail); outputs are written, see the warnings above",
+		rs_err(err, "'%s': %ld total row%s of the export disagree%s with the rows %s close%s (see the warnings above): the export may be cut short or edited after its totals were made -- export it again, whole; if the total row itself is known to be wrong, set total_mismatch: warn in '%s'",
 		       o->source, c.total_mismatches, c.total_mismatches == 1 ? "" : "s",
 		       c.total_mismatches == 1 ? "s" : "", c.total_mismatches == 1 ? "it" : "they",
-		       c.total_mismatches == 1 ? "s" : "");
+		       c.total_mismatches == 1 ? "s" : "", o->map->path);
 		goto out;
 	}
 	ret = 0;
