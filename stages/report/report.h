@@ -80,6 +80,9 @@ struct ptab {
 	size_t ti;                       /* index of the table in r->t */
 	size_t nrows;
 	size_t *unit;                    /* per row: its sdc unit */
+	size_t *sunit;                   /* per row: the unit of its stock
+					    columns (期末), hidden with the row
+					    and alone; (size_t)-1: none */
 	unsigned char *kind;             /* per row: PR_* */
 	const struct program **prog;     /* per row: a leaf row's program */
 	const struct program **root;     /* per row: its root (NULL: 合计) */
