@@ -9,6 +9,15 @@
  * line and column) and lays out one row per source: rows read, records,
  * rejects by reason in SPEC.md section 3's order, valid records, and a
  * check that every row is accounted for (rows read = valid + rejects).
+ *
+ * A source is what --source LABEL groups (its ingest and its validate
+ * summary, whatever file names they carry: a pipeline names the export
+ * one way and validate's --source another); without labels, summaries
+ * naming the same file are one source. A source lacking either summary
+ * is 无法核对, never 一致, and so is the 合计 then. The table names a
+ * source as a statistician does: its label (with --source-period, the
+ * period in words), else the report's title when it is the only one,
+ * else 来源1, 来源2 ...; the file names go to the internal set's note.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +26,7 @@
 #include "canon.h"
 #include "fileio.h"
 #include "money.h"
+#include "period.h"
 #include "report.h"
 #include "sbuf.h"
 #include "xalloc.h"
@@ -502,7 +512,9 @@ out:
 
 /* What the table shows for one source. */
 struct qsrc {
-	char *source;
+	char *source;            /* the key: label and period, or the file name */
+	char *label;             /* the --source label in words, or NULL */
+	char *file[2];           /* the file names the summaries give */
 	int has[2];              /* 0 ingest, 1 validate */
 	long rows[2], records[2], rejected[2];
 	long rej[RJ__COUNT];
@@ -537,9 +549,10 @@ static size_t extra_index(struct qtab *q, const char *code)
 }
 
 static int qtab_add(struct qtab *q, const struct summary *sm, const char *path,
-		    struct rs_error *err)
+		    const char *label, const char *lperiod, struct rs_error *err)
 {
 	struct qsrc *s = NULL;
+	char key[1024];
 	int st;
 	size_t i;
 
@@ -555,19 +568,34 @@ static int qtab_add(struct qtab *q, const struct summary *sm, const char *path,
 	if (!sm->source || !sm->have_rows || !sm->have_records)
 		return rs_err(err, "bad summary '%s': a %s summary needs 'source', 'rows_read' and 'records'",
 			      path, sm->stage);
+	/* A label's key cannot be a file name's: it starts with a tab. */
+	if (label)
+		snprintf(key, sizeof(key), "\t%s\t%s", label, lperiod ? lperiod : "");
+	else
+		snprintf(key, sizeof(key), "%s", sm->source);
 	for (i = 0; i < q->nsrc; i++)
-		if (!strcmp(q->src[i].source, sm->source))
+		if (!strcmp(q->src[i].source, key))
 			s = &q->src[i];
 	if (!s) {
 		q->src = xreallocarray(q->src, q->nsrc + 1, sizeof(*q->src));
 		s = &q->src[q->nsrc++];
 		memset(s, 0, sizeof(*s));
-		s->source = xstrdup(sm->source);
+		s->source = xstrdup(key);
 		s->xn = xcalloc(q->nx ? q->nx : 1, sizeof(long));
+		if (label) {
+			char lab[64] = "";
+			struct period per;
+
+			if (lperiod && !period_parse(lperiod, &per))
+				period_label(&per, lab, sizeof(lab));
+			snprintf(key, sizeof(key), "%s%s", label, lab);
+			s->label = xstrdup(key);
+		}
 	}
 	if (s->has[st])
-		return rs_err(err, "second %s summary for source '%s' in '%s'", sm->stage,
-			      sm->source, path);
+		return rs_err(err, "second %s summary for source '%s' in '%s' (give each source its own --source LABEL)",
+			      sm->stage, label ? label : sm->source, path);
+	s->file[st] = xstrdup(sm->source);
 	s->has[st] = 1;
 	s->rows[st] = sm->rows_read;
 	s->records[st] = sm->records;
@@ -592,6 +620,12 @@ static int qtab_add(struct qtab *q, const struct summary *sm, const char *path,
 	return 0;
 }
 
+/* The 核对 of a source: both stages there and every row accounted for. */
+enum { Q_OK, Q_BAD, Q_UNKNOWN };
+static const char *const q_check[] = { "一致", "不一致", "无法核对（缺少导入或校验的汇总）" };
+
+static int src_check(const struct qsrc *s);
+
 static int src_balanced(const struct qsrc *s)
 {
 	int i;
@@ -603,6 +637,13 @@ static int src_balanced(const struct qsrc *s)
 	if (s->has[0] && s->has[1] && s->records[0] != s->rows[1])
 		return 0;
 	return 1;
+}
+
+static int src_check(const struct qsrc *s)
+{
+	if (!src_balanced(s))
+		return Q_BAD;
+	return s->has[0] && s->has[1] ? Q_OK : Q_UNKNOWN;
 }
 
 static void set_count(struct table *t, size_t r, size_t c, int have, long v)
@@ -626,7 +667,7 @@ int build_quality(struct report *r, struct rs_error *err)
 	unsigned char show[RJ__COUNT];
 	size_t i, j, ncols = 0, ti;
 	char *heading;
-	int ret = -1, all_ok = 1, any_tot = 0;
+	int ret = -1, all_ok = Q_OK, any_tot = 0;
 
 	memset(&q, 0, sizeof(q));
 	memset(&total, 0, sizeof(total));
@@ -634,7 +675,8 @@ int build_quality(struct report *r, struct rs_error *err)
 	for (i = 0; i < r->o->nquality; i++) {
 		if (summary_load(&sm, r->o->quality[i], err))
 			goto out;
-		if (qtab_add(&q, &sm, r->o->quality[i], err)) {
+		if (qtab_add(&q, &sm, r->o->quality[i], r->o->quality_label[i],
+			     r->o->quality_period[i], err)) {
 			summary_release(&sm);
 			goto out;
 		}
@@ -716,14 +758,29 @@ int build_quality(struct report *r, struct rs_error *err)
 			total.tot_export += s->tot_export;
 			total.tot_computed += s->tot_computed;
 		}
-		all_ok &= src_balanced(s);
+		i = (size_t)src_check(s);
+		if (i == Q_BAD || (i == Q_UNKNOWN && all_ok == Q_OK))
+			all_ok = (int)i;
+	}
+	/* How a statistician names each source (see the head of this file). */
+	for (j = 0, i = 0; j < q.nsrc; j++) {
+		char buf[64];
+
+		if (q.src[j].label)
+			continue;
+		if (q.nsrc == 1 && r->title && *r->title) {
+			q.src[j].label = xstrdup(r->title);
+			continue;
+		}
+		snprintf(buf, sizeof(buf), "来源%zu", ++i);
+		q.src[j].label = xstrdup(buf);
 	}
 	for (j = 0; j <= q.nsrc; j++) {
 		const struct qsrc *s = j < q.nsrc ? &q.src[j] : &total;
 		size_t tr = table_add_row(t), c = 0;
-		int ok = s == &total ? all_ok : src_balanced(s);
+		int ok = s == &total ? all_ok : src_check(s);
 
-		table_set(t, tr, c++, s->source);
+		table_set(t, tr, c++, s == &total ? "合计" : s->label);
 		set_count(t, tr, c++, s->has[0], s->rows[0]);
 		set_count(t, tr, c++, s->has[0] || s->has[1],
 			  s->has[0] ? s->records[0] : s->rows[1]);
@@ -734,7 +791,7 @@ int build_quality(struct report *r, struct rs_error *err)
 			table_setf(t, tr, c++, "%ld", s->xn[i]);
 		table_setf(t, tr, c++, "%ld", s->rejected[0] + s->rejected[1]);
 		set_count(t, tr, c++, s->has[1], s->records[1]);
-		table_set(t, tr, c++, ok ? "一致" : "不一致");
+		table_set(t, tr, c++, q_check[ok]);
 		if (any_tot) {
 			char a[32], b[32], d[32];
 			table_set(t, tr, c++, s->have_tot ? money_fmt_yuan(s->tot_export, a) : DASH);
@@ -755,11 +812,20 @@ int build_quality(struct report *r, struct rs_error *err)
 		if (q.src[j].accepted)
 			table_note(t, NOTE_BOTH,
 				   "已确认接受的数据损失：%s 有 %ld 行被拒绝，超过拒绝比例上限，经确认后仍予发布。",
-				   q.src[j].source, q.src[j].accepted);
+				   q.src[j].label, q.src[j].accepted);
+	sbuf_reset(&codes);
+	for (j = 0; j < q.nsrc; j++)
+		sbuf_addf(&codes, "%s%s＝%s（导入）、%s（校验）", j ? "；" : "", q.src[j].label,
+			  q.src[j].file[0] ? q.src[j].file[0] : "无", q.src[j].file[1] ? q.src[j].file[1] : "无");
+	if (q.nsrc)
+		table_note(t, NOTE_INTERNAL, "内部版：各来源的文件为%s。", codes.buf);
 	ret = 0;
 out:
 	for (i = 0; i < q.nsrc; i++) {
 		free(q.src[i].source);
+		free(q.src[i].label);
+		free(q.src[i].file[0]);
+		free(q.src[i].file[1]);
 		free(q.src[i].xn);
 	}
 	free(q.src);

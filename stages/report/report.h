@@ -49,6 +49,11 @@ struct report_opts {
 	int excel;                   /* CSV files start with a UTF-8 BOM */
 	const char *quality[REPORT_MAX_FILES];
 	size_t nquality;
+	/* per --quality file: the --source label in force when it was given
+	 * (NULL: none), and that source's --source-period (NULL: none); the
+	 * files of one label are one source of the quality table */
+	const char *quality_label[REPORT_MAX_FILES];
+	const char *quality_period[REPORT_MAX_FILES];
 	const char *catalogs[REPORT_MAX_FILES];
 	size_t ncatalogs;            /* 0: the data directory's files */
 	const char *regions;         /* NULL: the data directory's */
