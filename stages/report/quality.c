@@ -347,6 +347,7 @@ struct summary {
 	int have_tot;            /* total_export / total_computed given */
 	int64_t tot_export, tot_computed;   /* fen */
 	long accepted;           /* rows of a loss accepted for this run */
+	long acc[RJ__COUNT];     /* the same by reason */
 	char **xcode;            /* reasons not in canon.h */
 	long *xn;
 	size_t nx;
@@ -401,11 +402,15 @@ static int accepted_key(struct jp *j, const char *key, void *ctx, int depth)
 {
 	struct summary *sm = ctx;
 	long v;
+	size_t i;
 
 	(void)depth;
 	if (count_value(j, key, &v))
 		return -1;
 	sm->accepted += v;
+	for (i = 0; i < RJ__COUNT; i++)
+		if (!strcmp(reject_code_name((enum reject_code)i), key))
+			sm->acc[i] += v;
 	return 0;
 }
 
@@ -519,6 +524,7 @@ struct qsrc {
 	long rows[2], records[2], rejected[2];
 	long rej[RJ__COUNT];
 	long accepted;
+	long acc[2][RJ__COUNT];  /* accepted rows by stage and reason */
 	long *xn;                /* per extra reason (struct qtab.xcode) */
 	long totals;             /* the export's total rows (ingest) */
 	int have_tot;
@@ -606,6 +612,8 @@ static int qtab_add(struct qtab *q, const struct summary *sm, const char *path,
 		s->tot_computed = sm->tot_computed;
 	}
 	s->accepted += sm->accepted;
+	for (i = 0; i < RJ__COUNT; i++)
+		s->acc[st][i] += sm->acc[i];
 	for (i = 0; i < RJ__COUNT; i++) {
 		s->rej[i] += sm->rej[i];
 		s->rejected[st] += sm->rej[i];
@@ -644,6 +652,51 @@ static int src_check(const struct qsrc *s)
 	if (!src_balanced(s))
 		return Q_BAD;
 	return s->has[0] && s->has[1] ? Q_OK : Q_UNKNOWN;
+}
+
+/*
+ * r->loss_note: what a run was told to accept (--accept-loss), source by
+ * source, stage and reason, with its share of the rows the stage read, so
+ * that the bulletin and the page, not only this table, say that their
+ * figures leave those rows out. NULL when no accepted reason lost a row.
+ */
+static void loss_note(struct report *r, const struct qtab *q)
+{
+	static const char *const stage_zh[2] = { "导入", "校验" };
+	struct sbuf sb;
+	size_t j, i;
+	int st, n = 0;
+
+	sbuf_init(&sb, 0);
+	for (j = 0; j < q->nsrc; j++) {
+		const struct qsrc *s = &q->src[j];
+
+		for (st = 0; st < 2; st++)
+			for (i = 0; i < RJ__COUNT; i++) {
+				const char *zh = reject_code_zh(reject_code_name((enum reject_code)i));
+				char pct[48];
+
+				if (!s->acc[st][i])
+					continue;
+				if (s->rows[st] > 0)
+					fmt_pct1(s->acc[st][i], s->rows[st], pct);
+				else
+					snprintf(pct, sizeof(pct), "—");
+				sbuf_addf(&sb, "%s%s%s时有%ld行（占读入%ld行的%s%%）因“%s”被拒绝",
+					  n++ ? "；" : "", s->label, stage_zh[st], s->acc[st][i],
+					  s->rows[st], pct, zh ? zh : "其他原因");
+			}
+	}
+	if (n) {
+		struct sbuf out;
+
+		sbuf_init(&out, 0);
+		sbuf_addf(&out, "特别说明：本期数据含经确认接受的数据损失，%s；这些行未计入本报告的任何数字，"
+			  "本次发布未按拒绝比例上限停止，请核实后使用。", sb.buf);
+		free(r->loss_note);
+		r->loss_note = sbuf_detach(&out, NULL);
+	}
+	sbuf_release(&sb);
 }
 
 static void set_count(struct table *t, size_t r, size_t c, int have, long v)
@@ -808,11 +861,9 @@ int build_quality(struct report *r, struct rs_error *err)
 		   "每行源数据或成为一条有效记录，或按第一个未通过的检查计入一种拒绝原因，被拒绝的行见各来源的退回清单。"
 		   "核对列检查读入行数是否等于有效记录与拒绝合计之和，以及导入与校验两步的行数是否衔接。");
 	table_note(t, NOTE_INTERNAL, "内部版：拒绝原因的代码为%s。", codes.buf ? codes.buf : "");
-	for (j = 0; j < q.nsrc; j++)
-		if (q.src[j].accepted)
-			table_note(t, NOTE_BOTH,
-				   "已确认接受的数据损失：%s 有 %ld 行被拒绝，超过拒绝比例上限，经确认后仍予发布。",
-				   q.src[j].label, q.src[j].accepted);
+	loss_note(r, &q);
+	if (r->loss_note)
+		table_note(t, NOTE_BOTH, "%s", r->loss_note);
 	sbuf_reset(&codes);
 	for (j = 0; j < q.nsrc; j++)
 		sbuf_addf(&codes, "%s%s＝%s（导入）、%s（校验）", j ? "；" : "", q.src[j].label,

@@ -347,6 +347,7 @@ void report_release(struct report *r)
 	if (r->have_rt)
 		regions_release(&r->rt);
 	accum_release(&r->acc);
+	free(r->loss_note);
 	free(r->title);
 	memset(r, 0, sizeof(*r));
 }

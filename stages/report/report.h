@@ -180,6 +180,10 @@ struct report {
 	struct sinfo *si;
 	size_t nsi;
 	struct report *prev;         /* with --previous: the year before */
+	char *loss_note;             /* with --quality: the losses a run was
+					told to accept (--accept-loss), in
+					Chinese, for the bulletin and the
+					page; NULL when none */
 	int yoy;                     /* tables 1 and 2 get 同比 columns */
 };
 
