@@ -142,3 +142,20 @@ expect_exit 0 "reliefstat preview PIPELINE SOURCE N" "$RS" preview "$TMP/bad.yam
 grep -q "^preview of 'tw.csv' through '$TMP/tw.yaml': 4 data rows" "$TMP/.out" && grep -q "amount_unit: 万元" "$TMP/.out" &&
 	ok "  ... previews that source's export through its mapping" || fail "  ... previews that source's export through its mapping" "$(head -3 "$TMP/.out")"
 expect_exit 2 "reliefstat preview of an unknown source exits 2" "$RS" preview "$TMP/bad.yaml" nosuch
+
+# A misspelt program label under the loss gate would take a whole program
+# out of the tables: a label neither the catalog nor the mapping knows, on
+# 10 rows or more, fails ingest (outputs written), naming the label, a near
+# catalog name and the fixes; stray labels on a row or two do not.
+"$BIN/rs-gen" --rows 3000 --seed 7 -o "$TMP/g.csv" >/dev/null 2>&1
+sed 's/,临时救助,/,临时求助,/' "$TMP/g.csv" >"$TMP/typo.csv"
+GI=("$BIN/rs-ingest" --mapping samples/mappings/generated.yaml --key "$KEY" -o "$TMP/gr.csv.gz"
+    -r "$TMP/grej.csv.gz" -s "$TMP/gi.json")
+expect_exit 0 "an export with two stray unknown labels passes" "${GI[@]}" "$TMP/g.csv"
+expect_exit 1 "a misspelt label on 14 rows fails ingest" "${GI[@]}" "$TMP/typo.csv"
+grep -q "the program label '临时求助' on 14 rows is not in the catalog or the mapping's programs (did you mean '临时救助'?); a whole program would be missing from the tables: map it under programs: in 'samples/mappings/generated.yaml' (e.g. '临时求助: CODE'), or accept the loss with --accept-loss unknown_program" "$TMP/.err" &&
+	ok "... naming the label, its rows, the near name and the fixes" || fail "... naming the label, its rows, the near name and the fixes" "$(cat "$TMP/.err")"
+[ -s "$TMP/gr.csv.gz" ] && grep -q '"over":true,"top_reason":"unknown_program"' "$TMP/gi.json" &&
+	ok "... outputs written, the summary's gate over on unknown_program (the runner offers --accept-loss SOURCE:unknown_program)" ||
+	fail "... outputs written, the summary's gate over on unknown_program" "$(cat "$TMP/gi.json")"
+expect_exit 0 "--accept-loss=unknown_program passes" "${GI[@]}" "$TMP/typo.csv" --accept-loss=unknown_program

@@ -135,6 +135,25 @@ PY
 expect_exit 0 "explain a — cell" "$RS" explain $P --source erqi-2024 --table 分项目汇总表 --row "临时救助 / 城市" --column 期末保障人数
 grep -q '表中期末保障人数为“—”：此口径不适用于该行' "$TMP/.out" && ok "explain: a — cell is said not to apply" || fail "explain: a — cell is said not to apply" "$(grep '^合计' "$TMP/.out")"
 python3 "$ROOT/tests/explain_all.py" "$RS" $P out tongan-2024 erqi-2023 erqi-2024 aimin-2024 pidu-2023
+expect_exit 0 "explain 月人均补助水平, the row typed without spaces" "$RS" explain $P --source erqi-2024 --table 分项目汇总表 --row "城市最低生活保障/城市" --column 月人均补助水平
+grep -q '| 城市最低生活保障 / 城市 | 月人均补助水平（元） = 765.00$' "$TMP/.out" && grep -q '：月人均补助水平（元） = 765.00，等于表中数字$' "$TMP/.out" &&
+	ok "explain: 月人均补助水平 = 支出 ÷ 人次 (765.00)" || fail "explain: 月人均补助水平 = 支出 ÷ 人次 (765.00)" "$(grep '^合计' "$TMP/.out")"
+expect_exit 0 "explain 累计保障人数 --json" "$RS" explain $P --source erqi-2024 --table 分项目汇总表 --row "城市最低生活保障 / 城市" --column 累计保障人数 --json
+python3 - "$TMP/.out" <<'PY' && ok "explain: 累计保障人数 205 is the persons each of its 71 households counts" || fail "explain: 累计保障人数 205 is the persons each of its 71 households counts" "$(head -c 300 "$TMP/.out")"
+import json, sys
+e = json.load(open(sys.argv[1]))
+b = e["beneficiaries"]
+assert len(b) == 71 and sum(x["persons"] for x in b) == 205 == int(e["value"]), (len(b), sum(x["persons"] for x in b))
+per = {}
+for r in e["records"]:
+    per[r["beneficiary"]] = max(per.get(r["beneficiary"], 0), r["persons"])
+assert all(x["persons"] >= per[x["beneficiary"]] for x in b)
+PY
+for c in runs show diff explain check preview; do
+	"$RS" $c --help >"$TMP/.out" 2>&1
+	head -1 "$TMP/.out" | grep -q "^usage: reliefstat $c PIPELINE" || { fail "reliefstat $c --help is its own" "$(head -1 "$TMP/.out")"; continue; }
+	ok "reliefstat $c --help is its own"
+done
 expect_exit 2 "explain an unknown source" "$RS" explain $P --source nowhere --table x --row y --column z
 grep -q "no source 'nowhere' in 'pipelines/yearend.yaml'.*sources: 'tongan-2024'" "$TMP/.err" && ok "explain an unknown source: message lists the sources" || fail "explain an unknown source: message lists the sources" "$(cat "$TMP/.err")"
 

@@ -55,7 +55,7 @@
 #include "xalloc.h"
 
 enum measure { M_NONE, M_PT, M_HT, M_AMT, M_BEN, M_CUM_P, M_CUM_H,
-	       M_STOCK_P, M_STOCK_H };
+	       M_STOCK_P, M_STOCK_H, M_AVG };
 
 struct filter {
 	char region[13];         /* code prefix, "" for any */
@@ -102,6 +102,7 @@ struct ctx {
 	size_t nbens;
 	struct mrec *recs;
 	size_t nrecs;
+	json_t *stands;          /* 累计保障人数: what each beneficiary counts */
 	int last_ym;             /* the period's last month, -1 unknown */
 	json_t *records, *rejects;
 	int header_done, rejects_file;
@@ -143,6 +144,8 @@ static const struct program *prog_prefix(const struct catalog *c,
 
 static enum measure measure_of(const char *s)
 {
+	if (strstr(s, "月人均补助水平") || strstr(s, "平均救助水平"))
+		return M_AVG;
 	if (strstr(s, "期末保障人数"))
 		return M_STOCK_P;
 	if (strstr(s, "期末保障户数"))
@@ -796,21 +799,49 @@ static long find_column(const struct ptable *t, const char *want,
 	return -1;
 }
 
+/* want with every '/' between cells written as the tables' " / " (a
+ * user types 高龄津贴/农村 as often as 高龄津贴 / 农村). */
+static char *row_key_norm(const char *want)
+{
+	struct sbuf sb;
+	const char *p = want, *slash;
+
+	sbuf_init(&sb, 0);
+	for (;;) {
+		const char *a = p, *b;
+
+		slash = strchr(p, '/');
+		b = slash ? slash : p + strlen(p);
+		while (a < b && *a == ' ')
+			a++;
+		while (b > a && b[-1] == ' ')
+			b--;
+		sbuf_add(&sb, a, (size_t)(b - a));
+		if (!slash)
+			break;
+		sbuf_adds(&sb, " / ");
+		p = slash + 1;
+	}
+	return sbuf_detach(&sb, NULL);
+}
+
 static long find_line(const struct ptable *t, size_t k, const char *want,
 		      struct rs_error *err)
 {
 	size_t i, j, hits = 0;
 	long got = -1;
-	char *key;
+	char *key, *norm = row_key_norm(want);
 
 	for (i = 1; i < t->n; i++) {
 		key = ptable_row_key(t, i, k);
-		if (!strcmp(key, want)) {
+		if (!strcmp(key, want) || !strcmp(key, norm)) {
 			free(key);
+			free(norm);
 			return (long)i;
 		}
 		free(key);
 	}
+	free(norm);
 	for (i = 1; i < t->n; i++)
 		for (j = 0; j < k && j < t->ncol[i]; j++)
 			if (!strcmp(t->rows[i][j], want)) {
@@ -890,6 +921,10 @@ static int64_t ben_counts(struct ctx *x, enum measure m)
 			}
 		}
 		cum_p += max > stock ? max : stock;
+		if (x->stands)
+			json_array_append_new(x->stands, json_pack("{s:s,s:I}",
+				"beneficiary", x->recs[i].ben, "persons",
+				(json_int_t)(max > stock ? max : stock)));
 		cum_h += hh;
 		stock_h += in_stock;
 		i = j;
@@ -920,6 +955,16 @@ static void value_text(struct ctx *x, const char *header, char *buf,
 		break;
 	case M_AMT:
 		money_fmt_wan(x->fen, buf);
+		break;
+	case M_AVG:
+		/* 支出 ÷ 人次, half-up to the fen, as the tables print it */
+		if (x->persons > 0) {
+			char r[32];
+
+			snprintf(buf, size, "%s", money_fmt_ratio(x->fen, x->persons, r));
+		} else {
+			snprintf(buf, size, "—");
+		}
 		break;
 	case M_CUM_P:
 	case M_CUM_H:
@@ -961,11 +1006,22 @@ static void print_text(const struct ctx *x, const char *title, const char *row,
 		       (long long)json_integer_value(json_object_get(r,
 							"persons")),
 		       json_string_value(json_object_get(r, "amount")));
+	if (x->stands) {
+		printf("累计保障人数按对象计：每个对象计其一次发放所含的最多人数"
+		       "（按人发放的项目计1人），且不少于其期末人数\n");
+		json_array_foreach(x->stands, i, r)
+			printf("  %-32s %4lld\n",
+			       json_string_value(json_object_get(r, "beneficiary")),
+			       (long long)json_integer_value(json_object_get(r, "persons")));
+	}
 	if (!strcmp(internal, "—"))
 		printf("合计：%zu条记录，%" PRId64 "人次，%s元；表中%s为“—”："
-		       "此口径不适用于该行（按人发放的项目不计户数，一次性救助"
-		       "没有期末数）\n", json_array_size(x->records), x->persons,
-		       money_fmt_yuan(x->fen, yuan), col);
+		       "此口径不适用于该行（%s）\n", json_array_size(x->records),
+		       x->persons, money_fmt_yuan(x->fen, yuan), col,
+		       x->flt.m == M_AVG ? "月人均补助水平只用于按月发放的项目，"
+		       "平均救助水平只用于一次性救助项目" :
+		       x->flt.m == M_CUM_H ? "按人发放的项目不计户数" :
+		       "一次性救助没有期末数；按人发放的项目不计户数");
 	else
 		printf("合计：%zu条记录，%" PRId64 "人次，%s元：%s = %s，%s表中数字\n",
 		       json_array_size(x->records), x->persons,
@@ -1077,7 +1133,8 @@ int explain_cell(const struct pipeline *pl, const char *source,
 	x.flt.m = measure_of(hp ? rest : it.rows[0][c]);
 	if (x.flt.m == M_NONE) {
 		rs_err(&err, "column '%s' is not a measure explain can trace: "
-		       "人次, 户次, 支出, 累计保障人数/户数 or 期末保障人数/户数",
+		       "人次, 户次, 支出, 累计保障人数/户数, 期末保障人数/户数, "
+		       "月人均补助水平 or 平均救助水平",
 		       it.rows[0][c]);
 		goto fail;
 	}
@@ -1098,6 +1155,8 @@ int explain_cell(const struct pipeline *pl, const char *source,
 	}
 	x.records = json_array();
 	x.rejects = json_array();
+	if (x.flt.m == M_CUM_P)
+		x.stands = json_array();
 	x.path = sf.valid;
 	o.encoding = RS_ENC_UTF8;
 	if (csvin_read(sf.valid, &o, on_valid, &x, &err))
@@ -1136,6 +1195,8 @@ int explain_cell(const struct pipeline *pl, const char *source,
 					reject_code_name((enum reject_code)j) : "other",
 					json_integer(x.unplaced[j]));
 		json_object_set_new(out, "ingest_rejects_unplaced", un);
+		if (x.stands)
+			json_object_set(out, "beneficiaries", x.stands);
 		json_object_set_new(out, "ingest_rejects_read",
 				    json_boolean(sf.ingest_rejects && !ingest_skipped));
 		s = json_dumps(out, JSON_INDENT(1));
@@ -1163,6 +1224,7 @@ out:
 	free(x.recs);
 	json_decref(x.records);
 	json_decref(x.rejects);
+	json_decref(x.stands);
 	ptable_release(&it);
 	ptable_release(&pt);
 	if (x.map)
