@@ -71,7 +71,7 @@ cmp -s "$W/pipelines/yearend.yaml" "$ROOT/pipelines/yearend.yaml" &&
 # workbook's) are up to date.
 sed -e 's#~/二七区2024年发放明细\.xlsx#samples/exports/pidu-2023.csv#' -e 's#erqi-wb-2024\.xlsx#pidu-b-2023.csv#g' \
 	-e 's#erqi-wb-2024#pidu-b-2023#g' -e 's#erqi-wb#pidu-b#g' -e 's#2024-01\.\.2024-12#2023-01..2023-12#' \
-	-e 's#郑州市二七区#成都市郫都区#' "$TMP/block.sh" >"$TMP/csv.sh"
+	-e 's#title: 示例区#title: 示例区二#' "$TMP/block.sh" >"$TMP/csv.sh"
 (cd "$W" && bash -e "$TMP/csv.sh") >"$TMP/csv.out" 2>"$TMP/csv.err"
 rc=$?
 [ $rc = 0 ] && ok "the commands for a CSV export (exit 0)" || fail "the commands for a CSV export" "exit $rc" "$(tail -5 "$TMP/csv.err")"

@@ -35,12 +35,20 @@ grep -q '350212\*\*\*\*\*\*\*\*3775' "$TMP/.err" && ! grep -Eq '[0-9]{17}[0-9Xx]
 	ok "outputs written, the summary records the gate" || fail "outputs written, the summary records the gate" "$(cat "$TMP/i.json")"
 
 expect_exit 1 "accepting another reason does not pass" "${ING[@]}" --accept-loss=bad_id
-expect_exit 0 "--accept-loss=bad_amount passes" "${ING[@]}" --accept-loss=bad_amount
+# Accepting the loss leaves the 24 amounts with two decimals, read as 元:
+# nearly all under 1 元, so the stage still stops, naming amount_unit.
+expect_exit 1 "accepting bad_amount: the amounts left, under 1 元, still stop" "${ING[@]}" --accept-loss=bad_amount
+grep -q "'tw.csv': [0-9]* of [0-9]* payments are under 1 元, read in 元 because mapping '$TMP/tw.yaml' does not set amount_unit: the export is most likely in 万元 -- set amount_unit: 万元 there (or amount_unit: 元 if these really are yuan)" "$TMP/.err" &&
+	ok "... naming the fix, and how to say they really are yuan" || fail "... naming the fix, and how to say they really are yuan" "$(cat "$TMP/.err")"
+# A mapping that says 元 on purpose: the accepting mechanics.
+{ cat "$TMP/tw.yaml"; echo "amount_unit: 元"; } >"$TMP/twy.yaml"
+ING=("${ING[@]}" --mapping "$TMP/twy.yaml")
+expect_exit 0 "--accept-loss=bad_amount passes (amount_unit: 元 set)" "${ING[@]}" --accept-loss=bad_amount
 grep -q '"gate":{"max_reject_rate":0.05,"rows":5380,"rejected":18,"over":false},"loss_accepted":{"bad_amount":5338}' "$TMP/i.json" &&
 	ok "the summary records the accepted loss" || fail "the summary records the accepted loss" "$(cat "$TMP/i.json")"
 expect_exit 0 "--accept-loss (every reason) passes" "${ING[@]}" --accept-loss
 expect_exit 0 "--max-reject-rate 100% passes" "${ING[@]}" --max-reject-rate 100%
-{ cat "$TMP/tw.yaml"; echo "max_reject_rate: 1"; } >"$TMP/loose.yaml"
+{ cat "$TMP/twy.yaml"; echo "max_reject_rate: 1"; } >"$TMP/loose.yaml"
 expect_exit 0 "max_reject_rate: 1 in the mapping passes" "${ING[@]}" --mapping "$TMP/loose.yaml"
 sed -e 's/^encoding: .*/encoding: gb18030/' samples/mappings/tongan.yaml >"$TMP/fixed.yaml"
 expect_exit 0 "the fix named (amount_unit: 万元) passes" "${ING[@]}" --mapping "$TMP/fixed.yaml"
@@ -79,7 +87,7 @@ RUN=("$RS" run --allow-outside --var "out=$OUT")
 published_sums() { (cd "$OUT" && find tongan-2024/report/published all -type f | sort | xargs sha256sum); }
 expect_exit 0 "the sample pipeline runs" "${RUN[@]}" -q pipelines/yearend.yaml
 published_sums >"$TMP/before.sum"
-yearend_copy "$TMP/bad" -e "s#file: samples/exports/tongan-2024.csv, mapping: samples/mappings/tongan.yaml#file: $TMP/tw.csv, mapping: $TMP/tw.yaml#"
+yearend_copy "$TMP/bad" -e "s#file: samples/exports/tongan-2024.csv, mapping: samples/mappings/tongan.yaml#file: $TMP/tw.csv, mapping: $TMP/twy.yaml#"
 expect_exit 1 "the run with the forgotten amount_unit exits 1" "${RUN[@]}" "$TMP/bad/yearend.yaml"
 tail -1 "$TMP/.err" | grep -q "published tables not updated: ingest@tongan-2024 over its reject threshold (fix the cause named above, or accept the loss: reliefstat run $TMP/bad/yearend.yaml --accept-loss tongan-2024:bad_amount)" &&
 	ok "its last line: published tables not updated, and why" || fail "its last line: published tables not updated, and why" "$(tail -3 "$TMP/.err")"
@@ -97,9 +105,27 @@ grep -q "no ingest or validate stage of source 'nosuch-2024'" "$TMP/.err" && ok 
 expect_exit 0 "run --accept-loss tongan-2024:bad_amount publishes" "${RUN[@]}" -q "$TMP/bad/yearend.yaml" --accept-loss tongan-2024:bad_amount
 grep -q '"stage":"ingest@tongan-2024",.*"exit":0,"accept_loss":"bad_amount"' "$OUT/.reliefstat/ledger.jsonl" &&
 	ok "the ledger records the accepted loss" || fail "the ledger records the accepted loss" "$(tail -3 "$OUT/.reliefstat/ledger.jsonl")"
-grep -q "已确认接受的数据损失：tw.csv 有 5338 行被拒绝" "$OUT/tongan-2024/report/published/quality.md" &&
-	grep -q "已确认接受的数据损失" "$OUT/all/report/published/quality.md" &&
-	ok "the quality tables say the loss was accepted" || fail "the quality tables say the loss was accepted"
+NOTE='特别说明：本期数据含经确认接受的数据损失，厦门市同安区导入时有5338行（占读入5380行的99.2%）因“金额格式有误”被拒绝；这些行未计入本报告的任何数字，本次发布未按拒绝比例上限停止，请核实后使用。'
+grep -qF "$NOTE" "$OUT/tongan-2024/report/published/quality.md" &&
+	grep -qF "厦门市同安区2024年导入时有5338行" "$OUT/all/report/published/quality.md" &&
+	! grep -q 'tw\.csv' "$OUT/tongan-2024/report/published/quality.md" &&
+	ok "the quality tables say the loss was accepted (rows, share, reason in Chinese; no file name)" ||
+	fail "the quality tables say the loss was accepted" "$(tail -3 "$OUT/tongan-2024/report/published/quality.md")"
+# ... and so do the bulletin, before its first figure, and the page.
+B=$OUT/tongan-2024/report/published/bulletin.txt
+sed -n 3p "$B" | grep -qxF "$NOTE" && sed -n 5p "$B" | grep -q '^2024年，厦门市同安区共发放各类救助资金' &&
+	ok "the bulletin says so before its figures" || fail "the bulletin says so before its figures" "$(head -6 "$B")"
+grep -qF "<p class=\"loss\">$NOTE</p>" "$OUT/tongan-2024/report/published/report.html" &&
+	grep -qF '<p class="loss">特别说明：本期数据含经确认接受的数据损失，厦门市同安区2024年导入时有5338行' "$OUT/all/report/published/report.html" &&
+	ok "the page says so in its header (the merged one too)" || fail "the page says so in its header"
+! grep -q '特别说明' "$OUT/erqi-2024/report/published/bulletin.txt" && ok "a source with no accepted loss has no such note" ||
+	fail "a source with no accepted loss has no such note"
+expect_exit 0 "reliefstat runs" "$RS" runs --var "out=$OUT" "$TMP/bad/yearend.yaml"
+tail -1 "$TMP/.out" | grep -q '  0  loss accepted: ingest@tongan-2024$' && ! sed -n 2p "$TMP/.out" | grep -q 'loss' &&
+	ok "runs marks the run that accepted a loss (only that one)" || fail "runs marks the run that accepted a loss" "$(cat "$TMP/.out")"
+expect_exit 0 "reliefstat show" "$RS" show --var "out=$OUT" "$TMP/bad/yearend.yaml"
+grep -A1 '^ingest@tongan-2024 ' "$TMP/.out" | grep -qx '    loss accepted (--accept-loss), published anyway: bad_amount 5338 (99.22% of 5380 rows)' &&
+	ok "show says which stage accepted what" || fail "show says which stage accepted what" "$(grep -A2 '^ingest@tongan' "$TMP/.out")"
 
 # The preview: the first rows through the mapping, nothing written.
 mkdir -p "$TMP/pv" && cd "$TMP/pv" || exit 1
@@ -120,7 +146,7 @@ grep -q ": 20 data rows" "$TMP/.out" && grep -q "^    parsed: '168.00 元'" "$TM
 expect_exit 2 "preview: --preview=0 is a usage error" "$BIN/rs-ingest" --preview=0 --mapping "$TMP/tw.yaml" "$TMP/tw.csv"
 cd "$ROOT" || exit 1
 expect_exit 0 "reliefstat preview PIPELINE SOURCE N" "$RS" preview "$TMP/bad/yearend.yaml" tongan-2024 4
-grep -q "^preview of 'tw.csv' through '$TMP/tw.yaml': 4 data rows" "$TMP/.out" && grep -q "amount_unit: 万元" "$TMP/.out" &&
+grep -q "^preview of 'tw.csv' through '$TMP/twy.yaml': 4 data rows" "$TMP/.out" && grep -q "amount_unit: 万元" "$TMP/.out" &&
 	ok "  ... previews that source's export through its mapping" || fail "  ... previews that source's export through its mapping" "$(head -3 "$TMP/.out")"
 expect_exit 2 "reliefstat preview of an unknown source exits 2" "$RS" preview "$TMP/bad/yearend.yaml" nosuch
 
