@@ -12,9 +12,8 @@ R=$BIN/rs-report
 # The export under another name than ${item.name}.csv, as every real one is.
 mkdir -p "$TMP/x"
 cp samples/exports/erqi-2024.csv "$TMP/x/plain.csv"
-sed -e "s#samples/exports/erqi-2024.csv#$TMP/x/plain.csv#" -e "s#^root: \.\.#root: $ROOT#" \
-	pipelines/yearend.yaml >"$TMP/p.yaml"
-"$BIN/reliefstat" run -q --allow-outside "$TMP/p.yaml" --var out="$TMP/out" >"$TMP/run.log" 2>&1 &&
+yearend_copy "$TMP/p" -e "s#samples/exports/erqi-2024.csv#$TMP/x/plain.csv#"
+"$BIN/reliefstat" run -q --allow-outside "$TMP/p/yearend.yaml" --var out="$TMP/out" >"$TMP/run.log" 2>&1 &&
 	ok "the pipeline runs on an export named plain.csv" || fail "the pipeline runs on an export named plain.csv" "$(tail -3 "$TMP/run.log")"
 Q=$TMP/out/erqi-2024/report/published/quality.csv
 printf '%s\n' 郑州市二七区,5398,5362,6,0,6,6,6,6,0,6,5,6,0,0,0,6,0,53,5345,一致 \
