@@ -23,7 +23,7 @@ CPPFLAGS += -D_GNU_SOURCE -Icommon $(shell pkg-config --cflags libxml-2.0 2>/dev
 	-DRS_DATADIR='"$(PREFIX)/share/reliefstat"'
 CFLAGS ?= $(OPT) -g
 CFLAGS += -std=c11 $(CFLAGS_WARN) $(CFLAGS_EXTRA)
-LDLIBS = -ljansson -lcsv -lyaml -lz -ldeflate -lisal -lsodium -lopencc -lxlsxwriter \
+LDLIBS = -ljansson -lcsv -lyaml -lz -ldeflate -lisal -lsodium -lxxhash -lopencc -lxlsxwriter \
 	$(shell pkg-config --libs libzip libxml-2.0 freexl 2>/dev/null || echo -lzip -lxml2 -lfreexl) -lm -pthread
 # rs-load alone talks to the databases.
 LDLIBS_load = -lsqlite3 -lpq -ljansson
