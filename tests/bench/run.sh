@@ -414,7 +414,10 @@ EOF
 			case $rel in *.gz) ;; *) continue ;; esac
 			if ! cmp -s "$f" "$out_dir/$rel"; then
 				fl=0
-				say "  note: floor's $rel differs from $s's (data, level, members or threads changed?)"
+				local same=different
+				cmp -s <(zcat "$f") <(zcat "$out_dir/$rel") && same="the same"
+				say "  note: floor's $rel differs from $s's: $(stat -c %s "$f") against" \
+					"$(stat -c %s "$out_dir/$rel") bytes, $same data (level, members or threads changed?)"
 			fi
 		done < <(find "$rdir" -type f -print0)
 		while IFS= read -r -d '' f; do
