@@ -22,9 +22,29 @@ static const char *const code_names[RJ__COUNT] = {
 	"conflicting_programs", "unknown_area", "unmatched_reversal",
 };
 
+/* For whatever a statistician or a district reads (the quality table,
+ * the 退回清单, explain): the codes are ours and stay in internal files. */
+static const char *const code_names_zh[RJ__COUNT] = {
+	"字段数不符", "编码错误", "必填项为空", "身份证号码有误",
+	"金额格式有误", "金额为负数", "发放年月有误", "救助类别无法识别",
+	"行政区划代码无法识别", "发放年月不在报告期内", "保障人数有误",
+	"年龄不符合条件", "金额不符合发放标准", "重复发放",
+	"同月同时享受低保和特困", "城乡属性无法识别", "冲正无对应发放",
+};
+
 const char *reject_code_name(enum reject_code c)
 {
 	return c < RJ__COUNT ? code_names[c] : "unknown";
+}
+
+const char *reject_code_zh(const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < RJ__COUNT; i++)
+		if (!strcmp(code_names[i], code))
+			return code_names_zh[i];
+	return NULL;
 }
 
 /* Appends a string known to need no CSV quoting (codes, digits, hex). */

@@ -77,6 +77,9 @@ enum reject_code {
 	RJ__COUNT
 };
 const char *reject_code_name(enum reject_code c);
+/* The Chinese name of a reason code ("malformed_line" -> 字段数不符), or
+ * NULL for a code it does not know. */
+const char *reject_code_zh(const char *code);
 
 #define REJECTS_HEADER "source,line,reason,field,message,raw"
 

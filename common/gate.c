@@ -182,8 +182,8 @@ void gate_json(const struct rs_gate *g, const long counts[RJ__COUNT],
 {
 	int i, first = 1;
 
-	sbuf_addf(sb, "\"gate\":{\"max_reject_rate\":%g,\"rejected\":%ld,\"over\":%s",
-		  g->max_rate, v->rejected, v->over ? "true" : "false");
+	sbuf_addf(sb, "\"gate\":{\"max_reject_rate\":%g,\"rows\":%ld,\"rejected\":%ld,\"over\":%s",
+		  g->max_rate, v->rows, v->rejected, v->over ? "true" : "false");
 	if (v->over && v->top >= 0)
 		sbuf_addf(sb, ",\"top_reason\":\"%s\"", reject_code_name(v->top));
 	sbuf_addc(sb, '}');

@@ -62,7 +62,8 @@ void gate_judge(const struct rs_gate *g, long rows, const long counts[RJ__COUNT]
 		struct gate_verdict *v);
 
 /* Appends the summary's members (no braces, no leading comma):
- * "gate":{"max_reject_rate":0.05,"rejected":N,"over":false},
+ * "gate":{"max_reject_rate":0.05,"rows":N,"rejected":N,"over":false}
+ * (rows: the rows judged -- an export's total rows are not among them),
  * plus "loss_accepted":{"bad_amount":8706} when a loss was accepted. */
 void gate_json(const struct rs_gate *g, const long counts[RJ__COUNT],
 	       const struct gate_verdict *v, struct sbuf *sb);

@@ -31,12 +31,12 @@ grep -q "e.g. tw.csv:2: amount '0.0168' is more precise than a fen | 1,350212007
 grep -q '350212\*\*\*\*\*\*\*\*3775' "$TMP/.err" && ! grep -Eq '[0-9]{17}[0-9Xx]' "$TMP/.err" &&
 	ok "the sample's ID is masked" || fail "the sample's ID is masked" "$(cat "$TMP/.err")"
 [ -s "$TMP/r.csv.gz" ] && [ -s "$TMP/rej.csv.gz" ] &&
-	grep -q '"gate":{"max_reject_rate":0.05,"rejected":5356,"over":true,"top_reason":"bad_amount"}' "$TMP/i.json" &&
+	grep -q '"gate":{"max_reject_rate":0.05,"rows":5380,"rejected":5356,"over":true,"top_reason":"bad_amount"}' "$TMP/i.json" &&
 	ok "outputs written, the summary records the gate" || fail "outputs written, the summary records the gate" "$(cat "$TMP/i.json")"
 
 expect_exit 1 "accepting another reason does not pass" "${ING[@]}" --accept-loss=bad_id
 expect_exit 0 "--accept-loss=bad_amount passes" "${ING[@]}" --accept-loss=bad_amount
-grep -q '"gate":{"max_reject_rate":0.05,"rejected":18,"over":false},"loss_accepted":{"bad_amount":5338}' "$TMP/i.json" &&
+grep -q '"gate":{"max_reject_rate":0.05,"rows":5380,"rejected":18,"over":false},"loss_accepted":{"bad_amount":5338}' "$TMP/i.json" &&
 	ok "the summary records the accepted loss" || fail "the summary records the accepted loss" "$(cat "$TMP/i.json")"
 expect_exit 0 "--accept-loss (every reason) passes" "${ING[@]}" --accept-loss
 expect_exit 0 "--max-reject-rate 100% passes" "${ING[@]}" --max-reject-rate 100%
@@ -124,3 +124,20 @@ expect_exit 0 "reliefstat preview PIPELINE SOURCE N" "$RS" preview "$TMP/bad.yam
 grep -q "^preview of 'tw.csv' through '$TMP/tw.yaml': 4 data rows" "$TMP/.out" && grep -q "amount_unit: 万元" "$TMP/.out" &&
 	ok "  ... previews that source's export through its mapping" || fail "  ... previews that source's export through its mapping" "$(head -3 "$TMP/.out")"
 expect_exit 2 "reliefstat preview of an unknown source exits 2" "$RS" preview "$TMP/bad.yaml" nosuch
+
+# A misspelt program label under the loss gate would take a whole program
+# out of the tables: a label neither the catalog nor the mapping knows, on
+# 10 rows or more, fails ingest (outputs written), naming the label, a near
+# catalog name and the fixes; stray labels on a row or two do not.
+"$BIN/rs-gen" --rows 3000 --seed 7 -o "$TMP/g.csv" >/dev/null 2>&1
+sed 's/,临时救助,/,临时求助,/' "$TMP/g.csv" >"$TMP/typo.csv"
+GI=("$BIN/rs-ingest" --mapping samples/mappings/generated.yaml --key "$KEY" -o "$TMP/gr.csv.gz"
+    -r "$TMP/grej.csv.gz" -s "$TMP/gi.json")
+expect_exit 0 "an export with two stray unknown labels passes" "${GI[@]}" "$TMP/g.csv"
+expect_exit 1 "a misspelt label on 14 rows fails ingest" "${GI[@]}" "$TMP/typo.csv"
+grep -q "the program label '临时求助' on 14 rows is not in the catalog or the mapping's programs (did you mean '临时救助'?); a whole program would be missing from the tables: map it under programs: in 'samples/mappings/generated.yaml' (e.g. '临时求助: CODE'), or accept the loss with --accept-loss unknown_program" "$TMP/.err" &&
+	ok "... naming the label, its rows, the near name and the fixes" || fail "... naming the label, its rows, the near name and the fixes" "$(cat "$TMP/.err")"
+[ -s "$TMP/gr.csv.gz" ] && grep -q '"over":true,"top_reason":"unknown_program"' "$TMP/gi.json" &&
+	ok "... outputs written, the summary's gate over on unknown_program (the runner offers --accept-loss SOURCE:unknown_program)" ||
+	fail "... outputs written, the summary's gate over on unknown_program" "$(cat "$TMP/gi.json")"
+expect_exit 0 "--accept-loss=unknown_program passes" "${GI[@]}" "$TMP/typo.csv" --accept-loss=unknown_program

@@ -72,11 +72,24 @@ awk -F, '$2 == 2 {print $11, $12}' "$TMP/r.csv" | grep -qx '74 F' && ok "age and
 n=$(( $(wc -l <"$TMP/r.csv") - 1 + $(wc -l <"$TMP/rej.csv") - 1 ))
 [ "$n" = "${#cases[@]}" ] && ok "every row is a record or a reject" || fail "every row is a record or a reject" "$n of ${#cases[@]}"
 # 万元 is exact to the fen; more than a fen is bad_amount
-printf '%s\n1,%s,甲,%s,高龄津贴,农村,1,1,2024-03,0.0734,x\n2,%s,甲,%s,高龄津贴,农村,1,1,2024-03,0.0000001,x\n' "$H" $R $ID $R $ID >"$TMP/wan.csv"
-{ echo 'amount_unit: 万元'; cat "$TMP/m.yaml"; } >"$TMP/wan.yaml"
+HW=$(printf '%s' "$H" | sed 's/发放金额（元）/发放金额（万元）/')
+printf '%s\n1,%s,甲,%s,高龄津贴,农村,1,1,2024-03,0.0734,x\n2,%s,甲,%s,高龄津贴,农村,1,1,2024-03,0.0000001,x\n' "$HW" $R $ID $R $ID >"$TMP/wan.csv"
+{ echo 'amount_unit: 万元'; sed 's/发放金额（元）/发放金额（万元）/' "$TMP/m.yaml"; } >"$TMP/wan.yaml"
 "$BIN/rs-ingest" -q -m "$TMP/wan.yaml" -k "$KEY" -o "$TMP/w.csv.gz" -r "$TMP/wr.csv.gz" "$TMP/wan.csv"
 zcat "$TMP/w.csv.gz" | awk -F, 'NR == 2 {print $10}' | grep -qx 734.00 && zcat "$TMP/wr.csv.gz" | grep -q ',3,bad_amount,' &&
 	ok "万元: 0.0734 is 734.00 元; 0.0000001 万元 is bad_amount" || fail "万元 parsing"
+# A header that names its unit decides it: a 万元 column read as 元 (the
+# default) would publish a ten-thousandth of the money, with 2 decimals
+# passing every amount check.
+printf '%s\n1,%s,甲,%s,高龄津贴,农村,1,1,2024-03,0.05,x\n' "$HW" $R $ID >"$TMP/wan2.csv"
+sed 's/发放金额（元）/发放金额（万元）/' "$TMP/m.yaml" >"$TMP/wan2.yaml"
+expect_exit 2 "a 万元 column with amount_unit unset is refused" "$BIN/rs-ingest" -q -m "$TMP/wan2.yaml" -k "$KEY" -o "$TMP/w2.csv.gz" -r "$TMP/wr2.csv.gz" "$TMP/wan2.csv"
+grep -q "the amount column '发放金额（万元）' says its amounts are in 万元, but mapping '.*wan2.yaml' reads them in 元 (amount_unit is not set, so 元): set amount_unit: 万元 in" "$TMP/.err" &&
+	[ ! -e "$TMP/w2.csv.gz" ] && ok "... naming the column, the unit and the fix, writing nothing" || fail "... naming the column, the unit and the fix, writing nothing" "$(cat "$TMP/.err")"
+{ echo 'amount_unit: 万元'; cat "$TMP/m.yaml"; } >"$TMP/wan3.yaml"
+printf '%s\n1,%s,甲,%s,高龄津贴,农村,1,1,2024-03,734.00,x\n' "$H" $R $ID >"$TMP/wan3.csv"
+expect_exit 2 "a （元） column read as 万元 is refused" "$BIN/rs-ingest" -q -m "$TMP/wan3.yaml" -k "$KEY" -o "$TMP/w3.csv.gz" -r "$TMP/wr3.csv.gz" "$TMP/wan3.csv"
+grep -q "says its amounts are in 元, but mapping '.*wan3.yaml' reads them in 万元: set amount_unit: 元 in" "$TMP/.err" && ok "... naming the unit the header says" || fail "... naming the unit the header says" "$(cat "$TMP/.err")"
 
 # Partitions by region: prefixes for some townships, the rest by exclusion
 # with the unattributable rows; together they hold every row exactly once.

@@ -95,9 +95,65 @@ grep -q '^郑州市二七区2024年分地区汇总表 | 二七区 / 一马路街
 	grep -q '：最低生活保障人次 = 144，等于表中数字$' "$TMP/.out" &&
 	ok "explain: a suppressed cell from the internal set" || fail "explain: a suppressed cell from the internal set" "$(head -2 "$TMP/.out")"
 expect_exit 0 "explain with rejects in the cell" "$RS" explain $P --source erqi-2024 --table 分项目汇总表 --row "农村最低生活保障 / 农村" --column 人次
-grep -q 'period_out_of_range：' "$TMP/.out" && ok "explain: the cell's rejects and why" || fail "explain: the cell's rejects and why" "$(tail -3 "$TMP/.out")"
+grep -q '校验 发放年月不在报告期内（period_out_of_range）：' "$TMP/.out" && ok "explain: the cell's rejects and why, in Chinese" || fail "explain: the cell's rejects and why, in Chinese" "$(tail -3 "$TMP/.out")"
+# Ingest's rejects too: read back from the export's raw row.
+expect_exit 0 "explain with ingest rejects in the cell" "$RS" explain $P --source erqi-2024 --table 分项目汇总表 --row "城市最低生活保障 / 城市" --column 人次 --json
+python3 - "$TMP/.out" <<'PY' && ok "explain: ingest rejects placed by region, program, area and month from the raw row" || fail "explain: ingest rejects placed by region, program, area and month from the raw row" "$(head -c 400 "$TMP/.out")"
+import json, sys
+e = json.load(open(sys.argv[1]))
+ing = sorted((r["line"], r["reason"]) for r in e["rejects"] if r["stage"] == "ingest")
+assert ing == [("2971", "missing_field"), ("4656", "bad_id"), ("4722", "missing_field"), ("4894", "bad_amount")], ing
+assert e["ingest_rejects_read"] and e["ingest_rejects_unplaced"] == {"malformed_line": 6, "unknown_program": 6}, e["ingest_rejects_unplaced"]
+assert all("*" in r["beneficiary"] or r["beneficiary"] == "" for r in e["rejects"] if r["stage"] == "ingest"), "IDs masked"
+PY
+expect_exit 0 "explain the grand total" "$RS" explain $P --source erqi-2024 --table 分项目汇总表 --row 合计 --column 人次 --json
+python3 - "$TMP/.out" out/erqi-2024/ingest.json out/erqi-2024/validate.json <<'PY' && ok "explain: in 合计 every reject is listed or counted as not placed" || fail "explain: in 合计 every reject is listed or counted as not placed" "$(head -c 400 "$TMP/.out")"
+import json, sys
+e, i, v = (json.load(open(a)) for a in sys.argv[1:4])
+ing = [r for r in e["rejects"] if r["stage"] == "ingest"]
+val = [r for r in e["rejects"] if r["stage"] == "validate"]
+assert len(ing) + sum(e["ingest_rejects_unplaced"].values()) == i["reject_total"], (len(ing), e["ingest_rejects_unplaced"], i["reject_total"])
+assert e["ingest_rejects_unplaced"] == {"malformed_line": i["rejects"]["malformed_line"]}, e["ingest_rejects_unplaced"]
+assert len(val) == v["reject_total"], (len(val), v["reject_total"])
+PY
+expect_exit 0 "explain as text" "$RS" explain $P --source erqi-2024 --table 分项目汇总表 --row "城市最低生活保障 / 城市" --column 人次
+grep -q '导入 身份证号码有误（bad_id）：' "$TMP/.out" && grep -q '^另有12条导入时被剔除的记录无法确定是否属于该单元格（地区、项目、城乡或月份读不出）：字段数不符 6条，救助类别无法识别 6条$' "$TMP/.out" &&
+	ok "explain: ingest rejects and those not placed, in Chinese" || fail "explain: ingest rejects and those not placed, in Chinese" "$(tail -4 "$TMP/.out")"
 expect_exit 2 "explain an unknown row" "$RS" explain $P --source erqi-2024 --table 分地区汇总表 --row 无此镇 --column 合计人次
 grep -q "no row '无此镇'; name it by its first cells" "$TMP/.err" && ok "explain an unknown row: message" || fail "explain an unknown row: message" "$(cat "$TMP/.err")"
+# The counts of beneficiaries (SPEC.md section 4), as the aggregate makes them.
+expect_exit 0 "explain 累计保障人数 of a household program" "$RS" explain $P --source erqi-2024 --table 分项目汇总表 --row "城市最低生活保障 / 城市" --column 累计保障人数
+grep -q '：累计保障人数 = 205，等于表中数字$' "$TMP/.out" && ok "explain: 累计保障人数 205 = the households' persons" || fail "explain: 累计保障人数 205 = the households' persons" "$(grep '^合计' "$TMP/.out")"
+expect_exit 0 "explain 期末保障户数" "$RS" explain $P --source erqi-2024 --table 分项目汇总表 --row "城市最低生活保障 / 城市" --column 期末保障户数 --json
+python3 - "$TMP/.out" <<'PY' && ok "explain: 期末保障户数 69 from December's records only" || fail "explain: 期末保障户数 69 from December's records only" "$(head -c 300 "$TMP/.out")"
+import json, sys
+e = json.load(open(sys.argv[1]))
+assert e["value"] == e["records_sum"] == "69" and e["equal"], e["value"]
+assert {r["month"] for r in e["records"]} == {"2024-12"}, {r["month"] for r in e["records"]}
+assert len({r["beneficiary"] for r in e["records"]}) == 69
+PY
+expect_exit 0 "explain a — cell" "$RS" explain $P --source erqi-2024 --table 分项目汇总表 --row "临时救助 / 城市" --column 期末保障人数
+grep -q '表中期末保障人数为“—”：此口径不适用于该行' "$TMP/.out" && ok "explain: a — cell is said not to apply" || fail "explain: a — cell is said not to apply" "$(grep '^合计' "$TMP/.out")"
+python3 "$ROOT/tests/explain_all.py" "$RS" $P out tongan-2024 erqi-2023 erqi-2024 aimin-2024 pidu-2023
+expect_exit 0 "explain 月人均补助水平, the row typed without spaces" "$RS" explain $P --source erqi-2024 --table 分项目汇总表 --row "城市最低生活保障/城市" --column 月人均补助水平
+grep -q '| 城市最低生活保障 / 城市 | 月人均补助水平（元） = 765.00$' "$TMP/.out" && grep -q '：月人均补助水平（元） = 765.00，等于表中数字$' "$TMP/.out" &&
+	ok "explain: 月人均补助水平 = 支出 ÷ 人次 (765.00)" || fail "explain: 月人均补助水平 = 支出 ÷ 人次 (765.00)" "$(grep '^合计' "$TMP/.out")"
+expect_exit 0 "explain 累计保障人数 --json" "$RS" explain $P --source erqi-2024 --table 分项目汇总表 --row "城市最低生活保障 / 城市" --column 累计保障人数 --json
+python3 - "$TMP/.out" <<'PY' && ok "explain: 累计保障人数 205 is the persons each of its 71 households counts" || fail "explain: 累计保障人数 205 is the persons each of its 71 households counts" "$(head -c 300 "$TMP/.out")"
+import json, sys
+e = json.load(open(sys.argv[1]))
+b = e["beneficiaries"]
+assert len(b) == 71 and sum(x["persons"] for x in b) == 205 == int(e["value"]), (len(b), sum(x["persons"] for x in b))
+per = {}
+for r in e["records"]:
+    per[r["beneficiary"]] = max(per.get(r["beneficiary"], 0), r["persons"])
+assert all(x["persons"] >= per[x["beneficiary"]] for x in b)
+PY
+for c in runs show diff explain check preview; do
+	"$RS" $c --help >"$TMP/.out" 2>&1
+	head -1 "$TMP/.out" | grep -q "^usage: reliefstat $c PIPELINE" || { fail "reliefstat $c --help is its own" "$(head -1 "$TMP/.out")"; continue; }
+	ok "reliefstat $c --help is its own"
+done
 expect_exit 2 "explain an unknown source" "$RS" explain $P --source nowhere --table x --row y --column z
 grep -q "no source 'nowhere' in 'pipelines/yearend.yaml'.*sources: 'tongan-2024'" "$TMP/.err" && ok "explain an unknown source: message lists the sources" || fail "explain an unknown source: message lists the sources" "$(cat "$TMP/.err")"
 

@@ -11,15 +11,26 @@
  * name it starts with, with its sub-programs), an area (城市, 农村), a month
  * (5月) or a total (合计, 小计, 总计: no filter); what the header has left
  * after a program's name is the measure: 人次 (Σ persons), 户次 (number of
- * payments), 支出 (Σ amount, 万元) or 保障人数/保障户数 (distinct
- * beneficiaries paid in the period, as the tables' note defines it). The catalog and regions files are those
- * the source's validate task was given (--catalog, --regions).
+ * payments), 支出 (Σ amount, 万元), or a count of beneficiaries as SPEC.md
+ * section 4 defines it and the aggregate stage computes it: 累计保障户数
+ * (distinct households of programs paid per household), 累计保障人数 (over
+ * the beneficiaries, the persons each stands for: the largest of its
+ * month's payments, at least its 期末 persons; 1 for a program paid per
+ * person), 期末保障人数/户数 (the period's last month, monthly programs:
+ * Σ persons, distinct beneficiaries). The period is the --period of the
+ * task that aggregates the source. A cell the table shows as "—" is not
+ * applicable and is said so. The catalog and regions files are those the
+ * source's validate task was given (--catalog, --regions).
  *
  * The cell's value is read from the internal table (a suppressed "*" of
  * the published one is explained from it, for whoever holds the outputs);
  * the listed records sum to it exactly or the command says they do not and
- * exits 1. The source's validate rejects that fall in the same cell are
- * listed with their reason: what was left out.
+ * exits 1. The source's rejects that fall in the same cell are listed with
+ * their reason: what was left out. A validate reject carries its record;
+ * an ingest reject carries the export's raw row, read back through the
+ * columns ingest.json names and the mapping's labels; one whose region,
+ * program, area or month cannot be read where the cell needs it is
+ * counted as not placed, by reason.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -31,15 +42,20 @@
 #include <csv.h>
 #include <jansson.h>
 
+#include "canon.h"
 #include "catalog.h"
 #include "csvin.h"
 #include "fileio.h"
+#include "../../stages/ingest/mapping.h"
 #include "money.h"
+#include "norm.h"
+#include "period.h"
 #include "regions.h"
 #include "runner.h"
 #include "xalloc.h"
 
-enum measure { M_NONE, M_PT, M_HT, M_AMT, M_BEN };
+enum measure { M_NONE, M_PT, M_HT, M_AMT, M_BEN, M_CUM_P, M_CUM_H,
+	       M_STOCK_P, M_STOCK_H, M_AVG };
 
 struct filter {
 	char region[13];         /* code prefix, "" for any */
@@ -66,6 +82,15 @@ struct ben {
 	int64_t persons;         /* the largest persons of one payment */
 };
 
+/* One matched record, for the counts of beneficiaries. */
+struct mrec {
+	char *ben;
+	const struct program *prog;
+	char area[8];
+	int ym;                  /* year * 12 + month - 1, -1 unknown */
+	int64_t persons;
+};
+
 struct ctx {
 	const struct pipeline *pl;
 	const struct catalog *cat;
@@ -75,9 +100,19 @@ struct ctx {
 	int64_t persons, count, fen;
 	struct ben *bens;
 	size_t nbens;
+	struct mrec *recs;
+	size_t nrecs;
+	json_t *stands;          /* 累计保障人数: what each beneficiary counts */
+	int last_ym;             /* the period's last month, -1 unknown */
 	json_t *records, *rejects;
 	int header_done, rejects_file;
 	const char *path;
+	/* ingest rejects: the mapping, where ingest read each field
+	 * (ingest.json), and those that could not be placed, by reason */
+	const struct mapping *map;
+	long header_fields, icol[F__COUNT];
+	long unplaced[RJ__COUNT + 1];
+	int ingest_header_done;
 };
 
 static int is_total(const char *s)
@@ -109,6 +144,16 @@ static const struct program *prog_prefix(const struct catalog *c,
 
 static enum measure measure_of(const char *s)
 {
+	if (strstr(s, "月人均补助水平") || strstr(s, "平均救助水平"))
+		return M_AVG;
+	if (strstr(s, "期末保障人数"))
+		return M_STOCK_P;
+	if (strstr(s, "期末保障户数"))
+		return M_STOCK_H;
+	if (strstr(s, "累计保障人数"))
+		return M_CUM_P;
+	if (strstr(s, "累计保障户数"))
+		return M_CUM_H;
 	if (strstr(s, "人次"))
 		return M_PT;
 	if (strstr(s, "户次"))
@@ -255,6 +300,20 @@ static int on_valid(const struct csv_row *row, void *ctx, struct rs_error *err)
 	x->fen += fen;
 	count_ben(x, f[C_BEN], persons);
 	p = catalog_find(x->cat, f[C_PROGRAM]);
+	{
+		struct mrec *m;
+		char *end;
+		long y = strtol(f[C_PERIOD], &end, 10), mo;
+
+		x->recs = xreallocarray(x->recs, x->nrecs + 1, sizeof(*x->recs));
+		m = &x->recs[x->nrecs++];
+		m->ben = xstrdup(f[C_BEN]);
+		m->prog = p;
+		snprintf(m->area, sizeof(m->area), "%s", f[C_AREA]);
+		m->persons = persons;
+		mo = *end == '-' ? strtol(end + 1, NULL, 10) : 0;
+		m->ym = mo >= 1 && mo <= 12 ? (int)(y * 12 + mo - 1) : -1;
+	}
 	json_array_append_new(x->records, json_pack(
 		"{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s}", "source", f[C_SOURCE],
 		"line", f[C_LINE], "beneficiary", f[C_BEN], "program",
@@ -301,8 +360,8 @@ static int on_reject(const struct csv_row *row, void *ctx,
 		f[i] = (size_t)x->idx[i] < r.n ? r.f[x->idx[i]] : "";
 	if (r.n > (size_t)x->idx[C_AMOUNT] && matches(x, f))
 		json_array_append_new(x->rejects, json_pack(
-			"{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "source",
-			row->f[0].p, "line", row->f[1].p, "reason",
+			"{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "stage", "validate",
+			"source", row->f[0].p, "line", row->f[1].p, "reason",
 			row->f[2].p, "message", row->f[4].p, "beneficiary",
 			f[C_BEN], "persons", f[C_PERSONS], "amount",
 			f[C_AMOUNT]));
@@ -312,12 +371,170 @@ static int on_reject(const struct csv_row *row, void *ctx,
 	return 0;
 }
 
+static const char *area_of(const struct mapping *m, const char *label)
+{
+	const char *a = label_map_find(&m->areas, label);
+
+	if (a)
+		return a;
+	if (!strcmp(label, "城镇") || !strcmp(label, "城市") ||
+	    !strcmp(label, "城区") || !strcmp(label, "urban"))
+		return "urban";
+	if (!strcmp(label, "农村") || !strcmp(label, "乡村") ||
+	    !strcmp(label, "rural"))
+		return "rural";
+	return NULL;
+}
+
+static long reject_index(const char *code)
+{
+	long i;
+
+	for (i = 0; i < RJ__COUNT; i++)
+		if (!strcmp(reject_code_name((enum reject_code)i), code))
+			return i;
+	return RJ__COUNT;
+}
+
+/* One field of an ingest reject's raw row, width-folded, or "" when the
+ * mapping names no such column. */
+static void raw_field_text(const struct ctx *x, const struct rawrec *r,
+			   int f, struct sbuf *out)
+{
+	sbuf_reset(out);
+	if (x->icol[f] >= 0 && (size_t)x->icol[f] < r->n)
+		norm_width(r->f[x->icol[f]], strlen(r->f[x->icol[f]]), out);
+	sbuf_addc(out, '\0');
+	out->len--;
+}
+
+/*
+ * An ingest reject: its raw row read back as ingest read it (the columns
+ * of ingest.json, the mapping's program and area labels, its date forms),
+ * placed in the cell or not. The caller's filter decides which fields must
+ * be readable: a row whose needed field is not is counted as not placed.
+ */
+static int on_ingest_reject(const struct csv_row *row, void *ctx,
+			    struct rs_error *err)
+{
+	struct ctx *x = ctx;
+	const struct filter *q = &x->flt;
+	struct csv_parser p;
+	struct rawrec r = { NULL, 0 };
+	struct sbuf t, lab;
+	const struct program *prog = NULL;
+	const char *f[C_N], *area = NULL, *code;
+	char region[13] = "", ym_text[8] = "";
+	int ym = -1, placed = 1;
+	size_t i;
+
+	(void)err;
+	if (!x->ingest_header_done) {
+		x->ingest_header_done = 1;
+		return 0;
+	}
+	if (row->n < 6 || csv_init(&p, CSV_APPEND_NULL))
+		return 0;
+	csv_parse(&p, row->f[5].p, row->f[5].len, raw_field, NULL, &r);
+	csv_fini(&p, raw_field, NULL, &r);
+	csv_free(&p);
+	sbuf_init(&t, 0);
+	sbuf_init(&lab, 0);
+	if ((long)r.n != x->header_fields) {
+		placed = 0;       /* fields shifted: none can be trusted */
+		goto done;
+	}
+	raw_field_text(x, &r, F_REGION, &t);
+	if (t.len == 12 && strspn(t.buf, "0123456789") == 12)
+		memcpy(region, t.buf, 13);
+	raw_field_text(x, &r, F_PROGRAM, &t);
+	if (t.len && !norm_label(t.buf, t.len, &lab, err) && lab.buf) {
+		code = label_map_find(&x->map->programs, lab.buf);
+		prog = code ? catalog_find(x->cat, code) :
+		       catalog_lookup_label(x->cat, lab.buf);
+	}
+	area = prog && prog->area ? prog->area : NULL;
+	if (!area) {
+		raw_field_text(x, &r, F_AREA, &t);
+		sbuf_reset(&lab);
+		if (t.len && !norm_label(t.buf, t.len, &lab, err) && lab.buf)
+			area = area_of(x->map, lab.buf);
+	}
+	raw_field_text(x, &r, F_PERIOD, &t);
+	if (t.len && (ym = month_parse_opt(t.buf, t.len, x->map->date_flags)) >= 0)
+		month_fmt(ym, ym_text);
+	if ((*q->region && !*region) || (q->prog && !prog) ||
+	    (q->area && !area) || (q->month && ym < 0)) {
+		placed = 0;
+		goto done;
+	}
+	for (i = 0; i < C_N; i++)
+		f[i] = "";
+	f[C_REGION] = region;
+	f[C_PROGRAM] = prog ? prog->code : "";
+	f[C_AREA] = area ? area : "";
+	f[C_PERIOD] = ym_text;
+	if (matches(x, f)) {
+		struct sbuf ben, pers, amt;
+
+		sbuf_init(&ben, 0);
+		sbuf_init(&pers, 0);
+		sbuf_init(&amt, 0);
+		raw_field_text(x, &r, F_ID, &ben);
+		raw_field_text(x, &r, F_PERSONS, &pers);
+		raw_field_text(x, &r, F_AMOUNT, &amt);
+		json_array_append_new(x->rejects, json_pack(
+			"{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "stage", "ingest",
+			"source", row->f[0].p, "line", row->f[1].p, "reason",
+			row->f[2].p, "message", row->f[4].p, "beneficiary",
+			ben.buf ? ben.buf : "", "persons", pers.buf ? pers.buf : "",
+			"amount", amt.buf ? amt.buf : ""));
+		sbuf_release(&ben);
+		sbuf_release(&pers);
+		sbuf_release(&amt);
+	}
+done:
+	if (!placed)
+		x->unplaced[reject_index(row->f[2].p)]++;
+	sbuf_release(&t);
+	sbuf_release(&lab);
+	for (i = 0; i < r.n; i++)
+		free(r.f[i]);
+	free(r.f);
+	return 0;
+}
+
+/* Reads where ingest took each field from its summary. Returns 0, or -1
+ * when the summary is not there or predates the columns (ingest's rejects
+ * are then left out, and said so). */
+static int ingest_columns(struct ctx *x, const char *summary)
+{
+	json_t *j = summary ? json_load_file(summary, 0, NULL) : NULL;
+	json_t *cols = j ? json_object_get(j, "columns") : NULL;
+	int f;
+
+	if (!json_is_object(cols)) {
+		json_decref(j);
+		return -1;
+	}
+	x->header_fields = (long)json_integer_value(json_object_get(j, "header_fields"));
+	for (f = 0; f < F__COUNT; f++) {
+		json_t *v = json_object_get(cols, field_names[f]);
+
+		x->icol[f] = json_is_integer(v) ? (long)json_integer_value(v) : -1;
+	}
+	json_decref(j);
+	return 0;
+}
+
 /* ---- finding the source's files ---- */
 
 struct srcfiles {
 	char *valid, *rejects, *regions, *internal, *published;
+	const char *mapping, *ingest_rejects, *ingest_summary;
 	char **catalogs;
 	size_t ncat;
+	const char *period;      /* --period of the task reading valid */
 };
 
 static void srcfiles_release(struct srcfiles *s)
@@ -402,6 +619,40 @@ static int find_source(const struct pipeline *pl, const char *source,
 			free(sf->rejects);
 			sf->rejects = xstrdup(v);
 		}
+	}
+	/* the ingest task: a --mapping, and outputs under the source's dir */
+	for (k = 0; k < pl->ntasks && !sf->mapping; k++) {
+		const char *m = NULL, *rj = NULL, *sm = NULL;
+		int mine = 0;
+
+		t = &pl->tasks[k];
+		for (i = 0; i < t->outputs.n; i++)
+			mine |= under(t->outputs.v[i].path, dir.buf);
+		for (i = 0; mine && i + 1 < t->argc; i++) {
+			const char *a = t->argv[i];
+
+			if (!strcmp(a, "--mapping") || !strcmp(a, "-m"))
+				m = t->argv[i + 1];
+			else if (!strcmp(a, "--rejects") || !strcmp(a, "-r"))
+				rj = t->argv[i + 1];
+			else if (!strcmp(a, "--summary") || !strcmp(a, "-s"))
+				sm = t->argv[i + 1];
+		}
+		if (m) {
+			sf->mapping = m;
+			sf->ingest_rejects = rj;
+			sf->ingest_summary = sm;
+		}
+	}
+	for (k = 0; k < pl->ntasks && !sf->period; k++) {
+		int reads = 0;
+
+		t = &pl->tasks[k];
+		for (i = 0; i < t->argc; i++)
+			reads |= !strcmp(t->argv[i], sf->valid);
+		for (i = 0; reads && i + 1 < t->argc; i++)
+			if (!strcmp(t->argv[i], "--period"))
+				sf->period = t->argv[i + 1];
 	}
 	if (!sf->regions || !sf->internal) {
 		rs_err(err, "'%s': task '%s' has no --regions, or no report "
@@ -548,21 +799,49 @@ static long find_column(const struct ptable *t, const char *want,
 	return -1;
 }
 
+/* want with every '/' between cells written as the tables' " / " (a
+ * user types 高龄津贴/农村 as often as 高龄津贴 / 农村). */
+static char *row_key_norm(const char *want)
+{
+	struct sbuf sb;
+	const char *p = want, *slash;
+
+	sbuf_init(&sb, 0);
+	for (;;) {
+		const char *a = p, *b;
+
+		slash = strchr(p, '/');
+		b = slash ? slash : p + strlen(p);
+		while (a < b && *a == ' ')
+			a++;
+		while (b > a && b[-1] == ' ')
+			b--;
+		sbuf_add(&sb, a, (size_t)(b - a));
+		if (!slash)
+			break;
+		sbuf_adds(&sb, " / ");
+		p = slash + 1;
+	}
+	return sbuf_detach(&sb, NULL);
+}
+
 static long find_line(const struct ptable *t, size_t k, const char *want,
 		      struct rs_error *err)
 {
 	size_t i, j, hits = 0;
 	long got = -1;
-	char *key;
+	char *key, *norm = row_key_norm(want);
 
 	for (i = 1; i < t->n; i++) {
 		key = ptable_row_key(t, i, k);
-		if (!strcmp(key, want)) {
+		if (!strcmp(key, want) || !strcmp(key, norm)) {
 			free(key);
+			free(norm);
 			return (long)i;
 		}
 		free(key);
 	}
+	free(norm);
 	for (i = 1; i < t->n; i++)
 		for (j = 0; j < k && j < t->ncol[i]; j++)
 			if (!strcmp(t->rows[i][j], want)) {
@@ -581,8 +860,89 @@ static long find_line(const struct ptable *t, size_t k, const char *want,
 
 /* ---- the command ---- */
 
+static int mrec_cmp(const void *a, const void *b)
+{
+	const struct mrec *x = a, *y = b;
+	int c = strcmp(x->ben, y->ben);
+
+	if (c)
+		return c;
+	if (x->prog != y->prog)
+		return x->prog < y->prog ? -1 : 1;
+	if ((c = strcmp(x->area, y->area)))
+		return c;
+	return (x->ym > y->ym) - (x->ym < y->ym);
+}
+
+/* 0 per person, 1 per household, 2 either (临时救助): as rs-aggregate. */
+static int grain_of(const struct program *p)
+{
+	if (!p || !p->grain)
+		return 0;
+	if (!strcmp(p->grain, "household"))
+		return 1;
+	return !strncmp(p->grain, "household", 9) ? 2 : 0;
+}
+
+/*
+ * The counts of beneficiaries over the matched records, as rs-aggregate
+ * makes them (stages/aggregate/groups.c): a beneficiary's payments of one
+ * program, area and month are one leaf; a beneficiary stands for the
+ * persons of its largest leaf (1 when paid per person), and at least for
+ * the persons of its leaves in the period's last month.
+ */
+static int64_t ben_counts(struct ctx *x, enum measure m)
+{
+	int64_t cum_p = 0, cum_h = 0, stock_p = 0, stock_h = 0;
+	size_t i = 0, j;
+
+	qsort(x->recs, x->nrecs, sizeof(*x->recs), mrec_cmp);
+	while (i < x->nrecs) {
+		int64_t max = 0, stock = 0;
+		int hh = 0, in_stock = 0;
+
+		for (j = i; j < x->nrecs && !strcmp(x->recs[j].ben, x->recs[i].ben); ) {
+			const struct mrec *r = &x->recs[j];
+			int64_t leaf = 0, stands;
+			int g = grain_of(r->prog);
+			int last = x->last_ym >= 0 && r->ym == x->last_ym && r->prog &&
+				   r->prog->recurrence == REC_MONTHLY;
+
+			for (; j < x->nrecs && !mrec_cmp(&x->recs[j], r); j++)
+				leaf += x->recs[j].persons;
+			stands = g ? leaf : 1;
+			if (stands > max)
+				max = stands;
+			hh |= g == 1;
+			if (last) {
+				stock += stands;
+				stock_p += leaf;
+				in_stock = 1;
+			}
+		}
+		cum_p += max > stock ? max : stock;
+		if (x->stands)
+			json_array_append_new(x->stands, json_pack("{s:s,s:I}",
+				"beneficiary", x->recs[i].ben, "persons",
+				(json_int_t)(max > stock ? max : stock)));
+		cum_h += hh;
+		stock_h += in_stock;
+		i = j;
+	}
+	switch (m) {
+	case M_CUM_P:
+		return cum_p;
+	case M_CUM_H:
+		return cum_h;
+	case M_STOCK_P:
+		return stock_p;
+	default:
+		return stock_h;
+	}
+}
+
 /* The measure's value over what was matched, as the table prints it. */
-static void value_text(const struct ctx *x, const char *header, char *buf,
+static void value_text(struct ctx *x, const char *header, char *buf,
 		       size_t size)
 {
 	(void)header;
@@ -595,6 +955,22 @@ static void value_text(const struct ctx *x, const char *header, char *buf,
 		break;
 	case M_AMT:
 		money_fmt_wan(x->fen, buf);
+		break;
+	case M_AVG:
+		/* 支出 ÷ 人次, half-up to the fen, as the tables print it */
+		if (x->persons > 0) {
+			char r[32];
+
+			snprintf(buf, size, "%s", money_fmt_ratio(x->fen, x->persons, r));
+		} else {
+			snprintf(buf, size, "—");
+		}
+		break;
+	case M_CUM_P:
+	case M_CUM_H:
+	case M_STOCK_P:
+	case M_STOCK_H:
+		snprintf(buf, size, "%" PRId64, ben_counts(x, x->flt.m));
 		break;
 	default:
 		/* As the tables' note defines it: distinct beneficiaries
@@ -612,6 +988,9 @@ static void print_text(const struct ctx *x, const char *title, const char *row,
 	char yuan[32];
 
 	printf("%s | %s | %s = %s", title, row, col, internal);
+	if (x->last_ym >= 0)
+		printf("（期末：%d年%d月的记录）", x->last_ym / 12,
+		       x->last_ym % 12 + 1);
 	if (strcmp(published, internal))
 		printf("（公开表：%s%s）", published,
 		       !strcmp(published, "*") ? "，已隐去，据内部表说明" : "");
@@ -627,19 +1006,62 @@ static void print_text(const struct ctx *x, const char *title, const char *row,
 		       (long long)json_integer_value(json_object_get(r,
 							"persons")),
 		       json_string_value(json_object_get(r, "amount")));
-	printf("合计：%zu条记录，%" PRId64 "人次，%s元：%s = %s，%s表中数字\n",
-	       json_array_size(x->records), x->persons,
-	       money_fmt_yuan(x->fen, yuan), col, got,
-	       same ? "等于" : "不等于");
+	if (x->stands) {
+		printf("累计保障人数按对象计：每个对象计其一次发放所含的最多人数"
+		       "（按人发放的项目计1人），且不少于其期末人数\n");
+		json_array_foreach(x->stands, i, r)
+			printf("  %-32s %4lld\n",
+			       json_string_value(json_object_get(r, "beneficiary")),
+			       (long long)json_integer_value(json_object_get(r, "persons")));
+	}
+	if (!strcmp(internal, "—"))
+		printf("合计：%zu条记录，%" PRId64 "人次，%s元；表中%s为“—”："
+		       "此口径不适用于该行（%s）\n", json_array_size(x->records),
+		       x->persons, money_fmt_yuan(x->fen, yuan), col,
+		       x->flt.m == M_AVG ? "月人均补助水平只用于按月发放的项目，"
+		       "平均救助水平只用于一次性救助项目" :
+		       x->flt.m == M_CUM_H ? "按人发放的项目不计户数" :
+		       "一次性救助没有期末数；按人发放的项目不计户数");
+	else
+		printf("合计：%zu条记录，%" PRId64 "人次，%s元：%s = %s，%s表中数字\n",
+		       json_array_size(x->records), x->persons,
+		       money_fmt_yuan(x->fen, yuan), col, got,
+		       same ? "等于" : "不等于");
 	printf("同一单元格中被剔除的记录：%zu条\n", json_array_size(x->rejects));
-	json_array_foreach(x->rejects, i, r)
-		printf("%-16s %6s  %s：%s（人数 %s，金额 %s 元）\n",
+	json_array_foreach(x->rejects, i, r) {
+		const char *code = json_string_value(json_object_get(r, "reason"));
+		const char *zh = reject_code_zh(code);
+
+		printf("%-16s %6s  %s %s（%s）：%s（人数 %s，金额 %s 元）\n",
 		       json_string_value(json_object_get(r, "source")),
 		       json_string_value(json_object_get(r, "line")),
-		       json_string_value(json_object_get(r, "reason")),
+		       !strcmp(json_string_value(json_object_get(r, "stage")),
+			       "ingest") ? "导入" : "校验",
+		       zh ? zh : code, code,
 		       json_string_value(json_object_get(r, "message")),
 		       json_string_value(json_object_get(r, "persons")),
 		       json_string_value(json_object_get(r, "amount")));
+	}
+	{
+		long n = 0;
+		struct sbuf why;
+
+		sbuf_init(&why, 0);
+		for (i = 0; i <= RJ__COUNT; i++) {
+			const char *zh = i < RJ__COUNT ? reject_code_zh(
+				reject_code_name((enum reject_code)i)) : "其他原因";
+
+			if (!x->unplaced[i])
+				continue;
+			n += x->unplaced[i];
+			sbuf_addf(&why, "%s%s %ld条", why.len ? "，" : "", zh,
+				  x->unplaced[i]);
+		}
+		if (n)
+			printf("另有%ld条导入时被剔除的记录无法确定是否属于该单元格"
+			       "（地区、项目、城乡或月份读不出）：%s\n", n, why.buf);
+		sbuf_release(&why);
+	}
 }
 
 int explain_cell(const struct pipeline *pl, const char *source,
@@ -653,7 +1075,9 @@ int explain_cell(const struct pipeline *pl, const char *source,
 	struct rs_error err;
 	struct ctx x;
 	struct csvin_opts o = { 0 };
+	struct mapping map = { 0 };
 	char *csv = NULL, *title = NULL, *key = NULL, *pcsv = NULL;
+	int ingest_skipped = 0;
 	const char *rest, *internal, *published = "", *base;
 	char got[64];
 	const struct program *hp;
@@ -709,18 +1133,50 @@ int explain_cell(const struct pipeline *pl, const char *source,
 	x.flt.m = measure_of(hp ? rest : it.rows[0][c]);
 	if (x.flt.m == M_NONE) {
 		rs_err(&err, "column '%s' is not a measure explain can trace: "
-		       "人次, 户次, 支出 or 保障人数/保障户数", it.rows[0][c]);
+		       "人次, 户次, 支出, 累计保障人数/户数, 期末保障人数/户数, "
+		       "月人均补助水平 or 平均救助水平",
+		       it.rows[0][c]);
 		goto fail;
+	}
+	x.last_ym = -1;
+	if (x.flt.m == M_STOCK_P || x.flt.m == M_STOCK_H) {
+		struct period per;
+
+		if (!sf.period || period_parse(sf.period, &per)) {
+			rs_err(&err, "'%s': the task aggregating '%s' has no "
+			       "--period explain can read ('%s'), so the "
+			       "period's last month (期末) is not known",
+			       pl->path, source, sf.period ? sf.period : "");
+			goto fail;
+		}
+		x.last_ym = per.last;
+		/* the records and rejects of that month */
+		x.flt.month = per.last % 12 + 1;
 	}
 	x.records = json_array();
 	x.rejects = json_array();
+	if (x.flt.m == M_CUM_P)
+		x.stands = json_array();
 	x.path = sf.valid;
 	o.encoding = RS_ENC_UTF8;
 	if (csvin_read(sf.valid, &o, on_valid, &x, &err))
 		goto fail;
 	if (sf.rejects && csvin_read(sf.rejects, &o, on_reject, &x, &err))
 		goto fail;
+	if (sf.mapping && sf.ingest_rejects) {
+		if (mapping_load(&map, sf.mapping, &err))
+			goto fail;
+		x.map = &map;
+		if (ingest_columns(&x, sf.ingest_summary))
+			ingest_skipped = 1;
+		else if (csvin_read(sf.ingest_rejects, &o, on_ingest_reject, &x, &err))
+			goto fail;
+	}
 	value_text(&x, it.rows[0][c], got, sizeof(got));
+	/* "—": the measure does not apply to the row (households of a
+	 * program paid per person, 期末 of a one-off program) */
+	if (!strcmp(internal, "—"))
+		snprintf(got, sizeof(got), "—");
 	same = !strcmp(got, internal);
 	if (json) {
 		json_t *out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:O,"
@@ -730,14 +1186,30 @@ int explain_cell(const struct pipeline *pl, const char *source,
 					"records_sum", got, "equal", same,
 					"records", x.records, "rejects",
 					x.rejects);
-		char *s = json_dumps(out, JSON_INDENT(1));
+		json_t *un = json_object();
+		char *s;
 
+		for (j = 0; j <= RJ__COUNT; j++)
+			if (x.unplaced[j])
+				json_object_set_new(un, j < RJ__COUNT ?
+					reject_code_name((enum reject_code)j) : "other",
+					json_integer(x.unplaced[j]));
+		json_object_set_new(out, "ingest_rejects_unplaced", un);
+		if (x.stands)
+			json_object_set(out, "beneficiaries", x.stands);
+		json_object_set_new(out, "ingest_rejects_read",
+				    json_boolean(sf.ingest_rejects && !ingest_skipped));
+		s = json_dumps(out, JSON_INDENT(1));
 		printf("%s\n", s ? s : "{}");
 		free(s);
 		json_decref(out);
 	} else {
 		print_text(&x, title, key, it.rows[0][c], internal, published,
 			   got, same);
+		if (ingest_skipped)
+			printf("导入环节被剔除的记录未列出：'%s' 未记下各字段所在的列"
+			       "（由旧版 rs-ingest 写成；重新运行 ingest 即可）\n",
+			       sf.ingest_summary ? sf.ingest_summary : "ingest.json");
 	}
 	ret = same ? 0 : 1;
 	goto out;
@@ -747,10 +1219,16 @@ out:
 	for (j = 0; j < x.nbens; j++)
 		free(x.bens[j].id);
 	free(x.bens);
+	for (j = 0; j < x.nrecs; j++)
+		free(x.recs[j].ben);
+	free(x.recs);
 	json_decref(x.records);
 	json_decref(x.rejects);
+	json_decref(x.stands);
 	ptable_release(&it);
 	ptable_release(&pt);
+	if (x.map)
+		mapping_release(&map);
 	free(csv);
 	free(pcsv);
 	free(title);

@@ -34,6 +34,7 @@ static const char usage_text[] =
 	"                  --column C [--json] [--var NAME=VALUE]...\n"
 	"       reliefstat check PIPELINE [--var NAME=VALUE]...\n"
 	"       reliefstat preview PIPELINE SOURCE [N] [--var NAME=VALUE]...\n"
+	"       reliefstat CMD --help | -V, --version\n"
 	"\n"
 	"Runs the stages of a pipeline YAML file whose inputs, parameters,\n"
 	"command or program changed since they last succeeded, in dependency\n"
@@ -101,16 +102,106 @@ static const char dag_help[] =
 	"\n"
 	"Exit: 0 success, 2 usage or configuration error.\n";
 
+static const char runs_help[] =
+	"usage: reliefstat runs PIPELINE [--json] [--var NAME=VALUE]...\n"
+	"\n"
+	"Lists the pipeline's runs, one line each: number, start, time taken,\n"
+	"exit, stages run / up to date / failed, published figures changed,\n"
+	"and a loss accepted with --accept-loss, if any.\n"
+	"\n"
+	"  --json            one JSON document, a member per run\n"
+	"\n"
+	"Exit: 0 success, 2 usage or configuration error.\n";
+
+static const char show_help[] =
+	"usage: reliefstat show PIPELINE [RUN] [--json] [--var NAME=VALUE]...\n"
+	"\n"
+	"Shows what each stage of one run did (default: the last run): exit,\n"
+	"time, rows in and out, rejects by reason, the hashes of its inputs and\n"
+	"outputs, and where its log is.\n"
+	"\n"
+	"  --json            the run's ledger lines as one JSON document\n"
+	"\n"
+	"Exit: 0 success, 2 usage or configuration error (no such run).\n";
+
+static const char diff_help[] =
+	"usage: reliefstat diff PIPELINE [RUN_A RUN_B] [--json] [--var ...]\n"
+	"\n"
+	"Lists every published cell that changed between two good runs\n"
+	"(default: the last two): table, row (its first cells), column (its\n"
+	"header), old and new value, and the inputs that changed between the\n"
+	"runs. Rows, columns and tables that came or went are listed too.\n"
+	"\n"
+	"  --json            one JSON document\n"
+	"\n"
+	"Exit: 0 success, 2 usage error or a run that is not there.\n";
+
+static const char explain_help[] =
+	"usage: reliefstat explain PIPELINE --source S --table T --row R\n"
+	"                  --column C [--json] [--var NAME=VALUE]...\n"
+	"\n"
+	"Lists the valid records behind one cell of a source's report and\n"
+	"checks that they make its value, then the rejects (ingest's and\n"
+	"validate's) that fall in the same cell, with their reason.\n"
+	"\n"
+	"  --source S   the pipeline's source name (erqi-2024)\n"
+	"  --table T    the table's title or part of it (分地区汇总表)\n"
+	"  --row R      the row's first cells, joined by ' / ' (\"高龄津贴 / 农村\";\n"
+	"               '/' without spaces is taken too), or one of them (马寨镇)\n"
+	"  --column C   the column's header or part of it (临时救助人次)\n"
+	"  --json       one JSON document\n"
+	"\n"
+	"Measures it traces: 人次, 户次, 支出, 累计保障人数/户数, 期末保障人数/户数\n"
+	"(期末: the period's last month), 月人均补助水平 and 平均救助水平 (支出\n"
+	"divided by 人次). A cell suppressed (*) in the published set is\n"
+	"explained from the internal one; a cell shown as — is said not to\n"
+	"apply.\n"
+	"\n"
+	"Exit: 0 the records make the value, 1 they do not, 2 usage error or a\n"
+	"source, table, row or column that is not there.\n";
+
+static const char check_help[] =
+	"usage: reliefstat check PIPELINE [--var NAME=VALUE]...\n"
+	"\n"
+	"Checks the mapping, catalog, rules and region files the stage commands\n"
+	"name, without running anything: unknown program codes, region prefixes\n"
+	"matching no region, overlapping payment standards, a local program\n"
+	"lacking recurrence, payment_grain or public_money, the sources' files.\n"
+	"Every problem is named with file:line:column and the likely fix. run\n"
+	"does the same before any stage.\n"
+	"\n"
+	"Exit: 0 nothing found, 2 a problem found or a usage error.\n";
+
+static const char preview_help[] =
+	"usage: reliefstat preview PIPELINE SOURCE [N] [--var NAME=VALUE]...\n"
+	"\n"
+	"Reads the first N rows (default 20) of SOURCE's export through its\n"
+	"mapping, as its ingest stage would, and prints per canonical field\n"
+	"the header it matched, a few raw and parsed values, and the rejects\n"
+	"those rows would get. Writes nothing, needs no key, masks IDs.\n"
+	"\n"
+	"Exit: 0 success, 2 usage or configuration error.\n";
+
 /* `reliefstat CMD --help`: the command's own text (run's options are the
  * bulk of the global text, which it keeps). */
 static void command_help(const char *cmd)
 {
-	if (!strcmp(cmd, "status"))
-		fputs(status_help, stdout);
-	else if (!strcmp(cmd, "dag"))
-		fputs(dag_help, stdout);
-	else
-		fputs(usage_text, stdout);
+	static const struct {
+		const char *cmd, *text;
+	} helps[] = {
+		{ "status", status_help }, { "dag", dag_help },
+		{ "runs", runs_help }, { "show", show_help },
+		{ "diff", diff_help }, { "explain", explain_help },
+		{ "check", check_help }, { "preview", preview_help },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
+		if (!strcmp(cmd, helps[i].cmd)) {
+			fputs(helps[i].text, stdout);
+			return;
+		}
+	fputs(usage_text, stdout);
 }
 
 struct args {

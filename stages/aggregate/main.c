@@ -36,7 +36,7 @@ static const char usage[] =
 "      --catalog FILE  program catalog for roll-ups; repeat for local additions\n"
 "  -q, --quiet         no summary line on stderr\n"
 "  -h, --help          this text\n"
-"      --version       print the version\n"
+"  -V, --version       show the version and exit\n"
 "\n"
 "Exit status: 0 success; 1 data or I/O failure, or a failed reconciliation;\n"
 "2 usage or configuration error.\n";

@@ -40,6 +40,7 @@ struct memo_ent {
 	size_t norm_len;
 	const void *res;            /* what the caller resolved it to */
 	int has_res;
+	long misses;                /* rows rejected because res is NULL */
 };
 
 struct memo {
@@ -95,6 +96,10 @@ struct ctx {
 #define HEADER_SEARCH 30
 /* Total rows described one by one in the summary. */
 #define TOTALS_LISTED 100
+/* An unknown program label on this many rows is taken for a mapping
+ * mistake (a whole program would vanish from the tables), not for stray
+ * rows: the stage fails unless unknown_program's loss is accepted. */
+#define UNKNOWN_LABEL_ROWS 10
 
 /*
  * The folded form of field f (masked if mask), from the memo when this
@@ -283,7 +288,7 @@ static const char *encoding_hint(const struct ctx *c, const char *raw, int bad)
 		return NULL;
 	/* re-encode what was decoded, without the replacement characters */
 	for (i = 0; raw[i] && il < sizeof(in) - 4; i++) {
-		if (!memcmp(raw + i, "\xEF\xBF\xBD", 3)) {
+		if (!strncmp(raw + i, "\xEF\xBF\xBD", 3)) {
 			i += 2;
 			continue;
 		}
@@ -339,6 +344,9 @@ static int missing_column(struct ctx *c, int f, long record, long line,
 			sbuf_adds(&folded, ", ");
 		sbuf_adds(&folded, name);
 		d = name_distance(name, m->column[f]);
+		/* 发放金额 for 发放金额(元): one name inside the other is near */
+		if (strlen(name) >= 6 && (strstr(m->column[f], name) || strstr(name, m->column[f])))
+			d = 1;
 		if (*name && d < bestd) {
 			bestd = d;
 			best = p;
@@ -384,6 +392,33 @@ static int missing_column(struct ctx *c, int f, long record, long line,
 	return -1;
 }
 
+/* The unit an amount column's header names, width-folded: 发放金额（万元）,
+ * 金额(元), 金额/元, 金额（分）. Returns an enum money_unit, or -1 when it
+ * names none. */
+static int header_unit(const char *s, size_t n, struct sbuf *tmp)
+{
+	const char *t;
+	size_t l;
+
+	sbuf_reset(tmp);
+	norm_width(s, n, tmp);
+	t = tmp->buf ? tmp->buf : "";
+	l = tmp->len;
+	if (strstr(t, "万元"))
+		return MU_WAN;
+	if (strstr(t, "(元)") || strstr(t, "/元") || strstr(t, "：元") ||
+	    strstr(t, ":元") || (l >= 3 && !strcmp(t + l - 3, "元")))
+		return MU_YUAN;
+	if (strstr(t, "(分)") || strstr(t, "/分"))
+		return MU_FEN;
+	return -1;
+}
+
+static const char *unit_name(int u)
+{
+	return u == MU_WAN ? "万元" : u == MU_FEN ? "分" : "元";
+}
+
 static int find_columns(struct ctx *c, const struct csv_row *row,
 			struct rs_error *err)
 {
@@ -417,6 +452,21 @@ static int find_columns(struct ctx *c, const struct csv_row *row,
 			sbuf_release(&raw);
 			sbuf_release(&fold);
 			return -1;
+		}
+	}
+	/* A header that names its unit decides it: 0.05 read as 元 from a
+	 * 发放金额（万元） column would publish a ten-thousandth of the money. */
+	if (c->col[F_AMOUNT] >= 0 && (size_t)c->col[F_AMOUNT] < row->n) {
+		const struct csv_field *h = &row->f[c->col[F_AMOUNT]];
+		int u = header_unit(h->p, h->len, &c->tmp);
+
+		if (u >= 0 && u != (int)m->unit) {
+			c->config_error = 1;
+			return rs_err(err, "'%s' line %ld: the amount column '%.*s' says its amounts are in %s, but mapping '%s' reads them in %s%s: set amount_unit: %s in '%s'",
+				      c->o->source, row->line, (int)h->len, h->p,
+				      unit_name(u), m->path, unit_name((int)m->unit),
+				      m->unit_line ? "" : " (amount_unit is not set, so 元)",
+				      unit_name(u), m->path);
 		}
 	}
 	/* 户主姓名, 姓名, 戶主姓名: a name is masked in rejects (rejects_add) */
@@ -820,6 +870,7 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 	}
 	prog = me->res;
 	if (!prog) {
+		me->misses++;
 		reject(c, row, RJ_UNKNOWN_PROGRAM, F_PROGRAM,
 		       "'%s' is not in the catalog or the mapping's programs", me->norm);
 		return 0;
@@ -1120,6 +1171,70 @@ static void add_to_sums(struct ctx *c, const struct csv_row *row)
 	}
 }
 
+/* The catalog name or alias nearest to label, or NULL when none is near
+ * (a third of its characters, at least one). */
+static const char *nearest_program(const struct catalog *cat, const char *label)
+{
+	unsigned cp[64];
+	size_t i, d, best = (size_t)-1, limit = codepoints(label, cp, 64) / 3;
+	const char *hit = NULL;
+
+	if (limit < 1)
+		limit = 1;
+	for (i = 0; i < cat->nlabels; i++) {
+		d = name_distance(label, cat->labels[i]);
+		if (d < best) {
+			best = d;
+			hit = cat->labels[i];
+		}
+	}
+	return best <= limit ? hit : NULL;
+}
+
+/*
+ * Returns 1, the message in msg, when a program label that neither the
+ * catalog nor the mapping knows is on UNKNOWN_LABEL_ROWS rows or more and
+ * that loss is not accepted: a misspelt label under the loss gate would
+ * take a whole program out of the tables without a word. The message
+ * names the label, its rows, a near catalog name and the fixes. Else 0.
+ */
+static int unknown_labels(struct ctx *c, struct sbuf *msg)
+{
+	const struct ingest_opts *o = c->o;
+	const struct memo_ent *worst = NULL;
+	long n = 0, rows = 0;
+	size_t i;
+
+	if (!c->program.e || (o->gate && o->gate->accept[RJ_UNKNOWN_PROGRAM]))
+		return 0;
+	for (i = 0; i < 2 * MEMO_MAX; i++) {
+		const struct memo_ent *e = &c->program.e[i];
+
+		if (!e->raw || e->res || e->misses < UNKNOWN_LABEL_ROWS)
+			continue;
+		n++;
+		rows += e->misses;
+		if (!worst || e->misses > worst->misses)
+			worst = e;
+	}
+	if (!worst)
+		return 0;
+	{
+		const char *near = nearest_program(o->cat, worst->norm);
+		char hint[160] = "", more[96] = "";
+
+		if (near)
+			snprintf(hint, sizeof(hint), " (did you mean '%s'?)", near);
+		if (n > 1)
+			snprintf(more, sizeof(more), ", nor are %ld other labels (%ld rows in all)",
+				 n - 1, rows);
+		sbuf_addf(msg, "'%s': the program label '%s' on %ld rows is not in the catalog or the mapping's programs%s%s; a whole program would be missing from the tables: map it under programs: in '%s' (e.g. '%s: CODE'), or accept the loss with --accept-loss unknown_program",
+			  o->source, worst->norm, worst->misses, hint, more,
+			  o->map->path, worst->norm);
+		return 1;
+	}
+}
+
 /* A total row: compared with the rows it closes, counted, never a record
  * or a reject. */
 static void on_total(struct ctx *c, const struct csv_row *row, int kind)
@@ -1140,11 +1255,14 @@ static void on_total(struct ctx *c, const struct csv_row *row, int kind)
 		have_amount = have_persons = 0;   /* the rows are not all here */
 	if ((have_amount && fen != want) || (have_persons && persons != pwant)) {
 		c->total_mismatches++;
-		rs_warn("'%s' line %ld: the export's %s does not match its rows: amount %s against %s computed (difference %s), persons %ld against %ld",
+		char p[24];
+
+		snprintf(p, sizeof(p), "%ld", persons);
+		rs_warn("'%s' line %ld: the export's %s does not match its rows: amount %s against %s computed (difference %s), persons %s against %ld",
 			c->o->source, row->line, label,
 			have_amount ? money_fmt_yuan(fen, a) : "-", money_fmt_yuan(want, b),
 			money_fmt_yuan(have_amount ? fen - want : 0, d),
-			have_persons ? persons : 0, pwant);
+			have_persons ? p : "-", pwant);
 	}
 	if (have_amount && kind == 1) {
 		c->have_grand = 1;
@@ -1229,11 +1347,12 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 {
 	struct ctx c;
 	struct rowsrc_opts ropts;
-	struct sbuf extra;
+	struct sbuf extra, label_msg;
 	struct rs_out sum, *set[3];
-	int i, ret = 1;
+	int i, ret = 1, label_over = 0;
 
 	sbuf_init(&extra, 0);
+	sbuf_init(&label_msg, 0);
 	memset(&c, 0, sizeof(c));
 	memset(st, 0, sizeof(*st));
 	c.o = o;
@@ -1306,6 +1425,19 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	sbuf_addf(&extra, "\"format\":\"%s\",\"header_record\":%ld,\"header_line\":%ld,\"totals\":%ld,\"apostrophes_stripped\":%ld,\"empty_rows\":%ld",
 		  rowsrc_format_name(c.fmt), c.header_record, c.header_line,
 		  c.totals, c.apostrophes, c.empty_rows);
+	/* where each field was read: explain places a reject's raw row */
+	if (c.ncols > 0) {
+		int f, first = 1;
+
+		sbuf_addf(&extra, ",\"header_fields\":%ld,\"columns\":{", c.ncols);
+		for (f = 0; f < F__COUNT; f++)
+			if (c.col[f] >= 0) {
+				sbuf_addf(&extra, "%s\"%s\":%ld", first ? "" : ",",
+					  field_names[f], c.col[f]);
+				first = 0;
+			}
+		sbuf_addc(&extra, '}');
+	}
 	if (c.totals)
 		sbuf_addf(&extra, ",\"total_mismatches\":%ld,\"total_rows\":[%s]",
 			  c.total_mismatches, c.totals_json.buf ? c.totals_json.buf : "");
@@ -1319,9 +1451,16 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	if (o->nprefixes)
 		sbuf_addf(&extra, ",\"rows_in_file\":%ld,\"other_partitions\":%ld",
 			  st->rows_read + st->other_partitions, st->other_partitions);
+	label_over = unknown_labels(&c, &label_msg);
 	if (o->gate) {
 		sbuf_addc(&extra, ',');
-		gate_judge(o->gate, st->rows_read, st->counts, &st->verdict);
+		gate_judge(o->gate, st->rows_read - st->totals, st->counts, &st->verdict);
+		if (label_over && !st->verdict.over) {
+			/* the summary's gate says so, for the runner */
+			st->verdict.over = st->verdict.reason_gate = 1;
+			st->verdict.top = RJ_UNKNOWN_PROGRAM;
+			st->verdict.top_count = st->counts[RJ_UNKNOWN_PROGRAM];
+		}
 		gate_json(o->gate, st->counts, &st->verdict, &extra);
 		if (st->verdict.top >= 0 && c.rj.sample[st->verdict.top])
 			st->sample = xstrdup(c.rj.sample[st->verdict.top]);
@@ -1338,11 +1477,15 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 		goto fail;
 	if (rs_out_commit_set(set, o->summary ? 3 : 2, err))
 		goto out;
+	if (label_over) {
+		rs_err(err, "%s", label_msg.buf);
+		goto out;
+	}
 	if (c.total_mismatches && o->map->total_mismatch_fails) {
-		rs_err(err, "'%s': %ld total row%s of the export disagree%s with the rows %s close%s (the mapping's total_mismatch is fail); outputs are written, see the warnings above",
+		rs_err(err, "'%s': %ld total row%s of the export disagree%s with the rows %s close%s (see the warnings above): the export may be cut short or edited after its totals were made -- export it again, whole; if the total row itself is known to be wrong, set total_mismatch: warn in '%s'",
 		       o->source, c.total_mismatches, c.total_mismatches == 1 ? "" : "s",
 		       c.total_mismatches == 1 ? "s" : "", c.total_mismatches == 1 ? "it" : "they",
-		       c.total_mismatches == 1 ? "s" : "");
+		       c.total_mismatches == 1 ? "s" : "", o->map->path);
 		goto out;
 	}
 	ret = 0;
@@ -1360,6 +1503,7 @@ out:
 	sbuf_release(&c.best_fold);
 	sbuf_release(&c.totals_json);
 	sbuf_release(&extra);
+	sbuf_release(&label_msg);
 	free(c.hdr_err);
 	free(c.fv);
 	rejects_sample_release(&c.rj);

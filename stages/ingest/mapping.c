@@ -126,7 +126,7 @@ int mapping_load(struct mapping *m, const char *path, struct rs_error *err)
 	struct ydoc doc;
 	const char *enc = "auto", *delim = ",", *unit = "元", *marker = NULL,
 		   *bmarker = NULL, *sheet = NULL, *order = "mdy", *serial = "none",
-		   *mismatch = "warn";
+		   *mismatch = "fail";
 	const struct ynode *hr;
 	const struct ynode *dp;
 	long header_row = 0;
@@ -210,6 +210,8 @@ int mapping_load(struct mapping *m, const char *path, struct rs_error *err)
 	}
 	m->delim = (unsigned char)delim[0];
 	m->header_row = header_row;
+	if (ynode_get(doc.root, "amount_unit"))
+		m->unit_line = ynode_get(doc.root, "amount_unit")->line;
 	if (!strcmp(unit, "元") || !strcmp(unit, "yuan"))
 		m->unit = MU_YUAN;
 	else if (!strcmp(unit, "万元") || !strcmp(unit, "wan"))

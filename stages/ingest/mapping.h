@@ -37,6 +37,7 @@ struct mapping {
 	int total_mismatch_fails;        /* a total row that disagrees with
 					    its rows fails the stage */
 	enum money_unit unit;
+	long unit_line;                  /* YAML line of amount_unit; 0 unset */
 	struct rs_gate gate;      /* max_reject_rate(s); GATE_DEFAULT_RATE else */
 	char *decimal_points;            /* extra decimal point strings, NUL separated */
 	size_t ndecimal;

@@ -657,7 +657,7 @@ int build_quality(struct report *r, struct rs_error *err)
 	names = xcalloc(RJ__COUNT + q.nx + 1, sizeof(*names));
 	for (i = 0; i < RJ__COUNT + q.nx; i++) {
 		const char *code = i < RJ__COUNT ? reject_code_name((enum reject_code)i) : q.xcode[i - RJ__COUNT];
-		const char *zh = reason_zh(code);
+		const char *zh = reject_code_zh(code);
 
 		if (i < RJ__COUNT && !show[i])
 			continue;

@@ -265,9 +265,6 @@ void xgrid_apply(struct report *r, const struct xgrid *x,
 void xgrid_release(struct xgrid *x);
 int build_slice(struct report *r, const struct slice *s, struct rs_error *err);
 int build_quality(struct report *r, struct rs_error *err);
-/* The Chinese name of a reject reason code (SPEC.md section 3), or NULL
- * for a code it does not know (reasons.c). */
-const char *reason_zh(const char *code);
 
 /* The year-on-year columns of tables 1 and 2 (with --previous). */
 #define YOY_NCOLS 4

@@ -19,6 +19,7 @@
 
 #include <xlsxwriter.h>
 
+#include "canon.h"
 #include "csvin.h"
 #include "fileio.h"
 #include "report.h"
@@ -330,7 +331,7 @@ static int on_reject(const struct csv_row *row, void *ctx, struct rs_error *err)
 	snprintf(ln, sizeof(ln), "%ld", line);
 	vals[0] = no;
 	vals[1] = ln;
-	vals[2] = reason_zh(row->f[2].p) ? reason_zh(row->f[2].p) : "其他原因";
+	vals[2] = reject_code_zh(row->f[2].p) ? reject_code_zh(row->f[2].p) : "其他原因";
 	vals[3] = c->a.buf;
 	sbuf_reset(&c->line);
 	for (i = 0; i < NCOLS; i++) {
