@@ -270,6 +270,11 @@ function sizeReport(dir, rows, nruns, seed, duckVersion) {
 	if (runner) {
 		targets.push({ name: 'runner overhead on a full run <= 3 %', value: runner.overhead * 100,
 			limit: TARGETS.runner_overhead * 100, unit: '%', holds: runner.overhead <= TARGETS.runner_overhead });
+		// The runner's own work is CPU (hashing, state, ledger): its CPU
+		// seconds over the four commands' see through a noisy neighbour,
+		// which moves the wall time of either by more than 3 %.
+		targets.push({ name: 'runner overhead on a full run <= 3 % in CPU seconds', value: runner.overhead_cpu * 100,
+			limit: TARGETS.runner_overhead * 100, unit: '%', holds: runner.overhead_cpu <= TARGETS.runner_overhead });
 		targets.push({ name: 'rerun with nothing changed <= 0.2 s', value: runner.rerun.wall_s,
 			limit: TARGETS.rerun_s, unit: 's',
 			holds: runner.rerun.wall_s <= TARGETS.rerun_s && runner.rerun_ran_nothing });
