@@ -896,7 +896,9 @@ static int64_t ben_counts(struct ctx *x, enum measure m)
 	int64_t cum_p = 0, cum_h = 0, stock_p = 0, stock_h = 0;
 	size_t i = 0, j;
 
-	qsort(x->recs, x->nrecs, sizeof(*x->recs), mrec_cmp);
+	/* No records (a cell of none): no qsort of a null array (UBSan). */
+	if (x->nrecs)
+		qsort(x->recs, x->nrecs, sizeof(*x->recs), mrec_cmp);
 	while (i < x->nrecs) {
 		int64_t max = 0, stock = 0;
 		int hh = 0, in_stock = 0;
