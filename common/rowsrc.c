@@ -13,7 +13,6 @@
 #include "rowsrc.h"
 #include "xalloc.h"
 
-#define WB_MAX_ROW ((size_t)1 << 20)
 #define WB_MAX_COLS 16384       /* XFD, a sheet's last column */
 
 int rowsrc_sniff(const char *path, enum rs_format *fmt, struct rs_error *err)

@@ -82,6 +82,9 @@ void wbrow_cell(struct wbrow *w, long col, const char *s, size_t n);
 int wbrow_emit(struct wbrow *w, long line, csvin_fn fn, void *ctx,
 	       struct rs_error *err);
 
+/* The longest workbook row handed over whole (bytes of its cells). */
+#define WB_MAX_ROW ((size_t)1 << 20)
+
 /* The two readers behind rowsrc_read, and their sheet lists. */
 int xlsx_sheets(const char *path, struct sbuf *names, size_t *n,
 		struct rs_error *err);

@@ -35,12 +35,20 @@ grep -q '350212\*\*\*\*\*\*\*\*3775' "$TMP/.err" && ! grep -Eq '[0-9]{17}[0-9Xx]
 	ok "outputs written, the summary records the gate" || fail "outputs written, the summary records the gate" "$(cat "$TMP/i.json")"
 
 expect_exit 1 "accepting another reason does not pass" "${ING[@]}" --accept-loss=bad_id
-expect_exit 0 "--accept-loss=bad_amount passes" "${ING[@]}" --accept-loss=bad_amount
+# Accepting the loss leaves the 24 amounts with two decimals, read as 元:
+# nearly all under 1 元, so the stage still stops, naming amount_unit.
+expect_exit 1 "accepting bad_amount: the amounts left, under 1 元, still stop" "${ING[@]}" --accept-loss=bad_amount
+grep -q "'tw.csv': [0-9]* of [0-9]* payments are under 1 元, read in 元 because mapping '$TMP/tw.yaml' does not set amount_unit: the export is most likely in 万元 -- set amount_unit: 万元 there (or amount_unit: 元 if these really are yuan)" "$TMP/.err" &&
+	ok "... naming the fix, and how to say they really are yuan" || fail "... naming the fix, and how to say they really are yuan" "$(cat "$TMP/.err")"
+# A mapping that says 元 on purpose: the accepting mechanics.
+{ cat "$TMP/tw.yaml"; echo "amount_unit: 元"; } >"$TMP/twy.yaml"
+ING=("${ING[@]}" --mapping "$TMP/twy.yaml")
+expect_exit 0 "--accept-loss=bad_amount passes (amount_unit: 元 set)" "${ING[@]}" --accept-loss=bad_amount
 grep -q '"gate":{"max_reject_rate":0.05,"rows":5380,"rejected":18,"over":false},"loss_accepted":{"bad_amount":5338}' "$TMP/i.json" &&
 	ok "the summary records the accepted loss" || fail "the summary records the accepted loss" "$(cat "$TMP/i.json")"
 expect_exit 0 "--accept-loss (every reason) passes" "${ING[@]}" --accept-loss
 expect_exit 0 "--max-reject-rate 100% passes" "${ING[@]}" --max-reject-rate 100%
-{ cat "$TMP/tw.yaml"; echo "max_reject_rate: 1"; } >"$TMP/loose.yaml"
+{ cat "$TMP/twy.yaml"; echo "max_reject_rate: 1"; } >"$TMP/loose.yaml"
 expect_exit 0 "max_reject_rate: 1 in the mapping passes" "${ING[@]}" --mapping "$TMP/loose.yaml"
 sed -e 's/^encoding: .*/encoding: gb18030/' samples/mappings/tongan.yaml >"$TMP/fixed.yaml"
 expect_exit 0 "the fix named (amount_unit: 万元) passes" "${ING[@]}" --mapping "$TMP/fixed.yaml"
@@ -79,7 +87,7 @@ RUN=("$RS" run --allow-outside --var "out=$OUT")
 published_sums() { (cd "$OUT" && find tongan-2024/report/published all -type f | sort | xargs sha256sum); }
 expect_exit 0 "the sample pipeline runs" "${RUN[@]}" -q pipelines/yearend.yaml
 published_sums >"$TMP/before.sum"
-sed -e "s#file: samples/exports/tongan-2024.csv, mapping: samples/mappings/tongan.yaml#file: $TMP/tw.csv, mapping: $TMP/tw.yaml#" -e "s#^root: \.\.#root: $ROOT#" \
+sed -e "s#file: samples/exports/tongan-2024.csv, mapping: samples/mappings/tongan.yaml#file: $TMP/tw.csv, mapping: $TMP/twy.yaml#" -e "s#^root: \.\.#root: $ROOT#" \
 	pipelines/yearend.yaml >"$TMP/bad.yaml"
 expect_exit 1 "the run with the forgotten amount_unit exits 1" "${RUN[@]}" "$TMP/bad.yaml"
 tail -1 "$TMP/.err" | grep -q "published tables not updated: ingest@tongan-2024 over its reject threshold (fix the cause named above, or accept the loss: reliefstat run $TMP/bad.yaml --accept-loss tongan-2024:bad_amount)" &&
@@ -121,7 +129,7 @@ grep -q ": 20 data rows" "$TMP/.out" && grep -q "^    parsed: '168.00 元'" "$TM
 expect_exit 2 "preview: --preview=0 is a usage error" "$BIN/rs-ingest" --preview=0 --mapping "$TMP/tw.yaml" "$TMP/tw.csv"
 cd "$ROOT" || exit 1
 expect_exit 0 "reliefstat preview PIPELINE SOURCE N" "$RS" preview "$TMP/bad.yaml" tongan-2024 4
-grep -q "^preview of 'tw.csv' through '$TMP/tw.yaml': 4 data rows" "$TMP/.out" && grep -q "amount_unit: 万元" "$TMP/.out" &&
+grep -q "^preview of 'tw.csv' through '$TMP/twy.yaml': 4 data rows" "$TMP/.out" && grep -q "amount_unit: 万元" "$TMP/.out" &&
 	ok "  ... previews that source's export through its mapping" || fail "  ... previews that source's export through its mapping" "$(head -3 "$TMP/.out")"
 expect_exit 2 "reliefstat preview of an unknown source exits 2" "$RS" preview "$TMP/bad.yaml" nosuch
 

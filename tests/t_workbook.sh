@@ -99,6 +99,12 @@ PY
 	printf '\320\317\021\340garbage' >"$d/broken.xls"
 	expect_exit 2 "an OLE file that FreeXL cannot read" I -m "$d/vendor.yaml" -o "$d/x.csv.gz" "$d/broken.xls"
 	check "... says so" grep -q "starts like an .xls workbook" "$TMP/.err"
+	# A crafted .xls on which FreeXL overruns a stack buffer of its own
+	# (what fuzz_workbook found): FreeXL runs in a child process, so this
+	# is a clear error (under the sanitizers the child dies, and that too).
+	cp "$ROOT/tests/fuzz/regress/workbook/freexl-stack-overrun.xls" "$d/crafted.xls"
+	expect_exit 2 "a crafted .xls that breaks FreeXL" I -m "$d/vendor.yaml" -o "$d/crafted.csv.gz" "$d/crafted.xls"
+	check "... is a clear error, nothing written" sh -c "grep -Eq \"crafted.xls.*(cannot be read as one|FreeXL\\) (stopped|ended)).*save it from Excel as .xlsx\" '$TMP/.err' && [ ! -e '$d/crafted.csv.gz' ]"
 	head -c 3000 "$d/vendor.xlsx" >"$d/cut.xlsx"
 	expect_exit 2 "a cut .xlsx" I -m "$d/vendor.yaml" -o "$d/x.csv.gz" "$d/cut.xlsx"
 fi

@@ -83,6 +83,7 @@ struct ctx {
 	long apostrophes;
 	/* total rows (合计/小计/总计) and what their rows sum to */
 	long totals, total_mismatches;
+	long paid, under_yuan;      /* payments > 0, those under 1 元 */
 	int64_t sum_all, sum_section;
 	long persons_all, persons_section;
 	struct sbuf totals_json;
@@ -100,6 +101,8 @@ struct ctx {
  * mistake (a whole program would vanish from the tables), not for stray
  * rows: the stage fails unless unknown_program's loss is accepted. */
 #define UNKNOWN_LABEL_ROWS 10
+/* Payments it takes before "most are under 1 元" says 万元 read as 元. */
+#define IMPLAUSIBLE_MIN 20
 
 /*
  * The folded form of field f (masked if mask), from the memo when this
@@ -953,6 +956,10 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 	r.covers_first = covers.first;
 	r.covers_last = covers.last;
 	c->st->records++;
+	if (!reversal && fen > 0) {
+		c->paid++;
+		c->under_yuan += fen < 100;
+	}
 	if (c->o->pv) {
 		preview_parsed(c, &r, id);
 		memset(id, 0, sizeof(id));
@@ -1479,6 +1486,14 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 		goto out;
 	if (label_over) {
 		rs_err(err, "%s", label_msg.buf);
+		goto out;
+	}
+	/* amount_unit left to its default (元) and most payments under 1 元:
+	 * 万元 read as 元 passes every amount check when it has two decimals */
+	if (!st->verdict.over && !o->map->unit_line && o->map->unit == MU_YUAN &&
+	    c.paid >= IMPLAUSIBLE_MIN && c.under_yuan * 2 > c.paid) {
+		rs_err(err, "'%s': %ld of %ld payments are under 1 元, read in 元 because mapping '%s' does not set amount_unit: the export is most likely in 万元 -- set amount_unit: 万元 there (or amount_unit: 元 if these really are yuan); outputs are written, nothing to publish",
+		       o->source, c.under_yuan, c.paid, o->map->path);
 		goto out;
 	}
 	if (c.total_mismatches && o->map->total_mismatch_fails) {

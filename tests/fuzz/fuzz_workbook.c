@@ -3,7 +3,7 @@
  * libxml2, common/xlsin.c over FreeXL) behind common/rowsrc.c.
  *
  * The input is the file itself: its first bytes pick the reader, as they
- * do for rs-ingest. The callback checks what rowsrc.h promises of every
+ * do for rs-ingest (.xls only in the replay: see below). The callback checks what rowsrc.h promises of every
  * row: lines are sheet rows that only go up, fields are NUL-terminated
  * strings of their length, raw is a string of its length.
  */
@@ -45,6 +45,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 4 || (memcmp(data, "PK\3\4", 4) && memcmp(data, "\xD0\xCF\x11\xE0", 4)))
 		return 0;
+#ifdef RS_LIBFUZZER
+	/* .xls: FreeXL runs in a child process (common/xlsin.c); under
+	 * libFuzzer the child's death callback would report FreeXL's own
+	 * faults as ours. The replay (make test) still reads .xls inputs. */
+	if (!memcmp(data, "\xD0\xCF\x11\xE0", 4))
+		return 0;
+#endif
 	path = fuzz_file(0, data, size);
 	memset(&o, 0, sizeof(o));
 	(void)rowsrc_read(path, &o, on_row, &s, NULL, &err);

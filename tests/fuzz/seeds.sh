@@ -52,6 +52,23 @@ if [ -x "$bin/rs-ingest" ]; then
 	done
 fi
 
+# Every target also starts from what the fuzzers once found.
+for t in csv ingest records aggrd mask yaml_mapping yaml_rules yaml_catalog yaml_pipeline workbook; do
+	for f in "$root/tests/fuzz/regress/$t"/*; do
+		[ -f "$f" ] && cp "$f" "$out/$t/regress-$(basename "$f")"
+	done
+done
+# workbook: the small workbooks again with their zip entries stored, not
+# deflated, so that mutations reach the sheet XML and not only the
+# compressed stream.
+if command -v python3 >/dev/null 2>&1; then
+	python3 - "$root/tests/fuzz/regress/workbook/small.xlsx" "$out/workbook/stored.xlsx" <<'PY' || true
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as src, zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_STORED) as dst:
+    for i in src.infolist():
+        dst.writestr(i.filename, src.read(i.filename))
+PY
+fi
 cp "$root"/samples/mappings/*.yaml "$out/yaml_mapping/"
 cp "$root"/samples/reference/rules.yaml "$out/yaml_rules/"
 cp "$root"/samples/reference/programs.yaml "$root"/samples/reference/programs-local.yaml "$out/yaml_catalog/"
