@@ -106,9 +106,27 @@ grep -q "no ingest or validate stage of source 'nosuch-2024'" "$TMP/.err" && ok 
 expect_exit 0 "run --accept-loss tongan-2024:bad_amount publishes" "${RUN[@]}" -q "$TMP/bad.yaml" --accept-loss tongan-2024:bad_amount
 grep -q '"stage":"ingest@tongan-2024",.*"exit":0,"accept_loss":"bad_amount"' "$OUT/.reliefstat/ledger.jsonl" &&
 	ok "the ledger records the accepted loss" || fail "the ledger records the accepted loss" "$(tail -3 "$OUT/.reliefstat/ledger.jsonl")"
-grep -q "已确认接受的数据损失：tw.csv 有 5338 行被拒绝" "$OUT/tongan-2024/report/published/quality.md" &&
-	grep -q "已确认接受的数据损失" "$OUT/all/report/published/quality.md" &&
-	ok "the quality tables say the loss was accepted" || fail "the quality tables say the loss was accepted"
+NOTE='特别说明：本期数据含经确认接受的数据损失，厦门市同安区导入时有5338行（占读入5380行的99.2%）因“金额格式有误”被拒绝；这些行未计入本报告的任何数字，本次发布未按拒绝比例上限停止，请核实后使用。'
+grep -qF "$NOTE" "$OUT/tongan-2024/report/published/quality.md" &&
+	grep -qF "厦门市同安区2024年导入时有5338行" "$OUT/all/report/published/quality.md" &&
+	! grep -q 'tw\.csv' "$OUT/tongan-2024/report/published/quality.md" &&
+	ok "the quality tables say the loss was accepted (rows, share, reason in Chinese; no file name)" ||
+	fail "the quality tables say the loss was accepted" "$(tail -3 "$OUT/tongan-2024/report/published/quality.md")"
+# ... and so do the bulletin, before its first figure, and the page.
+B=$OUT/tongan-2024/report/published/bulletin.txt
+sed -n 3p "$B" | grep -qxF "$NOTE" && sed -n 5p "$B" | grep -q '^2024年，厦门市同安区共发放各类救助资金' &&
+	ok "the bulletin says so before its figures" || fail "the bulletin says so before its figures" "$(head -6 "$B")"
+grep -qF "<p class=\"loss\">$NOTE</p>" "$OUT/tongan-2024/report/published/report.html" &&
+	grep -qF '<p class="loss">特别说明：本期数据含经确认接受的数据损失，厦门市同安区2024年导入时有5338行' "$OUT/all/report/published/report.html" &&
+	ok "the page says so in its header (the merged one too)" || fail "the page says so in its header"
+! grep -q '特别说明' "$OUT/erqi-2024/report/published/bulletin.txt" && ok "a source with no accepted loss has no such note" ||
+	fail "a source with no accepted loss has no such note"
+expect_exit 0 "reliefstat runs" "$RS" runs --var "out=$OUT" "$TMP/bad.yaml"
+tail -1 "$TMP/.out" | grep -q '  0  loss accepted: ingest@tongan-2024$' && ! sed -n 2p "$TMP/.out" | grep -q 'loss' &&
+	ok "runs marks the run that accepted a loss (only that one)" || fail "runs marks the run that accepted a loss" "$(cat "$TMP/.out")"
+expect_exit 0 "reliefstat show" "$RS" show --var "out=$OUT" "$TMP/bad.yaml"
+grep -A1 '^ingest@tongan-2024 ' "$TMP/.out" | grep -qx '    loss accepted (--accept-loss), published anyway: bad_amount 5338 (99.22% of 5380 rows)' &&
+	ok "show says which stage accepted what" || fail "show says which stage accepted what" "$(grep -A2 '^ingest@tongan' "$TMP/.out")"
 
 # The preview: the first rows through the mapping, nothing written.
 mkdir -p "$TMP/pv" && cd "$TMP/pv" || exit 1

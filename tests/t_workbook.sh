@@ -82,7 +82,8 @@ PY
 	# the quality table shows the export's total against the computed one
 	expect_exit 0 "a quality table with the export's total" "$BIN/rs-aggregate" -q -o "$d/agg.csv.gz" "$d/vxlsx.csv.gz"
 	expect_exit 0 "... report" "$BIN/rs-report" -q --quality="$d/vxlsx.json" -o "$d/rep" "$d/agg.csv.gz"
-	check "... 导出合计 and 差额 in it, balanced" sh -c "grep -q '导出合计' '$d/rep/internal/quality.md' && grep '^| vendor.xlsx' '$d/rep/internal/quality.md' | grep -q '一致.*| 0.00 |'"
+	# (an ingest summary alone: rows cannot be followed to validate)
+	check "... 导出合计 and 差额 in it, balanced" sh -c "grep -q '导出合计' '$d/rep/internal/quality.md' && grep -v '^| 合计' '$d/rep/internal/quality.md' | grep -q '无法核对.*| 0.00 |'"
 
 	# a sheet that is not there, a zip that is not a workbook
 	sed 's/^sheet: .*/sheet: 汇总/' "$d/vendor.yaml" >"$d/nosheet.yaml"

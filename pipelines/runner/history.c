@@ -384,6 +384,37 @@ static long *run_ids(json_t *arr, size_t *n)
 	return v;
 }
 
+/*
+ * The rows a task was told to accept (--accept-loss: "all" or reasons
+ * separated by commas), from its rejects by reason; 0 when none. With sb,
+ * appends "bad_amount 5338" for each reason.
+ */
+static long long accepted_rows(const json_t *t, struct sbuf *sb)
+{
+	const char *acc = obj_str(t, "accept_loss"), *key;
+	json_t *v;
+	long long n = 0;
+	size_t len;
+
+	if (!*acc)
+		return 0;
+	json_object_foreach(json_object_get(t, "rejects"), key, v) {
+		const char *p = acc;
+
+		len = strlen(key);
+		while (strcmp(acc, "all") && *p &&
+		       !(!strncmp(p, key, len) && (p[len] == ',' || !p[len])))
+			p = strchr(p, ',') ? strchr(p, ',') + 1 : p + strlen(p);
+		if ((strcmp(acc, "all") && !*p) || json_integer_value(v) <= 0)
+			continue;
+		if (sb)
+			sbuf_addf(sb, "%s%s %lld", n ? ", " : "", key,
+				  (long long)json_integer_value(v));
+		n += json_integer_value(v);
+	}
+	return n;
+}
+
 static void run_line(json_t *run, struct sbuf *sb)
 {
 	json_t *sum = json_object_get(run, "summary"), *tasks, *t;
@@ -417,9 +448,14 @@ static void run_line(json_t *run, struct sbuf *sb)
 		sbuf_addf(sb, "%8s", "-");
 	sbuf_addf(sb, "  %4zu %10zu %6zu  ", ran, up, failed);
 	if (json_is_object(sum))
-		sbuf_addf(sb, "%lld\n", (long long)obj_int(sum, "exit", 0));
+		sbuf_addf(sb, "%lld", (long long)obj_int(sum, "exit", 0));
 	else
-		sbuf_adds(sb, "did not finish (killed?)\n");
+		sbuf_adds(sb, "did not finish (killed?)");
+	/* A run that published despite a loss over its gate says so. */
+	json_array_foreach(tasks, i, t)
+		if (accepted_rows(t, NULL) > 0)
+			sbuf_addf(sb, "  loss accepted: %s", obj_str(t, "stage"));
+	sbuf_addc(sb, '\n');
 }
 
 int history_runs(const struct pipeline *pl, int json)
@@ -492,6 +528,15 @@ static void task_text(const json_t *t, struct sbuf *sb)
 		first = 0;
 	}
 	sbuf_adds(sb, first ? "\n" : ")\n");
+	if (accepted_rows(t, NULL) > 0) {
+		long long rows = obj_int(t, "rows_in", 0), n;
+
+		sbuf_adds(sb, "    loss accepted (--accept-loss), published anyway: ");
+		n = accepted_rows(t, sb);
+		if (rows > 0)
+			sbuf_addf(sb, " (%.2f%% of %lld rows)", 100.0 * (double)n / (double)rows, rows);
+		sbuf_addc(sb, '\n');
+	}
 	json_array_foreach(json_object_get(t, "inputs"), i, f)
 		sbuf_addf(sb, "    in   %.12s  %s\n", obj_str(f, "hash"),
 			  obj_str(f, "path"));

@@ -266,6 +266,9 @@ void bulletin_write(const struct report *r, int published, struct sbuf *out)
 	size_t i;
 
 	sbuf_addf(out, "%s社会救助统计简报\n\n", r->title);
+	/* Before any figure: they leave out the rows of an accepted loss. */
+	if (r->loss_note)
+		sbuf_addf(out, "%s\n\n", r->loss_note);
 	for (i = 0; i < r->nsi; i++) {
 		if (i)
 			sbuf_addc(out, '\n');

@@ -35,6 +35,7 @@ static const char css[] =
 ".toc a{color:var(--accent);text-decoration:none}\n"
 ".bulletin{background:#f7f9fb;border:1px solid var(--line);border-radius:4px;padding:6px 18px}\n"
 ".bulletin p{margin:6px 0;text-indent:2em}\n"
+".loss{border:2px solid #b3261e;color:#b3261e;padding:6px 10px;font-weight:bold}\n"
 ".bulletin p.note{text-indent:0;color:var(--muted);font-size:12px}\n"
 ".charts{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start;margin-top:18px}\n"
 "figure{margin:0;flex:1 1 560px;border:1px solid var(--line);border-radius:4px;padding:8px 10px}\n"
@@ -368,6 +369,11 @@ void html_write(const struct report *r, int published, struct sbuf *o)
 		sbuf_adds(o, "</a></li>\n");
 	}
 	sbuf_adds(o, "</ul>\n");
+	if (r->loss_note) {
+		sbuf_adds(o, "<p class=\"loss\">");
+		esc(o, r->loss_note);
+		sbuf_adds(o, "</p>\n");
+	}
 	sign_lines(r, o);
 	sbuf_adds(o, "</header>\n");
 

@@ -61,6 +61,13 @@ static const char usage[] =
 "                       region holding all rows, from the region table)\n"
 "      --quality FILE   add FILE (an ingest or validate summary) to the quality\n"
 "                       table; repeatable\n"
+"      --source LABEL   the --quality files after it (one ingest and one\n"
+"                       validate summary) are one source, named LABEL in the\n"
+"                       table (e.g. 郑州市二七区); without it summaries are\n"
+"                       joined by the file name they name, and a source named\n"
+"                       by no label is shown as the --title, or 来源1, 来源2...\n"
+"      --source-period A..B  the current --source's period, added to its\n"
+"                       label (郑州市二七区2024年)\n"
 "      --previous FILE  the previous year's aggregate: adds 同比 columns (change\n"
 "                       and %) to the programs and towns tables and the bulletin,\n"
 "                       against the same months a year earlier (one reporting\n"
@@ -122,6 +129,8 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		{ "by-year", no_argument, NULL, 'y' },
 		{ "title", required_argument, NULL, 't' },
 		{ "quality", required_argument, NULL, 'Q' },
+		{ "source", required_argument, NULL, 'L' },
+		{ "source-period", required_argument, NULL, 'N' },
 		{ "previous", required_argument, NULL, 'P' },
 		{ "excel", no_argument, NULL, 'E' },
 		{ "k", required_argument, NULL, 'k' },
@@ -136,6 +145,8 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *label = NULL, *lperiod = NULL;
+	struct period lp;
 	char *end;
 	long k;
 	int c;
@@ -153,8 +164,24 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		case 'y': o->by_year = 1; break;
 		case 't': o->title = optarg; break;
 		case 'Q':
-			if (add_file(o->quality, &o->nquality, optarg))
+			if (o->nquality >= REPORT_MAX_FILES)
 				return usage_error("too many --quality files at", optarg);
+			o->quality_label[o->nquality] = label;
+			o->quality_period[o->nquality] = lperiod;
+			add_file(o->quality, &o->nquality, optarg);
+			break;
+		case 'L':
+			if (!*optarg)
+				return usage_error("--source needs a label, not", "''");
+			label = optarg;
+			lperiod = NULL;
+			break;
+		case 'N':
+			if (!label)
+				return usage_error("--source-period comes after a --source LABEL:", optarg);
+			if (period_parse(optarg, &lp))
+				return usage_error("bad --source-period (want 2024-01..2024-12):", optarg);
+			lperiod = optarg;
 			break;
 		case 'P': o->previous = *optarg ? optarg : NULL; break;
 		case 'E': o->excel = 1; break;

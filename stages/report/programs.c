@@ -482,6 +482,7 @@ void build_programs(struct report *r, const struct slice *s,
 	pt->nrows = nrows;
 	pt->total = total;
 	pt->unit = xcalloc(nrows, sizeof(*pt->unit));
+	pt->sunit = xcalloc(nrows, sizeof(*pt->sunit));
 	pt->kind = xcalloc(nrows, sizeof(*pt->kind));
 	pt->prog = xcalloc(nrows, sizeof(*pt->prog));
 	pt->root = xcalloc(nrows, sizeof(*pt->root));
@@ -499,6 +500,16 @@ void build_programs(struct report *r, const struct slice *s,
 		pt->unit[i] = sdc_unit(sdc, st.persons,
 				       st.nben || st.persons || st.payments || st.fen,
 				       st.nben < (size_t)r->o->k);
+		/* The stock columns are a unit of their own: they equal the
+		 * months table's last month (build_slice), so hiding them
+		 * alone can protect a cell there. */
+		pt->sunit[i] = (size_t)-1;
+		if (rows_monthly(&rows[i], lv)) {
+			pt->sunit[i] = sdc_unit(sdc, st.stock_persons,
+						st.stock_persons || st.stock_hh,
+						st.nben < (size_t)r->o->k);
+			sdc_tie(sdc, pt->unit[i], pt->sunit[i]);
+		}
 		pt->kind[i] = (unsigned char)rows[i].kind;
 		if (rows[i].kind == R_LEAF)
 			pt->prog[i] = l0->prog;
@@ -547,10 +558,10 @@ void build_programs(struct report *r, const struct slice *s,
 				sdc_member(sdc, pt->unit[j]);
 		if (nmonthly == 0)
 			continue;
-		sdc_line(sdc, pt->unit[i], SDC_STOCK);
+		sdc_line(sdc, pt->sunit[i], SDC_STOCK);
 		for (j = 0; j < nrows; j++)
 			if (rows[j].parent == (long)i && rows_monthly(&rows[j], lv))
-				sdc_member(sdc, pt->unit[j]);
+				sdc_member(sdc, pt->sunit[j]);
 	}
 	add_notes(r, s, t, lv, n);
 	centralized_rate(s, lv, n, rate);
@@ -569,11 +580,13 @@ void programs_apply(struct report *r, const struct ptab *pt,
 	char pct[32];
 
 	for (i = 0; i < pt->nrows; i++) {
-		if (!sdc->hidden[pt->unit[i]])
-			continue;
+		int row = sdc->hidden[pt->unit[i]];
+		int stock = pt->sunit[i] != (size_t)-1 && sdc->hidden[pt->sunit[i]];
+
 		/* "—" marks a measure that does not apply: nothing to hide. */
 		for (j = PC_PERSONS; j < PC_NCOLS; j++)
-			if (strcmp(t->cells[i * t->ncols + j].text, DASH))
+			if ((row || (stock && (j == PC_STOCK_P || j == PC_STOCK_H))) &&
+			    strcmp(t->cells[i * t->ncols + j].text, DASH))
 				table_hide(t, i, j);
 	}
 	if (!rate->have)
@@ -583,7 +596,8 @@ void programs_apply(struct report *r, const struct ptab *pt,
 			   rate->nall - rate->ncentral >= k);
 	for (i = 0; i < pt->nrows; i++)
 		if (pt->root[i] && !strcmp(pt->root[i]->code, "tekun") &&
-		    sdc->hidden[pt->unit[i]])
+		    (sdc->hidden[pt->unit[i]] ||
+		     (pt->sunit[i] != (size_t)-1 && sdc->hidden[pt->sunit[i]])))
 			rate->published = 0;
 	money_fmt_ratio(rate->central * 10000, rate->all, pct);
 	table_note(t, NOTE_INTERNAL,
@@ -621,6 +635,7 @@ void ptab_release(struct ptab *p)
 	free(p->nleaf);
 	free(p->parent);
 	free(p->unit);
+	free(p->sunit);
 	free(p->kind);
 	free(p->prog);
 	free(p->root);

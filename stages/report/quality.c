@@ -9,6 +9,15 @@
  * line and column) and lays out one row per source: rows read, records,
  * rejects by reason in SPEC.md section 3's order, valid records, and a
  * check that every row is accounted for (rows read = valid + rejects).
+ *
+ * A source is what --source LABEL groups (its ingest and its validate
+ * summary, whatever file names they carry: a pipeline names the export
+ * one way and validate's --source another); without labels, summaries
+ * naming the same file are one source. A source lacking either summary
+ * is 无法核对, never 一致, and so is the 合计 then. The table names a
+ * source as a statistician does: its label (with --source-period, the
+ * period in words), else the report's title when it is the only one,
+ * else 来源1, 来源2 ...; the file names go to the internal set's note.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +26,7 @@
 #include "canon.h"
 #include "fileio.h"
 #include "money.h"
+#include "period.h"
 #include "report.h"
 #include "sbuf.h"
 #include "xalloc.h"
@@ -337,6 +347,7 @@ struct summary {
 	int have_tot;            /* total_export / total_computed given */
 	int64_t tot_export, tot_computed;   /* fen */
 	long accepted;           /* rows of a loss accepted for this run */
+	long acc[RJ__COUNT];     /* the same by reason */
 	char **xcode;            /* reasons not in canon.h */
 	long *xn;
 	size_t nx;
@@ -391,11 +402,15 @@ static int accepted_key(struct jp *j, const char *key, void *ctx, int depth)
 {
 	struct summary *sm = ctx;
 	long v;
+	size_t i;
 
 	(void)depth;
 	if (count_value(j, key, &v))
 		return -1;
 	sm->accepted += v;
+	for (i = 0; i < RJ__COUNT; i++)
+		if (!strcmp(reject_code_name((enum reject_code)i), key))
+			sm->acc[i] += v;
 	return 0;
 }
 
@@ -502,11 +517,14 @@ out:
 
 /* What the table shows for one source. */
 struct qsrc {
-	char *source;
+	char *source;            /* the key: label and period, or the file name */
+	char *label;             /* the --source label in words, or NULL */
+	char *file[2];           /* the file names the summaries give */
 	int has[2];              /* 0 ingest, 1 validate */
 	long rows[2], records[2], rejected[2];
 	long rej[RJ__COUNT];
 	long accepted;
+	long acc[2][RJ__COUNT];  /* accepted rows by stage and reason */
 	long *xn;                /* per extra reason (struct qtab.xcode) */
 	long totals;             /* the export's total rows (ingest) */
 	int have_tot;
@@ -537,9 +555,10 @@ static size_t extra_index(struct qtab *q, const char *code)
 }
 
 static int qtab_add(struct qtab *q, const struct summary *sm, const char *path,
-		    struct rs_error *err)
+		    const char *label, const char *lperiod, struct rs_error *err)
 {
 	struct qsrc *s = NULL;
+	char key[1024];
 	int st;
 	size_t i;
 
@@ -555,19 +574,34 @@ static int qtab_add(struct qtab *q, const struct summary *sm, const char *path,
 	if (!sm->source || !sm->have_rows || !sm->have_records)
 		return rs_err(err, "bad summary '%s': a %s summary needs 'source', 'rows_read' and 'records'",
 			      path, sm->stage);
+	/* A label's key cannot be a file name's: it starts with a tab. */
+	if (label)
+		snprintf(key, sizeof(key), "\t%s\t%s", label, lperiod ? lperiod : "");
+	else
+		snprintf(key, sizeof(key), "%s", sm->source);
 	for (i = 0; i < q->nsrc; i++)
-		if (!strcmp(q->src[i].source, sm->source))
+		if (!strcmp(q->src[i].source, key))
 			s = &q->src[i];
 	if (!s) {
 		q->src = xreallocarray(q->src, q->nsrc + 1, sizeof(*q->src));
 		s = &q->src[q->nsrc++];
 		memset(s, 0, sizeof(*s));
-		s->source = xstrdup(sm->source);
+		s->source = xstrdup(key);
 		s->xn = xcalloc(q->nx ? q->nx : 1, sizeof(long));
+		if (label) {
+			char lab[64] = "";
+			struct period per;
+
+			if (lperiod && !period_parse(lperiod, &per))
+				period_label(&per, lab, sizeof(lab));
+			snprintf(key, sizeof(key), "%s%s", label, lab);
+			s->label = xstrdup(key);
+		}
 	}
 	if (s->has[st])
-		return rs_err(err, "second %s summary for source '%s' in '%s'", sm->stage,
-			      sm->source, path);
+		return rs_err(err, "second %s summary for source '%s' in '%s' (give each source its own --source LABEL)",
+			      sm->stage, label ? label : sm->source, path);
+	s->file[st] = xstrdup(sm->source);
 	s->has[st] = 1;
 	s->rows[st] = sm->rows_read;
 	s->records[st] = sm->records;
@@ -578,6 +612,8 @@ static int qtab_add(struct qtab *q, const struct summary *sm, const char *path,
 		s->tot_computed = sm->tot_computed;
 	}
 	s->accepted += sm->accepted;
+	for (i = 0; i < RJ__COUNT; i++)
+		s->acc[st][i] += sm->acc[i];
 	for (i = 0; i < RJ__COUNT; i++) {
 		s->rej[i] += sm->rej[i];
 		s->rejected[st] += sm->rej[i];
@@ -592,6 +628,12 @@ static int qtab_add(struct qtab *q, const struct summary *sm, const char *path,
 	return 0;
 }
 
+/* The 核对 of a source: both stages there and every row accounted for. */
+enum { Q_OK, Q_BAD, Q_UNKNOWN };
+static const char *const q_check[] = { "一致", "不一致", "无法核对（缺少导入或校验的汇总）" };
+
+static int src_check(const struct qsrc *s);
+
 static int src_balanced(const struct qsrc *s)
 {
 	int i;
@@ -603,6 +645,58 @@ static int src_balanced(const struct qsrc *s)
 	if (s->has[0] && s->has[1] && s->records[0] != s->rows[1])
 		return 0;
 	return 1;
+}
+
+static int src_check(const struct qsrc *s)
+{
+	if (!src_balanced(s))
+		return Q_BAD;
+	return s->has[0] && s->has[1] ? Q_OK : Q_UNKNOWN;
+}
+
+/*
+ * r->loss_note: what a run was told to accept (--accept-loss), source by
+ * source, stage and reason, with its share of the rows the stage read, so
+ * that the bulletin and the page, not only this table, say that their
+ * figures leave those rows out. NULL when no accepted reason lost a row.
+ */
+static void loss_note(struct report *r, const struct qtab *q)
+{
+	static const char *const stage_zh[2] = { "导入", "校验" };
+	struct sbuf sb;
+	size_t j, i;
+	int st, n = 0;
+
+	sbuf_init(&sb, 0);
+	for (j = 0; j < q->nsrc; j++) {
+		const struct qsrc *s = &q->src[j];
+
+		for (st = 0; st < 2; st++)
+			for (i = 0; i < RJ__COUNT; i++) {
+				const char *zh = reject_code_zh(reject_code_name((enum reject_code)i));
+				char pct[48];
+
+				if (!s->acc[st][i])
+					continue;
+				if (s->rows[st] > 0)
+					fmt_pct1(s->acc[st][i], s->rows[st], pct);
+				else
+					snprintf(pct, sizeof(pct), "—");
+				sbuf_addf(&sb, "%s%s%s时有%ld行（占读入%ld行的%s%%）因“%s”被拒绝",
+					  n++ ? "；" : "", s->label, stage_zh[st], s->acc[st][i],
+					  s->rows[st], pct, zh ? zh : "其他原因");
+			}
+	}
+	if (n) {
+		struct sbuf out;
+
+		sbuf_init(&out, 0);
+		sbuf_addf(&out, "特别说明：本期数据含经确认接受的数据损失，%s；这些行未计入本报告的任何数字，"
+			  "本次发布未按拒绝比例上限停止，请核实后使用。", sb.buf);
+		free(r->loss_note);
+		r->loss_note = sbuf_detach(&out, NULL);
+	}
+	sbuf_release(&sb);
 }
 
 static void set_count(struct table *t, size_t r, size_t c, int have, long v)
@@ -626,7 +720,7 @@ int build_quality(struct report *r, struct rs_error *err)
 	unsigned char show[RJ__COUNT];
 	size_t i, j, ncols = 0, ti;
 	char *heading;
-	int ret = -1, all_ok = 1, any_tot = 0;
+	int ret = -1, all_ok = Q_OK, any_tot = 0;
 
 	memset(&q, 0, sizeof(q));
 	memset(&total, 0, sizeof(total));
@@ -634,7 +728,8 @@ int build_quality(struct report *r, struct rs_error *err)
 	for (i = 0; i < r->o->nquality; i++) {
 		if (summary_load(&sm, r->o->quality[i], err))
 			goto out;
-		if (qtab_add(&q, &sm, r->o->quality[i], err)) {
+		if (qtab_add(&q, &sm, r->o->quality[i], r->o->quality_label[i],
+			     r->o->quality_period[i], err)) {
 			summary_release(&sm);
 			goto out;
 		}
@@ -716,14 +811,29 @@ int build_quality(struct report *r, struct rs_error *err)
 			total.tot_export += s->tot_export;
 			total.tot_computed += s->tot_computed;
 		}
-		all_ok &= src_balanced(s);
+		i = (size_t)src_check(s);
+		if (i == Q_BAD || (i == Q_UNKNOWN && all_ok == Q_OK))
+			all_ok = (int)i;
+	}
+	/* How a statistician names each source (see the head of this file). */
+	for (j = 0, i = 0; j < q.nsrc; j++) {
+		char buf[64];
+
+		if (q.src[j].label)
+			continue;
+		if (q.nsrc == 1 && r->title && *r->title) {
+			q.src[j].label = xstrdup(r->title);
+			continue;
+		}
+		snprintf(buf, sizeof(buf), "来源%zu", ++i);
+		q.src[j].label = xstrdup(buf);
 	}
 	for (j = 0; j <= q.nsrc; j++) {
 		const struct qsrc *s = j < q.nsrc ? &q.src[j] : &total;
 		size_t tr = table_add_row(t), c = 0;
-		int ok = s == &total ? all_ok : src_balanced(s);
+		int ok = s == &total ? all_ok : src_check(s);
 
-		table_set(t, tr, c++, s->source);
+		table_set(t, tr, c++, s == &total ? "合计" : s->label);
 		set_count(t, tr, c++, s->has[0], s->rows[0]);
 		set_count(t, tr, c++, s->has[0] || s->has[1],
 			  s->has[0] ? s->records[0] : s->rows[1]);
@@ -734,7 +844,7 @@ int build_quality(struct report *r, struct rs_error *err)
 			table_setf(t, tr, c++, "%ld", s->xn[i]);
 		table_setf(t, tr, c++, "%ld", s->rejected[0] + s->rejected[1]);
 		set_count(t, tr, c++, s->has[1], s->records[1]);
-		table_set(t, tr, c++, ok ? "一致" : "不一致");
+		table_set(t, tr, c++, q_check[ok]);
 		if (any_tot) {
 			char a[32], b[32], d[32];
 			table_set(t, tr, c++, s->have_tot ? money_fmt_yuan(s->tot_export, a) : DASH);
@@ -751,15 +861,22 @@ int build_quality(struct report *r, struct rs_error *err)
 		   "每行源数据或成为一条有效记录，或按第一个未通过的检查计入一种拒绝原因，被拒绝的行见各来源的退回清单。"
 		   "核对列检查读入行数是否等于有效记录与拒绝合计之和，以及导入与校验两步的行数是否衔接。");
 	table_note(t, NOTE_INTERNAL, "内部版：拒绝原因的代码为%s。", codes.buf ? codes.buf : "");
+	loss_note(r, &q);
+	if (r->loss_note)
+		table_note(t, NOTE_BOTH, "%s", r->loss_note);
+	sbuf_reset(&codes);
 	for (j = 0; j < q.nsrc; j++)
-		if (q.src[j].accepted)
-			table_note(t, NOTE_BOTH,
-				   "已确认接受的数据损失：%s 有 %ld 行被拒绝，超过拒绝比例上限，经确认后仍予发布。",
-				   q.src[j].source, q.src[j].accepted);
+		sbuf_addf(&codes, "%s%s＝%s（导入）、%s（校验）", j ? "；" : "", q.src[j].label,
+			  q.src[j].file[0] ? q.src[j].file[0] : "无", q.src[j].file[1] ? q.src[j].file[1] : "无");
+	if (q.nsrc)
+		table_note(t, NOTE_INTERNAL, "内部版：各来源的文件为%s。", codes.buf);
 	ret = 0;
 out:
 	for (i = 0; i < q.nsrc; i++) {
 		free(q.src[i].source);
+		free(q.src[i].label);
+		free(q.src[i].file[0]);
+		free(q.src[i].file[1]);
 		free(q.src[i].xn);
 	}
 	free(q.src);

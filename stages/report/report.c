@@ -62,6 +62,95 @@ static void link_grid(struct sdc *sdc, const struct xgrid *x,
 	}
 }
 
+/*
+ * Table 5's flows of a monthly program add up, over its rows, to the
+ * change of its monthly 人次 between the month before the period and its
+ * last month: last = before + 新增 - 退出, exactly so for a program paid
+ * per person (one person a payment) and for households whose size did not
+ * change. The month before is the first month when the first month was not
+ * judged (it then has no flows), else, with --by-year, the last month of
+ * the previous year's months table, already suppressed: a unit of this
+ * slice that stands for that cell, hidden if it is and never to be hidden
+ * otherwise (it is published). Each line is added where the figures
+ * satisfy it, in households or in persons (the flows' two counts are one
+ * unit), as anyone reading the tables would find.
+ */
+static void link_flows(struct report *r, const struct slice *s, struct sdc *sdc,
+		       const struct mtab *m, const struct peopletab *q,
+		       const struct ptab *p)
+{
+	const struct table *mt = &r->t[m->ti], *qt, *pt = NULL;
+	size_t last, j, i, c, pc = 0;
+	int judged = r->acc.pay_first >= 0 && s->per.first > r->acc.pay_first &&
+		     s->per.first <= r->acc.pay_last;
+
+	if (q->ti == (size_t)-1 || m->nrow < 2 || (!judged && m->nrow < 3))
+		return;
+	if (judged) {
+		/* the previous slice, when it ends the month before */
+		if (!r->nsi || r->si[r->nsi - 1].s->per.last != s->per.first - 1)
+			return;
+		pt = &r->t[r->si[r->nsi - 1].tmon];
+	}
+	qt = &r->t[q->ti];
+	last = m->nrow - 2;
+	for (j = 0; j < m->nc; j++) {
+		int64_t dm, dh = 0, dp = 0, before;
+		size_t nrows = 0, base;
+
+		if (!m->prog[j])
+			continue;
+		if (pt) {
+			const struct tcell *bc;
+
+			for (pc = 1; pc < pt->ncols; pc += 2)
+				if (!strcmp(pt->cols[pc], mt->cols[1 + 2 * j]))
+					break;
+			if (pc >= pt->ncols || pt->nrows < 2)
+				continue;
+			bc = &pt->cells[(pt->nrows - 2) * pt->ncols + pc];
+			before = bc->v;
+			base = (size_t)-1;
+		} else {
+			before = mt->cells[1 + 2 * j].v;
+			base = m->unit[j];
+		}
+		dm = mt->cells[last * mt->ncols + 1 + 2 * j].v - before;
+		for (i = 0; i < q->nrows; i++) {
+			const struct tcell *row = &qt->cells[i * qt->ncols];
+
+			if (p->prog[q->prow[i]] != m->prog[j])
+				continue;
+			nrows++;
+			dh += row[QC_NEW_H].v - row[QC_EXIT_H].v;
+			dp += row[QC_NEW_P].v - row[QC_EXIT_P].v;
+		}
+		if (!nrows || (dh != dm && dp != dm))
+			continue;
+		if (base == (size_t)-1) {
+			int hid = pt->cells[(pt->nrows - 2) * pt->ncols + pc].hidden;
+
+			/* published: a constant (no non-zero flag, so nothing
+			 * hides it); hidden: an unknown from the start */
+			base = sdc_unit(sdc, before, hid, hid);
+		}
+		sdc_line(sdc, m->unit[last * m->nc + j], SDC_PEOPLE);
+		sdc_member(sdc, base);
+		for (i = 0; i < q->nrows; i++) {
+			const size_t *u = &q->unit[i * QU_PER_ROW];
+
+			if (p->prog[q->prow[i]] != m->prog[j])
+				continue;
+			for (c = 3; c < QU_PER_ROW; c++) {
+				if (c == 3)
+					sdc_member(sdc, u[c]);
+				else
+					sdc_member_neg(sdc, u[c]);
+			}
+		}
+	}
+}
+
 int build_slice(struct report *r, const struct slice *s, struct rs_error *err)
 {
 	struct sinfo si;
@@ -119,6 +208,27 @@ int build_slice(struct report *r, const struct slice *s, struct rs_error *err)
 			if (p->prog[i] == m.prog[j])
 				sdc_member(&sdc, p->unit[i]);
 	}
+	/* A monthly program's 期末保障人数 is the persons of its payments in
+	 * the period's last month: the months table's last-month 人次 of that
+	 * program is the sum of its rows' stocks in the programs table (SPEC.md
+	 * section 4). A stock line, so that hiding the 期末 cells can protect
+	 * the month's cell and the audit solves it with the month's row. */
+	for (j = 0; j < m.nc; j++) {
+		size_t nmem = 0;
+
+		if (!m.prog[j] || m.nrow < 2)
+			continue;
+		for (i = 0; i < p->nrows; i++)
+			if (p->prog[i] == m.prog[j] && p->sunit[i] != (size_t)-1)
+				nmem++;
+		if (!nmem)
+			continue;
+		sdc_line(&sdc, m.unit[(m.nrow - 2) * m.nc + j], SDC_STOCK);
+		for (i = 0; i < p->nrows; i++)
+			if (p->prog[i] == m.prog[j] && p->sunit[i] != (size_t)-1)
+				sdc_member(&sdc, p->sunit[i]);
+	}
+	link_flows(r, s, &sdc, &m, &q, p);
 	link_grid(&sdc, &xt, p);
 	if (si.tfund != (size_t)-1)
 		link_grid(&sdc, &xf, p);
@@ -237,6 +347,7 @@ void report_release(struct report *r)
 	if (r->have_rt)
 		regions_release(&r->rt);
 	accum_release(&r->acc);
+	free(r->loss_note);
 	free(r->title);
 	memset(r, 0, sizeof(*r));
 }

@@ -49,6 +49,11 @@ struct report_opts {
 	int excel;                   /* CSV files start with a UTF-8 BOM */
 	const char *quality[REPORT_MAX_FILES];
 	size_t nquality;
+	/* per --quality file: the --source label in force when it was given
+	 * (NULL: none), and that source's --source-period (NULL: none); the
+	 * files of one label are one source of the quality table */
+	const char *quality_label[REPORT_MAX_FILES];
+	const char *quality_period[REPORT_MAX_FILES];
 	const char *catalogs[REPORT_MAX_FILES];
 	size_t ncatalogs;            /* 0: the data directory's files */
 	const char *regions;         /* NULL: the data directory's */
@@ -80,6 +85,9 @@ struct ptab {
 	size_t ti;                       /* index of the table in r->t */
 	size_t nrows;
 	size_t *unit;                    /* per row: its sdc unit */
+	size_t *sunit;                   /* per row: the unit of its stock
+					    columns (期末), hidden with the row
+					    and alone; (size_t)-1: none */
 	unsigned char *kind;             /* per row: PR_* */
 	const struct program **prog;     /* per row: a leaf row's program */
 	const struct program **root;     /* per row: its root (NULL: 合计) */
@@ -172,6 +180,10 @@ struct report {
 	struct sinfo *si;
 	size_t nsi;
 	struct report *prev;         /* with --previous: the year before */
+	char *loss_note;             /* with --quality: the losses a run was
+					told to accept (--accept-loss), in
+					Chinese, for the bulletin and the
+					page; NULL when none */
 	int yoy;                     /* tables 1 and 2 get 同比 columns */
 };
 

@@ -327,7 +327,9 @@ void sdc_release(struct sdc *s)
 	free(s->hidden);
 	free(s->primary);
 	free(s->member);
+	free(s->neg);
 	free(s->line);
+	free(s->tie);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -360,14 +362,51 @@ void sdc_line(struct sdc *s, size_t total, int family)
 	s->nline++;
 }
 
-void sdc_member(struct sdc *s, size_t unit)
+static void add_member(struct sdc *s, size_t unit, int neg)
 {
 	if (s->nmember == s->mcap) {
 		s->mcap = s->mcap ? s->mcap * 2 : 64;
 		s->member = xreallocarray(s->member, s->mcap, sizeof(*s->member));
+		s->neg = xrealloc(s->neg, s->mcap);
 	}
+	s->neg[s->nmember] = (unsigned char)neg;
 	s->member[s->nmember++] = unit;
 	s->line[s->nline - 1].count++;
+}
+
+void sdc_member(struct sdc *s, size_t unit)
+{
+	add_member(s, unit, 0);
+}
+
+void sdc_member_neg(struct sdc *s, size_t unit)
+{
+	add_member(s, unit, 1);
+}
+
+void sdc_tie(struct sdc *s, size_t leader, size_t follower)
+{
+	if (s->ntie == s->tcap) {
+		s->tcap = s->tcap ? s->tcap * 2 : 16;
+		s->tie = xreallocarray(s->tie, s->tcap, 2 * sizeof(*s->tie));
+	}
+	s->tie[2 * s->ntie] = leader;
+	s->tie[2 * s->ntie + 1] = follower;
+	s->ntie++;
+}
+
+/* Hides the followers of hidden leaders. Returns 1 if one was hidden. */
+static int follow_ties(struct sdc *s)
+{
+	size_t i;
+	int changed = 0;
+
+	for (i = 0; i < s->ntie; i++)
+		if (s->hidden[s->tie[2 * i]] && !s->hidden[s->tie[2 * i + 1]]) {
+			s->hidden[s->tie[2 * i + 1]] = 1;
+			changed = 1;
+		}
+	return changed;
 }
 
 /* Hidden units of line l, and the visible non-zero ones (*open, the last
@@ -511,8 +550,10 @@ static uint64_t invmod(uint64_t a)
 }
 
 /* A hidden unit that the published cells determine exactly through the
- * lines of one family, or (size_t)-1. */
-static size_t audit(const struct sdc *s, int family)
+ * lines of the families in mask (bit 1 << family), or (size_t)-1; with
+ * want other than (size_t)-1, want if it is one, else (size_t)-1. */
+static size_t audit_n(const struct sdc *s, unsigned mask, size_t want,
+		      size_t *nfixed)
 {
 	size_t *col = xcalloc(s->n ? s->n : 1, sizeof(*col)), *unit;
 	size_t nu = 0, nr = 0, i, j, r, c, found = (size_t)-1;
@@ -530,7 +571,7 @@ static size_t audit(const struct sdc *s, int family)
 		uint64_t *row = m + nr * nu;
 		int any = 0;
 
-		if (l->family != family)
+		if (!(mask & 1u << l->family))
 			continue;
 		if (s->hidden[l->total]) {
 			row[col[l->total]] = 1;
@@ -539,7 +580,8 @@ static size_t audit(const struct sdc *s, int family)
 		for (j = 0; j < l->count; j++) {
 			size_t u = s->member[l->first + j];
 			if (s->hidden[u]) {
-				row[col[u]] = submod(row[col[u]], 1);
+				row[col[u]] = s->neg[l->first + j] ? (row[col[u]] + 1) % AUDIT_P :
+					      submod(row[col[u]], 1);
 				any = 1;
 			}
 		}
@@ -574,20 +616,30 @@ static size_t audit(const struct sdc *s, int family)
 		}
 		r++;
 	}
-	for (i = 0; i < r && found == (size_t)-1; i++) {
+	if (nfixed)
+		*nfixed = 0;
+	for (i = 0; i < r && (found == (size_t)-1 || nfixed); i++) {
 		size_t nz = 0, at = 0;
 		for (j = 0; j < nu; j++)
 			if (m[i * nu + j]) {
 				nz++;
 				at = j;
 			}
-		if (nz == 1)
+		if (nz == 1 && nfixed)
+			(*nfixed)++;
+		if (nz == 1 && found == (size_t)-1 &&
+		    (want == (size_t)-1 || unit[at] == want))
 			found = unit[at];
 	}
 	free(m);
 	free(unit);
 	free(col);
 	return found;
+}
+
+static size_t audit(const struct sdc *s, unsigned mask, size_t want)
+{
+	return audit_n(s, mask, want, NULL);
 }
 
 /*
@@ -631,11 +683,237 @@ static int protect(struct sdc *s, const struct unit_lines *ul, size_t u)
 	return 1;
 }
 
+static const struct sdc *cand_sdc;
+
+static int cand_cmp(const void *x, const void *y)
+{
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	int64_t wa = cand_sdc->weight[a], wb = cand_sdc->weight[b];
+
+	if (wa != wb)
+		return wa < wb ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * Protects u, which the lines of mask fix, by the lightest visible unit,
+ * or pair of units, whose hiding leaves u unfixed; found exactly rather
+ * than by trying. With A the lines' coefficients of the hidden units, u
+ * is fixed iff some combination y of the lines has y A = e_u; all such y
+ * are y0 + N (N: the combinations with y A = 0, the lines with no hidden
+ * unit among them). Hiding a set W of visible units adds the conditions
+ * y a_v = 0, v in W, where a_v is v's column; u stays fixed iff
+ * p_v t + d_v = 0 (p_v = N a_v, d_v = y0 a_v) has a solution t for all v
+ * in W at once. So one unit protects u when p_v = 0 and d_v != 0, and two
+ * when p_w = c p_v and d_w != c d_v. Elimination runs modulo AUDIT_P as
+ * the audit's does. Returns 1 if units were hidden, 0 if none would do.
+ */
+static const uint64_t *pair_hash;
+
+static int pair_cmp(const void *x, const void *y)
+{
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+
+	if (pair_hash[a] != pair_hash[b])
+		return pair_hash[a] < pair_hash[b] ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+static int protect_exact(struct sdc *s, const struct unit_lines *ul, size_t u,
+			 unsigned mask)
+{
+	size_t *col = xcalloc(s->n ? s->n : 1, sizeof(*col)), *lrow, *cand;
+	size_t nu = 0, nr = 0, w, i, j, r, c, k, nn, nc = 0, y0 = (size_t)-1;
+	size_t best = (size_t)-1, best2 = (size_t)-1;
+	uint64_t *m, *pv, *dv;
+	unsigned char *seen;
+	int ret = 0;
+
+	for (i = 0; i < s->n; i++)
+		col[i] = s->hidden[i] ? nu++ : (size_t)-1;
+	lrow = xcalloc(s->nline ? s->nline : 1, sizeof(*lrow));
+	for (i = 0; i < s->nline; i++)
+		lrow[i] = mask & 1u << s->line[i].family ? nr++ : (size_t)-1;
+	w = nu + nr;
+	m = xcalloc((nr ? nr : 1) * (w ? w : 1), sizeof(*m));
+	for (i = 0; i < s->nline; i++) {
+		const struct sdc_line *l = &s->line[i];
+		uint64_t *row;
+
+		if (lrow[i] == (size_t)-1)
+			continue;
+		row = m + lrow[i] * w;
+		if (s->hidden[l->total])
+			row[col[l->total]] = 1;
+		for (j = 0; j < l->count; j++) {
+			size_t v = s->member[l->first + j];
+			if (s->hidden[v])
+				row[col[v]] = s->neg[l->first + j] ? (row[col[v]] + 1) % AUDIT_P :
+					      submod(row[col[v]], 1);
+		}
+		row[nu + lrow[i]] = 1;
+	}
+	for (c = 0, r = 0; c < nu && r < nr; c++) {
+		size_t p = r;
+		uint64_t inv;
+
+		while (p < nr && !m[p * w + c])
+			p++;
+		if (p == nr)
+			continue;
+		if (p != r)
+			for (j = 0; j < w; j++) {
+				uint64_t t = m[p * w + j];
+				m[p * w + j] = m[r * w + j];
+				m[r * w + j] = t;
+			}
+		inv = invmod(m[r * w + c]);
+		for (j = 0; j < w; j++)
+			m[r * w + j] = mulmod(m[r * w + j], inv);
+		for (i = 0; i < nr; i++) {
+			uint64_t f = m[i * w + c];
+			if (i == r || !f)
+				continue;
+			for (j = 0; j < w; j++)
+				if (m[r * w + j])
+					m[i * w + j] = submod(m[i * w + j], mulmod(f, m[r * w + j]));
+		}
+		r++;
+	}
+	for (i = 0; i < r && y0 == (size_t)-1; i++) {
+		size_t nz = 0;
+		for (j = 0; j < nu; j++)
+			nz += m[i * w + j] != 0;
+		if (nz == 1 && m[i * w + col[u]])
+			y0 = i;
+	}
+	nn = nr - r;               /* rows r.. are N */
+	seen = xcalloc(s->n ? s->n : 1, 1);
+	cand = xcalloc(s->n ? s->n : 1, sizeof(*cand));
+	for (i = 0; i < s->nline; i++) {
+		const struct sdc_line *l = &s->line[i];
+
+		if (lrow[i] == (size_t)-1)
+			continue;
+		for (j = 0; j <= l->count; j++) {
+			size_t v = j < l->count ? s->member[l->first + j] : l->total;
+
+			if (!s->hidden[v] && s->nonzero[v] && !seen[v]) {
+				seen[v] = 1;
+				cand[nc++] = v;
+			}
+		}
+	}
+	cand_sdc = s;
+	qsort(cand, nc, sizeof(*cand), cand_cmp);
+	pv = xcalloc((nc ? nc : 1) * (nn ? nn : 1), sizeof(*pv));
+	dv = xcalloc(nc ? nc : 1, sizeof(*dv));
+	for (i = 0; y0 != (size_t)-1 && i < nc; i++) {
+		size_t v = cand[i];
+
+		for (k = ul->start[v]; k < ul->start[v + 1]; k++) {
+			size_t li = ul->line[k], lr = lrow[li], q;
+			const struct sdc_line *l = &s->line[li];
+			uint64_t a = 0;
+
+			if (lr == (size_t)-1)
+				continue;
+			/* v's coefficient in line li (a line lists it once per
+			 * index entry; count this entry's share) */
+			if (l->total == v)
+				a = 1;
+			for (q = 0; q < l->count; q++)
+				if (s->member[l->first + q] == v)
+					a = s->neg[l->first + q] ? (a + 1) % AUDIT_P : submod(a, 1);
+			/* a unit in a line twice (total and member) has two
+			 * index entries: count the line once */
+			if (k > ul->start[v] && ul->line[k - 1] == li)
+				continue;
+			dv[i] = (dv[i] + mulmod(m[y0 * w + nu + lr], a)) % AUDIT_P;
+			for (q = 0; q < nn; q++)
+				pv[i * nn + q] = (pv[i * nn + q] +
+						  mulmod(m[(r + q) * w + nu + lr], a)) % AUDIT_P;
+		}
+	}
+	/* One unit: the lightest with p_v = 0 and d_v != 0. */
+	for (i = 0; y0 != (size_t)-1 && i < nc && best == (size_t)-1; i++) {
+		int zero = 1;
+		for (k = 0; k < nn && zero; k++)
+			zero = !pv[i * nn + k];
+		if (zero && dv[i])
+			best = i;
+	}
+	/* Two units: the lightest pair of parallel p with unequal d. Each p
+	 * is scaled to a leading 1 (d with it), hashed, and the candidates
+	 * sorted by hash, so that parallel ones sit together. */
+	if (y0 != (size_t)-1 && best == (size_t)-1 && nn) {
+		uint64_t *hash = xcalloc(nc ? nc : 1, sizeof(*hash));
+		size_t *ord = xcalloc(nc ? nc : 1, sizeof(*ord)), no = 0, g, h;
+
+		for (i = 0; i < nc; i++) {
+			size_t f = 0;
+			uint64_t inv, hv = 1469598103934665603ULL;
+
+			while (f < nn && !pv[i * nn + f])
+				f++;
+			if (f == nn)
+				continue;
+			inv = invmod(pv[i * nn + f]);
+			for (k = 0; k < nn; k++) {
+				pv[i * nn + k] = mulmod(pv[i * nn + k], inv);
+				hv = (hv ^ pv[i * nn + k]) * 1099511628211ULL;
+			}
+			dv[i] = mulmod(dv[i], inv);
+			hash[i] = hv;
+			ord[no++] = i;
+		}
+		pair_hash = hash;
+		qsort(ord, no, sizeof(*ord), pair_cmp);
+		for (g = 0; g < no; g = h) {
+			for (h = g + 1; h < no && hash[ord[h]] == hash[ord[g]]; h++)
+				;
+			/* ord[g..h) in candidate (weight) order: the first
+			 * with a d unlike the group's lightest, or else ... */
+			for (i = g; i < h; i++)
+				for (j = i + 1; j < h; j++) {
+					size_t x = ord[i], y = ord[j];
+
+					if (dv[x] == dv[y] ||
+					    memcmp(pv + x * nn, pv + y * nn, nn * sizeof(*pv)))
+						continue;
+					if (best2 == (size_t)-1 ||
+					    s->weight[cand[x]] + s->weight[cand[y]] <
+					    s->weight[cand[best]] + s->weight[cand[best2]]) {
+						best = x;
+						best2 = y;
+					}
+				}
+		}
+		free(hash);
+		free(ord);
+	}
+	if (best != (size_t)-1) {
+		s->hidden[cand[best]] = 1;
+		if (best2 != (size_t)-1)
+			s->hidden[cand[best2]] = 1;
+		ret = 1;
+	}
+	free(pv);
+	free(dv);
+	free(seen);
+	free(cand);
+	free(m);
+	free(lrow);
+	free(col);
+	return ret;
+}
+
 void sdc_run(struct sdc *s)
 {
 	struct unit_lines ul;
 	size_t i, u, open, last = 0, *nh;
-	int changed, f;
+	unsigned mask;
+	int changed;
 
 	memcpy(s->hidden, s->primary, s->n);
 	index_lines(s, &ul);
@@ -644,7 +922,7 @@ void sdc_run(struct sdc *s)
 		do {
 			/* Forced choices first, to a fixed point ... */
 			do {
-				changed = 0;
+				changed = follow_ties(s);
 				for (i = 0; i < s->nline; i++) {
 					if (line_state(s, &s->line[i], &open, &last) == 1 &&
 					    open == 1) {
@@ -659,10 +937,13 @@ void sdc_run(struct sdc *s)
 			changed = choose(s, &ul, nh);
 		} while (changed);
 		/* No line gives a hidden unit back alone; may several? */
-		u = (size_t)-1;
-		for (f = 0; f < SDC_NFAMILIES && u == (size_t)-1; f++)
-			u = audit(s, f);
-		if (u == (size_t)-1 || !protect(s, &ul, u))
+		mask = (1u << SDC_NFAMILIES) - 1;
+		u = audit(s, mask, (size_t)-1);
+		if (u == (size_t)-1)
+			break;
+		if (protect_exact(s, &ul, u, mask))
+			continue;
+		if (!protect(s, &ul, u))
 			break;
 	}
 	free(nh);

@@ -23,8 +23,13 @@
  * can be, the total. A line with two or more hidden units cannot
  * give any one of them back by subtraction by itself; several lines
  * together still may (a + b = 11, a + c = 8, b + c + d = 9 ...), so an
- * audit then checks, per family of lines, that no hidden unit is fixed by
- * the published ones, and hides more next to any that is.
+ * audit then checks, over all the lines of all the tables at once (the
+ * identities between tables too: a stock is a month's cell, table 5's
+ * flows a difference of two months), that no hidden unit is fixed by the
+ * published ones; for one that is, it finds exactly the lightest unit, or
+ * pair, whose hiding sets it free, and hides more until none is fixed.
+ * Ties make a unit follow another: the stock cells of a programs row are
+ * hidden whenever the row is, and may be hidden alone.
  */
 #ifndef RS_REPORT_TABLE_H
 #define RS_REPORT_TABLE_H
@@ -136,7 +141,13 @@ struct sdc_line {
 
 /* Lines hold for some columns only: the additive ones (人次, 户次, 支出),
  * the stocks, which relate only the monthly programs' rows, or the
- * counts of table 5 (其中 lines and flows), each cell a unit of its own. */
+ * counts of table 5 (其中 lines and flows), each cell a unit of its own.
+ * The stock lines include the identities between tables: a program's
+ * 期末保障人数 is the persons of its last month's payments, the months
+ * table's last-month 人次 of that program. So a unit of either family
+ * holds one value that the lines of both relate (the stock columns of a
+ * programs row are a unit apart from the row), and the audit solves the
+ * additive and stock lines together. */
 enum { SDC_ADDITIVE, SDC_STOCK, SDC_PEOPLE, SDC_NFAMILIES };
 
 struct sdc {
@@ -144,9 +155,12 @@ struct sdc {
 	int64_t *weight;
 	unsigned char *nonzero, *hidden, *primary;
 	size_t *member;
+	unsigned char *neg;      /* per member: 1 if it counts with a minus */
 	size_t nmember, mcap;
 	struct sdc_line *line;
 	size_t nline, lcap;
+	size_t *tie;             /* pairs (leader, follower) */
+	size_t ntie, tcap;
 };
 
 void sdc_init(struct sdc *s);
@@ -159,6 +173,11 @@ size_t sdc_unit(struct sdc *s, int64_t weight, int nonzero, int primary);
  * members. */
 void sdc_line(struct sdc *s, size_t total, int family);
 void sdc_member(struct sdc *s, size_t unit);
+/* A member that the total subtracts: total = ... - unit (a flow's exits). */
+void sdc_member_neg(struct sdc *s, size_t unit);
+/* Hides follower whenever leader is hidden (the stock cells of a hidden
+ * programs row). */
+void sdc_tie(struct sdc *s, size_t leader, size_t follower);
 /* Runs primary and secondary suppression; s->hidden holds the result. */
 void sdc_run(struct sdc *s);
 

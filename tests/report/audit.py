@@ -110,6 +110,13 @@ def load(d, stem):
     return list(csv.reader(open(p, encoding='utf-8-sig')))
 
 
+# Measures whose equations share cells: table 1's 期末保障人数 is the
+# months table's last-month 人次 (SPEC.md section 4), and the flows of
+# table 5 tie the months' 人次 together, so those are solved as one system.
+JOIN = {'stock_p': 'persons', 'flows': 'persons', 'people6': 'persons', 'people7': 'persons',
+        'people8': 'persons', 'people9': 'persons'}
+
+
 class System:
     """Linear equations over named cells; a cell is hidden when its
     published text is '*'."""
@@ -119,7 +126,7 @@ class System:
 
     def add(self, measure, terms):
         """terms: (coefficient, name, text)."""
-        self.eqs.setdefault(measure, []).append(terms)
+        self.eqs.setdefault(JOIN.get(measure, measure), []).append(terms)
 
     def determined(self, measure):
         eqs = self.eqs.get(measure, [])
@@ -207,9 +214,29 @@ def programs_tree(rows):
     return parent, top, total, monthly
 
 
+IDENT = {'held': 0, 'failed': []}
+
+
+def holds(terms, ivals):
+    """An identity between tables is used only where the internal set
+    satisfies it exactly (a definition that a quirk of the data breaks is
+    no equation an outsider can solve); ivals: name -> internal text."""
+    tot = Fraction(0)
+    for c, n, _ in terms:
+        v = ivals.get(n)
+        if v is None or v in ('—', '*', ''):
+            return False
+        tot += Fraction(c) * Fraction(v)
+    return tot == 0
+
+
 def add_tables(S, pre, d_pub, d_int=None):
     """Adds the equations of one published set (prefix pre for names).
-    Returns the programs rows (published) and tree for later links."""
+    Returns the programs rows (published) and tree for later links.
+    With d_int, the internal set beside it, the identities between tables
+    that the internal figures satisfy are added too: a monthly program's
+    期末保障人数 (table 1) = its last month's 人次 (months table), and the
+    flows of table 5 = the change of its monthly 人次 over the period."""
     prog = load(d_pub, 'programs')
     if prog is None:
         return None
@@ -253,8 +280,51 @@ def add_tables(S, pre, d_pub, d_int=None):
             if k == tcol:
                 S.add(m, [(1, *M(len(mr) - 1, k, m)), (-1, *P(total, m))])
             else:
-                leaves = [j for j in range(len(rows)) if rows[j][0] == pcols[k][0]]
+                leaves = [j for j in range(len(rows)) if rows[j][0] == pcols[k][0] and j not in parent]
                 S.add(m, [(1, *M(len(mr) - 1, k, m))] + [(-1, *P(j, m)) for j in leaves])
+
+    if d_int is not None:
+        irows = load(d_int, 'programs')[1:]
+        imr = load(d_int, 'months')[1:]
+        iv = {}
+        for i in range(len(rows)):
+            for m in list(cols) + list(named):
+                iv[P(i, m)[0]] = irows[i][cols.get(m) if m in cols else named[m]]
+        for i in range(len(mr)):
+            for k in range(len(pcols)):
+                for m in ('persons', 'amount'):
+                    iv[M(i, k, m)[0]] = imr[i][pcols[k][1 if m == 'persons' else 2]]
+        last = len(mr) - 2
+        for k in range(tcol):
+            leaves = [j for j in range(len(rows))
+                      if rows[j][0] == pcols[k][0] and monthly[j] and j not in parent]
+            if not leaves or last < 0:
+                continue
+            eq = [(1, *M(last, k, 'persons'))] + [(-1, *P(j, 'stock_p')) for j in leaves]
+            if holds(eq, iv):
+                S.add('stock_p', eq)
+                IDENT['held'] += 1
+            else:
+                IDENT['failed'].append(f'{pre}期末 of {pcols[k][0]} != its last month')
+        pe, ipe = load(d_pub, 'people'), load(d_int, 'people')
+        if pe is not None and last > 0:
+            er, ier = pe[1:], ipe[1:]
+            at = {(r[0], r[1]): i for i, r in enumerate(rows)}
+            prow = [at[(r[0], r[1])] for r in er]
+            for k in range(tcol):
+                prs = [i for i, r in enumerate(er) if r[0] == pcols[k][0] and prow[i] not in parent]
+                if not prs:
+                    continue
+                for (cn, cx) in ((6, 8), (7, 9)):
+                    eq = [(1, *M(last, k, 'persons')), (-1, *M(0, k, 'persons'))]
+                    for i in prs:
+                        eq += [(-1, f'{pre}people:{i}:{cn}', er[i][cn]),
+                               (1, f'{pre}people:{i}:{cx}', er[i][cx])]
+                        iv[f'{pre}people:{i}:{cn}'] = ier[i][cn]
+                        iv[f'{pre}people:{i}:{cx}'] = ier[i][cx]
+                    if holds(eq, iv):
+                        S.add('flows', eq)
+                        IDENT['held'] += 1
 
     # towns and funding: rows x roots, a 合计 column, a 合计 row.
     for stem, nleft in (('towns', 2), ('funding', 1)):
@@ -375,7 +445,7 @@ def audit_set():
 
     # 3. the equations.
     S = System()
-    cur = add_tables(S, '', PUB)
+    cur = add_tables(S, '', PUB, INT)
     prev = add_tables(S, 'prev:', PREV) if PREV and not SUFFIX else None
     pub_rows = cur['rows']
     if prev:
@@ -450,6 +520,49 @@ for SUFFIX in suffixes:
     audit_set()
 hidden = hidden_total
 
+# With --by-year, a year's first month of flows is judged against the
+# December before, which the previous year's months table shows: the flows
+# of table 5 then equal this year's last month's 人次 less last year's.
+# All the years' equations are solved together with those identities.
+if len(suffixes) > 1:
+    S = System()
+    sets = {}
+    for SUFFIX in suffixes:
+        add_tables(S, SUFFIX + ':', PUB, INT)
+    for a, b in zip(suffixes, suffixes[1:]):
+        SUFFIX = b
+        mb, ma = load(PUB, 'months'), None
+        SUFFIX = a
+        ma, ima = load(PUB, 'months'), load(INT, 'months')
+        SUFFIX = b
+        imb, pe, ipe = load(INT, 'months'), load(PUB, 'people'), load(INT, 'people')
+        if pe is None:
+            continue
+        ha, hb = ma[0], mb[0]
+        for c in range(1, len(hb), 2):
+            name = hb[c][:-2]
+            if name == '合计' or hb[c] not in ha:
+                continue
+            ca = ha.index(hb[c])
+            prs = [i for i, r in enumerate(pe[1:]) if r[0] == name and r[1] != '小计']
+            if not prs:
+                continue
+            for cn, cx in ((6, 8), (7, 9)):
+                eq = [(1, f'{b}:months:{len(mb) - 3}:{(c - 1) // 2}:persons', mb[-2][c]),
+                      (-1, f'{a}:months:{len(ma) - 3}:{(ca - 1) // 2}:persons', ma[-2][ca])]
+                iv = {eq[0][1]: imb[-2][c], eq[1][1]: ima[-2][ca]}
+                for i in prs:
+                    eq += [(-1, f'{b}:people:{i}:{cn}', pe[1 + i][cn]),
+                           (1, f'{b}:people:{i}:{cx}', pe[1 + i][cx])]
+                    iv[eq[-2][1]] = ipe[1 + i][cn]
+                    iv[eq[-1][1]] = ipe[1 + i][cx]
+                if holds(eq, iv):
+                    S.add('flows', eq)
+                    IDENT['held'] += 1
+    for m in S.eqs:
+        for n in S.determined(m):
+            fail(f'hidden cell {n} ({m}) can be recomputed from the published tables of all years together')
+
 # 5. the published bulletin.
 bul = open(os.path.join(PUB, 'bulletin.txt'), encoding='utf-8').read()
 shown = lambda col: SHOWN.get(col, set())
@@ -495,4 +608,4 @@ if failed:
         print('    ' + f)
     sys.exit(1)
 print(f'ok - disclosure audit of {os.path.basename(os.path.dirname(PUB.rstrip("/")))}: '
-      f'{hidden} hidden cell references, none recomputable{", 同比 checked (%d shown)" % yoy_seen if PREV else ""}')
+      f'{hidden} hidden cell references, none recomputable, {IDENT["held"]} identities between tables used ({len(IDENT["failed"])} not met by the data){", 同比 checked (%d shown)" % yoy_seen if PREV else ""}')

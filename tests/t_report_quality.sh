@@ -1,0 +1,50 @@
+#!/bin/bash
+# 数据质量表 (issue: one source split in two rows): ingest's and validate's
+# summaries of one pipeline source are one row whatever file names they
+# carry (--source LABEL groups them), the row is named as a statistician
+# names the source (the district, with the year in a merged report), never
+# by our file names (the internal note keeps them), and a source lacking a
+# side says 无法核对, never 一致; rows that do not follow on say 不一致.
+. "$(dirname "$0")/lib.sh"
+
+cd "$ROOT" || exit 1
+R=$BIN/rs-report
+# The export under another name than ${item.name}.csv, as every real one is.
+mkdir -p "$TMP/x"
+cp samples/exports/erqi-2024.csv "$TMP/x/plain.csv"
+sed -e "s#samples/exports/erqi-2024.csv#$TMP/x/plain.csv#" -e "s#^root: \.\.#root: $ROOT#" \
+	pipelines/yearend.yaml >"$TMP/p.yaml"
+"$BIN/reliefstat" run -q --allow-outside "$TMP/p.yaml" --var out="$TMP/out" >"$TMP/run.log" 2>&1 &&
+	ok "the pipeline runs on an export named plain.csv" || fail "the pipeline runs on an export named plain.csv" "$(tail -3 "$TMP/run.log")"
+Q=$TMP/out/erqi-2024/report/published/quality.csv
+printf '%s\n' 郑州市二七区,5398,5362,6,0,6,6,6,6,0,6,5,6,0,0,0,6,0,53,5345,一致 \
+	合计,5398,5362,6,0,6,6,6,6,0,6,5,6,0,0,0,6,0,53,5345,一致 >"$TMP/q.want"
+tail -n +2 "$Q" | cmp -s - "$TMP/q.want" && ok "one row for the source, named 郑州市二七区, 一致" ||
+	fail "one row for the source, named 郑州市二七区, 一致" "$(cat "$Q")"
+grep -q '郑州市二七区2024年,5398,5362,.*,5345,一致$' "$TMP/out/all/report/published/quality.csv" &&
+	ok "the merged report names it 郑州市二七区2024年, joined" ||
+	fail "the merged report names it 郑州市二七区2024年, joined" "$(cat "$TMP/out/all/report/published/quality.csv")"
+! grep -q '\.csv\|erqi\|plain' "$Q" "$TMP/out/erqi-2024/report/published/quality.md" "$TMP/out/all/report/published/quality.csv" &&
+	ok "no file name in the published quality table" || fail "no file name in the published quality table" "$(grep '\.csv' "$Q")"
+grep -q '郑州市二七区＝plain.csv（导入）、erqi-2024.csv（校验）' "$TMP/out/erqi-2024/report/internal/quality.md" &&
+	ok "the internal note keeps the file names" || fail "the internal note keeps the file names" "$(tail -3 "$TMP/out/erqi-2024/report/internal/quality.md")"
+
+# By hand, without --source: the names differ, so nothing can be checked.
+O=$TMP/out/erqi-2024
+expect_exit 0 "summaries naming two files, no --source" "$R" -q -o "$TMP/h" \
+	--quality "$O/ingest.json" --quality "$O/validate.json" "$O/agg.csv.gz"
+H=$TMP/h/published/quality.csv
+grep -q '^来源1,5398,5362,.*,—,无法核对（缺少导入或校验的汇总）$' "$H" &&
+	grep -q '^来源2,—,5362,.*,5345,无法核对（缺少导入或校验的汇总）$' "$H" &&
+	grep -q '^合计,—,—,.*,无法核对（缺少导入或校验的汇总）$' "$H" &&
+	ok "each side alone and the 合计 say 无法核对, named 来源1, 来源2" || fail "each side alone and the 合计 say 无法核对" "$(cat "$H")"
+# One --source over summaries that do not follow on: 不一致, and the 合计 too.
+expect_exit 0 "an ingest and another year's validate under one --source" "$R" -q -o "$TMP/m" \
+	--source 郑州市二七区 --quality "$O/ingest.json" --quality "$TMP/out/erqi-2023/validate.json" "$O/agg.csv.gz"
+grep -c ',不一致$' "$TMP/m/published/quality.csv" | grep -qx 2 && ok "rows that do not follow on: 不一致 (and the 合计)" ||
+	fail "rows that do not follow on: 不一致 (and the 合计)" "$(cat "$TMP/m/published/quality.csv")"
+expect_exit 1 "two ingest summaries under one --source" "$R" -q -o "$TMP/d" \
+	--source 郑州市二七区 --quality "$O/ingest.json" --quality "$O/ingest.json" "$O/agg.csv.gz"
+grep -q "second ingest summary for source '郑州市二七区'" "$TMP/.err" && ok "... naming the source and the fix" ||
+	fail "... naming the source and the fix" "$(cat "$TMP/.err")"
+expect_exit 2 "--source-period before any --source" "$R" -o "$TMP/e" --source-period 2024-01..2024-12 "$O/agg.csv.gz"
