@@ -23,7 +23,7 @@ CPPFLAGS += -D_GNU_SOURCE -Icommon $(shell pkg-config --cflags libxml-2.0 2>/dev
 	-DRS_DATADIR='"$(PREFIX)/share/reliefstat"'
 CFLAGS ?= $(OPT) -g
 CFLAGS += -std=c11 $(CFLAGS_WARN) $(CFLAGS_EXTRA)
-LDLIBS = -ljansson -lcsv -lyaml -lz -ldeflate -lisal -lsodium -lopencc -lxlsxwriter \
+LDLIBS = -ljansson -lcsv -lyaml -lz -ldeflate -lisal -lsodium -lxxhash -lopencc -lxlsxwriter \
 	$(shell pkg-config --libs libzip libxml-2.0 freexl 2>/dev/null || echo -lzip -lxml2 -lfreexl) -lm -pthread
 # rs-load alone talks to the databases.
 LDLIBS_load = -lsqlite3 -lpq -ljansson
@@ -56,7 +56,7 @@ LIB = $(BUILD)/librs.a
 
 STAGES = ingest validate aggregate merge report load draft
 PROGS = $(STAGES:%=$(BIN)/rs-%) $(BIN)/reliefstat $(BIN)/rs-gen
-TEST_PROGS = $(BIN)/rs-csvdump
+TEST_PROGS = $(BIN)/rs-csvdump $(BIN)/rs-floor
 
 # Made once the build's packages are there; remade when tests/deps.sh
 # changes, so that a package added to its list (libdeflate-dev) is checked
@@ -95,6 +95,11 @@ $(BIN)/rs-gen: $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/gen/*.c)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BIN)/rs-csvdump: $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/csvdump/*.c)) $(LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# make bench's real-codec floor: a stage's I/O through common/fileio.c.
+$(BIN)/rs-floor: $(BUILD)/tests/bench/rfloor.o $(LIB)
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

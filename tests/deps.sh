@@ -5,8 +5,8 @@
 set -u
 what=${1:-build}
 case $what in
-build) pkgs="gcc make libc6-dev libcsv-dev libyaml-dev zlib1g-dev libdeflate-dev libisal-dev libsodium-dev libopencc-dev opencc libxlsxwriter-dev libsqlite3-dev libpq-dev libjansson-dev libzip-dev libxml2-dev libfreexl-dev pkg-config" ;;
-test)  pkgs="python3 python3-openpyxl python3-xlwt sqlite3 postgresql"
+build) pkgs="gcc make libc6-dev libcsv-dev libyaml-dev zlib1g-dev libdeflate-dev libisal-dev libsodium-dev libxxhash-dev libopencc-dev opencc libxlsxwriter-dev libsqlite3-dev libpq-dev libjansson-dev libzip-dev libxml2-dev libfreexl-dev pkg-config" ;;
+test)  pkgs="python3 python3-openpyxl python3-xlwt python3-xxhash sqlite3 postgresql"
        # LibreOffice reads the workbooks in t_report_publish.sh; the test
        # skips it, saying so, when it cannot be installed
        optional="libreoffice-calc-nogui" ;;

@@ -896,7 +896,8 @@ static int64_t ben_counts(struct ctx *x, enum measure m)
 	int64_t cum_p = 0, cum_h = 0, stock_p = 0, stock_h = 0;
 	size_t i = 0, j;
 
-	if (x->nrecs)	/* no matched record: recs may be NULL (UBSan) */
+	/* No records (a cell of none): no qsort of a null array (UBSan). */
+	if (x->nrecs)
 		qsort(x->recs, x->nrecs, sizeof(*x->recs), mrec_cmp);
 	while (i < x->nrecs) {
 		int64_t max = 0, stock = 0;

@@ -12,7 +12,7 @@
  *           "end" (UTC, ISO 8601 with milliseconds), "exit", "attempt"
  *           (when retried), "timeout", "executor"/"job"/"job_state"
  *           (Slurm), "log", "inputs" and "params" ([{"path","hash"}],
- *           BLAKE2b-256 of the content the task was started on), "outputs"
+ *           XXH3-128 of the content the task was started on), "outputs"
  *           (when it succeeded) and, from the stage's JSON summary when it
  *           writes one, "rows_in", "rows_out", "rejects" ({reason: count})
  *           and "reject_total".

@@ -23,7 +23,8 @@
 #include "sbuf.h"
 #include "ydoc.h"
 
-/* A BLAKE2b-256 digest as 64 hex digits and a NUL. */
+/* Room for a digest in hex and a NUL: the run state's XXH3-128 (32 hex
+ * digits), an old state's BLAKE2b-256 (64), published tables' BLAKE2b-256. */
 #define HASH_HEX 65
 
 /* A path named in the pipeline, with the position of the YAML node. */
@@ -179,10 +180,14 @@ struct srec {
 	size_t nin, npar, nout;
 };
 
-/* A file's hash, trusted while its size, mtime and inode stay the same. */
+/* A file's hash, trusted while its size, mtime, ctime, inode and device
+ * stay as they were, and both times are older than the moment it was
+ * hashed (hashed_s, hashed_ns: the coarse clock the kernel stamps files
+ * with, read before the file was). */
 struct fcache {
 	char *path;
-	long long size, mtime_s, mtime_ns, ino, hashed_at;
+	long long size, mtime_s, mtime_ns, ctime_s, ctime_ns, ino, dev;
+	long long hashed_s, hashed_ns;
 	char hash[HASH_HEX];
 };
 
