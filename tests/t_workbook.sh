@@ -188,6 +188,23 @@ check "aimin's draft maps its two local labels, UNSURE, and lists the one-row la
 	"grep -q '^  \"最低生活保障(农村)\": dibao_rural .*UNSURE: the catalog.s .农村最低生活保障. in another order; 126 rows' '$d/draft-aimin-2024.yaml' &&
 	 grep -q '^  \"最低生活保障(城市)\": dibao_urban .*UNSURE.*93 rows' '$d/draft-aimin-2024.yaml' &&
 	 test \$(grep -c '^#   \"__未知项目[0-9]*\": TODO    # 1 row\$' '$d/draft-aimin-2024.yaml') = 6"
+# 万元 with two decimals and no unit in the header: most amounts under 1,
+# which no payment in 元 is -- the draft says 万元, UNSURE (it said 元).
+python3 - "$ROOT/samples/exports/erqi-2024.csv" "$d/wan2dp.csv" <<'PY'
+import csv, sys
+from decimal import Decimal, ROUND_HALF_UP
+rows = list(csv.reader(open(sys.argv[1], encoding='gb18030', newline='')))
+i = rows[0].index('发放金额（元）')
+rows[0][i] = '发放金额'
+for r in rows[1:]:
+    try:
+        r[i] = str((Decimal(r[i].replace(',', '')) / 10000).quantize(Decimal('0.01'), ROUND_HALF_UP))
+    except Exception:
+        pass
+csv.writer(open(sys.argv[2], 'w', encoding='utf-8', newline='')).writerows(rows)
+PY
+expect_exit 0 "rs-draft of a 万元 export with two decimals, no unit in its header" sh -c "'$BIN/rs-draft' '$d/wan2dp.csv' >'$d/draft-wan2dp.yaml'"
+check "... drafts amount_unit: 万元, UNSURE" grep -q '^amount_unit: 万元 .*UNSURE: from the magnitudes (most amounts are under 1' "$d/draft-wan2dp.yaml"
 # Only a label with exactly one program's letters is mapped: 低保城市 (城市低保),
 # not 救助甲乙 (the letters of two programs) nor 城市低保补贴 (more letters).
 cat >"$d/twins.yaml" <<'YAML'

@@ -78,7 +78,8 @@ struct dctx {
 	long ncols;
 	char *best_headers;      /* the closest record, for the message */
 	/* amounts */
-	long amounts, amt_dot3, amt_ideo, amt_lt100, amt_int, amt_big, amt_bad;
+	long amounts, amt_dot3, amt_ideo, amt_lt100, amt_int, amt_big, amt_bad,
+	     amt_under1;
 	/* months */
 	long months, m_plain, m_slash, m_first_gt12, m_second_gt12, m_serial, m_bad;
 	struct label labels[MAX_LABELS];
@@ -177,6 +178,9 @@ static void sample_amount(struct dctx *c, const char *s, size_t n)
 	if (money_parse(w.buf ? w.buf : "", w.len, MU_YUAN, &fen) == MONEY_OK &&
 	    fen >= 1000000)                     /* 10000 元 or more */
 		c->amt_big++;
+	if (money_parse(w.buf ? w.buf : "", w.len, MU_YUAN, &fen) == MONEY_OK &&
+	    fen > 0 && fen < 100)               /* under 1 元 */
+		c->amt_under1++;
 	sbuf_release(&w);
 }
 
@@ -479,6 +483,10 @@ static void write_draft(struct dctx *c, FILE *out, enum rs_format fmt,
 	if (!why && c->amounts && c->amt_dot3 * 2 > c->amounts && c->amt_lt100 * 10 >= c->amounts * 9) {
 		unit = "万元";
 		fprintf(out, "amount_unit: %s      # UNSURE: from the magnitudes (most amounts have more than two decimals and are small)\n", unit);
+		(*unsure)++;
+	} else if (!why && c->amounts && c->amt_under1 * 2 > c->amounts) {
+		unit = "万元";
+		fprintf(out, "amount_unit: %s      # UNSURE: from the magnitudes (most amounts are under 1, and no payment is under 1 元)\n", unit);
 		(*unsure)++;
 	} else if (!why && c->amounts && c->amt_int == c->amounts && c->amt_big * 2 > c->amounts) {
 		fprintf(out, "amount_unit: 元       # UNSURE: every amount is a whole number and most are 10000 or more: 分?\n");
