@@ -371,21 +371,6 @@ static int on_reject(const struct csv_row *row, void *ctx,
 	return 0;
 }
 
-static const char *area_of(const struct mapping *m, const char *label)
-{
-	const char *a = label_map_find(&m->areas, label);
-
-	if (a)
-		return a;
-	if (!strcmp(label, "城镇") || !strcmp(label, "城市") ||
-	    !strcmp(label, "城区") || !strcmp(label, "urban"))
-		return "urban";
-	if (!strcmp(label, "农村") || !strcmp(label, "乡村") ||
-	    !strcmp(label, "rural"))
-		return "rural";
-	return NULL;
-}
-
 static long reject_index(const char *code)
 {
 	long i;
@@ -458,7 +443,7 @@ static int on_ingest_reject(const struct csv_row *row, void *ctx,
 		raw_field_text(x, &r, F_AREA, &t);
 		sbuf_reset(&lab);
 		if (t.len && !norm_label(t.buf, t.len, &lab, err) && lab.buf)
-			area = area_of(x->map, lab.buf);
+			area = mapping_area(x->map, lab.buf);
 	}
 	raw_field_text(x, &r, F_PERIOD, &t);
 	if (t.len && (ym = month_parse_opt(t.buf, t.len, x->map->date_flags)) >= 0)

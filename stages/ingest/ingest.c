@@ -610,17 +610,7 @@ static const struct program *resolve_program(struct ctx *c, const char *label)
 
 static const char *resolve_area(struct ctx *c, const char *label)
 {
-	const char *a = label_map_find(&c->o->map->areas, label);
-
-	if (a)
-		return a;
-	if (!strcmp(label, "城镇") || !strcmp(label, "城市") ||
-	    !strcmp(label, "城区") || !strcmp(label, "urban"))
-		return "urban";
-	if (!strcmp(label, "农村") || !strcmp(label, "乡村") ||
-	    !strcmp(label, "rural"))
-		return "rural";
-	return NULL;
+	return mapping_area(c->o->map, label);
 }
 
 /* Months a back-payment covers: "2024-01..2024-03", "2024-01至2024-03",

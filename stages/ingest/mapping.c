@@ -339,3 +339,18 @@ int mapping_check(const struct mapping *m, const struct catalog *cat,
 	}
 	return n;
 }
+
+const char *mapping_area(const struct mapping *m, const char *label)
+{
+	const char *a = label_map_find(&m->areas, label);
+
+	if (a)
+		return a;
+	if (!strcmp(label, "城镇") || !strcmp(label, "城市") ||
+	    !strcmp(label, "城区") || !strcmp(label, "urban"))
+		return "urban";
+	if (!strcmp(label, "农村") || !strcmp(label, "乡村") ||
+	    !strcmp(label, "rural"))
+		return "rural";
+	return NULL;
+}

@@ -56,6 +56,10 @@ int mapping_load(struct mapping *m, const char *path, struct rs_error *err);
 void mapping_release(struct mapping *m);
 /* Looks label up in a label map; NULL if absent. */
 const char *label_map_find(const struct label_map *lm, const char *label);
+/* The area ("urban", "rural") of a normalised area label: the mapping's
+ * areas:, else the common ones (城镇, 城市, 城区 / 农村, 乡村). NULL if
+ * neither knows it. */
+const char *mapping_area(const struct mapping *m, const char *label);
 
 struct catalog;
 /* Appends one line per label mapped to a code the catalog lacks ("'m.yaml':
