@@ -73,6 +73,8 @@ struct reader {
 	unsigned char delim;
 	int fast;            /* the delimiter allows fast_record() */
 	size_t head;         /* bytes of an overlong line kept as its raw */
+	int pend_cr;         /* the last byte put in pending was a CR (kept
+				or not: an overlong line keeps its head) */
 	long max_lines;      /* a quoted field spanning more is cut short */
 	long skip_to;        /* reading again after a runaway quote: lines up
 				to this one were delivered already */
@@ -557,6 +559,8 @@ static void pend_add(struct reader *r, struct sbuf *pending, const char *p,
 {
 	size_t keep = r->head + 4;   /* and the bytes keep_head looks at */
 
+	if (n)
+		r->pend_cr = p[n - 1] == '\r';
 	if (*overlong || !sbuf_add(pending, p, n))
 		return;
 	*overlong = 1;
@@ -601,12 +605,12 @@ static void read_block(struct reader *r, struct scan_block *b,
 
 		/* A line cut by the block's end after a CR: that CR was
 		 * lone (a line end) unless this block goes on with its LF. */
-		if (pending->len && !*overlong && pending->buf[pending->len - 1] == '\r' &&
-		    p[0] != '\n') {
+		if ((pending->len || *overlong) && r->pend_cr && p[0] != '\n') {
 			r->line++;
 			if (r->line > r->skip_to)
-				feed_line(r, pending->buf, pending->len, 0);
+				feed_line(r, pending->buf, pending->len, *overlong);
 			sbuf_reset(pending);
+			*overlong = 0;
 			if (r->stop)
 				break;
 		}
