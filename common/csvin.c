@@ -75,6 +75,9 @@ struct reader {
 	size_t head;         /* bytes of an overlong line kept as its raw */
 	int pend_cr;         /* the last byte put in pending was a CR (kept
 				or not: an overlong line keeps its head) */
+	int pend_q;          /* quotes in the line pending holds, odd or
+				even, counting the bytes an overlong line
+				left out (skip_line needs them all) */
 	long max_lines;      /* a quoted field spanning more is cut short */
 	long skip_to;        /* reading again after a runaway quote: lines up
 				to this one were delivered already */
@@ -419,7 +422,8 @@ static void keep_head(struct reader *r, char *p, size_t n)
 	sbuf_add(&r->raw, q, m);
 }
 
-static void feed_line(struct reader *r, char *p, size_t n, int overlong);
+static void feed_line(struct reader *r, char *p, size_t n, int overlong,
+		      int odd);
 
 /* Bytes of the physical line at t (LF, CRLF or a lone CR ends it). */
 static size_t line_len(const char *t, size_t n)
@@ -441,23 +445,30 @@ static int in_quote(const struct reader *r)
 	return r->csv.pstate == LIBCSV_FIELD_BEGUN && r->csv.quoted;
 }
 
+/* 1 when the n bytes at p hold an odd number of quotes. */
+static int odd_quotes(const char *p, size_t n)
+{
+	int odd = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		odd ^= p[i] == '"';
+	return odd;
+}
+
 /*
  * A line of a too-long record that ended inside quotes: its quotes are
  * followed here (libcsv would hold the field), and the record ends with
- * the first line that ends outside them.
+ * the first line that ends outside them. Whether a line ends inside or
+ * outside depends on how many quotes it has, odd or even, and on nothing
+ * else (a doubled quote inside is two of them): odd is that count for the
+ * whole line, which for an overlong line cut by blocks is more than the
+ * bytes kept of it.
  */
-static void skip_line(struct reader *r, const char *p, size_t n)
+static void skip_line(struct reader *r, int odd)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (p[i] != '"')
-			continue;
-		if (r->skipq == 1 && i + 1 < n && p[i + 1] == '"')
-			i++;
-		else
-			r->skipq = r->skipq == 1 ? 2 : 1;
-	}
+	if (odd)
+		r->skipq = r->skipq == 1 ? 2 : 1;
 	if (r->skipq == 2) {
 		r->skipq = 0;
 		end_record(r, 0);
@@ -467,16 +478,18 @@ static void skip_line(struct reader *r, const char *p, size_t n)
 /*
  * Feeds one complete physical line (with its terminator, if any). The line
  * is the caller's and may be written to (the fast path cuts it).
- * overlong: the line itself passed max_record and was cut.
+ * overlong: the line itself passed max_record and was cut. odd: the whole
+ * line has an odd number of quotes, or -1 to count them in p (all of it).
  */
-static void feed_line(struct reader *r, char *p, size_t n, int overlong)
+static void feed_line(struct reader *r, char *p, size_t n, int overlong,
+		      int odd)
 {
 	char *q;
 	size_t m;
 	int begins = 0;
 
 	if (r->skipq) {
-		skip_line(r, p, n);
+		skip_line(r, odd >= 0 ? odd : odd_quotes(p, n));
 		return;
 	}
 	if (!r->start) {
@@ -561,6 +574,7 @@ static void pend_add(struct reader *r, struct sbuf *pending, const char *p,
 
 	if (n)
 		r->pend_cr = p[n - 1] == '\r';
+	r->pend_q ^= odd_quotes(p, n);
 	if (*overlong || !sbuf_add(pending, p, n))
 		return;
 	*overlong = 1;
@@ -608,8 +622,10 @@ static void read_block(struct reader *r, struct scan_block *b,
 		if ((pending->len || *overlong) && r->pend_cr && p[0] != '\n') {
 			r->line++;
 			if (r->line > r->skip_to)
-				feed_line(r, pending->buf, pending->len, *overlong);
+				feed_line(r, pending->buf, pending->len, *overlong,
+					  r->pend_q);
 			sbuf_reset(pending);
+			r->pend_q = 0;
 			*overlong = 0;
 			if (r->stop)
 				break;
@@ -622,21 +638,24 @@ static void read_block(struct reader *r, struct scan_block *b,
 		if (r->line <= r->skip_to) {
 			/* read again after a runaway: delivered already */
 			sbuf_reset(pending);
+			r->pend_q = 0;
 			*overlong = 0;
 			continue;
 		}
 		if (pending->len || *overlong) {
 			pend_add(r, pending, p, l->len, overlong);
-			feed_line(r, pending->buf, pending->len, *overlong);
+			feed_line(r, pending->buf, pending->len, *overlong,
+				  r->pend_q);
 			sbuf_reset(pending);
+			r->pend_q = 0;
 			*overlong = 0;
 		} else if (l->len > pending->max) {
-			feed_line(r, p, l->len, 1);
+			feed_line(r, p, l->len, 1, -1);
 		} else if (l->nf && !r->start && r->csv.pstate == LIBCSV_ROW_NOT_BEGUN &&
 			   !r->nfields && !r->too_long) {
 			split_record(r, b, l);
 		} else {
-			feed_line(r, p, l->len, 0);
+			feed_line(r, p, l->len, 0, -1);
 		}
 	}
 }
@@ -720,7 +739,7 @@ again:
 	if (pending.len || overlong) {
 		r.line++;
 		if (r.line > r.skip_to)
-			feed_line(&r, pending.buf, pending.len, overlong);
+			feed_line(&r, pending.buf, pending.len, overlong, r.pend_q);
 	}
 	if (r.stop)
 		goto out;
@@ -769,6 +788,7 @@ again:
 			r.skip_to = at;
 			r.line = 0;
 			sbuf_reset(&pending);
+			r.pend_q = 0;
 			overlong = 0;
 			goto again;
 		}
