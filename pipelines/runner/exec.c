@@ -333,8 +333,56 @@ static void log_note(const struct pipeline *pl, const struct task *t,
 	free(path);
 }
 
-/* The ledger line of a task that ran (history.c describes the fields). */
-static void ledger(struct run *r, const struct child *c, int code, int ok)
+/*
+ * The stage's own reason for failing: the last line of its log that is
+ * neither indented (detail under a message) nor the runner's own, cut
+ * to REASON_MAX bytes at a character boundary. NULL when there is none.
+ */
+#define REASON_MAX 400
+static char *log_reason(const char *path)
+{
+	char buf[8192], *p, *end, *nl;
+	const char *best = NULL;
+	size_t len = 0;
+	off_t size, off;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	size = lseek(fd, 0, SEEK_END);
+	off = size > (off_t)sizeof(buf) ? size - (off_t)sizeof(buf) : 0;
+	n = size > 0 ? pread(fd, buf, (size_t)(size - off), off) : 0;
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	end = buf + n;
+	p = buf;
+	/* A line cut by the window's start is not taken. */
+	if (off && (p = memchr(buf, '\n', (size_t)n)))
+		p++;
+	for (; p && p < end; p = nl ? nl + 1 : NULL) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (p == (nl ? nl : end) || *p == ' ' || *p == '\t' ||
+		    !strncmp(p, "reliefstat:", 11))
+			continue;
+		best = p;
+		len = (size_t)((nl ? nl : end) - p);
+	}
+	if (!best)
+		return NULL;
+	if (len > REASON_MAX) {
+		len = REASON_MAX;
+		while (len && ((unsigned char)best[len] & 0xC0) == 0x80)
+			len--;
+	}
+	return xstrndup(best, len);
+}
+
+/* The ledger line of a task that ran (history.c describes the fields);
+ * error is the runner's word on a failure, NULL when it succeeded. */
+static void ledger(struct run *r, const struct child *c, int code, int ok,
+		   const char *error)
 {
 	const struct task *t = &r->pl->tasks[c->task];
 	const struct srec *rec = ok ? state_find(r->st, t->name) : NULL;
@@ -365,6 +413,15 @@ static void ledger(struct run *r, const struct child *c, int code, int ok)
 				    json_string(c->job.state));
 	}
 	json_object_set_new(o, "log", json_string(log));
+	if (error) {
+		char *why = log_reason(log);
+		json_t *j = why ? json_string(why) : NULL;
+
+		json_object_set_new(o, "error", json_string(error));
+		if (j)
+			json_object_set_new(o, "reason", j);
+		free(why);
+	}
 	ledger_files(o, "inputs", &t->inputs, t->in_hash);
 	ledger_files(o, "params", &t->params, t->par_hash);
 	if (rec) {
@@ -587,7 +644,7 @@ static void finish(struct run *r, size_t k, int code, const char *abnormal)
 	else if (code)
 		rs_err(&err, "exit %d%s", code, job);
 	else if (!state_record(r->st, t, &err)) {
-		ledger(r, &c, code, 1);
+		ledger(r, &c, code, 1, NULL);
 		save_state(r);
 		t->st = T_OK;
 		r->ran++;
@@ -596,7 +653,7 @@ static void finish(struct run *r, size_t k, int code, const char *abnormal)
 		ui_progress(r);
 		goto out;
 	}
-	ledger(r, &c, code, 0);
+	ledger(r, &c, code, 0, err.msg);
 	log_note(r->pl, t, err.msg);
 	if (!r->signo && c.attempt <= t->retries) {
 		ui_line(r, "retrying %s: %s", t->name, err.msg);
@@ -1118,6 +1175,149 @@ static void ledger_run(struct run *r, int code)
 	json_decref(o);
 }
 
+/*
+ * The task at the root of why unselected task d is unfit to be read: the
+ * farthest upstream of d (or d) that failed or is stale, following the
+ * first upstream that would run (may[] marks tasks that are stale or wait
+ * on one): a failed ingest that wrote its outputs makes validate stale,
+ * and the ingest is what to fix. */
+static const struct task *culprit(const struct pipeline *pl, size_t d,
+				  const char *may)
+{
+	const struct task *t = &pl->tasks[d];
+	size_t j;
+
+	for (;;) {
+		for (j = 0; j < t->ndeps && !may[t->deps[j]]; j++)
+			;
+		if (j == t->ndeps)
+			break;
+		t = &pl->tasks[t->deps[j]];
+	}
+	return t;
+}
+
+/* Appends the task's reasons, joined with "; ". */
+static void add_why(struct sbuf *sb, const struct task *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->why.len; i++)
+		if (t->why.buf[i] == '\n')
+			sbuf_adds(sb, "; ");
+		else
+			sbuf_addc(sb, t->why.buf[i]);
+}
+
+/*
+ * --only, --from: a selected task reads what its unselected upstream
+ * tasks last wrote. When one of them failed or is stale those outputs are
+ * not the ones its inputs would give (a failed gate leaves them written),
+ * so the task would run on them and publish. Refuses (returns 1 after
+ * saying which upstream, why and the fix) before anything runs; 0 when
+ * every unselected upstream is up to date, as a statistician rerunning
+ * one stage after fixing its rule needs; 2 on an I/O error.
+ */
+static int check_upstream(struct pipeline *pl, struct state *st)
+{
+	char *need = xcalloc(pl->ntasks + 1, 1), *may;
+	const struct task *c;
+	struct rs_error err;
+	struct sbuf sb;
+	struct task *t;
+	size_t k, j, i;
+	int ret = 0, any = 0;
+
+	/* The unselected tasks some selected task reads, and theirs. */
+	for (k = pl->ntasks; k-- > 0;) {
+		i = pl->order[k];
+		t = &pl->tasks[i];
+		if (!t->selected && !need[i])
+			continue;
+		for (j = 0; j < t->ndeps; j++)
+			if (!pl->tasks[t->deps[j]].selected || need[i]) {
+				need[t->deps[j]] = 1;
+				any |= !pl->tasks[t->deps[j]].selected;
+			}
+	}
+	if (!any) {
+		free(need);
+		return 0;
+	}
+	history_last_failures(pl);
+	may = xcalloc(pl->ntasks + 1, 1);
+	for (k = 0; k < pl->ntasks; k++) {
+		i = pl->order[k];
+		t = &pl->tasks[i];
+		if (!need[i])
+			continue;
+		if (state_check(st, t, &err)) {
+			rs_error_print(&err);
+			ret = 2;
+			goto out;
+		}
+		/* A selected task is checked again when its turn comes, on
+		 * what its upstream tasks will have written by then. */
+		if (t->selected)
+			t->checked = 0;
+		may[i] = t->stale != 0;
+		for (j = 0; j < t->ndeps; j++)
+			may[i] |= may[t->deps[j]];
+	}
+	sbuf_init(&sb, 0);
+	for (k = 0; k < pl->ntasks; k++) {
+		t = &pl->tasks[pl->order[k]];
+		if (!t->selected)
+			continue;
+		for (j = 0; j < t->ndeps; j++) {
+			struct task *d = &pl->tasks[t->deps[j]];
+			char reason[64];
+			const char *at;
+
+			if (d->selected || !may[t->deps[j]])
+				continue;
+			c = culprit(pl, t->deps[j], may);
+			sbuf_reset(&sb);
+			sbuf_addf(&sb, "will not run '%s' without its upstream: ", t->name);
+			sbuf_addf(&sb, "'%s' ", c->name);
+			if (c != d)
+				sbuf_addf(&sb, "(upstream of '%s') ", d->name);
+			if (c->selected)
+				sbuf_addf(&sb, "runs in this selection but '%s' "
+					  "does not", d->name);
+			else if (c->last_failure && !state_find(st, c->name))
+				sbuf_adds(&sb, c->last_failure);
+			else {
+				sbuf_adds(&sb, "is stale (");
+				add_why(&sb, c);
+				sbuf_adds(&sb, ")");
+			}
+			sbuf_adds(&sb, "; nothing was run -- ");
+			at = strchr(c->name, '@');
+			if (!c->selected && c->last_failure && at &&
+			    task_gate_over(c, reason, sizeof(reason)))
+				sbuf_addf(&sb, "fix the source and run without --only "
+					  "(reliefstat run %s), or accept the loss: "
+					  "reliefstat run %s --accept-loss %s%s%s",
+					  pl->path, pl->path, at + 1,
+					  *reason ? ":" : "", reason);
+			else
+				sbuf_addf(&sb, "%srun it too: reliefstat run %s --until %s",
+					  c->last_failure && !c->selected ?
+					  "fix its cause and " : "",
+					  pl->path, t->name);
+			rs_warn("%s", sb.buf);
+			ret = 1;
+			break;
+		}
+	}
+	sbuf_release(&sb);
+out:
+	free(need);
+	free(may);
+	return ret;
+}
+
 static void on_sigchld(int sig)
 {
 	(void)sig;
@@ -1135,6 +1335,8 @@ int exec_run(struct pipeline *pl, struct state *st, const struct runopts *o)
 
 	r.slurm = !strcmp(o->executor ? o->executor : pl->executor, "slurm");
 	r.jobs = o->jobs ? o->jobs : r.slurm ? SLURM_JOBS : 1;
+	if ((ret = check_upstream(pl, st)))
+		return ret;
 	if (o->dry_run)
 		return dry_run(pl, st, r.slurm);
 	if (r.slurm && slurm_check(&err)) {

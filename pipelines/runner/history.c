@@ -15,7 +15,9 @@
  *           XXH3-128 of the content the task was started on), "outputs"
  *           (when it succeeded) and, from the stage's JSON summary when it
  *           writes one, "rows_in", "rows_out", "rejects" ({reason: count})
- *           and "reject_total".
+ *           and "reject_total"; when it failed, "error" (the runner's
+ *           word: "exit 1", "timed out after 60s") and "reason" (the
+ *           stage's last message line in its log, when it left one).
  *   "run"   the end of a run: "start", "end", "exit", "ran", "up_to_date",
  *           "failed", "not_run", "pipeline".
  *
@@ -456,6 +458,55 @@ static void run_line(json_t *run, struct sbuf *sb)
 		if (accepted_rows(t, NULL) > 0)
 			sbuf_addf(sb, "  loss accepted: %s", obj_str(t, "stage"));
 	sbuf_addc(sb, '\n');
+}
+
+void history_last_failures(struct pipeline *pl)
+{
+	json_t *arr = ledger_read(pl), *o;
+	const char *state, *reason;
+	char when[32];
+	struct sbuf sb;
+	long last = 0;
+	size_t i, k;
+	struct task *t;
+	int *seen;
+
+	if (!arr)
+		return;
+	seen = xcalloc(pl->ntasks + 1, sizeof(*seen));
+	for (i = json_array_size(arr); i-- > 0;) {
+		o = json_array_get(arr, i);
+		if (!last && !strcmp(obj_str(o, "kind"), "run"))
+			last = obj_run(o);
+		if (strcmp(obj_str(o, "kind"), "task") || !obj_run(o))
+			continue;
+		for (k = 0; k < pl->ntasks &&
+			    strcmp(pl->tasks[k].name, obj_str(o, "stage")); k++)
+			;
+		if (k == pl->ntasks || seen[k]++)
+			continue;
+		/* Only the task's newest line counts: failed then ok is ok. */
+		state = obj_str(o, "state");
+		if (strcmp(state, "failed"))
+			continue;
+		t = &pl->tasks[k];
+		local_time(obj_str(o, "end"), when, sizeof(when));
+		reason = obj_str(o, "reason");
+		if (!*reason)
+			reason = *obj_str(o, "error") ? obj_str(o, "error") :
+				 "exit code not recorded";
+		sbuf_init(&sb, 0);
+		if (obj_run(o) >= last)
+			sbuf_addf(&sb, "failed in the last run (run %ld, %s): %s",
+				  obj_run(o), when, reason);
+		else
+			sbuf_addf(&sb, "failed in run %ld (%s): %s",
+				  obj_run(o), when, reason);
+		free(t->last_failure);
+		t->last_failure = sbuf_detach(&sb, NULL);
+	}
+	free(seen);
+	json_decref(arr);
 }
 
 int history_runs(const struct pipeline *pl, int json)

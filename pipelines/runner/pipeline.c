@@ -1109,6 +1109,7 @@ void pipeline_release(struct pipeline *pl)
 		free(t->in_hash);
 		free(t->par_hash);
 		free(t->missing_input);
+		free(t->last_failure);
 		free(t->prog);
 		resources_release(&t->res);
 		sbuf_release(&t->why);

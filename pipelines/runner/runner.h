@@ -93,6 +93,9 @@ struct task {
 	struct sbuf why;         /* newline-separated reasons it is stale */
 	char *accept_loss;       /* --accept-loss given this run: "all" or a
 				    reason; NULL when none (for the ledger) */
+	char *last_failure;      /* "failed in the last run (run 3, TIME):
+				    REASON" when the task's newest ledger
+				    line is a failure (history.c), else NULL */
 };
 
 struct var {
@@ -283,6 +286,12 @@ void ledger_summary(struct json_t *obj, const struct task *t);
  * ledger yet.
  */
 struct json_t *ledger_read(const struct pipeline *pl);
+/*
+ * Sets t->last_failure of every task whose newest ledger line says it
+ * failed: the run, when it ended (local time) and the stage's reason line.
+ * Leaves the others NULL. A missing ledger is no failure.
+ */
+void history_last_failures(struct pipeline *pl);
 /* `reliefstat runs`: one line per run, newest last (or --json). */
 int history_runs(const struct pipeline *pl, int json);
 /* `reliefstat show`: one run (default the last), text or --json. */
