@@ -104,3 +104,17 @@ std many '      - {program: holiday_vist, region: "350212", per: household, amou
 expect_exit 2 "two problems: check exits 2" "$RS" check pipelines/yearend.yaml --var "data=$TMP/many"
 [ "$(grep -c "rules.yaml':4[78]:9:" "$TMP/.err")" = 2 ] && grep -q "check: 2 problems" "$TMP/.err" &&
 	ok "  ... both named, each once" || fail "  ... both named, each once" "$(cat "$TMP/.err")"
+
+# A path typo in the sources file is named where it is written: the
+# sources file's line and column, not the pipeline's (never edited).
+yearend_copy "$TMP/typo" -e "s#samples/exports/erqi-2024.csv#samples/exports/erqi-2O24.csv#"
+expect_exit 2 "a typo in the sources file: check exits 2" "$RS" check "$TMP/typo/yearend.yaml"
+L=$(grep -n "erqi-2O24" "$TMP/typo/sources.yaml" | cut -d: -f1)
+C=$(grep "erqi-2O24" "$TMP/typo/sources.yaml" | awk '{ print index($0, "samples/exports/erqi-2O24") }')
+grep -q "'$TMP/typo/sources.yaml':$L:$C: ingest@erqi-2024: input 'samples/exports/erqi-2O24.csv' does not exist" "$TMP/.err" &&
+	! grep -q "yearend.yaml':[0-9]" "$TMP/.err" &&
+	ok "  ... at the path in the sources file ($L:$C)" || fail "  ... at the path in the sources file" "$(cat "$TMP/.err")"
+yearend_copy "$TMP/typo2" -e "s#\"\${item.file}\", \"\${item.mapping}\", \"\${key}\"#\"\${item.file}.x\", \"\${item.mapping}\", \"\${key}\"#"
+expect_exit 2 "a typo in the pipeline's template: check exits 2" "$RS" check "$TMP/typo2/yearend.yaml"
+grep -q "'$TMP/typo2/yearend.yaml':[0-9]*:[0-9]*: ingest@tongan-2024: input 'samples/exports/tongan-2024.csv.x' does not exist" "$TMP/.err" &&
+	ok "  ... is named in the pipeline" || fail "  ... is named in the pipeline" "$(cat "$TMP/.err")"

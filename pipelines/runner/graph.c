@@ -60,10 +60,11 @@ static int build_outputs(struct pipeline *pl, struct omap *m,
 			if (m->key[s])
 				return rs_err(err,
 					"'%s':%ld:%ld: output '%s' is also "
-					"written by '%s' (%ld:%ld)", pl->path,
-					o->line, o->col, o->path,
+					"written by '%s' ('%s':%ld:%ld)",
+					o->file, o->line, o->col, o->path,
 					pl->tasks[m->task[s]].name,
-					m->key[s]->line, m->key[s]->col);
+					m->key[s]->file, m->key[s]->line,
+					m->key[s]->col);
 			m->key[s] = o;
 			m->task[s] = i;
 		}
@@ -105,7 +106,7 @@ static int link_inputs(struct pipeline *pl, size_t ti, const struct pathv *pv,
 		s = omap_slot(m, p->path);
 		if (m->key[s] && m->task[s] == ti)
 			return rs_err(err, "'%s':%ld:%ld: cycle: '%s' reads "
-				      "its own output '%s'", pl->path, p->line,
+				      "its own output '%s'", p->file, p->line,
 				      p->col, t->name, p->path);
 		if (m->key[s]) {
 			t->deps[t->ndeps++] = m->task[s];
@@ -118,7 +119,7 @@ static int link_inputs(struct pipeline *pl, size_t ti, const struct pathv *pv,
 				cwd[0] = '\0';
 			return rs_err(err, "'%s':%ld:%ld: %s: input '%s' does "
 				      "not exist and no stage writes it%s%s%s",
-				      pl->path, p->line, p->col, t->name,
+				      p->file, p->line, p->col, t->name,
 				      p->path, cwd[0] ? " (in '" : "", cwd,
 				      cwd[0] ? "', the pipeline's root:)" : "");
 		}

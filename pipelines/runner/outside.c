@@ -121,7 +121,8 @@ int pipeline_check_inside(const struct pipeline *pl, struct rs_error *err)
 					     "'%s' is outside the working "
 					     "directory '%s' (pass "
 					     "--allow-outside to write there)",
-					     pl->path, t->outputs.v[j].line,
+					     t->outputs.v[j].file,
+					     t->outputs.v[j].line,
 					     t->outputs.v[j].col,
 					     t->outputs.v[j].path, t->name, root);
 			free(p);

@@ -420,6 +420,36 @@ static void strv_push(struct strv *sv, char *s, const struct ynode *at)
 	sv->v[sv->n] = NULL;
 }
 
+/*
+ * Where a value expanded from template node tmpl was written: a template
+ * that is exactly "${item.FIELD}" takes the whole value from the item, so
+ * the item's field (in the sources file, say) is where a wrong path is to
+ * be fixed; anything else is the template's.
+ */
+static const struct ynode *origin(const struct ynode *item,
+				  const struct ynode *tmpl)
+{
+	const struct ynode *f;
+	size_t n;
+
+	if (!item || item->type != YNODE_MAP || tmpl->type != YNODE_SCALAR ||
+	    strncmp(tmpl->scalar, "${item.", 7))
+		return tmpl;
+	n = strlen(tmpl->scalar);
+	if (n < 9 || tmpl->scalar[n - 1] != '}' ||
+	    strchr(tmpl->scalar + 7, '}') != tmpl->scalar + n - 1)
+		return tmpl;
+	for (f = NULL, n = 0; n < item->n; n++) {
+		const struct ynode *k = item->items[2 * n];
+
+		if (k->type == YNODE_SCALAR &&
+		    strlen(k->scalar) == strlen(tmpl->scalar) - 8 &&
+		    !strncmp(k->scalar, tmpl->scalar + 7, strlen(k->scalar)))
+			f = item->items[2 * n + 1];
+	}
+	return f && f->type == YNODE_SCALAR ? f : tmpl;
+}
+
 static void strv_release(struct strv *sv)
 {
 	size_t i;
@@ -495,7 +525,7 @@ static int expand_list(struct scope *sc, const struct ynode *seq,
 		if (e->type == YNODE_SCALAR) {
 			if (expand(sc, e, e->scalar, 0, &s, err))
 				return -1;
-			strv_push(sv, s, e);
+			strv_push(sv, s, origin(sc->item, e));
 			continue;
 		}
 		if (e->type != YNODE_MAP)
@@ -525,7 +555,7 @@ static int expand_list(struct scope *sc, const struct ynode *seq,
 			if (val->type == YNODE_SCALAR) {
 				if (expand(&inner, val, val->scalar, 0, &s, err))
 					return -1;
-				strv_push(sv, s, val);
+				strv_push(sv, s, origin(list->items[j], val));
 				continue;
 			}
 			for (k = 0; k < val->n; k++) {
@@ -535,7 +565,7 @@ static int expand_list(struct scope *sc, const struct ynode *seq,
 						"a 'value' list holds strings");
 				if (expand(&inner, v, v->scalar, 0, &s, err))
 					return -1;
-				strv_push(sv, s, v);
+				strv_push(sv, s, origin(list->items[j], v));
 			}
 		}
 		/* An item's own list may be empty: that is how an item
@@ -570,6 +600,7 @@ static int paths_from(struct scope *sc, const struct ynode *stage,
 			goto out;
 		}
 		pv->v[pv->n].path = sv.v[i];
+		pv->v[pv->n].file = doc_of(sc->pl, sv.at[i])->path;
 		pv->v[pv->n].line = sv.at[i]->line;
 		pv->v[pv->n].col = sv.at[i]->col;
 		pv->n++;

@@ -30,6 +30,10 @@
 /* A path named in the pipeline, with the position of the YAML node. */
 struct tpath {
 	char *path;              /* normalised: no "./", no "//" */
+	const char *file;        /* the YAML file of line:col: the pipeline's,
+				    or, for a path that is wholly one field of
+				    a foreach item ("${item.file}"), the file
+				    the item list came from; not owned */
 	long line, col;
 };
 
