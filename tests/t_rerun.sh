@@ -55,5 +55,18 @@ done
 [ "$(task_lines)" = "$n" ] && ok "nothing was run" || fail "nothing was run" "$(tail -2 "$OUT/.reliefstat/ledger.jsonl")"
 published_sums | cmp -s - "$TMP/before.sum" && ok "the published set is byte-unchanged" ||
 	fail "the published set is byte-unchanged" "$(published_sums | diff - "$TMP/before.sum" | head -5)"
+# status after the failure: when and why ingest@ failed, not "never run".
+expect_exit 1 "status after the failed run exits 1" "$RS" status --var "out=$OUT" "$TMP/bad/yearend.yaml"
+grep -q "^ingest@tongan-2024  *stale: failed in the last run (run [0-9]*, 20[0-9-]* [0-9:]*): rs-ingest: 'tw.csv': 5356 of 5380 rows rejected (99.55%), above the reject threshold 5.00% (the default); top reason bad_amount: 5338 rows (99.22%)$" "$TMP/.out" &&
+	ok "  ... ingest@: failed in the last run (when): the reason line" || fail "  ... ingest@: failed in the last run (when): the reason line" "$(grep tongan "$TMP/.out")"
+expect_exit 1 "status --json" "$RS" status --json --var "out=$OUT" "$TMP/bad/yearend.yaml"
+grep -q '"name":"ingest@tongan-2024","stage":"ingest","state":"stale","reasons":\["failed in the last run (run' "$TMP/.out" &&
+	ok "  ... the same reason in JSON" || fail "  ... the same reason in JSON" "$(grep tongan "$TMP/.out" | head -2)"
+expect_exit 0 "another source's stage runs meanwhile" "${RUN[@]}" "$TMP/bad/yearend.yaml" --only ingest@erqi-2024 --force
+expect_exit 1 "status" "$RS" status --var "out=$OUT" "$TMP/bad/yearend.yaml"
+grep -q "^ingest@tongan-2024  *stale: failed in run [0-9]* (20[0-9-]* [0-9:]*): rs-ingest: 'tw.csv': 5356 of 5380" "$TMP/.out" &&
+	ok "  ... then says which run it failed in" || fail "  ... then says which run it failed in" "$(grep tongan "$TMP/.out")"
+expect_exit 1 "status of a pipeline never run" "$RS" status --var "out=$TMP/fresh" "$TMP/bad/yearend.yaml"
+grep -q "^ingest@tongan-2024  *stale: never run$" "$TMP/.out" && ok "  ... says never run" || fail "  ... says never run" "$(grep tongan "$TMP/.out")"
 expect_exit 0 "the loss accepted, the whole run publishes" "${RUN[@]}" -q "$TMP/bad/yearend.yaml" --accept-loss tongan-2024:bad_amount
 expect_exit 0 "  ... and --only validate@ runs again" "${RUN[@]}" "$TMP/bad/yearend.yaml" --only validate@tongan-2024 --force --accept-loss tongan-2024:bad_amount

@@ -1216,7 +1216,8 @@ static void add_why(struct sbuf *sb, const struct task *t)
  * so the task would run on them and publish. Refuses (returns 1 after
  * saying which upstream, why and the fix) before anything runs; 0 when
  * every unselected upstream is up to date, as a statistician rerunning
- * one stage after fixing its rule needs; 2 on an I/O error.
+ * one stage after fixing its rule needs; 2 on an I/O error. The tasks'
+ * last_failure must be set (history_last_failures()).
  */
 static int check_upstream(struct pipeline *pl, struct state *st)
 {
@@ -1244,7 +1245,6 @@ static int check_upstream(struct pipeline *pl, struct state *st)
 		free(need);
 		return 0;
 	}
-	history_last_failures(pl);
 	may = xcalloc(pl->ntasks + 1, 1);
 	for (k = 0; k < pl->ntasks; k++) {
 		i = pl->order[k];

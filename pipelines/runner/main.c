@@ -59,7 +59,9 @@ static const char usage_text[] =
 	"                    with Slurm: jobs in flight, default 64)\n"
 	"  --executor E      local (child processes) or slurm (sbatch jobs);\n"
 	"                    default: the pipeline's 'executor:', else local\n"
-	"  --only S          run only stage or task S (repeatable)\n"
+	"  --only S          run only stage or task S (repeatable); refused\n"
+	"                    while an upstream task left out failed or is\n"
+	"                    stale (run it too: --until S)\n"
 	"  --from S          run S and everything downstream of it\n"
 	"  --until S         run S and everything upstream of it\n"
 	"  --force [S]       rerun every selected stage, or S, even if up to date\n"
@@ -86,7 +88,8 @@ static const char status_help[] =
 	"usage: reliefstat status PIPELINE [--json] [--var NAME=VALUE]...\n"
 	"\n"
 	"Says which stages would run, and why (a changed input, parameter,\n"
-	"command or program), without running anything.\n"
+	"command or program; failed in the last run, when, and the stage's\n"
+	"message; never run), without running anything.\n"
 	"\n"
 	"  --var NAME=VALUE  set a pipeline variable (repeatable)\n"
 	"  --json            one JSON document: each task's state and reasons\n"
@@ -593,6 +596,7 @@ static int cmd_run(int argc, char **argv)
 		ret = check_config(&pl, 0);
 	if (!ret) {
 		state_load(&st, &pl);
+		history_last_failures(&pl);
 		ret = exec_run(&pl, &st, &a.run);
 		state_release(&st);
 	}
@@ -615,6 +619,7 @@ static int cmd_status(int argc, char **argv)
 	ret = load(&pl, &a);
 	if (!ret) {
 		state_load(&st, &pl);
+		history_last_failures(&pl);
 		n = exec_plan(&pl, &st, &err);
 		if (n < 0) {
 			rs_error_print(&err);

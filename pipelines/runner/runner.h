@@ -389,7 +389,9 @@ struct runopts {
 	const char *executor;    /* --executor, or NULL for the pipeline's */
 };
 
-/* Runs the selected stale tasks. Returns the exit code of `reliefstat run`. */
+/* Runs the selected stale tasks (after history_last_failures(), which
+ * says why a task that failed last is stale). Returns the exit code of
+ * `reliefstat run`. */
 int exec_run(struct pipeline *pl, struct state *st, const struct runopts *o);
 /*
  * Decides, without running anything, which selected tasks would run (also

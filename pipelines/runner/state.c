@@ -530,10 +530,11 @@ int state_check(struct state *st, struct task *t, struct rs_error *err)
 		t->par_hash = xcalloc(t->params.n + 1, sizeof(*t->par_hash));
 	if (t->forced)
 		why(t, "%s", "forced");
-	/* Never run says it all: the files are checked only for inputs
-	 * missing, which stop it from starting. */
+	/* Never run (or failed last: a failure forgets the record) says it
+	 * all: the files are checked only for inputs missing, which stop it
+	 * from starting. */
 	if (!r)
-		why(t, "%s", "never run");
+		why(t, "%s", t->last_failure ? t->last_failure : "never run");
 	hash_cmd(t, t->cmd_hash, r && is_old(r->cmd) ? old : NULL);
 	if (r && !same_hash(st, r->cmd, t->cmd_hash, old))
 		why(t, "%s", "command changed");
