@@ -70,3 +70,21 @@ expect_exit 1 "status of a pipeline never run" "$RS" status --var "out=$TMP/fres
 grep -q "^ingest@tongan-2024  *stale: never run$" "$TMP/.out" && ok "  ... says never run" || fail "  ... says never run" "$(grep tongan "$TMP/.out")"
 expect_exit 0 "the loss accepted, the whole run publishes" "${RUN[@]}" -q "$TMP/bad/yearend.yaml" --accept-loss tongan-2024:bad_amount
 expect_exit 0 "  ... and --only validate@ runs again" "${RUN[@]}" "$TMP/bad/yearend.yaml" --only validate@tongan-2024 --force --accept-loss tongan-2024:bad_amount
+
+# diff after a source is added: only the new source's export and mapping
+# changed, so only they are named; the two counts agree.
+OUT2=$TMP/out2
+yearend_copy "$TMP/add" -e "s/^//"
+grep -v pidu "$TMP/add/sources.yaml" >"$TMP/add/s" && mv "$TMP/add/s" "$TMP/add/sources.yaml"
+expect_exit 0 "four sources run" "$RS" run -q --allow-outside --var "out=$OUT2" "$TMP/add/yearend.yaml"
+cp pipelines/sources.yaml "$TMP/add/sources.yaml"
+expect_exit 0 "pidu-2023 added: the run" "$RS" run --allow-outside --var "out=$OUT2" "$TMP/add/yearend.yaml"
+grep -q "; 384 published figures changed, 28 rows, columns or tables added or removed since run 1$" "$TMP/.err" &&
+	ok "  ... its last line counts figures and rows/columns/tables" || fail "  ... its last line counts both" "$(tail -1 "$TMP/.err")"
+expect_exit 0 "diff" "$RS" diff --var "out=$OUT2" "$TMP/add/yearend.yaml"
+head -1 "$TMP/.out" | grep -qx "run 1 -> run 2: 412 changes (384 figures changed, 28 rows, columns or tables added or removed)" &&
+	ok "  ... heads with the same counts" || fail "  ... heads with the same counts" "$(head -1 "$TMP/.out")"
+[ "$(sed 1d "$TMP/.out" | awk -F' [|] ' '{ print $NF }' | sort -u)" = "samples/exports/pidu-2023.csv; samples/mappings/pidu.yaml" ] &&
+	ok "  ... every change's cause: the export and the mapping only" || fail "  ... causes" "$(sed 1d "$TMP/.out" | awk -F' [|] ' '{ print $NF }' | sort -u | head -3)"
+[ "$(sed 1d "$OUT2/all/report/changes.csv" | tr -d "\r" | awk -F, '{ print $NF }' | sort -u)" = "samples/exports/pidu-2023.csv; samples/mappings/pidu.yaml" ] &&
+	ok "  ... and in changes.csv" || fail "  ... and in changes.csv" "$(sed 1d "$OUT2/all/report/changes.csv" | awk -F, '{ print $NF }' | sort -u | head -3)"

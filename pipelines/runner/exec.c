@@ -76,6 +76,7 @@ struct run {
 	struct timespec start_real;
 	long figures, since;     /* published figures changed since run
 				    since; -2 when not known */
+	long others;             /* rows, columns, tables added or removed */
 	long jobs;               /* -j, or the executor's default */
 	int slurm;               /* the Slurm executor */
 	int hurry;               /* a second signal: stop waiting for jobs */
@@ -1024,9 +1025,15 @@ static void report(struct run *r)
 			fprintf(stderr, ", %zu not run", notrun);
 		fprintf(stderr, " in %.1fs", now_mono() - r->t0);
 		if (r->figures >= 0)
-			fprintf(stderr, "; %ld published figure%s changed since "
-				"run %ld", r->figures, r->figures == 1 ? "" : "s",
-				r->since);
+			fprintf(stderr, "; %ld published figure%s changed", r->figures,
+				r->figures == 1 ? "" : "s");
+		/* diff heads its list with both counts: so does this. */
+		if (r->figures >= 0 && r->others > 0)
+			fprintf(stderr, ", %ld row%s, column%s or table%s added or "
+				"removed", r->others, r->others == 1 ? "" : "s",
+				r->others == 1 ? "" : "s", r->others == 1 ? "" : "s");
+		if (r->figures >= 0)
+			fprintf(stderr, " since run %ld", r->since);
 		fputc('\n', stderr);
 	}
 	if (r->signo)
@@ -1139,7 +1146,8 @@ static void keep_published(struct run *r)
 
 	r->figures = -2;
 	if (published_keep(r->pl, &err) ||
-	    (r->figures = published_changes(r->pl, &r->since, &err)) == -1) {
+	    (r->figures = published_changes(r->pl, &r->since, &r->others,
+					    &err)) == -1) {
 		rs_warn("cannot keep the published set of run %ld: %s",
 			r->pl->run_id, err.msg);
 		r->figures = -2;
@@ -1169,6 +1177,8 @@ static void ledger_run(struct run *r, int code)
 	if (r->figures >= 0) {
 		json_object_set_new(o, "figures_changed",
 				    json_integer(r->figures));
+		json_object_set_new(o, "rows_columns_tables_changed",
+				    json_integer(r->others));
 		json_object_set_new(o, "compared_with", json_integer(r->since));
 	}
 	ledger_append(r->pl, o);

@@ -516,11 +516,18 @@ static void diff_tables(const struct ptable *a, const struct ptable *b,
 
 /* ---- causes, from the ledger ---- */
 
-/* The hash the ledger gives path as an input or param of task at run. */
+/*
+ * The hash the ledger gives path as an input or param of task at run (its
+ * newest line up to run). When the task names no such path by then (a
+ * source added since, a param added to the task) the path's hash in any
+ * task's line up to run stands in: a key or program shared with the other
+ * sources is no cause of the new source's figures unless it changed.
+ * task NULL: any task. NULL when no line up to run names path.
+ */
 static const char *hash_at(json_t *ledger, const char *task, const char *path,
 			   long run)
 {
-	const char *h = NULL, *key;
+	const char *h = NULL, *key, *stage;
 	json_t *o, *f;
 	size_t i, j;
 	int p;
@@ -528,10 +535,9 @@ static const char *hash_at(json_t *ledger, const char *task, const char *path,
 	json_array_foreach(ledger, i, o) {
 		json_t *r = json_object_get(o, "run");
 
+		stage = json_string_value(json_object_get(o, "stage"));
 		if (!json_is_integer(r) || json_integer_value(r) > run ||
-		    strcmp(json_string_value(json_object_get(o, "stage")) ?
-			   json_string_value(json_object_get(o, "stage")) : "",
-			   task))
+		    (task && strcmp(stage ? stage : "", task)))
 			continue;
 		for (p = 0; p < 2; p++) {
 			key = p ? "params" : "inputs";
@@ -543,7 +549,7 @@ static const char *hash_at(json_t *ledger, const char *task, const char *path,
 								"hash"));
 		}
 	}
-	return h;
+	return h || !task ? h : hash_at(ledger, NULL, path, run);
 }
 
 static int written_by_task(const struct pipeline *pl, const char *path)
@@ -886,7 +892,7 @@ static long previous_kept(const struct pipeline *pl, long rb)
 	return 0;
 }
 
-long published_changes(const struct pipeline *pl, long *since,
+long published_changes(const struct pipeline *pl, long *since, long *others,
 		       struct rs_error *err)
 {
 	struct changes c;
@@ -896,12 +902,14 @@ long published_changes(const struct pipeline *pl, long *since,
 	int ret = 0;
 
 	*since = ra;
+	*others = 0;
 	if (!ra || !pl->run_id)
 		return -2;
 	if (diff_runs(pl, ra, pl->run_id, &c, err))
 		return -1;
 	for (i = 0; i < c.n; i++)
 		figures += !strcmp(c.v[i].kind, "变动");
+	*others = (long)c.n - figures;
 	dirs = published_dirs(pl, &n);
 	for (i = 0; i < n; i++) {
 		if (!ret && write_changes(dirs[i], &c, ra, pl->run_id, err))
@@ -996,8 +1004,14 @@ int history_diff(const struct pipeline *pl, const char *a, const char *b,
 		free(s);
 		json_decref(arr);
 	} else {
-		printf("run %ld -> run %ld: %zu change%s\n", ra, rb, c.n,
-		       c.n == 1 ? "" : "s");
+		for (i = n = 0; i < c.n; i++)
+			n += !strcmp(c.v[i].kind, "变动");
+		/* The run's summary line counts figures: say both. */
+		printf("run %ld -> run %ld: %zu change%s (%zu figure%s changed, "
+		       "%zu row%s, column%s or table%s added or removed)\n",
+		       ra, rb, c.n, c.n == 1 ? "" : "s", n, n == 1 ? "" : "s",
+		       c.n - n, c.n - n == 1 ? "" : "s", c.n - n == 1 ? "" : "s",
+		       c.n - n == 1 ? "" : "s");
 		for (i = 0; i < c.n; i++) {
 			change_fields(&c.v[i], f);
 			printf("%s | %s | %s | %s | %s | %s -> %s | %s\n",

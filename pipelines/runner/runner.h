@@ -308,10 +308,11 @@ int published_keep(const struct pipeline *pl, struct rs_error *err);
 /*
  * Diffs this run's published set with that of the previous run that kept
  * one (*since), writes REPORT/changes.csv and changes.html beside each
- * report, and returns how many published figures changed; -2 when there
+ * report, and returns how many published figures changed (*others gets
+ * how many rows, columns and tables were added or removed); -2 when there
  * is no earlier set, -1 with err on error.
  */
-long published_changes(const struct pipeline *pl, long *since,
+long published_changes(const struct pipeline *pl, long *since, long *others,
 		       struct rs_error *err);
 /* A report's CSV table, all text; rows[0] is the header. */
 struct ptable {
