@@ -408,7 +408,7 @@ static int on_ingest_reject(const struct csv_row *row, void *ctx,
 	struct rawrec r = { NULL, 0 };
 	struct sbuf t, lab;
 	const struct program *prog = NULL;
-	const char *f[C_N], *area = NULL, *code;
+	const char *f[C_N], *area = NULL;
 	char region[13] = "", ym_text[8] = "";
 	int ym = -1, placed = 1;
 	size_t i;
@@ -433,11 +433,8 @@ static int on_ingest_reject(const struct csv_row *row, void *ctx,
 	if (t.len == 12 && strspn(t.buf, "0123456789") == 12)
 		memcpy(region, t.buf, 13);
 	raw_field_text(x, &r, F_PROGRAM, &t);
-	if (t.len && !norm_label(t.buf, t.len, &lab, err) && lab.buf) {
-		code = label_map_find(&x->map->programs, lab.buf);
-		prog = code ? catalog_find(x->cat, code) :
-		       catalog_lookup_label(x->cat, lab.buf);
-	}
+	if (t.len && !norm_label(t.buf, t.len, &lab, err) && lab.buf)
+		prog = mapping_program(x->map, x->cat, lab.buf);
 	area = prog && prog->area ? prog->area : NULL;
 	if (!area) {
 		raw_field_text(x, &r, F_AREA, &t);

@@ -601,11 +601,7 @@ static int parse_count(const char *s, long min, long max, long *out)
 
 static const struct program *resolve_program(struct ctx *c, const char *label)
 {
-	const char *code = label_map_find(&c->o->map->programs, label);
-
-	if (code)
-		return catalog_find(c->o->cat, code);
-	return catalog_lookup_label(c->o->cat, label);
+	return mapping_program(c->o->map, c->o->cat, label);
 }
 
 static const char *resolve_area(struct ctx *c, const char *label)
