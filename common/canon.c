@@ -37,14 +37,21 @@ const char *reject_code_name(enum reject_code c)
 	return c < RJ__COUNT ? code_names[c] : "unknown";
 }
 
-const char *reject_code_zh(const char *code)
+int reject_code_lookup(const char *name, size_t len)
 {
-	size_t i;
+	int i;
 
 	for (i = 0; i < RJ__COUNT; i++)
-		if (!strcmp(code_names[i], code))
-			return code_names_zh[i];
-	return NULL;
+		if (strlen(code_names[i]) == len && !memcmp(code_names[i], name, len))
+			return i;
+	return -1;
+}
+
+const char *reject_code_zh(const char *code)
+{
+	int i = reject_code_lookup(code, strlen(code));
+
+	return i < 0 ? NULL : code_names_zh[i];
 }
 
 /* Appends a string known to need no CSV quoting (codes, digits, hex). */

@@ -371,16 +371,6 @@ static int on_reject(const struct csv_row *row, void *ctx,
 	return 0;
 }
 
-static long reject_index(const char *code)
-{
-	long i;
-
-	for (i = 0; i < RJ__COUNT; i++)
-		if (!strcmp(reject_code_name((enum reject_code)i), code))
-			return i;
-	return RJ__COUNT;
-}
-
 /* One field of an ingest reject's raw row, width-folded, or "" when the
  * mapping names no such column. */
 static void raw_field_text(const struct ctx *x, const struct rawrec *r,
@@ -476,8 +466,11 @@ static int on_ingest_reject(const struct csv_row *row, void *ctx,
 		sbuf_release(&amt);
 	}
 done:
-	if (!placed)
-		x->unplaced[reject_index(row->f[2].p)]++;
+	if (!placed) {
+		int rc = reject_code_lookup(row->f[2].p, row->f[2].len);
+
+		x->unplaced[rc < 0 ? RJ__COUNT : rc]++;   /* last: 其他原因 */
+	}
 	sbuf_release(&t);
 	sbuf_release(&lab);
 	for (i = 0; i < r.n; i++)

@@ -373,15 +373,14 @@ static int reject_key(struct jp *j, const char *key, void *ctx, int depth)
 	struct summary *sm = ctx;
 	long v;
 	size_t i;
+	int rc;
 
 	(void)depth;
 	if (count_value(j, key, &v))
 		return -1;
-	for (i = 0; i < RJ__COUNT; i++) {
-		if (!strcmp(reject_code_name((enum reject_code)i), key)) {
-			sm->rej[i] += v;
-			return 0;
-		}
+	if ((rc = reject_code_lookup(key, strlen(key))) >= 0) {
+		sm->rej[rc] += v;
+		return 0;
 	}
 	for (i = 0; i < sm->nx; i++) {
 		if (!strcmp(sm->xcode[i], key)) {
@@ -402,15 +401,14 @@ static int accepted_key(struct jp *j, const char *key, void *ctx, int depth)
 {
 	struct summary *sm = ctx;
 	long v;
-	size_t i;
+	int rc;
 
 	(void)depth;
 	if (count_value(j, key, &v))
 		return -1;
 	sm->accepted += v;
-	for (i = 0; i < RJ__COUNT; i++)
-		if (!strcmp(reject_code_name((enum reject_code)i), key))
-			sm->acc[i] += v;
+	if ((rc = reject_code_lookup(key, strlen(key))) >= 0)
+		sm->acc[rc] += v;
 	return 0;
 }
 
