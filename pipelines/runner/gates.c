@@ -2,11 +2,14 @@
  * gates.c - the runner's side of the stages' loss gates: `run --accept-loss
  * SOURCE[:REASON]` hands --accept-loss to that source's gated stages
  * (rs-ingest, rs-validate), and a failed stage is told apart as over its
- * reject threshold by the "over":true its JSON summary records.
+ * reject threshold by the "gate":{"over":true} its JSON summary records
+ * (read with jansson, as the runner reads every JSON file).
  */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runner.h"
 #include "xalloc.h"
@@ -75,12 +78,14 @@ int pipeline_accept_loss(struct pipeline *pl, char **specs, size_t n,
 	return 0;
 }
 
-int task_gate_over(const struct task *t, char *reason, size_t reasonsz)
+int task_gate_over(const struct task *t, char *reason, size_t reasonsz,
+		   struct rs_error *err)
 {
-	size_t i, n;
-	FILE *f;
-	char buf[65536];
+	json_error_t je;
+	json_t *sum, *gate, *top;
+	size_t i;
 	const char *p;
+	int over;
 
 	if (!gated(t))
 		return 0;
@@ -88,19 +93,22 @@ int task_gate_over(const struct task *t, char *reason, size_t reasonsz)
 		p = t->outputs.v[i].path;
 		if (strlen(p) < 5 || strcmp(p + strlen(p) - 5, ".json"))
 			continue;
-		f = fopen(p, "r");
-		if (!f)
-			continue;
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-		buf[n] = '\0';
-		if (strstr(buf, "\"gate\":{") && strstr(buf, "\"over\":true")) {
-			const char *r = strstr(buf, "\"top_reason\":\"");
-
-			snprintf(reason, reasonsz, "%.*s", r ? (int)strcspn(r + 14, "\"") : 0,
-				 r ? r + 14 : "");
-			return 1;
+		if (access(p, F_OK))
+			continue;       /* the stage stopped before writing it */
+		sum = json_load_file(p, 0, &je);
+		if (!sum)
+			return rs_err(err, "cannot read the summary '%s' of stage '%s' at %d:%d: %s; rerun the stage (--only %s --force)",
+				      p, t->name, je.line, je.column, je.text, t->name);
+		gate = json_object_get(sum, "gate");
+		over = json_is_true(json_object_get(gate, "over"));
+		if (over) {
+			top = json_object_get(gate, "top_reason");
+			snprintf(reason, reasonsz, "%s",
+				 json_is_string(top) ? json_string_value(top) : "");
 		}
+		json_decref(sum);
+		if (over)
+			return 1;
 	}
 	return 0;
 }
