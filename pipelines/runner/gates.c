@@ -96,9 +96,12 @@ int task_gate_over(const struct task *t, char *reason, size_t reasonsz,
 		if (access(p, F_OK))
 			continue;       /* the stage stopped before writing it */
 		sum = json_load_file(p, 0, &je);
-		if (!sum)
+		if (!sum && je.line > 0)
 			return rs_err(err, "cannot read the summary '%s' of stage '%s' at %d:%d: %s; rerun the stage (--only %s --force)",
 				      p, t->name, je.line, je.column, je.text, t->name);
+		if (!sum)       /* not opened or not read: no position */
+			return rs_err(err, "cannot read the summary '%s' of stage '%s': %s",
+				      p, t->name, je.text);
 		gate = json_object_get(sum, "gate");
 		over = json_is_true(json_object_get(gate, "over"));
 		if (over) {
