@@ -213,3 +213,8 @@ void gate_message(const struct gate_verdict *v, const char *stage,
 	sbuf_addf(sb, "\n  outputs written, nothing to publish; to publish this loss anyway rerun with --accept-loss=%s",
 		  top);
 }
+
+int gate_parse_share(const char *s, double *out)
+{
+	return parse_share(s, out);
+}

@@ -1,9 +1,11 @@
 /*
  * gates.c - the runner's side of the stages' loss gates: `run --accept-loss
  * SOURCE[:REASON]` hands --accept-loss to that source's gated stages
- * (rs-ingest, rs-validate), and a failed stage is told apart as over its
- * reject threshold by the "gate":{"over":true} its JSON summary records
- * (read with jansson, as the runner reads every JSON file).
+ * (rs-ingest, rs-validate; and rs-merge, whose gate is the overlap of its
+ * inputs, when SOURCE is the merge task's name), and a failed stage is
+ * told apart as over its reject threshold by the "gate":{"over":true} its
+ * JSON summary records (read with jansson, as the runner reads every JSON
+ * file).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -23,7 +25,8 @@ static int gated(const struct task *t)
 		return 0;
 	b = strrchr(t->argv[0], '/');
 	b = b ? b + 1 : t->argv[0];
-	return !strcmp(b, "rs-ingest") || !strcmp(b, "rs-validate");
+	return !strcmp(b, "rs-ingest") || !strcmp(b, "rs-validate") ||
+	       !strcmp(b, "rs-merge");
 }
 
 /* Does task t belong to source src: "ingest@src", or the task's own name. */
@@ -72,7 +75,7 @@ int pipeline_accept_loss(struct pipeline *pl, char **specs, size_t n,
 			t->accept_loss = xstrdup(colon ? colon + 1 : "all");
 		}
 		if (!hits)
-			return rs_err(err, "--accept-loss: no ingest or validate stage of source '%.*s' in '%s' (give the name after '@' in a task name, e.g. tongan-2024)",
+			return rs_err(err, "--accept-loss: no ingest or validate stage of source '%.*s' in '%s' (give the name after '@' in a task name, e.g. tongan-2024, or the name of a merge task)",
 				      (int)len, specs[i], pl->path);
 	}
 	return 0;
