@@ -1309,7 +1309,7 @@ static int check_upstream(struct pipeline *pl, struct state *st)
 			sbuf_adds(&sb, "; nothing was run -- ");
 			at = strchr(c->name, '@');
 			if (!c->selected && c->last_failure && at &&
-			    task_gate_over(c, reason, sizeof(reason)))
+			    task_gate_over(c, reason, sizeof(reason), &err) > 0)
 				sbuf_addf(&sb, "fix the source and run without --only "
 					  "(reliefstat run %s), or accept the loss: "
 					  "reliefstat run %s --accept-loss %s%s%s",
