@@ -547,6 +547,25 @@ static const struct csv_field *fld(const struct ctx *c, const struct csv_row *ro
 	return c->col[f] >= 0 ? &row->f[c->col[f]] : &empty;
 }
 
+/* A workbook's month stored as a number 2024.1: the person may have typed
+ * 2024.1 or 2024.10, the cell keeps one value for both. Months 2..9 and
+ * 11, 12 read one way only; text '2024.1' and CSV are what was typed. */
+static int number_month_ambiguous(const struct ctx *c, const struct csv_row *row)
+{
+	const struct csv_field *f;
+	int i;
+
+	if (!row->num || c->col[F_PERIOD] < 0 || !row->num[c->col[F_PERIOD]])
+		return 0;
+	f = fld(c, row, F_PERIOD);
+	if (f->len != 6 || f->p[4] != '.' || f->p[5] != '1')
+		return 0;
+	for (i = 0; i < 4; i++)
+		if (f->p[i] < '0' || f->p[i] > '9')
+			return 0;
+	return 1;
+}
+
 static int is_blank(const struct csv_field *f)
 {
 	size_t i;
@@ -836,6 +855,12 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 		fen = -fen;
 	sbuf_reset(&c->tmp);
 	norm_width(fld(c, row, F_PERIOD)->p, fld(c, row, F_PERIOD)->len, &c->tmp);
+	if (number_month_ambiguous(c, row)) {
+		reject(c, row, RJ_BAD_PERIOD, F_PERIOD,
+		       "the month is a number cell %s, which may have been %s0 (a spreadsheet drops the trailing 0 of %s0): format the column as text in the export, or give the month as %.4s%02d or %.4s10",
+		       c->tmp.buf, c->tmp.buf, c->tmp.buf, c->tmp.buf, 1, c->tmp.buf);
+		return 0;
+	}
 	ym = month_parse_opt(c->tmp.buf, c->tmp.len, m->date_flags);
 	if (ym < 0) {
 		reject(c, row, RJ_BAD_PERIOD, F_PERIOD, "'%s' is not a month", c->tmp.buf);
