@@ -1341,21 +1341,28 @@ static int other_header(struct ctx *c, struct rs_error *err)
 {
 	struct sbuf names;
 	struct rs_error e2;
-	size_t n = 0, i;
+	size_t n = 0, i, hl;
 	const char *p;
 	int ret;
 
+	/* the header, cut at 200 bytes on a character's start */
+	hl = c->hdr_raw.len;
+	if (hl > 200) {
+		hl = 200;
+		while (hl && ((unsigned char)c->hdr_raw.buf[hl] & 0xC0) == 0x80)
+			hl--;
+	}
 	sbuf_init(&names, 0);
 	sbuf_reset(&c->tmp2);
 	if (!rowsrc_visible_sheets(c->o->input, c->fmt, &names, &n, &e2))
 		for (i = 0, p = names.buf; i < n; i++, p += strlen(p) + 1)
 			sbuf_addf(&c->tmp2, "%s%s", i ? ", " : "", p);
 	c->config_error = 1;
-	ret = rs_err(err, "workbook '%s': sheet '%s' has rows but not the header of the sheet read first (%s line %ld: %.200s): the sheets are not one table; set the mapping's sheet: to the one to read, or sheets: [...] to those with that header (the workbook's visible sheets: %s)",
+	ret = rs_err(err, "workbook '%s': sheet '%s' has rows but not the header of the sheet read first (%s line %ld: %.*s%s): the sheets are not one table; set the mapping's sheet: to the one to read, or sheets: [...] to those with that header (the workbook's visible sheets: %s)",
 		     c->o->source, c->sheet_now ? c->sheet_now : "?",
 		     c->header_sheet.len ? c->header_sheet.buf : "its", c->header_line,
-		     c->hdr_raw.buf ? c->hdr_raw.buf : "",
-		     c->tmp2.buf ? c->tmp2.buf : "");
+		     (int)hl, c->hdr_raw.buf ? c->hdr_raw.buf : "",
+		     hl < c->hdr_raw.len ? "..." : "", c->tmp2.buf ? c->tmp2.buf : "");
 	sbuf_release(&names);
 	return ret;
 }
