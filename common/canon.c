@@ -14,37 +14,60 @@
 #include "period.h"
 #include "xalloc.h"
 
-static const char *const code_names[RJ__COUNT] = {
-	"malformed_line", "bad_encoding", "missing_field", "bad_id",
-	"bad_amount", "negative_amount", "bad_period", "unknown_program",
-	"unknown_region", "period_out_of_range", "persons_out_of_range",
-	"age_ineligible", "off_standard", "duplicate_payment",
-	"conflicting_programs", "unknown_area", "unmatched_reversal",
+/*
+ * The reject reasons in enum reject_code's order, each code with its
+ * Chinese name, in one row so that the two cannot drift apart. The code is
+ * ours and stays in internal files; the Chinese name is for whatever a
+ * statistician or a district reads (the quality table, the 退回清单,
+ * explain).
+ */
+static const struct reject_reason {
+	const char *code;
+	const char *zh;
+} reasons[] = {
+	[RJ_MALFORMED_LINE]       = { "malformed_line", "字段数不符" },
+	[RJ_BAD_ENCODING]         = { "bad_encoding", "编码错误" },
+	[RJ_MISSING_FIELD]        = { "missing_field", "必填项为空" },
+	[RJ_BAD_ID]               = { "bad_id", "身份证号码有误" },
+	[RJ_BAD_AMOUNT]           = { "bad_amount", "金额格式有误" },
+	[RJ_NEGATIVE_AMOUNT]      = { "negative_amount", "金额为负数" },
+	[RJ_BAD_PERIOD]           = { "bad_period", "发放年月有误" },
+	[RJ_UNKNOWN_PROGRAM]      = { "unknown_program", "救助类别无法识别" },
+	[RJ_UNKNOWN_REGION]       = { "unknown_region", "行政区划代码无法识别" },
+	[RJ_PERIOD_OUT_OF_RANGE]  = { "period_out_of_range", "发放年月不在报告期内" },
+	[RJ_PERSONS_OUT_OF_RANGE] = { "persons_out_of_range", "保障人数有误" },
+	[RJ_AGE_INELIGIBLE]       = { "age_ineligible", "年龄不符合条件" },
+	[RJ_OFF_STANDARD]         = { "off_standard", "金额不符合发放标准" },
+	[RJ_DUPLICATE_PAYMENT]    = { "duplicate_payment", "重复发放" },
+	[RJ_CONFLICTING_PROGRAMS] = { "conflicting_programs", "同月同时享受低保和特困" },
+	[RJ_UNKNOWN_AREA]         = { "unknown_area", "城乡属性无法识别" },
+	[RJ_UNMATCHED_REVERSAL]   = { "unmatched_reversal", "冲正无对应发放" },
 };
-
-/* For whatever a statistician or a district reads (the quality table,
- * the 退回清单, explain): the codes are ours and stay in internal files. */
-static const char *const code_names_zh[RJ__COUNT] = {
-	"字段数不符", "编码错误", "必填项为空", "身份证号码有误",
-	"金额格式有误", "金额为负数", "发放年月有误", "救助类别无法识别",
-	"行政区划代码无法识别", "发放年月不在报告期内", "保障人数有误",
-	"年龄不符合条件", "金额不符合发放标准", "重复发放",
-	"同月同时享受低保和特困", "城乡属性无法识别", "冲正无对应发放",
-};
+/* A code added last to the enum without its row here stops the build; a
+ * row missing elsewhere is left all NULL (tests/t_ingest.sh fails then). */
+_Static_assert(sizeof(reasons) / sizeof(reasons[0]) == RJ__COUNT,
+	       "every reject code needs its row in reasons[]");
 
 const char *reject_code_name(enum reject_code c)
 {
-	return c < RJ__COUNT ? code_names[c] : "unknown";
+	return c < RJ__COUNT ? reasons[c].code : "unknown";
+}
+
+int reject_code_lookup(const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; i < RJ__COUNT; i++)
+		if (strlen(reasons[i].code) == len && !memcmp(reasons[i].code, name, len))
+			return i;
+	return -1;
 }
 
 const char *reject_code_zh(const char *code)
 {
-	size_t i;
+	int i = reject_code_lookup(code, strlen(code));
 
-	for (i = 0; i < RJ__COUNT; i++)
-		if (!strcmp(code_names[i], code))
-			return code_names_zh[i];
-	return NULL;
+	return i < 0 ? NULL : reasons[i].zh;
 }
 
 /* Appends a string known to need no CSV quoting (codes, digits, hex). */
@@ -254,7 +277,7 @@ void rejects_add(struct rejects *rj, const char *source, long line,
 	rj->total++;
 	sbuf_reset(&rj->line);
 	sbuf_add_csv(&rj->line, source, strlen(source));
-	sbuf_addf(&rj->line, ",%ld,%s,", line, code_names[code]);
+	sbuf_addf(&rj->line, ",%ld,%s,", line, reasons[code].code);
 	sbuf_add_csv(&rj->line, field, strlen(field));
 	sbuf_addc(&rj->line, ',');
 	id_mask_text(message, mlen, mmsg);
@@ -324,7 +347,7 @@ void reject_counts_format(const long counts[RJ__COUNT], struct sbuf *sb)
 	for (i = 0; i < RJ__COUNT; i++) {
 		if (!counts[i])
 			continue;
-		sbuf_addf(sb, "%s%s %ld", first ? " (" : ", ", code_names[i], counts[i]);
+		sbuf_addf(sb, "%s%s %ld", first ? " (" : ", ", reasons[i].code, counts[i]);
 		first = 0;
 	}
 	if (!first)
@@ -377,7 +400,7 @@ int summary_prepare(struct rs_out *out, const char *path, const char *stage,
 	for (i = 0; i < RJ__COUNT; i++) {
 		if (!counts[i])
 			continue;
-		sbuf_addf(&sb, "%s\"%s\":%ld", first ? "" : ",", code_names[i],
+		sbuf_addf(&sb, "%s\"%s\":%ld", first ? "" : ",", reasons[i].code,
 			  counts[i]);
 		total += counts[i];
 		first = 0;

@@ -77,6 +77,9 @@ enum reject_code {
 	RJ__COUNT
 };
 const char *reject_code_name(enum reject_code c);
+/* The reject code whose name is the len bytes at name ("bad_id" -> RJ_BAD_ID;
+ * name need not be NUL-terminated), or -1 for a name it does not know. */
+int reject_code_lookup(const char *name, size_t len);
 /* The Chinese name of a reason code ("malformed_line" -> 字段数不符), or
  * NULL for a code it does not know. */
 const char *reject_code_zh(const char *code);

@@ -18,17 +18,6 @@ void gate_init(struct rs_gate *g)
 	snprintf(g->origin, sizeof(g->origin), "the default");
 }
 
-static int reason_code(const char *name, size_t len)
-{
-	int i;
-
-	for (i = 0; i < RJ__COUNT; i++)
-		if (strlen(reject_code_name(i)) == len &&
-		    !memcmp(reject_code_name(i), name, len))
-			return i;
-	return -1;
-}
-
 /* A share: "0.05" or "5%". Returns 0 and sets *out, or -1. */
 static int parse_share(const char *s, double *out)
 {
@@ -72,7 +61,7 @@ int gate_parse(struct rs_gate *g, const struct ydoc *doc,
 	for (i = 0; i < n->n; i++) {
 		const struct ynode *k = ynode_key(n, i), *v = ynode_val(n, i);
 		int code = k->type == YNODE_SCALAR ?
-			   reason_code(k->scalar, strlen(k->scalar)) : -1;
+			   reject_code_lookup(k->scalar, strlen(k->scalar)) : -1;
 
 		if (code < 0)
 			return ynode_err(doc, k, err,
@@ -98,7 +87,7 @@ int gate_set_rate(struct rs_gate *g, const char *arg, struct rs_error *err)
 		snprintf(g->origin, sizeof(g->origin), "--max-reject-rate");
 		return 0;
 	}
-	int code = reason_code(arg, (size_t)(eq - arg));
+	int code = reject_code_lookup(arg, (size_t)(eq - arg));
 	if (code < 0)
 		return rs_err(err, "--max-reject-rate: '%.*s' is not a reject reason",
 			      (int)(eq - arg), arg);
@@ -122,7 +111,7 @@ int gate_accept(struct rs_gate *g, const char *arg, struct rs_error *err)
 	}
 	while (*p) {
 		size_t len = strcspn(p, ",");
-		int code = reason_code(p, len);
+		int code = reject_code_lookup(p, len);
 
 		if (code < 0)
 			return rs_err(err, "--accept-loss: '%.*s' is not a reject reason",
@@ -223,4 +212,9 @@ void gate_message(const struct gate_verdict *v, const char *stage,
 		sbuf_addf(sb, "\n  likely fix: %s", fix);
 	sbuf_addf(sb, "\n  outputs written, nothing to publish; to publish this loss anyway rerun with --accept-loss=%s",
 		  top);
+}
+
+int gate_parse_share(const char *s, double *out)
+{
+	return parse_share(s, out);
 }

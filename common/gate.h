@@ -47,6 +47,10 @@ int gate_parse(struct rs_gate *g, const struct ydoc *doc,
 int gate_set_rate(struct rs_gate *g, const char *arg, struct rs_error *err);
 int gate_accept(struct rs_gate *g, const char *arg, struct rs_error *err);
 
+/* Parses a share from 0 to 1, "0.05" or "5%", into *out. Returns 0, or -1
+ * when s is anything else (out unchanged). */
+int gate_parse_share(const char *s, double *out);
+
 /* What the gate says of one stage's counts. */
 struct gate_verdict {
 	int over;                 /* 1: the stage must fail (exit 1) */

@@ -9,6 +9,13 @@ for p in rs-ingest rs-validate rs-aggregate rs-merge rs-report reliefstat; do
 	expect_exit 2 "$p with an unknown option exits 2" "$BIN/$p" --no-such-option
 done
 
+# The other programs make installs: help and version too.
+for p in rs-draft rs-load rs-gen rs-csvdump; do
+	expect_exit 0 "$p --help" "$BIN/$p" --help
+	grep -qi usage "$TMP/.out" && ok "$p --help prints usage on stdout" || fail "$p --help prints usage on stdout"
+	expect_exit 0 "$p -V" "$BIN/$p" -V
+done
+
 m=$ROOT/samples/mappings/tongan.yaml
 x=$ROOT/samples/exports/tongan-2024.csv
 expect_exit 2 "rs-ingest without --mapping exits 2" "$BIN/rs-ingest" -k "$KEY" -o "$TMP/r.csv.gz" "$x"

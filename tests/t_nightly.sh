@@ -156,6 +156,22 @@ for c in runs show diff explain check preview; do
 done
 expect_exit 2 "explain an unknown source" "$RS" explain $P --source nowhere --table x --row y --column z
 grep -q "no source 'nowhere' in 'pipelines/yearend.yaml'.*sources: 'tongan-2024'" "$TMP/.err" && ok "explain an unknown source: message lists the sources" || fail "explain an unknown source: message lists the sources" "$(cat "$TMP/.err")"
+# An ingest reject whose program label only the mapping's programs: know
+# (aimin's 最低生活保障（城市）) is placed in its cell as ingest read it.
+A=$TMP/aimin
+mkdir -p "$A/pipelines" && cp -a samples "$A/" && ln -s "$BIN" "$A/bin" &&
+	cp pipelines/yearend.yaml "$A/pipelines/" &&
+	grep -e '^#' -e 'name: aimin-2024' pipelines/sources.yaml >"$A/pipelines/sources.yaml" &&
+	sed -i '7s/,3021\.00,/,3021.0x,/' "$A/samples/exports/aimin-2024.csv" || exit 1
+expect_exit 0 "aimin alone, one 最低生活保障（城市） amount spoilt" "$RS" run "$A/pipelines/yearend.yaml"
+expect_exit 0 "explain a cell of a mapped program label" "$RS" explain "$A/pipelines/yearend.yaml" --source aimin-2024 --table 分项目汇总表 --row "城市最低生活保障 / 城市" --column 人次 --json
+python3 - "$TMP/.out" <<'PY' && ok "explain: an ingest reject placed by the mapping's program label" || fail "explain: an ingest reject placed by the mapping's program label" "$(head -c 400 "$TMP/.out")"
+import json, sys
+e = json.load(open(sys.argv[1]))
+ing = [(r["line"], r["reason"]) for r in e["rejects"] if r["stage"] == "ingest"]
+assert ("7", "bad_amount") in ing, ing
+assert "bad_amount" not in e["ingest_rejects_unplaced"], e["ingest_rejects_unplaced"]
+PY
 
 # A failed night: the published reports downstream say they are stale;
 # the next good night writes them as they were.

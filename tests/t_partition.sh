@@ -122,7 +122,7 @@ V=350212001002 W=350212001003 X=350212105201
   echo "$X,gaoling,rural,2024-01,,,$(b 7),F,85,1,1,100.00"
 } >"$TMP/wc.csv"
 expect_exit 0 "rs-merge --warnings with labels" "$M" -q -o "$TMP/w.csv.gz" --summary "$TMP/w.json" \
-	--warnings "$TMP/warn.csv.gz" --label a --label b --label 'c,"3"' "$TMP/wa.csv" "$TMP/wb.csv" "$TMP/wc.csv"
+	--max-overlap 1 --warnings "$TMP/warn.csv.gz" --label a --label b --label 'c,"3"' "$TMP/wa.csv" "$TMP/wb.csv" "$TMP/wc.csv"
 cat >"$TMP/warn.expected" <<EOF
 beneficiary,program,period,files,regions
 $(b 1),dibao_urban,2024-01,a;b,$V;$W
@@ -132,10 +132,10 @@ EOF
 zcat "$TMP/warn.csv.gz" | cmp -s - "$TMP/warn.expected" &&
 	ok "the warning table: keys in two or more inputs, files in input order, regions sorted" ||
 	fail "the warning table" "$(zcat "$TMP/warn.csv.gz" | diff "$TMP/warn.expected" - | head)"
-grep -q '"warnings":3}' "$TMP/w.json" && ok "the summary counts the warnings" || fail "the summary counts the warnings" "$(cat "$TMP/w.json")"
+grep -q '"warnings":3,"overlap":{"keys":6,"paid_by_two":3,"max_overlap":1,"over":false,"accepted":false}}' "$TMP/w.json" && ok "the summary counts the warnings" || fail "the summary counts the warnings" "$(cat "$TMP/w.json")"
 "$M" -q -o "$TMP/w2.csv.gz" "$TMP/wa.csv" "$TMP/wb.csv" "$TMP/wc.csv" &&
 	cmp -s "$TMP/w.csv.gz" "$TMP/w2.csv.gz" && ok "--warnings does not change the merged file" || fail "--warnings does not change the merged file"
-expect_exit 0 "without labels" "$M" -q -o "$TMP/w3.csv.gz" --warnings "$TMP/warn3.csv" "$TMP/wa.csv" "$TMP/wb.csv"
+expect_exit 0 "without labels" "$M" -q -o "$TMP/w3.csv.gz" --max-overlap 100% --warnings "$TMP/warn3.csv" "$TMP/wa.csv" "$TMP/wb.csv"
 sed -n 2p "$TMP/warn3.csv" | grep -qx "$(b 1),dibao_urban,2024-01,$TMP/wa.csv;$TMP/wb.csv,$V;$W" &&
 	ok "without labels the files are named as given (a plain table when not .gz)" || fail "without labels the files are named as given" "$(cat "$TMP/warn3.csv")"
 printf '%s\n%s\n' "$H" "$V,dibao_urban,urban,2024-01,,,$(b 9),M,40,1,3,1500.00" >"$TMP/wd.csv"
@@ -156,8 +156,30 @@ for part in 350212 3502120; do
 		-w "$TMP/o$part/w.csv.gz" -s "$TMP/o$part/v.json" "$TMP/o$part/r.csv.gz"
 	"$BIN/rs-aggregate" -q -o "$TMP/o$part/a.csv.gz" "$TMP/o$part/v.csv.gz"
 done
-expect_exit 0 "merge of overlapping partitions" "$M" -q -o "$TMP/ov.csv.gz" --warnings "$TMP/ov.w.csv.gz" \
+# Overlapping partitions count their payments twice: over 1 % of the keys
+# in two inputs (here half) fails the merge, naming the two, with the
+# outputs written for inspection; --accept-loss takes it for one run.
+expect_exit 1 "merge of overlapping partitions: over the overlap gate, exit 1" "$M" -q -o "$TMP/ov.csv.gz" \
+	--summary "$TMP/ov.json" --warnings "$TMP/ov.w.csv.gz" \
 	--label county --label streets "$TMP/o350212/a.csv.gz" "$TMP/o3502120/a.csv.gz"
+grep -q "^rs-merge: 2687 of 5327 payments (beneficiary, program, month), 50.44%, are paid by two or more inputs, over the 1% allowed (--max-overlap): most of them (2687) by both 'county' and 'streets'; listed in '$TMP/ov.w.csv.gz'" "$TMP/.err" &&
+	grep -q "^rs-merge: likely fix: one export given twice .*--accept-loss merge" "$TMP/.err" &&
+	grep -q '"overlap":{"keys":5327,"paid_by_two":2687,"max_overlap":0.01,"over":true,"accepted":false}' "$TMP/ov.json" &&
+	[ -s "$TMP/ov.csv.gz" ] && [ -s "$TMP/ov.w.csv.gz" ] &&
+	ok "... naming the two inputs, the share and the fix; outputs and summary written" ||
+	fail "... naming the two inputs, the share and the fix" "$(cat "$TMP/.err" "$TMP/ov.json")"
+expect_exit 0 "... --accept-loss takes it for the run" "$M" -q -o "$TMP/ov.csv.gz" --summary "$TMP/ov.json" \
+	--warnings "$TMP/ov.w.csv.gz" --accept-loss --label county --label streets "$TMP/o350212/a.csv.gz" "$TMP/o3502120/a.csv.gz"
+grep -q "accepted for this run (--accept-loss)" "$TMP/.err" && grep -q '"over":true,"accepted":true' "$TMP/ov.json" &&
+	ok "... said on stderr and in the summary" || fail "... said on stderr and in the summary" "$(cat "$TMP/.err" "$TMP/ov.json")"
+expect_exit 0 "... --max-overlap 60% lets half through" "$M" -q -o "$TMP/ov2.csv.gz" --warnings "$TMP/ov2.w.csv.gz" \
+	--max-overlap 60% "$TMP/o350212/a.csv.gz" "$TMP/o3502120/a.csv.gz"
+expect_exit 2 "--max-overlap without --warnings: usage error" "$M" -q -o "$TMP/ov3.csv.gz" --max-overlap 5% \
+	"$TMP/o350212/a.csv.gz" "$TMP/o3502120/a.csv.gz"
+grep -q "max-overlap goes with --warnings" "$TMP/.err" && ok "... saying so" || fail "... saying so" "$(cat "$TMP/.err")"
+expect_exit 2 "--max-overlap 2: usage error" "$M" -q -o "$TMP/ov3.csv.gz" --warnings "$TMP/ov3.w.csv" --max-overlap 2 \
+	"$TMP/o350212/a.csv.gz" "$TMP/o3502120/a.csv.gz"
+expect_exit 0 "without --warnings no gate (as before)" "$M" -q -o "$TMP/ov4.csv.gz" "$TMP/o350212/a.csv.gz" "$TMP/o3502120/a.csv.gz"
 python3 - "$TMP/o3502120/v.csv.gz" "$TMP/ov.w.csv.gz" <<'PY'
 import csv, gzip, sys
 keys = {(r["beneficiary"], r["program"], r["period"])

@@ -47,3 +47,27 @@ expect_exit 1 "two ingest summaries under one --source" "$R" -q -o "$TMP/d" \
 grep -q "second ingest summary for source '郑州市二七区'" "$TMP/.err" && ok "... naming the source and the fix" ||
 	fail "... naming the source and the fix" "$(cat "$TMP/.err")"
 expect_exit 2 "--source-period before any --source" "$R" -o "$TMP/e" --source-period 2024-01..2024-12 "$O/agg.csv.gz"
+
+# A source whose export had a 合计 row: it is read and is neither record nor
+# reject, so a column shows it and the row adds up; the 合计 line lists the
+# export's own total only when every source has one (one district's 合计 is
+# not the sum of all).
+python3 - "$O/ingest.json" "$TMP/tot.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["rows_read"] += 1
+s["totals"] = 1
+s["total_export"] = s["total_computed"] = "4845294.00"
+json.dump(s, open(sys.argv[2], "w"), ensure_ascii=False)
+PY
+expect_exit 0 "a source with a 合计 row beside one without" "$R" -q -o "$TMP/t" \
+	--source 郑州市二七区2024年 --quality "$TMP/tot.json" --quality "$O/validate.json" \
+	--source 郑州市二七区2023年 --quality "$TMP/out/erqi-2023/ingest.json" --quality "$TMP/out/erqi-2023/validate.json" \
+	"$O/agg.csv.gz"
+T=$TMP/t/published/quality.csv
+head -1 "$T" | grep -q '^来源,读入行数,合计小计行,入库记录,' &&
+	grep -q '^郑州市二七区2024年,5399,1,5362,.*,5345,一致,4845294.00,4845294.00,0.00$' "$T" &&
+	grep -q '^合计,[0-9]*,1,[0-9]*,.*,一致,—,—,—$' "$T" &&
+	grep -q '读入行数等于合计小计行、入库记录与导入拒绝之和' "$TMP/t/published/quality.md" &&
+	ok "... 合计小计行 shown, the row adds up; the 合计 line lists no export total" ||
+	fail "... 合计小计行 shown; the 合计 line lists no export total" "$(cat "$T")"

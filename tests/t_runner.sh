@@ -294,6 +294,36 @@ EOF
 expect_exit 1 "a stage over its timeout fails" "$RS" run timeout.yaml
 grep_err "the timeout is named" 'timed out after 1s'
 
+# A gated stage (named rs-ingest) that fails: its summary says whether it
+# was over its reject threshold; a summary that is not JSON is named.
+mkdir -p lgbin && cat >lgbin/rs-ingest <<'EOF'
+#!/bin/sh
+mkdir -p lg && cat summary.txt >lg/ingest.json && exit 1
+EOF
+chmod +x lgbin/rs-ingest
+cat >lossgate.yaml <<'EOF'
+vars: {out: lg}
+stages:
+  ingest:
+    foreach: [x]
+    run: [./lgbin/rs-ingest]
+    inputs: [summary.txt]
+    outputs: [lg/ingest.json]
+EOF
+printf '{"stage":"ingest","rejects":{"bad_id":9},\n "gate":{"max_reject_rate":0.05,"over":true,"top_reason":"bad_id"}}\n' >summary.txt
+expect_exit 1 "a gated stage over its threshold exits 1" "$RS" run lossgate.yaml
+case $(tail -1 "$TMP/.err") in *"published tables not updated: ingest@x over its reject threshold (fix the cause named above, or accept the loss: reliefstat run lossgate.yaml --accept-loss x:bad_id)") ok "  ... the summary's gate and top reason read" ;;
+*) fail "  ... the summary's gate and top reason read" "$(tail -2 "$TMP/.err")" ;; esac
+printf '{"stage":"ingest","gate":{"over":false,"top_reason":"bad_id"}}\n' >summary.txt
+expect_exit 1 "a gated stage failing under its threshold exits 1" "$RS" run lossgate.yaml
+case $(tail -1 "$TMP/.err") in "reliefstat: published tables not updated: ingest@x failed") ok "  ... and is not said to be over it" ;;
+*) fail "  ... and is not said to be over it" "$(tail -2 "$TMP/.err")" ;; esac
+printf '{"stage":"ingest",\n "gate":{"over":tru' >summary.txt
+expect_exit 1 "a gated stage with a damaged summary exits 1" "$RS" run lossgate.yaml
+grep -q "reliefstat: cannot read the summary 'lg/ingest.json' of stage 'ingest@x' at 2:[0-9]*: .*; rerun the stage (--only ingest@x --force)$" "$TMP/.err" &&
+	[ "$(tail -1 "$TMP/.err")" = "reliefstat: published tables not updated: ingest@x failed" ] &&
+	ok "  ... names the summary and where it is damaged" || fail "  ... names the summary and where it is damaged" "$(tail -3 "$TMP/.err")"
+
 # The lock: a second run while the first is in a stage exits 3.
 cat >gate.yaml <<'EOF'
 vars: {out: go_out}

@@ -993,12 +993,16 @@ static void report(struct run *r)
 	for (k = 0; k < pl->ntasks; k++) {
 		char reason[64];
 		const char *at;
+		struct rs_error err;
+		int over;
 
 		t = &pl->tasks[pl->order[k]];
 		if (t->st != T_FAILED)
 			continue;
 		at = strchr(t->name, '@');
-		if (task_gate_over(t, reason, sizeof(reason)) && at)
+		if ((over = task_gate_over(t, reason, sizeof(reason), &err)) < 0)
+			rs_error_print(&err);
+		if (over > 0 && at)
 			rs_warn("published tables not updated: %s over its reject threshold%s "
 				"(fix the cause named above, or accept the loss: reliefstat run %s --accept-loss %s%s%s)",
 				t->name, r->failed > 1 ? ", and others above" : "",

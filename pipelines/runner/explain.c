@@ -371,16 +371,6 @@ static int on_reject(const struct csv_row *row, void *ctx,
 	return 0;
 }
 
-static long reject_index(const char *code)
-{
-	long i;
-
-	for (i = 0; i < RJ__COUNT; i++)
-		if (!strcmp(reject_code_name((enum reject_code)i), code))
-			return i;
-	return RJ__COUNT;
-}
-
 /* One field of an ingest reject's raw row, width-folded, or "" when the
  * mapping names no such column. */
 static void raw_field_text(const struct ctx *x, const struct rawrec *r,
@@ -408,7 +398,7 @@ static int on_ingest_reject(const struct csv_row *row, void *ctx,
 	struct rawrec r = { NULL, 0 };
 	struct sbuf t, lab;
 	const struct program *prog = NULL;
-	const char *f[C_N], *area = NULL, *code;
+	const char *f[C_N], *area = NULL;
 	char region[13] = "", ym_text[8] = "";
 	int ym = -1, placed = 1;
 	size_t i;
@@ -433,11 +423,8 @@ static int on_ingest_reject(const struct csv_row *row, void *ctx,
 	if (t.len == 12 && strspn(t.buf, "0123456789") == 12)
 		memcpy(region, t.buf, 13);
 	raw_field_text(x, &r, F_PROGRAM, &t);
-	if (t.len && !norm_label(t.buf, t.len, &lab, err) && lab.buf) {
-		code = label_map_find(&x->map->programs, lab.buf);
-		prog = code ? catalog_find(x->cat, code) :
-		       catalog_lookup_label(x->cat, lab.buf);
-	}
+	if (t.len && !norm_label(t.buf, t.len, &lab, err) && lab.buf)
+		prog = mapping_program(x->map, x->cat, lab.buf);
 	area = prog && prog->area ? prog->area : NULL;
 	if (!area) {
 		raw_field_text(x, &r, F_AREA, &t);
@@ -479,8 +466,11 @@ static int on_ingest_reject(const struct csv_row *row, void *ctx,
 		sbuf_release(&amt);
 	}
 done:
-	if (!placed)
-		x->unplaced[reject_index(row->f[2].p)]++;
+	if (!placed) {
+		int rc = reject_code_lookup(row->f[2].p, row->f[2].len);
+
+		x->unplaced[rc < 0 ? RJ__COUNT : rc]++;   /* last: 其他原因 */
+	}
 	sbuf_release(&t);
 	sbuf_release(&lab);
 	for (i = 0; i < r.n; i++)

@@ -1,12 +1,17 @@
 /*
  * gates.c - the runner's side of the stages' loss gates: `run --accept-loss
  * SOURCE[:REASON]` hands --accept-loss to that source's gated stages
- * (rs-ingest, rs-validate), and a failed stage is told apart as over its
- * reject threshold by the "over":true its JSON summary records.
+ * (rs-ingest, rs-validate; and rs-merge, whose gate is the overlap of its
+ * inputs, when SOURCE is the merge task's name), and a failed stage is
+ * told apart as over its reject threshold by the "gate":{"over":true} its
+ * JSON summary records (read with jansson, as the runner reads every JSON
+ * file).
  */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runner.h"
 #include "xalloc.h"
@@ -20,7 +25,8 @@ static int gated(const struct task *t)
 		return 0;
 	b = strrchr(t->argv[0], '/');
 	b = b ? b + 1 : t->argv[0];
-	return !strcmp(b, "rs-ingest") || !strcmp(b, "rs-validate");
+	return !strcmp(b, "rs-ingest") || !strcmp(b, "rs-validate") ||
+	       !strcmp(b, "rs-merge");
 }
 
 /* Does task t belong to source src: "ingest@src", or the task's own name. */
@@ -69,18 +75,20 @@ int pipeline_accept_loss(struct pipeline *pl, char **specs, size_t n,
 			t->accept_loss = xstrdup(colon ? colon + 1 : "all");
 		}
 		if (!hits)
-			return rs_err(err, "--accept-loss: no ingest or validate stage of source '%.*s' in '%s' (give the name after '@' in a task name, e.g. tongan-2024)",
+			return rs_err(err, "--accept-loss: no ingest or validate stage of source '%.*s' in '%s' (give the name after '@' in a task name, e.g. tongan-2024, or the name of a merge task)",
 				      (int)len, specs[i], pl->path);
 	}
 	return 0;
 }
 
-int task_gate_over(const struct task *t, char *reason, size_t reasonsz)
+int task_gate_over(const struct task *t, char *reason, size_t reasonsz,
+		   struct rs_error *err)
 {
-	size_t i, n;
-	FILE *f;
-	char buf[65536];
+	json_error_t je;
+	json_t *sum, *gate, *top;
+	size_t i;
 	const char *p;
+	int over;
 
 	if (!gated(t))
 		return 0;
@@ -88,19 +96,25 @@ int task_gate_over(const struct task *t, char *reason, size_t reasonsz)
 		p = t->outputs.v[i].path;
 		if (strlen(p) < 5 || strcmp(p + strlen(p) - 5, ".json"))
 			continue;
-		f = fopen(p, "r");
-		if (!f)
-			continue;
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-		buf[n] = '\0';
-		if (strstr(buf, "\"gate\":{") && strstr(buf, "\"over\":true")) {
-			const char *r = strstr(buf, "\"top_reason\":\"");
-
-			snprintf(reason, reasonsz, "%.*s", r ? (int)strcspn(r + 14, "\"") : 0,
-				 r ? r + 14 : "");
-			return 1;
+		if (access(p, F_OK))
+			continue;       /* the stage stopped before writing it */
+		sum = json_load_file(p, 0, &je);
+		if (!sum && je.line > 0)
+			return rs_err(err, "cannot read the summary '%s' of stage '%s' at %d:%d: %s; rerun the stage (--only %s --force)",
+				      p, t->name, je.line, je.column, je.text, t->name);
+		if (!sum)       /* not opened or not read: no position */
+			return rs_err(err, "cannot read the summary '%s' of stage '%s': %s",
+				      p, t->name, je.text);
+		gate = json_object_get(sum, "gate");
+		over = json_is_true(json_object_get(gate, "over"));
+		if (over) {
+			top = json_object_get(gate, "top_reason");
+			snprintf(reason, reasonsz, "%s",
+				 json_is_string(top) ? json_string_value(top) : "");
 		}
+		json_decref(sum);
+		if (over)
+			return 1;
 	}
 	return 0;
 }

@@ -358,8 +358,12 @@ int pipeline_accept_loss(struct pipeline *pl, char **specs, size_t n,
 			 struct rs_error *err);
 /* 1 when t is a gated stage whose JSON summary says it is over its reject
  * threshold (it exited 1 with every output written); the top reason is
- * copied to reason ("" if the summary names none). */
-int task_gate_over(const struct task *t, char *reason, size_t reasonsz);
+ * copied to reason ("" if the summary names none). 0 when no summary says
+ * so, or none was written. -1 with err filled (the file, line:column and
+ * what jansson found) when a summary is there but is not JSON; reason is
+ * left unchanged then. */
+int task_gate_over(const struct task *t, char *reason, size_t reasonsz,
+		   struct rs_error *err);
 /* The command of `reliefstat preview PIPELINE SOURCE [N]`: the rs-ingest of
  * SOURCE with --preview=N (default 20), its mapping, catalogs and export.
  * *argv is NULL-terminated and the caller's. Returns 0, or -1 when the

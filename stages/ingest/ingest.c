@@ -41,6 +41,7 @@ struct memo_ent {
 	const void *res;            /* what the caller resolved it to */
 	int has_res;
 	long misses;                /* rows rejected because res is NULL */
+	long hits;                  /* rows resolved (res not NULL) */
 };
 
 struct memo {
@@ -107,8 +108,13 @@ struct ctx {
 #define TOTALS_LISTED 100
 /* An unknown program label on this many rows is taken for a mapping
  * mistake (a whole program would vanish from the tables), not for stray
- * rows: the stage fails unless unknown_program's loss is accepted. */
+ * rows: the stage fails unless unknown_program's loss is accepted. So is
+ * one near a catalog name on UNKNOWN_NEAR_ROWS rows or more when they are
+ * UNKNOWN_NEAR_SHARE or more of that program's rows (a misspelt label that
+ * takes 8 of a small program's 15 rows). */
 #define UNKNOWN_LABEL_ROWS 10
+#define UNKNOWN_NEAR_ROWS 3
+#define UNKNOWN_NEAR_SHARE 0.05
 /* Payments it takes before "most are under 1 元" says 万元 read as 元. */
 #define IMPLAUSIBLE_MIN 20
 
@@ -629,11 +635,7 @@ static int parse_count(const char *s, long min, long max, long *out)
 
 static const struct program *resolve_program(struct ctx *c, const char *label)
 {
-	const char *code = label_map_find(&c->o->map->programs, label);
-
-	if (code)
-		return catalog_find(c->o->cat, code);
-	return catalog_lookup_label(c->o->cat, label);
+	return mapping_program(c->o->map, c->o->cat, label);
 }
 
 static const char *resolve_area(struct ctx *c, const char *label)
@@ -896,6 +898,8 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 		me->has_res = 1;
 	}
 	prog = me->res;
+	if (prog && me != &c->program.spare)
+		me->hits++;
 	if (!prog) {
 		me->misses++;
 		reject(c, row, RJ_UNKNOWN_PROGRAM, F_PROGRAM,
@@ -1222,46 +1226,82 @@ static const char *nearest_program(const struct catalog *cat, const char *label)
 	return best <= limit ? hit : NULL;
 }
 
+/* Rows of the program label resolves to, over every label read that
+ * resolved to it. */
+static long program_rows(struct ctx *c, const char *label)
+{
+	const struct program *p = resolve_program(c, label);
+	long n = 0;
+	size_t i;
+
+	for (i = 0; p && i < 2 * MEMO_MAX; i++)
+		if (c->program.e[i].raw && c->program.e[i].res == p)
+			n += c->program.e[i].hits;
+	return n;
+}
+
 /*
  * Returns 1, the message in msg, when a program label that neither the
- * catalog nor the mapping knows is on UNKNOWN_LABEL_ROWS rows or more and
- * that loss is not accepted: a misspelt label under the loss gate would
- * take a whole program out of the tables without a word. The message
- * names the label, its rows, a near catalog name and the fixes. Else 0.
+ * catalog nor the mapping knows is on UNKNOWN_LABEL_ROWS rows or more, or
+ * near a catalog name and on a large share of that program's rows
+ * (UNKNOWN_NEAR_*), and that loss is not accepted: a misspelt label under
+ * the loss gate would take a program, or much of it, out of the tables
+ * without a word. The message names the label, its rows, the near catalog
+ * name with its code and rows, and the fixes. Else 0.
  */
 static int unknown_labels(struct ctx *c, struct sbuf *msg)
 {
 	const struct ingest_opts *o = c->o;
 	const struct memo_ent *worst = NULL;
-	long n = 0, rows = 0;
+	const char *worst_near = NULL;
+	long n = 0, rows = 0, near_rows = 0;
 	size_t i;
 
 	if (!c->program.e || (o->gate && o->gate->accept[RJ_UNKNOWN_PROGRAM]))
 		return 0;
 	for (i = 0; i < 2 * MEMO_MAX; i++) {
 		const struct memo_ent *e = &c->program.e[i];
+		const char *near;
+		long have = 0;
 
-		if (!e->raw || e->res || e->misses < UNKNOWN_LABEL_ROWS)
+		if (!e->raw || e->res || !e->misses)
+			continue;
+		near = nearest_program(o->cat, e->norm);
+		if (near)
+			have = program_rows(c, near);
+		if (e->misses < UNKNOWN_LABEL_ROWS &&
+		    !(near && e->misses >= UNKNOWN_NEAR_ROWS &&
+		      (double)e->misses >= UNKNOWN_NEAR_SHARE * (double)(e->misses + have)))
 			continue;
 		n++;
 		rows += e->misses;
-		if (!worst || e->misses > worst->misses)
+		if (!worst || e->misses > worst->misses) {
 			worst = e;
+			worst_near = near;
+			near_rows = have;
+		}
 	}
 	if (!worst)
 		return 0;
 	{
-		const char *near = nearest_program(o->cat, worst->norm);
-		char hint[160] = "", more[96] = "";
+		const struct program *p = worst_near ? resolve_program(c, worst_near) : NULL;
+		char hint[256] = "", more[96] = "";
 
-		if (near)
-			snprintf(hint, sizeof(hint), " (did you mean '%s'?)", near);
+		if (p && near_rows)
+			snprintf(hint, sizeof(hint), " (did you mean '%s', code %s? these are %.1f%% of its %ld rows)",
+				 worst_near, p->code,
+				 100.0 * (double)worst->misses / (double)(worst->misses + near_rows),
+				 worst->misses + near_rows);
+		else if (p)
+			snprintf(hint, sizeof(hint), " (did you mean '%s', code %s?)",
+				 worst_near, p->code);
 		if (n > 1)
 			snprintf(more, sizeof(more), ", nor are %ld other labels (%ld rows in all)",
 				 n - 1, rows);
-		sbuf_addf(msg, "'%s': the program label '%s' on %ld rows is not in the catalog or the mapping's programs%s%s; a whole program would be missing from the tables: map it under programs: in '%s' (e.g. '%s: CODE'), or accept the loss with --accept-loss unknown_program",
+		sbuf_addf(msg, "'%s': the program label '%s' on %ld rows is not in the catalog or the mapping's programs%s%s; %s would be missing from the tables: map it under programs: in '%s' (e.g. '%s: %s'), or accept the loss with --accept-loss unknown_program",
 			  o->source, worst->norm, worst->misses, hint, more,
-			  o->map->path, worst->norm);
+			  near_rows ? "those payments" : "a whole program",
+			  o->map->path, worst->norm, p ? p->code : "CODE");
 		return 1;
 	}
 }

@@ -376,6 +376,17 @@ int mapping_check(const struct mapping *m, const struct catalog *cat,
 	return n;
 }
 
+const struct program *mapping_program(const struct mapping *m,
+				      const struct catalog *cat,
+				      const char *label)
+{
+	const char *code = label_map_find(&m->programs, label);
+
+	if (code)
+		return catalog_find(cat, code);
+	return catalog_lookup_label(cat, label);
+}
+
 const char *mapping_area(const struct mapping *m, const char *label)
 {
 	const char *a = label_map_find(&m->areas, label);

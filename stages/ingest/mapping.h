@@ -67,6 +67,15 @@ const char *label_map_find(const struct label_map *lm, const char *label);
 const char *mapping_area(const struct mapping *m, const char *label);
 
 struct catalog;
+struct program;
+/* The catalog program of a normalised program label: the code the
+ * mapping's programs: give it, else the catalog's own codes, names and
+ * aliases (catalog_lookup_label). NULL if neither knows it, or if the
+ * mapping gives a code the catalog lacks. Ingest and the runner's explain
+ * both use it, so explain places a reject's raw row as ingest read it. */
+const struct program *mapping_program(const struct mapping *m,
+				      const struct catalog *cat,
+				      const char *label);
 /* Appends one line per label mapped to a code the catalog lacks ("'m.yaml':
  * L:C: ...; the fix") and returns how many. This function can't fail. */
 int mapping_check(const struct mapping *m, const struct catalog *cat,

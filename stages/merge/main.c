@@ -16,12 +16,14 @@
 #include "cli.h"
 #include "error.h"
 #include "fileio.h"
+#include "gate.h"
 #include "merge.h"
 #include "xalloc.h"
 
 static const char usage[] =
 "usage: rs-merge -o OUT.csv.gz [--summary F.json] [--warnings W.csv.gz\n"
-"                [--label NAME]...] AGG.csv.gz...\n"
+"                [--label NAME]... [--max-overlap RATE] [--accept-loss]]\n"
+"                AGG.csv.gz...\n"
 "\n"
 "Merges aggregate files written by rs-aggregate or rs-merge into one.\n"
 "\n"
@@ -43,7 +45,15 @@ static const char usage[] =
 "        beneficiary,program,period,files,regions; files and regions are\n"
 "        ';'-separated (the files' labels in input order, the region codes\n"
 "        sorted); rows sorted by beneficiary, program, period. Header only\n"
-"        when there are none. The exit status does not depend on it.\n"
+"        when there are none.\n"
+"\n"
+"Overlap gate (with --warnings): when more than --max-overlap (default 1%)\n"
+"of the distinct (beneficiary, program, month) keys are paid by two or\n"
+"more inputs, rs-merge writes its outputs for inspection and exits 1,\n"
+"naming the two inputs that share the most. That many is rarely two\n"
+"districts paying one person; it is one export given twice (a copy under\n"
+"another name), whose payments the merged tables would count twice.\n"
+"--accept-loss accepts it for this run (the summary records it).\n"
 "\n"
 "Options:\n"
 "  -o, --output FILE    the merged aggregate file (required)\n"
@@ -52,6 +62,9 @@ static const char usage[] =
 "                       inputs (gzip when FILE ends in .gz)\n"
 "      --label NAME     name of the next input in that table, once per input\n"
 "                       in order, all or none (default: the paths as given)\n"
+"      --max-overlap RATE  the share of keys two inputs may both pay before\n"
+"                       the merge fails: 0.01 or 1% (default), 1 for any\n"
+"      --accept-loss[=overlap]  this run accepts an overlap over the limit\n"
 "  -q, --quiet          no progress line on stderr\n"
 "  -h, --help           show this help and exit\n"
 "  -V, --version        show the version and exit\n"
@@ -61,11 +74,57 @@ static const char usage[] =
 "\n"
 "Exit status: 0 success; 1 data or I/O failure (a missing input, a wrong\n"
 "header, keys out of order, a bad number; the message names file and line;\n"
-"no output is written); 2 usage error (also: the same input given twice).\n";
+"no output is written), or an overlap over --max-overlap (the outputs are\n"
+"written); 2 usage error (also: the same input given twice).\n";
 
 static int usage_error(const char *msg, const char *arg)
 {
 	return rs_cli_usage_error(msg, arg);
+}
+
+/* The name of input i in messages: its label, else its path. */
+static const char *input_name(const struct merge_opts *o, size_t i)
+{
+	return o->labels ? o->labels[i] : o->inputs[i];
+}
+
+/*
+ * An overlap over the limit: says how much, between which inputs, where
+ * the list is and the likely fix. Returns 1 when the run must fail, 0 when
+ * it was accepted (--accept-loss).
+ */
+static int overlap_message(const struct merge_opts *o,
+			   const struct merge_stats *st)
+{
+	double share = 100.0 * (double)st->warnings / (double)st->keys;
+
+	if (o->accept_overlap) {
+		rs_warn("%ld of %ld payments (beneficiary, program, month), %.2f%%, "
+			"are paid by two or more inputs, over the %g%% allowed: "
+			"accepted for this run (--accept-loss); listed in '%s'",
+			st->warnings, st->keys, share, 100 * o->max_overlap,
+			o->warnings);
+		return 0;
+	}
+	if (st->pair_n)
+		rs_warn("%ld of %ld payments (beneficiary, program, month), %.2f%%, "
+			"are paid by two or more inputs, over the %g%% allowed "
+			"(--max-overlap): most of them (%ld) by both '%s' and '%s'; "
+			"listed in '%s'", st->warnings, st->keys, share,
+			100 * o->max_overlap, st->pair_n,
+			input_name(o, st->pair_a), input_name(o, st->pair_b),
+			o->warnings);
+	else
+		rs_warn("%ld of %ld payments (beneficiary, program, month), %.2f%%, "
+			"are paid by two or more inputs, over the %g%% allowed "
+			"(--max-overlap); listed in '%s'", st->warnings, st->keys,
+			share, 100 * o->max_overlap, o->warnings);
+	rs_warn("likely fix: one export given twice (a copy under another name, "
+		"or one district's file in two sources): remove the copy from the "
+		"sources; the merged tables would count these payments twice. If "
+		"both really paid them, accept it for this run: reliefstat run "
+		"PIPELINE --accept-loss merge (rs-merge --accept-loss)");
+	return 1;
 }
 
 /*
@@ -99,13 +158,15 @@ static int parse_args(int argc, char **argv, struct merge_opts *o,
 		{ "summary", required_argument, NULL, 's' },
 		{ "warnings", required_argument, NULL, 'w' },
 		{ "label", required_argument, NULL, 'l' },
+		{ "max-overlap", required_argument, NULL, 'm' },
+		{ "accept-loss", optional_argument, NULL, 'a' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	size_t nlabels = 0;
-	int c;
+	int c, overlap_set = 0;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:qhV", longopts, NULL)) != -1) {
@@ -113,6 +174,18 @@ static int parse_args(int argc, char **argv, struct merge_opts *o,
 		case 'o': o->out = optarg; break;
 		case 's': o->summary = optarg; break;
 		case 'w': o->warnings = optarg; break;
+		case 'm':
+			if (gate_parse_share(optarg, &o->max_overlap))
+				return usage_error("--max-overlap takes a share from 0 to 1 (0.01 or 1%), not",
+						   optarg);
+			overlap_set = 1;
+			break;
+		case 'a':
+			if (optarg && strcmp(optarg, "overlap") && strcmp(optarg, "all"))
+				return usage_error("--accept-loss takes 'overlap' (the only loss a merge judges), not",
+						   optarg);
+			o->accept_overlap = 1;
+			break;
 		case 'l':
 			*labels = xreallocarray(*labels, nlabels + 2,
 						sizeof(**labels));
@@ -137,6 +210,12 @@ static int parse_args(int argc, char **argv, struct merge_opts *o,
 				   "or none" : "--label goes with --warnings",
 				   NULL);
 	o->labels = *labels;
+	if ((overlap_set || o->accept_overlap) && !o->warnings)
+		return usage_error(overlap_set ? "--max-overlap goes with --warnings"
+				   : "--accept-loss goes with --warnings (the overlap is judged there)",
+				   NULL);
+	if (!overlap_set)
+		o->max_overlap = o->warnings ? MERGE_DEFAULT_OVERLAP : -1;
 	return check_distinct(o->inputs, o->ninputs);
 }
 
@@ -172,6 +251,8 @@ int main(int argc, char **argv)
 			"one program: '%s'", st.warnings,
 			st.warnings == 1 ? "y" : "ies", opts.warnings);
 	rc = 0;
+	if (st.overlap_over && overlap_message(&opts, &st))
+		rc = 1;
 out:
 	free(labels);
 	return rc;

@@ -187,8 +187,16 @@ static int write_summary(const struct merge_opts *o, const struct merge_stats *s
 	}
 	sbuf_addf(&sb, "],\"rows_read\":%ld,\"rows_written\":%ld",
 		  st->rows_read, st->rows_written);
-	if (o->warnings)
+	if (o->warnings) {
 		sbuf_addf(&sb, ",\"warnings\":%ld", st->warnings);
+		sbuf_addf(&sb, ",\"overlap\":{\"keys\":%ld,\"paid_by_two\":%ld",
+			  st->keys, st->warnings);
+		if (o->max_overlap >= 0)
+			sbuf_addf(&sb, ",\"max_overlap\":%g", o->max_overlap);
+		sbuf_addf(&sb, ",\"over\":%s,\"accepted\":%s}",
+			  st->overlap_over ? "true" : "false",
+			  st->overlap_over && o->accept_overlap ? "true" : "false");
+	}
 	sbuf_adds(&sb, "}\n");
 	ret = rs_out_open(out, o->summary, 0644, err);
 	if (!ret)
@@ -261,6 +269,11 @@ int merge_run(const struct merge_opts *o, struct merge_stats *st,
 	 * the merged file nor leaves it beside a stale table. */
 	if (m.warn) {
 		st->warnings = (long)wtable_count(m.warn);
+		st->keys = (long)wtable_keys(m.warn);
+		st->pair_n = (long)wtable_top_pair(m.warn, &st->pair_a,
+						   &st->pair_b);
+		st->overlap_over = o->max_overlap >= 0 && st->keys &&
+			(double)st->warnings > o->max_overlap * (double)st->keys;
 		if (wtable_write(m.warn, o->warnings, err))
 			goto out;
 	}

@@ -16,6 +16,9 @@
 
 #include "error.h"
 
+/* The share of keys two inputs may both pay, with a warnings table. */
+#define MERGE_DEFAULT_OVERLAP 0.01
+
 struct merge_opts {
 	const char *out;            /* the merged aggregate file */
 	const char *summary;        /* JSON summary, or NULL */
@@ -23,12 +26,19 @@ struct merge_opts {
 	char *const *labels;        /* ninputs names for it (default: paths) */
 	char *const *inputs;
 	size_t ninputs;
+	double max_overlap;         /* with warnings: the share of keys two
+				       inputs may both pay (< 0: any) */
+	int accept_overlap;         /* this run accepts an overlap over it */
 };
 
 struct merge_stats {
 	long rows_read;             /* data rows over all inputs */
 	long rows_written;
 	long warnings;              /* keys in two or more inputs */
+	long keys;                  /* distinct keys, with warnings */
+	size_t pair_a, pair_b;      /* the inputs sharing the most keys */
+	long pair_n;                /* how many (0: none, or too many inputs) */
+	int overlap_over;           /* warnings / keys > max_overlap */
 };
 
 /*
@@ -36,7 +46,9 @@ struct merge_stats {
  * Returns 0, or -1 with err naming the file and line at fault: a missing
  * or unreadable input, a wrong header, an out-of-order or duplicate key, a
  * bad number, a sum that overflows, a failed write. On failure no output
- * file is created or replaced.
+ * file is created or replaced. An overlap over max_overlap is not a
+ * failure here: the outputs are written and st->overlap_over says so (the
+ * caller decides, as rs-merge does with its exit status).
  */
 int merge_run(const struct merge_opts *opts, struct merge_stats *st,
 	      struct rs_error *err);

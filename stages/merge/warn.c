@@ -201,6 +201,58 @@ size_t wtable_count(const struct wtable *w)
 	return w->nm;
 }
 
+size_t wtable_keys(const struct wtable *w)
+{
+	return w->keys.n;
+}
+
+size_t wtable_top_pair(const struct wtable *w, size_t *a, size_t *b)
+{
+	size_t n = w->ninputs, i, j, k, best = 0;
+	uint32_t *cnt;
+
+	if (n < 2 || n > WT_PAIR_MAX || !w->nm)
+		return 0;
+	cnt = xcalloc(n * n, sizeof(*cnt));
+	for (i = 0; i < w->nm; i++) {
+		const struct multi *m = &w->m[i];
+
+		/* each unordered pair of distinct inputs once: a pair's
+		 * first (input, region) entry stands for its input */
+		for (j = 0; j < m->np; j++) {
+			for (k = 0; k < j; k++)
+				if (m->p[k].input == m->p[j].input)
+					break;
+			if (k < j)
+				continue;
+			for (k = 0; k < j; k++) {
+				size_t x = m->p[k].input, y = m->p[j].input, l;
+
+				for (l = 0; l < k; l++)
+					if (m->p[l].input == m->p[k].input)
+						break;
+				if (l < k || x == y)
+					continue;
+				if (x > y) {
+					size_t t = x;
+					x = y;
+					y = t;
+				}
+				cnt[x * n + y]++;
+			}
+		}
+	}
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (cnt[i * n + j] > best) {
+				best = cnt[i * n + j];
+				*a = i;
+				*b = j;
+			}
+	free(cnt);
+	return best;
+}
+
 static const struct wtable *sort_table;
 
 static int cmp_multi(const void *a, const void *b)

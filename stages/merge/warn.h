@@ -38,6 +38,15 @@ int wtable_add(struct wtable *w, size_t input, const struct agg_row *row,
 	       struct rs_error *err);
 /* How many keys are in two or more inputs so far. */
 size_t wtable_count(const struct wtable *w);
+/* How many distinct keys there are, in one input or more. */
+size_t wtable_keys(const struct wtable *w);
+/*
+ * The two inputs (*a < *b) that share the most keys, and how many they
+ * share; 0 when no key is in two inputs, or when there are more than
+ * WT_PAIR_MAX inputs (the count would need too large a matrix).
+ */
+#define WT_PAIR_MAX 1024
+size_t wtable_top_pair(const struct wtable *w, size_t *a, size_t *b);
 /*
  * Writes the table to path atomically, gzip when it ends in .gz:
  * beneficiary,program,period,files,regions, sorted bytewise by the first

@@ -373,15 +373,14 @@ static int reject_key(struct jp *j, const char *key, void *ctx, int depth)
 	struct summary *sm = ctx;
 	long v;
 	size_t i;
+	int rc;
 
 	(void)depth;
 	if (count_value(j, key, &v))
 		return -1;
-	for (i = 0; i < RJ__COUNT; i++) {
-		if (!strcmp(reject_code_name((enum reject_code)i), key)) {
-			sm->rej[i] += v;
-			return 0;
-		}
+	if ((rc = reject_code_lookup(key, strlen(key))) >= 0) {
+		sm->rej[rc] += v;
+		return 0;
 	}
 	for (i = 0; i < sm->nx; i++) {
 		if (!strcmp(sm->xcode[i], key)) {
@@ -402,15 +401,14 @@ static int accepted_key(struct jp *j, const char *key, void *ctx, int depth)
 {
 	struct summary *sm = ctx;
 	long v;
-	size_t i;
+	int rc;
 
 	(void)depth;
 	if (count_value(j, key, &v))
 		return -1;
 	sm->accepted += v;
-	for (i = 0; i < RJ__COUNT; i++)
-		if (!strcmp(reject_code_name((enum reject_code)i), key))
-			sm->acc[i] += v;
+	if ((rc = reject_code_lookup(key, strlen(key))) >= 0)
+		sm->acc[rc] += v;
 	return 0;
 }
 
@@ -720,7 +718,7 @@ int build_quality(struct report *r, struct rs_error *err)
 	unsigned char show[RJ__COUNT];
 	size_t i, j, ncols = 0, ti;
 	char *heading;
-	int ret = -1, all_ok = Q_OK, any_tot = 0;
+	int ret = -1, all_ok = Q_OK, any_tot = 0, any_totrows = 0;
 
 	memset(&q, 0, sizeof(q));
 	memset(&total, 0, sizeof(total));
@@ -741,11 +739,17 @@ int build_quality(struct report *r, struct rs_error *err)
 		for (j = 0; j < q.nsrc && !show[i]; j++)
 			show[i] = q.src[j].rej[i] != 0;
 	}
-	for (j = 0; j < q.nsrc; j++)
+	for (j = 0; j < q.nsrc; j++) {
 		any_tot |= q.src[j].have_tot;
-	cols = xcalloc(9 + RJ__COUNT + q.nx, sizeof(*cols));
+		any_totrows |= q.src[j].totals > 0;
+	}
+	cols = xcalloc(10 + RJ__COUNT + q.nx, sizeof(*cols));
 	cols[ncols++] = "来源";
 	cols[ncols++] = "读入行数";
+	/* an export's own 合计/小计 rows are read, and neither records nor
+	 * rejects: shown, so that the row adds up */
+	if (any_totrows)
+		cols[ncols++] = "合计小计行";
 	cols[ncols++] = "入库记录";
 	/* Readers see the reasons by name; the internal set's note adds the
 	 * codes. A code without a name is 其他原因 (numbered if several). */
@@ -806,8 +810,10 @@ int build_quality(struct report *r, struct rs_error *err)
 		for (i = 0; i < q.nx; i++)
 			total.xn[i] += s->xn[i];
 		total.totals += s->totals;
+		/* the export's own totals add up only when every source has
+		 * them: one source's 合计 is not the sum of all */
+		total.have_tot = (j == 0 || total.have_tot) && s->have_tot;
 		if (s->have_tot) {
-			total.have_tot = 1;
 			total.tot_export += s->tot_export;
 			total.tot_computed += s->tot_computed;
 		}
@@ -835,6 +841,8 @@ int build_quality(struct report *r, struct rs_error *err)
 
 		table_set(t, tr, c++, s == &total ? "合计" : s->label);
 		set_count(t, tr, c++, s->has[0], s->rows[0]);
+		if (any_totrows)
+			set_count(t, tr, c++, s->has[0], s->totals);
 		set_count(t, tr, c++, s->has[0] || s->has[1],
 			  s->has[0] ? s->records[0] : s->rows[1]);
 		for (i = 0; i < RJ__COUNT; i++)
@@ -855,7 +863,11 @@ int build_quality(struct report *r, struct rs_error *err)
 	}
 	if (any_tot)
 		table_note(t, NOTE_BOTH,
-			   "注：导出合计为源文件自带的合计（小计）行所列金额，计算合计为其所合计各行金额之和；合计行不计入入库记录与拒绝。");
+			   "注：导出合计为源文件自带的合计（小计）行所列金额，计算合计为其所合计各行金额之和；合计行不计入入库记录与拒绝。"
+			   "合计一行的导出合计只在每个来源都带合计行时列出。");
+	if (any_totrows)
+		table_note(t, NOTE_BOTH,
+			   "注：读入行数含源文件自带的合计（小计）行，其行数见合计小计行列；读入行数等于合计小计行、入库记录与导入拒绝之和。");
 	table_note(t, NOTE_BOTH,
 		   "注：读入行数为源文件的数据行数（不含表头），入库记录为通过导入检查的记录数，有效记录为通过校验的记录数；"
 		   "每行源数据或成为一条有效记录，或按第一个未通过的检查计入一种拒绝原因，被拒绝的行见各来源的退回清单。"

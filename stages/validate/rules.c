@@ -245,10 +245,7 @@ static int load_rule(struct rule *r, const struct ydoc *doc,
 	r->kind = kinds[i].kind;
 	r->code = kinds[i].code;
 	if (code) {
-		for (c = 0; c < RJ__COUNT; c++)
-			if (!strcmp(code, reject_code_name((enum reject_code)c)))
-				break;
-		if (c == RJ__COUNT)
+		if ((c = reject_code_lookup(code, strlen(code))) < 0)
 			return ynode_err(doc, ynode_get(e, "code"), err,
 					 "unknown reason code '%s'", code);
 		r->code = (enum reject_code)c;

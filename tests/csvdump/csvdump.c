@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "canon.h"
+#include "cli.h"
 #include "csvin.h"
 #include "fileio.h"
 #include "sbuf.h"
@@ -89,6 +90,20 @@ static int write_data(const char *path, struct rs_error *err)
 	return rs_out_commit(&out, err);
 }
 
+static const char usage[] =
+"usage: rs-csvdump FILE [utf-8|gb18030|auto]\n"
+"       rs-csvdump --read N FILE\n"
+"       rs-csvdump --write OUT < DATA\n"
+"\n"
+"A test tool: prints each record of FILE as the reader sees it (a JSON\n"
+"array of strings, after the physical line it starts on and its flags).\n"
+"--read N copies a (gzip) file's data to stdout in reads of N bytes;\n"
+"--write OUT copies stdin to OUT (gzip when OUT ends in .gz).\n"
+"RS_CSV_BLOCK=N, RS_CSV_MAX_RECORD=N, RS_CSVDUMP_RAW=1: see its source.\n"
+"\n"
+"  -h, --help     show this help and exit\n"
+"  -V, --version  show the version and exit\n";
+
 int main(int argc, char **argv)
 {
 	struct csvin_opts o;
@@ -103,6 +118,13 @@ int main(int argc, char **argv)
 		o.block = (size_t)strtoul(blk, NULL, 10);
 	if (getenv("RS_CSV_MAX_RECORD"))
 		o.max_record = (size_t)strtoul(getenv("RS_CSV_MAX_RECORD"), NULL, 10);
+	rs_set_progname(argv[0]);
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (argc == 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")))
+		return rs_cli_version();
 	if (argc >= 4 && !strcmp(argv[1], "--read")) {
 		long n = strtol(argv[2], NULL, 10);
 		if (n <= 0 || argc != 4) {
@@ -123,9 +145,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc != 2 && argc != 3) {
-		fprintf(stderr, "usage: csvdump FILE [utf-8|gb18030|auto]\n"
-			"       csvdump --read N FILE\n"
-			"       csvdump --write OUT < DATA\n");
+		fputs(usage, stderr);
 		return 2;
 	}
 	if (argc == 3 && rs_encoding_parse(argv[2], &o.encoding)) {
