@@ -45,6 +45,9 @@ struct csv_row {
 	const char *raw;     /* the record's text as UTF-8, without the final
 				line terminator (invalid bytes shown as U+FFFD) */
 	size_t raw_len;
+	const unsigned char *num; /* a workbook's row: num[i] is 1 when field i
+				was a number cell (shown as rowsrc.h says);
+				NULL for CSV, where every field is text */
 	int too_long;        /* record exceeded max_record: fields are empty,
 				raw holds its first bytes only */
 	int unterminated;    /* a runaway quote: a quoted field opened on this

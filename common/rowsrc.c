@@ -70,10 +70,20 @@ int rowsrc_sheets(const char *path, enum rs_format fmt, struct sbuf *names,
 	*n = 0;
 	sbuf_reset(names);
 	if (fmt == RS_FMT_XLSX)
-		return xlsx_sheets(path, names, n, err);
+		return xlsx_sheets(path, names, n, 0, err);
 	if (fmt == RS_FMT_XLS)
 		return xls_sheets(path, names, n, err);
 	return 0;
+}
+
+int rowsrc_visible_sheets(const char *path, enum rs_format fmt,
+			  struct sbuf *names, size_t *n, struct rs_error *err)
+{
+	*n = 0;
+	sbuf_reset(names);
+	if (fmt == RS_FMT_XLSX)
+		return xlsx_sheets(path, names, n, 1, err);
+	return rowsrc_sheets(path, fmt, names, n, err);
 }
 
 /* "4.5e+03" (from %.*e) -> plain "4500", or kept as "4.5E+17" from
@@ -161,6 +171,7 @@ void wbrow_release(struct wbrow *w)
 	sbuf_release(&w->raw);
 	free(w->off);
 	free(w->f);
+	free(w->num);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -173,21 +184,24 @@ void wbrow_reset(struct wbrow *w)
 	w->any = 0;
 }
 
-static void add_field(struct wbrow *w, const char *s, size_t n)
+static void add_field(struct wbrow *w, const char *s, size_t n, int num)
 {
 	if (w->n == w->cap) {
 		w->cap = w->cap ? 2 * w->cap : 32;
 		w->off = xreallocarray(w->off, w->cap, sizeof(*w->off));
 		w->f = xreallocarray(w->f, w->cap, sizeof(*w->f));
+		w->num = xreallocarray(w->num, w->cap, 1);
 	}
 	w->off[w->n] = w->arena.len;
 	w->f[w->n].len = n;
+	w->num[w->n] = (unsigned char)num;
 	w->n++;
 	sbuf_add(&w->arena, s, n);
 	sbuf_addc(&w->arena, '\0');
 }
 
-void wbrow_cell(struct wbrow *w, long col, const char *s, size_t n)
+static void put_cell(struct wbrow *w, long col, const char *s, size_t n,
+		     int num)
 {
 	if (w->too_long || col < (long)w->n || col >= WB_MAX_COLS)
 		return;
@@ -198,9 +212,19 @@ void wbrow_cell(struct wbrow *w, long col, const char *s, size_t n)
 		return;
 	}
 	while ((long)w->n < col)
-		add_field(w, "", 0);
-	add_field(w, s, n);
+		add_field(w, "", 0, 0);
+	add_field(w, s, n, num);
 	w->any = 1;
+}
+
+void wbrow_cell(struct wbrow *w, long col, const char *s, size_t n)
+{
+	put_cell(w, col, s, n, 0);
+}
+
+void wbrow_cell_num(struct wbrow *w, long col, const char *s, size_t n)
+{
+	put_cell(w, col, s, n, 1);
 }
 
 int wbrow_emit(struct wbrow *w, long line, csvin_fn fn, void *ctx,
@@ -222,6 +246,7 @@ int wbrow_emit(struct wbrow *w, long line, csvin_fn fn, void *ctx,
 		sbuf_add_csv(&w->raw, w->f[i].p, w->f[i].len);
 	}
 	row.f = w->f;
+	row.num = w->num;
 	row.n = w->too_long ? 0 : w->n;
 	row.line = line;
 	row.nlines = 1;

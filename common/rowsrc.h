@@ -28,7 +28,8 @@ enum rs_format { RS_FMT_CSV, RS_FMT_XLSX, RS_FMT_XLS };
 
 struct rowsrc_opts {
 	struct csvin_opts csv;   /* for CSV input */
-	const char *sheet;       /* workbook sheet by name; NULL: the first */
+	const char *sheet;       /* workbook sheet by name; NULL: the first
+				    visible one */
 };
 
 /* The format of path from its first bytes (anything but a regular file,
@@ -48,9 +49,15 @@ int rowsrc_read(const char *path, const struct rowsrc_opts *o, csvin_fn fn,
 		void *ctx, enum rs_format *fmt_out, struct rs_error *err);
 
 /* The sheet names of a workbook, in order, NUL-separated into names;
- * *n is how many. Returns 0, or -1 with err filled. */
+ * *n is how many. Returns 0, or -1 with err filled. rowsrc_visible_sheets
+ * leaves out the hidden ones (an .xlsx sheet with state hidden or
+ * veryHidden; FreeXL does not tell, so an .xls lists them all): the
+ * sheets a reader without a sheet name chooses from, the first one being
+ * rowsrc_read's default. */
 int rowsrc_sheets(const char *path, enum rs_format fmt, struct sbuf *names,
 		  size_t *n, struct rs_error *err);
+int rowsrc_visible_sheets(const char *path, enum rs_format fmt,
+			  struct sbuf *names, size_t *n, struct rs_error *err);
 
 /* Writes v's shortest round-trip decimal form into out (>= 32 bytes), as
  * described above. Returns out. */
@@ -67,6 +74,7 @@ struct wbrow {
 	size_t *off;
 	size_t n, cap;           /* fields so far */
 	struct csv_field *f;
+	unsigned char *num;      /* per field: came from a number cell */
 	struct sbuf raw;
 	int too_long, any;       /* any: some cell is not empty */
 	size_t max;
@@ -77,6 +85,8 @@ void wbrow_reset(struct wbrow *w);
 /* Puts text in 0-based column col (a column left of the last one set is
  * ignored: cells come in order). */
 void wbrow_cell(struct wbrow *w, long col, const char *s, size_t n);
+/* The same, for a number cell's text (the row's num says so). */
+void wbrow_cell_num(struct wbrow *w, long col, const char *s, size_t n);
 /* Hands the row (if not empty) to fn as sheet row number line and resets
  * it. Returns fn's result, or 0. */
 int wbrow_emit(struct wbrow *w, long line, csvin_fn fn, void *ctx,
@@ -87,7 +97,7 @@ int wbrow_emit(struct wbrow *w, long line, csvin_fn fn, void *ctx,
 
 /* The two readers behind rowsrc_read, and their sheet lists. */
 int xlsx_sheets(const char *path, struct sbuf *names, size_t *n,
-		struct rs_error *err);
+		int visible_only, struct rs_error *err);
 int xls_sheets(const char *path, struct sbuf *names, size_t *n,
 	       struct rs_error *err);
 int xlsx_read(const char *path, const char *sheet, csvin_fn fn, void *ctx,

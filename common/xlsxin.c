@@ -290,7 +290,12 @@ static int find_sheet(struct xl *x, const char *want, struct sbuf *member,
 			if (names.len)
 				sbuf_adds(&names, ", ");
 			sbuf_adds(&names, name ? name : "");
-			if (!want || (name && !strcmp(name, want))) {
+			char *state = attr(rd, "state");
+			int hidden = state && strcmp(state, "visible");
+			xmlFree(state);
+			/* the default is the first visible sheet: a hidden one
+			 * is read only when named */
+			if ((!want && !hidden) || (want && name && !strcmp(name, want))) {
 				rid = (char *)xmlTextReaderGetAttributeNs(rd,
 					(const xmlChar *)"id", (const xmlChar *)REL_NS);
 				if (!rid)
@@ -310,7 +315,8 @@ static int find_sheet(struct xl *x, const char *want, struct sbuf *member,
 			rs_err(err, "workbook '%s' has no sheet '%s' (its sheets: %s); set the mapping's sheet to one of them",
 				x->path, want, names.len ? names.buf : "none");
 		else
-			rs_err(err, "workbook '%s' has no sheet", x->path);
+			rs_err(err, "workbook '%s' has no visible sheet (its sheets: %s); set the mapping's sheet to the one to read",
+			       x->path, names.len ? names.buf : "none");
 		goto out;
 	}
 	if (part_open(x, "xl/_rels/workbook.xml.rels", 1, &m, &rd, err))
@@ -361,8 +367,9 @@ static long ref_col(const char *r)
 	return k && k < 4 ? c - 1 : -1;
 }
 
-/* The text a cell keeps (rowsrc.h), from its type, style and value. */
-static void cell_text(struct xl *x, const char *t, long style,
+/* The text a cell keeps (rowsrc.h), from its type, style and value.
+ * Returns 1 for a number shown as one (not a date), else 0. */
+static int cell_text(struct xl *x, const char *t, long style,
 		      struct sbuf *val, struct sbuf *out)
 {
 	char num[64];
@@ -373,38 +380,39 @@ static void cell_text(struct xl *x, const char *t, long style,
 		unsigned long i = strtoul(val->buf ? val->buf : "", &end, 10);
 		if (val->len && !*end && i < x->nss)
 			sbuf_adds(out, x->ss.buf + x->ss_off[i]);
-		return;
+		return 0;
 	}
 	if (t && (!strcmp(t, "inlineStr") || !strcmp(t, "str") || !strcmp(t, "e"))) {
 		sbuf_add(out, val->buf ? val->buf : "", val->len);
-		return;
+		return 0;
 	}
 	if (t && !strcmp(t, "b")) {
 		sbuf_adds(out, val->len && val->buf[0] == '1' ? "TRUE" : "FALSE");
-		return;
+		return 0;
 	}
 	if (t && !strcmp(t, "d")) {     /* ISO 8601: keep the date */
 		sbuf_add(out, val->buf ? val->buf : "", val->len > 10 ? 10 : val->len);
-		return;
+		return 0;
 	}
 	if (!val->len)
-		return;
+		return 0;
 	{
 		char *end;
 		double v = strtod(val->buf, &end);
 		int y, m, d;
 		if (*end) {
 			sbuf_add(out, val->buf, val->len);
-			return;
+			return 0;
 		}
 		if (style >= 0 && (size_t)style < x->nxf && x->is_date[style] &&
 		    !rs_serial_date(v, x->date1904 ? RS_DATE_SERIAL1904 : RS_DATE_SERIAL1900,
 				    &y, &m, &d)) {
 			snprintf(num, sizeof(num), "%04d-%02d-%02d", y, m, d);
 			sbuf_adds(out, num);
-			return;
+			return 0;
 		}
 		sbuf_adds(out, rs_number_text(v, num, sizeof(num)));
+		return 1;
 	}
 }
 
@@ -456,8 +464,10 @@ static int read_sheet(struct xl *x, const char *name, csvin_fn fn, void *ctx,
 				rph = 0;
 			} else if (in_c && is_elem(rd, "c")) {
 				in_c = 0;
-				cell_text(x, t, style, &val, &text);
-				wbrow_cell(&w, col, text.buf ? text.buf : "", text.len);
+				if (cell_text(x, t, style, &val, &text))
+					wbrow_cell_num(&w, col, text.buf ? text.buf : "", text.len);
+				else
+					wbrow_cell(&w, col, text.buf ? text.buf : "", text.len);
 			} else if (in_row && is_elem(rd, "row")) {
 				in_row = 0;
 				if (wbrow_emit(&w, rownum, fn, ctx, err))
@@ -514,7 +524,7 @@ out:
 }
 
 int xlsx_sheets(const char *path, struct sbuf *names, size_t *n,
-		struct rs_error *err)
+		int visible_only, struct rs_error *err)
 {
 	struct xl x;
 	struct member m;
@@ -535,6 +545,13 @@ int xlsx_sheets(const char *path, struct sbuf *names, size_t *n,
 		if (xmlTextReaderNodeType(rd) != XML_READER_TYPE_ELEMENT ||
 		    !is_elem(rd, "sheet"))
 			continue;
+		if (visible_only) {
+			char *state = attr(rd, "state");
+			int hidden = state && strcmp(state, "visible");
+			xmlFree(state);
+			if (hidden)
+				continue;
+		}
 		name = attr(rd, "name");
 		sbuf_adds(names, name ? name : "");
 		sbuf_addc(names, '\0');

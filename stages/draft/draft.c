@@ -86,7 +86,32 @@ struct dctx {
 	size_t nlabels;
 	long labels_dropped;
 	struct sbuf tmp;
+	struct sbuf hdr_raw;     /* the header row as read */
+	const char *same_sheets; /* ", 2月, 3月": later sheets with that
+				    header; NULL: none */
+	const char *other_sheets; /* later sheets with rows, other header */
 };
+
+/* A later sheet looked at for the header of the first: its first rows. */
+struct probe {
+	const struct sbuf *hdr;
+	long rows;
+	int same;
+};
+
+static int probe_row(const struct csv_row *row, void *vctx, struct rs_error *err)
+{
+	struct probe *pr = vctx;
+
+	if (!row->raw_len)
+		return 0;
+	pr->rows++;
+	if (row->raw_len == pr->hdr->len && !memcmp(row->raw, pr->hdr->buf, row->raw_len))
+		pr->same = 1;
+	if (pr->same || pr->rows >= HEADER_SEARCH)
+		return rs_err(err, "probe done");   /* enough: stop reading */
+	return 0;
+}
 
 static void fold(struct dctx *c, const char *s, size_t n)
 {
@@ -350,6 +375,8 @@ static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
 			return rs_err(err, "no header");
 		}
 		c->have_header = 1;
+		sbuf_reset(&c->hdr_raw);
+		sbuf_add(&c->hdr_raw, row->raw, row->raw_len);
 		c->header_record = c->records;
 		c->header_line = row->line;
 		c->ncols = (long)row->n;
@@ -449,8 +476,9 @@ static void write_draft(struct dctx *c, FILE *out, enum rs_format fmt,
 	snprintf(name, sizeof(name), "%s", base);
 	if (strrchr(name, '.'))
 		*strrchr(name, '.') = '\0';
-	fprintf(out, "# Mapping drafted by rs-draft from '%s' (%s%s%s).\n", base,
-		rowsrc_format_name(fmt), sheet ? ", sheet " : "", sheet ? sheet : "");
+	fprintf(out, "# Mapping drafted by rs-draft from '%s' (%s%s%s%s).\n", base,
+		rowsrc_format_name(fmt), !sheet ? "" : c->same_sheets ? ", sheets " : ", sheet ",
+		sheet ? sheet : "", sheet && c->same_sheets ? c->same_sheets : "");
 	fprintf(out, "# Read every line marked UNSURE or TODO, then try it: rs-ingest --mapping THIS_FILE ...\n");
 	fprintf(out, "source: ");
 	yaml_str(out, name);
@@ -461,6 +489,25 @@ static void write_draft(struct dctx *c, FILE *out, enum rs_format fmt,
 			fprintf(out, "delimiter: tab\n");
 		else if (delim != ',')
 			fprintf(out, "delimiter: \"%c\"\n", delim);
+	} else if (sheet && c->same_sheets && !c->other_sheets) {
+		fprintf(out, "sheets: all           # the visible sheets %s%s have the same header: all are read, in order (sheet: NAME reads one)\n",
+			sheet, c->same_sheets);
+	} else if (sheet && c->same_sheets) {
+		const char *q = c->same_sheets;
+		fprintf(out, "sheets: [");
+		yaml_str(out, sheet);
+		while (q && *q) {
+			const char *e = strstr(q + 2, ", ");
+			size_t n = e ? (size_t)(e - q - 2) : strlen(q + 2);
+			char nm[256];
+			snprintf(nm, sizeof(nm), "%.*s", (int)n, q + 2);
+			fprintf(out, ", ");
+			yaml_str(out, nm);
+			q = e;
+		}
+		fprintf(out, "]   # UNSURE: these sheets have the same header; %s hold%s another table, left out\n",
+			c->other_sheets, strchr(c->other_sheets, ',') ? "" : "s");
+		(*unsure)++;
 	} else if (sheet) {
 		fprintf(out, "sheet: ");
 		yaml_str(out, sheet);
@@ -597,8 +644,9 @@ int draft_run(const struct draft_opts *o, FILE *out, int *unsure,
 	struct dctx c;
 	struct rowsrc_opts ro;
 	enum rs_format fmt;
-	struct sbuf sheets;
+	struct sbuf sheets, same, other;
 	const char *enc = "auto", *sheet = o->sheet, *p;
+	size_t nsame = 0;
 	char delim = ',';
 	size_t nsheets = 0, i, tried = 0;
 	int ret = 1, d;
@@ -607,14 +655,17 @@ int draft_run(const struct draft_opts *o, FILE *out, int *unsure,
 	c.o = o;
 	c.err = err;
 	sbuf_init(&c.tmp, 0);
+	sbuf_init(&c.hdr_raw, 0);
 	sbuf_init(&sheets, 0);
+	sbuf_init(&same, 0);
+	sbuf_init(&other, 0);
 	*unsure = 0;
 	if (rowsrc_sniff(o->input, &fmt, err))
 		goto out;
 	if (fmt == RS_FMT_CSV && sniff_csv(o->input, &enc, &delim, err))
 		goto out;
 	if (fmt != RS_FMT_CSV && !sheet &&
-	    rowsrc_sheets(o->input, fmt, &sheets, &nsheets, err)) {
+	    rowsrc_visible_sheets(o->input, fmt, &sheets, &nsheets, err)) {
 		ret = 2;
 		goto out;
 	}
@@ -644,6 +695,27 @@ int draft_run(const struct draft_opts *o, FILE *out, int *unsure,
 		ret = 2;
 		goto out;
 	}
+	/* the later visible sheets: the same header is one table in parts
+	 * (a sheet per month), read together; another header is another
+	 * table */
+	if (!sheet && nsheets > 1) {
+		const char *q = p + strlen(p) + 1;
+		struct rs_error e2;
+		for (i = tried; i < nsheets; i++, q += strlen(q) + 1) {
+			struct probe pr = { &c.hdr_raw, 0, 0 };
+			ro.sheet = q;
+			rowsrc_read(o->input, &ro, probe_row, &pr, NULL, &e2);
+			if (pr.same) {
+				sbuf_addf(&same, ", %s", q);
+				nsame++;
+			} else if (pr.rows) {
+				sbuf_addf(&other, "%s%s", other.len ? ", " : "", q);
+			}
+		}
+		ro.sheet = p;
+	}
+	c.same_sheets = nsame ? same.buf : NULL;
+	c.other_sheets = other.len ? other.buf : NULL;
 	write_draft(&c, out, fmt, enc, delim, fmt != RS_FMT_CSV ? ro.sheet : NULL,
 		    unsure);
 	ret = 0;
@@ -654,6 +726,9 @@ out:
 		free(c.labels[i].text);
 	free(c.best_headers);
 	sbuf_release(&c.tmp);
+	sbuf_release(&c.hdr_raw);
 	sbuf_release(&sheets);
+	sbuf_release(&same);
+	sbuf_release(&other);
 	return ret;
 }

@@ -91,6 +91,14 @@ struct ctx {
 	/* for the quality table: the last 合计/总计 row, else the 小计s */
 	int have_grand, have_sub;
 	int64_t grand_export, grand_computed, sub_export, sub_computed;
+	/* a workbook read sheet after sheet: the sheet being read, the
+	 * rejects' source naming it (NULL: one sheet, the file alone), the
+	 * first sheet's header, which a later one must repeat */
+	const char *sheet_now;      /* sheet_name's text, NULL: none yet */
+	struct sbuf sheet_name, rj_source, hdr_raw, header_sheet;
+	struct sbuf st_sheets;      /* the sheets read, for st->sheets */
+	int seek_header;            /* a later sheet, before its header */
+	long sheet_rows;            /* non-empty rows of the sheet so far */
 };
 
 /* Records looked at for the header (header_row: auto), and past an
@@ -380,9 +388,9 @@ static int missing_column(struct ctx *c, int f, long record, long line,
 		sbuf_init(&names, 0);
 		if (!rowsrc_sheets(c->o->input, c->fmt, &names, &n, &e2) && n > 1) {
 			sbuf_reset(&c->tmp2);
-			sbuf_addf(&c->tmp2, "the sheet read is %s%s%s; the workbook's sheets: ",
-				  m->sheet ? "'" : "the first", m->sheet ? m->sheet : "",
-				  m->sheet ? "'" : "");
+			sbuf_addf(&c->tmp2, "the sheet read is '%s'%s; the workbook's sheets: ",
+				  c->sheet_now ? c->sheet_now : "?",
+				  m->sheet || m->nsheets ? "" : " (the first visible one with rows)");
 			for (i = 0, p2 = names.buf; i < n; i++, p2 += strlen(p2) + 1)
 				sbuf_addf(&c->tmp2, "%s%s", i ? ", " : "", p2);
 			sbuf_adds(&c->tmp2, " (set the mapping's sheet)");
@@ -540,7 +548,8 @@ static void reject(struct ctx *c, const struct csv_row *row,
 		c->rj.name = row->f[c->name_col - 1].p;
 		c->rj.name_len = row->f[c->name_col - 1].len;
 	}
-	rejects_add(&c->rj, c->o->source, row->line, code,
+	rejects_add(&c->rj, c->rj_source.len ? c->rj_source.buf : c->o->source,
+		    row->line, code,
 		    field >= 0 ? field_names[field] : "", msg, row->raw,
 		    row->raw_len);
 }
@@ -551,6 +560,25 @@ static const struct csv_field *fld(const struct ctx *c, const struct csv_row *ro
 	static const struct csv_field empty = { "", 0 };
 
 	return c->col[f] >= 0 ? &row->f[c->col[f]] : &empty;
+}
+
+/* A workbook's month stored as a number 2024.1: the person may have typed
+ * 2024.1 or 2024.10, the cell keeps one value for both. Months 2..9 and
+ * 11, 12 read one way only; text '2024.1' and CSV are what was typed. */
+static int number_month_ambiguous(const struct ctx *c, const struct csv_row *row)
+{
+	const struct csv_field *f;
+	int i;
+
+	if (!row->num || c->col[F_PERIOD] < 0 || !row->num[c->col[F_PERIOD]])
+		return 0;
+	f = fld(c, row, F_PERIOD);
+	if (f->len != 6 || f->p[4] != '.' || f->p[5] != '1')
+		return 0;
+	for (i = 0; i < 4; i++)
+		if (f->p[i] < '0' || f->p[i] > '9')
+			return 0;
+	return 1;
 }
 
 static int is_blank(const struct csv_field *f)
@@ -838,6 +866,12 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 		fen = -fen;
 	sbuf_reset(&c->tmp);
 	norm_width(fld(c, row, F_PERIOD)->p, fld(c, row, F_PERIOD)->len, &c->tmp);
+	if (number_month_ambiguous(c, row)) {
+		reject(c, row, RJ_BAD_PERIOD, F_PERIOD,
+		       "the month is a number cell %s, which may have been %s0 (a spreadsheet drops the trailing 0 of %s0): format the column as text in the export, or give the month as %.4s%02d or %.4s10",
+		       c->tmp.buf, c->tmp.buf, c->tmp.buf, c->tmp.buf, 1, c->tmp.buf);
+		return 0;
+	}
 	ym = month_parse_opt(c->tmp.buf, c->tmp.len, m->date_flags);
 	if (ym < 0) {
 		reject(c, row, RJ_BAD_PERIOD, F_PERIOD, "'%s' is not a month", c->tmp.buf);
@@ -1341,6 +1375,38 @@ static int all_empty(const struct csv_row *row)
 	return 1;
 }
 
+/* A later sheet of the workbook holds rows but not the first sheet's
+ * header: reading on would mix two tables, or drop one. */
+static int other_header(struct ctx *c, struct rs_error *err)
+{
+	struct sbuf names;
+	struct rs_error e2;
+	size_t n = 0, i, hl;
+	const char *p;
+	int ret;
+
+	/* the header, cut at 200 bytes on a character's start */
+	hl = c->hdr_raw.len;
+	if (hl > 200) {
+		hl = 200;
+		while (hl && ((unsigned char)c->hdr_raw.buf[hl] & 0xC0) == 0x80)
+			hl--;
+	}
+	sbuf_init(&names, 0);
+	sbuf_reset(&c->tmp2);
+	if (!rowsrc_visible_sheets(c->o->input, c->fmt, &names, &n, &e2))
+		for (i = 0, p = names.buf; i < n; i++, p += strlen(p) + 1)
+			sbuf_addf(&c->tmp2, "%s%s", i ? ", " : "", p);
+	c->config_error = 1;
+	ret = rs_err(err, "workbook '%s': sheet '%s' has rows but not the header of the sheet read first (%s line %ld: %.*s%s): the sheets are not one table; set the mapping's sheet: to the one to read, or sheets: [...] to those with that header (the workbook's visible sheets: %s)",
+		     c->o->source, c->sheet_now ? c->sheet_now : "?",
+		     c->header_sheet.len ? c->header_sheet.buf : "its", c->header_line,
+		     (int)hl, c->hdr_raw.buf ? c->hdr_raw.buf : "",
+		     hl < c->hdr_raw.len ? "..." : "", c->tmp2.buf ? c->tmp2.buf : "");
+	sbuf_release(&names);
+	return ret;
+}
+
 static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
 {
 	struct ctx *c = vctx;
@@ -1351,9 +1417,29 @@ static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
 		c->empty_rows++;
 		return 0;
 	}
+	c->sheet_rows++;
+	if (c->seek_header) {
+		/* a later sheet: rows before its header are titles, as on
+		 * the first; a header unlike the first's is another table */
+		if (row->raw_len == c->hdr_raw.len &&
+		    !memcmp(row->raw, c->hdr_raw.buf, row->raw_len)) {
+			c->seek_header = 0;
+			return 0;
+		}
+		if (c->sheet_rows >= HEADER_SEARCH)
+			return other_header(c, err);
+		return 0;
+	}
 	c->records_seen++;
-	if (!c->have_header)
-		return on_header_candidate(c, row, err);
+	if (!c->have_header) {
+		if (on_header_candidate(c, row, err))
+			return -1;
+		if (c->have_header) {
+			sbuf_reset(&c->hdr_raw);
+			sbuf_add(&c->hdr_raw, row->raw, row->raw_len);
+		}
+		return 0;
+	}
 	if (c->o->preview && c->st->rows_read >= c->o->preview) {
 		c->preview_done = 1;	/* enough rows: stop reading */
 		return rs_err(err, "preview done");
@@ -1379,17 +1465,119 @@ static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
 	return on_data(c, row, err);
 }
 
+/*
+ * Reads the input through on_row: a CSV file, or the workbook's sheets.
+ * Without a sheet named, every visible sheet is read in order, the first
+ * with rows being where the header is found; each later sheet with rows
+ * must repeat that header (other_header stops the stage when one does
+ * not), and an empty one is passed over. sheet: NAME reads that sheet
+ * alone, sheets: [..] those, sheets: all every visible one. Fills json
+ * with "sheets":[names read],"sheet_rows":[rows read on each] for a
+ * workbook, and c->st->sheets with the names for the stage's summary
+ * line. Returns 0, or -1 with err filled.
+ */
+static int read_sheets(struct ctx *c, struct rowsrc_opts *ro, struct sbuf *json,
+		       struct rs_error *err)
+{
+	const struct mapping *m = c->o->map;
+	struct sbuf list, names, rows;
+	enum rs_format fmt = RS_FMT_CSV;
+	struct rs_error e2;
+	size_t n = 0, i, nread = 0;
+	const char *p;
+	int ret = -1;
+
+	sbuf_init(&list, 0);
+	sbuf_init(&names, 0);
+	sbuf_init(&rows, 0);
+	if (rowsrc_sniff(c->o->input, &fmt, &e2))
+		fmt = RS_FMT_CSV;
+	c->fmt = fmt;
+	if (fmt == RS_FMT_CSV) {
+		ret = rowsrc_read(c->o->input, ro, on_row, c, &c->fmt, err);
+		goto out;
+	}
+	if (m->sheet) {
+		sbuf_adds(&list, m->sheet);
+		sbuf_addc(&list, '\0');
+		n = 1;
+	} else if (m->nsheets) {
+		for (i = 0; i < m->nsheets; i++) {
+			sbuf_adds(&list, m->sheets[i]);
+			sbuf_addc(&list, '\0');
+		}
+		n = m->nsheets;
+	} else if (rowsrc_visible_sheets(c->o->input, fmt, &list, &n, err)) {
+		c->config_error = 1;
+		goto out;
+	}
+	if (!n) {
+		/* no visible sheet: the reader says so */
+		if (rowsrc_read(c->o->input, ro, on_row, c, &c->fmt, err))
+			c->config_error = 1;
+		goto out;
+	}
+	for (i = 0, p = list.buf; i < n; i++, p += strlen(p) + 1) {
+		long before = c->st->rows_read;
+		sbuf_reset(&c->sheet_name);
+		sbuf_adds(&c->sheet_name, p);
+		c->sheet_now = c->sheet_name.buf;
+		if (n > 1) {
+			sbuf_reset(&c->rj_source);
+			sbuf_addf(&c->rj_source, "%s[%s]", c->o->source, p);
+		}
+		c->sheet_rows = 0;
+		c->seek_header = c->have_header;
+		ro->sheet = p;
+		if (rowsrc_read(c->o->input, ro, on_row, c, &c->fmt, err)) {
+			if (!c->config_error && !c->preview_done)
+				c->config_error = 1;    /* not a workbook, no such sheet */
+			goto out;
+		}
+		if (c->seek_header && c->sheet_rows) {
+			other_header(c, err);
+			goto out;
+		}
+		if (!c->have_header) {
+			if (c->sheet_rows)
+				break;          /* the caller says no header */
+			continue;               /* an empty sheet first */
+		}
+		if (!c->header_sheet.len)
+			sbuf_adds(&c->header_sheet, p);
+		if (!c->sheet_rows)
+			continue;               /* an empty later sheet */
+		if (nread++) {
+			sbuf_addc(&names, ',');
+			sbuf_addc(&rows, ',');
+			sbuf_adds(&c->st_sheets, ", ");
+		}
+		json_add_string(&names, p);
+		sbuf_addf(&rows, "%ld", c->st->rows_read - before);
+		sbuf_adds(&c->st_sheets, p);
+	}
+	sbuf_addf(json, "\"sheets\":[%s],\"sheet_rows\":[%s]",
+		  names.buf ? names.buf : "", rows.buf ? rows.buf : "");
+	ret = 0;
+out:
+	sbuf_release(&list);
+	sbuf_release(&names);
+	sbuf_release(&rows);
+	return ret;
+}
+
 int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	       struct rs_error *err)
 {
 	struct ctx c;
 	struct rowsrc_opts ropts;
-	struct sbuf extra, label_msg;
+	struct sbuf extra, label_msg, sheets_json;
 	struct rs_out sum, *set[3];
 	int i, ret = 1, label_over = 0;
 
 	sbuf_init(&extra, 0);
 	sbuf_init(&label_msg, 0);
+	sbuf_init(&sheets_json, 0);
 	memset(&c, 0, sizeof(c));
 	memset(st, 0, sizeof(*st));
 	c.o = o;
@@ -1400,6 +1588,11 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	sbuf_init(&c.best_raw, 0);
 	sbuf_init(&c.best_fold, 0);
 	sbuf_init(&c.totals_json, 0);
+	sbuf_init(&c.rj_source, 0);
+	sbuf_init(&c.sheet_name, 0);
+	sbuf_init(&c.hdr_raw, 0);
+	sbuf_init(&c.header_sheet, 0);
+	sbuf_init(&c.st_sheets, 0);
 	memset(&ropts, 0, sizeof(ropts));
 	ropts.csv.encoding = o->map->encoding;
 	ropts.csv.delim = o->map->delim;
@@ -1409,7 +1602,7 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 		/* The preview opens no output: reject() and on_data() fill
 		 * *o->pv instead of writing. */
 		memset(o->pv, 0, sizeof(*o->pv));
-		if (rowsrc_read(o->input, &ropts, on_row, &c, &c.fmt, err) && !c.preview_done)
+		if (read_sheets(&c, &ropts, &sheets_json, err) && !c.preview_done)
 			goto out;
 		if (!c.have_header) {
 			rs_err(err, "'%s' has no header row", o->source);
@@ -1429,11 +1622,8 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 		goto out;
 	}
 	rs_out_puts(&c.out, CANON_HEADER "\n");
-	if (rowsrc_read(o->input, &ropts, on_row, &c, &c.fmt, err)) {
-		if (c.fmt != RS_FMT_CSV && !c.config_error)
-			c.config_error = 1;     /* not a workbook, no such sheet */
+	if (read_sheets(&c, &ropts, &sheets_json, err))
 		goto fail;
-	}
 	if (!c.have_header) {
 		c.config_error = 1;
 		if (c.hdr_err)
@@ -1443,6 +1633,12 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 		else
 			rs_err(err, "'%s' has no header row", o->source);
 		goto fail;
+	}
+	if (c.st_sheets.len) {
+		st->sheets = xstrdup(c.st_sheets.buf);
+		st->nsheets = 1;
+		for (const char *q = c.st_sheets.buf; (q = strstr(q, ", ")); q += 2)
+			st->nsheets++;
 	}
 	if (c.header_record > 1 && !o->map->header_row)
 		rs_info("%s: header found at record %ld (line %ld; blank lines not counted)",
@@ -1463,6 +1659,8 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 		  rowsrc_format_name(c.fmt), c.header_record, c.header_line,
 		  c.totals, c.apostrophes, c.empty_rows);
 	/* where each field was read: explain places a reject's raw row */
+	if (sheets_json.len)
+		sbuf_addf(&extra, ",%s", sheets_json.buf);
 	if (c.ncols > 0) {
 		int f, first = 1;
 
@@ -1547,6 +1745,12 @@ out:
 	sbuf_release(&c.best_raw);
 	sbuf_release(&c.best_fold);
 	sbuf_release(&c.totals_json);
+	sbuf_release(&c.rj_source);
+	sbuf_release(&c.sheet_name);
+	sbuf_release(&c.hdr_raw);
+	sbuf_release(&c.header_sheet);
+	sbuf_release(&c.st_sheets);
+	sbuf_release(&sheets_json);
 	sbuf_release(&extra);
 	sbuf_release(&label_msg);
 	free(c.hdr_err);

@@ -84,6 +84,9 @@ struct ingest_stats {
 	struct gate_verdict verdict;
 	char *sample;             /* the gate's top reason, first reject (masked);
 				     the caller frees it */
+	char *sheets;             /* a workbook: the sheets read ("1月, 2月"),
+				     NULL for CSV; the caller frees it */
+	long nsheets;
 };
 
 /*

@@ -167,6 +167,7 @@ static int preview(struct ingest_opts *o, const char *mapping,
 		ret = 1;
 	ingest_preview_release(&pv);
 	free(st.sample);
+	free(st.sheets);
 	catalog_release(&cat);
 	mapping_release(&map);
 	norm_release();
@@ -380,7 +381,9 @@ config:
 		if (st.totals)
 			sbuf_addf(&why, ", %ld total row%s kept out (合计/小计)",
 				  st.totals, st.totals == 1 ? "" : "s");
-		rs_info("%s: %ld rows read, %ld records, %ld rejects%s", o.source,
+		rs_info("%s%s%s%s%s: %ld rows read, %ld records, %ld rejects%s", o.source,
+			st.sheets ? " (" : "", st.nsheets > 1 ? "sheets " : st.sheets ? "sheet " : "",
+			st.sheets ? st.sheets : "", st.sheets ? ")" : "",
 			st.rows_read, st.records, st.rows_read - st.records - st.totals,
 			why.buf ? why.buf : "");
 		sbuf_release(&why);
@@ -399,6 +402,7 @@ config:
 		}
 	}
 	free(st.sample);
+	free(st.sheets);
 	pseudo_key_wipe(&key);
 	catalog_release(&cat);
 	mapping_release(&map);

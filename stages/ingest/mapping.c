@@ -111,12 +111,42 @@ static int load_columns(struct mapping *m, const struct ydoc *doc,
 	return 0;
 }
 
+/* sheets: all, or a list of sheet names (not with sheet:). */
+static int parse_sheets(struct mapping *m, const struct ydoc *doc, int have_sheet,
+			struct rs_error *err)
+{
+	const struct ynode *n = ynode_get(doc->root, "sheets");
+	size_t i;
+
+	if (!n)
+		return 0;
+	if (have_sheet)
+		return ynode_err(doc, n, err,
+				 "give sheet: (one sheet) or sheets: (several), not both");
+	if (n->type == YNODE_SCALAR && !strcmp(n->scalar, "all")) {
+		m->sheets_all = 1;
+		return 0;
+	}
+	if (n->type != YNODE_SEQ || !n->n)
+		return ynode_err(doc, n, err,
+				 "sheets must be all (every visible sheet with the header) or a list of sheet names like [1月, 2月]");
+	m->sheets = xcalloc(n->n, sizeof(*m->sheets));
+	for (i = 0; i < n->n; i++) {
+		const struct ynode *it = n->items[i];
+		if (it->type != YNODE_SCALAR || !*it->scalar)
+			return ynode_err(doc, it, err,
+					 "sheets must list sheet names, like [1月, 2月]");
+		m->sheets[m->nsheets++] = xstrdup(it->scalar);
+	}
+	return 0;
+}
+
 int mapping_load(struct mapping *m, const char *path, struct rs_error *err)
 {
 	static const char *const keys[] = {
 		"source", "description", "encoding", "delimiter", "header_row",
 		"amount_unit", "decimal_point", "columns", "programs", "areas",
-		"reversal_marker", "backpay_marker", "sheet", "date_order",
+		"reversal_marker", "backpay_marker", "sheet", "sheets", "date_order",
 		"serial_dates", "total_mismatch", "max_reject_rate",
 		"max_reject_rates", NULL
 	};
@@ -169,6 +199,8 @@ int mapping_load(struct mapping *m, const char *path, struct rs_error *err)
 	}
 	if (sheet)
 		m->sheet = xstrdup(sheet);
+	if (parse_sheets(m, &doc, sheet != NULL, err))
+		goto out;
 	if (!strcmp(order, "mdy"))
 		m->date_flags = RS_DATE_MDY;
 	else if (!strcmp(order, "dmy"))
@@ -293,6 +325,7 @@ static void label_map_release(struct label_map *lm)
 
 void mapping_release(struct mapping *m)
 {
+	size_t i;
 	int f;
 
 	for (f = 0; f < F__COUNT; f++)
@@ -304,6 +337,9 @@ void mapping_release(struct mapping *m)
 	free(m->backpay_marker);
 	free(m->path);
 	free(m->sheet);
+	for (i = 0; i < m->nsheets; i++)
+		free(m->sheets[i]);
+	free(m->sheets);
 	memset(m, 0, sizeof(*m));
 }
 

@@ -31,7 +31,12 @@ struct mapping {
 	unsigned char delim;
 	long header_row;                 /* 1-based non-blank record number;
 					    0: auto (found by the column names) */
-	char *sheet;                     /* workbook sheet; NULL: the first */
+	char *sheet;                     /* workbook sheet; NULL: the first
+					    visible one, or every visible
+					    one with the same header */
+	char **sheets;                   /* sheets: [A, B]: these, in order */
+	size_t nsheets;
+	int sheets_all;                  /* sheets: all */
 	int date_flags;                  /* RS_DATE_* (period.h): day/month
 					    order, serial dates */
 	int total_mismatch_fails;        /* a total row that disagrees with
