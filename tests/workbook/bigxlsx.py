@@ -4,24 +4,13 @@ the way Excel does (every text a shared string, numbers as numbers),
 straight as XML through zipfile: openpyxl would take minutes for a
 million rows. For measuring rs-ingest's memory on a big sheet, not a test."""
 import csv, sys, zipfile
+
+from xlsxml import Strings, col
 from xml.sax.saxutils import escape
 
 src, dst = sys.argv[1], sys.argv[2]
-shared, index = [], {}
-def sst(s):
-    i = index.get(s)
-    if i is None:
-        i = index[s] = len(shared)
-        shared.append(s)
-    return i
-
-def col(i):
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(65 + r) + s
-    return s
+strings = Strings()
+shared, sst = strings.shared, strings.id
 
 z = zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
 z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')

@@ -6,27 +6,13 @@ one written as "#2024.1", which becomes the number cell 2024.1 (as a
 month typed into a General cell is stored). ":hidden" gives the sheet
 state="hidden". For the multi-sheet tests (tests/t_sheets.sh)."""
 import csv, sys, zipfile
+
+from xlsxml import Strings, col
 from xml.sax.saxutils import escape, quoteattr
 
 out, specs = sys.argv[1], sys.argv[2:]
-shared, index = [], {}
-
-
-def sst(s):
-    i = index.get(s)
-    if i is None:
-        i = index[s] = len(shared)
-        shared.append(s)
-    return i
-
-
-def col(i):
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(65 + r) + s
-    return s
+strings = Strings()
+shared, sst = strings.shared, strings.id
 
 
 sheets = []
