@@ -19,7 +19,7 @@ void gate_init(struct rs_gate *g)
 }
 
 /* A share: "0.05" or "5%". Returns 0 and sets *out, or -1. */
-static int parse_share(const char *s, double *out)
+int gate_parse_share(const char *s, double *out)
 {
 	char *end;
 	double v;
@@ -46,7 +46,7 @@ int gate_parse(struct rs_gate *g, const struct ydoc *doc,
 	size_t i;
 
 	if (n) {
-		if (n->type != YNODE_SCALAR || parse_share(n->scalar, &g->max_rate))
+		if (n->type != YNODE_SCALAR || gate_parse_share(n->scalar, &g->max_rate))
 			return ynode_err(doc, n, err,
 					 "max_reject_rate must be a share from 0 to 1 (0.05 or 5%%), not '%s'",
 					 n->type == YNODE_SCALAR ? n->scalar : "a list");
@@ -67,7 +67,7 @@ int gate_parse(struct rs_gate *g, const struct ydoc *doc,
 			return ynode_err(doc, k, err,
 					 "max_reject_rates: '%s' is not a reject reason (see SPEC.md section 3)",
 					 k->type == YNODE_SCALAR ? k->scalar : "?");
-		if (v->type != YNODE_SCALAR || parse_share(v->scalar, &g->reason_max[code]))
+		if (v->type != YNODE_SCALAR || gate_parse_share(v->scalar, &g->reason_max[code]))
 			return ynode_err(doc, v, err,
 					 "max_reject_rates: the share for '%s' must be from 0 to 1",
 					 k->scalar);
@@ -81,7 +81,7 @@ int gate_set_rate(struct rs_gate *g, const char *arg, struct rs_error *err)
 	double v;
 
 	if (!eq) {
-		if (parse_share(arg, &v))
+		if (gate_parse_share(arg, &v))
 			return rs_err(err, "--max-reject-rate takes a share from 0 to 1 (0.05 or 5%%), not '%s'", arg);
 		g->max_rate = v;
 		snprintf(g->origin, sizeof(g->origin), "--max-reject-rate");
@@ -91,7 +91,7 @@ int gate_set_rate(struct rs_gate *g, const char *arg, struct rs_error *err)
 	if (code < 0)
 		return rs_err(err, "--max-reject-rate: '%.*s' is not a reject reason",
 			      (int)(eq - arg), arg);
-	if (parse_share(eq + 1, &v))
+	if (gate_parse_share(eq + 1, &v))
 		return rs_err(err, "--max-reject-rate: the share for '%.*s' must be from 0 to 1, not '%s'",
 			      (int)(eq - arg), arg, eq + 1);
 	g->reason_max[code] = v;
@@ -212,9 +212,4 @@ void gate_message(const struct gate_verdict *v, const char *stage,
 		sbuf_addf(sb, "\n  likely fix: %s", fix);
 	sbuf_addf(sb, "\n  outputs written, nothing to publish; to publish this loss anyway rerun with --accept-loss=%s",
 		  top);
-}
-
-int gate_parse_share(const char *s, double *out)
-{
-	return parse_share(s, out);
 }

@@ -97,28 +97,19 @@ static int overlap_message(const struct merge_opts *o,
 			   const struct merge_stats *st)
 {
 	double share = 100.0 * (double)st->warnings / (double)st->keys;
+	char pair[512] = "";
 
-	if (o->accept_overlap) {
-		rs_warn("%ld of %ld payments (beneficiary, program, month), %.2f%%, "
-			"are paid by two or more inputs, over the %g%% allowed: "
-			"accepted for this run (--accept-loss); listed in '%s'",
-			st->warnings, st->keys, share, 100 * o->max_overlap,
-			o->warnings);
+	if (!o->accept_overlap && st->pair_n)
+		snprintf(pair, sizeof(pair), ": most of them (%ld) by both '%s' and '%s'",
+			 st->pair_n, input_name(o, st->pair_a), input_name(o, st->pair_b));
+	rs_warn("%ld of %ld payments (beneficiary, program, month), %.2f%%, "
+		"are paid by two or more inputs, over the %g%% allowed%s%s; "
+		"listed in '%s'", st->warnings, st->keys, share,
+		100 * o->max_overlap,
+		o->accept_overlap ? ": accepted for this run (--accept-loss)" : " (--max-overlap)",
+		pair, o->warnings);
+	if (o->accept_overlap)
 		return 0;
-	}
-	if (st->pair_n)
-		rs_warn("%ld of %ld payments (beneficiary, program, month), %.2f%%, "
-			"are paid by two or more inputs, over the %g%% allowed "
-			"(--max-overlap): most of them (%ld) by both '%s' and '%s'; "
-			"listed in '%s'", st->warnings, st->keys, share,
-			100 * o->max_overlap, st->pair_n,
-			input_name(o, st->pair_a), input_name(o, st->pair_b),
-			o->warnings);
-	else
-		rs_warn("%ld of %ld payments (beneficiary, program, month), %.2f%%, "
-			"are paid by two or more inputs, over the %g%% allowed "
-			"(--max-overlap); listed in '%s'", st->warnings, st->keys,
-			share, 100 * o->max_overlap, o->warnings);
 	rs_warn("likely fix: one export given twice (a copy under another name, "
 		"or one district's file in two sources): remove the copy from the "
 		"sources; the merged tables would count these payments twice. If "

@@ -208,39 +208,27 @@ size_t wtable_keys(const struct wtable *w)
 
 size_t wtable_top_pair(const struct wtable *w, size_t *a, size_t *b)
 {
-	size_t n = w->ninputs, i, j, k, best = 0;
-	uint32_t *cnt;
+	size_t n = w->ninputs, i, j, k, nd, best = 0;
+	uint32_t *cnt, *in;
 
 	if (n < 2 || n > WT_PAIR_MAX || !w->nm)
 		return 0;
 	cnt = xcalloc(n * n, sizeof(*cnt));
+	in = xcalloc(n, sizeof(*in));
 	for (i = 0; i < w->nm; i++) {
 		const struct multi *m = &w->m[i];
 
-		/* each unordered pair of distinct inputs once: a pair's
-		 * first (input, region) entry stands for its input */
-		for (j = 0; j < m->np; j++) {
-			for (k = 0; k < j; k++)
-				if (m->p[k].input == m->p[j].input)
-					break;
-			if (k < j)
-				continue;
-			for (k = 0; k < j; k++) {
-				size_t x = m->p[k].input, y = m->p[j].input, l;
-
-				for (l = 0; l < k; l++)
-					if (m->p[l].input == m->p[k].input)
-						break;
-				if (l < k || x == y)
-					continue;
-				if (x > y) {
-					size_t t = x;
-					x = y;
-					y = t;
-				}
-				cnt[x * n + y]++;
-			}
+		/* the key's distinct inputs, in order (an input may pay it
+		 * from two regions), then each pair of them once */
+		for (j = nd = 0; j < m->np; j++) {
+			for (k = 0; k < nd && in[k] != m->p[j].input; k++)
+				;
+			if (k == nd)
+				in[nd++] = m->p[j].input;
 		}
+		for (j = 0; j < nd; j++)
+			for (k = j + 1; k < nd; k++)
+				cnt[in[j] < in[k] ? in[j] * n + in[k] : in[k] * n + in[j]]++;
 	}
 	for (i = 0; i < n; i++)
 		for (j = i + 1; j < n; j++)
@@ -249,6 +237,7 @@ size_t wtable_top_pair(const struct wtable *w, size_t *a, size_t *b)
 				*a = i;
 				*b = j;
 			}
+	free(in);
 	free(cnt);
 	return best;
 }
