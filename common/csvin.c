@@ -67,7 +67,7 @@ struct reader {
 	long line;           /* physical line being fed */
 	long start;          /* line the current record started on, 0: none */
 	int bad;             /* current record has a bad byte */
-	long bad_col;
+	long bad_col, bad_line, bad_bytes;
 	int too_long;
 	int stop;            /* the callback asked to stop */
 	unsigned char delim;
@@ -147,6 +147,9 @@ static void end_record(struct reader *r, int unterminated)
 	row.nlines = r->line - row.line + 1;
 	row.bad_encoding = r->bad;
 	row.bad_col = r->bad_col;
+	row.bad_line = r->bad_line;
+	row.bad_bytes = r->bad_bytes;
+	row.gb18030 = r->gb;
 	row.raw = r->raw.buf ? r->raw.buf : "";
 	row.raw_len = r->raw.len;
 	row.too_long = r->too_long;
@@ -158,7 +161,7 @@ static void end_record(struct reader *r, int unterminated)
 	sbuf_reset(&r->raw);
 	r->start = 0;
 	r->bad = 0;
-	r->bad_col = 0;
+	r->bad_col = r->bad_line = r->bad_bytes = 0;
 	r->too_long = 0;
 }
 
@@ -174,7 +177,9 @@ static void mark_bad(struct reader *r, size_t col)
 	if (!r->bad) {
 		r->bad = 1;
 		r->bad_col = (long)col + 1;
+		r->bad_line = r->line;
 	}
+	r->bad_bytes++;
 	sbuf_add(&r->utf8, "\xEF\xBF\xBD", 3);
 }
 
@@ -268,7 +273,9 @@ static void convert_line(struct reader *r, char *p, size_t n, char **out,
 				if (!r->bad) {
 					r->bad = 1;
 					r->bad_col = (long)j + 1;
+					r->bad_line = r->line;
 				}
+				r->bad_bytes++;
 			}
 	}
 	*out = r->utf8.buf ? r->utf8.buf : p;
@@ -387,6 +394,9 @@ static int fast_record(struct reader *r, char *q, size_t m)
 	row.nlines = 1;
 	row.bad_encoding = r->bad;
 	row.bad_col = r->bad_col;
+	row.bad_line = r->bad_line;
+	row.bad_bytes = r->bad_bytes;
+	row.gb18030 = r->gb;
 	row.raw = q;
 	row.raw_len = c;
 	if (!r->stop && r->fn(&row, r->ctx, r->err))
@@ -395,7 +405,7 @@ static int fast_record(struct reader *r, char *q, size_t m)
 	sbuf_reset(&r->arena);
 	r->start = 0;
 	r->bad = 0;
-	r->bad_col = 0;
+	r->bad_col = r->bad_line = r->bad_bytes = 0;
 	return 1;
 slow:
 	r->nfields = 0;

@@ -21,7 +21,9 @@ enum rs_encoding {
 	RS_ENC_UTF8_SIG,   /* UTF-8 with a BOM expected (skipped) */
 	RS_ENC_GB18030,
 	RS_ENC_AUTO,       /* BOM -> UTF-8; else UTF-8 if the first 256 KiB
-			      are valid UTF-8; else GB18030 */
+			      are valid UTF-8 but for a few stray bytes (at
+			      most one invalid sequence per 20 valid
+			      multi-byte characters); else GB18030 */
 };
 
 /* 1 if s[0..n) is valid UTF-8. */
@@ -41,7 +43,12 @@ struct csv_row {
 	long line;           /* physical line where the record starts */
 	long nlines;         /* physical lines it spans */
 	int bad_encoding;    /* some byte was invalid in the encoding */
-	long bad_col;        /* 1-based byte column of the first bad byte */
+	long bad_col;        /* 1-based byte column of the first bad byte,
+				in its physical line bad_line */
+	long bad_line;
+	long bad_bytes;      /* bytes invalid in the encoding (NULs too) */
+	int gb18030;         /* the file is read as GB18030 (declared, or
+				what RS_ENC_AUTO found); 0: UTF-8 */
 	const char *raw;     /* the record's text as UTF-8, without the final
 				line terminator (invalid bytes shown as U+FFFD) */
 	size_t raw_len;

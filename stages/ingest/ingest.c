@@ -75,6 +75,7 @@ struct ctx {
 	long empty_rows;
 	struct sbuf best_raw, best_fold;
 	int best_bad;
+	int read_gb;                /* the CSV is read as GB18030 (row->gb18030) */
 	char *hdr_err;              /* explicit header_row failed: its message,
 				       held while later records are looked at */
 	/* fields of the row being read, when some were changed (a leading
@@ -299,9 +300,12 @@ static const char *encoding_hint(const struct ctx *c, const char *raw, int bad)
 
 	if (c->fmt != RS_FMT_CSV)
 		return NULL;
-	if (enc != RS_ENC_GB18030 && (bad || strstr(raw, "\xEF\xBF\xBD")))
+	/* auto found UTF-8 with a few stray bytes, some in the header */
+	if (enc == RS_ENC_AUTO && !c->read_gb && (bad || strstr(raw, "\xEF\xBF\xBD")))
+		return "the header has bytes that are not valid UTF-8, though the file is UTF-8 but for a few bytes: retype the header's cells that show \xEF\xBF\xBD (or set the mapping's encoding to gb18030 if the export is GB18030)";
+	if (enc != RS_ENC_GB18030 && enc != RS_ENC_AUTO && (bad || strstr(raw, "\xEF\xBF\xBD")))
 		return "the header has bytes that are not valid UTF-8: the file looks like GB18030 (set the mapping's encoding to gb18030, or auto)";
-	if (enc != RS_ENC_GB18030)
+	if (enc != RS_ENC_GB18030 && !(enc == RS_ENC_AUTO && c->read_gb))
 		return NULL;
 	/* re-encode what was decoded, without the replacement characters */
 	for (i = 0; raw[i] && il < sizeof(in) - 4; i++) {
@@ -808,9 +812,17 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 		return 0;
 	}
 	if (row->bad_encoding) {
+		if (!c->st->bad_bytes) {
+			c->st->bad_line = row->bad_line;
+			c->st->bad_col = row->bad_col;
+		}
+		c->st->bad_bytes += row->bad_bytes;
+		c->st->bad_gb18030 = row->gb18030;
 		reject(c, row, RJ_BAD_ENCODING, -1,
-		       "bytes invalid in the declared encoding at column %ld",
-		       row->bad_col);
+		       "%ld byte%s invalid in %s at %ld:%ld (byte column); the rest of the file reads as %s: retype the character there in the export",
+		       row->bad_bytes, row->bad_bytes == 1 ? "" : "s",
+		       row->gb18030 ? "GB18030" : "UTF-8", row->bad_line, row->bad_col,
+		       row->gb18030 ? "GB18030" : "UTF-8");
 		return 0;
 	}
 	if (c->o->pv)
@@ -1413,6 +1425,7 @@ static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
 	struct csv_row tmp;
 	int kind;
 
+	c->read_gb = row->gb18030;
 	if (all_empty(row)) {
 		c->empty_rows++;
 		return 0;

@@ -81,6 +81,11 @@ struct ingest_stats {
 				     rows_read, neither records nor rejects */
 	long total_mismatches;    /* total rows that disagree with their rows */
 	long too_precise;         /* bad_amount rows more precise than a fen */
+	long bad_bytes;           /* bytes invalid in the encoding read, over
+				     the bad_encoding rows; the first at
+				     bad_line:bad_col (byte column) */
+	long bad_line, bad_col;
+	int bad_gb18030;          /* they were read as GB18030 */
 	struct gate_verdict verdict;
 	char *sample;             /* the gate's top reason, first reject (masked);
 				     the caller frees it */

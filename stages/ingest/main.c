@@ -93,7 +93,15 @@ static void gate_fix(const struct ingest_stats *st, const struct mapping *map,
 		sbuf_addf(fix, "check `delimiter` (and `header_row`) in '%s'", mapping);
 		break;
 	case RJ_BAD_ENCODING:
-		sbuf_addf(fix, "set `encoding: gb18030` or `encoding: utf-8` in '%s'", mapping);
+		if (st->counts[RJ_BAD_ENCODING] * 20 <= st->rows_read)
+			sbuf_addf(fix, "the file is %s with %ld invalid byte%s (the first at %ld:%ld): retype those characters in the export, or save it again as %s",
+				  st->bad_gb18030 ? "GB18030" : "UTF-8", st->bad_bytes,
+				  st->bad_bytes == 1 ? "" : "s", st->bad_line, st->bad_col,
+				  st->bad_gb18030 ? "GB18030" : "UTF-8");
+		else
+			sbuf_addf(fix, "the file is not %s: set `encoding: %s` (or auto) in '%s'",
+				  st->bad_gb18030 ? "GB18030" : "UTF-8",
+				  st->bad_gb18030 ? "utf-8" : "gb18030", mapping);
 		break;
 	case RJ_MISSING_FIELD:
 		sbuf_addf(fix, "check that `columns:` in '%s' names the column the messages name", mapping);
@@ -387,6 +395,15 @@ config:
 			st.rows_read, st.records, st.rows_read - st.records - st.totals,
 			why.buf ? why.buf : "");
 		sbuf_release(&why);
+		/* A few stray bytes in a file otherwise in its encoding (a name
+		 * typed in another one): their rows are rejected, under the
+		 * gate or not, and named here. */
+		if (st.bad_bytes && st.counts[RJ_BAD_ENCODING] * 20 <= st.rows_read)
+			fprintf(stderr, "rs-ingest: '%s' is %s with %ld invalid byte%s, the first at %ld:%ld (byte column): %ld row%s rejected as bad_encoding; retype those characters in the export, or save it again as %s\n",
+				o.source, st.bad_gb18030 ? "GB18030" : "UTF-8", st.bad_bytes,
+				st.bad_bytes == 1 ? "" : "s", st.bad_line, st.bad_col,
+				st.counts[RJ_BAD_ENCODING], st.counts[RJ_BAD_ENCODING] == 1 ? "" : "s",
+				st.bad_gb18030 ? "GB18030" : "UTF-8");
 		if (st.verdict.over) {
 			struct sbuf msg, fix;
 

@@ -1,0 +1,39 @@
+#!/bin/bash
+# tests/t_hints.sh - an awkwardly made export gets a message that names the
+# likely fix, or is read when the reading is unambiguous: a UTF-8 file with
+# a stray byte, spreadsheet day numbers, currency signs, spaced IDs, a
+# trailing delimiter, a mapping lacking a column, a missing export.
+. "$(dirname "$0")/lib.sh"
+export RS_TODAY=20261122
+AIMIN=$ROOT/samples/exports/aimin-2024.csv
+ERQI=$ROOT/samples/exports/erqi-2024.csv
+MAPS=$ROOT/samples/mappings
+ing() { "$BIN/rs-ingest" -k "$KEY" "$@"; }
+# has NAME FILE TEXT: FILE holds TEXT (fixed string)
+has() { if grep -qF -- "$3" "$2"; then ok "$1"; else fail "$1" "no '$3' in $2:" "$(head -c 600 "$2")"; fi; }
+
+# 1. A UTF-8 export with one Latin-1 byte in a name on line 3 is read as
+# UTF-8 (encoding: auto), that row alone rejected, named by line:column.
+python3 - "$AIMIN" "$TMP/stray.csv" <<'P'
+import sys
+lines = open(sys.argv[1], 'rb').read().split(b'\n')[:300]
+f = lines[2].split(b','); f[4] += b'\xe9'; lines[2] = b','.join(f)
+open(sys.argv[2], 'wb').write(b'\n'.join(lines) + b'\n')
+P
+sed 's/^encoding: .*/encoding: auto/' "$MAPS/aimin.yaml" >"$TMP/aimin-auto.yaml"
+expect_exit 0 "a UTF-8 export with a stray byte is read" ing -m "$TMP/aimin-auto.yaml" \
+	-o "$TMP/s.csv.gz" -r "$TMP/sr.csv.gz" -s "$TMP/s.json" "$TMP/stray.csv"
+cp "$TMP/.err" "$TMP/stray.err"
+zcat "$TMP/sr.csv.gz" >"$TMP/sr.csv"
+n=$(grep -c ',bad_encoding,' "$TMP/sr.csv")
+[ "$n" = 1 ] && ok "the stray byte's row alone is bad_encoding" || fail "the stray byte's row alone is bad_encoding" "$n rows"
+has "the reject names line 3 and the byte's column" "$TMP/sr.csv" 'stray.csv,3,bad_encoding,,1 byte invalid in UTF-8 at 3:57'
+has "stderr says the file is UTF-8 with 1 invalid byte" "$TMP/stray.err" "'stray.csv' is UTF-8 with 1 invalid byte, the first at 3:57"
+if grep -q GB18030 "$TMP/stray.err"; then fail "no GB18030 hint for a UTF-8 file" "$(cat "$TMP/stray.err")"; else ok "no GB18030 hint for a UTF-8 file"; fi
+# The GB18030 sample is still found to be GB18030 by auto.
+sed 's/^encoding: .*/encoding: auto/' "$MAPS/erqi.yaml" >"$TMP/erqi-auto.yaml"
+expect_exit 0 "auto still reads the GB18030 sample" ing -m "$TMP/erqi-auto.yaml" \
+	-o "$TMP/e.csv.gz" -r "$TMP/er.csv.gz" -s "$TMP/e.json" "$ERQI"
+grep -q '"records":5362' "$TMP/e.json" && ! zcat "$TMP/er.csv.gz" | grep -q bad_encoding &&
+	ok "auto: erqi-2024 as GB18030, 5362 records, no bad_encoding" ||
+	fail "auto: erqi-2024 as GB18030, 5362 records, no bad_encoding" "$(cat "$TMP/e.json")"
