@@ -37,3 +37,15 @@ expect_exit 0 "auto still reads the GB18030 sample" ing -m "$TMP/erqi-auto.yaml"
 grep -q '"records":5362' "$TMP/e.json" && ! zcat "$TMP/er.csv.gz" | grep -q bad_encoding &&
 	ok "auto: erqi-2024 as GB18030, 5362 records, no bad_encoding" ||
 	fail "auto: erqi-2024 as GB18030, 5362 records, no bad_encoding" "$(cat "$TMP/e.json")"
+
+# 5. A trailing comma on every data line but not on the header: every row
+# is malformed_line (a comma left unquoted in a field would make the same
+# shape, so it is not dropped), and the stop names the trailing comma.
+head -41 "$AIMIN" | awk 'NR == 1 { print; next } { print $0 "," }' >"$TMP/trail.csv"
+expect_exit 1 "a trailing comma on every data line stops ingest" ing -m "$MAPS/aimin.yaml" \
+	-o "$TMP/t.csv.gz" -r "$TMP/tr.csv.gz" "$TMP/trail.csv"
+has "the stop says every data row has one more field: a trailing comma" "$TMP/.err" \
+	"every data row has one more field than the header, and it is empty — a trailing comma at the end of each data line that the header (line 1) lacks: add a comma at the end of the header line"
+sed '1s/$/,/' "$TMP/trail.csv" >"$TMP/trail2.csv"
+expect_exit 0 "the fix it names (a comma on the header line) is read" ing -q -m "$MAPS/aimin.yaml" \
+	-o "$TMP/t2.csv.gz" -r "$TMP/tr2.csv.gz" "$TMP/trail2.csv"

@@ -499,6 +499,7 @@ static int find_columns(struct ctx *c, const struct csv_row *row,
 	}
 	c->header_record = c->records_seen;
 	c->header_line = row->line;
+	c->st->header_line = row->line;
 	if (c->o->pv) {
 		for (f = 0; f < F__COUNT; f++) {
 			if (c->col[f] < 0)
@@ -804,6 +805,16 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 		reject(c, row, RJ_MALFORMED_LINE, -1,
 		       "record longer than 1 MiB or a quoted field over %ld lines: lines %ld to %ld are one reject",
 		       o_max_lines(c), row->line, row->line + row->nlines - 1);
+		return 0;
+	}
+	if ((long)row->n == c->ncols + 1 && is_blank(&row->f[row->n - 1])) {
+		/* a delimiter at the end of the line that the header's lacks
+		 * (or a comma unquoted in a field, which shifts the rest):
+		 * not taken, but counted for the likely fix */
+		c->st->trailing_empty++;
+		reject(c, row, RJ_MALFORMED_LINE, -1,
+		       "too many fields: %zu, the header has %ld; the last one is empty: the line ends in a delimiter that the header line (line %ld) lacks",
+		       row->n, c->ncols, c->header_line);
 		return 0;
 	}
 	if ((long)row->n != c->ncols) {

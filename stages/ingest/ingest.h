@@ -86,6 +86,9 @@ struct ingest_stats {
 				     bad_line:bad_col (byte column) */
 	long bad_line, bad_col;
 	int bad_gb18030;          /* they were read as GB18030 */
+	long trailing_empty;      /* malformed_line rows with one field more
+				     than the header, the last one empty */
+	long header_line;         /* the header's physical line */
 	struct gate_verdict verdict;
 	char *sample;             /* the gate's top reason, first reject (masked);
 				     the caller frees it */

@@ -89,9 +89,21 @@ static void gate_fix(const struct ingest_stats *st, const struct mapping *map,
 		else
 			sbuf_addf(fix, "check which column `columns: {amount: ...}` names in '%s' and `decimal_point`", mapping);
 		break;
-	case RJ_MALFORMED_LINE:
-		sbuf_addf(fix, "check `delimiter` (and `header_row`) in '%s'", mapping);
+	case RJ_MALFORMED_LINE: {
+		const char *d = map->delim == ',' ? "comma" : map->delim == '\t' ? "tab" :
+				map->delim == ';' ? "semicolon" : "delimiter";
+		long data = st->rows_read - st->totals;
+
+		if (st->trailing_empty && st->trailing_empty == data)
+			sbuf_addf(fix, "every data row has one more field than the header, and it is empty — a trailing %s at the end of each data line that the header (line %ld) lacks: add a %s at the end of the header line, or save the export again without the trailing %ss",
+				  d, st->header_line, d, d);
+		else if (st->trailing_empty * 2 > st->counts[RJ_MALFORMED_LINE])
+			sbuf_addf(fix, "%ld of %ld data rows have one more field than the header, the last one empty: a trailing %s on those lines, or a %s left unquoted inside a field (1,338.00) that shifts the fields after it; quote such fields in the export, or remove the trailing %ss",
+				  st->trailing_empty, data, d, d, d);
+		else
+			sbuf_addf(fix, "check `delimiter` (and `header_row`) in '%s'", mapping);
 		break;
+	}
 	case RJ_BAD_ENCODING:
 		if (st->counts[RJ_BAD_ENCODING] * 20 <= st->rows_read)
 			sbuf_addf(fix, "the file is %s with %ld invalid byte%s (the first at %ld:%ld): retype those characters in the export, or save it again as %s",
