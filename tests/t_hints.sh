@@ -49,3 +49,38 @@ has "the stop says every data row has one more field: a trailing comma" "$TMP/.e
 sed '1s/$/,/' "$TMP/trail.csv" >"$TMP/trail2.csv"
 expect_exit 0 "the fix it names (a comma on the header line) is read" ing -q -m "$MAPS/aimin.yaml" \
 	-o "$TMP/t2.csv.gz" -r "$TMP/tr2.csv.gz" "$TMP/trail2.csv"
+
+# 3. Amounts written with a currency sign or unit. ¥, ￥ and 元 in a column
+# read in 元 are taken (SPEC section 3: they are numbers in 元); a 万元
+# amount in a column read in 元, or ¥ in one read in 万元, is not taken
+# either way, and the fix names amount_unit.
+python3 - "$AIMIN" "$TMP" <<'P'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding='utf-8', newline='')))[:41]
+a = rows[0].index('发放金额（元）')
+def write(name, marks, header=None):
+    out = [header or rows[0]]
+    for i, r in enumerate(rows[1:]):
+        out.append(r[:a] + [marks[i % len(marks)](r[a])] + r[a + 1:])
+    csv.writer(open(sys.argv[2] + '/' + name, 'w', encoding='utf-8', newline=''),
+               lineterminator='\n').writerows(out)
+write('yuan.csv', [lambda v: '¥' + v, lambda v: '￥' + v, lambda v: v + '元',
+                   lambda v: '¥ 1,338.00', lambda v: '1338.00 元'])
+write('plain.csv', [lambda v: v, lambda v: v, lambda v: v, lambda v: '1338.00', lambda v: '1338.00'])
+write('wan.csv', [lambda v: '0.0120万元'])
+h = list(rows[0]); h[a] = '发放金额（万元）'
+write('wanyen.csv', [lambda v: '¥0.01'], h)
+P
+expect_exit 0 "amounts with ¥, ￥ or 元 are read" ing -q -m "$MAPS/aimin.yaml" -o "$TMP/y.csv.gz" -r "$TMP/yr.csv.gz" "$TMP/yuan.csv"
+expect_exit 0 "the same amounts without the marks" ing -q -m "$MAPS/aimin.yaml" -o "$TMP/p.csv.gz" -r "$TMP/pr.csv.gz" "$TMP/plain.csv"
+if [ -n "$(zcat "$TMP/y.csv.gz" | cut -d, -f10 | sed -n 2p)" ] &&
+   [ "$(zcat "$TMP/y.csv.gz" | cut -d, -f3-)" = "$(zcat "$TMP/p.csv.gz" | cut -d, -f3-)" ]; then
+	ok "¥/￥/元 amounts equal the plain ones, to the fen"
+else fail "¥/￥/元 amounts equal the plain ones, to the fen" "$(zcat "$TMP/y.csv.gz" | head -3)"; fi
+expect_exit 1 "0.0120万元 in a column read in 元 is not taken" ing -m "$MAPS/aimin.yaml" -o "$TMP/w.csv.gz" -r "$TMP/wr.csv.gz" "$TMP/wan.csv"
+has "the stop names the 万元 and amount_unit" "$TMP/.err" "the amounts are written with 万元, but '$MAPS/aimin.yaml' reads the column in 元: if the whole column is in 万元, set \`amount_unit: 万元\`"
+zcat "$TMP/wr.csv.gz" >"$TMP/wr.csv"
+has "the reject says the amount is written in 万元" "$TMP/wr.csv" "amount '0.0120万元' is written in 万元, but the column is read in 元"
+sed -e 's/amount_unit: 元/amount_unit: 万元/' -e 's/发放金额（元）/发放金额（万元）/' "$MAPS/aimin.yaml" >"$TMP/wan.yaml"
+expect_exit 1 "¥ in a column read in 万元 is not taken" ing -m "$TMP/wan.yaml" -o "$TMP/v.csv.gz" -r "$TMP/vr.csv.gz" "$TMP/wanyen.csv"
+has "the stop names the yuan sign and amount_unit: 元" "$TMP/.err" "the amounts are written with ¥, but '$TMP/wan.yaml' reads the column in 万元: if the whole column is in 元, set \`amount_unit: 元\`"

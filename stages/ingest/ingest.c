@@ -598,9 +598,63 @@ static int is_blank(const struct csv_field *f)
 	return 1;
 }
 
-/* Folds width, maps the mapping's decimal points to '.', drops spaces. */
-static void number_text(const struct ctx *c, const struct csv_field *f,
-			struct sbuf *out)
+/* Drops n bytes at t->buf + at, and the spaces after them. */
+static void cut(struct sbuf *t, size_t at, size_t n)
+{
+	while (at + n < t->len && t->buf[at + n] == ' ')
+		n++;
+	memmove(t->buf + at, t->buf + at + n, t->len - at - n + 1);
+	t->len -= n;
+}
+
+/*
+ * A currency sign or a unit written with the amount: ¥1,338.00, ￥1338,
+ * -¥10.00, 1338.00元, 0.1338万元. A mark that agrees with the mapping's
+ * amount_unit says nothing new and is dropped (¥ and 元 in a column read
+ * in 元, 万元 in one read in 万元). One that does not is left in place, so
+ * that the amount is a bad_amount, and returned for the message: a 万元
+ * amount in a column read in 元 is never taken as 元, nor a yuan sign in
+ * a column read in 万元 or 分. Returns NULL when nothing disagrees.
+ */
+static const char *amount_marks(struct sbuf *t, enum money_unit unit)
+{
+	size_t at = t->len && (t->buf[0] == '-' || t->buf[0] == '+') ? 1 : 0;
+	size_t sign = 0, n;
+	const char *odd = NULL;
+
+	if (t->len >= at + 2 && !memcmp(t->buf + at, "\xC2\xA5", 2))
+		sign = 2;                       /* ¥ U+00A5 */
+	else if (t->len >= at + 3 && !memcmp(t->buf + at, "\xEF\xBF\xA5", 3))
+		sign = 3;                       /* ￥ U+FFE5 */
+	if (sign) {
+		if (unit == MU_YUAN)
+			cut(t, at, sign);
+		else
+			odd = "¥";
+	}
+	n = t->len;
+	if (n >= 6 && !memcmp(t->buf + n - 6, "万元", 6)) {
+		if (unit == MU_WAN && !sign)
+			t->len = n - 6;
+		else
+			odd = "万元";
+	} else if (n >= 3 && !memcmp(t->buf + n - 3, "元", 3)) {
+		if (unit == MU_YUAN)
+			t->len = n - 3;
+		else
+			odd = "元";
+	}
+	while (t->len && t->buf[t->len - 1] == ' ')
+		t->len--;
+	t->buf[t->len] = '\0';
+	return odd;
+}
+
+/* Folds width, maps the mapping's decimal points to '.', drops spaces and
+ * the currency marks that agree with the mapping's unit (amount_marks).
+ * Returns the mark that disagrees, or NULL. */
+static const char *number_text(const struct ctx *c, const struct csv_field *f,
+			       struct sbuf *out)
 {
 	const struct mapping *m = c->o->map;
 	struct sbuf *w = out;
@@ -608,6 +662,8 @@ static void number_text(const struct ctx *c, const struct csv_field *f,
 
 	sbuf_reset(w);
 	norm_width(f->p, f->len, w);
+	if (!w->buf)
+		return NULL;
 	if (m->ndecimal) {
 		const char *dp = m->decimal_points;
 		for (i = 0; i < m->ndecimal; i++, dp += strlen(dp) + 1) {
@@ -622,6 +678,7 @@ static void number_text(const struct ctx *c, const struct csv_field *f,
 			}
 		}
 	}
+	return amount_marks(w, m->unit);
 }
 
 static int parse_count(const char *s, long min, long max, long *out)
@@ -793,6 +850,7 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 	size_t i;
 	enum id_status ids;
 	enum money_status ms;
+	const char *mark;
 
 	c->st->rows_read++;
 	if (row->unterminated) {
@@ -859,8 +917,18 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 		backpay = !reversal && m->backpay_marker && me->norm_len &&
 			  strstr(me->norm, m->backpay_marker);
 	}
-	number_text(c, fld(c, row, F_AMOUNT), &c->tmp);
+	mark = number_text(c, fld(c, row, F_AMOUNT), &c->tmp);
 	ms = money_parse(c->tmp.buf, c->tmp.len, m->unit, &fen);
+	if (ms != MONEY_OK && mark) {
+		c->st->unit_marks++;
+		if (!c->st->unit_mark)
+			c->st->unit_mark = mark;
+		reject(c, row, RJ_BAD_AMOUNT, F_AMOUNT,
+		       "amount '%s' is written in %s, but the column is read in %s: not taken either way",
+		       c->tmp.buf, !strcmp(mark, "¥") ? "元 (a yuan sign)" : mark,
+		       unit_name((int)m->unit));
+		return 0;
+	}
 	if (ms != MONEY_OK) {
 		if (ms == MONEY_TOO_PRECISE)
 			c->st->too_precise++;

@@ -89,6 +89,11 @@ struct ingest_stats {
 	long trailing_empty;      /* malformed_line rows with one field more
 				     than the header, the last one empty */
 	long header_line;         /* the header's physical line */
+	long unit_marks;          /* bad_amount rows whose amount carries a
+				     unit or sign the mapping's unit denies
+				     (0.07万元 read in 元); the first one's
+				     mark, a static string */
+	const char *unit_mark;
 	struct gate_verdict verdict;
 	char *sample;             /* the gate's top reason, first reject (masked);
 				     the caller frees it */

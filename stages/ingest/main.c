@@ -82,7 +82,12 @@ static void gate_fix(const struct ingest_stats *st, const struct mapping *map,
 
 	switch (top) {
 	case RJ_BAD_AMOUNT:
-		if (st->too_precise * 2 > st->counts[RJ_BAD_AMOUNT] && map->unit == MU_YUAN)
+		if (st->unit_marks * 2 > st->counts[RJ_BAD_AMOUNT])
+			sbuf_addf(fix, "the amounts are written with %s, but '%s' reads the column in %s: if the whole column is in %s, set `amount_unit: %s` in '%s'",
+				  st->unit_mark, mapping, map->unit == MU_WAN ? "万元" : map->unit == MU_FEN ? "分" : "元",
+				  !strcmp(st->unit_mark, "万元") ? "万元" : "元",
+				  !strcmp(st->unit_mark, "万元") ? "万元" : "元", mapping);
+		else if (st->too_precise * 2 > st->counts[RJ_BAD_AMOUNT] && map->unit == MU_YUAN)
 			sbuf_addf(fix, "the amount column looks like 万元 (amounts more precise than a fen): set `amount_unit: 万元` in '%s'", mapping);
 		else if (st->too_precise * 2 > st->counts[RJ_BAD_AMOUNT])
 			sbuf_addf(fix, "amounts are more precise than a fen in the mapping's amount_unit: check `amount_unit` in '%s'", mapping);
