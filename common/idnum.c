@@ -63,13 +63,42 @@ static int looks_mangled(const char *s, size_t n)
 	return e == 1 || (dot == 1 && n > 12);
 }
 
+/*
+ * The length of the blank at s: a space or tab, NBSP, U+2000-200B, U+202F,
+ * U+205F, U+3000 or U+FEFF; 0 if none. Blanks inside an ID are what a
+ * clerk's grouping (410103 19400104 0784) or a copy from a web page or a
+ * word processor leave; with them dropped, 18 characters that pass the
+ * birth date and check digit are that ID and no other.
+ */
+static size_t id_blank_at(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (u[0] == ' ' || u[0] == '\t')
+		return 1;
+	if (n >= 2 && u[0] == 0xC2 && u[1] == 0xA0)
+		return 2;
+	if (n < 3)
+		return 0;
+	if (u[0] == 0xE2 && u[1] == 0x80 && ((u[2] >= 0x80 && u[2] <= 0x8B) || u[2] == 0xAF))
+		return 3;
+	if (u[0] == 0xE2 && u[1] == 0x81 && u[2] == 0x9F)
+		return 3;
+	if (u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80)
+		return 3;
+	if (u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
+		return 3;
+	return 0;
+}
+
 enum id_status id_check(const char *s, size_t n, long today, char out[19])
 {
 	char buf[64];
 	size_t i = 0, k = 0;
 	int y, m, d;
 
-	/* Trim and fold full-width digits, Ｘ/ｘ, and lowercase x. */
+	/* Trim, drop blanks (id_blank_at), fold full-width digits, Ｘ/ｘ,
+	 * and lowercase x. */
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
 	while (i < n && (s[i] == ' ' || s[i] == '\t'))
@@ -78,6 +107,12 @@ enum id_status id_check(const char *s, size_t n, long today, char out[19])
 		return ID_EMPTY;
 	for (; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		size_t b = id_blank_at(s + i, n - i);
+
+		if (b) {
+			i += b - 1;
+			continue;
+		}
 		if (k >= sizeof(buf) - 1)
 			return ID_LENGTH;
 		if (c == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBC) {
@@ -102,6 +137,8 @@ enum id_status id_check(const char *s, size_t n, long today, char out[19])
 		buf[k++] = c == 'x' ? 'X' : (char)c;
 	}
 	buf[k] = '\0';
+	if (!k)
+		return ID_EMPTY;
 	if (looks_mangled(buf, k))
 		return ID_MANGLED;
 	if (k != 18)

@@ -24,7 +24,8 @@ enum id_status {
 
 /*
  * Normalises s (full-width folded already or not: this folds ０-９ and Ｘ
- * too), trims, uppercases x. Writes 18 characters + NUL into out (size 19)
+ * too), drops blanks anywhere in it (spaces, tabs, NBSP, U+3000 and the
+ * other Unicode spaces: 410103 19400104 0784), uppercases x. Writes 18 characters + NUL into out (size 19)
  * when the shape is right. today is YYYYMMDD as an integer (births after
  * it are rejected). Returns the status; on ID_OK out holds the ID.
  */

@@ -84,3 +84,31 @@ has "the reject says the amount is written in 万元" "$TMP/wr.csv" "amount '0.0
 sed -e 's/amount_unit: 元/amount_unit: 万元/' -e 's/发放金额（元）/发放金额（万元）/' "$MAPS/aimin.yaml" >"$TMP/wan.yaml"
 expect_exit 1 "¥ in a column read in 万元 is not taken" ing -m "$TMP/wan.yaml" -o "$TMP/v.csv.gz" -r "$TMP/vr.csv.gz" "$TMP/wanyen.csv"
 has "the stop names the yuan sign and amount_unit: 元" "$TMP/.err" "the amounts are written with ¥, but '$TMP/wan.yaml' reads the column in 万元: if the whole column is in 元, set \`amount_unit: 元\`"
+
+# 4. ID numbers with blanks in them (410103 19400104 0784, NBSP, U+3000,
+# U+2002) are read as the ID without them: the same pseudonym. One that
+# fails its check digit once the blanks are dropped stays bad_id, masked.
+python3 - "$AIMIN" "$TMP" <<'P'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding='utf-8', newline='')))[:41]
+c = rows[0].index('身份证号码')
+sp = [lambda d: d[:6] + ' ' + d[6:14] + ' ' + d[14:], lambda d: d[:6] + '\u00a0' + d[6:],
+      lambda d: d[:6] + '\u3000' + d[6:14] + '\u3000' + d[14:], lambda d: '\u00a0' + d + '\u2002']
+out = [rows[0]] + [r[:c] + [sp[i % 4](r[c])] + r[c + 1:] for i, r in enumerate(rows[1:])]
+csv.writer(open(sys.argv[2] + '/spaced.csv', 'w', encoding='utf-8', newline=''), lineterminator='\n').writerows(out)
+csv.writer(open(sys.argv[2] + '/unspaced.csv', 'w', encoding='utf-8', newline=''), lineterminator='\n').writerows(rows)
+d = rows[1][c]; bad = d[:17] + ('0' if d[17] != '0' else '1')
+r = rows[1][:c] + [bad[:6] + ' ' + bad[6:14] + ' ' + bad[14:]] + rows[1][c + 1:]
+csv.writer(open(sys.argv[2] + '/spacedbad.csv', 'w', encoding='utf-8', newline=''), lineterminator='\n').writerows([rows[0], r] + rows[2:])
+P
+expect_exit 0 "IDs with spaces, NBSP or U+3000 inside are read" ing -q -m "$MAPS/aimin.yaml" -o "$TMP/sp.csv.gz" -r "$TMP/spr.csv.gz" "$TMP/spaced.csv"
+expect_exit 0 "the same IDs without them" ing -q -m "$MAPS/aimin.yaml" -o "$TMP/us.csv.gz" -r "$TMP/usr.csv.gz" "$TMP/unspaced.csv"
+if [ "$(zcat "$TMP/sp.csv.gz" | cut -d, -f3- | wc -l)" = 41 ] &&
+   [ "$(zcat "$TMP/sp.csv.gz" | cut -d, -f3-)" = "$(zcat "$TMP/us.csv.gz" | cut -d, -f3-)" ]; then
+	ok "a spaced ID has the pseudonym, age and sex of the ID without spaces"
+else fail "a spaced ID has the pseudonym, age and sex of the ID without spaces" "$(zcat "$TMP/spr.csv.gz" | head -3)"; fi
+ing -q -m "$MAPS/aimin.yaml" -o "$TMP/sb.csv.gz" -r "$TMP/sbr.csv.gz" "$TMP/spacedbad.csv"
+zcat "$TMP/sbr.csv.gz" >"$TMP/sbr.csv"
+has "a spaced ID with a wrong check digit stays bad_id" "$TMP/sbr.csv" "spacedbad.csv,2,bad_id,id,ID number wrong check digit"
+if grep -q '19390525' "$TMP/sbr.csv"; then fail "the spaced ID is masked in the reject" "$(cat "$TMP/sbr.csv")"
+else ok "the spaced ID is masked in the reject"; fi
