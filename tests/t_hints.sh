@@ -112,3 +112,22 @@ zcat "$TMP/sbr.csv.gz" >"$TMP/sbr.csv"
 has "a spaced ID with a wrong check digit stays bad_id" "$TMP/sbr.csv" "spacedbad.csv,2,bad_id,id,ID number wrong check digit"
 if grep -q '19390525' "$TMP/sbr.csv"; then fail "the spaced ID is masked in the reject" "$(cat "$TMP/sbr.csv")"
 else ok "the spaced ID is masked in the reject"; fi
+
+# 2. A workbook whose 发放年月 cells are day numbers in General cells
+# (45306): the stop names serial_dates, and with it the rows are read.
+python3 - "$AIMIN" "$TMP/serial.csv" <<'P'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding='utf-8', newline='')))[:41]
+p = rows[0].index('发放年月')
+out = [rows[0]] + [r[:p] + ['#45306'] + r[p + 1:] for r in rows[1:]]
+csv.writer(open(sys.argv[2], 'w', encoding='utf-8', newline=''), lineterminator='\n').writerows(out)
+P
+python3 "$ROOT/tests/workbook/sheets.py" "$TMP/serial.xlsx" "1月=$TMP/serial.csv"
+expect_exit 1 "day-number months stop ingest" ing -m "$MAPS/aimin.yaml" -o "$TMP/d.csv.gz" -r "$TMP/dr.csv.gz" "$TMP/serial.xlsx"
+has "the stop suggests serial_dates: 1900 with the date" "$TMP/.err" "the months are spreadsheet day numbers (45306 is 2024-01-15 in Excel's usual system): add \`serial_dates: 1900\` to '$MAPS/aimin.yaml'"
+zcat "$TMP/dr.csv.gz" >"$TMP/dr.csv"
+has "the reject says it looks like a day number" "$TMP/dr.csv" "'45306' is not a month: it looks like a spreadsheet day number, 2024-01-15"
+{ cat "$MAPS/aimin.yaml"; echo "serial_dates: 1900"; } >"$TMP/serial.yaml"
+expect_exit 0 "with serial_dates: 1900 they are read" ing -q -m "$TMP/serial.yaml" -o "$TMP/d2.csv.gz" -r "$TMP/dr2.csv.gz" "$TMP/serial.xlsx"
+[ "$(zcat "$TMP/d2.csv.gz" | cut -d, -f6 | sort -u | tr '\n' ' ')" = "2024-01 period " ] &&
+	ok "45306 is read as 2024-01" || fail "45306 is read as 2024-01" "$(zcat "$TMP/d2.csv.gz" | head -3)"

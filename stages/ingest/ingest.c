@@ -586,6 +586,21 @@ static int number_month_ambiguous(const struct ctx *c, const struct csv_row *row
 	return 1;
 }
 
+/* A whole number of five digits (45306, or 45306.0 as some writers give a
+ * number cell) that is a spreadsheet day number from 1980 to 2099 in the
+ * 1900 system: a month column whose cells lost their date format. */
+static int serial_like(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+	long v;
+
+	if (n != 5 || (s[n] && strspn(s + n, ".0") != strlen(s + n)) ||
+	    (s[n] && s[n] != '.'))
+		return 0;
+	v = strtol(s, NULL, 10);
+	return v >= 29221 && v <= 73050;
+}
+
 static int is_blank(const struct csv_field *f)
 {
 	size_t i;
@@ -964,6 +979,20 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 		return 0;
 	}
 	ym = month_parse_opt(c->tmp.buf, c->tmp.len, m->date_flags);
+	if (ym < 0 && !(m->date_flags & (RS_DATE_SERIAL1900 | RS_DATE_SERIAL1904)) &&
+	    serial_like(c->tmp.buf)) {
+		long v = strtol(c->tmp.buf, NULL, 10);
+		int y, mo, d;
+
+		rs_serial_date((double)v, RS_DATE_SERIAL1900, &y, &mo, &d);
+		if (!c->st->serial_months)
+			c->st->serial_first = v;
+		c->st->serial_months++;
+		reject(c, row, RJ_BAD_PERIOD, F_PERIOD,
+		       "'%s' is not a month: it looks like a spreadsheet day number, %04d-%02d-%02d in Excel's usual (1900) system, which the mapping's serial_dates reads",
+		       c->tmp.buf, y, mo, d);
+		return 0;
+	}
 	if (ym < 0) {
 		reject(c, row, RJ_BAD_PERIOD, F_PERIOD, "'%s' is not a month", c->tmp.buf);
 		return 0;

@@ -94,6 +94,10 @@ struct ingest_stats {
 				     (0.07万元 read in 元); the first one's
 				     mark, a static string */
 	const char *unit_mark;
+	long serial_months;       /* bad_period rows whose month is a
+				     spreadsheet day number (serial_dates
+				     unset); the first one's number */
+	long serial_first;
 	struct gate_verdict verdict;
 	char *sample;             /* the gate's top reason, first reject (masked);
 				     the caller frees it */

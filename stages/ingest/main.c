@@ -15,6 +15,7 @@
 #include "ingest.h"
 #include "money.h"
 #include "norm.h"
+#include "period.h"
 #include "xalloc.h"
 
 static const char usage[] =
@@ -127,6 +128,14 @@ static void gate_fix(const struct ingest_stats *st, const struct mapping *map,
 		sbuf_addf(fix, "check `columns: {id: ...}` in '%s'; IDs like 5.10117E+17 were mangled by a spreadsheet: export them again as text", mapping);
 		break;
 	case RJ_BAD_PERIOD:
+		if (st->serial_months * 2 > st->counts[RJ_BAD_PERIOD]) {
+			int y = 0, m = 0, d = 0;
+
+			rs_serial_date((double)st->serial_first, RS_DATE_SERIAL1900, &y, &m, &d);
+			sbuf_addf(fix, "the months are spreadsheet day numbers (%ld is %04d-%02d-%02d in Excel's usual system): add `serial_dates: 1900` to '%s' (1904 for a workbook from an old Mac), or format the month column as text in the export",
+				  st->serial_first, y, m, d, mapping);
+			break;
+		}
 		sbuf_addf(fix, "check `columns: {period: ...}` in '%s' names the month column", mapping);
 		break;
 	case RJ_UNKNOWN_PROGRAM:
