@@ -131,3 +131,15 @@ has "the reject says it looks like a day number" "$TMP/dr.csv" "'45306' is not a
 expect_exit 0 "with serial_dates: 1900 they are read" ing -q -m "$TMP/serial.yaml" -o "$TMP/d2.csv.gz" -r "$TMP/dr2.csv.gz" "$TMP/serial.xlsx"
 [ "$(zcat "$TMP/d2.csv.gz" | cut -d, -f6 | sort -u | tr '\n' ' ')" = "2024-01 period " ] &&
 	ok "45306 is read as 2024-01" || fail "45306 is read as 2024-01" "$(zcat "$TMP/d2.csv.gz" | head -3)"
+
+# 6. A mapping that forgets a required key: the message quotes the key to
+# add with the export's own header for it (GB18030 and workbooks too).
+grep -v '^  amount:' "$MAPS/aimin.yaml" >"$TMP/noamount.yaml"
+expect_exit 2 "a mapping without amount: is a configuration error" ing -m "$TMP/noamount.yaml" -o "$TMP/n.csv.gz" "$AIMIN"
+has "it names the header 发放金额（元） and the key to add" "$TMP/.err" \
+	"'columns' lacks the required field 'amount'; the export's header (line 1) has '发放金额（元）' in column 12: add \`amount: 发放金额（元）\` under \`columns:\` in '$TMP/noamount.yaml'"
+grep -v '^  period:' "$MAPS/erqi.yaml" >"$TMP/noperiod.yaml"
+expect_exit 2 "a GB18030 export's mapping without period:" ing -m "$TMP/noperiod.yaml" -o "$TMP/n.csv.gz" "$ERQI"
+has "it names 发放年月 from the GB18030 header" "$TMP/.err" "add \`period: 发放年月\` under \`columns:\`"
+expect_exit 2 "without the export readable, the key alone" ing -m "$TMP/noperiod.yaml" -o "$TMP/n.csv.gz" "$TMP/none.csv"
+has "it still says which key to add" "$TMP/.err" "'columns' lacks the required field 'period': add \`period: NAME\` under \`columns:\`"

@@ -119,4 +119,17 @@ struct ingest_stats {
 int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	       struct rs_error *err);
 
+/*
+ * For a mapping that lacks the required field (mapping_load_lax): looks
+ * through the first records of input, read with the mapping's encoding,
+ * delimiter and sheet, for the header cell that most likely holds it (a
+ * common name for the field, in the record holding most of the columns
+ * the mapping names, no cell the mapping names already) and appends "the
+ * export's header (line L) has 'NAME' in column C: add `field: NAME`
+ * under `columns:`" to out. Returns 1 if it found one, 0 if not (the
+ * file unreadable too). This function can't fail (suggest.c).
+ */
+int ingest_suggest_column(const struct mapping *m, const char *input, int field,
+			  struct sbuf *out);
+
 #endif

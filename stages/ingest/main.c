@@ -150,6 +150,33 @@ static void gate_fix(const struct ingest_stats *st, const struct mapping *map,
 	}
 }
 
+/* mapping_load, and for a mapping lacking a required column the header
+ * cell of input that most likely holds it, added to the message. */
+static int load_mapping(struct mapping *map, const char *path, const char *input,
+			struct rs_error *err)
+{
+	struct sbuf hint;
+	int lacks;
+
+	if (mapping_load_lax(map, path, &lacks, err))
+		return -1;
+	if (lacks < 0)
+		return 0;
+	sbuf_init(&hint, 0);
+	if (ingest_suggest_column(map, input, lacks, &hint)) {
+		char *p = strstr(err->msg, ": add `");
+
+		/* the export's own header replaces the placeholder NAME */
+		if (p)
+			*p = '\0';
+		snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg),
+			 "; %s in '%s'", hint.buf, path);
+	}
+	sbuf_release(&hint);
+	mapping_release(map);
+	return -1;
+}
+
 static long today_ymd(void)
 {
 	const char *s = getenv("RS_TODAY");
@@ -181,7 +208,7 @@ static int preview(struct ingest_opts *o, const char *mapping,
 	if (!o->source)
 		o->source = slash ? slash + 1 : input;
 	o->today = today_ymd();
-	if (mapping_load(&map, mapping, &err) ||
+	if (load_mapping(&map, mapping, input, &err) ||
 	    catalog_load_default(&cat, catalogs, ncat, &err)) {
 		rs_error_print(&err);
 		mapping_release(&map);
@@ -359,7 +386,7 @@ int main(int argc, char **argv)
 		o.source = slash ? slash + 1 : o.input;
 	}
 	o.today = today_ymd();
-	if (mapping_load(&map, mapping, &err) ||
+	if (load_mapping(&map, mapping, o.input, &err) ||
 	    catalog_load_default(&cat, catalogs, ncat, &err)) {
 		rs_error_print(&err);
 		mapping_release(&map);	/* either loaded or already released */

@@ -143,6 +143,20 @@ static int parse_sheets(struct mapping *m, const struct ydoc *doc, int have_shee
 
 int mapping_load(struct mapping *m, const char *path, struct rs_error *err)
 {
+	int lacks;
+
+	if (mapping_load_lax(m, path, &lacks, err))
+		return -1;
+	if (lacks >= 0) {
+		mapping_release(m);
+		return -1;
+	}
+	return 0;
+}
+
+int mapping_load_lax(struct mapping *m, const char *path, int *lacks,
+		     struct rs_error *err)
+{
 	static const char *const keys[] = {
 		"source", "description", "encoding", "delimiter", "header_row",
 		"amount_unit", "decimal_point", "columns", "programs", "areas",
@@ -164,6 +178,7 @@ int mapping_load(struct mapping *m, const char *path, struct rs_error *err)
 	int ret = -1;
 
 	memset(m, 0, sizeof(*m));
+	*lacks = -1;
 	gate_init(&m->gate);
 	if (ydoc_load(&doc, path, err))
 		return -1;
@@ -277,9 +292,10 @@ int mapping_load(struct mapping *m, const char *path, struct rs_error *err)
 	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
 		if (!m->column[required[i]] && !m->position[required[i]]) {
 			ynode_err(&doc, ynode_get(doc.root, "columns"), err,
-				  "'columns' lacks the required field '%s'",
-				  field_names[required[i]]);
-			goto out;
+				  "'columns' lacks the required field '%s': add `%s: NAME` under `columns:`, NAME being the export's header for it",
+				  field_names[required[i]], field_names[required[i]]);
+			*lacks = (int)required[i];
+			break;
 		}
 	}
 	if (load_labels(&doc, ynode_get(doc.root, "programs"), &m->programs,

@@ -57,7 +57,17 @@ struct mapping {
 
 extern const char *const field_names[F__COUNT];
 
+/* Loads the mapping file path into m. Returns 0, or -1 with err filled
+ * (file:line:column, the fix) and m released. */
 int mapping_load(struct mapping *m, const char *path, struct rs_error *err);
+/* As mapping_load, except for a mapping whose only fault is a required
+ * field missing from columns: then it returns 0 with *lacks that field
+ * (enum field_id) and err filled, and m loaded without it, for the caller
+ * to look for the column in the export (ingest_suggest_column) before it
+ * releases m and stops; a mapping with that fault must not be run.
+ * *lacks is -1 otherwise. */
+int mapping_load_lax(struct mapping *m, const char *path, int *lacks,
+		     struct rs_error *err);
 void mapping_release(struct mapping *m);
 /* Looks label up in a label map; NULL if absent. */
 const char *label_map_find(const struct label_map *lm, const char *label);
