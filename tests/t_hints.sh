@@ -143,3 +143,20 @@ expect_exit 2 "a GB18030 export's mapping without period:" ing -m "$TMP/noperiod
 has "it names 发放年月 from the GB18030 header" "$TMP/.err" "add \`period: 发放年月\` under \`columns:\`"
 expect_exit 2 "without the export readable, the key alone" ing -m "$TMP/noperiod.yaml" -o "$TMP/n.csv.gz" "$TMP/none.csv"
 has "it still says which key to add" "$TMP/.err" "'columns' lacks the required field 'period': add \`period: NAME\` under \`columns:\`"
+
+# 7. Exit codes as SPEC.md section 6 gives them: an export that cannot be
+# read is an I/O failure (1, as every stage's missing input), named with
+# the fix and before any output; a mapping that cannot be loaded is a
+# configuration error (2).
+expect_exit 1 "a missing export exits 1" ing -m "$MAPS/aimin.yaml" -o "$TMP/m.csv.gz" "$TMP/nosuch.csv"
+has "the message names the export and the fix" "$TMP/.err" "cannot read the export '$TMP/nosuch.csv': No such file or directory; check the file's name and path"
+[ ! -e "$TMP/m.csv.gz" ] && [ ! -e "$TMP/m.rejects.csv.gz" ] && ok "a missing export leaves no output" || fail "a missing export leaves no output" "$(ls "$TMP")"
+(cd "$TMP" && "$BIN/rs-ingest" -k "$KEY" -m "$MAPS/aimin.yaml" -o m.csv.gz nosuch.csv 2>"$TMP/rel.err"); rc=$?
+[ "$rc" = 1 ] && grep -qF "(a relative path is read from '$TMP')" "$TMP/rel.err" &&
+	ok "a relative path: exit 1, the directory it was read from named" ||
+	fail "a relative path: exit 1, the directory it was read from named" "exit $rc" "$(cat "$TMP/rel.err")"
+expect_exit 1 "a directory as the export exits 1" ing -m "$MAPS/aimin.yaml" -o "$TMP/m.csv.gz" "$TMP"
+has "it says the export is a directory" "$TMP/.err" "the export '$TMP' is a directory"
+expect_exit 1 "--preview of a missing export exits 1 too" "$BIN/rs-ingest" --preview -m "$MAPS/aimin.yaml" "$TMP/nosuch.csv"
+expect_exit 2 "a missing mapping exits 2" ing -m "$TMP/nosuch.yaml" -o "$TMP/m.csv.gz" "$AIMIN"
+has "naming the mapping" "$TMP/.err" "'$TMP/nosuch.yaml'"

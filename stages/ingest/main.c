@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -71,9 +72,11 @@ static const char usage[] =
 "Environment: RS_TODAY=YYYYMMDD is the day an ID's birth date may not be\n"
 "after (bad_id), default today: set it to rerun an old export exactly.\n"
 "\n"
-"Exit status: 0 success; 1 data or I/O failure, or more rows rejected than\n"
-"the gate allows (every output is still written); 2 usage or configuration\n"
-"error (including an export lacking a column the mapping requires).\n";
+"Exit status: 0 success; 1 data or I/O failure (an export that cannot be\n"
+"read, missing or not readable, as every stage's input), or more rows\n"
+"rejected than the gate allows (every output is still written); 2 usage or\n"
+"configuration error (a mapping or key that cannot be loaded, an export\n"
+"lacking a column the mapping requires).\n";
 
 /* The likely fix for a loss led by one reason, naming the mapping key. */
 static void gate_fix(const struct ingest_stats *st, const struct mapping *map,
@@ -150,6 +153,31 @@ static void gate_fix(const struct ingest_stats *st, const struct mapping *map,
 	}
 }
 
+/* 0 if path can be opened for reading and is no directory; else prints
+ * why, with the directory a relative path is read from, and returns -1. */
+static int export_readable(const char *path)
+{
+	struct stat sb;
+	char cwd[1024];
+	int e;
+
+	/* stat and access, not open: opening a FIFO would start its writer */
+	if (!stat(path, &sb) && S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "rs-ingest: the export '%s' is a directory: name the export file in it\n", path);
+		return -1;
+	}
+	if (!access(path, R_OK))
+		return 0;
+	e = errno;
+	if (path[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		fprintf(stderr, "rs-ingest: cannot read the export '%s': %s (a relative path is read from '%s'); check the file's name and path\n",
+			path, strerror(e), cwd);
+	else
+		fprintf(stderr, "rs-ingest: cannot read the export '%s': %s; check the file's name and path\n",
+			path, strerror(e));
+	return -1;
+}
+
 /* mapping_load, and for a mapping lacking a required column the header
  * cell of input that most likely holds it, added to the message. */
 static int load_mapping(struct mapping *map, const char *path, const char *input,
@@ -213,6 +241,11 @@ static int preview(struct ingest_opts *o, const char *mapping,
 		rs_error_print(&err);
 		mapping_release(&map);
 		return 2;
+	}
+	if (export_readable(input)) {
+		catalog_release(&cat);
+		mapping_release(&map);
+		return 1;
 	}
 	sbuf_init(&bad, 0);
 	if (mapping_check(&map, &cat, &bad))
@@ -414,6 +447,14 @@ int main(int argc, char **argv)
 	for (i = 0; i < naccepts; i++)
 		if (gate_accept(&map.gate, accepts[i], &err))
 			goto config;
+	/* The export named on the command line, before any output is made:
+	 * one that cannot be read is an I/O failure (SPEC.md section 6: exit
+	 * 1, as every stage's missing input), named with the fix. */
+	if (export_readable(o.input)) {
+		catalog_release(&cat);
+		mapping_release(&map);
+		return 1;
+	}
 	if (pseudo_key_load(&key, keyfile, &err)) {
 config:
 		rs_error_print(&err);
