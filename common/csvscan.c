@@ -153,7 +153,7 @@ size_t rs_utf8_prefix(const unsigned char *p, size_t n)
  * rows named by line and column rather than every Chinese text garbled. */
 #define STRAY_RATIO 20
 
-static enum rs_encoding detect(const char *buf, size_t n)
+enum rs_encoding rs_encoding_detect(const char *buf, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)buf;
 	size_t back = 0, i = 0, bad = 0, multi = 0;
@@ -440,7 +440,7 @@ static void produce(struct csvscan *s, struct scan_block *b)
 	if (s->first) {
 		s->first = 0;
 		if (s->enc == RS_ENC_AUTO)
-			s->enc = detect(b->p, b->n);
+			s->enc = rs_encoding_detect(b->p, b->n);
 		if (s->enc == RS_ENC_GB18030)
 			s->split = 0;
 		else if (b->n >= 3 && !memcmp(b->p, "\xEF\xBB\xBF", 3))

@@ -83,6 +83,11 @@ enum rs_encoding csvscan_encoding(const struct csvscan *s);
  * stalls, that wait is the writer's), and frees s. */
 void csvscan_close(struct csvscan *s);
 
+/* RS_ENC_AUTO's choice for a file's first bytes buf[0..n) (only the
+ * first 256 KiB are looked at): RS_ENC_UTF8_SIG for a byte order mark,
+ * RS_ENC_UTF8 for UTF-8 but for a few stray bytes, else RS_ENC_GB18030.
+ * rs-draft writes the same choice into the mapping. */
+enum rs_encoding rs_encoding_detect(const char *buf, size_t n);
 /* Length of the longest prefix of p[0..n) that is valid UTF-8 and holds
  * no NUL. */
 size_t rs_utf8_prefix(const unsigned char *p, size_t n);

@@ -30,6 +30,8 @@ n=$(grep -c ',bad_encoding,' "$TMP/sr.csv")
 has "the reject names line 3 and the byte's column" "$TMP/sr.csv" 'stray.csv,3,bad_encoding,,1 byte invalid in UTF-8 at 3:57'
 has "stderr says the file is UTF-8 with 1 invalid byte" "$TMP/stray.err" "'stray.csv' is UTF-8 with 1 invalid byte, the first at 3:57"
 if grep -q GB18030 "$TMP/stray.err"; then fail "no GB18030 hint for a UTF-8 file" "$(cat "$TMP/stray.err")"; else ok "no GB18030 hint for a UTF-8 file"; fi
+"$BIN/rs-draft" "$TMP/stray.csv" >"$TMP/stray-draft.yaml" 2>/dev/null
+has "rs-draft makes the same choice: encoding: utf-8" "$TMP/stray-draft.yaml" "encoding: utf-8"
 # The GB18030 sample is still found to be GB18030 by auto.
 sed 's/^encoding: .*/encoding: auto/' "$MAPS/erqi.yaml" >"$TMP/erqi-auto.yaml"
 expect_exit 0 "auto still reads the GB18030 sample" ing -m "$TMP/erqi-auto.yaml" \

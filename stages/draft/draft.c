@@ -438,15 +438,12 @@ static int sniff_csv(const char *path, const char **enc, char *delim,
 		return rs_err(err, "cannot read '%s'", path);
 	}
 	fclose(f);
-	if (n >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3))
-		*enc = "utf-8-sig";
-	else {
-		*enc = "gb18030";
-		for (k = 0; k < 4 && k <= n; k++)
-			if (rs_utf8_valid(buf, n - k)) {
-				*enc = "utf-8";
-				break;
-			}
+	/* ingest's own choice for encoding: auto (a UTF-8 export with a
+	 * stray byte is UTF-8, its row a bad_encoding reject) */
+	switch (rs_encoding_detect(buf, n)) {
+	case RS_ENC_UTF8_SIG: *enc = "utf-8-sig"; break;
+	case RS_ENC_UTF8: *enc = "utf-8"; break;
+	default: *enc = "gb18030"; break;
 	}
 	for (i = 0; i < n && lines < 40; i++) {
 		const char *q = strchr(cands, buf[i]);
