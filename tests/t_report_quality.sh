@@ -71,3 +71,35 @@ head -1 "$T" | grep -q '^来源,读入行数,合计小计行,入库记录,' &&
 	grep -q '读入行数等于合计小计行、入库记录与导入拒绝之和' "$TMP/t/published/quality.md" &&
 	ok "... 合计小计行 shown, the row adds up; the 合计 line lists no export total" ||
 	fail "... 合计小计行 shown; the 合计 line lists no export total" "$(cat "$T")"
+
+# Footer rows (制表人, 审核人, 说明 ...): read, neither records nor rejects:
+# a 表尾说明行 column when a source has them, so that the row adds up (一致);
+# without it the row would not (不一致).
+python3 - "$O/ingest.json" "$TMP/foot.json" "$TMP/foot-tot.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["rows_read"] += 3
+s["footers"] = 3
+s["footer_rows"] = [{"line": 5400 + i, "label": l} for i, l in enumerate(["制表人", "审核人", "填报日期"])]
+json.dump(s, open(sys.argv[2], "w"), ensure_ascii=False)
+s["rows_read"] += 1
+s["totals"] = 1
+json.dump(s, open(sys.argv[3], "w"), ensure_ascii=False)
+PY
+expect_exit 0 "a source with 3 footer rows" "$R" -q -o "$TMP/f" \
+	--source 郑州市二七区 --quality "$TMP/foot.json" --quality "$O/validate.json" "$O/agg.csv.gz"
+F=$TMP/f/published/quality.csv
+head -1 "$F" | grep -q '^来源,读入行数,表尾说明行,入库记录,' &&
+	grep -q '^郑州市二七区,5401,3,5362,.*,5345,一致$' "$F" && grep -q '^合计,5401,3,5362,.*,5345,一致$' "$F" &&
+	grep -q '读入行数等于表尾说明行、入库记录与导入拒绝之和' "$TMP/f/published/quality.md" &&
+	ok "... 表尾说明行 shown, the row adds up (一致), the note says why" ||
+	fail "... 表尾说明行 shown, the row adds up" "$(cat "$F")" "$(tail -5 "$TMP/f/published/quality.md")"
+expect_exit 0 "a source with a 合计 row and 3 footer rows" "$R" -q -o "$TMP/ft" \
+	--source 郑州市二七区 --quality "$TMP/foot-tot.json" --quality "$O/validate.json" "$O/agg.csv.gz"
+F=$TMP/ft/published/quality.csv
+head -1 "$F" | grep -q '^来源,读入行数,合计小计行,表尾说明行,入库记录,' &&
+	grep -q '^郑州市二七区,5402,1,3,5362,.*,5345,一致$' "$F" &&
+	grep -q '读入行数等于合计小计行、表尾说明行、入库记录与导入拒绝之和' "$TMP/ft/published/quality.md" &&
+	ok "... both columns, the row adds up" || fail "... both columns, the row adds up" "$(cat "$F")"
+! grep -q '表尾说明行' "$Q" "$TMP/t/published/quality.csv" && ok "no 表尾说明行 column when no source has them" ||
+	fail "no 表尾说明行 column when no source has them" "$(head -1 "$Q")"

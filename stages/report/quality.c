@@ -344,6 +344,7 @@ struct summary {
 	int have_rows, have_records;
 	long rej[RJ__COUNT];
 	long totals;             /* ingest: the export's own total rows */
+	long footers;            /* ingest: its footer rows (制表人 ...) */
 	int have_tot;            /* total_export / total_computed given */
 	int64_t tot_export, tot_computed;   /* fen */
 	long accepted;           /* rows of a loss accepted for this run */
@@ -439,6 +440,8 @@ static int top_key(struct jp *j, const char *key, void *ctx, int depth)
 	}
 	if (!strcmp(key, "totals"))
 		return count_value(j, key, &sm->totals);
+	if (!strcmp(key, "footers"))
+		return count_value(j, key, &sm->footers);
 	if (!strcmp(key, "total_export") || !strcmp(key, "total_computed")) {
 		int64_t *v = key[6] == 'e' ? &sm->tot_export : &sm->tot_computed;
 		sbuf_init(&sb, 64);
@@ -525,6 +528,7 @@ struct qsrc {
 	long acc[2][RJ__COUNT];  /* accepted rows by stage and reason */
 	long *xn;                /* per extra reason (struct qtab.xcode) */
 	long totals;             /* the export's total rows (ingest) */
+	long footers;            /* its footer rows (ingest) */
 	int have_tot;
 	int64_t tot_export, tot_computed;
 };
@@ -605,6 +609,7 @@ static int qtab_add(struct qtab *q, const struct summary *sm, const char *path,
 	s->records[st] = sm->records;
 	if (st == 0) {
 		s->totals = sm->totals;
+		s->footers = sm->footers;
 		s->have_tot = sm->have_tot;
 		s->tot_export = sm->tot_export;
 		s->tot_computed = sm->tot_computed;
@@ -638,7 +643,7 @@ static int src_balanced(const struct qsrc *s)
 
 	for (i = 0; i < 2; i++)
 		if (s->has[i] && s->rows[i] != s->records[i] + s->rejected[i] +
-		    (i == 0 ? s->totals : 0))
+		    (i == 0 ? s->totals + s->footers : 0))
 			return 0;
 	if (s->has[0] && s->has[1] && s->records[0] != s->rows[1])
 		return 0;
@@ -718,7 +723,7 @@ int build_quality(struct report *r, struct rs_error *err)
 	unsigned char show[RJ__COUNT];
 	size_t i, j, ncols = 0, ti;
 	char *heading;
-	int ret = -1, all_ok = Q_OK, any_tot = 0, any_totrows = 0;
+	int ret = -1, all_ok = Q_OK, any_tot = 0, any_totrows = 0, any_foot = 0;
 
 	memset(&q, 0, sizeof(q));
 	memset(&total, 0, sizeof(total));
@@ -742,6 +747,7 @@ int build_quality(struct report *r, struct rs_error *err)
 	for (j = 0; j < q.nsrc; j++) {
 		any_tot |= q.src[j].have_tot;
 		any_totrows |= q.src[j].totals > 0;
+		any_foot |= q.src[j].footers > 0;
 	}
 	cols = xcalloc(10 + RJ__COUNT + q.nx, sizeof(*cols));
 	cols[ncols++] = "来源";
@@ -750,6 +756,10 @@ int build_quality(struct report *r, struct rs_error *err)
 	 * rejects: shown, so that the row adds up */
 	if (any_totrows)
 		cols[ncols++] = "合计小计行";
+	/* and so are its footer lines (制表人, 审核人, 说明 ...): a column of
+	 * their own, as they are neither totals nor payments */
+	if (any_foot)
+		cols[ncols++] = "表尾说明行";
 	cols[ncols++] = "入库记录";
 	/* Readers see the reasons by name; the internal set's note adds the
 	 * codes. A code without a name is 其他原因 (numbered if several). */
@@ -810,6 +820,7 @@ int build_quality(struct report *r, struct rs_error *err)
 		for (i = 0; i < q.nx; i++)
 			total.xn[i] += s->xn[i];
 		total.totals += s->totals;
+		total.footers += s->footers;
 		/* the export's own totals add up only when every source has
 		 * them: one source's 合计 is not the sum of all */
 		total.have_tot = (j == 0 || total.have_tot) && s->have_tot;
@@ -843,6 +854,8 @@ int build_quality(struct report *r, struct rs_error *err)
 		set_count(t, tr, c++, s->has[0], s->rows[0]);
 		if (any_totrows)
 			set_count(t, tr, c++, s->has[0], s->totals);
+		if (any_foot)
+			set_count(t, tr, c++, s->has[0], s->footers);
 		set_count(t, tr, c++, s->has[0] || s->has[1],
 			  s->has[0] ? s->records[0] : s->rows[1]);
 		for (i = 0; i < RJ__COUNT; i++)
@@ -865,9 +878,15 @@ int build_quality(struct report *r, struct rs_error *err)
 		table_note(t, NOTE_BOTH,
 			   "注：导出合计为源文件自带的合计（小计）行所列金额，计算合计为其所合计各行金额之和；合计行不计入入库记录与拒绝。"
 			   "合计一行的导出合计只在每个来源都带合计行时列出。");
-	if (any_totrows)
+	if (any_totrows && !any_foot)
 		table_note(t, NOTE_BOTH,
 			   "注：读入行数含源文件自带的合计（小计）行，其行数见合计小计行列；读入行数等于合计小计行、入库记录与导入拒绝之和。");
+	else if (any_foot)
+		table_note(t, NOTE_BOTH,
+			   "注：读入行数含%s末尾的制表人、审核人、填报日期、说明等表尾说明行，其行数见%s表尾说明行列；"
+			   "这些行不是发放记录，不计入入库记录与拒绝；读入行数等于%s表尾说明行、入库记录与导入拒绝之和。",
+			   any_totrows ? "源文件自带的合计（小计）行和" : "源文件",
+			   any_totrows ? "合计小计行列和" : "", any_totrows ? "合计小计行、" : "");
 	table_note(t, NOTE_BOTH,
 		   "注：读入行数为源文件的数据行数（不含表头），入库记录为通过导入检查的记录数，有效记录为通过校验的记录数；"
 		   "每行源数据或成为一条有效记录，或按第一个未通过的检查计入一种拒绝原因，被拒绝的行见各来源的退回清单。"
