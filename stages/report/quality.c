@@ -349,6 +349,11 @@ struct summary {
 	int64_t tot_export, tot_computed;   /* fen */
 	long accepted;           /* rows of a loss accepted for this run */
 	long acc[RJ__COUNT];     /* the same by reason */
+	/* merge: "overlap":{"keys":K,"paid_by_two":N,"max_overlap":R,
+	 * "over":B,"accepted":B} */
+	long ov_keys, ov_two;
+	double ov_max;           /* < 0: not given */
+	int ov_accepted;
 	char **xcode;            /* reasons not in canon.h */
 	long *xn;
 	size_t nx;
@@ -413,6 +418,54 @@ static int accepted_key(struct jp *j, const char *key, void *ctx, int depth)
 	return 0;
 }
 
+/* Reads true or false into *v. */
+static int jbool(struct jp *j, int *v)
+{
+	ws(j);
+	if (j->end - j->p >= 4 && !memcmp(j->p, "true", 4)) {
+		j->p += 4;
+		*v = 1;
+		return 0;
+	}
+	if (j->end - j->p >= 5 && !memcmp(j->p, "false", 5)) {
+		j->p += 5;
+		*v = 0;
+		return 0;
+	}
+	return jp_fail(j, "expected true or false");
+}
+
+/* A merge summary's "overlap" object (stages/merge/merge.c): the payments
+ * two inputs both made, and whether the run accepted them over the
+ * limit. */
+static int overlap_key(struct jp *j, const char *key, void *ctx, int depth)
+{
+	struct summary *sm = ctx;
+
+	if (!strcmp(key, "keys"))
+		return count_value(j, key, &sm->ov_keys);
+	if (!strcmp(key, "paid_by_two"))
+		return count_value(j, key, &sm->ov_two);
+	if (!strcmp(key, "accepted"))
+		return jbool(j, &sm->ov_accepted);
+	if (!strcmp(key, "max_overlap")) {
+		char *end;
+		const char *start;
+		long v;
+		int is_count;
+
+		ws(j);
+		start = j->p;
+		if (jnumber(j, &v, &is_count))
+			return -1;
+		sm->ov_max = strtod(start, &end);
+		if (end != j->p || sm->ov_max < 0 || sm->ov_max > 1)
+			return jp_fail(j, "'max_overlap' must be a share from 0 to 1");
+		return 0;
+	}
+	return jvalue_skip(j, depth + 1);
+}
+
 static int top_key(struct jp *j, const char *key, void *ctx, int depth)
 {
 	struct summary *sm = ctx;
@@ -467,6 +520,8 @@ static int top_key(struct jp *j, const char *key, void *ctx, int depth)
 		return jobject(j, reject_key, sm, depth + 1);
 	if (!strcmp(key, "loss_accepted"))
 		return jobject(j, accepted_key, sm, depth + 1);
+	if (!strcmp(key, "overlap"))
+		return jobject(j, overlap_key, sm, depth + 1);
 	return jvalue_skip(j, depth + 1);
 }
 
@@ -491,6 +546,7 @@ static int summary_load(struct summary *sm, const char *path, struct rs_error *e
 	int ret = -1;
 
 	memset(sm, 0, sizeof(*sm));
+	sm->ov_max = -1;
 	if (rs_read_file(path, SUMMARY_MAX, &buf, &len, err))
 		return -1;
 	j.path = path;
@@ -538,6 +594,10 @@ struct qtab {
 	size_t nsrc;
 	char **xcode;
 	size_t nx;
+	/* from merge summaries whose overlap was accepted: the payments two
+	 * inputs both made (summed), of how many, and the limit */
+	long ov_two, ov_keys;
+	double ov_max;
 };
 
 static size_t extra_index(struct qtab *q, const char *code)
@@ -568,8 +628,17 @@ static int qtab_add(struct qtab *q, const struct summary *sm, const char *path,
 		st = 0;
 	else if (!strcmp(sm->stage, "validate"))
 		st = 1;
-	else {
-		rs_warn("'%s' is a '%s' summary: only ingest and validate summaries go in the quality table; skipped",
+	else if (!strcmp(sm->stage, "merge")) {
+		/* not a source: only an accepted overlap is told (loss_note) */
+		if (sm->ov_accepted && sm->ov_two > 0) {
+			q->ov_two += sm->ov_two;
+			q->ov_keys += sm->ov_keys;
+			if (sm->ov_max >= 0)
+				q->ov_max = sm->ov_max;
+		}
+		return 0;
+	} else {
+		rs_warn("'%s' is a '%s' summary: only ingest, validate and merge summaries go in the quality table; skipped",
 			path, sm->stage);
 		return 0;
 	}
@@ -658,6 +727,33 @@ static int src_check(const struct qsrc *s)
 }
 
 /*
+ * An overlap the merge was told to accept (--accept-loss): payments of one
+ * beneficiary, program and month found in two or more sources. rs-merge
+ * keeps them all: rows of equal keys are summed (payments, persons,
+ * amount), so the merged figures count each source's payment, and a
+ * beneficiary counts once wherever beneficiaries are counted; a
+ * household's persons, read from its payments' persons, may hold both.
+ * after: a sentence comes before this one.
+ */
+static void overlap_note(const struct qtab *q, int after, struct sbuf *out)
+{
+	char pct[48], lim[48] = "";
+
+	if (q->ov_keys > 0)
+		fmt_pct1(q->ov_two, q->ov_keys, pct);
+	else
+		snprintf(pct, sizeof(pct), "—");
+	if (q->ov_max >= 0)
+		snprintf(lim, sizeof(lim), "（%g%%）", 100 * q->ov_max);
+	sbuf_addf(out, "%s合并各来源时，有%ld笔发放（同一救助对象、同一救助项目、同一月份）"
+		  "同时见于两个或以上来源，占合并的%ld笔发放的%s%%，超过重复发放比例上限%s，"
+		  "经确认予以接受，未作剔除：这些发放按各来源分别计入，支出、户次和人次含每个来源的金额和笔数"
+		  "（重复计算），同一救助对象在保障人数、保障户数中只计一次，"
+		  "按户发放项目的保障人数按其各笔发放的覆盖人数计算，可能含重复；请核实后使用。",
+		  after ? "" : "特别说明：", q->ov_two, q->ov_keys, pct, lim);
+}
+
+/*
  * r->loss_note: what a run was told to accept (--accept-loss), source by
  * source, stage and reason, with its share of the rows the stage read, so
  * that the bulletin and the page, not only this table, say that their
@@ -690,12 +786,15 @@ static void loss_note(struct report *r, const struct qtab *q)
 					  s->rows[st], pct, zh ? zh : "其他原因");
 			}
 	}
-	if (n) {
+	if (n || q->ov_two) {
 		struct sbuf out;
 
 		sbuf_init(&out, 0);
-		sbuf_addf(&out, "特别说明：本期数据含经确认接受的数据损失，%s；这些行未计入本报告的任何数字，"
-			  "本次发布未按拒绝比例上限停止，请核实后使用。", sb.buf);
+		if (n)
+			sbuf_addf(&out, "特别说明：本期数据含经确认接受的数据损失，%s；这些行未计入本报告的任何数字，"
+				  "本次发布未按拒绝比例上限停止，请核实后使用。", sb.buf);
+		if (q->ov_two)
+			overlap_note(q, n, &out);
 		free(r->loss_note);
 		r->loss_note = sbuf_detach(&out, NULL);
 	}
@@ -726,6 +825,7 @@ int build_quality(struct report *r, struct rs_error *err)
 	int ret = -1, all_ok = Q_OK, any_tot = 0, any_totrows = 0, any_foot = 0;
 
 	memset(&q, 0, sizeof(q));
+	q.ov_max = -1;
 	memset(&total, 0, sizeof(total));
 	sbuf_init(&codes, 0);
 	for (i = 0; i < r->o->nquality; i++) {
