@@ -51,6 +51,10 @@ rc=$?
 [ $rc = 0 ] && grep -q "accepted for this run (--accept-loss)" "$W/out/.reliefstat/logs/merge.log" &&
 	ok "... reliefstat run --accept-loss merge takes it for one run" ||
 	fail "... reliefstat run --accept-loss merge takes it for one run" "exit $rc" "$(tail -4 "$TMP/acc.err")"
+(cd "$W" && bin/reliefstat runs pipelines/yearend.yaml | tail -1 | grep -q '  loss accepted: merge$' &&
+	bin/reliefstat show pipelines/yearend.yaml | grep -q '^    overlap accepted (--accept-loss), published anyway: 5345 payments (beneficiary, program, month) paid by two or more inputs ([0-9.]*% of [0-9]*)$') &&
+	ok "... runs and show say the overlap was accepted" ||
+	fail "... runs and show say the overlap was accepted" "$(cd "$W" && bin/reliefstat runs pipelines/yearend.yaml | tail -1; bin/reliefstat show pipelines/yearend.yaml | grep -A2 '^merge')"
 # ... and the merged tables say so: how many payments two sources both
 # made, and how they are counted (the quality table's note, the bulletin
 # before its first figure, the page's header)
