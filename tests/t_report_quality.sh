@@ -121,5 +121,5 @@ expect_exit 0 "a merge summary whose overlap was not accepted" "$R" -q -o "$TMP/
 ! grep -rq '合并各来源' "$TMP/mn/published" && ok "... no note" || fail "... no note" "$(grep -r '合并各来源' "$TMP/mn/published" | head -2)"
 sed 's/"accepted":true/"accepted":"yes"/' "$TMP/merge-acc.json" >"$TMP/merge-bad.json"
 expect_exit 1 "a merge summary with a bad 'accepted'" "$R" -q -o "$TMP/mb" --quality "$TMP/merge-bad.json" "$O/agg.csv.gz"
-grep -q "bad summary '.*merge-bad.json' at 1:[0-9]*: expected true or false" "$TMP/.err" && ok "... naming the file and the position" ||
-	fail "... naming the file and the position" "$(cat "$TMP/.err")"
+grep -q "bad summary '.*merge-bad.json': overlap: 'accepted' must be true or false" "$TMP/.err" && ok "... naming the file and the key" ||
+	fail "... naming the file and the key" "$(cat "$TMP/.err")"
