@@ -51,6 +51,19 @@ rc=$?
 [ $rc = 0 ] && grep -q "accepted for this run (--accept-loss)" "$W/out/.reliefstat/logs/merge.log" &&
 	ok "... reliefstat run --accept-loss merge takes it for one run" ||
 	fail "... reliefstat run --accept-loss merge takes it for one run" "exit $rc" "$(tail -4 "$TMP/acc.err")"
+(cd "$W" && bin/reliefstat runs pipelines/yearend.yaml | tail -1 | grep -q '  loss accepted: merge$' &&
+	bin/reliefstat show pipelines/yearend.yaml | grep -q '^    overlap accepted (--accept-loss), published anyway: 5345 payments (beneficiary, program, month) paid by two or more inputs ([0-9.]*% of [0-9]*)$') &&
+	ok "... runs and show say the overlap was accepted" ||
+	fail "... runs and show say the overlap was accepted" "$(cd "$W" && bin/reliefstat runs pipelines/yearend.yaml | tail -1; bin/reliefstat show pipelines/yearend.yaml | grep -A2 '^merge')"
+# ... and the merged tables say so: how many payments two sources both
+# made, and how they are counted (the quality table's note, the bulletin
+# before its first figure, the page's header)
+P=$W/out/all/report/published
+note='有5345笔发放（同一救助对象、同一救助项目、同一月份）同时见于两个或以上来源，占合并的[0-9]*笔发放的[0-9.]*%，超过重复发放比例上限（1%），经确认予以接受，未作剔除：这些发放按各来源分别计入，支出、户次和人次含每个来源的金额和笔数（重复计算），同一救助对象在保障人数、保障户数中只计一次'
+grep -q "$note" "$P/quality.md" &&
+	sed -n 3p "$P/bulletin.txt" | grep -q "^特别说明：合并各来源时，$note" && grep -q "$note" "$P/report.html" &&
+	ok "... the merged quality table, bulletin and page state the 5345 payments two sources made and how they are counted" ||
+	fail "... the merged tables state the accepted overlap" "$(grep -h '合并各来源' "$P/quality.md" "$P/bulletin.txt" | head -3)"
 sed -i '$d' "$W/pipelines/sources.yaml"
 del=$(awk '/^## Add your district/ { s = 1 } s && /^It holds/ { p = 1 } p && /^$/ { exit } p' "$ROOT/README.md" |
 	tr '\n' ' ' | grep -o "\`sed -i '[^\`]*\`" | tr -d '\`')
@@ -64,6 +77,8 @@ del=$(awk '/^## Add your district/ { s = 1 } s && /^It holds/ { p = 1 } p && /^$
 rc=$?
 [ $rc = 0 ] && ok "the README's commands run as written (exit 0)" ||
 	fail "the README's commands run as written" "exit $rc" "$(tail -5 "$TMP/wb.err")"
+! grep -rq '合并各来源' "$W/out/all/report/published" && ok "... the merge without an overlap: no note of one" ||
+	fail "... the merge without an overlap: no note of one" "$(grep -rl '合并各来源' "$W/out/all/report/published")"
 O=$W/out/erqi-wb-2024
 grep -q "^rs-draft: drafted a mapping for 'exports/erqi-wb-2024.xlsx'" "$TMP/wb.err" &&
 	grep -q '^sheet: "发放明细"' "$W/mappings/erqi-wb.yaml" && grep -q '^header_row: auto .*record 2 (line 2' "$W/mappings/erqi-wb.yaml" &&

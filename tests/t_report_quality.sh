@@ -71,3 +71,55 @@ head -1 "$T" | grep -q '^来源,读入行数,合计小计行,入库记录,' &&
 	grep -q '读入行数等于合计小计行、入库记录与导入拒绝之和' "$TMP/t/published/quality.md" &&
 	ok "... 合计小计行 shown, the row adds up; the 合计 line lists no export total" ||
 	fail "... 合计小计行 shown; the 合计 line lists no export total" "$(cat "$T")"
+
+# Footer rows (制表人, 审核人, 说明 ...): read, neither records nor rejects:
+# a 表尾说明行 column when a source has them, so that the row adds up (一致);
+# without it the row would not (不一致).
+python3 - "$O/ingest.json" "$TMP/foot.json" "$TMP/foot-tot.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["rows_read"] += 3
+s["footers"] = 3
+s["footer_rows"] = [{"line": 5400 + i, "label": l} for i, l in enumerate(["制表人", "审核人", "填报日期"])]
+json.dump(s, open(sys.argv[2], "w"), ensure_ascii=False)
+s["rows_read"] += 1
+s["totals"] = 1
+json.dump(s, open(sys.argv[3], "w"), ensure_ascii=False)
+PY
+expect_exit 0 "a source with 3 footer rows" "$R" -q -o "$TMP/f" \
+	--source 郑州市二七区 --quality "$TMP/foot.json" --quality "$O/validate.json" "$O/agg.csv.gz"
+F=$TMP/f/published/quality.csv
+head -1 "$F" | grep -q '^来源,读入行数,表尾说明行,入库记录,' &&
+	grep -q '^郑州市二七区,5401,3,5362,.*,5345,一致$' "$F" && grep -q '^合计,5401,3,5362,.*,5345,一致$' "$F" &&
+	grep -q '读入行数等于表尾说明行、入库记录与导入拒绝之和' "$TMP/f/published/quality.md" &&
+	ok "... 表尾说明行 shown, the row adds up (一致), the note says why" ||
+	fail "... 表尾说明行 shown, the row adds up" "$(cat "$F")" "$(tail -5 "$TMP/f/published/quality.md")"
+expect_exit 0 "a source with a 合计 row and 3 footer rows" "$R" -q -o "$TMP/ft" \
+	--source 郑州市二七区 --quality "$TMP/foot-tot.json" --quality "$O/validate.json" "$O/agg.csv.gz"
+F=$TMP/ft/published/quality.csv
+head -1 "$F" | grep -q '^来源,读入行数,合计小计行,表尾说明行,入库记录,' &&
+	grep -q '^郑州市二七区,5402,1,3,5362,.*,5345,一致$' "$F" &&
+	grep -q '读入行数等于合计小计行、表尾说明行、入库记录与导入拒绝之和' "$TMP/ft/published/quality.md" &&
+	ok "... both columns, the row adds up" || fail "... both columns, the row adds up" "$(cat "$F")"
+! grep -q '表尾说明行' "$Q" "$TMP/t/published/quality.csv" && ok "no 表尾说明行 column when no source has them" ||
+	fail "no 表尾说明行 column when no source has them" "$(head -1 "$Q")"
+
+# A merge summary is no source: it adds no row; when its overlap was
+# accepted, the quality table, the bulletin and the page say how many
+# payments two sources both made and how they are counted; not otherwise.
+printf '%s' '{"stage":"merge","inputs":["a","b"],"rows_read":9,"rows_written":8,"warnings":40,"overlap":{"keys":1000,"paid_by_two":40,"max_overlap":0.01,"over":true,"accepted":true}}' >"$TMP/merge-acc.json"
+sed 's/"accepted":true/"accepted":false/' "$TMP/merge-acc.json" >"$TMP/merge-no.json"
+expect_exit 0 "a merge summary whose overlap was accepted" "$R" -q -o "$TMP/mg" \
+	--source 郑州市二七区 --quality "$O/ingest.json" --quality "$O/validate.json" --quality "$TMP/merge-acc.json" "$O/agg.csv.gz"
+cmp -s <(tail -n +2 "$TMP/mg/published/quality.csv") "$TMP/q.want" &&
+	grep -q '^特别说明：合并各来源时，有40笔发放（同一救助对象、同一救助项目、同一月份）同时见于两个或以上来源，占合并的1000笔发放的4.0%，超过重复发放比例上限（1%），经确认予以接受，未作剔除' "$TMP/mg/published/quality.md" &&
+	sed -n 3p "$TMP/mg/published/bulletin.txt" | grep -q '^特别说明：合并各来源时，有40笔发放' &&
+	ok "... no row of its own; the table's note and the bulletin state the 40 payments" ||
+	fail "... the table's note and the bulletin state the 40 payments" "$(tail -4 "$TMP/mg/published/quality.md")"
+expect_exit 0 "a merge summary whose overlap was not accepted" "$R" -q -o "$TMP/mn" \
+	--source 郑州市二七区 --quality "$O/ingest.json" --quality "$O/validate.json" --quality "$TMP/merge-no.json" "$O/agg.csv.gz"
+! grep -rq '合并各来源' "$TMP/mn/published" && ok "... no note" || fail "... no note" "$(grep -r '合并各来源' "$TMP/mn/published" | head -2)"
+sed 's/"accepted":true/"accepted":"yes"/' "$TMP/merge-acc.json" >"$TMP/merge-bad.json"
+expect_exit 1 "a merge summary with a bad 'accepted'" "$R" -q -o "$TMP/mb" --quality "$TMP/merge-bad.json" "$O/agg.csv.gz"
+grep -q "bad summary '.*merge-bad.json': overlap: 'accepted' must be true or false" "$TMP/.err" && ok "... naming the file and the key" ||
+	fail "... naming the file and the key" "$(cat "$TMP/.err")"

@@ -15,7 +15,10 @@
  *           XXH3-128 of the content the task was started on), "outputs"
  *           (when it succeeded) and, from the stage's JSON summary when it
  *           writes one, "rows_in", "rows_out", "rejects" ({reason: count})
- *           and "reject_total"; when it failed, "error" (the runner's
+ *           and "reject_total" (a merge's "rows_written" is its
+ *           "rows_out"), and "overlap_accepted"/"overlap_keys" when a
+ *           merge's overlap over its limit was accepted (--accept-loss:
+ *           the payments two inputs both made, of how many); when it failed, "error" (the runner's
  *           word: "exit 1", "timed out after 60s") and "reason" (the
  *           stage's last message line in its log, when it left one).
  *   "run"   the end of a run: "start", "end", "exit", "ran", "up_to_date",
@@ -306,6 +309,17 @@ void ledger_summary(json_t *obj, const struct task *t)
 								 "rows_read"));
 		if ((v = json_object_get(sum, "records")) && json_is_integer(v))
 			json_object_set(obj, "rows_out", v);
+		else if ((v = json_object_get(sum, "rows_written")) && json_is_integer(v))
+			json_object_set(obj, "rows_out", v);
+		if ((v = json_object_get(sum, "overlap")) &&
+		    json_is_true(json_object_get(v, "accepted")) &&
+		    json_is_integer(json_object_get(v, "paid_by_two"))) {
+			json_object_set(obj, "overlap_accepted",
+					json_object_get(v, "paid_by_two"));
+			if (json_is_integer(json_object_get(v, "keys")))
+				json_object_set(obj, "overlap_keys",
+						json_object_get(v, "keys"));
+		}
 		if ((v = json_object_get(sum, "rejects")) && json_is_object(v))
 			json_object_set(obj, "rejects", v);
 		if ((v = json_object_get(sum, "reject_total")) &&
@@ -455,7 +469,7 @@ static void run_line(json_t *run, struct sbuf *sb)
 		sbuf_adds(sb, "did not finish (killed?)");
 	/* A run that published despite a loss over its gate says so. */
 	json_array_foreach(tasks, i, t)
-		if (accepted_rows(t, NULL) > 0)
+		if (accepted_rows(t, NULL) > 0 || obj_int(t, "overlap_accepted", 0) > 0)
 			sbuf_addf(sb, "  loss accepted: %s", obj_str(t, "stage"));
 	sbuf_addc(sb, '\n');
 }
@@ -586,6 +600,16 @@ static void task_text(const json_t *t, struct sbuf *sb)
 		n = accepted_rows(t, sb);
 		if (rows > 0)
 			sbuf_addf(sb, " (%.2f%% of %lld rows)", 100.0 * (double)n / (double)rows, rows);
+		sbuf_addc(sb, '\n');
+	}
+	if (obj_int(t, "overlap_accepted", 0) > 0) {
+		long long n = obj_int(t, "overlap_accepted", 0);
+		long long k = obj_int(t, "overlap_keys", 0);
+
+		sbuf_addf(sb, "    overlap accepted (--accept-loss), published anyway: %lld payments (beneficiary, program, month) paid by two or more inputs",
+			  n);
+		if (k > 0)
+			sbuf_addf(sb, " (%.2f%% of %lld)", 100.0 * (double)n / (double)k, k);
 		sbuf_addc(sb, '\n');
 	}
 	json_array_foreach(json_object_get(t, "inputs"), i, f)

@@ -281,7 +281,8 @@ void ledger_files(struct json_t *obj, const char *key, const struct pathv *pv,
 		  char (*hashes)[HASH_HEX]);
 /*
  * Adds rows_in, rows_out, rejects and reject_total from the first output
- * of t that is a stage's JSON summary (a .json file with "rows_read").
+ * of t that is a stage's JSON summary (a .json file with "rows_read"),
+ * and overlap_accepted/overlap_keys from a merge's accepted overlap.
  */
 void ledger_summary(struct json_t *obj, const struct task *t);
 /*

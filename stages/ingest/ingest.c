@@ -50,6 +50,16 @@ struct memo {
 	struct memo_ent spare;      /* the answer when the memo is full */
 };
 
+/* A footer-looking row, copied: it is a footer only if no data row
+ * follows it on its sheet (see footer_label). */
+struct pend_row {
+	struct csv_row row;         /* f, raw and num point into the copies */
+	struct csv_field *f;
+	char *text;                 /* raw, then each field's bytes */
+	unsigned char *num;
+	const char *label;          /* the label it starts with */
+};
+
 struct ctx {
 	const struct ingest_opts *o;
 	struct ingest_stats *st;
@@ -89,6 +99,13 @@ struct ctx {
 	int64_t sum_all, sum_section;
 	long persons_all, persons_section;
 	struct sbuf totals_json;
+	/* footer rows (制表人, 审核人, 填报日期, 说明 ...): those read since
+	 * the last data row, held until the sheet ends (footers) or a data
+	 * or total row follows (data rows after all, as before) */
+	struct pend_row *pend;
+	size_t npend, pend_bytes;
+	long footers;
+	struct sbuf footers_json;
 	/* for the quality table: the last 合计/总计 row, else the 小计s */
 	int have_grand, have_sub;
 	int64_t grand_export, grand_computed, sub_export, sub_computed;
@@ -107,6 +124,14 @@ struct ctx {
 #define HEADER_SEARCH 30
 /* Total rows described one by one in the summary. */
 #define TOTALS_LISTED 100
+/* Footer rows: described one by one up to FOOTERS_LISTED; a row with more
+ * than FOOTER_CELLS non-empty cells is no footer; past FOOTER_PENDING
+ * rows or FOOTER_PENDING_BYTES bytes held, the rows held are read as
+ * data rows (the export does not end there). */
+#define FOOTERS_LISTED 100
+#define FOOTER_CELLS 4
+#define FOOTER_PENDING 64
+#define FOOTER_PENDING_BYTES ((size_t)256 << 10)
 /* An unknown program label on this many rows is taken for a mapping
  * mistake (a whole program would vanish from the tables), not for stray
  * rows: the stage fails unless unknown_program's loss is accepted. So is
@@ -1524,6 +1549,179 @@ static void on_total(struct ctx *c, const struct csv_row *row, int kind)
 	c->persons_section = 0;
 }
 
+/*
+ * The labels a signature or note line at the foot of an official export
+ * starts with, Simplified (norm_label folds Traditional and width first).
+ * "单位负责人" before "负责人" is not needed: a label must start the cell.
+ */
+static const char *const footer_labels[] = {
+	"制表人", "审核人", "填报人", "单位负责人", "负责人", "填报日期",
+	"制表日期", "填报单位", "联系电话", "说明", "注",
+};
+
+/* Does folded text (norm_label's) start with label, spaces between its
+ * characters ignored, followed by the end, a colon (after a number, as
+ * in 注1：) or a space and more text? Returns 1 or 0. */
+static int starts_with_label(const char *s, size_t n, const char *label)
+{
+	size_t i = 0, spaces = 0;
+	const char *l = label;
+
+	while (*l) {
+		while (i < n && s[i] == ' ')
+			i++;
+		if (i >= n || s[i] != *l)
+			return 0;
+		i++;
+		l++;
+	}
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	while (i < n && s[i] == ' ') {
+		i++;
+		spaces++;
+	}
+	return i == n || s[i] == ':' || spaces;
+}
+
+/*
+ * A footer row: a signature or note line (制表人：张三, 审核人, 填报日期：
+ * 2025年1月5日, 说明：..., 注：...) with no ID and no amount, at most
+ * FOOTER_CELLS non-empty cells, the first of which starts with one of
+ * footer_labels (either script, any width, spaces ignored), and no more
+ * fields than the header (a short one-cell line is one too). Returns the
+ * label matched, NULL for a row to read as data, with *failed set when
+ * folding failed (err filled). A row with an ID or an amount is a data
+ * row whatever its first cell says.
+ */
+static const char *footer_label(struct ctx *c, const struct csv_row *row,
+				int *failed, struct rs_error *err)
+{
+	const struct csv_field *first = NULL;
+	size_t i, n, cells = 0;
+
+	*failed = 0;
+	if (row->too_long || row->unterminated || row->bad_encoding ||
+	    (long)row->n > c->ncols)
+		return NULL;
+	if ((c->col[F_ID] >= 0 && (size_t)c->col[F_ID] < row->n &&
+	     !is_blank(&row->f[c->col[F_ID]])) ||
+	    (c->col[F_AMOUNT] >= 0 && (size_t)c->col[F_AMOUNT] < row->n &&
+	     !is_blank(&row->f[c->col[F_AMOUNT]])))
+		return NULL;
+	for (i = 0; i < row->n; i++) {
+		if (is_blank(&row->f[i]))
+			continue;
+		if (!first)
+			first = &row->f[i];
+		if (++cells > FOOTER_CELLS)
+			return NULL;
+	}
+	if (!first)
+		return NULL;
+	/* a label starts the cell: its first bytes are enough, cut on a
+	 * character's start */
+	n = first->len;
+	if (n > 96) {
+		n = 96;
+		while (n && ((unsigned char)first->p[n] & 0xC0) == 0x80)
+			n--;
+	}
+	sbuf_reset(&c->tmp);
+	if (norm_label(first->p, n, &c->tmp, err)) {
+		*failed = 1;
+		return NULL;
+	}
+	for (i = 0; i < sizeof(footer_labels) / sizeof(*footer_labels); i++)
+		if (starts_with_label(c->tmp.buf, c->tmp.len, footer_labels[i]))
+			return footer_labels[i];
+	return NULL;
+}
+
+/* Holds a footer-looking row until its sheet ends or a data row follows. */
+static void pend_push(struct ctx *c, const struct csv_row *row, const char *label)
+{
+	struct pend_row *p;
+	size_t i, len = row->raw_len;
+	char *q;
+
+	for (i = 0; i < row->n; i++)
+		len += row->f[i].len;
+	c->pend = xreallocarray(c->pend, c->npend + 1, sizeof(*c->pend));
+	p = &c->pend[c->npend++];
+	memset(p, 0, sizeof(*p));
+	p->row = *row;
+	p->label = label;
+	p->text = q = xmalloc(len + 1);
+	memcpy(q, row->raw, row->raw_len);
+	p->row.raw = q;
+	q += row->raw_len;
+	p->f = xcalloc(row->n ? row->n : 1, sizeof(*p->f));
+	for (i = 0; i < row->n; i++) {
+		memcpy(q, row->f[i].p, row->f[i].len);
+		p->f[i].p = q;
+		p->f[i].len = row->f[i].len;
+		q += row->f[i].len;
+	}
+	*q = '\0';
+	p->row.f = p->f;
+	if (row->num) {
+		p->num = xmalloc(row->n ? row->n : 1);
+		memcpy(p->num, row->num, row->n);
+		p->row.num = p->num;
+	}
+	c->pend_bytes += len;
+}
+
+static void pend_clear(struct ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->npend; i++) {
+		free(c->pend[i].text);
+		free(c->pend[i].f);
+		free(c->pend[i].num);
+	}
+	c->npend = 0;
+	c->pend_bytes = 0;
+}
+
+static int data_row(struct ctx *c, const struct csv_row *row, struct rs_error *err);
+
+/* A data or total row follows the rows held: they were data rows after
+ * all, read as they always were (a missing_field reject, most often). */
+static int pend_as_data(struct ctx *c, struct rs_error *err)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < c->npend && !ret; i++)
+		ret = data_row(c, &c->pend[i].row, err);
+	pend_clear(c);
+	return ret;
+}
+
+/* The sheet (or file) ended: the rows held are its footer, counted in
+ * rows_read, neither records nor rejects, listed by line and label
+ * only (the text after the label holds names). */
+static void pend_as_footers(struct ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->npend; i++) {
+		if (c->o->nprefixes && !c->o->take_unattributed) {
+			c->st->other_partitions++;
+			continue;
+		}
+		c->st->rows_read++;
+		if (++c->footers <= FOOTERS_LISTED)
+			sbuf_addf(&c->footers_json, "%s{\"line\":%ld,\"label\":\"%s\"}",
+				  c->footers > 1 ? "," : "", c->pend[i].row.line,
+				  c->pend[i].label);
+	}
+	pend_clear(c);
+}
+
 /* A record of empty fields (",,,,": a blank spreadsheet row saved as CSV)
  * is skipped and not counted, as a blank line is. */
 static int all_empty(const struct csv_row *row)
@@ -1612,6 +1810,25 @@ static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
 	kind = total_kind(c, row, err);
 	if (kind < 0)
 		return -1;
+	if (!kind) {
+		int failed;
+		const char *label = footer_label(c, row, &failed, err);
+
+		if (failed)
+			return -1;
+		if (label) {
+			if (c->npend >= FOOTER_PENDING ||
+			    c->pend_bytes + row->raw_len > FOOTER_PENDING_BYTES) {
+				if (pend_as_data(c, err))
+					return -1;
+			}
+			pend_push(c, row, label);
+			return 0;
+		}
+	}
+	/* a data or total row: what was held was no footer */
+	if (c->npend && pend_as_data(c, err))
+		return -1;
 	if (kind) {
 		if (c->o->nprefixes && !c->o->take_unattributed) {
 			c->st->other_partitions++;
@@ -1621,6 +1838,12 @@ static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
 		on_total(c, row, kind);
 		return 0;
 	}
+	return data_row(c, row, err);
+}
+
+/* A payment row (or one that should have been): a record or a reject. */
+static int data_row(struct ctx *c, const struct csv_row *row, struct rs_error *err)
+{
 	if (c->o->nprefixes && !mine(c, row)) {
 		c->st->other_partitions++;
 		return 0;
@@ -1659,6 +1882,8 @@ static int read_sheets(struct ctx *c, struct rowsrc_opts *ro, struct sbuf *json,
 	c->fmt = fmt;
 	if (fmt == RS_FMT_CSV) {
 		ret = rowsrc_read(c->o->input, ro, on_row, c, &c->fmt, err);
+		if (!ret)
+			pend_as_footers(c);
 		goto out;
 	}
 	if (m->sheet) {
@@ -1698,6 +1923,7 @@ static int read_sheets(struct ctx *c, struct rowsrc_opts *ro, struct sbuf *json,
 				c->config_error = 1;    /* not a workbook, no such sheet */
 			goto out;
 		}
+		pend_as_footers(c);     /* a sheet's footer ends it */
 		if (c->seek_header && c->sheet_rows) {
 			other_header(c, err);
 			goto out;
@@ -1752,6 +1978,7 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	sbuf_init(&c.best_raw, 0);
 	sbuf_init(&c.best_fold, 0);
 	sbuf_init(&c.totals_json, 0);
+	sbuf_init(&c.footers_json, 0);
 	sbuf_init(&c.rj_source, 0);
 	sbuf_init(&c.sheet_name, 0);
 	sbuf_init(&c.hdr_raw, 0);
@@ -1813,15 +2040,16 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	for (i = 0; i < RJ__COUNT; i++)
 		st->counts[i] = c.rj.counts[i];
 	st->totals = c.totals;
+	st->footers = c.footers;
 	st->total_mismatches = c.total_mismatches;
-	if (st->rows_read != st->records + c.rj.total + c.totals) {
-		rs_err(err, "internal error: %ld rows read but %ld records, %ld rejects and %ld total rows",
-		       st->rows_read, st->records, c.rj.total, c.totals);
+	if (st->rows_read != st->records + c.rj.total + c.totals + c.footers) {
+		rs_err(err, "internal error: %ld rows read but %ld records, %ld rejects, %ld total rows and %ld footer rows",
+		       st->rows_read, st->records, c.rj.total, c.totals, c.footers);
 		goto fail;
 	}
-	sbuf_addf(&extra, "\"format\":\"%s\",\"header_record\":%ld,\"header_line\":%ld,\"totals\":%ld,\"apostrophes_stripped\":%ld,\"empty_rows\":%ld",
+	sbuf_addf(&extra, "\"format\":\"%s\",\"header_record\":%ld,\"header_line\":%ld,\"totals\":%ld,\"footers\":%ld,\"apostrophes_stripped\":%ld,\"empty_rows\":%ld",
 		  rowsrc_format_name(c.fmt), c.header_record, c.header_line,
-		  c.totals, c.apostrophes, c.empty_rows);
+		  c.totals, c.footers, c.apostrophes, c.empty_rows);
 	/* where each field was read: explain places a reject's raw row */
 	if (sheets_json.len)
 		sbuf_addf(&extra, ",%s", sheets_json.buf);
@@ -1840,6 +2068,9 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	if (c.totals)
 		sbuf_addf(&extra, ",\"total_mismatches\":%ld,\"total_rows\":[%s]",
 			  c.total_mismatches, c.totals_json.buf ? c.totals_json.buf : "");
+	if (c.footers)
+		sbuf_addf(&extra, ",\"footer_rows\":[%s]",
+			  c.footers_json.buf ? c.footers_json.buf : "");
 	if (c.have_grand || c.have_sub) {
 		char a[32], b[32], d[32];
 		int64_t e = c.have_grand ? c.grand_export : c.sub_export;
@@ -1853,7 +2084,8 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	label_over = unknown_labels(&c, &label_msg);
 	if (o->gate) {
 		sbuf_addc(&extra, ',');
-		gate_judge(o->gate, st->rows_read - st->totals, st->counts, &st->verdict);
+		gate_judge(o->gate, st->rows_read - st->totals - st->footers, st->counts,
+			   &st->verdict);
 		if (label_over && !st->verdict.over) {
 			/* the summary's gate says so, for the runner */
 			st->verdict.over = st->verdict.reason_gate = 1;
@@ -1909,6 +2141,9 @@ out:
 	sbuf_release(&c.best_raw);
 	sbuf_release(&c.best_fold);
 	sbuf_release(&c.totals_json);
+	sbuf_release(&c.footers_json);
+	pend_clear(&c);
+	free(c.pend);
 	sbuf_release(&c.rj_source);
 	sbuf_release(&c.sheet_name);
 	sbuf_release(&c.hdr_raw);

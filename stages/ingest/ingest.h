@@ -74,11 +74,16 @@ int ingest_preview_print(const struct ingest_preview *pv, const struct mapping *
 
 struct ingest_stats {
 	long rows_read, records;  /* rows_read: this partition's rows;
-				     rows_read = records + rejects + totals */
+				     rows_read = records + rejects + totals
+				     + footers */
 	long counts[RJ__COUNT];
 	long other_partitions;    /* rows left to other partitions */
 	long totals;              /* total rows (合计/小计/总计): counted in
 				     rows_read, neither records nor rejects */
+	long footers;             /* footer rows (制表人, 审核人, 说明 ...)
+				     after the last data row of a sheet:
+				     counted in rows_read, neither records
+				     nor rejects */
 	long total_mismatches;    /* total rows that disagree with their rows */
 	long too_precise;         /* bad_amount rows more precise than a fen */
 	long bad_bytes;           /* bytes invalid in the encoding read, over

@@ -483,10 +483,13 @@ config:
 		if (st.totals)
 			sbuf_addf(&why, ", %ld total row%s kept out (合计/小计)",
 				  st.totals, st.totals == 1 ? "" : "s");
+		if (st.footers)
+			sbuf_addf(&why, ", %ld footer row%s kept out (制表人/审核人/说明 ...)",
+				  st.footers, st.footers == 1 ? "" : "s");
 		rs_info("%s%s%s%s%s: %ld rows read, %ld records, %ld rejects%s", o.source,
 			st.sheets ? " (" : "", st.nsheets > 1 ? "sheets " : st.sheets ? "sheet " : "",
 			st.sheets ? st.sheets : "", st.sheets ? ")" : "",
-			st.rows_read, st.records, st.rows_read - st.records - st.totals,
+			st.rows_read, st.records, st.rows_read - st.records - st.totals - st.footers,
 			why.buf ? why.buf : "");
 		sbuf_release(&why);
 		/* A few stray bytes in a file otherwise in its encoding (a name

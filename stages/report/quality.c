@@ -45,10 +45,16 @@ struct summary {
 	int have_rows, have_records;
 	long rej[RJ__COUNT];
 	long totals;             /* ingest: the export's own total rows */
+	long footers;            /* ingest: its footer rows (制表人 ...) */
 	int have_tot;            /* total_export / total_computed given */
 	int64_t tot_export, tot_computed;   /* fen */
 	long accepted;           /* rows of a loss accepted for this run */
 	long acc[RJ__COUNT];     /* the same by reason */
+	/* merge: "overlap":{"keys":K,"paid_by_two":N,"max_overlap":R,
+	 * "over":B,"accepted":B} */
+	long ov_keys, ov_two;
+	double ov_max;           /* < 0: not given */
+	int ov_accepted;
 	char **xcode;            /* reasons not in canon.h */
 	long *xn;
 	size_t nx;
@@ -131,6 +137,35 @@ static int load_accepted(struct summary *sm, const char *path, json_t *o,
 	return 0;
 }
 
+/* A merge summary's "overlap" object (stages/merge/merge.c): the payments
+ * two inputs both made, of how many, the limit, and whether the run
+ * accepted them over it. */
+static int load_overlap(struct summary *sm, const char *path, json_t *o,
+			struct rs_error *err)
+{
+	json_t *v;
+
+	if (!json_is_object(o))
+		return rs_err(err, "bad summary '%s': 'overlap' must be an object", path);
+	if ((v = json_object_get(o, "keys")) &&
+	    count_of(path, "overlap: ", "keys", v, &sm->ov_keys, err))
+		return -1;
+	if ((v = json_object_get(o, "paid_by_two")) &&
+	    count_of(path, "overlap: ", "paid_by_two", v, &sm->ov_two, err))
+		return -1;
+	if ((v = json_object_get(o, "accepted"))) {
+		if (!json_is_boolean(v))
+			return rs_err(err, "bad summary '%s': overlap: 'accepted' must be true or false", path);
+		sm->ov_accepted = json_is_true(v);
+	}
+	if ((v = json_object_get(o, "max_overlap"))) {
+		if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1)
+			return rs_err(err, "bad summary '%s': overlap: 'max_overlap' must be a share from 0 to 1", path);
+		sm->ov_max = json_number_value(v);
+	}
+	return 0;
+}
+
 /* "total_export":"1234.56": an amount in quotes, to the fen. */
 static int load_amount(const char *path, const char *key, json_t *v,
 		       int64_t *fen, struct rs_error *err)
@@ -154,6 +189,7 @@ static int summary_load(struct summary *sm, const char *path, struct rs_error *e
 	int ret = -1;
 
 	memset(sm, 0, sizeof(*sm));
+	sm->ov_max = -1;
 	if (rs_read_file(path, SUMMARY_MAX, &buf, &len, err))
 		return -1;
 	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
@@ -190,6 +226,11 @@ static int summary_load(struct summary *sm, const char *path, struct rs_error *e
 	}
 	if ((v = json_object_get(doc, "totals")) &&
 	    count_of(path, "", "totals", v, &sm->totals, err))
+		goto out;
+	if ((v = json_object_get(doc, "footers")) &&
+	    count_of(path, "", "footers", v, &sm->footers, err))
+		goto out;
+	if ((v = json_object_get(doc, "overlap")) && load_overlap(sm, path, v, err))
 		goto out;
 	if ((v = json_object_get(doc, "total_export"))) {
 		if (load_amount(path, "total_export", v, &sm->tot_export, err) ||
@@ -238,6 +279,7 @@ struct qsrc {
 	long acc[2][RJ__COUNT];  /* accepted rows by stage and reason */
 	long *xn;                /* per extra reason (struct qtab.xcode) */
 	long totals;             /* the export's total rows (ingest) */
+	long footers;            /* its footer rows (ingest) */
 	int have_tot;
 	int64_t tot_export, tot_computed;
 };
@@ -247,6 +289,10 @@ struct qtab {
 	size_t nsrc;
 	char **xcode;
 	size_t nx;
+	/* from merge summaries whose overlap was accepted: the payments two
+	 * inputs both made (summed), of how many, and the limit */
+	long ov_two, ov_keys;
+	double ov_max;
 };
 
 static size_t extra_index(struct qtab *q, const char *code)
@@ -277,8 +323,17 @@ static int qtab_add(struct qtab *q, const struct summary *sm, const char *path,
 		st = 0;
 	else if (!strcmp(sm->stage, "validate"))
 		st = 1;
-	else {
-		rs_warn("'%s' is a '%s' summary: only ingest and validate summaries go in the quality table; skipped",
+	else if (!strcmp(sm->stage, "merge")) {
+		/* not a source: only an accepted overlap is told (loss_note) */
+		if (sm->ov_accepted && sm->ov_two > 0) {
+			q->ov_two += sm->ov_two;
+			q->ov_keys += sm->ov_keys;
+			if (sm->ov_max >= 0)
+				q->ov_max = sm->ov_max;
+		}
+		return 0;
+	} else {
+		rs_warn("'%s' is a '%s' summary: only ingest, validate and merge summaries go in the quality table; skipped",
 			path, sm->stage);
 		return 0;
 	}
@@ -318,6 +373,7 @@ static int qtab_add(struct qtab *q, const struct summary *sm, const char *path,
 	s->records[st] = sm->records;
 	if (st == 0) {
 		s->totals = sm->totals;
+		s->footers = sm->footers;
 		s->have_tot = sm->have_tot;
 		s->tot_export = sm->tot_export;
 		s->tot_computed = sm->tot_computed;
@@ -351,7 +407,7 @@ static int src_balanced(const struct qsrc *s)
 
 	for (i = 0; i < 2; i++)
 		if (s->has[i] && s->rows[i] != s->records[i] + s->rejected[i] +
-		    (i == 0 ? s->totals : 0))
+		    (i == 0 ? s->totals + s->footers : 0))
 			return 0;
 	if (s->has[0] && s->has[1] && s->records[0] != s->rows[1])
 		return 0;
@@ -363,6 +419,33 @@ static int src_check(const struct qsrc *s)
 	if (!src_balanced(s))
 		return Q_BAD;
 	return s->has[0] && s->has[1] ? Q_OK : Q_UNKNOWN;
+}
+
+/*
+ * An overlap the merge was told to accept (--accept-loss): payments of one
+ * beneficiary, program and month found in two or more sources. rs-merge
+ * keeps them all: rows of equal keys are summed (payments, persons,
+ * amount), so the merged figures count each source's payment, and a
+ * beneficiary counts once wherever beneficiaries are counted; a
+ * household's persons, read from its payments' persons, may hold both.
+ * after: a sentence comes before this one.
+ */
+static void overlap_note(const struct qtab *q, int after, struct sbuf *out)
+{
+	char pct[48], lim[48] = "";
+
+	if (q->ov_keys > 0)
+		fmt_pct1(q->ov_two, q->ov_keys, pct);
+	else
+		snprintf(pct, sizeof(pct), "—");
+	if (q->ov_max >= 0)
+		snprintf(lim, sizeof(lim), "（%g%%）", 100 * q->ov_max);
+	sbuf_addf(out, "%s合并各来源时，有%ld笔发放（同一救助对象、同一救助项目、同一月份）"
+		  "同时见于两个或以上来源，占合并的%ld笔发放的%s%%，超过重复发放比例上限%s，"
+		  "经确认予以接受，未作剔除：这些发放按各来源分别计入，支出、户次和人次含每个来源的金额和笔数"
+		  "（重复计算），同一救助对象在保障人数、保障户数中只计一次，"
+		  "按户发放项目的保障人数按其各笔发放的覆盖人数计算，可能含重复；请核实后使用。",
+		  after ? "" : "特别说明：", q->ov_two, q->ov_keys, pct, lim);
 }
 
 /*
@@ -398,12 +481,15 @@ static void loss_note(struct report *r, const struct qtab *q)
 					  s->rows[st], pct, zh ? zh : "其他原因");
 			}
 	}
-	if (n) {
+	if (n || q->ov_two) {
 		struct sbuf out;
 
 		sbuf_init(&out, 0);
-		sbuf_addf(&out, "特别说明：本期数据含经确认接受的数据损失，%s；这些行未计入本报告的任何数字，"
-			  "本次发布未按拒绝比例上限停止，请核实后使用。", sb.buf);
+		if (n)
+			sbuf_addf(&out, "特别说明：本期数据含经确认接受的数据损失，%s；这些行未计入本报告的任何数字，"
+				  "本次发布未按拒绝比例上限停止，请核实后使用。", sb.buf);
+		if (q->ov_two)
+			overlap_note(q, n, &out);
 		free(r->loss_note);
 		r->loss_note = sbuf_detach(&out, NULL);
 	}
@@ -431,9 +517,10 @@ int build_quality(struct report *r, struct rs_error *err)
 	unsigned char show[RJ__COUNT];
 	size_t i, j, ncols = 0, ti;
 	char *heading;
-	int ret = -1, all_ok = Q_OK, any_tot = 0, any_totrows = 0;
+	int ret = -1, all_ok = Q_OK, any_tot = 0, any_totrows = 0, any_foot = 0;
 
 	memset(&q, 0, sizeof(q));
+	q.ov_max = -1;
 	memset(&total, 0, sizeof(total));
 	sbuf_init(&codes, 0);
 	for (i = 0; i < r->o->nquality; i++) {
@@ -455,6 +542,7 @@ int build_quality(struct report *r, struct rs_error *err)
 	for (j = 0; j < q.nsrc; j++) {
 		any_tot |= q.src[j].have_tot;
 		any_totrows |= q.src[j].totals > 0;
+		any_foot |= q.src[j].footers > 0;
 	}
 	cols = xcalloc(10 + RJ__COUNT + q.nx, sizeof(*cols));
 	cols[ncols++] = "来源";
@@ -463,6 +551,10 @@ int build_quality(struct report *r, struct rs_error *err)
 	 * rejects: shown, so that the row adds up */
 	if (any_totrows)
 		cols[ncols++] = "合计小计行";
+	/* and so are its footer lines (制表人, 审核人, 说明 ...): a column of
+	 * their own, as they are neither totals nor payments */
+	if (any_foot)
+		cols[ncols++] = "表尾说明行";
 	cols[ncols++] = "入库记录";
 	/* Readers see the reasons by name; the internal set's note adds the
 	 * codes. A code without a name is 其他原因 (numbered if several). */
@@ -523,6 +615,7 @@ int build_quality(struct report *r, struct rs_error *err)
 		for (i = 0; i < q.nx; i++)
 			total.xn[i] += s->xn[i];
 		total.totals += s->totals;
+		total.footers += s->footers;
 		/* the export's own totals add up only when every source has
 		 * them: one source's 合计 is not the sum of all */
 		total.have_tot = (j == 0 || total.have_tot) && s->have_tot;
@@ -556,6 +649,8 @@ int build_quality(struct report *r, struct rs_error *err)
 		set_count(t, tr, c++, s->has[0], s->rows[0]);
 		if (any_totrows)
 			set_count(t, tr, c++, s->has[0], s->totals);
+		if (any_foot)
+			set_count(t, tr, c++, s->has[0], s->footers);
 		set_count(t, tr, c++, s->has[0] || s->has[1],
 			  s->has[0] ? s->records[0] : s->rows[1]);
 		for (i = 0; i < RJ__COUNT; i++)
@@ -578,9 +673,15 @@ int build_quality(struct report *r, struct rs_error *err)
 		table_note(t, NOTE_BOTH,
 			   "注：导出合计为源文件自带的合计（小计）行所列金额，计算合计为其所合计各行金额之和；合计行不计入入库记录与拒绝。"
 			   "合计一行的导出合计只在每个来源都带合计行时列出。");
-	if (any_totrows)
+	if (any_totrows && !any_foot)
 		table_note(t, NOTE_BOTH,
 			   "注：读入行数含源文件自带的合计（小计）行，其行数见合计小计行列；读入行数等于合计小计行、入库记录与导入拒绝之和。");
+	else if (any_foot)
+		table_note(t, NOTE_BOTH,
+			   "注：读入行数含%s末尾的制表人、审核人、填报日期、说明等表尾说明行，其行数见%s表尾说明行列；"
+			   "这些行不是发放记录，不计入入库记录与拒绝；读入行数等于%s表尾说明行、入库记录与导入拒绝之和。",
+			   any_totrows ? "源文件自带的合计（小计）行和" : "源文件",
+			   any_totrows ? "合计小计行列和" : "", any_totrows ? "合计小计行、" : "");
 	table_note(t, NOTE_BOTH,
 		   "注：读入行数为源文件的数据行数（不含表头），入库记录为通过导入检查的记录数，有效记录为通过校验的记录数；"
 		   "每行源数据或成为一条有效记录，或按第一个未通过的检查计入一种拒绝原因，被拒绝的行见各来源的退回清单。"

@@ -105,9 +105,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_fail("reject file missing or not mode 0600");
 		for (i = 0; i < RJ__COUNT; i++)
 			rejects += st.counts[i];
-		if (st.rows_read != st.records + rejects + st.totals)
-			fuzz_fail("%ld rows read, %ld records + %ld rejects + %ld total rows",
-				  st.rows_read, st.records, rejects, st.totals);
+		if (st.rows_read != st.records + rejects + st.totals + st.footers)
+			fuzz_fail("%ld rows read, %ld records + %ld rejects + %ld total rows + %ld footer rows",
+				  st.rows_read, st.records, rejects, st.totals, st.footers);
 	} else if (!access(o.out, F_OK) || !access(o.rejects, F_OK)) {
 		/* A stop after the outputs were committed (a misspelt program
 		 * label, 万元 read as 元, totals that disagree: written for
@@ -118,9 +118,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (access(o.out, F_OK) || access(o.rejects, F_OK) ||
 		    access(o.summary, F_OK))
 			fuzz_fail("a failed ingest left part of its outputs (%s)", err.msg);
-		if (st.rows_read != st.records + rejects + st.totals)
-			fuzz_fail("a stopped ingest's outputs: %ld rows read, %ld records + %ld rejects + %ld total rows (%s)",
-				  st.rows_read, st.records, rejects, st.totals, err.msg);
+		if (st.rows_read != st.records + rejects + st.totals + st.footers)
+			fuzz_fail("a stopped ingest's outputs: %ld rows read, %ld records + %ld rejects + %ld total rows + %ld footer rows (%s)",
+				  st.rows_read, st.records, rejects, st.totals, st.footers, err.msg);
 	}
 	fuzz_check_no_id(o.out);
 	fuzz_check_no_id(o.rejects);

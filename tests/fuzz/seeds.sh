@@ -25,6 +25,11 @@ for s in tongan-2024:tongan erqi-2024:erqi aimin-2024:aimin pidu-2023:pidu; do
 	{ printf '\020'; cat "$tmp/head"; } >"$out/csv/${s%%:*}-short"
 	i=$((i + 1))
 done
+# aimin's head ending in a 合计 row and footer lines (制表人, 審核人, 注),
+# one of them before the 合计 (a data row then), one a short line
+{ printf '\002'; head -n 40 "$root/samples/exports/aimin-2024.csv"
+  printf '%s\n' '说明：合计前,,,,,,,,,,,,,,' '合计,,,,,,,,,,,1000.00,,,' \
+	'制表人：张三,,,,,,,,,,,,,,' '審核人:李四,,,,,,,,,,,,,,' '注1：单位为元'; } >"$out/ingest/aimin-footer"
 if [ -x "$bin/rs-gen" ]; then
 	"$bin/rs-gen" --rows 30 --seed 7 --defects 0.3 -o "$tmp/gen.csv" >/dev/null 2>&1 &&
 		{ printf '\004'; cat "$tmp/gen.csv"; } >"$out/ingest/generated"
