@@ -416,3 +416,16 @@ size_t hideas_mark(struct report *r, const struct slice *s,
 	r->hide_marked += marked;
 	return marked;
 }
+
+void hideas_note(struct report *r, const struct sinfo *si)
+{
+	size_t ti[6], nt, k;
+
+	if (!r->o->nhide_as)
+		return;
+	nt = slice_tables(si, ti);
+	for (k = 0; k < nt; k++)
+		table_note(&r->t[ti[k]], NOTE_PUBLISHED,
+			   "本表与各区县报表一并公布，隐藏口径一致：凡在区县报表中以“*”代替的单元格，本表相应单元格一并以“*”代替，"
+			   "以免由本表数值减去其他区县数值推算出被隐去的数据。");
+}

@@ -265,6 +265,7 @@ int build_slice(struct report *r, const struct slice *s, struct rs_error *err)
 	free(m.unit);
 	free(m.prog);
 	free(lv);
+	hideas_note(r, &si);
 	r->si = xreallocarray(r->si, r->nsi + 1, sizeof(*r->si));
 	r->si[r->nsi++] = si;
 	return 0;

@@ -220,6 +220,9 @@ void hideas_release(struct report *r);
  * many units it made so. This function can't fail. */
 size_t hideas_mark(struct report *r, const struct slice *s,
 		   const struct hide_units *hu, struct sdc *sdc);
+/* With --hide-as, says in the published notes of the slice's tables that
+ * they hide what the district reports hide. This function can't fail. */
+void hideas_note(struct report *r, const struct sinfo *si);
 /* Appends the list of the cells r hides (suppressed.csv: table, period,
  * row, column; no values) to sb. This function can't fail. */
 void hideas_csv(const struct report *r, struct sbuf *sb);
