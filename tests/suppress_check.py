@@ -52,11 +52,35 @@ def cells(path, kind):
     return out
 
 
+def alias(t, kind, key):
+    """The cell of component table t that adds into the merged cell key
+    under another name, or None: a program paid only as such there is
+    "（未细分）" where another report splits it; a program's only row
+    there is its 小计 here."""
+    lab, col = key
+    v = t.get((lab.replace("（未细分）", ""), col.replace("（未细分）", "")))
+    if v is not None or kind not in ("programs", "people"):
+        return v
+    if lab.endswith(" / 小计"):
+        root = lab[:-len(" / 小计")]
+        labs = {l for (l, c) in t if l.split(" / ")[0] in (root, root + "（未细分）")}
+        if len(labs) == 1:
+            return t.get((labs.pop(), col))
+    return None
+
+
 def number(text):
     try:
         return float(text.replace(",", ""))
     except ValueError:
         return None
+
+
+def name_of(d):
+    """A report's name: its directory's, or its source's for SOURCE/report."""
+    d = os.path.abspath(d)
+    b = os.path.basename(d)
+    return os.path.basename(os.path.dirname(d)) if b == "report" else b
 
 
 def year_of(d):
@@ -94,10 +118,7 @@ def main(argv):
             for c, t in cc.items():
                 v = t.get(key)
                 if v is None:
-                    # a program paid only as such here is "（未细分）"
-                    # where another report splits it
-                    v = t.get((key[0].replace("（未细分）", ""),
-                               key[1].replace("（未细分）", "")))
+                    v = alias(t, kind, key)
                 if v is None:
                     continue
                 if v == "*":
@@ -120,15 +141,14 @@ def main(argv):
             c = hidden[0]
             ip = os.path.join(c, "internal", kind + ".csv")
             it = cells(ip, kind)
-            truth = it.get(key, it.get((key[0].replace("（未细分）", ""),
-                                        key[1].replace("（未细分）", ""))))
+            truth = it.get(key, alias(it, kind, key))
             # a reading of the labels that gives a wrong figure gives
             # nothing back: only a difference that is the hidden value counts
             if truth is None or abs(number(truth) - (total - known)) > 0.0151:
                 continue
             found += 1
             print("given back: %s %s %d [%s] [%s] = %s - %s = %s (internal %s)" %
-                  (os.path.basename(os.path.dirname(c.rstrip("/"))) or c, kind,
+                  (name_of(c), kind,
                    year, key[0], key[1], text, round(known, 2),
                    round(total - known, 2), truth))
     print("%d published cells of the merged report checked against %d reports: "

@@ -121,46 +121,119 @@ static void add_line(struct sbuf *sb, const char *kind, const char *per,
 }
 
 /*
- * A root program paid only as such (特困人员救助供养, with no 集中/分散 in
- * this report) is named plainly here, and "（未细分）" in a report where
- * another district splits it: the same cells, so its rows (programs,
- * people) and its months columns are listed under both names. *alias gets
- * the other name of text, or "" when it has none.
+ * The other names of a programs row: the same cell under the rows of a
+ * report of several districts, whose rows are named by what they sum
+ * there. A leaf paid as its root itself (特困人员救助供养, no 集中/分散 here)
+ * is "（未细分）" where another district splits the root; the only leaf of
+ * its root in an area is also that root's area row; the only leaf of its
+ * root, or a 小计 over one area, is also the root's 小计 or area row.
+ * Fills up to 3 names; returns how many.
  */
-static void undivided_alias(const struct report *r, const struct sinfo *si,
-			    const char *kind, const char *text, int is_row,
-			    char *alias, size_t n)
+static size_t prog_aliases(const struct ptab *p, size_t i, const char *printed,
+			   char out[3][1024])
+{
+	const char *u = "（未细分）";
+	const char *rname, *area = NULL;
+	size_t j, n = 0, nroot = 0, narea = 0, nareas = 0;
+	int one_area = 1;
+
+	if (i >= p->nrows || !p->root[i] || (p->kind[i] != PR_LEAF && p->kind[i] != PR_SUB))
+		return 0;
+	rname = p->root[i]->name_zh;
+	for (j = 0; j < p->nrows; j++) {
+		if (p->root[j] != p->root[i])
+			continue;
+		if (p->kind[j] == PR_LEAF) {
+			nroot++;
+			if (!area)
+				area = p->area[j];
+			else if (strcmp(area, p->area[j]))
+				one_area = 0;
+			if (p->kind[i] == PR_LEAF && !strcmp(p->area[j], p->area[i]))
+				narea++;
+		}
+		if (p->kind[j] == PR_AREA)
+			nareas++;
+	}
+	if (p->kind[i] == PR_SUB) {
+		if (one_area && area)
+			snprintf(out[n++], 1024, "%s / %s", rname, area_label(area));
+		return n;
+	}
+	if (p->prog[i] == p->root[i])
+		snprintf(out[n++], 1024, "%s%s / %s", rname, u, area_label(p->area[i]));
+	if (narea == 1 && !nareas && p->prog[i] != p->root[i])
+		snprintf(out[n++], 1024, "%s / %s", rname, area_label(p->area[i]));
+	if (nroot == 1)
+		snprintf(out[n++], 1024, "%s / 小计", rname);
+	/* the printed name is no alias */
+	for (j = 0; j < n; j++)
+		if (!strcmp(out[j], printed)) {
+			memmove(out[j], out[j + 1], (n - j - 1) * sizeof(out[0]));
+			n--;
+			j--;
+		}
+	return n;
+}
+
+/* The row names of a programs or people row besides its own; 0 for other
+ * tables. */
+static size_t row_aliases(const struct report *r, const struct sinfo *si,
+			  const char *kind, const struct slice *s,
+			  const char *name, char out[3][1024])
+{
+	const struct table *pt = &r->t[si->tprog];
+	char pn[1024];
+	size_t i;
+
+	if (strcmp(kind, "programs") && strcmp(kind, "people"))
+		return 0;
+	for (i = 0; i < pt->nrows; i++) {
+		row_name(pt, "programs", s, i, pn, sizeof(pn));
+		if (!strcmp(pn, name))
+			return prog_aliases(&si->p, i, name, out);
+	}
+	return 0;
+}
+
+/* A months column of a root paid as such, named as "（未细分）" where
+ * another district splits the root (or plainly, where none does). */
+static void col_alias(const struct sinfo *si, const char *kind,
+		      const char *col, char *alias, size_t n)
 {
 	const struct ptab *p = &si->p;
-	size_t i, l;
+	const char *u = "（未细分）";
+	size_t i, l, ul = strlen(u);
 
 	alias[0] = '\0';
-	if (is_row ? strcmp(kind, "programs") && strcmp(kind, "people")
-		   : strcmp(kind, "months"))
+	if (strcmp(kind, "months"))
 		return;
 	for (i = 0; i < p->nrows; i++) {
-		const char *name;
+		const char *name, *rest;
 
 		if (p->kind[i] != PR_LEAF || !p->prog[i] || p->prog[i] != p->root[i])
 			continue;
 		name = p->root[i]->name_zh;
 		l = strlen(name);
-		if (strncmp(text, name, l) || !strncmp(text + l, "（未细分）", strlen("（未细分）")))
+		if (strncmp(col, name, l))
 			continue;
-		if (is_row ? strncmp(text + l, " / ", 3)
-			   : strcmp(text + l, "人次") && strcmp(text + l, "支出（万元）"))
-			continue;
-		snprintf(alias, n, "%s（未细分）%s", name, text + l);
+		rest = col + l;
+		if (!strncmp(rest, u, ul)) {
+			if (!strcmp(rest + ul, "人次") || !strcmp(rest + ul, "支出（万元）"))
+				snprintf(alias, n, "%s%s", name, rest + ul);
+		} else if (!strcmp(rest, "人次") || !strcmp(rest, "支出（万元）")) {
+			snprintf(alias, n, "%s%s%s", name, u, rest);
+		}
 		return;
 	}
-	(void)r;
 }
 
 void hideas_csv(const struct report *r, struct sbuf *sb)
 {
 	size_t i, k, row, col, ti[6], nt;
 	char kind[64], name[1024], alias[1024], per[24], a[8], b[8];
-	char ralias[1024], calias[1024];
+	char ralias[3][1024], calias[1024];
+	size_t nra, a1;
 
 	sbuf_adds(sb, "table,period,row,column\n");
 	for (i = 0; i < r->nsi; i++) {
@@ -181,15 +254,14 @@ void hideas_csv(const struct report *r, struct sbuf *sb)
 			}
 			for (row = 0; row < t->nrows; row++) {
 				row_name(t, kind, s, row, name, sizeof(name));
-				undivided_alias(r, &r->si[i], kind, name, 1, ralias, sizeof(ralias));
+				nra = row_aliases(r, &r->si[i], kind, s, name, ralias);
 				for (col = t->nleft; col < t->ncols; col++) {
 					if (!t->cells[row * t->ncols + col].hidden)
 						continue;
-					undivided_alias(r, &r->si[i], kind, t->cols[col], 0,
-							calias, sizeof(calias));
+					col_alias(&r->si[i], kind, t->cols[col], calias, sizeof(calias));
 					add_line(sb, kind, per, name, t->cols[col]);
-					if (*ralias)
-						add_line(sb, kind, per, ralias, t->cols[col]);
+					for (a1 = 0; a1 < nra; a1++)
+						add_line(sb, kind, per, ralias[a1], t->cols[col]);
 					if (*calias)
 						add_line(sb, kind, per, name, calias);
 					if (county && t->rstyle[row] == ROW_TOTAL)
