@@ -683,8 +683,8 @@ int report_run(struct report *r, struct rs_error *err)
 	    returns_write(r, err))
 		return -1;
 	if (r->o->nhide_as)
-		rs_info("%zu cells hidden in the other reports listed; %zu more groups of cells hidden from the start because of them",
-			r->nhide, r->hide_marked);
+		rs_info("%zu hidden cells read from %zu --hide-as lists; %zu more groups of cells hidden from the start because of them",
+			r->nhide, r->o->nhide_as, r->hide_marked);
 	rs_info("%ld rows read from '%s', %ld in the period; %zu tables written to '%s'",
 		r->acc.rows, r->o->input, r->acc.used, r->nt, r->o->outdir);
 	return 0;
