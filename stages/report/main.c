@@ -23,6 +23,7 @@ static const char usage[] =
 "usage: rs-report [--period A..B] [--by-year] [--title NAME] [--quality F.json]...\n"
 "                 [--previous PREV.csv.gz] [--excel] [--k N] [--unit TEXT]\n"
 "                 [--as-of TEXT] [--date TEXT] [--rejects FILE]...\n"
+"                 [--hide-as SUPPRESSED.csv]...\n"
 "                 -o OUTDIR AGG.csv.gz\n"
 "\n"
 "Writes year-end statistical tables (年报) from one aggregate file.\n"
@@ -46,6 +47,8 @@ static const char usage[] =
 "        资金支出表: public spending, other money, their sum), quality\n"
 "        (数据质量表, with --quality only).\n"
 "        With --rejects, OUTDIR/returns/ holds each source's 退回清单.\n"
+"        OUTDIR/suppressed.csv lists the cells the published set hides\n"
+"        (table, period, row, column; no values), for --hide-as.\n"
 "        Every format shows the same figures; published ones never a hidden\n"
 "        one. Files appear atomically and reruns are byte-identical.\n"
 "\n"
@@ -96,6 +99,13 @@ static const char usage[] =
 "                       Chinese, the masked ID number and the row as exported,\n"
 "                       to send back to the district (mode 0600: they hold\n"
 "                       personal data)\n"
+"      --hide-as FILE   hide, as well as the small cells, every cell that FILE\n"
+"                       lists: the suppressed.csv of a report published beside\n"
+"                       this one (a district's, when this report merges\n"
+"                       districts); repeatable. Without it a district's hidden\n"
+"                       cell could be had as this report's figure minus the\n"
+"                       other districts'. Complementary suppression then runs\n"
+"                       as usual\n"
 "  -q, --quiet          no summary line on stderr\n"
 "  -h, --help           show this help and exit\n"
 "  -V, --version        show the version and exit\n"
@@ -144,6 +154,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		{ "as-of", required_argument, NULL, 'A' },
 		{ "date", required_argument, NULL, 'D' },
 		{ "rejects", required_argument, NULL, 'J' },
+		{ "hide-as", required_argument, NULL, 'H' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -207,6 +218,10 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		case 'J':
 			if (add_file(o->rejects, &o->nrejects, optarg))
 				return usage_error("too many --rejects files at", optarg);
+			break;
+		case 'H':
+			if (add_file(o->hide_as, &o->nhide_as, optarg))
+				return usage_error("too many --hide-as files at", optarg);
 			break;
 		case 'q': rs_quiet = 1; break;
 		case 'h': fputs(usage, stdout); return 0;

@@ -232,6 +232,12 @@ int build_slice(struct report *r, const struct slice *s, struct rs_error *err)
 	link_grid(&sdc, &xt, p);
 	if (si.tfund != (size_t)-1)
 		link_grid(&sdc, &xf, p);
+	if (r->nhide) {
+		struct hide_units hu = { p, &xt, si.tfund != (size_t)-1 ? &xf : NULL,
+					 &m, &q, &sp };
+
+		hideas_mark(r, s, &hu, &sdc);
+	}
 	sdc_run(&sdc);
 	programs_apply(r, p, &sdc, &si.rate);
 	xgrid_apply(r, &xt, &sdc);
@@ -259,6 +265,7 @@ int build_slice(struct report *r, const struct slice *s, struct rs_error *err)
 	free(m.unit);
 	free(m.prog);
 	free(lv);
+	hideas_note(r, &si);
 	r->si = xreallocarray(r->si, r->nsi + 1, sizeof(*r->si));
 	r->si[r->nsi++] = si;
 	return 0;
@@ -347,6 +354,7 @@ void report_release(struct report *r)
 	if (r->have_rt)
 		regions_release(&r->rt);
 	accum_release(&r->acc);
+	hideas_release(r);
 	free(r->loss_note);
 	free(r->title);
 	memset(r, 0, sizeof(*r));
@@ -633,6 +641,24 @@ out:
 	return ret;
 }
 
+/*
+ * OUTDIR/suppressed.csv: where the published set hides a cell, for a
+ * report of several districts published beside this one (--hide-as). It
+ * holds positions only, the "*" the published tables show, and lies
+ * outside both sets: it is for the reports, not for readers.
+ */
+static int write_hidden(const struct report *r, struct rs_error *err)
+{
+	struct sbuf sb;
+	int ret;
+
+	sbuf_init(&sb, 0);
+	hideas_csv(r, &sb);
+	ret = write_file(r->o->outdir, "suppressed.csv", &sb, err);
+	sbuf_release(&sb);
+	return ret;
+}
+
 int report_run(struct report *r, struct rs_error *err)
 {
 	size_t i;
@@ -645,14 +671,20 @@ int report_run(struct report *r, struct rs_error *err)
 	default_title(r);
 	if (r->o->previous && load_previous(r, err))
 		return -1;
+	if (r->o->nhide_as && hideas_load(r, err))
+		return -1;
 	for (i = 0; i < r->acc.ns; i++)
 		if (build_slice(r, r->acc.s[i], err))
 			return -1;
 	if (r->o->nquality && build_quality(r, err))
 		return -1;
 	if (make_dir(r->o->outdir, err) || write_version(r, 0, err) ||
-	    write_version(r, 1, err) || returns_write(r, err))
+	    write_version(r, 1, err) || write_hidden(r, err) ||
+	    returns_write(r, err))
 		return -1;
+	if (r->o->nhide_as)
+		rs_info("%zu hidden cells read from %zu --hide-as lists; %zu more groups of cells hidden from the start because of them",
+			r->nhide, r->o->nhide_as, r->hide_marked);
 	rs_info("%ld rows read from '%s', %ld in the period; %zu tables written to '%s'",
 		r->acc.rows, r->o->input, r->acc.used, r->nt, r->o->outdir);
 	return 0;

@@ -64,6 +64,9 @@ struct report_opts {
 	const char *made;            /* 制表日期 */
 	const char *rejects[REPORT_MAX_FILES];  /* reject files: 退回清单 */
 	size_t nrejects;
+	/* --hide-as: lists of the cells other reports hide (hideas.c) */
+	const char *hide_as[REPORT_MAX_FILES];
+	size_t nhide_as;
 };
 
 /* Columns of the programs table; with --previous the 同比 ones follow. */
@@ -185,7 +188,44 @@ struct report {
 					Chinese, for the bulletin and the
 					page; NULL when none */
 	int yoy;                     /* tables 1 and 2 get 同比 columns */
+	struct hide_entry *hide;     /* the --hide-as cells, sorted by key */
+	size_t nhide, hcap;
+	size_t hide_marked;          /* units they made sensitive */
 };
+
+/*
+ * Suppression consistent across reports published together (hideas.c).
+ * A hide_entry is one cell another report hid: key is "table\x1frow\x1f
+ * column\x1f" (hideas.c names them), per the period of its tables.
+ */
+struct hide_entry {
+	char *key;
+	struct period per;
+};
+/* Where a slice's cells are (build_slice's structs); xf NULL without a
+ * funding table. */
+struct hide_units {
+	const struct ptab *p;
+	const struct xgrid *xt, *xf;
+	const struct mtab *m;
+	const struct peopletab *q;
+	const struct stab *sp;
+};
+/* Reads the --hide-as files into r->hide. Returns 0, or -1 with err set
+ * (unreadable, or not a list rs-report wrote: the position is given). */
+int hideas_load(struct report *r, struct rs_error *err);
+void hideas_release(struct report *r);
+/* Makes every unit of the slice's tables holding a cell that r->hide
+ * lists (and that is not zero) sensitive, before sdc_run(). Returns how
+ * many units it made so. This function can't fail. */
+size_t hideas_mark(struct report *r, const struct slice *s,
+		   const struct hide_units *hu, struct sdc *sdc);
+/* With --hide-as, says in the published notes of the slice's tables that
+ * they hide what the district reports hide. This function can't fail. */
+void hideas_note(struct report *r, const struct sinfo *si);
+/* Appends the list of the cells r hides (suppressed.csv: table, period,
+ * row, column; no values) to sb. This function can't fail. */
+void hideas_csv(const struct report *r, struct sbuf *sb);
 
 /* Writes the 退回清单 of the --rejects files (returns.c): nothing without
  * them. Returns 0, or -1 with err set (a bad reject file, a write error;
