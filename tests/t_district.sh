@@ -112,8 +112,23 @@ cmp -s <(zcat "$W/out/pidu-b-2023/records.csv.gz" | cut -d, -f2-) <(zcat "$TMP/p
 cp "$W/pipelines/sources.yaml" "$TMP/sources.good"
 sed -i '$ s/, prev: \[\]}/}/' "$W/pipelines/sources.yaml"
 expect_exit 2 "a line without prev: check exits 2" "$BIN/reliefstat" check "$W/pipelines/yearend.yaml"
-grep -q "the item at '[^']*pipelines/sources.yaml':$(wc -l <"$W/pipelines/sources.yaml"):3 has no list 'prev' (add 'prev: \[\]' to it for none)" "$TMP/.err" &&
+grep -q "the item at '$W/pipelines/sources.yaml':$(wc -l <"$W/pipelines/sources.yaml"):3 has no list 'prev' (add 'prev: \[\]' to it for none)" "$TMP/.err" &&
 	ok "... naming the line and the fix" || fail "... naming the line and the fix" "$(cat "$TMP/.err")"
+# The sources file is named as the pipeline is, from where the user is
+# (the runner reads it from the root it changed to): never made absolute.
+n=$(wc -l <"$W/pipelines/sources.yaml")
+(cd "$W" && "$BIN/reliefstat" check pipelines/yearend.yaml) >"$TMP/.out" 2>"$TMP/.err"
+grep -q "^reliefstat: 'pipelines/yearend.yaml':[0-9]*:[0-9]*: each: the item at 'pipelines/sources.yaml':$n:3 has no list 'prev'" "$TMP/.err" &&
+	ok "... as 'pipelines/sources.yaml':$n:3 when run as bin/reliefstat check pipelines/yearend.yaml" ||
+	fail "... as 'pipelines/sources.yaml':$n:3 from the repository" "$(cat "$TMP/.err")"
+(cd "$W/pipelines" && "$BIN/reliefstat" check yearend.yaml) >"$TMP/.out" 2>"$TMP/.err"
+grep -q "the item at 'sources.yaml':$n:3 has no list 'prev'" "$TMP/.err" &&
+	ok "... as 'sources.yaml':$n:3 from pipelines/" || fail "... as 'sources.yaml':$n:3 from pipelines/" "$(cat "$TMP/.err")"
+sed 's/{file: sources.yaml}/{file: nosuch.yaml}/' "$W/pipelines/yearend.yaml" >"$W/pipelines/nosrc.yaml"
+(cd "$W" && "$BIN/reliefstat" check pipelines/nosrc.yaml) >"$TMP/.out" 2>"$TMP/.err"
+grep -q "^reliefstat: variable 'sources' ('pipelines/nosrc.yaml':[0-9]*:[0-9]*): cannot open 'pipelines/nosuch.yaml': No such file" "$TMP/.err" &&
+	ok "... and a sources file that is not there, the same way" || fail "... and a sources file that is not there, the same way" "$(cat "$TMP/.err")"
+rm -f "$W/pipelines/nosrc.yaml"
 sed 's#file: exports/pidu-b-2023.csv#file: export/pidu-b-2023.csv#' "$TMP/sources.good" >"$W/pipelines/sources.yaml"
 expect_exit 2 "an export that is not there: check exits 2" "$BIN/reliefstat" check "$W/pipelines/yearend.yaml"
 grep -q "ingest@pidu-b-2023: input 'export/pidu-b-2023.csv' does not exist and no stage writes it (in '[^']*/repo', the pipeline's root:)" "$TMP/.err" &&

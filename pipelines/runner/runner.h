@@ -128,6 +128,10 @@ struct pipeline {
 				    gave it one, else 0 */
 	char *rundir;            /* statedir/runs/ID, or NULL */
 	char *filedir;           /* the pipeline file's directory, absolute */
+	char *showdir;           /* the same as the user gave it ("" for the
+				    working directory): a file the pipeline
+				    names (sources.yaml) is shown from there,
+				    as the pipeline's own path is */
 	struct ydoc *xdocs;      /* files variables were loaded from */
 	size_t nxdocs;
 };
