@@ -47,6 +47,11 @@ rc=$?
 	[ ! -e "$W/out/all/report/published/programs-2024.csv" ] &&
 	ok "the copy beside its sample: the merge stops (exit 1), naming both, nothing published; the last line says why and gives the command with the pipeline's path" ||
 	fail "the copy beside its sample: the merge stops" "exit $rc" "$(grep -v '^\[' "$TMP/dup.err" | tail -6)"
+(cd "$W" && bin/reliefstat run pipelines/yearend.yaml --only report_all) >"$TMP/only.out" 2>"$TMP/only.err"
+rc=$?
+[ $rc = 1 ] && tail -1 "$TMP/only.err" | grep -q "^reliefstat: will not run 'report_all' without its upstream: 'merge' failed in the last run .*; nothing was run -- fix the source and run without --only (reliefstat run pipelines/yearend.yaml), or accept the loss: reliefstat run pipelines/yearend.yaml --accept-loss merge$" &&
+	ok "... --only downstream of the stopped merge refuses, offering --accept-loss merge" ||
+	fail "... --only downstream of the stopped merge refuses, offering --accept-loss merge" "exit $rc" "$(tail -2 "$TMP/only.err")"
 (cd "$W" && bin/reliefstat run pipelines/yearend.yaml --accept-loss merge) >"$TMP/acc.out" 2>"$TMP/acc.err"
 rc=$?
 [ $rc = 0 ] && grep -q "accepted for this run (--accept-loss)" "$W/out/.reliefstat/logs/merge.log" &&
