@@ -242,48 +242,6 @@ static int header_lists(const struct csv_row *row, struct sbuf *raw,
 	return 0;
 }
 
-/* Code points of UTF-8 s, at most max. */
-static size_t codepoints(const char *s, unsigned *out, size_t max)
-{
-	size_t n = 0;
-
-	while (*s && n < max) {
-		unsigned char b = (unsigned char)*s;
-		size_t k = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
-		unsigned v = k == 1 ? b : b & (0x3F >> (k - 1));
-		size_t j;
-		for (j = 1; j < k && s[j]; j++)
-			v = (v << 6) | ((unsigned char)s[j] & 0x3F);
-		out[n++] = v;
-		s += j;
-	}
-	return n;
-}
-
-/* Edit distance between two folded names, in characters. */
-static size_t name_distance(const char *a, const char *b)
-{
-	unsigned ca[64], cb[64];
-	size_t na = codepoints(a, ca, 64), nb = codepoints(b, cb, 64), i, j;
-	size_t prev[65], cur[65];
-
-	for (j = 0; j <= nb; j++)
-		prev[j] = j;
-	for (i = 1; i <= na; i++) {
-		cur[0] = i;
-		for (j = 1; j <= nb; j++) {
-			size_t d = prev[j - 1] + (ca[i - 1] != cb[j - 1]);
-			if (prev[j] + 1 < d)
-				d = prev[j] + 1;
-			if (cur[j - 1] + 1 < d)
-				d = cur[j - 1] + 1;
-			cur[j] = d;
-		}
-		memcpy(prev, cur, sizeof(prev));
-	}
-	return prev[nb];
-}
-
 /*
  * Text the wrong encoding made of a header: UTF-8 read as GB18030 gives
  * valid but strange Chinese (琛屾斂鍖哄垝浠ｇ爜), whose GB18030 bytes are
@@ -360,7 +318,7 @@ static int missing_column(struct ctx *c, int f, long record, long line,
 		if (folded.len)
 			sbuf_adds(&folded, ", ");
 		sbuf_adds(&folded, name);
-		d = name_distance(name, m->column[f]);
+		d = norm_distance(name, m->column[f]);
 		/* 发放金额 for 发放金额(元): one name inside the other is near */
 		if (strlen(name) >= 6 && (strstr(m->column[f], name) || strstr(name, m->column[f])))
 			d = 1;
@@ -373,7 +331,7 @@ static int missing_column(struct ctx *c, int f, long record, long line,
 	}
 	{
 		unsigned cp[64];
-		size_t nc = codepoints(m->column[f], cp, 64);
+		size_t nc = norm_codepoints(m->column[f], cp, 64);
 		limit = nc / 3 > 1 ? nc / 3 : 1;
 	}
 	if (best && bestd <= limit)
@@ -1211,13 +1169,13 @@ static void add_to_sums(struct ctx *c, const struct csv_row *row)
 static const char *nearest_program(const struct catalog *cat, const char *label)
 {
 	unsigned cp[64];
-	size_t i, d, best = (size_t)-1, limit = codepoints(label, cp, 64) / 3;
+	size_t i, d, best = (size_t)-1, limit = norm_codepoints(label, cp, 64) / 3;
 	const char *hit = NULL;
 
 	if (limit < 1)
 		limit = 1;
 	for (i = 0; i < cat->nlabels; i++) {
-		d = name_distance(label, cat->labels[i]);
+		d = norm_distance(label, cat->labels[i]);
 		if (d < best) {
 			best = d;
 			hit = cat->labels[i];
