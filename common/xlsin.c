@@ -8,7 +8,8 @@
  * 1.0.6 (Debian 12) overruns a stack buffer of its own (found by
  * tests/fuzz/fuzz_workbook.c), and what it breaks must not be our stack.
  * The child sends each row's cells over a pipe (a frame 'R': line, the
- * too-long flag, the number of cells, each cell's length and bytes; then
+ * too-long flag, the number of cells, each cell's length, with CELL_NUM
+ * set for a number cell, and bytes; then
  * 'E': the result and its message, or 'S': the sheet names); the parent
  * rebuilds the rows and calls back as before. A child that dies without
  * its 'E' frame is reported as a damaged workbook, naming the signal.
@@ -27,18 +28,22 @@
 #include "rowsrc.h"
 #include "xalloc.h"
 
-static void cell_text(const FreeXL_CellValue *v, char *buf, size_t bufsz,
-		      const char **s)
+/* in a cell's length word on the pipe: the cell was a number */
+#define CELL_NUM 0x80000000u
+
+/* A cell's text (rowsrc.h); returns 1 for a number cell, else 0. */
+static int cell_text(const FreeXL_CellValue *v, char *buf, size_t bufsz,
+		     const char **s)
 {
 	*s = buf;
 	buf[0] = '\0';
 	switch (v->type) {
 	case FREEXL_CELL_INT:
 		snprintf(buf, bufsz, "%d", v->value.int_value);
-		break;
+		return 1;
 	case FREEXL_CELL_DOUBLE:
 		rs_number_text(v->value.double_value, buf, bufsz);
-		break;
+		return 1;
 	case FREEXL_CELL_TEXT:
 	case FREEXL_CELL_SST_TEXT:
 		*s = v->value.text_value ? v->value.text_value : "";
@@ -54,6 +59,7 @@ static void cell_text(const FreeXL_CellValue *v, char *buf, size_t bufsz,
 	default:
 		break;
 	}
+	return 0;
 }
 
 static int xls_read_here(const char *path, const char *sheet, csvin_fn fn,
@@ -113,8 +119,10 @@ static int xls_read_here(const char *path, const char *sheet, csvin_fn fn,
 				       path, r + 1, c + 1u, rc);
 				goto out;
 			}
-			cell_text(&v, buf, sizeof(buf), &s);
-			wbrow_cell(&w, c, s, strlen(s));
+			if (cell_text(&v, buf, sizeof(buf), &s))
+				wbrow_cell_num(&w, c, s, strlen(s));
+			else
+				wbrow_cell(&w, c, s, strlen(s));
 		}
 		if (wbrow_emit(&w, (long)r + 1, fn, ctx, err))
 			goto out;
@@ -201,8 +209,9 @@ static int send_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 		return rs_err(err, "the .xls reader's pipe closed");
 	for (i = 0; i < row->n; i++) {
 		uint32_t len = (uint32_t)row->f[i].len;
+		uint32_t word = len | (row->num && row->num[i] ? CELL_NUM : 0);
 
-		if (put(fd, &len, sizeof(len)) || put(fd, row->f[i].p, len))
+		if (put(fd, &word, sizeof(word)) || put(fd, row->f[i].p, len))
 			return rs_err(err, "the .xls reader's pipe closed");
 	}
 	return 0;
@@ -338,15 +347,23 @@ int xls_read(const char *path, const char *sheet, csvin_fn fn, void *ctx,
 			break;
 		for (i = 0; i < hdr[2]; i++) {
 			char *buf;
+			int num;
 
-			if (get(fd, &len, sizeof(len)) || len > WB_MAX_ROW)
+			if (get(fd, &len, sizeof(len)))
+				break;
+			num = (len & CELL_NUM) != 0;
+			len &= ~CELL_NUM;
+			if (len > WB_MAX_ROW)
 				break;
 			buf = xmalloc((size_t)len + 1);
 			if (get(fd, buf, len)) {
 				free(buf);
 				break;
 			}
-			wbrow_cell(&w, (long)i, buf, len);
+			if (num)
+				wbrow_cell_num(&w, (long)i, buf, len);
+			else
+				wbrow_cell(&w, (long)i, buf, len);
 			free(buf);
 		}
 		if (i < hdr[2])

@@ -4,7 +4,8 @@
 # another table beside them stops the stage; a hidden sheet is read only
 # when named; sheet:/sheets: in the mapping choose; rs-draft drafts it.
 # And a month stored as the number 2024.1 (2024.10 typed in a General
-# cell) is rejected as ambiguous, while the text '2024.1' is taken.
+# cell) is rejected as ambiguous, in .xlsx and .xls alike, while the text
+# '2024.1' is taken.
 . "$(dirname "$0")/lib.sh"
 
 d=$TMP/sh; mkdir -p "$d"
@@ -99,6 +100,31 @@ check "... the message says the cell is a number that may have been 2024.10, and
 	"zcat '$d/m.rej.csv.gz' | grep '^months.xlsx,2,bad_period,period,' | grep -q 'number cell 2024.1, which may have been 2024.10 .*format the column as text in the export, or give the month as 202401 or 202410'"
 check "... the text 2024.1 is 2024-01, the number 2024.3 is 2024-03" sh -c \
 	"zcat '$d/m.csv.gz' | sed -n 2,3p | grep -c ',2024-0[13],' | grep -qx 2"
+# the same in an .xls: FreeXL's number cells are flagged as .xlsx's are
+PYX=
+for p in python3 /usr/bin/python3; do
+	"$p" -c 'import xlwt' 2>/dev/null && { PYX=$p; break; }
+done
+if [ -z "$PYX" ]; then
+	fail "xlwt is installed (apt-get install python3-xlwt)"
+else
+	"$PYX" - "$d/months.csv" "$d/months.xls" <<'PY'
+import csv, sys, xlwt
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8", newline="")))
+book = xlwt.Workbook(encoding="utf-8")
+sheet = book.add_sheet("Sheet1")
+for i, row in enumerate(rows):
+    for j, v in enumerate(row):
+        sheet.write(i, j, float(v[1:]) if v.startswith("#") else v)
+book.save(sys.argv[2])
+PY
+	expect_exit 0 ".xls: months as numbers and texts" I --accept-loss=bad_period -m "$M" -o "$d/mx.csv.gz" -r "$d/mx.rej.csv.gz" -s "$d/mx.json" "$d/months.xls"
+	check "... the number 2024.1 rejected as bad_period there too, the rest taken" \
+		test "$(J "$d/mx.json" '"%d %s" % (j["records"], j["rejects"])')" = "9 {'bad_period': 1}"
+	check "... the reject is row 2, a number cell 2024.1" sh -c \
+		"zcat '$d/mx.rej.csv.gz' | grep '^months.xls,2,bad_period,period,' | grep -q 'number cell 2024.1, which may have been 2024.10'"
+	check "... the records are the .xlsx's" cmp -s <(zcat "$d/m.csv.gz" | cut -d, -f3-) <(zcat "$d/mx.csv.gz" | cut -d, -f3-)
+fi
 python3 -c "
 import csv,sys
 r=list(csv.reader(open(sys.argv[1],encoding='utf-8')))

@@ -4,9 +4,9 @@
  * rs-ingest and rs-validate each write a JSON summary per source:
  *   {"stage":"ingest","source":"tongan-2024.csv","rows_read":5380,
  *    "records":5347,"rejects":{"bad_id":6,...},...}
- * This file reads them with a small JSON parser (full syntax, so unknown
- * keys of any shape are skipped; depth and size capped; errors give file,
- * line and column) and lays out one row per source: rows read, records,
+ * This file reads them with jansson (unknown keys of any shape are
+ * ignored; size capped; a syntax error gives file, line and column, a
+ * wrong value names its key) and lays out one row per source: rows read, records,
  * rejects by reason in SPEC.md section 3's order, valid records, and a
  * check that every row is accounted for (rows read = valid + rejects).
  *
@@ -22,6 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+
+#include <jansson.h>
 
 #include "canon.h"
 #include "fileio.h"
@@ -32,310 +35,8 @@
 #include "xalloc.h"
 
 #define SUMMARY_MAX ((size_t)1 << 20)
-#define JSON_MAX_DEPTH 32
 #define NSPEC_CODES (RJ_CONFLICTING_PROGRAMS + 1)
 #define DASH "—"
-
-struct jp {
-	const char *path;
-	const char *s, *p, *end;
-	struct rs_error *err;
-};
-
-static int jp_fail(struct jp *j, const char *what)
-{
-	long line = 1, col = 1;
-	const char *q;
-
-	for (q = j->s; q < j->p; q++) {
-		if (*q == '\n') {
-			line++;
-			col = 1;
-		} else if (((unsigned char)*q & 0xC0) != 0x80) {
-			col++;
-		}
-	}
-	return rs_err(j->err, "bad summary '%s' at %ld:%ld: %s", j->path, line, col, what);
-}
-
-static void ws(struct jp *j)
-{
-	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
-		j->p++;
-}
-
-static int expect(struct jp *j, char c)
-{
-	char msg[32];
-
-	ws(j);
-	if (j->p < j->end && *j->p == c) {
-		j->p++;
-		return 0;
-	}
-	snprintf(msg, sizeof(msg), "expected '%c'", c);
-	return jp_fail(j, msg);
-}
-
-static int hex4(struct jp *j, unsigned *v)
-{
-	int i;
-
-	*v = 0;
-	if (j->end - j->p < 4)
-		return jp_fail(j, "short \\u escape");
-	for (i = 0; i < 4; i++) {
-		char c = *j->p++;
-		*v <<= 4;
-		if (c >= '0' && c <= '9')
-			*v |= (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			*v |= (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			*v |= (unsigned)(c - 'A' + 10);
-		else
-			return jp_fail(j, "bad \\u escape");
-	}
-	return 0;
-}
-
-static void put_utf8(struct sbuf *sb, unsigned cp)
-{
-	if (cp < 0x80) {
-		sbuf_addc(sb, (char)cp);
-	} else if (cp < 0x800) {
-		sbuf_addc(sb, (char)(0xC0 | cp >> 6));
-		sbuf_addc(sb, (char)(0x80 | (cp & 0x3F)));
-	} else if (cp < 0x10000) {
-		sbuf_addc(sb, (char)(0xE0 | cp >> 12));
-		sbuf_addc(sb, (char)(0x80 | ((cp >> 6) & 0x3F)));
-		sbuf_addc(sb, (char)(0x80 | (cp & 0x3F)));
-	} else {
-		sbuf_addc(sb, (char)(0xF0 | cp >> 18));
-		sbuf_addc(sb, (char)(0x80 | ((cp >> 12) & 0x3F)));
-		sbuf_addc(sb, (char)(0x80 | ((cp >> 6) & 0x3F)));
-		sbuf_addc(sb, (char)(0x80 | (cp & 0x3F)));
-	}
-}
-
-/* Parses a string into out (reset first; NULL to skip). */
-static int jstring(struct jp *j, struct sbuf *out)
-{
-	if (out)
-		sbuf_reset(out);
-	if (expect(j, '"'))
-		return -1;
-	while (j->p < j->end && *j->p != '"') {
-		unsigned char c = (unsigned char)*j->p++;
-
-		if (c < 0x20)
-			return jp_fail(j, "control character in a string");
-		if (c != '\\') {
-			if (out)
-				sbuf_addc(out, (char)c);
-			continue;
-		}
-		if (j->p >= j->end)
-			break;
-		c = (unsigned char)*j->p++;
-		switch (c) {
-		case '"': case '\\': case '/':
-			break;
-		case 'b': c = '\b'; break;
-		case 'f': c = '\f'; break;
-		case 'n': c = '\n'; break;
-		case 'r': c = '\r'; break;
-		case 't': c = '\t'; break;
-		case 'u': {
-			unsigned cp, lo;
-
-			if (hex4(j, &cp))
-				return -1;
-			if (cp >= 0xD800 && cp < 0xDC00) {
-				if (j->end - j->p < 2 || j->p[0] != '\\' || j->p[1] != 'u')
-					return jp_fail(j, "unpaired surrogate");
-				j->p += 2;
-				if (hex4(j, &lo))
-					return -1;
-				if (lo < 0xDC00 || lo > 0xDFFF)
-					return jp_fail(j, "unpaired surrogate");
-				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-			} else if (cp >= 0xDC00 && cp < 0xE000) {
-				return jp_fail(j, "unpaired surrogate");
-			}
-			if (out)
-				put_utf8(out, cp);
-			continue;
-		}
-		default:
-			return jp_fail(j, "bad escape in a string");
-		}
-		if (out)
-			sbuf_addc(out, (char)c);
-	}
-	if (j->p >= j->end)
-		return jp_fail(j, "unterminated string");
-	j->p++;
-	return 0;
-}
-
-/* Parses a number; *is_count tells whether it is a whole number >= 0 that
- * fits a long (then *v holds it). */
-static int jnumber(struct jp *j, long *v, int *is_count)
-{
-	const char *start;
-	int digits = 0, frac = 0;
-	long x = 0;
-
-	ws(j);
-	start = j->p;
-	*is_count = 1;
-	if (j->p < j->end && *j->p == '-') {
-		*is_count = 0;
-		j->p++;
-	}
-	while (j->p < j->end && *j->p >= '0' && *j->p <= '9') {
-		if (x > (long)1e15)
-			*is_count = 0;
-		else
-			x = x * 10 + (*j->p - '0');
-		digits++;
-		j->p++;
-	}
-	if (!digits || (digits > 1 && start[*start == '-'] == '0'))
-		return jp_fail(j, "bad number");
-	if (j->p < j->end && *j->p == '.') {
-		j->p++;
-		while (j->p < j->end && *j->p >= '0' && *j->p <= '9') {
-			if (*j->p != '0')
-				*is_count = 0;
-			frac++;
-			j->p++;
-		}
-		if (!frac)
-			return jp_fail(j, "bad number");
-	}
-	if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
-		int ed = 0;
-
-		*is_count = 0;
-		j->p++;
-		if (j->p < j->end && (*j->p == '+' || *j->p == '-'))
-			j->p++;
-		while (j->p < j->end && *j->p >= '0' && *j->p <= '9') {
-			ed++;
-			j->p++;
-		}
-		if (!ed)
-			return jp_fail(j, "bad number");
-	}
-	*v = x;
-	return 0;
-}
-
-static int jvalue_skip(struct jp *j, int depth);
-
-/* Iterates an object: calls fn for each key with the parser at its value. */
-typedef int (*jkey_fn)(struct jp *j, const char *key, void *ctx, int depth);
-
-static int jobject(struct jp *j, jkey_fn fn, void *ctx, int depth)
-{
-	struct sbuf key;
-	int ret = -1;
-
-	if (depth > JSON_MAX_DEPTH)
-		return jp_fail(j, "nested too deeply");
-	sbuf_init(&key, 4096);
-	if (expect(j, '{'))
-		goto out;
-	ws(j);
-	if (j->p < j->end && *j->p == '}') {
-		j->p++;
-		ret = 0;
-		goto out;
-	}
-	for (;;) {
-		if (jstring(j, &key) || expect(j, ':'))
-			goto out;
-		if (fn(j, key.buf ? key.buf : "", ctx, depth))
-			goto out;
-		ws(j);
-		if (j->p < j->end && *j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (expect(j, '}'))
-			goto out;
-		break;
-	}
-	ret = 0;
-out:
-	sbuf_release(&key);
-	return ret;
-}
-
-static int skip_key(struct jp *j, const char *key, void *ctx, int depth)
-{
-	(void)key;
-	(void)ctx;
-	return jvalue_skip(j, depth + 1);
-}
-
-static int jvalue_skip(struct jp *j, int depth)
-{
-	long v;
-	int is_count;
-
-	if (depth > JSON_MAX_DEPTH)
-		return jp_fail(j, "nested too deeply");
-	ws(j);
-	if (j->p >= j->end)
-		return jp_fail(j, "unexpected end of file");
-	switch (*j->p) {
-	case '{':
-		return jobject(j, skip_key, NULL, depth);
-	case '[':
-		j->p++;
-		ws(j);
-		if (j->p < j->end && *j->p == ']') {
-			j->p++;
-			return 0;
-		}
-		for (;;) {
-			if (jvalue_skip(j, depth + 1))
-				return -1;
-			ws(j);
-			if (j->p < j->end && *j->p == ',') {
-				j->p++;
-				continue;
-			}
-			return expect(j, ']');
-		}
-	case '"':
-		return jstring(j, NULL);
-	case 't':
-		if (j->end - j->p >= 4 && !memcmp(j->p, "true", 4)) {
-			j->p += 4;
-			return 0;
-		}
-		break;
-	case 'f':
-		if (j->end - j->p >= 5 && !memcmp(j->p, "false", 5)) {
-			j->p += 5;
-			return 0;
-		}
-		break;
-	case 'n':
-		if (j->end - j->p >= 4 && !memcmp(j->p, "null", 4)) {
-			j->p += 4;
-			return 0;
-		}
-		break;
-	default:
-		return jnumber(j, &v, &is_count);
-	}
-	return jp_fail(j, "unexpected value");
-}
 
 /* One summary file, as parsed. */
 struct summary {
@@ -353,120 +54,6 @@ struct summary {
 	size_t nx;
 };
 
-static int count_value(struct jp *j, const char *key, long *v)
-{
-	char msg[160];
-	int is_count;
-
-	ws(j);
-	if (jnumber(j, v, &is_count))
-		return -1;
-	if (!is_count) {
-		snprintf(msg, sizeof(msg), "'%.100s' must be a whole number >= 0", key);
-		return jp_fail(j, msg);
-	}
-	return 0;
-}
-
-static int reject_key(struct jp *j, const char *key, void *ctx, int depth)
-{
-	struct summary *sm = ctx;
-	long v;
-	size_t i;
-	int rc;
-
-	(void)depth;
-	if (count_value(j, key, &v))
-		return -1;
-	if ((rc = reject_code_lookup(key, strlen(key))) >= 0) {
-		sm->rej[rc] += v;
-		return 0;
-	}
-	for (i = 0; i < sm->nx; i++) {
-		if (!strcmp(sm->xcode[i], key)) {
-			sm->xn[i] += v;
-			return 0;
-		}
-	}
-	sm->xcode = xreallocarray(sm->xcode, sm->nx + 1, sizeof(*sm->xcode));
-	sm->xn = xreallocarray(sm->xn, sm->nx + 1, sizeof(*sm->xn));
-	sm->xcode[sm->nx] = xstrdup(key);
-	sm->xn[sm->nx++] = v;
-	return 0;
-}
-
-/* "loss_accepted":{"bad_amount":8706}: the gate's record of a loss the
- * run was told to accept (common/gate.h). */
-static int accepted_key(struct jp *j, const char *key, void *ctx, int depth)
-{
-	struct summary *sm = ctx;
-	long v;
-	int rc;
-
-	(void)depth;
-	if (count_value(j, key, &v))
-		return -1;
-	sm->accepted += v;
-	if ((rc = reject_code_lookup(key, strlen(key))) >= 0)
-		sm->acc[rc] += v;
-	return 0;
-}
-
-static int top_key(struct jp *j, const char *key, void *ctx, int depth)
-{
-	struct summary *sm = ctx;
-	struct sbuf sb;
-	char **dst = NULL;
-
-	if (!strcmp(key, "stage"))
-		dst = &sm->stage;
-	else if (!strcmp(key, "source"))
-		dst = &sm->source;
-	if (dst) {
-		sbuf_init(&sb, 4096);
-		ws(j);
-		if (j->p < j->end && *j->p != '"') {
-			sbuf_release(&sb);
-			return jp_fail(j, "'stage' and 'source' must be strings");
-		}
-		if (jstring(j, &sb)) {
-			sbuf_release(&sb);
-			return -1;
-		}
-		free(*dst);
-		*dst = sbuf_detach(&sb, NULL);
-		return 0;
-	}
-	if (!strcmp(key, "totals"))
-		return count_value(j, key, &sm->totals);
-	if (!strcmp(key, "total_export") || !strcmp(key, "total_computed")) {
-		int64_t *v = key[6] == 'e' ? &sm->tot_export : &sm->tot_computed;
-		sbuf_init(&sb, 64);
-		ws(j);
-		if ((j->p < j->end && *j->p != '"') || jstring(j, &sb) ||
-		    money_parse(sb.buf ? sb.buf : "", sb.len, MU_YUAN, v) != MONEY_OK) {
-			sbuf_release(&sb);
-			return jp_fail(j, "'total_export' and 'total_computed' must be amounts in quotes");
-		}
-		sbuf_release(&sb);
-		sm->have_tot = 1;
-		return 0;
-	}
-	if (!strcmp(key, "rows_read")) {
-		sm->have_rows = 1;
-		return count_value(j, key, &sm->rows_read);
-	}
-	if (!strcmp(key, "records")) {
-		sm->have_records = 1;
-		return count_value(j, key, &sm->records);
-	}
-	if (!strcmp(key, "rejects"))
-		return jobject(j, reject_key, sm, depth + 1);
-	if (!strcmp(key, "loss_accepted"))
-		return jobject(j, accepted_key, sm, depth + 1);
-	return jvalue_skip(j, depth + 1);
-}
-
 static void summary_release(struct summary *sm)
 {
 	size_t i;
@@ -480,9 +67,88 @@ static void summary_release(struct summary *sm)
 	memset(sm, 0, sizeof(*sm));
 }
 
+/* A count: a whole number >= 0 (1.0 and 1e3 are not). */
+static int count_of(const char *path, const char *what, const char *key,
+		    json_t *v, long *out, struct rs_error *err)
+{
+	json_int_t n = json_is_integer(v) ? json_integer_value(v) : -1;
+
+	if (n < 0 || n > LONG_MAX)
+		return rs_err(err, "bad summary '%s': %s'%.100s' must be a whole number >= 0 -- the summary was edited by hand or cut short; run the stage again",
+			      path, what, key);
+	*out = (long)n;
+	return 0;
+}
+
+/* "rejects":{"bad_id":6,...}: by reason; a reason canon.h does not know
+ * is kept under its code. */
+static int load_rejects(struct summary *sm, const char *path, json_t *o,
+			struct rs_error *err)
+{
+	const char *key;
+	json_t *v;
+	long n = 0;
+	size_t i;
+	int rc;
+
+	json_object_foreach(o, key, v) {
+		if (count_of(path, "rejects: ", key, v, &n, err))
+			return -1;
+		if ((rc = reject_code_lookup(key, strlen(key))) >= 0) {
+			sm->rej[rc] += n;
+			continue;
+		}
+		for (i = 0; i < sm->nx && strcmp(sm->xcode[i], key); i++)
+			;
+		if (i == sm->nx) {
+			sm->xcode = xreallocarray(sm->xcode, sm->nx + 1, sizeof(*sm->xcode));
+			sm->xn = xreallocarray(sm->xn, sm->nx + 1, sizeof(*sm->xn));
+			sm->xcode[sm->nx] = xstrdup(key);
+			sm->xn[sm->nx++] = 0;
+		}
+		sm->xn[i] += n;
+	}
+	return 0;
+}
+
+/* "loss_accepted":{"bad_amount":8706}: the gate's record of a loss the
+ * run was told to accept (common/gate.h). */
+static int load_accepted(struct summary *sm, const char *path, json_t *o,
+			 struct rs_error *err)
+{
+	const char *key;
+	json_t *v;
+	long n = 0;
+	int rc;
+
+	json_object_foreach(o, key, v) {
+		if (count_of(path, "loss_accepted: ", key, v, &n, err))
+			return -1;
+		sm->accepted += n;
+		if ((rc = reject_code_lookup(key, strlen(key))) >= 0)
+			sm->acc[rc] += n;
+	}
+	return 0;
+}
+
+/* "total_export":"1234.56": an amount in quotes, to the fen. */
+static int load_amount(const char *path, const char *key, json_t *v,
+		       int64_t *fen, struct rs_error *err)
+{
+	const char *s = json_string_value(v);
+
+	if (!s || money_parse(s, json_string_length(v), MU_YUAN, fen) != MONEY_OK)
+		return rs_err(err, "bad summary '%s': '%s' must be an amount in quotes, as \"1234.56\"",
+			      path, key);
+	return 0;
+}
+
+/* Reads one stage summary with jansson. Keys the table does not use, of
+ * any shape, are ignored; a key given twice is an error. */
 static int summary_load(struct summary *sm, const char *path, struct rs_error *err)
 {
-	struct jp j;
+	json_error_t je;
+	json_t *doc = NULL, *v;
 	char *buf = NULL;
 	size_t len;
 	int ret = -1;
@@ -490,23 +156,70 @@ static int summary_load(struct summary *sm, const char *path, struct rs_error *e
 	memset(sm, 0, sizeof(*sm));
 	if (rs_read_file(path, SUMMARY_MAX, &buf, &len, err))
 		return -1;
-	j.path = path;
-	j.s = j.p = buf;
-	j.end = buf + len;
-	j.err = err;
-	if (jobject(&j, top_key, sm, 0))
-		goto out;
-	ws(&j);
-	if (j.p != j.end) {
-		jp_fail(&j, "text after the summary object");
+	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	if (!doc) {
+		rs_err(err, "bad summary '%s' at %d:%d: %s -- the summary was edited by hand or cut short; run the stage again",
+		       path, je.line, je.column, je.text);
 		goto out;
 	}
-	if (!sm->stage) {
-		rs_err(err, "bad summary '%s': no 'stage'", path);
+	if (!json_is_object(doc)) {
+		rs_err(err, "bad summary '%s': not a JSON object", path);
 		goto out;
+	}
+	if (!json_is_string(v = json_object_get(doc, "stage"))) {
+		rs_err(err, "bad summary '%s': no 'stage' string", path);
+		goto out;
+	}
+	sm->stage = xstrdup(json_string_value(v));
+	if ((v = json_object_get(doc, "source"))) {
+		if (!json_is_string(v)) {
+			rs_err(err, "bad summary '%s': 'source' must be a string", path);
+			goto out;
+		}
+		sm->source = xstrdup(json_string_value(v));
+	}
+	if ((v = json_object_get(doc, "rows_read"))) {
+		sm->have_rows = 1;
+		if (count_of(path, "", "rows_read", v, &sm->rows_read, err))
+			goto out;
+	}
+	if ((v = json_object_get(doc, "records"))) {
+		sm->have_records = 1;
+		if (count_of(path, "", "records", v, &sm->records, err))
+			goto out;
+	}
+	if ((v = json_object_get(doc, "totals")) &&
+	    count_of(path, "", "totals", v, &sm->totals, err))
+		goto out;
+	if ((v = json_object_get(doc, "total_export"))) {
+		if (load_amount(path, "total_export", v, &sm->tot_export, err) ||
+		    load_amount(path, "total_computed", json_object_get(doc, "total_computed"),
+				&sm->tot_computed, err))
+			goto out;
+		sm->have_tot = 1;
+	} else if (json_object_get(doc, "total_computed")) {
+		rs_err(err, "bad summary '%s': 'total_computed' without 'total_export'", path);
+		goto out;
+	}
+	if ((v = json_object_get(doc, "rejects"))) {
+		if (!json_is_object(v)) {
+			rs_err(err, "bad summary '%s': 'rejects' must be an object of counts by reason", path);
+			goto out;
+		}
+		if (load_rejects(sm, path, v, err))
+			goto out;
+	}
+	if ((v = json_object_get(doc, "loss_accepted"))) {
+		if (!json_is_object(v)) {
+			rs_err(err, "bad summary '%s': 'loss_accepted' must be an object of counts by reason", path);
+			goto out;
+		}
+		if (load_accepted(sm, path, v, err))
+			goto out;
 	}
 	ret = 0;
 out:
+	json_decref(doc);
 	free(buf);
 	if (ret)
 		summary_release(sm);
