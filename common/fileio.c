@@ -22,10 +22,12 @@
  * members, at other levels (or with RS_GZIP_NO_ISAL=1, for comparing)
  * libdeflate (isal_member, deflate_member). A
  * member restarts the 32 KiB window, which costs under 1 % of size at a
- * 1 MiB block. If no thread can be started, the old way is taken: one
- * stream, gzwrite in the caller. A failed write is remembered by the
- * thread and reported by rs_out_commit. Only the calling thread counts
- * fault points.
+ * 1 MiB block. If no thread can be started, the caller compresses each
+ * block itself into the same member, in the same slot (zw_here): the
+ * file is the same to the byte whatever threads it got (a single zlib
+ * stream, as this once fell back to, made reruns differ on a machine out
+ * of threads). A failed write is remembered by the thread and reported by
+ * rs_out_commit. Only the calling thread counts fault points.
  *
  * In a fault-injection build (make FAULT=1, -DRS_FAULT_INJECTION) the
  * environment variable RS_FAIL_WRITE=N makes the Nth write operation on an
@@ -362,7 +364,14 @@ static void zw_free_slots(struct rs_zwriter *z, int n)
 	}
 }
 
-/* Starts o's compressing threads; 0, or -1 when none can be had. */
+/*
+ * Starts o's compressing threads. When none can be started (clone fails
+ * with EAGAIN on a machine out of threads or processes) the caller's
+ * thread compresses each block itself, into the same members through the
+ * same slots (zw_here): the bytes of a file never depend on how many
+ * threads it got. Returns 0, or -1 with o failed when a compressor cannot
+ * be had (out of memory).
+ */
 static int zw_start(struct rs_out *o)
 {
 	struct rs_zwriter *z = xcalloc(1, sizeof(*z));
@@ -373,8 +382,7 @@ static int zw_start(struct rs_out *o)
 	z->level = rs_gzip_level();
 	/* Every buffer is allocated here, before a thread runs: an
 	 * allocation failure dies, and had best not die with a thread in
-	 * the middle of a block. A compressor that cannot be had leaves the
-	 * output to the single zlib stream. */
+	 * the middle of a block. */
 	for (i = 0; i < ZW_SLOTS; i++) {
 		z->slot[i].in = xmalloc(GZ_BLOCK);
 		z->slot[i].out = xmalloc(bound);
@@ -385,6 +393,7 @@ static int zw_start(struct rs_out *o)
 		if (!z->slot[i].c) {
 			zw_free_slots(z, i + 1);
 			free(z);
+			fail(o, "cannot allocate a gzip compressor (out of memory)");
 			return -1;
 		}
 	}
@@ -395,16 +404,36 @@ static int zw_start(struct rs_out *o)
 			break;
 		z->nthreads++;
 	}
-	if (!z->nthreads) {
-		pthread_mutex_destroy(&z->mu);
-		pthread_cond_destroy(&z->cv);
-		zw_free_slots(z, ZW_SLOTS);
-		free(z);
-		return -1;
-	}
 	o->zw = z;
 	o->zw_used = 1;
 	return 0;
+}
+
+/*
+ * Without threads: the block in o->buf (with its job's items still to
+ * make) becomes its member here, in the slot a thread would have used
+ * (slot seq % ZW_SLOTS, whose ISA-L tables have seen the same blocks
+ * before), and is written at once; in order, since nothing else writes.
+ */
+static void zw_here(struct rs_out *o, const struct fill_job *j)
+{
+	struct rs_zwriter *z = o->zw;
+	struct zslot *sl = &z->slot[z->next_seq % ZW_SLOTS];
+	char why[256];
+	char *p = sl->in;
+
+	sl->in = o->buf;
+	sl->in_len = o->len;
+	o->buf = p;
+	sl->seq = z->next_seq++;
+	if ((j->it && fill_run(j, sl->in, why, sizeof(why))) ||
+	    deflate_member(sl, why, sizeof(why)) ||
+	    write_all(z->fd, sl->out, sl->out_len, why, sizeof(why))) {
+		z->failed = 1;
+		memcpy(z->why, why, sizeof(z->why));
+		fail(o, why);
+	}
+	z->next_out++;
 }
 
 /* Opens the single gzip stream of an output that has no threads. */
@@ -441,7 +470,9 @@ static void zw_handoff(struct rs_out *o, int last, const struct fill_job *j)
 
 	if (!o->len || o->failed)
 		goto out;
-	if (!o->zw && (last || o->gz || zw_start(o))) {
+	/* An output of one block or less is one zlib stream, whatever the
+	 * threads; a bigger one is members from its first full block on. */
+	if (!o->zw && (last || o->gz)) {
 		char why[256];
 		if (j->it && fill_run(j, o->buf, why, sizeof(why)))
 			fail(o, why);
@@ -449,7 +480,13 @@ static void zw_handoff(struct rs_out *o, int last, const struct fill_job *j)
 			fail(o, why);
 		goto out;
 	}
+	if (!o->zw && zw_start(o))
+		goto out;
 	z = o->zw;
+	if (!z->nthreads) {
+		zw_here(o, j);
+		goto out;
+	}
 	pthread_mutex_lock(&z->mu);
 	sl = &z->slot[z->next_seq % ZW_SLOTS];
 	while (sl->state != SLOT_FREE && !z->failed)

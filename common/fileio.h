@@ -14,8 +14,9 @@
  * A gzip output over a block (1 MiB) is cut into blocks, each compressed
  * into a gzip member (by ISA-L at level 1, libdeflate at others) on one of
  * two threads while the caller goes on producing the next; members are
- * written in order, so the bytes do not depend on the threads. A smaller
- * output is one zlib gzwrite stream. Errors are reported as before: by
+ * written in order, so the bytes do not depend on the threads, nor on
+ * whether any could be started (without them the caller compresses the
+ * same members itself). A smaller output is one zlib gzwrite stream. Errors are reported as before: by
  * rs_out_commit.
  *
  * Inputs are read through zlib, which reads plain files as they are, so

@@ -189,6 +189,22 @@ void gate_json(const struct rs_gate *g, const long counts[RJ__COUNT],
 	sbuf_addc(sb, '}');
 }
 
+void stop_json(struct sbuf *sb, const char *kind, const char *what,
+	       const char *fix, const char *accept)
+{
+	sbuf_adds(sb, "\"stop\":{\"kind\":");
+	json_add_string(sb, kind);
+	sbuf_adds(sb, ",\"what\":");
+	json_add_string(sb, what ? what : "");
+	sbuf_adds(sb, ",\"fix\":");
+	json_add_string(sb, fix ? fix : "");
+	if (accept) {
+		sbuf_adds(sb, ",\"accept\":");
+		json_add_string(sb, accept);
+	}
+	sbuf_addc(sb, '}');
+}
+
 void gate_message(const struct gate_verdict *v, const char *stage,
 		  const char *source, const struct rs_gate *g,
 		  const char *sample, const char *fix, struct sbuf *sb)

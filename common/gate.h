@@ -72,6 +72,19 @@ void gate_judge(const struct rs_gate *g, long rows, const long counts[RJ__COUNT]
 void gate_json(const struct rs_gate *g, const long counts[RJ__COUNT],
 	       const struct gate_verdict *v, struct sbuf *sb);
 
+/*
+ * A stop other than the reject gate, after a stage's outputs are written
+ * (a misspelt program label, a total row that disagrees, 万元 read as 元,
+ * a merge's overlap), as its summary records it for the runner's last
+ * line: "stop":{"kind":K,"what":W,"fix":F,"accept":R} (no braces around
+ * it, no leading comma). kind names the stop (unknown_label, amount_unit,
+ * total_mismatch, overlap), what says what the stage found, fix the
+ * stage's own fix; accept is what --accept-loss takes to publish anyway,
+ * or NULL (left out) when no flag can accept it. This function can't fail.
+ */
+void stop_json(struct sbuf *sb, const char *kind, const char *what,
+	       const char *fix, const char *accept);
+
 /* Formats the failure for stderr (stage: a prefix such as "" or
  * "validate: "): the share over, the top reason with its
  * count and share, the sample line (already masked), the fix, and how to

@@ -193,3 +193,44 @@ void norm_release(void)
 	cc = (opencc_t)-1;
 	sbuf_release(&scratch);
 }
+
+size_t norm_codepoints(const char *s, unsigned *out, size_t max)
+{
+	size_t n = 0;
+
+	while (*s && n < max) {
+		unsigned char b = (unsigned char)*s;
+		size_t k = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+		unsigned v = k == 1 ? b : b & (0x3F >> (k - 1));
+		size_t j;
+		for (j = 1; j < k && s[j]; j++)
+			v = (v << 6) | ((unsigned char)s[j] & 0x3F);
+		out[n++] = v;
+		s += j;
+	}
+	return n;
+}
+
+size_t norm_distance(const char *a, const char *b)
+{
+	unsigned ca[NORM_DISTANCE_MAX], cb[NORM_DISTANCE_MAX];
+	size_t na = norm_codepoints(a, ca, NORM_DISTANCE_MAX);
+	size_t nb = norm_codepoints(b, cb, NORM_DISTANCE_MAX), i, j;
+	size_t prev[NORM_DISTANCE_MAX + 1], cur[NORM_DISTANCE_MAX + 1];
+
+	for (j = 0; j <= nb; j++)
+		prev[j] = j;
+	for (i = 1; i <= na; i++) {
+		cur[0] = i;
+		for (j = 1; j <= nb; j++) {
+			size_t d = prev[j - 1] + (ca[i - 1] != cb[j - 1]);
+			if (prev[j] + 1 < d)
+				d = prev[j] + 1;
+			if (cur[j - 1] + 1 < d)
+				d = cur[j - 1] + 1;
+			cur[j] = d;
+		}
+		memcpy(prev, cur, sizeof(prev));
+	}
+	return prev[nb];
+}

@@ -24,6 +24,16 @@ void norm_width(const char *s, size_t n, struct sbuf *out);
  * same few labels millions of times costs a hash lookup. */
 int norm_label(const char *s, size_t n, struct sbuf *out, struct rs_error *err);
 
+/* The code points of UTF-8 s, at most max of them, into out; returns how
+ * many. A byte sequence cut short ends the text. This function can't fail. */
+size_t norm_codepoints(const char *s, unsigned *out, size_t max);
+
+/* Edit distance (Levenshtein) between two texts in characters, over their
+ * first NORM_DISTANCE_MAX characters: for "did you mean" in messages.
+ * This function can't fail. */
+#define NORM_DISTANCE_MAX 64
+size_t norm_distance(const char *a, const char *b);
+
 /* Releases the OpenCC handle and the cache. */
 void norm_release(void);
 

@@ -343,7 +343,7 @@ int ydoc_load(struct ydoc *doc, const char *path, struct rs_error *err)
 	int ret;
 
 	memset(doc, 0, sizeof(*doc));
-	if (rs_read_file(path, (size_t)64 << 20, &buf, &len, err))
+	if (rs_read_file(path, YDOC_MAX_FILE, &buf, &len, err))
 		return -1;
 	ret = ydoc_load_mem(doc, path, buf, len, err);
 	free(buf);

@@ -32,6 +32,7 @@ struct ydoc {
 
 #define YDOC_MAX_DEPTH 64
 #define YDOC_MAX_NODES 1000000
+#define YDOC_MAX_FILE ((size_t)64 << 20)   /* the largest file ydoc_load reads */
 
 /* Loads path. On error fills err ("'f':L:C: message") and returns -1. */
 int ydoc_load(struct ydoc *doc, const char *path, struct rs_error *err);

@@ -9,12 +9,16 @@ for p in rs-ingest rs-validate rs-aggregate rs-merge rs-report reliefstat; do
 	expect_exit 2 "$p with an unknown option exits 2" "$BIN/$p" --no-such-option
 done
 
-# The other programs make installs: help and version too.
-for p in rs-draft rs-load rs-gen rs-csvdump; do
+# The other programs make installs, and the bench's floor: help and
+# version too.
+for p in rs-draft rs-load rs-gen rs-csvdump rs-floor; do
 	expect_exit 0 "$p --help" "$BIN/$p" --help
 	grep -qi usage "$TMP/.out" && ok "$p --help prints usage on stdout" || fail "$p --help prints usage on stdout"
 	expect_exit 0 "$p -V" "$BIN/$p" -V
+	grep -q "^$p [0-9]" "$TMP/.out" && ok "$p -V prints its name and version" || fail "$p -V prints its name and version" "$(cat "$TMP/.out")"
 done
+expect_exit 2 "rs-floor with an unknown option exits 2" "$BIN/rs-floor" --no-such-option
+grep -q "Try 'rs-floor --help'" "$TMP/.err" && ok "... pointing at --help" || fail "... pointing at --help" "$(cat "$TMP/.err")"
 
 m=$ROOT/samples/mappings/tongan.yaml
 x=$ROOT/samples/exports/tongan-2024.csv

@@ -42,10 +42,16 @@ mk=$(awk '/^## Add your district/ { s = 1 } s && /^To try it/ { p = 1 } p && /^$
 (cd "$W" && bash -e "$TMP/block.sh") >"$TMP/dup.out" 2>"$TMP/dup.err"
 rc=$?
 [ $rc = 1 ] && grep -q "rs-merge: 5345 of [0-9]* payments (beneficiary, program, month), [0-9.]*%, are paid by two or more inputs, over the 1% allowed (--max-overlap): most of them (5345) by both 'erqi-2024' and 'erqi-wb-2024'" "$TMP/dup.err" &&
-	grep -q "published tables not updated: merge failed" "$TMP/dup.err" &&
+	[ "$(tail -1 "$TMP/dup.err")" = "reliefstat: published tables not updated: merge stopped: 5345 of 26351 payments (beneficiary, program, month), 20.28%, are paid by two or more inputs, most of them (5345) by both 'erqi-2024' and 'erqi-wb-2024' (fix: one export given twice (a copy under another name, or one district's file in two sources): remove the copy from the sources; or accept it for this run: reliefstat run pipelines/yearend.yaml --accept-loss merge)" ] &&
+	! grep -q 'PIPELINE' "$TMP/dup.err" &&
 	[ ! -e "$W/out/all/report/published/programs-2024.csv" ] &&
-	ok "the copy beside its sample: the merge stops (exit 1), naming both, nothing published" ||
+	ok "the copy beside its sample: the merge stops (exit 1), naming both, nothing published; the last line says why and gives the command with the pipeline's path" ||
 	fail "the copy beside its sample: the merge stops" "exit $rc" "$(grep -v '^\[' "$TMP/dup.err" | tail -6)"
+(cd "$W" && bin/reliefstat run pipelines/yearend.yaml --only report_all) >"$TMP/only.out" 2>"$TMP/only.err"
+rc=$?
+[ $rc = 1 ] && tail -1 "$TMP/only.err" | grep -q "^reliefstat: will not run 'report_all' without its upstream: 'merge' failed in the last run .*; nothing was run -- fix the source and run without --only (reliefstat run pipelines/yearend.yaml), or accept the loss: reliefstat run pipelines/yearend.yaml --accept-loss merge$" &&
+	ok "... --only downstream of the stopped merge refuses, offering --accept-loss merge" ||
+	fail "... --only downstream of the stopped merge refuses, offering --accept-loss merge" "exit $rc" "$(tail -2 "$TMP/only.err")"
 (cd "$W" && bin/reliefstat run pipelines/yearend.yaml --accept-loss merge) >"$TMP/acc.out" 2>"$TMP/acc.err"
 rc=$?
 [ $rc = 0 ] && grep -q "accepted for this run (--accept-loss)" "$W/out/.reliefstat/logs/merge.log" &&
@@ -127,8 +133,23 @@ cmp -s <(zcat "$W/out/pidu-b-2023/records.csv.gz" | cut -d, -f2-) <(zcat "$TMP/p
 cp "$W/pipelines/sources.yaml" "$TMP/sources.good"
 sed -i '$ s/, prev: \[\]}/}/' "$W/pipelines/sources.yaml"
 expect_exit 2 "a line without prev: check exits 2" "$BIN/reliefstat" check "$W/pipelines/yearend.yaml"
-grep -q "the item at '[^']*pipelines/sources.yaml':$(wc -l <"$W/pipelines/sources.yaml"):3 has no list 'prev' (add 'prev: \[\]' to it for none)" "$TMP/.err" &&
+grep -q "the item at '$W/pipelines/sources.yaml':$(wc -l <"$W/pipelines/sources.yaml"):3 has no list 'prev' (add 'prev: \[\]' to it for none)" "$TMP/.err" &&
 	ok "... naming the line and the fix" || fail "... naming the line and the fix" "$(cat "$TMP/.err")"
+# The sources file is named as the pipeline is, from where the user is
+# (the runner reads it from the root it changed to): never made absolute.
+n=$(wc -l <"$W/pipelines/sources.yaml")
+(cd "$W" && "$BIN/reliefstat" check pipelines/yearend.yaml) >"$TMP/.out" 2>"$TMP/.err"
+grep -q "^reliefstat: 'pipelines/yearend.yaml':[0-9]*:[0-9]*: each: the item at 'pipelines/sources.yaml':$n:3 has no list 'prev'" "$TMP/.err" &&
+	ok "... as 'pipelines/sources.yaml':$n:3 when run as bin/reliefstat check pipelines/yearend.yaml" ||
+	fail "... as 'pipelines/sources.yaml':$n:3 from the repository" "$(cat "$TMP/.err")"
+(cd "$W/pipelines" && "$BIN/reliefstat" check yearend.yaml) >"$TMP/.out" 2>"$TMP/.err"
+grep -q "the item at 'sources.yaml':$n:3 has no list 'prev'" "$TMP/.err" &&
+	ok "... as 'sources.yaml':$n:3 from pipelines/" || fail "... as 'sources.yaml':$n:3 from pipelines/" "$(cat "$TMP/.err")"
+sed 's/{file: sources.yaml}/{file: nosuch.yaml}/' "$W/pipelines/yearend.yaml" >"$W/pipelines/nosrc.yaml"
+(cd "$W" && "$BIN/reliefstat" check pipelines/nosrc.yaml) >"$TMP/.out" 2>"$TMP/.err"
+grep -q "^reliefstat: variable 'sources' ('pipelines/nosrc.yaml':[0-9]*:[0-9]*): cannot open 'pipelines/nosuch.yaml': No such file" "$TMP/.err" &&
+	ok "... and a sources file that is not there, the same way" || fail "... and a sources file that is not there, the same way" "$(cat "$TMP/.err")"
+rm -f "$W/pipelines/nosrc.yaml"
 sed 's#file: exports/pidu-b-2023.csv#file: export/pidu-b-2023.csv#' "$TMP/sources.good" >"$W/pipelines/sources.yaml"
 expect_exit 2 "an export that is not there: check exits 2" "$BIN/reliefstat" check "$W/pipelines/yearend.yaml"
 grep -q "ingest@pidu-b-2023: input 'export/pidu-b-2023.csv' does not exist and no stage writes it (in '[^']*/repo', the pipeline's root:)" "$TMP/.err" &&

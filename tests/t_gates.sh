@@ -174,3 +174,50 @@ expect_exit 1 "a misspelt label on 4 of a program's 14 rows fails ingest" "${GI[
 grep -q "the program label '临时求助' on 4 rows is not in the catalog or the mapping's programs (did you mean '临时救助', code linshi? these are 28.6% of its 14 rows); those payments would be missing from the tables: map it under programs: in 'samples/mappings/generated.yaml' (e.g. '临时求助: linshi')" "$TMP/.err" &&
 	ok "... naming the share of the program and the code to map it to" || fail "... naming the share of the program and the code" "$(cat "$TMP/.err")"
 expect_exit 0 "... on 2 rows it does not (they are rejects with a reason)" "${GI[@]}" "$TMP/typo2.csv"
+
+# The runner's last line names what stopped the run, as the stage said it,
+# with the stage's own fix and, where a loss can be accepted, the command:
+# the reject gate (ingest's, validate's), a misspelt label, 万元 read as
+# 元, a total row that disagrees (a merge's overlap: t_district.sh). Each
+# case: a one-source pipeline run from its directory, as a user would.
+S=$TMP/stops
+mkdir -p "$S"
+cp "$TMP/typo.csv" "$S/typo.csv"
+cp "$TMP/g.csv" "$S/g.csv"
+sed '/^amount_unit/d' samples/mappings/generated.yaml >"$S/nounit.yaml"
+cp samples/mappings/generated.yaml "$S/gen.yaml"
+{ cat samples/mappings/generated.yaml; echo 'max_reject_rate: 0.0001'; } >"$S/strict.yaml"
+awk -F, 'BEGIN { OFS = "," } NR > 1 { $12 = "0.73" } { print }' "$TMP/g.csv" >"$S/wan.csv"
+{ cat "$TMP/g.csv"; echo '合计,,,,,,,,,,,999.00,,,'; } >"$S/total.csv"
+cat >"$S/p.yaml" <<YAML
+vars: {out: out, export: g.csv, mapping: gen.yaml, vrate: "0.05"}
+stages:
+  ingest:
+    foreach: [x-2024]
+    run: [rs-ingest, --mapping, "\${mapping}", --key, "$KEY", -o, "\${out}/r.csv.gz",
+          --rejects, "\${out}/ij.csv.gz", --summary, "\${out}/ingest.json", "\${export}"]
+    inputs: ["\${export}", "\${mapping}"]
+    outputs: ["\${out}/r.csv.gz", "\${out}/ij.csv.gz", "\${out}/ingest.json"]
+  validate:
+    foreach: [x-2024]
+    run: [rs-validate, --period, 2024-01..2024-12, --max-reject-rate, "\${vrate}",
+          -o, "\${out}/v.csv.gz", --rejects, "\${out}/vj.csv.gz", --summary, "\${out}/validate.json",
+          "\${out}/r.csv.gz"]
+    inputs: ["\${out}/r.csv.gz"]
+    outputs: ["\${out}/v.csv.gz", "\${out}/vj.csv.gz", "\${out}/validate.json"]
+YAML
+L="reliefstat: published tables not updated:"
+while IFS='|' read -r name vars want; do
+	# shellcheck disable=SC2086
+	(cd "$S" && rm -rf out && "$RS" run p.yaml $vars) >"$TMP/.out" 2>"$TMP/.err"
+	rc=$?
+	last=$(tail -1 "$TMP/.err")
+	[ $rc = 1 ] && [ "$last" = "$L $want" ] && ok "the runner's last line for $name" ||
+		fail "the runner's last line for $name" "exit $rc" "got:  $last" "want: $L $want"
+done <<EOF2
+a misspelt label|--var export=typo.csv|ingest@x-2024 stopped: the program label '临时求助' on 14 rows is not in the catalog or the mapping's programs (did you mean '临时救助', code linshi?); a whole program would be missing from the tables (fix: map it under programs: in 'gen.yaml' (e.g. '临时求助: linshi'); or accept it for this run: reliefstat run p.yaml --accept-loss x-2024:unknown_program)
+万元 read as 元|--var export=wan.csv --var mapping=nounit.yaml|ingest@x-2024 stopped: 2985 of 2985 payments are under 1 元, read in 元 because mapping 'nounit.yaml' does not set amount_unit: the export is most likely in 万元 (fix: set amount_unit: 万元 in 'nounit.yaml' (or amount_unit: 元 if these really are yuan))
+a total row that disagrees|--var export=total.csv|ingest@x-2024 stopped: 1 total row of the export disagrees with the rows it closes (fix: export it again, whole; if the total row itself is known to be wrong, set total_mismatch: warn in 'gen.yaml')
+ingest's reject gate|--var mapping=strict.yaml|ingest@x-2024 over its reject threshold (fix the cause named above, or accept the loss: reliefstat run p.yaml --accept-loss x-2024:malformed_line)
+validate's reject gate|--var vrate=0.0001|validate@x-2024 over its reject threshold (fix the cause named above, or accept the loss: reliefstat run p.yaml --accept-loss x-2024:unknown_region)
+EOF2

@@ -120,7 +120,24 @@ expect_exit 0 "explain as text" "$RS" explain $P --source erqi-2024 --table 分�
 grep -q '导入 身份证号码有误（bad_id）：' "$TMP/.out" && grep -q '^另有12条导入时被剔除的记录无法确定是否属于该单元格（地区、项目、城乡或月份读不出）：字段数不符 6条，救助类别无法识别 6条$' "$TMP/.out" &&
 	ok "explain: ingest rejects and those not placed, in Chinese" || fail "explain: ingest rejects and those not placed, in Chinese" "$(tail -4 "$TMP/.out")"
 expect_exit 2 "explain an unknown row" "$RS" explain $P --source erqi-2024 --table 分地区汇总表 --row 无此镇 --column 合计人次
-grep -q "no row '无此镇'; name it by its first cells" "$TMP/.err" && ok "explain an unknown row: message" || fail "explain an unknown row: message" "$(cat "$TMP/.err")"
+grep -q "no row '无此镇'; the nearest rows are '[^']*', " "$TMP/.err" && grep -q "(name a row by its first cells, as the table prints them)$" "$TMP/.err" &&
+	ok "explain an unknown row: message, with rows of the table" || fail "explain an unknown row: message, with rows of the table" "$(cat "$TMP/.err")"
+# A row label that is not in the table: the nearest rows are offered, by
+# the table's own labels (a character off, a township without 镇/街道)
+# and by the catalog (a program's alias for the name the tables print).
+while IFS='|' read -r table row col hint; do
+	expect_exit 2 "explain --row '$row' (no such row)" "$RS" explain $P --source erqi-2024 --table "$table" --row "$row" --column "$col"
+	[ "$(cat "$TMP/.err")" = "reliefstat: no row '$row'; $hint (name a row by its first cells, as the table prints them)" ] &&
+		ok "... $hint" || fail "... $hint" "$(cat "$TMP/.err")"
+done <<EOF2
+分地区汇总表|马赛镇|临时救助人次|did you mean '二七区 / 马寨镇'?
+分地区汇总表|淮河路|临时救助人次|did you mean '二七区 / 淮河路街道'?
+分项目汇总表|城市低保|人次|did you mean '城市最低生活保障 / 城市'?
+分项目汇总表|高龄津贴/城镇|人次|did you mean '高龄津贴 / 城市'?
+EOF2
+expect_exit 2 "explain --row matching several rows" "$RS" explain $P --source erqi-2024 --table 分项目汇总表 --row 高龄津贴 --column 人次
+grep -qx "reliefstat: more than one row '高龄津贴'; name one by its first cells: '高龄津贴 / 城市', '高龄津贴 / 农村', '高龄津贴 / 小计'" "$TMP/.err" &&
+	ok "... lists them" || fail "... lists them" "$(cat "$TMP/.err")"
 # The counts of beneficiaries (SPEC.md section 4), as the aggregate makes them.
 expect_exit 0 "explain 累计保障人数 of a household program" "$RS" explain $P --source erqi-2024 --table 分项目汇总表 --row "城市最低生活保障 / 城市" --column 累计保障人数
 grep -q '：累计保障人数 = 205，等于表中数字$' "$TMP/.out" && ok "explain: 累计保障人数 205 = the households' persons" || fail "explain: 累计保障人数 205 = the households' persons" "$(grep '^合计' "$TMP/.out")"

@@ -1055,25 +1055,30 @@ static void report(struct run *r)
 	 * stage's dependents did not run, so the tables they write are the
 	 * last good run's. */
 	for (k = 0; k < pl->ntasks; k++) {
-		char reason[64];
-		const char *at;
+		const char *others = r->failed > 1 ? ", and others above" : "";
+		struct task_stop stop;
 		struct rs_error err;
-		int over;
+		struct sbuf acc;
 
 		t = &pl->tasks[pl->order[k]];
 		if (t->st != T_FAILED)
 			continue;
-		at = strchr(t->name, '@');
-		if ((over = task_gate_over(t, reason, sizeof(reason), &err)) < 0)
+		if (task_stop_read(t, &stop, &err) < 0)
 			rs_error_print(&err);
-		if (over > 0 && at)
+		sbuf_init(&acc, 0);
+		task_stop_accept_cmd(pl, t, &stop, &acc);
+		if (stop.kind == STOP_GATE)
 			rs_warn("published tables not updated: %s over its reject threshold%s "
-				"(fix the cause named above, or accept the loss: reliefstat run %s --accept-loss %s%s%s)",
-				t->name, r->failed > 1 ? ", and others above" : "",
-				pl->path, at + 1, *reason ? ":" : "", reason);
+				"(fix the cause named above%s%s)", t->name, others,
+				acc.len ? ", or accept the loss: " : "", acc.len ? acc.buf : "");
+		else if (stop.kind == STOP_OTHER)
+			rs_warn("published tables not updated: %s stopped%s: %s (fix: %s%s%s)",
+				t->name, others, stop.what, stop.fix,
+				acc.len ? "; or accept it for this run: " : "",
+				acc.len ? acc.buf : "");
 		else
-			rs_warn("published tables not updated: %s failed%s", t->name,
-				r->failed > 1 ? ", and others above" : "");
+			rs_warn("published tables not updated: %s failed%s", t->name, others);
+		sbuf_release(&acc);
 		break;
 	}
 }
@@ -1285,8 +1290,8 @@ static int check_upstream(struct pipeline *pl, struct state *st)
 			continue;
 		for (j = 0; j < t->ndeps; j++) {
 			struct task *d = &pl->tasks[t->deps[j]];
-			char reason[64];
-			const char *at;
+			struct task_stop stop;
+			struct sbuf acc;
 
 			if (d->selected || !may[t->deps[j]])
 				continue;
@@ -1307,19 +1312,20 @@ static int check_upstream(struct pipeline *pl, struct state *st)
 				sbuf_adds(&sb, ")");
 			}
 			sbuf_adds(&sb, "; nothing was run -- ");
-			at = strchr(c->name, '@');
-			if (!c->selected && c->last_failure && at &&
-			    task_gate_over(c, reason, sizeof(reason), &err) > 0)
+			sbuf_init(&acc, 0);
+			if (!c->selected && c->last_failure &&
+			    !task_stop_read(c, &stop, &err))
+				task_stop_accept_cmd(pl, c, &stop, &acc);
+			if (acc.len)
 				sbuf_addf(&sb, "fix the source and run without --only "
-					  "(reliefstat run %s), or accept the loss: "
-					  "reliefstat run %s --accept-loss %s%s%s",
-					  pl->path, pl->path, at + 1,
-					  *reason ? ":" : "", reason);
+					  "(reliefstat run %s), or accept the loss: %s",
+					  pl->path, acc.buf);
 			else
 				sbuf_addf(&sb, "%srun it too: reliefstat run %s --until %s",
 					  c->last_failure && !c->selected ?
 					  "fix its cause and " : "",
 					  pl->path, t->name);
+			sbuf_release(&acc);
 			rs_warn("%s", sb.buf);
 			ret = 1;
 			break;

@@ -800,12 +800,143 @@ static char *row_key_norm(const char *want)
 	return sbuf_detach(&sb, NULL);
 }
 
+/* want's cells (" / " between them) with each one the catalog knows by
+ * a name or an alias (城市低保) written as the tables name it (城市最低生活保障);
+ * NULL when the catalog knows none, or there is no catalog. */
+static char *catalog_names(const struct catalog *cat, const char *norm)
+{
+	struct sbuf sb, lab;
+	struct rs_error err;
+	const char *p = norm, *e;
+	int any = 0;
+
+	if (!cat)
+		return NULL;
+	sbuf_init(&sb, 0);
+	sbuf_init(&lab, 0);
+	for (;;) {
+		const struct program *pr = NULL;
+
+		e = strstr(p, " / ");
+		if (!e)
+			e = p + strlen(p);
+		sbuf_reset(&lab);
+		if (!norm_label(p, (size_t)(e - p), &lab, &err) && lab.buf)
+			pr = catalog_lookup_label(cat, lab.buf);
+		if (pr && pr->name_zh) {
+			sbuf_adds(&sb, pr->name_zh);
+			any |= strncmp(p, pr->name_zh, (size_t)(e - p)) ||
+			       strlen(pr->name_zh) != (size_t)(e - p);
+		} else {
+			sbuf_add(&sb, p, (size_t)(e - p));
+		}
+		if (!*e)
+			break;
+		sbuf_adds(&sb, " / ");
+		p = e + 3;
+	}
+	sbuf_release(&lab);
+	if (!any) {
+		sbuf_release(&sb);
+		return NULL;
+	}
+	return sbuf_detach(&sb, NULL);
+}
+
+/* How far row i of t is from what was asked (norm, and alt: the catalog's
+ * names for it, or NULL): the nearest of its key and each of its first k
+ * cells, in characters; 1 for a cell that holds norm. */
+static size_t row_distance(const struct ptable *t, size_t i, size_t k,
+			   const char *key, const char *norm, const char *alt)
+{
+	size_t j, d = norm_distance(norm, key), e;
+
+	if (alt && (e = norm_distance(alt, key)) < d)
+		d = e;
+	for (j = 0; j < k && j < t->ncol[i]; j++) {
+		if ((e = norm_distance(norm, t->rows[i][j])) < d)
+			d = e;
+		/* 淮河路 for 淮河路街道: a cell holding what was asked is near */
+		if (d > 1 && strlen(norm) >= 3 && strstr(t->rows[i][j], norm))
+			d = 1;
+		if (alt && (e = norm_distance(alt, t->rows[i][j])) < d)
+			d = e;
+	}
+	return d;
+}
+
+#define NEAR_ROWS 4
+
+/*
+ * The message for a row label that names no row: the rows nearest to it
+ * (by the table's cells, and by the catalog's names when it is a
+ * program's alias), as "did you mean" when near (a third of its
+ * characters, at least one), else as the nearest there are.
+ */
+static void no_row(const struct ptable *t, size_t k, const char *want,
+		   const char *norm, const struct catalog *cat,
+		   struct rs_error *err)
+{
+	char *alt = catalog_names(cat, norm), *key;
+	size_t i, n = 0, best = (size_t)-1, d, limit;
+	size_t pick[NEAR_ROWS], pd[NEAR_ROWS];
+	unsigned cp[NORM_DISTANCE_MAX];
+	struct sbuf sb;
+
+	limit = norm_codepoints(norm, cp, NORM_DISTANCE_MAX) / 3;
+	if (limit < 1)
+		limit = 1;
+	/* the NEAR_ROWS nearest rows, in table order among equals */
+	for (i = 1; i < t->n; i++) {
+		size_t at;
+
+		if (!t->ncol[i])
+			continue;
+		key = ptable_row_key(t, i, k);
+		d = *key ? row_distance(t, i, k, key, norm, alt) : (size_t)-1;
+		free(key);
+		if (d == (size_t)-1 || (n == NEAR_ROWS && d >= pd[n - 1]))
+			continue;
+		for (at = n < NEAR_ROWS ? n : NEAR_ROWS - 1; at > 0 && pd[at - 1] > d; at--) {
+			pick[at] = pick[at - 1];
+			pd[at] = pd[at - 1];
+		}
+		pick[at] = i;
+		pd[at] = d;
+		if (n < NEAR_ROWS)
+			n++;
+	}
+	if (n)
+		best = pd[0];
+	sbuf_init(&sb, 0);
+	sbuf_addf(&sb, "no row '%s'", want);
+	/* the nearest only, when some are near: others would only distract */
+	for (i = 0; i < n; i++) {
+		if (best <= limit && pd[i] > best)
+			break;
+		key = ptable_row_key(t, pick[i], k);
+		sbuf_addf(&sb, "%s'%s'", i == 0 ? (best <= limit ? "; did you mean " :
+			  "; the nearest rows are ") : ", ", key);
+		free(key);
+	}
+	if (n && best <= limit)
+		sbuf_addc(&sb, '?');
+	sbuf_adds(&sb, " (name a row by its first cells, as the table prints them)");
+	rs_err(err, "%s", sb.buf);
+	sbuf_release(&sb);
+	free(alt);
+}
+
+/* The line of t whose row key (its first k cells) or one first cell is
+ * want; -1 with err naming the nearest rows (cat, when not NULL, reads a
+ * program's alias as its name) or the rows want fits more than once. */
 static long find_line(const struct ptable *t, size_t k, const char *want,
-		      struct rs_error *err)
+		      const struct catalog *cat, struct rs_error *err)
 {
 	size_t i, j, hits = 0;
 	long got = -1;
 	char *key, *norm = row_key_norm(want);
+	struct sbuf sb;
 
 	for (i = 1; i < t->n; i++) {
 		key = ptable_row_key(t, i, k);
@@ -816,7 +947,6 @@ static long find_line(const struct ptable *t, size_t k, const char *want,
 		}
 		free(key);
 	}
-	free(norm);
 	for (i = 1; i < t->n; i++)
 		for (j = 0; j < k && j < t->ncol[i]; j++)
 			if (!strcmp(t->rows[i][j], want)) {
@@ -824,12 +954,28 @@ static long find_line(const struct ptable *t, size_t k, const char *want,
 				got = (long)i;
 				break;
 			}
-	if (hits == 1)
+	if (hits == 1) {
+		free(norm);
 		return got;
-	key = t->n > 1 ? ptable_row_key(t, 1, k) : xstrdup("");
-	rs_err(err, "%s row '%s'; name it by its first cells, e.g. '%s'",
-	       hits ? "more than one" : "no", want, key);
-	free(key);
+	}
+	if (!hits) {
+		no_row(t, k, want, norm, cat, err);
+		free(norm);
+		return -1;
+	}
+	free(norm);
+	sbuf_init(&sb, 0);
+	sbuf_addf(&sb, "more than one row '%s'; name one by its first cells: ", want);
+	for (i = 1, hits = 0; i < t->n; i++)
+		for (j = 0; j < k && j < t->ncol[i]; j++)
+			if (!strcmp(t->rows[i][j], want)) {
+				key = ptable_row_key(t, i, k);
+				sbuf_addf(&sb, "%s'%s'", hits++ ? ", " : "", key);
+				free(key);
+				break;
+			}
+	rs_err(err, "%s", sb.buf);
+	sbuf_release(&sb);
 	return -1;
 }
 
@@ -1073,7 +1219,7 @@ int explain_cell(const struct pipeline *pl, const char *source,
 		goto fail;
 	k = ptable_key_width(&it, &it);
 	if ((c = find_column(&it, column, &err)) < 0 ||
-	    (r = find_line(&it, k, row, &err)) < 0)
+	    (r = find_line(&it, k, row, &cat, &err)) < 0)
 		goto fail;
 	if ((size_t)c < k) {
 		rs_err(&err, "column '%s' names rows, it holds no figure",
@@ -1094,7 +1240,7 @@ int explain_cell(const struct pipeline *pl, const char *source,
 	if (!ptable_load(pcsv, &pt, &err)) {
 		pc = find_column(&pt, it.rows[0][c], &err);
 		pr = pc < 0 ? -1 : find_line(&pt, ptable_key_width(&pt, &pt),
-					     key, &err);
+					     key, NULL, &err);
 		published = pr < 0 ? "" : (size_t)pc < pt.ncol[pr] ?
 			    pt.rows[pr][pc] : "";
 	}

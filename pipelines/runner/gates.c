@@ -2,10 +2,12 @@
  * gates.c - the runner's side of the stages' loss gates: `run --accept-loss
  * SOURCE[:REASON]` hands --accept-loss to that source's gated stages
  * (rs-ingest, rs-validate; and rs-merge, whose gate is the overlap of its
- * inputs, when SOURCE is the merge task's name), and a failed stage is
- * told apart as over its reject threshold by the "gate":{"over":true} its
- * JSON summary records (read with jansson, as the runner reads every JSON
- * file).
+ * inputs, when SOURCE is the merge task's name), and what stopped a
+ * failed stage is read from its JSON summary (with jansson, as the runner
+ * reads every JSON file): a stop the summary names ("stop": a misspelt
+ * label, a total row that disagrees, 万元 read as 元, a merge's overlap)
+ * or the reject gate ("gate":{"over":true}), so the runner's last line
+ * names what the stage reported and how to accept it, if it can be.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -81,18 +83,26 @@ int pipeline_accept_loss(struct pipeline *pl, char **specs, size_t n,
 	return 0;
 }
 
-int task_gate_over(const struct task *t, char *reason, size_t reasonsz,
+/* Copies the string member key of o into buf ("" when absent). */
+static void copy_str(json_t *o, const char *key, char *buf, size_t bufsz)
+{
+	json_t *v = json_object_get(o, key);
+
+	snprintf(buf, bufsz, "%s", json_is_string(v) ? json_string_value(v) : "");
+}
+
+int task_stop_read(const struct task *t, struct task_stop *s,
 		   struct rs_error *err)
 {
 	json_error_t je;
-	json_t *sum, *gate, *top;
+	json_t *sum, *gate, *stop;
 	size_t i;
 	const char *p;
-	int over;
 
+	memset(s, 0, sizeof(*s));
 	if (!gated(t))
 		return 0;
-	for (i = 0; i < t->outputs.n; i++) {
+	for (i = 0; i < t->outputs.n && s->kind == STOP_NONE; i++) {
 		p = t->outputs.v[i].path;
 		if (strlen(p) < 5 || strcmp(p + strlen(p) - 5, ".json"))
 			continue;
@@ -105,18 +115,34 @@ int task_gate_over(const struct task *t, char *reason, size_t reasonsz,
 		if (!sum)       /* not opened or not read: no position */
 			return rs_err(err, "cannot read the summary '%s' of stage '%s': %s",
 				      p, t->name, je.text);
+		stop = json_object_get(sum, "stop");
 		gate = json_object_get(sum, "gate");
-		over = json_is_true(json_object_get(gate, "over"));
-		if (over) {
-			top = json_object_get(gate, "top_reason");
-			snprintf(reason, reasonsz, "%s",
-				 json_is_string(top) ? json_string_value(top) : "");
+		if (json_is_object(stop)) {
+			s->kind = STOP_OTHER;
+			copy_str(stop, "what", s->what, sizeof(s->what));
+			copy_str(stop, "fix", s->fix, sizeof(s->fix));
+			copy_str(stop, "accept", s->reason, sizeof(s->reason));
+		} else if (json_is_true(json_object_get(gate, "over"))) {
+			s->kind = STOP_GATE;
+			copy_str(gate, "top_reason", s->reason, sizeof(s->reason));
 		}
 		json_decref(sum);
-		if (over)
-			return 1;
 	}
 	return 0;
+}
+
+int task_stop_accept_cmd(const struct pipeline *pl, const struct task *t,
+			 const struct task_stop *s, struct sbuf *sb)
+{
+	const char *at = strchr(t->name, '@');
+
+	if (s->kind == STOP_NONE || (s->kind == STOP_OTHER && !*s->reason))
+		return 0;
+	sbuf_addf(sb, "reliefstat run %s --accept-loss %s", pl->path,
+		  at ? at + 1 : t->name);
+	if (at && *s->reason)
+		sbuf_addf(sb, ":%s", s->reason);
+	return 1;
 }
 
 int pipeline_preview_argv(const struct pipeline *pl, const char *source,

@@ -100,6 +100,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "runner.h"
 #include "xalloc.h"
 
@@ -850,24 +851,36 @@ static int load_var_file(struct pipeline *pl, const struct ynode *k,
 {
 	const struct ynode *f = ynode_get(*v, "file");
 	struct ydoc *d;
-	char *path;
+	char *path, *shown, *buf = NULL;
+	size_t len;
+	int ret;
 
 	if ((*v)->n != 1 || !f || f->type != YNODE_SCALAR || !*f->scalar)
 		return ynode_err(doc_of(pl, *v), *v, err, "variable '%s' must "
 				 "be a string, a list, or {file: FILE} (a YAML "
 				 "file holding the list)", k->scalar);
+	/* Read from where the runner now is (the root), named in messages
+	 * as the user would reach it from where they started it. */
 	path = join_logical(pl->filedir, f->scalar);
+	shown = *pl->showdir ? join_logical(pl->showdir, f->scalar) :
+		xstrdup(f->scalar);
 	pl->xdocs = xreallocarray(pl->xdocs, pl->nxdocs + 1,
 				  sizeof(*pl->xdocs));
 	d = &pl->xdocs[pl->nxdocs];
 	memset(d, 0, sizeof(*d));
-	if (ydoc_load(d, path, err)) {
+	ret = rs_read_file(path, YDOC_MAX_FILE, &buf, &len, err);
+	if (ret && access(path, R_OK))
+		rs_err(err, "cannot open '%s': %s", shown, strerror(errno));
+	if (!ret)
+		ret = ydoc_load_mem(d, shown, buf, len, err);
+	free(buf);
+	free(path);
+	free(shown);
+	if (ret) {
 		ydoc_release(d);
-		free(path);
-		return rs_err_prefix(err, "variable '%s' ('%s':%ld:%ld): ",
+		return rs_err_prefix(err, "variable '%s' ('%s':%ld:%ld)",
 				     k->scalar, pl->path, f->line, f->col);
 	}
-	free(path);
 	pl->nxdocs++;
 	if (!d->root || d->root->type == YNODE_MAP)
 		return rs_err(err, "'%s': variable '%s' must hold a list or a "
@@ -1015,6 +1028,8 @@ static int enter_root(struct pipeline *pl, const struct ynode *n,
 				 "(relative to the pipeline file's, e.g. ..)");
 	}
 	to = join_logical(dir, n ? n->scalar : ".");
+	free(pl->showdir);
+	pl->showdir = xstrdup(dir);
 	{
 		char cwd[4096];
 
@@ -1156,6 +1171,7 @@ void pipeline_release(struct pipeline *pl)
 	free(pl->statedir);
 	free(pl->rundir);
 	free(pl->filedir);
+	free(pl->showdir);
 	for (i = 0; i < pl->nxdocs; i++)
 		ydoc_release(&pl->xdocs[i]);
 	free(pl->xdocs);

@@ -128,6 +128,10 @@ struct pipeline {
 				    gave it one, else 0 */
 	char *rundir;            /* statedir/runs/ID, or NULL */
 	char *filedir;           /* the pipeline file's directory, absolute */
+	char *showdir;           /* the same as the user gave it ("" for the
+				    working directory): a file the pipeline
+				    names (sources.yaml) is shown from there,
+				    as the pipeline's own path is */
 	struct ydoc *xdocs;      /* files variables were loaded from */
 	size_t nxdocs;
 };
@@ -371,14 +375,35 @@ int pipeline_check_config(const struct pipeline *pl, struct sbuf *out, size_t *n
  */
 int pipeline_accept_loss(struct pipeline *pl, char **specs, size_t n,
 			 struct rs_error *err);
-/* 1 when t is a gated stage whose JSON summary says it is over its reject
- * threshold (it exited 1 with every output written); the top reason is
- * copied to reason ("" if the summary names none). 0 when no summary says
- * so, or none was written. -1 with err filled (the file, line:column and
- * what jansson found) when a summary is there but is not JSON; reason is
- * left unchanged then. */
-int task_gate_over(const struct task *t, char *reason, size_t reasonsz,
+/* What stopped a failed gated stage (rs-ingest, rs-validate, rs-merge),
+ * as its JSON summary records it. */
+enum { STOP_NONE, STOP_GATE, STOP_OTHER };
+struct task_stop {
+	int kind;            /* STOP_NONE: no summary says (a plain failure);
+				STOP_GATE: over its reject threshold
+				("gate":{"over":true}); STOP_OTHER: a stop the
+				summary names ("stop":{...}: a misspelt label, a
+				total row that disagrees, 万元 read as 元, a
+				merge's overlap) */
+	char reason[64];     /* the reason --accept-loss takes to publish
+				anyway (the gate's top reason), "" for none */
+	char what[1024];     /* STOP_OTHER: what the stage found */
+	char fix[1024];      /* STOP_OTHER: the stage's own fix */
+};
+/* Reads t's summary into s (s->kind STOP_NONE when t is not gated, wrote
+ * no summary or the summary names no stop). Returns 0, or -1 with err
+ * filled (the file, line:column and what jansson found) when a summary is
+ * there but is not JSON; s says STOP_NONE then. A stop the summary names
+ * wins over its gate: the stage reported that one. */
+int task_stop_read(const struct task *t, struct task_stop *s,
 		   struct rs_error *err);
+/* Appends the command that reruns pl accepting s's loss on t:
+ * "reliefstat run PIPELINE --accept-loss SOURCE[:REASON]" (SOURCE: the
+ * name after '@', or a merge task's own name, whose one loss needs no
+ * reason). Appends nothing and returns 0 when s has no loss to accept;
+ * else 1. */
+int task_stop_accept_cmd(const struct pipeline *pl, const struct task *t,
+			 const struct task_stop *s, struct sbuf *sb);
 /* The command of `reliefstat preview PIPELINE SOURCE [N]`: the rs-ingest of
  * SOURCE with --preview=N (default 20), its mapping, catalogs and export.
  * *argv is NULL-terminated and the caller's. Returns 0, or -1 when the

@@ -291,48 +291,6 @@ static int header_lists(const struct csv_row *row, struct sbuf *raw,
 	return 0;
 }
 
-/* Code points of UTF-8 s, at most max. */
-static size_t codepoints(const char *s, unsigned *out, size_t max)
-{
-	size_t n = 0;
-
-	while (*s && n < max) {
-		unsigned char b = (unsigned char)*s;
-		size_t k = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
-		unsigned v = k == 1 ? b : b & (0x3F >> (k - 1));
-		size_t j;
-		for (j = 1; j < k && s[j]; j++)
-			v = (v << 6) | ((unsigned char)s[j] & 0x3F);
-		out[n++] = v;
-		s += j;
-	}
-	return n;
-}
-
-/* Edit distance between two folded names, in characters. */
-static size_t name_distance(const char *a, const char *b)
-{
-	unsigned ca[64], cb[64];
-	size_t na = codepoints(a, ca, 64), nb = codepoints(b, cb, 64), i, j;
-	size_t prev[65], cur[65];
-
-	for (j = 0; j <= nb; j++)
-		prev[j] = j;
-	for (i = 1; i <= na; i++) {
-		cur[0] = i;
-		for (j = 1; j <= nb; j++) {
-			size_t d = prev[j - 1] + (ca[i - 1] != cb[j - 1]);
-			if (prev[j] + 1 < d)
-				d = prev[j] + 1;
-			if (cur[j - 1] + 1 < d)
-				d = cur[j - 1] + 1;
-			cur[j] = d;
-		}
-		memcpy(prev, cur, sizeof(prev));
-	}
-	return prev[nb];
-}
-
 /*
  * Text the wrong encoding made of a header: UTF-8 read as GB18030 gives
  * valid but strange Chinese (琛屾斂鍖哄垝浠ｇ爜), whose GB18030 bytes are
@@ -412,7 +370,7 @@ static int missing_column(struct ctx *c, int f, long record, long line,
 		if (folded.len)
 			sbuf_adds(&folded, ", ");
 		sbuf_adds(&folded, name);
-		d = name_distance(name, m->column[f]);
+		d = norm_distance(name, m->column[f]);
 		/* 发放金额 for 发放金额(元): one name inside the other is near */
 		if (strlen(name) >= 6 && (strstr(m->column[f], name) || strstr(name, m->column[f])))
 			d = 1;
@@ -425,7 +383,7 @@ static int missing_column(struct ctx *c, int f, long record, long line,
 	}
 	{
 		unsigned cp[64];
-		size_t nc = codepoints(m->column[f], cp, 64);
+		size_t nc = norm_codepoints(m->column[f], cp, 64);
 		limit = nc / 3 > 1 ? nc / 3 : 1;
 	}
 	if (best && bestd <= limit)
@@ -1399,13 +1357,13 @@ static void add_to_sums(struct ctx *c, const struct csv_row *row)
 static const char *nearest_program(const struct catalog *cat, const char *label)
 {
 	unsigned cp[64];
-	size_t i, d, best = (size_t)-1, limit = codepoints(label, cp, 64) / 3;
+	size_t i, d, best = (size_t)-1, limit = norm_codepoints(label, cp, 64) / 3;
 	const char *hit = NULL;
 
 	if (limit < 1)
 		limit = 1;
 	for (i = 0; i < cat->nlabels; i++) {
-		d = name_distance(label, cat->labels[i]);
+		d = norm_distance(label, cat->labels[i]);
 		if (d < best) {
 			best = d;
 			hit = cat->labels[i];
@@ -1429,15 +1387,16 @@ static long program_rows(struct ctx *c, const char *label)
 }
 
 /*
- * Returns 1, the message in msg, when a program label that neither the
- * catalog nor the mapping knows is on UNKNOWN_LABEL_ROWS rows or more, or
- * near a catalog name and on a large share of that program's rows
- * (UNKNOWN_NEAR_*), and that loss is not accepted: a misspelt label under
- * the loss gate would take a program, or much of it, out of the tables
- * without a word. The message names the label, its rows, the near catalog
- * name with its code and rows, and the fixes. Else 0.
+ * Returns 1 when a program label that neither the catalog nor the mapping
+ * knows is on UNKNOWN_LABEL_ROWS rows or more, or near a catalog name and
+ * on a large share of that program's rows (UNKNOWN_NEAR_*), and that loss
+ * is not accepted: a misspelt label under the loss gate would take a
+ * program, or much of it, out of the tables without a word. what then
+ * says what was found (the label, its rows, the near catalog name with
+ * its code and rows, what would be missing), fix the mapping line to add.
+ * Else 0, what and fix untouched.
  */
-static int unknown_labels(struct ctx *c, struct sbuf *msg)
+static int unknown_labels(struct ctx *c, struct sbuf *what, struct sbuf *fix)
 {
 	const struct ingest_opts *o = c->o;
 	const struct memo_ent *worst = NULL;
@@ -1486,9 +1445,10 @@ static int unknown_labels(struct ctx *c, struct sbuf *msg)
 		if (n > 1)
 			snprintf(more, sizeof(more), ", nor are %ld other labels (%ld rows in all)",
 				 n - 1, rows);
-		sbuf_addf(msg, "'%s': the program label '%s' on %ld rows is not in the catalog or the mapping's programs%s%s; %s would be missing from the tables: map it under programs: in '%s' (e.g. '%s: %s'), or accept the loss with --accept-loss unknown_program",
-			  o->source, worst->norm, worst->misses, hint, more,
-			  near_rows ? "those payments" : "a whole program",
+		sbuf_addf(what, "the program label '%s' on %ld rows is not in the catalog or the mapping's programs%s%s; %s would be missing from the tables",
+			  worst->norm, worst->misses, hint, more,
+			  near_rows ? "those payments" : "a whole program");
+		sbuf_addf(fix, "map it under programs: in '%s' (e.g. '%s: %s')",
 			  o->map->path, worst->norm, p ? p->code : "CODE");
 		return 1;
 	}
@@ -1961,12 +1921,14 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 {
 	struct ctx c;
 	struct rowsrc_opts ropts;
-	struct sbuf extra, label_msg, sheets_json;
+	struct sbuf extra, stop_what, stop_fix, sheets_json;
+	const char *stop = NULL;
 	struct rs_out sum, *set[3];
 	int i, ret = 1, label_over = 0;
 
 	sbuf_init(&extra, 0);
-	sbuf_init(&label_msg, 0);
+	sbuf_init(&stop_what, 0);
+	sbuf_init(&stop_fix, 0);
 	sbuf_init(&sheets_json, 0);
 	memset(&c, 0, sizeof(c));
 	memset(st, 0, sizeof(*st));
@@ -2081,13 +2043,13 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	if (o->nprefixes)
 		sbuf_addf(&extra, ",\"rows_in_file\":%ld,\"other_partitions\":%ld",
 			  st->rows_read + st->other_partitions, st->other_partitions);
-	label_over = unknown_labels(&c, &label_msg);
+	label_over = unknown_labels(&c, &stop_what, &stop_fix);
 	if (o->gate) {
 		sbuf_addc(&extra, ',');
 		gate_judge(o->gate, st->rows_read - st->totals - st->footers, st->counts,
 			   &st->verdict);
 		if (label_over && !st->verdict.over) {
-			/* the summary's gate says so, for the runner */
+			/* the gate's over too: what --only's refusal reads */
 			st->verdict.over = st->verdict.reason_gate = 1;
 			st->verdict.top = RJ_UNKNOWN_PROGRAM;
 			st->verdict.top_count = st->counts[RJ_UNKNOWN_PROGRAM];
@@ -2095,6 +2057,35 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 		gate_json(o->gate, st->counts, &st->verdict, &extra);
 		if (st->verdict.top >= 0 && c.rj.sample[st->verdict.top])
 			st->sample = xstrdup(c.rj.sample[st->verdict.top]);
+	}
+	/* The stops under the gate, after the outputs are committed, in this
+	 * order; the summary names the one taken ("stop"), for the runner's
+	 * last line. */
+	if (label_over) {
+		stop = "unknown_label";
+	} else if (!st->verdict.over && !o->map->unit_line && o->map->unit == MU_YUAN &&
+		   c.paid >= IMPLAUSIBLE_MIN && c.under_yuan * 2 > c.paid) {
+		/* amount_unit left to its default (元) and most payments under
+		 * 1 元: 万元 read as 元 passes every amount check when it has
+		 * two decimals */
+		stop = "amount_unit";
+		sbuf_addf(&stop_what, "%ld of %ld payments are under 1 元, read in 元 because mapping '%s' does not set amount_unit: the export is most likely in 万元",
+			  c.under_yuan, c.paid, o->map->path);
+		sbuf_addf(&stop_fix, "set amount_unit: 万元 in '%s' (or amount_unit: 元 if these really are yuan)",
+			  o->map->path);
+	} else if (c.total_mismatches && o->map->total_mismatch_fails) {
+		stop = "total_mismatch";
+		sbuf_addf(&stop_what, "%ld total row%s of the export disagree%s with the rows %s close%s",
+			  c.total_mismatches, c.total_mismatches == 1 ? "" : "s",
+			  c.total_mismatches == 1 ? "s" : "", c.total_mismatches == 1 ? "it" : "they",
+			  c.total_mismatches == 1 ? "s" : "");
+		sbuf_addf(&stop_fix, "export it again, whole; if the total row itself is known to be wrong, set total_mismatch: warn in '%s'",
+			  o->map->path);
+	}
+	if (stop) {
+		sbuf_addc(&extra, ',');
+		stop_json(&extra, stop, stop_what.buf, stop_fix.buf,
+			  label_over ? reject_code_name(RJ_UNKNOWN_PROGRAM) : NULL);
 	}
 	if (extra.len && extra.buf[extra.len - 1] == ',')
 		extra.buf[--extra.len] = '\0';
@@ -2109,22 +2100,18 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	if (rs_out_commit_set(set, o->summary ? 3 : 2, err))
 		goto out;
 	if (label_over) {
-		rs_err(err, "%s", label_msg.buf);
+		rs_err(err, "'%s': %s: %s, or accept the loss with --accept-loss unknown_program",
+		       o->source, stop_what.buf, stop_fix.buf);
 		goto out;
 	}
-	/* amount_unit left to its default (元) and most payments under 1 元:
-	 * 万元 read as 元 passes every amount check when it has two decimals */
-	if (!st->verdict.over && !o->map->unit_line && o->map->unit == MU_YUAN &&
-	    c.paid >= IMPLAUSIBLE_MIN && c.under_yuan * 2 > c.paid) {
-		rs_err(err, "'%s': %ld of %ld payments are under 1 元, read in 元 because mapping '%s' does not set amount_unit: the export is most likely in 万元 -- set amount_unit: 万元 there (or amount_unit: 元 if these really are yuan); outputs are written, nothing to publish",
-		       o->source, c.under_yuan, c.paid, o->map->path);
+	if (stop && !strcmp(stop, "amount_unit")) {
+		rs_err(err, "'%s': %s -- set amount_unit: 万元 there (or amount_unit: 元 if these really are yuan); outputs are written, nothing to publish",
+		       o->source, stop_what.buf);
 		goto out;
 	}
-	if (c.total_mismatches && o->map->total_mismatch_fails) {
-		rs_err(err, "'%s': %ld total row%s of the export disagree%s with the rows %s close%s (see the warnings above): the export may be cut short or edited after its totals were made -- export it again, whole; if the total row itself is known to be wrong, set total_mismatch: warn in '%s'",
-		       o->source, c.total_mismatches, c.total_mismatches == 1 ? "" : "s",
-		       c.total_mismatches == 1 ? "s" : "", c.total_mismatches == 1 ? "it" : "they",
-		       c.total_mismatches == 1 ? "s" : "", o->map->path);
+	if (stop) {
+		rs_err(err, "'%s': %s (see the warnings above): the export may be cut short or edited after its totals were made -- %s",
+		       o->source, stop_what.buf, stop_fix.buf);
 		goto out;
 	}
 	ret = 0;
@@ -2151,7 +2138,8 @@ out:
 	sbuf_release(&c.st_sheets);
 	sbuf_release(&sheets_json);
 	sbuf_release(&extra);
-	sbuf_release(&label_msg);
+	sbuf_release(&stop_what);
+	sbuf_release(&stop_fix);
 	free(c.hdr_err);
 	free(c.fv);
 	rejects_sample_release(&c.rj);

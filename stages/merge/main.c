@@ -113,8 +113,7 @@ static int overlap_message(const struct merge_opts *o,
 	rs_warn("likely fix: one export given twice (a copy under another name, "
 		"or one district's file in two sources): remove the copy from the "
 		"sources; the merged tables would count these payments twice. If "
-		"both really paid them, accept it for this run: reliefstat run "
-		"PIPELINE --accept-loss merge (rs-merge --accept-loss)");
+		"both really paid them, accept it for this run with --accept-loss");
 	return 1;
 }
 

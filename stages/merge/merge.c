@@ -14,6 +14,7 @@
 
 #include "aggrd.h"
 #include "fileio.h"
+#include "gate.h"
 #include "merge.h"
 #include "money.h"
 #include "sbuf.h"
@@ -196,6 +197,23 @@ static int write_summary(const struct merge_opts *o, const struct merge_stats *s
 		sbuf_addf(&sb, ",\"over\":%s,\"accepted\":%s}",
 			  st->overlap_over ? "true" : "false",
 			  st->overlap_over && o->accept_overlap ? "true" : "false");
+	}
+	if (st->overlap_over && !o->accept_overlap) {
+		/* what stops the merge, for the runner's last line */
+		char **names = o->labels ? (char **)o->labels : (char **)o->inputs;
+		struct sbuf what;
+
+		sbuf_init(&what, 0);
+		sbuf_addf(&what, "%ld of %ld payments (beneficiary, program, month), %.2f%%, are paid by two or more inputs",
+			  st->warnings, st->keys, 100.0 * (double)st->warnings / (double)st->keys);
+		if (st->pair_n)
+			sbuf_addf(&what, ", most of them (%ld) by both '%s' and '%s'",
+				  st->pair_n, names[st->pair_a], names[st->pair_b]);
+		sbuf_adds(&sb, ",");
+		stop_json(&sb, "overlap", what.buf,
+			  "one export given twice (a copy under another name, or one district's file in two sources): remove the copy from the sources",
+			  "overlap");
+		sbuf_release(&what);
 	}
 	sbuf_adds(&sb, "}\n");
 	ret = rs_out_open(out, o->summary, 0644, err);

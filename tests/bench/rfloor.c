@@ -28,11 +28,32 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "error.h"
 #include "fileio.h"
 #include "xalloc.h"
 
 #define PLAIN_CHUNK (256 * 1024)
+
+static const char usage[] =
+"usage: rs-floor -i INPUT... -o OUTPUT=PLAIN...\n"
+"\n"
+"The I/O floor of a stage, for make bench: reads each INPUT (gzip or\n"
+"plain) to its end through common/fileio.c on a thread of its own, as a\n"
+"stage's reader does, while writing each OUTPUT with the bytes of the\n"
+"uncompressed file PLAIN as a stage writes its outputs (gzip members on\n"
+"the compressing threads for a .gz name over 1 MiB, a temporary file,\n"
+"fsync, rename). RS_GZIP_LEVEL and RS_GZIP_NO_ISAL act as on the stages.\n"
+"\n"
+"Prints {\"in_bytes\":N,\"out_bytes\":N} (uncompressed bytes) on stdout.\n"
+"\n"
+"Options:\n"
+"  -i INPUT         a file to read (repeatable)\n"
+"  -o OUTPUT=PLAIN  write OUTPUT with PLAIN's bytes (repeatable)\n"
+"  -h, --help       show this help and exit\n"
+"  -V, --version    show the version and exit\n"
+"\n"
+"Exit status: 0 success, 1 an I/O error, 2 a usage error.\n";
 
 struct reader {
 	char **paths;
@@ -109,6 +130,15 @@ int main(int argc, char **argv)
 	pthread_t th;
 	int i, started, ret = 0;
 
+	rs_set_progname(argv[0]);
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(usage, stdout);
+			return 0;
+		}
+		if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version"))
+			return rs_cli_version();
+	}
 	r.paths = xcalloc((size_t)argc, sizeof(*r.paths));
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-i") && i + 1 < argc) {
@@ -117,9 +147,19 @@ int main(int argc, char **argv)
 			   strchr(argv[i + 1], '=')) {
 			i++;
 		} else {
-			fprintf(stderr, "usage: rs-floor -i INPUT... -o OUTPUT=PLAIN...\n");
-			return 2;
+			const char *why = !strcmp(argv[i], "-o") && i + 1 < argc ?
+				"-o takes OUTPUT=PLAIN, not" :
+				!strcmp(argv[i], "-i") || !strcmp(argv[i], "-o") ?
+				"option needs an argument:" : argv[i][0] == '-' ?
+				"unknown option" : "unexpected argument";
+
+			free(r.paths);
+			return rs_cli_usage_error(why, argv[i + (!strcmp(argv[i], "-o") && i + 1 < argc)]);
 		}
+	}
+	if (argc < 2) {
+		free(r.paths);
+		return rs_cli_usage_error("nothing to do: give -i INPUT or -o OUTPUT=PLAIN", NULL);
 	}
 	started = !pthread_create(&th, NULL, read_main, &r);
 	if (!started)
