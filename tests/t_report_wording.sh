@@ -105,3 +105,48 @@ grep -q '上年同期数据涵盖郑州市二七区，本期涵盖厦门市同�
 	ok "... the note" || fail "... the note" "$(tail -5 "$TMP/mp/published/programs.md")"
 grep -q '支出同比增长' "$TMP/bp/published/bulletin.txt" && ! grep -q '涵盖' "$TMP/bp/published/bulletin.txt" &&
 	ok "the same county both years: 同比 as before, no coverage sentence" || fail "the same county both years: 同比 as before, no coverage sentence" "$(cat "$TMP/bp/published/bulletin.txt")"
+
+# --- the sample pipeline: the figures the review quoted ------------------------------
+cd "$ROOT" || exit 1
+RUN=$TMP/run
+expect_exit 0 "the sample pipeline runs" "$BIN/reliefstat" run -q --allow-outside pipelines/yearend.yaml --var out="$RUN"
+BA=$RUN/all/report/published/bulletin.txt
+grep -q '期末特困人员181人，在区分集中、分散供养的53人中，集中供养14人，集中供养率26.42%' "$BA" &&
+	ok "merged 2024: 14 of the 53 split (二七区's 26.42%), not 14 of 181 (7.73%)" ||
+	fail "merged 2024: 14 of the 53 split (二七区's 26.42%), not 14 of 181 (7.73%)" "$(grep 特困 "$BA")"
+grep -q '集中供养率为26.42%（期末集中供养14人 ÷ 区分集中、分散供养的期末特困人员53人）；另有期末特困人员128人未区分' "$RUN/all/report/published/programs-2024.md" &&
+	ok "merged table 1's note: 128 not split" || fail "merged table 1's note: 128 not split" "$(grep 集中供养率 "$RUN/all/report/published/programs-2024.md")"
+grep -q '期末特困人员53人，其中集中供养14人，集中供养率26.42%' "$RUN/erqi-2024/report/published/bulletin.txt" &&
+	ok "二七区 alone: 26.42% as before" || fail "二七区 alone: 26.42% as before"
+head -1 "$BA" | grep -qx '各地合计社会救助统计简报' && ! grep -rq '全部来源' "$RUN/all/report/published" &&
+	! grep -q '全区' "$BA" &&
+	ok "merged: titled 各地合计 (four provinces), no 全部来源, no 全区" || fail "merged: titled 各地合计 (four provinces), no 全部来源, no 全区" "$(head -3 "$BA")"
+grep -q '^2023年数据涵盖郑州市二七区、成都市郫都区。$' "$BA" &&
+	grep -q '^2024年数据涵盖牡丹江市爱民区、厦门市同安区、郑州市二七区。与2023年涵盖地区不同，两期数据不宜直接比较。$' "$BA" &&
+	ok "merged: each year's coverage, and that they differ" || fail "merged: each year's coverage, and that they differ" "$(cat "$BA")"
+grep -q '2024年1月的新增、退出与2023年12月比较；牡丹江市爱民区、厦门市同安区无2023年12月数据' "$RUN/all/report/published/people-2024.md" &&
+	grep -q '2024年1月的新增、退出未计算（未与2023年12月比较）' "$RUN/erqi-2024/report/published/people.md" &&
+	ok "table 5's January note, merged and for 二七区 (given 2023 for 同比 only)" || fail "table 5's January note, merged and for 二七区 (given 2023 for 同比 only)"
+
+# The merged report's title and unit come from the sources file.
+yearend_copy "$TMP/named" -e 's/^merged_title: ""/merged_title: 四省部分县区合计/' -e 's/^merged_unit: ""/merged_unit: 示例省民政厅/' &&
+	grep -q '^merged_title: 四省部分县区合计' "$TMP/named/sources.yaml" || fail "a sources file naming the merged report" "sed did not apply"
+expect_exit 0 "a sources file with merged_title and merged_unit" "$BIN/reliefstat" run -q --allow-outside "$TMP/named/yearend.yaml" --var out="$TMP/named/out"
+NP=$TMP/named/out/all/report/published
+head -1 "$NP/programs-2024.md" | grep -qx '## 四省部分县区合计2024年分项目汇总表' && grep -q '示例省民政厅' "$NP/report.html" &&
+	grep -q '^2024年，四省部分县区合计共发放' "$NP/bulletin.txt" &&
+	ok "... its title heads the merged tables and bulletin, its unit is the 制表单位" ||
+	fail "... its title heads the merged tables and bulletin, its unit is the 制表单位" "$(head -1 "$NP/programs-2024.md")"
+# A sources file of before (a bare list) still names its sources' error.
+yearend_copy "$TMP/old" -e '/^merged_/d' -e '/^sources:$/d'
+expect_exit 2 "a sources file that is a bare list: a configuration error" "$BIN/reliefstat" check "$TMP/old/yearend.yaml"
+grep -q "variable 'sources' is its key 'sources', but the file holds a list or a string, not a map (write 'sources:' on the line before its list)" "$TMP/.err" &&
+	ok "... naming the fix" || fail "... naming the fix" "$(cat "$TMP/.err")"
+
+# The partitioned pipeline (a small generated export): the same rate, and
+# no 全部分区 / 全区 for four provinces.
+expect_exit 0 "the partitioned pipeline runs" "$BIN/reliefstat" run -q --allow-outside pipelines/partitioned.yaml -j 2 --var out="$TMP/part" --var gen_rows=2000
+BP=$TMP/part/all/report/published/bulletin.txt
+grep -q '在区分集中、分散供养的53人中，集中供养14人，集中供养率26.42%' "$BP" && head -1 "$BP" | grep -qx '各地合计社会救助统计简报' &&
+	! grep -q '全区\|全部分区' "$BP" &&
+	ok "partitioned: 26.42% over the split 53 (not 14/439), 各地合计, no 全区" || fail "partitioned: 26.42% over the split 53 (not 14/439), 各地合计, no 全区" "$(head -14 "$BP")"
