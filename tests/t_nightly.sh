@@ -178,7 +178,7 @@ grep -q "no source 'nowhere' in 'pipelines/yearend.yaml'.*sources: 'tongan-2024'
 A=$TMP/aimin
 mkdir -p "$A/pipelines" && cp -a samples "$A/" && ln -s "$BIN" "$A/bin" &&
 	cp pipelines/yearend.yaml "$A/pipelines/" &&
-	grep -e '^#' -e 'name: aimin-2024' pipelines/sources.yaml >"$A/pipelines/sources.yaml" &&
+	grep -e '^#' -e '^sources:' -e 'name: aimin-2024' pipelines/sources.yaml >"$A/pipelines/sources.yaml" &&
 	sed -i '7s/,3021\.00,/,3021.0x,/' "$A/samples/exports/aimin-2024.csv" || exit 1
 expect_exit 0 "aimin alone, one 最低生活保障（城市） amount spoilt" "$RS" run "$A/pipelines/yearend.yaml"
 expect_exit 0 "explain a cell of a mapped program label" "$RS" explain "$A/pipelines/yearend.yaml" --source aimin-2024 --table 分项目汇总表 --row "城市最低生活保障 / 城市" --column 人次 --json

@@ -83,7 +83,7 @@ has() {   # NAME FILE EXPECTED-LINE
 O=$TMP/jul
 expect_exit 0 "a 1-7月 report (--period 2024-01..2024-07)" "$R" -q --k 1 --period 2024-01..2024-07 -o "$O" "$TMP/agg.csv.gz"
 Q=$O/internal/people.csv
-has "people.csv: the header" "$Q" '项目,城乡,累计保障人数,其中：女性,其中：老年人（60岁及以上）,其中：未成年人（18岁以下）,当月新增户数,当月新增人数,当月退出户数,当月退出人数'
+has "people.csv: the header" "$Q" '项目,城乡,累计保障人数,其中：女性,其中：老年人（60岁及以上）,其中：未成年人（18岁以下）,新增户数（报告期内合计）,新增人数（报告期内合计）,退出户数（报告期内合计）,退出人数（报告期内合计）'
 has "1-7月 城市低保: 8 persons, 其中 —, 新增 2 户 3 人, 退出 4 户 8 人 (two in January, judged against 2023-12)" "$Q" '城市最低生活保障,城市,8,—,—,—,2,3,4,8'
 has "1-7月 农村低保: 5 persons, 其中 —, 新增 2 户 5 人 (b5 in January), 退出 1 户 1 人" "$Q" '农村最低生活保障,农村,5,—,—,—,2,5,1,1'
 has "1-7月 低保 小计: 13 persons; a move between areas is no flow (3 户 4 人 in, 4 户 5 人 out)" "$Q" '最低生活保障,小计,13,—,—,—,3,4,4,5'
@@ -169,7 +169,7 @@ expect_exit 0 "a 1-7月 report from 2024 rows only" "$R" -q --k 1 --period 2024-
 has "without December 2023, January's flows are not counted (城市低保)" "$TMP/y24/internal/people.csv" '城市最低生活保障,城市,8,—,—,—,2,3,2,3'
 has "... (农村低保: only b6 enters)" "$TMP/y24/internal/people.csv" '农村最低生活保障,农村,5,—,—,—,1,1,1,1'
 has "... (特困: only b8 enters)" "$TMP/y24/internal/people.csv" '特困人员分散供养,农村,2,1,2,0,1,1,0,0'
-grep -q '数据不含2023年12月，2024年1月不计新增、退出' "$TMP/y24/internal/people.md" && ok "a note says January is not judged, and why" ||
+grep -q '2024年1月的新增、退出未计算（未与2023年12月比较）' "$TMP/y24/internal/people.md" && ok "a note says January is not judged, and why" ||
 	fail "a note says January is not judged, and why" "$(cat "$TMP/y24/internal/people.md")"
 grep -q '2024年1月的新增、退出与2023年12月比较' "$O/internal/people.md" && ok "with December 2023 in the file the note says January is judged against it" ||
 	fail "with December 2023 in the file the note says January is judged against it" "$(cat "$O/internal/people.md")"

@@ -8,6 +8,8 @@
  *   vars:
  *     sources: {file: sources.yaml}   # a variable's list in a YAML file
  *                                     # of its own, beside the pipeline
+ *     title: {file: sources.yaml, key: merged_title, default: ""}
+ *                                     # one key of such a file's map
  *   root: ..                       # relative to the pipeline file's own
  *                                  # directory, which is the default: the
  *                                  # runner works there (chdir), so the
@@ -843,50 +845,93 @@ static int load_stage(struct pipeline *pl, const struct ynode *key,
 
 /*
  * A variable written {file: F}: its value (a list, or a string) is the
- * YAML file F, relative to the pipeline file's directory. Replaces *v with
- * that file's root node; the document is kept in pl->xdocs.
+ * YAML file F, relative to the pipeline file's directory. Written {file: F,
+ * key: K}, it is the value of K in that file's top-level map, so that one
+ * file holds several variables (sources.yaml: the sources and the merged
+ * report's title and unit); {file: F, key: K, default: V} takes the string
+ * V when K is absent, or when F is a bare list (a sources file written
+ * before it had keys). Replaces *v with that node; the document is loaded
+ * once per file and kept in pl->xdocs.
  */
 static int load_var_file(struct pipeline *pl, const struct ynode *k,
 			 const struct ynode **v, struct rs_error *err)
 {
 	const struct ynode *f = ynode_get(*v, "file");
-	struct ydoc *d;
+	const struct ynode *key = ynode_get(*v, "key");
+	const struct ynode *def = ynode_get(*v, "default");
+	const struct ynode *got;
+	struct ydoc *d = NULL;
 	char *path, *shown, *buf = NULL;
-	size_t len;
+	size_t len, i;
 	int ret;
 
-	if ((*v)->n != 1 || !f || f->type != YNODE_SCALAR || !*f->scalar)
+	if ((*v)->n != (size_t)(1 + !!key + !!def) || !f || f->type != YNODE_SCALAR ||
+	    !*f->scalar || (key && (key->type != YNODE_SCALAR || !*key->scalar)) ||
+	    (def && (!key || def->type != YNODE_SCALAR)))
 		return ynode_err(doc_of(pl, *v), *v, err, "variable '%s' must "
-				 "be a string, a list, or {file: FILE} (a YAML "
-				 "file holding the list)", k->scalar);
+				 "be a string, a list, {file: FILE} (a YAML "
+				 "file holding the list) or {file: FILE, key: KEY"
+				 "[, default: TEXT]} (KEY of the file's map)",
+				 k->scalar);
 	/* Read from where the runner now is (the root), named in messages
 	 * as the user would reach it from where they started it. */
 	path = join_logical(pl->filedir, f->scalar);
 	shown = *pl->showdir ? join_logical(pl->showdir, f->scalar) :
 		xstrdup(f->scalar);
-	pl->xdocs = xreallocarray(pl->xdocs, pl->nxdocs + 1,
-				  sizeof(*pl->xdocs));
-	d = &pl->xdocs[pl->nxdocs];
-	memset(d, 0, sizeof(*d));
-	ret = rs_read_file(path, YDOC_MAX_FILE, &buf, &len, err);
-	if (ret && access(path, R_OK))
-		rs_err(err, "cannot open '%s': %s", shown, strerror(errno));
-	if (!ret)
-		ret = ydoc_load_mem(d, shown, buf, len, err);
-	free(buf);
+	for (i = 0; i < pl->nxdocs && !d; i++)
+		if (!strcmp(pl->xdocs[i].path, shown))
+			d = &pl->xdocs[i];
+	if (!d) {
+		pl->xdocs = xreallocarray(pl->xdocs, pl->nxdocs + 1,
+					  sizeof(*pl->xdocs));
+		d = &pl->xdocs[pl->nxdocs];
+		memset(d, 0, sizeof(*d));
+		ret = rs_read_file(path, YDOC_MAX_FILE, &buf, &len, err);
+		if (ret && access(path, R_OK))
+			rs_err(err, "cannot open '%s': %s", shown, strerror(errno));
+		if (!ret)
+			ret = ydoc_load_mem(d, shown, buf, len, err);
+		free(buf);
+		if (ret) {
+			ydoc_release(d);
+			free(path);
+			free(shown);
+			return rs_err_prefix(err, "variable '%s' ('%s':%ld:%ld)",
+					     k->scalar, pl->path, f->line, f->col);
+		}
+		pl->nxdocs++;
+	}
 	free(path);
 	free(shown);
-	if (ret) {
-		ydoc_release(d);
-		return rs_err_prefix(err, "variable '%s' ('%s':%ld:%ld)",
-				     k->scalar, pl->path, f->line, f->col);
+	if (!key) {
+		if (!d->root || d->root->type == YNODE_MAP)
+			return rs_err(err, "'%s': variable '%s' must hold a list or a "
+				      "string, not %s (or name its key: {file: %s, "
+				      "key: KEY})", d->path, k->scalar,
+				      d->root ? "a map" : "nothing", f->scalar);
+		*v = d->root;
+		return 0;
 	}
-	pl->nxdocs++;
-	if (!d->root || d->root->type == YNODE_MAP)
-		return rs_err(err, "'%s': variable '%s' must hold a list or a "
-			      "string, not %s", d->path, k->scalar,
-			      d->root ? "a map" : "nothing");
-	*v = d->root;
+	got = d->root && d->root->type == YNODE_MAP ?
+	      ynode_get(d->root, key->scalar) : NULL;
+	if (!got && def) {
+		*v = def;
+		return 0;
+	}
+	if (!d->root || d->root->type != YNODE_MAP)
+		return rs_err(err, "'%s': variable '%s' is its key '%s', but the "
+			      "file holds %s, not a map (write '%s:' on the line "
+			      "before its list)", d->path, k->scalar, key->scalar,
+			      d->root ? "a list or a string" : "nothing", key->scalar);
+	if (!got)
+		return ynode_err(d, d->root, err, "variable '%s': no key '%s' "
+				 "here (add '%s: ...')", k->scalar, key->scalar,
+				 key->scalar);
+	if (got->type == YNODE_MAP)
+		return ynode_err(d, got, err, "variable '%s' ('%s') must be a "
+				 "list or a string, not a map", k->scalar,
+				 key->scalar);
+	*v = got;
 	return 0;
 }
 

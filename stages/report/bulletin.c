@@ -71,17 +71,30 @@ static size_t area_row(const struct ptab *p, const struct program *root,
 	return nleaf == 1 ? found : (size_t)-1;
 }
 
-/* "全区" for a title ending in 区 (县, 市, ...), else "". */
-static void scope(const char *title, char *out, size_t n)
+/*
+ * "全区" (全县, 全市, ...) when every row lies in one district (county,
+ * city, province): the ending of the name of the smallest region holding
+ * them all, in the regions table (a township's or village's gives none). Never from the title alone: a merged
+ * report of several provinces titled 全部分区 is no 区. "" otherwise.
+ */
+static void scope(const struct report *r, char *out, size_t n)
 {
 	static const char *const ends[] = { "区", "县", "市", "旗", "州", "省" };
-	size_t i, len = strlen(title);
+	static const size_t digits[] = { 12, 9, 6, 4, 2 };
+	const char *name = NULL;
+	size_t i, len;
 
 	out[0] = '\0';
+	for (i = 0; i < sizeof(digits) / sizeof(digits[0]) && !name; i++)
+		if (r->acc.region_len >= digits[i])
+			name = report_region_name(r, r->acc.region_prefix, digits[i]);
+	if (!name)
+		return;
+	len = strlen(name);
 	for (i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
 		size_t el = strlen(ends[i]);
 
-		if (len >= el && !strcmp(title + len - el, ends[i])) {
+		if (len >= el && !strcmp(name + len - el, ends[i])) {
 			snprintf(out, n, "全%s", ends[i]);
 			return;
 		}
@@ -130,8 +143,12 @@ static void tekun(const struct bctx *b, const struct sinfo *si, size_t top,
 		sbuf_addf(out, "，期末特困人员%s人", st);
 	if (st && rt->have && (!b->published || rt->published)) {
 		money_fmt_ratio(rt->central * 10000, rt->all, pct);
-		sbuf_addf(out, "，其中集中供养%lld人，集中供养率%s%%",
-			  (long long)rt->central, pct);
+		if (rt->unsplit)
+			sbuf_addf(out, "，在区分集中、分散供养的%lld人中，集中供养%lld人，集中供养率%s%%",
+				  (long long)rt->all, (long long)rt->central, pct);
+		else
+			sbuf_addf(out, "，其中集中供养%lld人，集中供养率%s%%",
+				  (long long)rt->central, pct);
 	}
 	sbuf_adds(out, "。");
 }
@@ -208,6 +225,53 @@ static void spending(const struct report *r, const struct sinfo *si,
 	sbuf_adds(out, "。\n");
 }
 
+/*
+ * What the slice covers, when it matters: the report's data spans more
+ * than one county (a merged report), or the year before given for 同比
+ * covers other counties than this one. Two years side by side (by year)
+ * that cover different counties are said not to compare.
+ */
+static void coverage(const struct report *r, const struct sinfo *si,
+		     const char *label, struct sbuf *out)
+{
+	struct cover c, o;
+	size_t i = (size_t)(si - r->si);
+	char olabel[64];
+
+	cover_init(&c, si->s);
+	if (r->acc.region_len < 6 && c.n) {
+		sbuf_addf(out, "%s数据涵盖", label);
+		cover_words(r, &c, NULL, out);
+		sbuf_adds(out, "。");
+		if (i > 0) {
+			cover_init(&o, r->si[i - 1].s);
+			if (!cover_same(&c, &o)) {
+				period_label(&r->si[i - 1].s->per, olabel, sizeof(olabel));
+				sbuf_addf(out, "与%s涵盖地区不同，两期数据不宜直接比较。", olabel);
+			}
+			cover_release(&o);
+		}
+		sbuf_addc(out, '\n');
+	}
+	if (r->yoy && r->prev && r->prev->nsi) {
+		cover_init(&o, r->prev->si[0].s);
+		if (!cover_same(&c, &o)) {
+			period_label(&r->prev->si[0].s->per, olabel, sizeof(olabel));
+			sbuf_addf(out, "上年同期（%s）数据涵盖", olabel);
+			cover_words(r, &o, NULL, out);
+			sbuf_addf(out, "，与%s", label);
+			if (r->acc.region_len >= 6 && c.n) {
+				sbuf_adds(out, "（");
+				cover_words(r, &c, NULL, out);
+				sbuf_adds(out, "）");
+			}
+			sbuf_adds(out, "涵盖地区不同，不作同比比较。\n");
+		}
+		cover_release(&o);
+	}
+	cover_release(&c);
+}
+
 static void slice_text(const struct report *r, const struct sinfo *si,
 		       int published, struct sbuf *out)
 {
@@ -218,14 +282,17 @@ static void slice_text(const struct report *r, const struct sinfo *si,
 	size_t i, tot = p->total;
 
 	period_label(&si->s->per, label, sizeof(label));
-	scope(r->title, sc, sizeof(sc));
+	scope(r, sc, sizeof(sc));
+	coverage(r, si, label, out);
 	amt = fig(&b, tot, PC_AMOUNT);
 	per = fig(&b, tot, PC_PERSONS);
-	sbuf_addf(out, "%s，%s", label, r->title);
+	sbuf_addf(out, "%s，%s", label, r->title_pooled ? "上述地区" : r->title);
 	if (amt && per)
 		sbuf_addf(out, "共发放各类救助资金%s万元，惠及%s人次", amt, per);
 	else
 		sbuf_adds(out, "社会救助总体数据涉及人数较少，不予公布");
+	/* Table 1 gives no 同比 (its cells are "—") when the year before
+	 * covers other counties; coverage() has said so. */
 	pct = r->yoy ? fig(&b, tot, PC_YOY + 3) : NULL;
 	if (amt && pct) {
 		if (pct[0] == '-')

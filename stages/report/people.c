@@ -8,7 +8,8 @@
  * 低保 and 特困 (distinct women, people 60 or over and children under 18,
  * by age at any payment in the period; "—" for other programs); and
  * 当月新增 / 当月退出 households and persons summed over the period's
- * months (accum_flows). A roll-up counts its union again: a person in two
+ * months (accum_flows), headed 新增户数（报告期内合计） and so on, since
+ * they are not one month's. A roll-up counts its union again: a person in two
  * children is one person in their parent, and a move between them is no
  * flow of the parent, as in rs-aggregate's groups.
  *
@@ -24,12 +25,13 @@
 #include <string.h>
 
 #include "report.h"
+#include "sbuf.h"
 #include "xalloc.h"
 
 static const char *const cols[QC_NCOLS] = {
 	"项目", "城乡", "累计保障人数", "其中：女性", "其中：老年人（60岁及以上）",
-	"其中：未成年人（18岁以下）", "当月新增户数", "当月新增人数",
-	"当月退出户数", "当月退出人数",
+	"其中：未成年人（18岁以下）", "新增户数（报告期内合计）", "新增人数（报告期内合计）",
+	"退出户数（报告期内合计）", "退出人数（报告期内合计）",
 };
 #define DASH "—"
 #define NO_UNIT ((size_t)-1)
@@ -93,6 +95,47 @@ static int64_t union_count(const struct leaf *lv, const size_t *idx, size_t n,
 static size_t count_unit(struct sdc *sdc, int64_t n, int k)
 {
 	return sdc_unit(sdc, n, n != 0, n < k);
+}
+
+/*
+ * The slice's first month is judged against the month before, which the
+ * file holds. In a merged file it may hold it for some counties only: one
+ * whose data starts with this slice has all its January people counted as
+ * new, and the note says which. The counties of the month before are
+ * those of the slice that holds it (by year: the year before), when one
+ * does.
+ */
+static void first_month_note(struct report *r, const struct slice *s,
+			     struct table *t, const char *first,
+			     const char *month_before)
+{
+	const struct slice *ps = NULL;
+	struct cover now, before;
+	size_t i, missing = 0;
+
+	for (i = 0; i < r->acc.ns; i++)
+		if (r->acc.s[i]->per.first <= s->per.first - 1 &&
+		    r->acc.s[i]->per.last >= s->per.first - 1)
+			ps = r->acc.s[i];
+	cover_init(&now, s);
+	cover_init(&before, ps);
+	for (i = 0; ps && i < now.n; i++)
+		if (!cover_has(&before, now.code[i]))
+			missing++;
+	if (missing) {
+		struct sbuf w;
+
+		sbuf_init(&w, 1 << 16);
+		cover_words(r, &now, &before, &w);
+		table_note(t, NOTE_BOTH,
+			   "%s的新增、退出与%s比较；%s无%s数据，其%s领取待遇的对象均计为新增。",
+			   first, month_before, w.buf, month_before, first);
+		sbuf_release(&w);
+	} else {
+		table_note(t, NOTE_BOTH, "%s的新增、退出与%s比较。", first, month_before);
+	}
+	cover_release(&now);
+	cover_release(&before);
 }
 
 void build_people(struct report *r, const struct slice *s,
@@ -194,13 +237,15 @@ void build_people(struct report *r, const struct slice *s,
 		}
 	}
 	{
-		char first[64], month_before[64];
+		char first[64], second[64], month_before[64];
 		struct period f = { s->per.first, s->per.first };
+		struct period f2 = { s->per.first + 1, s->per.first + 1 };
 		struct period b = { s->per.first - 1, s->per.first - 1 };
 		int judged_first = r->acc.pay_first >= 0 && s->per.first > r->acc.pay_first &&
 				   s->per.first <= r->acc.pay_last;
 
 		period_label(&f, first, sizeof(first));
+		period_label(&f2, second, sizeof(second));
 		period_label(&b, month_before, sizeof(month_before));
 		table_note(t, NOTE_BOTH,
 			   "注：本表列按月发放的项目。累计保障人数同分项目汇总表；其中女性、老年人（60岁及以上）、未成年人（18岁以下）"
@@ -208,15 +253,24 @@ void build_people(struct report *r, const struct slice *s,
 		if (any_hh)
 			table_note(t, NOTE_BOTH,
 				   "按户发放的项目（如最低生活保障）以户主身份证号码登记，发放数据未列出家庭成员，无法按成员统计性别和年龄，其中各项以“—”表示。");
+		/* The columns hold sums over the period's months, not one
+		 * month's flow: the headings say so, and this says of what. */
 		table_note(t, NOTE_BOTH,
-			   "当月新增为某月领取待遇而上月未领取的对象，当月退出为上月领取而某月未领取的对象，户数为对象数，人数为该月（退出为上月）"
-			   "发放覆盖的人数，表中为报告期内各月之和。上级项目和小计按不重复对象重新计算，对象在下级项目之间转移不计新增、退出。");
+			   "新增户数、人数为报告期内各月当月新增之和，退出户数、人数为各月当月退出之和：当月新增为某月领取待遇而上月未领取的对象，"
+			   "当月退出为上月领取而某月未领取的对象，户数为对象数，人数为该月（退出为上月）发放覆盖的人数。"
+			   "上级项目和小计按不重复对象重新计算，对象在下级项目之间转移不计新增、退出。");
+		/* Said of what the flows were computed from (this report's
+		 * data), which stays true when a previous year was given for
+		 * 同比 only: that year's data is not used for the flows. */
 		if (judged_first)
-			table_note(t, NOTE_BOTH, "%s的新增、退出与%s比较（数据含%s）。", first, month_before, month_before);
-		else
+			first_month_note(r, s, t, first, month_before);
+		else if (s->per.first < s->per.last)
 			table_note(t, NOTE_BOTH,
-				   "数据不含%s，%s不计新增、退出；如需计算，请将上期数据一并汇总后再出表。",
-				   month_before, first);
+				   "%s的新增、退出未计算（未与%s比较），表中新增、退出自%s起计。",
+				   first, month_before, second);
+		else
+			table_note(t, NOTE_BOTH, "%s的新增、退出未计算（未与%s比较）。",
+				   first, month_before);
 	}
 	table_note(t, NOTE_PUBLISHED,
 		   "为保护个人隐私，涉及人数少于%d人的单元格以“*”代替；为防止由上级项目、小计推算出被隐去的数值，"

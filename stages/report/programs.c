@@ -29,6 +29,7 @@
 #include "bset.h"
 #include "money.h"
 #include "report.h"
+#include "sbuf.h"
 #include "xalloc.h"
 
 enum rkind { R_LEAF = PR_LEAF, R_AREA = PR_AREA, R_SUB = PR_SUB, R_TOTAL = PR_TOTAL };
@@ -392,23 +393,28 @@ static void add_notes(struct report *r, const struct slice *s, struct table *t,
 }
 
 /*
- * The 集中供养率 of 特困 (root code "tekun"): the split is known when a
- * leaf is a *_centralized or *_dispersed program, or its records carry a
- * support_mode. Stocks are unions over the leaves paid in the last month.
+ * The 集中供养率 of 特困 (root code "tekun"): a leaf is split when it is a
+ * *_centralized or *_dispersed program, or its records carry a
+ * support_mode. The rate is over the split leaves' stock only: a source
+ * that does not tell 集中 from 分散 (特困人员救助供养（未细分）) would
+ * otherwise count as all 分散 (DOMAIN.md: 集中供养 ÷ 特困, where the data
+ * splits them). Its stock is kept in unsplit for the text. Stocks are
+ * unions over the leaves paid in the last month.
  */
 static void centralized_rate(const struct slice *s, const struct leaf *lv,
 			     size_t n, struct crate *rate)
 {
-	const struct benbits **src;
-	unsigned char *all, *central;
-	int64_t all_p = 0, central_p = 0;
-	size_t i, nsrc = 0;
-	int split = 0;
+	const struct benbits **src, **every;
+	unsigned char *all, *central, *mask;
+	int64_t all_p = 0, central_p = 0, uns_p = 0;
+	size_t i, nsrc = 0, nevery = 0;
 
 	memset(rate, 0, sizeof(*rate));
 	src = xcalloc(n ? n : 1, sizeof(*src));
+	every = xcalloc(n ? n : 1, sizeof(*every));
 	all = xcalloc(n ? n : 1, 1);
 	central = xcalloc(n ? n : 1, 1);
+	mask = xcalloc(n ? n : 1, 1);
 	for (i = 0; i < n; i++) {
 		const struct leaf *l = &lv[i];
 		size_t len = strlen(l->prog->code);
@@ -417,10 +423,14 @@ static void centralized_rate(const struct slice *s, const struct leaf *lv,
 
 		if (strcmp(l->root->code, "tekun"))
 			continue;
-		if (is_c || is_d || l->g->has_mode)
-			split = 1;
 		if (!l->monthly || l->g->stock_ym != s->per.last)
 			continue;
+		every[nevery] = &l->g->ben;
+		mask[nevery++] = BEN_STOCK;
+		if (!is_c && !is_d && !l->g->has_mode) {
+			uns_p += l->g->stock_persons;
+			continue;
+		}
 		/* A union's persons are its sources' summed: they are
 		 * different payments. */
 		src[nsrc] = &l->g->ben;
@@ -429,7 +439,7 @@ static void centralized_rate(const struct slice *s, const struct leaf *lv,
 		all_p += l->g->stock_persons;
 		central_p += is_c ? l->g->stock_persons : l->g->stock_c_persons;
 	}
-	if (split && nsrc && all_p > 0) {
+	if (nsrc && all_p > 0) {
 		size_t nall = benbits_union_count(src, all, nsrc);
 
 		if (nall) {
@@ -438,11 +448,15 @@ static void centralized_rate(const struct slice *s, const struct leaf *lv,
 			rate->central = central_p;
 			rate->nall = nall;
 			rate->ncentral = benbits_union_count(src, central, nsrc);
+			rate->unsplit = uns_p;
+			rate->nunsplit = benbits_union_count(every, mask, nevery) - nall;
 		}
 	}
 	free(src);
+	free(every);
 	free(all);
 	free(central);
+	free(mask);
 }
 
 void build_programs(struct report *r, const struct slice *s,
@@ -577,7 +591,7 @@ void programs_apply(struct report *r, const struct ptab *pt,
 {
 	struct table *t = &r->t[pt->ti];
 	size_t i, j, k = (size_t)r->o->k;
-	char pct[32];
+	char pct[32], text[512];
 
 	for (i = 0; i < pt->nrows; i++) {
 		int row = sdc->hidden[pt->unit[i]];
@@ -593,36 +607,70 @@ void programs_apply(struct report *r, const struct ptab *pt,
 		return;
 	rate->published = (rate->ncentral == 0 || rate->ncentral >= k) &&
 			  (rate->nall - rate->ncentral == 0 ||
-			   rate->nall - rate->ncentral >= k);
+			   rate->nall - rate->ncentral >= k) &&
+			  (rate->nunsplit == 0 || rate->nunsplit >= k);
 	for (i = 0; i < pt->nrows; i++)
 		if (pt->root[i] && !strcmp(pt->root[i]->code, "tekun") &&
 		    (sdc->hidden[pt->unit[i]] ||
 		     (pt->sunit[i] != (size_t)-1 && sdc->hidden[pt->sunit[i]])))
 			rate->published = 0;
 	money_fmt_ratio(rate->central * 10000, rate->all, pct);
-	table_note(t, NOTE_INTERNAL,
-		   "特困人员集中供养率为%s%%（期末集中供养%lld人 ÷ 期末特困人员%lld人）。",
-		   pct, (long long)rate->central, (long long)rate->all);
+	if (rate->unsplit)
+		snprintf(text, sizeof(text),
+			 "特困人员集中供养率为%s%%（期末集中供养%lld人 ÷ 区分集中、分散供养的期末特困人员%lld人）；"
+			 "另有期末特困人员%lld人未区分集中、分散供养，不计入集中供养率。",
+			 pct, (long long)rate->central, (long long)rate->all,
+			 (long long)rate->unsplit);
+	else
+		snprintf(text, sizeof(text),
+			 "特困人员集中供养率为%s%%（期末集中供养%lld人 ÷ 期末特困人员%lld人）。",
+			 pct, (long long)rate->central, (long long)rate->all);
+	table_note(t, NOTE_INTERNAL, "%s", text);
 	if (rate->published)
-		table_note(t, NOTE_PUBLISHED,
-			   "特困人员集中供养率为%s%%（期末集中供养%lld人 ÷ 期末特困人员%lld人）。",
-			   pct, (long long)rate->central, (long long)rate->all);
+		table_note(t, NOTE_PUBLISHED, "%s", text);
 	else
 		table_note(t, NOTE_PUBLISHED,
 			   "特困人员集中供养率：*（涉及人数较少或相关数据已隐藏，不予公布）。");
 }
 
+/*
+ * 同比 compares the same places: when the year before covers other
+ * counties (a district added to or missing from a merged file), a change
+ * would mostly measure that, so the columns are "—" and a note names both.
+ */
 void programs_yoy(struct report *r, const struct ptab *pt,
 		  const struct table *prev)
 {
 	struct table *t = &r->t[pt->ti];
+	struct cover now, before;
+	int same = 1;
 
-	table_yoy(t, prev, PC_PERSONS, PC_YOY, PC_YOY + 1);
-	table_yoy(t, prev, PC_AMOUNT, PC_YOY + 2, PC_YOY + 3);
-	table_note(t, NOTE_BOTH,
-		   "同比为人次、支出与上年同期同一项目比较，按精确值计算，增长率保留一位小数；上年无此项目的为“—”。");
-	table_note(t, NOTE_PUBLISHED,
-		   "同比数据在本年或上年公开版中相应数值被隐去时一并以“*”代替。");
+	cover_init(&now, r->acc.ns ? r->acc.s[0] : NULL);
+	cover_init(&before, r->prev && r->prev->acc.ns ? r->prev->acc.s[0] : NULL);
+	if (prev && !cover_same(&now, &before))
+		same = 0;
+	table_yoy(t, same ? prev : NULL, PC_PERSONS, PC_YOY, PC_YOY + 1);
+	table_yoy(t, same ? prev : NULL, PC_AMOUNT, PC_YOY + 2, PC_YOY + 3);
+	if (!same) {
+		struct sbuf a, b;
+
+		sbuf_init(&a, 1 << 16);
+		sbuf_init(&b, 1 << 16);
+		cover_words(r, &before, NULL, &a);
+		cover_words(r, &now, NULL, &b);
+		table_note(t, NOTE_BOTH,
+			   "上年同期数据涵盖%s，本期涵盖%s，涵盖地区不同，不作同比比较，同比各列以“—”表示。",
+			   a.buf, b.buf);
+		sbuf_release(&a);
+		sbuf_release(&b);
+	} else {
+		table_note(t, NOTE_BOTH,
+			   "同比为人次、支出与上年同期同一项目比较，按精确值计算，增长率保留一位小数；上年无此项目的为“—”。");
+		table_note(t, NOTE_PUBLISHED,
+			   "同比数据在本年或上年公开版中相应数值被隐去时一并以“*”代替。");
+	}
+	cover_release(&now);
+	cover_release(&before);
 }
 
 void ptab_release(struct ptab *p)

@@ -388,15 +388,20 @@ static int load_regions(struct report *r, struct rs_error *err)
 }
 
 /*
- * Without --title, the title is the name of the smallest region holding
- * every row (同安区 for one county's file).
+ * Without --title (or with an empty one, as a pipeline passes when its
+ * sources file names no title for the merged report), the title is the
+ * name of the smallest region holding every row (同安区 for one county's
+ * file, 福建省 for counties of one province). Rows of several provinces
+ * have no such region: the title is then 各地合计 (the sum of the places
+ * the bulletin names), never a name such as 全国 that the data does not
+ * cover.
  */
 static void default_title(struct report *r)
 {
 	static const size_t digits[] = { 12, 9, 6, 4, 2 };
 	size_t i;
 
-	if (r->o->title || r->acc.region_len < 2 || !r->have_rt)
+	if ((r->o->title && *r->o->title) || !r->have_rt)
 		return;
 	for (i = 0; i < sizeof(digits) / sizeof(digits[0]); i++) {
 		const struct region *reg;
@@ -407,8 +412,13 @@ static void default_title(struct report *r)
 		if (reg) {
 			free(r->title);
 			r->title = xstrdup(reg->name);
-			break;
+			return;
 		}
+	}
+	if (r->acc.region_len < 2 && r->acc.ns) {
+		free(r->title);
+		r->title = xstrdup("各地合计");
+		r->title_pooled = 1;
 	}
 }
 

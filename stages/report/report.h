@@ -152,11 +152,16 @@ struct xgrid {
 	size_t share_col, yoy_col;       /* 0 when absent */
 };
 
-/* The 集中供养率 of 特困 (SPEC.md section 4), when the data splits it. */
+/* The 集中供养率 of 特困 (SPEC.md section 4), when the data splits it:
+ * over the stock of the (program, area) groups whose source splits
+ * 集中/分散 only; the rest of the stock (特困人员救助供养（未细分）) is
+ * counted apart, so that the text can say what the rate is over. */
 struct crate {
-	int have;                        /* the data splits 特困 into 集中/分散 */
-	int64_t central, all;            /* stock persons */
-	size_t ncentral, nall;           /* stock beneficiaries */
+	int have;                        /* some stock is split into 集中/分散 */
+	int64_t central, all;            /* stock persons of the split part */
+	size_t ncentral, nall;           /* stock beneficiaries of it */
+	int64_t unsplit;                 /* stock persons not split */
+	size_t nunsplit;                 /* stock beneficiaries only there */
 	int published;                   /* may be shown in published/ */
 };
 
@@ -177,6 +182,9 @@ struct report {
 	struct regions rt;
 	int have_rt;
 	char *title;                 /* "" when unknown */
+	int title_pooled;            /* the title is the default 各地合计: no
+					region holds every row, so the bulletin
+					says 上述地区 after naming them */
 	struct accum acc;
 	struct table *t;
 	size_t nt, tcap;
@@ -333,6 +341,28 @@ char *report_stem(const struct report *r, const struct slice *s,
 /* A region's name from the regions table, or NULL. */
 const char *report_region_name(const struct report *r, const char *code,
 			       size_t len);
+
+/*
+ * The counties a slice's data covers (cover.c): codes of six digits,
+ * sorted and distinct. cover_init with s NULL gives none; release frees.
+ */
+struct cover {
+	char **code;
+	size_t n;
+};
+void cover_init(struct cover *c, const struct slice *s);
+void cover_release(struct cover *c);
+/* 1 when a and b hold the same counties. */
+int cover_same(const struct cover *a, const struct cover *b);
+int cover_has(const struct cover *c, const char *code);
+/* Appends a county's name with its city's (厦门市同安区), or its code
+ * when the regions table lacks it. */
+void cover_county_name(const struct report *r, const char *code,
+		       struct sbuf *out);
+/* Appends c's counties not in except (NULL: all), joined by 、, the first
+ * ten named and then 等N个县（市、区）. */
+void cover_words(const struct report *r, const struct cover *c,
+		 const struct cover *except, struct sbuf *out);
 
 /* Outputs (each appends to out; nothing depends on the clock). */
 void bulletin_write(const struct report *r, int published, struct sbuf *out);

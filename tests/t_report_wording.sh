@@ -1,0 +1,152 @@
+#!/bin/bash
+# What the published words say (review of the merged tables): the
+# 集中供养率 is over the 特困 persons whose source splits 集中/分散 only;
+# table 5's flow columns say they are sums over the period and its note on
+# the first month is true with and without --previous; a report of several
+# provinces is titled 各地合计 and says no 全区; each year says which
+# counties it covers, and no 同比 is printed between years that cover
+# different counties. Small aggregates written here (every figure worked
+# out in the comments), and the sample pipeline for the figures the review
+# quoted.
+. "$(dirname "$0")/lib.sh"
+
+R=$BIN/rs-report
+H='region_code,program,area,period,funding,support_mode,beneficiary,sex,age,payments,persons,amount'
+b() { printf '%032x' "$1"; }
+A=350212001002   # 厦门市同安区: 特困 not split (program tekun, no support_mode)
+B=410103001001   # 郑州市二七区: 特困 split by program code (b6, b7 in C)
+C=410103003003
+row() {   # REGION PROGRAM MONTH BENEFICIARY
+	echo "$1,$2,rural,$3,,,$(b "$4"),M,70,1,1,1000.00"
+}
+# 2024, January and December: 同安区 b1 b2 b3 (tekun, 未细分); 二七区 b4
+# (tekun_centralized), b5 b6 b7 (tekun_dispersed). 期末 (December): 7
+# persons, of whom 4 split: 集中 1, rate 1/4 = 25.00%; 3 not split.
+# 2023 (二七区 only), January and December: b4 centralized, b5 dispersed.
+{ echo "$H"
+  for m in 2023-01 2023-12; do row $B tekun_centralized $m 4; row $B tekun_dispersed $m 5; done
+  for m in 2024-01 2024-12; do
+	for i in 1 2 3; do row $A tekun $m $i; done
+	row $B tekun_centralized $m 4
+	row $B tekun_dispersed $m 5
+	for i in 6 7; do row $C tekun_dispersed $m $i; done
+  done; } | sort >"$TMP/rows"
+{ echo "$H"; grep -v '^region' "$TMP/rows"; } | gzip -n >"$TMP/all.csv.gz"
+{ echo "$H"; grep ",2024-" "$TMP/rows"; } | gzip -n >"$TMP/y24.csv.gz"
+{ echo "$H"; grep ",2023-" "$TMP/rows"; } | gzip -n >"$TMP/y23.csv.gz"
+{ echo "$H"; grep ",2024-" "$TMP/rows" | grep "^41"; } | gzip -n >"$TMP/b24.csv.gz"
+{ echo "$H"; grep ",2024-" "$TMP/rows" | grep "^$A"; } | gzip -n >"$TMP/a24.csv.gz"
+
+# --- 1. 集中供养率 over the split part only -------------------------------------
+expect_exit 0 "the two counties' 2024 (--k 1)" "$R" -q --k 1 --period 2024-01..2024-12 -o "$TMP/m" "$TMP/y24.csv.gz"
+grep -q '期末特困人员7人，在区分集中、分散供养的4人中，集中供养1人，集中供养率25.00%' "$TMP/m/published/bulletin.txt" &&
+	ok "bulletin: the rate is over the 4 split persons (25.00%), not the 7 (14.29%)" ||
+	fail "bulletin: the rate is over the 4 split persons (25.00%), not the 7 (14.29%)" "$(grep 特困 "$TMP/m/published/bulletin.txt")"
+grep -q '特困人员集中供养率为25.00%（期末集中供养1人 ÷ 区分集中、分散供养的期末特困人员4人）；另有期末特困人员3人未区分集中、分散供养，不计入集中供养率。' "$TMP/m/published/programs.md" &&
+	ok "table 1's note names the split persons and the 3 not split" ||
+	fail "table 1's note names the split persons and the 3 not split" "$(grep 集中 "$TMP/m/published/programs.md")"
+expect_exit 0 "同安区 alone (no split)" "$R" -q --k 1 --period 2024-01..2024-12 -o "$TMP/a" "$TMP/a24.csv.gz"
+! grep -q '集中供养' "$TMP/a/published/bulletin.txt" "$TMP/a/published/programs.md" &&
+	ok "no source splits 集中/分散: no rate anywhere" || fail "no source splits 集中/分散: no rate anywhere" "$(grep -h 集中 "$TMP/a/published/"*)"
+expect_exit 0 "二七区 alone" "$R" -q --k 1 --period 2024-01..2024-12 -o "$TMP/b" "$TMP/b24.csv.gz"
+grep -q '期末特困人员4人，其中集中供养1人，集中供养率25.00%' "$TMP/b/published/bulletin.txt" &&
+	ok "everything split: the sentence as before" || fail "everything split: the sentence as before" "$(grep 特困 "$TMP/b/published/bulletin.txt")"
+
+# --- 2. table 5: what its flow columns hold ------------------------------------------
+head -1 "$TMP/b/published/people.csv" | grep -q '新增户数（报告期内合计）,新增人数（报告期内合计）,退出户数（报告期内合计）,退出人数（报告期内合计）' &&
+	! grep -q '当月新增户数' "$TMP/b/published/people.csv" &&
+	ok "people.csv: the flow columns say they are sums over the period" || fail "people.csv: the flow columns say they are sums over the period" "$(head -1 "$TMP/b/published/people.csv")"
+grep -q '新增户数、人数为报告期内各月当月新增之和' "$TMP/b/published/people.md" &&
+	ok "its note says the same" || fail "its note says the same"
+expect_exit 0 "二七区 2024 with --previous 2023" "$R" -q --k 1 --period 2024-01..2024-12 --previous "$TMP/y23.csv.gz" -o "$TMP/bp" "$TMP/b24.csv.gz"
+for d in b bp; do
+	grep -q '2024年1月的新增、退出未计算（未与2023年12月比较），表中新增、退出自2024年2月起计。' "$TMP/$d/published/people.md" &&
+		! grep -q '数据不含' "$TMP/$d/published/people.md" &&
+		ok "$d: the note on January is true (not judged), with or without the year before" ||
+		fail "$d: the note on January is true (not judged), with or without the year before" "$(grep 2024年1月 "$TMP/$d/published/people.md")"
+done
+expect_exit 0 "both years by year" "$R" -q --k 1 --by-year -o "$TMP/by" "$TMP/all.csv.gz"
+grep -q '2024年1月的新增、退出与2023年12月比较；厦门市同安区无2023年12月数据，其2024年1月领取待遇的对象均计为新增。' "$TMP/by/published/people-2024.md" &&
+	ok "by year: a county without December 2023 is named (all its January people are new)" ||
+	fail "by year: a county without December 2023 is named (all its January people are new)" "$(grep 2024年1月 "$TMP/by/published/people-2024.md")"
+
+# --- 3. the title of a report over several provinces -------------------------------
+head -1 "$TMP/by/published/programs-2024.md" | grep -qx '## 各地合计2024年分项目汇总表' &&
+	head -1 "$TMP/by/published/bulletin.txt" | grep -qx '各地合计社会救助统计简报' &&
+	ok "no region holds both counties: titled 各地合计" || fail "no region holds both counties: titled 各地合计" "$(head -1 "$TMP/by/published/programs-2024.md")"
+expect_exit 0 "an empty --title is the default" "$R" -q --k 1 --by-year --title '' -o "$TMP/by2" "$TMP/all.csv.gz"
+cmp -s "$TMP/by/published/bulletin.txt" "$TMP/by2/published/bulletin.txt" && ok "... the same bulletin" || fail "... the same bulletin"
+expect_exit 0 "several provinces titled 全部分区" "$R" -q --k 1 --by-year --title 全部分区 -o "$TMP/bt" "$TMP/all.csv.gz"
+! grep -q '全区' "$TMP/bt/published/bulletin.txt" &&
+	ok "a title ending in 区 over four provinces: no 全区" || fail "a title ending in 区 over four provinces: no 全区" "$(cat "$TMP/bt/published/bulletin.txt")"
+head -1 "$TMP/b/published/programs.md" | grep -qx '## 二七区2024年分项目汇总表' && grep -q '^全区救助供养特困人员' "$TMP/b/published/bulletin.txt" &&
+	ok "one district: its name and 全区, as before" || fail "one district: its name and 全区, as before" "$(cat "$TMP/b/published/bulletin.txt")"
+
+# --- 4. coverage, and no 同比 across it ----------------------------------------------
+grep -q '^2023年数据涵盖郑州市二七区。$' "$TMP/by/published/bulletin.txt" &&
+	grep -q '^2024年数据涵盖厦门市同安区、郑州市二七区。与2023年涵盖地区不同，两期数据不宜直接比较。$' "$TMP/by/published/bulletin.txt" &&
+	grep -q '^2024年，上述地区共发放' "$TMP/by/published/bulletin.txt" &&
+	ok "by year: each year names the counties it covers, and that they differ" ||
+	fail "by year: each year names the counties it covers, and that they differ" "$(cat "$TMP/by/published/bulletin.txt")"
+expect_exit 0 "both counties' 2024 with --previous 二七区 2023" "$R" -q --k 1 --period 2024-01..2024-12 --previous "$TMP/y23.csv.gz" -o "$TMP/mp" "$TMP/y24.csv.gz"
+grep -q '上年同期（2023年）数据涵盖郑州市二七区，与2024年涵盖地区不同，不作同比比较。' "$TMP/mp/published/bulletin.txt" &&
+	! grep -q '同比增长\|同比下降\|上年同期持平' "$TMP/mp/published/bulletin.txt" &&
+	ok "bulletin: no 同比 against a year of other counties, and why" || fail "bulletin: no 同比 against a year of other counties, and why" "$(cat "$TMP/mp/published/bulletin.txt")"
+python3 - "$TMP/mp/published/programs.csv" <<'PY' && ok "table 1: the 同比 columns are — and a note names both coverages" || fail "table 1: the 同比 columns are — and a note names both coverages"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding='utf-8-sig')))
+head = rows[0]
+yoy = [i for i, h in enumerate(head) if '同比' in h or '上年' in h]
+assert yoy, head
+body = [r for r in rows[1:] if len(r) == len(head)]
+assert body and all(r[i] == '—' for r in body for i in yoy), body
+PY
+grep -q '上年同期数据涵盖郑州市二七区，本期涵盖厦门市同安区、郑州市二七区，涵盖地区不同，不作同比比较' "$TMP/mp/published/programs.md" &&
+	ok "... the note" || fail "... the note" "$(tail -5 "$TMP/mp/published/programs.md")"
+grep -q '支出同比增长' "$TMP/bp/published/bulletin.txt" && ! grep -q '涵盖' "$TMP/bp/published/bulletin.txt" &&
+	ok "the same county both years: 同比 as before, no coverage sentence" || fail "the same county both years: 同比 as before, no coverage sentence" "$(cat "$TMP/bp/published/bulletin.txt")"
+
+# --- the sample pipeline: the figures the review quoted ------------------------------
+cd "$ROOT" || exit 1
+RUN=$TMP/run
+expect_exit 0 "the sample pipeline runs" "$BIN/reliefstat" run -q --allow-outside pipelines/yearend.yaml --var out="$RUN"
+BA=$RUN/all/report/published/bulletin.txt
+grep -q '期末特困人员181人，在区分集中、分散供养的53人中，集中供养14人，集中供养率26.42%' "$BA" &&
+	ok "merged 2024: 14 of the 53 split (二七区's 26.42%), not 14 of 181 (7.73%)" ||
+	fail "merged 2024: 14 of the 53 split (二七区's 26.42%), not 14 of 181 (7.73%)" "$(grep 特困 "$BA")"
+grep -q '集中供养率为26.42%（期末集中供养14人 ÷ 区分集中、分散供养的期末特困人员53人）；另有期末特困人员128人未区分' "$RUN/all/report/published/programs-2024.md" &&
+	ok "merged table 1's note: 128 not split" || fail "merged table 1's note: 128 not split" "$(grep 集中供养率 "$RUN/all/report/published/programs-2024.md")"
+grep -q '期末特困人员53人，其中集中供养14人，集中供养率26.42%' "$RUN/erqi-2024/report/published/bulletin.txt" &&
+	ok "二七区 alone: 26.42% as before" || fail "二七区 alone: 26.42% as before"
+head -1 "$BA" | grep -qx '各地合计社会救助统计简报' && ! grep -rq '全部来源' "$RUN/all/report/published" &&
+	! grep -q '全区' "$BA" &&
+	ok "merged: titled 各地合计 (four provinces), no 全部来源, no 全区" || fail "merged: titled 各地合计 (four provinces), no 全部来源, no 全区" "$(head -3 "$BA")"
+grep -q '^2023年数据涵盖郑州市二七区、成都市郫都区。$' "$BA" &&
+	grep -q '^2024年数据涵盖牡丹江市爱民区、厦门市同安区、郑州市二七区。与2023年涵盖地区不同，两期数据不宜直接比较。$' "$BA" &&
+	ok "merged: each year's coverage, and that they differ" || fail "merged: each year's coverage, and that they differ" "$(cat "$BA")"
+grep -q '2024年1月的新增、退出与2023年12月比较；牡丹江市爱民区、厦门市同安区无2023年12月数据' "$RUN/all/report/published/people-2024.md" &&
+	grep -q '2024年1月的新增、退出未计算（未与2023年12月比较）' "$RUN/erqi-2024/report/published/people.md" &&
+	ok "table 5's January note, merged and for 二七区 (given 2023 for 同比 only)" || fail "table 5's January note, merged and for 二七区 (given 2023 for 同比 only)"
+
+# The merged report's title and unit come from the sources file.
+yearend_copy "$TMP/named" -e 's/^merged_title: ""/merged_title: 四省部分县区合计/' -e 's/^merged_unit: ""/merged_unit: 示例省民政厅/' &&
+	grep -q '^merged_title: 四省部分县区合计' "$TMP/named/sources.yaml" || fail "a sources file naming the merged report" "sed did not apply"
+expect_exit 0 "a sources file with merged_title and merged_unit" "$BIN/reliefstat" run -q --allow-outside "$TMP/named/yearend.yaml" --var out="$TMP/named/out"
+NP=$TMP/named/out/all/report/published
+head -1 "$NP/programs-2024.md" | grep -qx '## 四省部分县区合计2024年分项目汇总表' && grep -q '示例省民政厅' "$NP/report.html" &&
+	grep -q '^2024年，四省部分县区合计共发放' "$NP/bulletin.txt" &&
+	ok "... its title heads the merged tables and bulletin, its unit is the 制表单位" ||
+	fail "... its title heads the merged tables and bulletin, its unit is the 制表单位" "$(head -1 "$NP/programs-2024.md")"
+# A sources file of before (a bare list) still names its sources' error.
+yearend_copy "$TMP/old" -e '/^merged_/d' -e '/^sources:$/d'
+expect_exit 2 "a sources file that is a bare list: a configuration error" "$BIN/reliefstat" check "$TMP/old/yearend.yaml"
+grep -q "variable 'sources' is its key 'sources', but the file holds a list or a string, not a map (write 'sources:' on the line before its list)" "$TMP/.err" &&
+	ok "... naming the fix" || fail "... naming the fix" "$(cat "$TMP/.err")"
+
+# The partitioned pipeline (a small generated export): the same rate, and
+# no 全部分区 / 全区 for four provinces.
+expect_exit 0 "the partitioned pipeline runs" "$BIN/reliefstat" run -q --allow-outside pipelines/partitioned.yaml -j 2 --var out="$TMP/part" --var gen_rows=2000
+BP=$TMP/part/all/report/published/bulletin.txt
+grep -q '在区分集中、分散供养的53人中，集中供养14人，集中供养率26.42%' "$BP" && head -1 "$BP" | grep -qx '各地合计社会救助统计简报' &&
+	! grep -q '全区\|全部分区' "$BP" &&
+	ok "partitioned: 26.42% over the split 53 (not 14/439), 各地合计, no 全区" || fail "partitioned: 26.42% over the split 53 (not 14/439), 各地合计, no 全区" "$(head -14 "$BP")"
