@@ -67,3 +67,53 @@ expect_exit 2 "a UTF-8 export cut after a delimiter stops ingest" \
 	"$BIN/rs-ingest" -m "$TMP/u8.yaml" -k "$KEY" -o "$TMP/u8.csv.gz" "$TMP/cut/u8b.csv"
 grep -q "ends in the middle of a row at line 2703 (3 fields of 15)" "$TMP/.err" &&
 	ok "... counting its fields" || fail "... counting its fields" "$(cat "$TMP/.err")"
+
+# A writer still appending to the export while the run reads it: the
+# runner stats each task's inputs again when the task ends, and one that
+# changed fails the task; nothing downstream runs, nothing is published.
+RS=$BIN/reliefstat
+OUT=$TMP/out
+RUN=("$RS" run --allow-outside --var "out=$OUT")
+mkdir -p "$TMP/w" "$TMP/wrap"
+cp "$src" "$TMP/w/erqi-2024.csv"
+# rs-ingest, and the writer: once (when $TMP/writer exists) it runs that
+# script on the export after ingest has read it, before the task ends
+cat >"$TMP/wrap/rs-ingest" <<SH
+#!/bin/sh
+"$BIN/rs-ingest" "\$@"; rc=\$?
+for a; do last=\$a; done
+if [ -e "$TMP/writer" ] && [ "\$last" = "$TMP/w/erqi-2024.csv" ]; then
+	sh "$TMP/writer" "\$last"; rm -f "$TMP/writer"
+fi
+exit \$rc
+SH
+chmod +x "$TMP/wrap/rs-ingest"
+yearend_copy "$TMP/p" -e "s#file: samples/exports/erqi-2024.csv#file: $TMP/w/erqi-2024.csv#" \
+	-e "s#run: \[bin/rs-ingest,#run: [$TMP/wrap/rs-ingest,#"
+P=$TMP/p/yearend.yaml
+published_sums() { (cd "$OUT" && find . -path '*/report/*' -type f | sort | xargs sha256sum); }
+expect_exit 0 "the pipeline runs (ingest through a wrapper)" "${RUN[@]}" -q "$P"
+expect_exit 0 "... twice" "${RUN[@]}" -q "$P"
+published_sums >"$TMP/pub.before"
+for writer in "echo >>\"\$1\"" "touch -d '2020-01-01 00:00' \"\$1\""; do
+	printf '%s\n' "$writer" >"$TMP/writer"
+	echo >>"$TMP/w/erqi-2024.csv"   # a blank line more: ingest reruns
+	n=$(grep -c . "$OUT/.reliefstat/ledger.jsonl")
+	expect_exit 1 "an export written to while ingest read it fails the run ($(cut -d' ' -f1 "$TMP/writer"))" "${RUN[@]}" "$P"
+	grep -q "ingest@erqi-2024: '$TMP/w/erqi-2024.csv' changed while rs-ingest read it: it is still being written or copied -- run again when the copy has finished" "$TMP/.err" &&
+		ok "... naming the file, the stage and the fix" || fail "... naming the file, the stage and the fix" "$(cat "$TMP/.err")"
+	python3 - "$OUT/.reliefstat/ledger.jsonl" "$n" <<'PY' && ok "... running nothing after it" || fail "... running nothing after it" "$(tail -n +$((n + 1)) "$OUT/.reliefstat/ledger.jsonl" | cut -c1-200)"
+import json, sys
+new = [json.loads(l) for l in open(sys.argv[1])][int(sys.argv[2]):]
+ran = [(e["stage"], e["state"]) for e in new if e.get("kind") == "task" and e["state"] != "up to date"]
+sys.exit(0 if ran == [("ingest@erqi-2024", "failed")] else 1)
+PY
+	published_sums | cmp -s - "$TMP/pub.before" && ok "... publishing nothing" ||
+		fail "... publishing nothing" "$(published_sums | diff - "$TMP/pub.before" | head -5)"
+	expect_exit 1 "... and status says ingest runs again" "$RS" status --var "out=$OUT" "$P"
+	grep -q "ingest@erqi-2024.*changed while rs-ingest read it" "$TMP/.out" && ok "... saying why" || fail "... saying why" "$(grep -A3 ingest@erqi-2024 "$TMP/.out")"
+done
+expect_exit 0 "once the copy has finished the run goes through" "${RUN[@]}" -q "$P"
+published_sums | grep -v /changes | cmp -s - <(grep -v /changes "$TMP/pub.before") &&
+	ok "... publishing the same figures (blank lines added)" ||
+	fail "... publishing the same figures" "$(published_sums | diff - "$TMP/pub.before" | head -5)"

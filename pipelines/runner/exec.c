@@ -415,7 +415,10 @@ static void ledger(struct run *r, const struct child *c, int code, int ok,
 	}
 	json_object_set_new(o, "log", json_string(log));
 	if (error) {
-		char *why = log_reason(log);
+		/* the stage's own reason, when it gave one: a stage that
+		 * exited 0, or read an input that changed meanwhile, failed
+		 * for the runner's reason (error) */
+		char *why = code && !state_moved(t) ? log_reason(log) : NULL;
 		json_t *j = why ? json_string(why) : NULL;
 
 		json_object_set_new(o, "error", json_string(error));
@@ -627,6 +630,7 @@ static void finish(struct run *r, size_t k, int code, const char *abnormal)
 	struct rs_error err;
 	double secs = now_mono() - c.start;
 	char job[SLURM_ID_MAX + 16] = "";
+	const char *moved = NULL;
 
 	memmove(&r->kids[k], &r->kids[k + 1],
 		(r->nkids - k - 1) * sizeof(*r->kids));
@@ -642,6 +646,13 @@ static void finish(struct run *r, size_t k, int code, const char *abnormal)
 		       code);
 	else if (abnormal)
 		rs_err(&err, "%s", abnormal);
+	else if ((moved = state_moved(t)))
+		/* what it read is not what was hashed: recording it would
+		 * call a half-copied export up to date, and running on
+		 * would publish it */
+		rs_err(&err, "'%s' changed while %s read it: it is still being written or copied -- run again when the copy has finished",
+		       moved, t->shell || !strrchr(t->argv[0], '/') ? (t->shell ? t->name : t->argv[0]) :
+		       strrchr(t->argv[0], '/') + 1);
 	else if (code)
 		rs_err(&err, "exit %d%s", code, job);
 	else if (!state_record(r->st, t, &err)) {
@@ -656,7 +667,7 @@ static void finish(struct run *r, size_t k, int code, const char *abnormal)
 	}
 	ledger(r, &c, code, 0, err.msg);
 	log_note(r->pl, t, err.msg);
-	if (!r->signo && c.attempt <= t->retries) {
+	if (!r->signo && !moved && c.attempt <= t->retries) {
 		ui_line(r, "retrying %s: %s", t->name, err.msg);
 		start(r, c.task, c.attempt + 1);
 		goto out;
