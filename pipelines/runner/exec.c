@@ -1008,11 +1008,70 @@ static void print_tail(const char *path)
 	}
 }
 
+/* A task that writes a report's tables: one running rs-report. */
+static int is_report(const struct task *t)
+{
+	const char *b;
+
+	if (t->shell || !t->argc)
+		return 0;
+	b = strrchr(t->argv[0], '/');
+	return !strcmp(b ? b + 1 : t->argv[0], "rs-report");
+}
+
+/* Adds up to REPORTS_NAMED names of the report tasks that updated (or
+ * did not) to sb, comma-separated; "none" when there is none. */
+#define REPORTS_NAMED 8
+static void add_reports(const struct pipeline *pl, int updated, struct sbuf *sb)
+{
+	size_t k, n = 0;
+
+	for (k = 0; k < pl->ntasks; k++) {
+		const struct task *t = &pl->tasks[pl->order[k]];
+
+		if (!is_report(t) || t->st == T_UNSELECTED || t->st == T_UPTODATE ||
+		    (t->st == T_OK) != updated)
+			continue;
+		if (n < REPORTS_NAMED)
+			sbuf_addf(sb, "%s%s", n ? ", " : "", t->name);
+		n++;
+	}
+	if (!n)
+		sbuf_adds(sb, "none");
+	else if (n > REPORTS_NAMED)
+		sbuf_addf(sb, " and %zu more", n - REPORTS_NAMED);
+}
+
+/*
+ * After a failed run: which reports this run updated and which still
+ * hold the previous run's figures (up to date ones are neither), as
+ * " -- updated: A; kept the previous run's figures: B, C". Empty for a
+ * pipeline without reports in the run.
+ */
+static void reports_said(const struct pipeline *pl, struct sbuf *sb)
+{
+	size_t k;
+
+	for (k = 0; k < pl->ntasks; k++) {
+		const struct task *t = &pl->tasks[k];
+
+		if (is_report(t) && t->st != T_UNSELECTED && t->st != T_UPTODATE)
+			break;
+	}
+	if (k == pl->ntasks)
+		return;
+	sbuf_adds(sb, " -- reports updated: ");
+	add_reports(pl, 1, sb);
+	sbuf_adds(sb, "; kept the previous run's figures: ");
+	add_reports(pl, 0, sb);
+}
+
 static void report(struct run *r)
 {
 	struct pipeline *pl = r->pl;
 	size_t k, notrun = 0;
 	struct task *t;
+	struct sbuf said;
 	char *log;
 
 	for (k = 0; k < pl->ntasks; k++)
@@ -1065,6 +1124,8 @@ static void report(struct run *r)
 	/* The last line says whether the published set moved: a failed
 	 * stage's dependents did not run, so the tables they write are the
 	 * last good run's. */
+	sbuf_init(&said, 0);
+	reports_said(pl, &said);
 	for (k = 0; k < pl->ntasks; k++) {
 		char reason[64];
 		const char *at;
@@ -1079,14 +1140,17 @@ static void report(struct run *r)
 			rs_error_print(&err);
 		if (over > 0 && at)
 			rs_warn("published tables not updated: %s over its reject threshold%s "
-				"(fix the cause named above, or accept the loss: reliefstat run %s --accept-loss %s%s%s)",
+				"(fix the cause named above, or accept the loss: reliefstat run %s --accept-loss %s%s%s)%s",
 				t->name, r->failed > 1 ? ", and others above" : "",
-				pl->path, at + 1, *reason ? ":" : "", reason);
+				pl->path, at + 1, *reason ? ":" : "", reason,
+				said.len ? said.buf : "");
 		else
-			rs_warn("published tables not updated: %s failed%s", t->name,
-				r->failed > 1 ? ", and others above" : "");
+			rs_warn("published tables not updated: %s failed%s%s", t->name,
+				r->failed > 1 ? ", and others above" : "",
+				said.len ? said.buf : "");
 		break;
 	}
+	sbuf_release(&said);
 }
 
 static int dry_run(struct pipeline *pl, struct state *st, int slurm)
