@@ -140,6 +140,18 @@ void task_cmdline(const struct task *t, struct sbuf *sb)
 	}
 }
 
+/* The program a task runs, as its messages name it: argv[0]'s last
+ * component (rs-ingest), or the task's name for a shell command. */
+static const char *task_prog(const struct task *t)
+{
+	const char *b;
+
+	if (t->shell || !t->argc)
+		return t->name;
+	b = strrchr(t->argv[0], '/');
+	return b ? b + 1 : t->argv[0];
+}
+
 static double now_mono(void)
 {
 	struct timespec ts;
@@ -651,8 +663,7 @@ static void finish(struct run *r, size_t k, int code, const char *abnormal)
 		 * call a half-copied export up to date, and running on
 		 * would publish it */
 		rs_err(&err, "'%s' changed while %s read it: it is still being written or copied -- run again when the copy has finished",
-		       moved, t->shell || !strrchr(t->argv[0], '/') ? (t->shell ? t->name : t->argv[0]) :
-		       strrchr(t->argv[0], '/') + 1);
+		       moved, task_prog(t));
 	else if (code)
 		rs_err(&err, "exit %d%s", code, job);
 	else if (!state_record(r->st, t, &err)) {
@@ -1011,12 +1022,7 @@ static void print_tail(const char *path)
 /* A task that writes a report's tables: one running rs-report. */
 static int is_report(const struct task *t)
 {
-	const char *b;
-
-	if (t->shell || !t->argc)
-		return 0;
-	b = strrchr(t->argv[0], '/');
-	return !strcmp(b ? b + 1 : t->argv[0], "rs-report");
+	return !t->shell && t->argc && !strcmp(task_prog(t), "rs-report");
 }
 
 /* Adds up to REPORTS_NAMED names of the report tasks that updated (or

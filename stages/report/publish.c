@@ -78,7 +78,8 @@ static void sweep(const char *outdir)
 		return;
 	while ((de = readdir(d))) {
 		pid = staged_owner(de->d_name);
-		if (!pid || (kill((pid_t)pid, 0) && errno != ESRCH) || !kill((pid_t)pid, 0))
+		/* a live PID may be another rs-report writing here */
+		if (!pid || !kill((pid_t)pid, 0) || errno != ESRCH)
 			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", outdir, de->d_name) < sizeof(path))
 			remove_tree(path);
