@@ -416,6 +416,25 @@ static int cell_text(struct xl *x, const char *t, long style,
 	}
 }
 
+/* zip_open failed on a file that starts as a zip does. A zip's directory
+ * is at its end: a file cut short (a copy not finished, a download broken
+ * off) has none, which libzip calls "Not a zip archive". */
+static int open_fail(const char *path, int zerr, struct rs_error *err)
+{
+	zip_error_t ze;
+	int ret;
+
+	zip_error_init_with_code(&ze, zerr);
+	if (zerr == ZIP_ER_NOZIP || zerr == ZIP_ER_INCONS || zerr == ZIP_ER_EOF)
+		ret = rs_err(err, "'%s' starts like an .xlsx workbook (a zip file) but its end is missing or damaged (libzip: %s): the file was cut short or is still being copied -- copy it again, whole, or save it again from Excel",
+			     path, zip_error_strerror(&ze));
+	else
+		ret = rs_err(err, "'%s' starts like an .xlsx workbook (a zip file) but cannot be opened as one (libzip: %s)",
+			     path, zip_error_strerror(&ze));
+	zip_error_fini(&ze);
+	return ret;
+}
+
 static int read_sheet(struct xl *x, const char *name, csvin_fn fn, void *ctx,
 		      struct rs_error *err)
 {
@@ -502,11 +521,7 @@ int xlsx_read(const char *path, const char *sheet, csvin_fn fn, void *ctx,
 	sbuf_init(&member, 4096);
 	x.za = zip_open(path, ZIP_RDONLY, &zerr);
 	if (!x.za) {
-		zip_error_t ze;
-		zip_error_init_with_code(&ze, zerr);
-		rs_err(err, "'%s' starts like an .xlsx workbook (a zip file) but cannot be opened as one: %s",
-		       path, zip_error_strerror(&ze));
-		zip_error_fini(&ze);
+		open_fail(path, zerr, err);
 		goto out;
 	}
 	if (find_sheet(&x, sheet, &member, err) || load_styles(&x, err) ||
@@ -536,8 +551,7 @@ int xlsx_sheets(const char *path, struct sbuf *names, size_t *n,
 	x.path = path;
 	x.za = zip_open(path, ZIP_RDONLY, &zerr);
 	if (!x.za)
-		return rs_err(err, "'%s' starts like an .xlsx workbook (a zip file) but cannot be opened as one",
-			      path);
+		return open_fail(path, zerr, err);
 	if (part_open(&x, "xl/workbook.xml", 1, &m, &rd, err))
 		goto out;
 	while ((r = xmlTextReaderRead(rd)) == 1) {

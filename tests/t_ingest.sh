@@ -91,6 +91,27 @@ printf '%s\n1,%s,甲,%s,高龄津贴,农村,1,1,2024-03,734.00,x\n' "$H" $R $ID 
 expect_exit 2 "a （元） column read as 万元 is refused" "$BIN/rs-ingest" -q -m "$TMP/wan3.yaml" -k "$KEY" -o "$TMP/w3.csv.gz" -r "$TMP/wr3.csv.gz" "$TMP/wan3.csv"
 grep -q "says its amounts are in 元, but mapping '.*wan3.yaml' reads them in 万元: set amount_unit: 元 in" "$TMP/.err" && ok "... naming the unit the header says" || fail "... naming the unit the header says" "$(cat "$TMP/.err")"
 
+# Two columns of the mapped name: the first may be an empty or zero copy
+# (a reviewer's export published 0.00万元, exit 0). A stop, naming both
+# columns and the fix; a position in the mapping reads the one given.
+python3 - "$ROOT/samples/exports/aimin-2024.csv" "$TMP/dup.csv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8", newline="")))
+h = rows[0]; j, n = h.index("发放金额（元）"), len(h)
+for i, r in enumerate(rows):
+    if len(r) == n:
+        r.insert(j, r[j] if i == 0 else "0.00")
+csv.writer(open(sys.argv[2], "w", encoding="utf-8", newline="")).writerows(rows)
+PY
+expect_exit 2 "two columns named 发放金额（元） are refused" "$BIN/rs-ingest" -q -m "$ROOT/samples/mappings/aimin.yaml" -k "$KEY" -o "$TMP/dup.csv.gz" "$TMP/dup.csv"
+grep -q "the header has two columns '发放金额（元）' (columns 12 and 13), and mapping '.*aimin.yaml' line 17 reads 'amount' by that name.*('amount: 12' or 'amount: 13')" "$TMP/.err" &&
+	[ ! -e "$TMP/dup.csv.gz" ] && ok "... naming both columns and the fix, writing nothing" || fail "... naming both columns and the fix, writing nothing" "$(cat "$TMP/.err")"
+sed 's/^  amount: 发放金额（元）/  amount: 13/' "$ROOT/samples/mappings/aimin.yaml" >"$TMP/dup.yaml"
+expect_exit 0 "... amount: 13 reads the second" "$BIN/rs-ingest" -q -m "$TMP/dup.yaml" -k "$KEY" -o "$TMP/dup.csv.gz" -s "$TMP/dup.json" "$TMP/dup.csv"
+"$BIN/rs-ingest" -q -m "$ROOT/samples/mappings/aimin.yaml" -k "$KEY" -o "$TMP/nodup.csv.gz" "$ROOT/samples/exports/aimin-2024.csv"
+cmp -s <(zcat "$TMP/dup.csv.gz" | cut -d, -f3-) <(zcat "$TMP/nodup.csv.gz" | cut -d, -f3-) &&
+	ok "... the records are the export's without the copy" || fail "... the records are the export's without the copy"
+
 # Partitions by region: prefixes for some townships, the rest by exclusion
 # with the unattributable rows; together they hold every row exactly once.
 x=$ROOT/samples/exports/tongan-2024.csv m=$ROOT/samples/mappings/tongan.yaml

@@ -107,6 +107,10 @@ PY
 	"$PYX" -c "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1],'w'); z.writestr('word/document.xml','<w/>'); z.close()" "$d/letter.xlsx"
 	expect_exit 2 "a zip that is not a workbook" I -m "$d/vendor.yaml" -o "$d/x.csv.gz" "$d/letter.xlsx"
 	check "... says so" grep -q "is a zip file but not an Excel workbook" "$TMP/.err"
+	# half an .xlsx (a copy broken off): the zip's directory, at its end, is missing
+	head -c "$(( $(stat -c %s "$d/vendor.xlsx") / 2 ))" "$d/vendor.xlsx" >"$d/half.xlsx"
+	expect_exit 2 "half an .xlsx" I -m "$d/vendor.yaml" -o "$d/half.csv.gz" "$d/half.xlsx"
+	check "... says it was cut short or is still being copied" grep -q "half.xlsx' starts like an .xlsx workbook (a zip file) but its end is missing or damaged (libzip: .*): the file was cut short or is still being copied -- copy it again, whole" "$TMP/.err"
 	printf '\320\317\021\340garbage' >"$d/broken.xls"
 	expect_exit 2 "an OLE file that FreeXL cannot read" I -m "$d/vendor.yaml" -o "$d/x.csv.gz" "$d/broken.xls"
 	check "... says so" grep -q "starts like an .xls workbook" "$TMP/.err"

@@ -210,6 +210,29 @@ static int match_header(struct ctx *c, const struct csv_row *row, long col[F__CO
 	return 0;
 }
 
+/* A second header cell after column `after` whose folded text is name:
+ * its index, -1 if none, -2 with err filled when folding fails. */
+static long second_column(const struct csv_row *row, long after, const char *name,
+			  struct rs_error *err)
+{
+	struct sbuf h;
+	size_t i;
+	long hit = -1;
+
+	sbuf_init(&h, 0);
+	for (i = (size_t)after + 1; i < row->n && hit < 0; i++) {
+		sbuf_reset(&h);
+		if (norm_label(row->f[i].p, row->f[i].len, &h, err)) {
+			hit = -2;
+			break;
+		}
+		if (!strcmp(h.buf ? h.buf : "", name))
+			hit = (long)i;
+	}
+	sbuf_release(&h);
+	return hit;
+}
+
 /* The header's cells as read and as folded, "a, b, c", at most about
  * 300 bytes each (cut at a character). */
 static int header_lists(const struct csv_row *row, struct sbuf *raw,
@@ -469,6 +492,26 @@ static int find_columns(struct ctx *c, const struct csv_row *row,
 			sbuf_release(&raw);
 			sbuf_release(&fold);
 			return -1;
+		}
+	}
+	/* Two columns of one name: reading the first would be a guess (an
+	 * empty or zero copy before the real column published 0.00万元). */
+	for (f = 0; f < F__COUNT; f++) {
+		long other;
+
+		if (!m->column[f] || m->position[f] || c->col[f] < 0)
+			continue;
+		other = second_column(row, c->col[f], m->column[f], err);
+		if (other == -2)
+			return -1;
+		if (other >= 0) {
+			const struct csv_field *h = &row->f[c->col[f]];
+
+			c->config_error = 1;
+			return rs_err(err, "'%s' line %ld: the header has two columns '%.*s' (columns %ld and %ld), and mapping '%s' line %ld reads '%s' by that name, so which one holds it is a guess: rename the other column in the export, or give the column by its number under columns: in the mapping ('%s: %ld' or '%s: %ld')",
+				      c->o->source, row->line, (int)h->len, h->p, c->col[f] + 1,
+				      other + 1, m->path, m->line[f], field_names[f],
+				      field_names[f], c->col[f] + 1, field_names[f], other + 1);
 		}
 	}
 	/* A header that names its unit decides it: 0.05 read as 元 from a
