@@ -117,3 +117,12 @@ expect_exit 0 "once the copy has finished the run goes through" "${RUN[@]}" -q "
 published_sums | grep -v /changes | cmp -s - <(grep -v /changes "$TMP/pub.before") &&
 	ok "... publishing the same figures (blank lines added)" ||
 	fail "... publishing the same figures" "$(published_sums | diff - "$TMP/pub.before" | head -5)"
+
+# The cut export through a first run: nothing published, and the last
+# line says no report has figures yet.
+yearend_copy "$TMP/pc" -e "s#file: samples/exports/erqi-2024.csv#file: $TMP/cut/erqi-2024.csv#"
+expect_exit 1 "a first run on a cut export fails" "$RS" run --allow-outside --var "out=$TMP/outc" "$TMP/pc/yearend.yaml"
+grep -q "ends in the middle of a row at line 2703" "$TMP/.err" && ok "... naming the cut" || fail "... naming the cut" "$(cat "$TMP/.err")"
+tail -1 "$TMP/.err" | grep -q "^reliefstat: published tables not updated: ingest@erqi-2024 failed -- reports updated: none; kept the previous run's figures: none; none published yet: report@tongan-2024, " &&
+	ok "... its last line: no report updated, none published yet" || fail "... its last line: no report updated, none published yet" "$(tail -1 "$TMP/.err")"
+[ -z "$(find "$TMP/outc" -path '*/report/*' -type f | head -1)" ] && ok "... publishing nothing" || fail "... publishing nothing" "$(find "$TMP/outc" -path '*/report/*' | head -3)"

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1025,25 +1026,42 @@ static int is_report(const struct task *t)
 	return !t->shell && t->argc && !strcmp(task_prog(t), "rs-report");
 }
 
-/* Adds up to REPORTS_NAMED names of the report tasks that updated (or
- * did not) to sb, comma-separated; "none" when there is none. */
+/* Which list of the last line a report task is in: 1 updated, 0 kept
+ * the previous run's figures, 2 has none yet (its first output is
+ * missing), -1 neither (not in the run, or up to date). */
+static int report_fate(const struct task *t)
+{
+	struct stat sb;
+
+	if (!is_report(t) || t->st == T_UNSELECTED || t->st == T_UPTODATE)
+		return -1;
+	if (t->st == T_OK)
+		return 1;
+	return t->outputs.n && stat(t->outputs.v[0].path, &sb) ? 2 : 0;
+}
+
+/* Adds up to REPORTS_NAMED names of the report tasks of that fate to
+ * sb, comma-separated, after head; nothing when there is none, unless
+ * always ("none"). */
 #define REPORTS_NAMED 8
-static void add_reports(const struct pipeline *pl, int updated, struct sbuf *sb)
+static void add_reports(const struct pipeline *pl, int fate, const char *head,
+			int always, struct sbuf *sb)
 {
 	size_t k, n = 0;
 
 	for (k = 0; k < pl->ntasks; k++) {
 		const struct task *t = &pl->tasks[pl->order[k]];
 
-		if (!is_report(t) || t->st == T_UNSELECTED || t->st == T_UPTODATE ||
-		    (t->st == T_OK) != updated)
+		if (report_fate(t) != fate)
 			continue;
+		if (!n)
+			sbuf_adds(sb, head);
 		if (n < REPORTS_NAMED)
 			sbuf_addf(sb, "%s%s", n ? ", " : "", t->name);
 		n++;
 	}
-	if (!n)
-		sbuf_adds(sb, "none");
+	if (!n && always)
+		sbuf_addf(sb, "%snone", head);
 	else if (n > REPORTS_NAMED)
 		sbuf_addf(sb, " and %zu more", n - REPORTS_NAMED);
 }
@@ -1051,25 +1069,21 @@ static void add_reports(const struct pipeline *pl, int updated, struct sbuf *sb)
 /*
  * After a failed run: which reports this run updated and which still
  * hold the previous run's figures (up to date ones are neither), as
- * " -- updated: A; kept the previous run's figures: B, C". Empty for a
+ * " -- reports updated: A; kept the previous run's figures: B, C" (and
+ * "; none published yet: D" for a report never made). Empty for a
  * pipeline without reports in the run.
  */
 static void reports_said(const struct pipeline *pl, struct sbuf *sb)
 {
 	size_t k;
 
-	for (k = 0; k < pl->ntasks; k++) {
-		const struct task *t = &pl->tasks[k];
-
-		if (is_report(t) && t->st != T_UNSELECTED && t->st != T_UPTODATE)
-			break;
-	}
+	for (k = 0; k < pl->ntasks && report_fate(&pl->tasks[k]) < 0; k++)
+		;
 	if (k == pl->ntasks)
 		return;
-	sbuf_adds(sb, " -- reports updated: ");
-	add_reports(pl, 1, sb);
-	sbuf_adds(sb, "; kept the previous run's figures: ");
-	add_reports(pl, 0, sb);
+	add_reports(pl, 1, " -- reports updated: ", 1, sb);
+	add_reports(pl, 0, "; kept the previous run's figures: ", 1, sb);
+	add_reports(pl, 2, "; none published yet: ", 0, sb);
 }
 
 static void report(struct run *r)
