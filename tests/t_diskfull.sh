@@ -58,12 +58,33 @@ if cc -shared -fPIC -o "$TMP/killrename.so" "$TMP/killrename.c" -ldl 2>"$TMP/cc.
 		fail "killed at any rename, rs-report leaves each folder all old or all new" "rc $rc after $n;$bad"
 	# the next rs-report removes what a killed one left
 	(KILL_AT_RENAME=1 LD_PRELOAD=$TMP/killrename.so ASAN_OPTIONS=verify_asan_link_order=0 \
-		"$BIN/rs-report" -q -o "$TMP/k/run" "$B") 2>/dev/null
+		"$BIN/rs-report" -q -o "$TMP/k/run" "$B"; :) 2>/dev/null
 	ls -A "$TMP/k/run" | grep -q '^\.published\.new\.' && ok "... a killed one leaves its new folder" ||
 		fail "... a killed one leaves its new folder" "$(ls -A "$TMP/k/run")"
 	"$BIN/rs-report" -q -o "$TMP/k/run" "$B"
 	[ -z "$(ls -A "$TMP/k/run" | grep '^\.')" ] && ok "... and the next run removes the new folders a killed one left" ||
 		fail "... and the next run removes the new folders a killed one left" "$(ls -A "$TMP/k/run")"
+	# a file system without RENAME_EXCHANGE: moved aside, then in
+	cat >"$TMP/noexchange.c" <<'C'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+int renameat2(int a, const char *b, int c, const char *d, unsigned int flags)
+{
+	if (flags & RENAME_EXCHANGE) {
+		errno = EINVAL;
+		return -1;
+	}
+	return renameat(a, b, c, d);
+}
+C
+	cc -shared -fPIC -o "$TMP/noexchange.so" "$TMP/noexchange.c" 2>"$TMP/cc.err" || fail "a preloaded renameat2() builds" "$(cat "$TMP/cc.err")"
+	rm -rf "$TMP/k/run" && cp -a "$TMP/k/old" "$TMP/k/run"
+	expect_exit 0 "without RENAME_EXCHANGE rs-report still writes its folders" \
+		env LD_PRELOAD="$TMP/noexchange.so" ASAN_OPTIONS=verify_asan_link_order=0 \
+		"$BIN/rs-report" -q -o "$TMP/k/run" "$B"
+	[ "$(sums "$TMP/k/run/published")" = "$(cat "$TMP/k/new.sums")" ] && [ -z "$(ls -A "$TMP/k/run" | grep '^\.')" ] &&
+		ok "... the new set whole, nothing left beside it" || fail "... the new set whole, nothing left beside it" "$(ls -A "$TMP/k/run")"
 else
 	fail "a preloaded rename() builds" "$(cat "$TMP/cc.err")"
 fi

@@ -46,7 +46,7 @@ static void remove_tree(const char *dir)
 	rmdir(dir);
 }
 
-/* PID of a ".NAME.new.PID" of ours, else 0. */
+/* PID of a ".NAME.new.PID" (or ".NAME.new.PID.old") of ours, else 0. */
 static long staged_owner(const char *name)
 {
 	size_t i, n;
@@ -63,6 +63,8 @@ static long staged_owner(const char *name)
 	if (i == RD__COUNT)
 		return 0;
 	pid = strtol(name + 1 + n + 5, &end, 10);
+	if (!strcmp(end, ".old"))
+		end += 4;
 	return *end || pid <= 0 ? 0 : pid;
 }
 
@@ -143,16 +145,32 @@ int report_publish(struct report *r, struct rs_error *err)
 		snprintf(final, sizeof(final), "%s/%s", r->o->outdir, folders[v]);
 		if (fsync_dir(r->staged[v], err))
 			return -1;
-		if (renameat2(AT_FDCWD, r->staged[v], AT_FDCWD, final, RENAME_EXCHANGE)) {
-			if (errno != ENOENT)
-				return rs_err(err, "cannot put '%s' in place of '%s': %s",
-					      r->staged[v], final, strerror(errno));
+		if (!renameat2(AT_FDCWD, r->staged[v], AT_FDCWD, final, RENAME_EXCHANGE)) {
+			remove_tree(r->staged[v]);   /* the old folder, now */
+		} else if (errno == ENOENT) {
 			/* the first run: no old folder to exchange with */
 			if (rename(r->staged[v], final))
 				return rs_err(err, "cannot rename '%s' to '%s': %s",
 					      r->staged[v], final, strerror(errno));
+		} else if (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) {
+			/* a file system without the exchange: the old folder
+			 * aside, then the new one in. For a moment there is
+			 * no folder, never a half-new one. */
+			char old[4096];
+
+			if ((size_t)snprintf(old, sizeof(old), "%s.old", r->staged[v]) >= sizeof(old) ||
+			    rename(final, old))
+				return rs_err(err, "cannot move '%s' aside: %s", final, strerror(errno));
+			if (rename(r->staged[v], final)) {
+				rs_err(err, "cannot rename '%s' to '%s': %s", r->staged[v], final,
+				       strerror(errno));
+				rename(old, final);   /* the old one back */
+				return -1;
+			}
+			remove_tree(old);
 		} else {
-			remove_tree(r->staged[v]);   /* the old folder, now */
+			return rs_err(err, "cannot put '%s' in place of '%s': %s",
+				      r->staged[v], final, strerror(errno));
 		}
 		free(r->staged[v]);
 		r->staged[v] = NULL;
