@@ -83,6 +83,10 @@ struct reader {
 				to this one were delivered already */
 	int skipq;           /* skipping a too-long record: 1 inside its
 				quotes, 2 outside, 0 not skipping */
+	int eof_line;        /* feeding the file's last line, which has no
+				terminator: a record the fast path takes
+				whole from it ends the file (no_eol) */
+	int eof_fini;        /* ... and the record libcsv's fini completes */
 };
 
 static int no_space(unsigned char c)
@@ -154,6 +158,7 @@ static void end_record(struct reader *r, int unterminated)
 	row.raw_len = r->raw.len;
 	row.too_long = r->too_long;
 	row.unterminated = unterminated;
+	row.no_eol = r->eof_fini;
 	if (!r->stop && r->fn(&row, r->ctx, r->err))
 		r->stop = 1;
 	r->nfields = 0;
@@ -399,6 +404,7 @@ static int fast_record(struct reader *r, char *q, size_t m)
 	row.gb18030 = r->gb;
 	row.raw = q;
 	row.raw_len = c;
+	row.no_eol = r->eof_line;
 	if (!r->stop && r->fn(&row, r->ctx, r->err))
 		r->stop = 1;
 	r->nfields = 0;
@@ -678,7 +684,7 @@ int csvin_read(const char *path, const struct csvin_opts *opts, csvin_fn fn,
 	struct scan_block *b;
 	enum rs_encoding enc = opts ? opts->encoding : RS_ENC_UTF8;
 	struct sbuf pending;       /* a line that spans blocks */
-	int ret = -1, overlong = 0, first = 1, restarts = 0;
+	int ret = -1, overlong = 0, first = 1, restarts = 0, noeol;
 
 	memset(&r, 0, sizeof(r));
 	r.path = path;
@@ -702,6 +708,7 @@ int csvin_read(const char *path, const struct csvin_opts *opts, csvin_fn fn,
 	r.fast = r.delim != '"' && r.delim != '\r' && r.delim != '\n';
 
 again:
+	noeol = 0;
 	if (csvscan_open(&sc, path, enc, r.delim, r.fast && enc != RS_ENC_GB18030,
 			 r.max_record, opts ? opts->block : 0, err))
 		goto out;
@@ -747,9 +754,13 @@ again:
 		}
 	}
 	if (pending.len || overlong) {
+		/* the file's last line; it lacks a terminator unless it
+		 * ends with a CR */
+		noeol = r.eof_line = !r.pend_cr;
 		r.line++;
 		if (r.line > r.skip_to)
 			feed_line(&r, pending.buf, pending.len, overlong, r.pend_q);
+		r.eof_line = 0;
 	}
 	if (r.stop)
 		goto out;
@@ -785,7 +796,11 @@ again:
 			r.too_long = 0;
 			r.line = at;
 		}
+		/* a quote opened on the last line, which has no line end:
+		 * the file was most likely cut there */
+		r.eof_fini = noeol && at == last;
 		end_record(&r, 1);
+		r.eof_fini = 0;
 		r.line = last;
 		if (r.stop)
 			goto out;
@@ -810,7 +825,9 @@ again:
 			r.skipq = 0;
 			end_record(&r, 0);
 		} else {
+			r.eof_fini = noeol;
 			csv_fini(&r.csv, on_field, on_record, &r);
+			r.eof_fini = 0;
 		}
 		if (r.stop)
 			goto out;

@@ -62,6 +62,14 @@ struct csv_row {
 				or after max_lines lines. The record is this
 				one line (raw), and the lines after it are
 				read again as records of their own. */
+	int no_eol;          /* the file ends in this record with no line
+				terminator after it: either the export
+				merely lacks its final newline, or it was
+				cut short (still being copied) in the middle
+				of this record. Set on the file's last
+				record only (and on a runaway quote opened
+				on the file's last line, which has no line
+				end); never on a workbook's row. */
 };
 
 struct csvin_opts {

@@ -15,7 +15,7 @@ for csvf in "$spectrum"/csvs/*.csv; do
 	if [ $rc != 0 ]; then fail "csv-spectrum $name" "exit $rc: $(cat "$TMP/$name.err")"; continue; fi
 	if python3 - "$TMP/$name.out" "$spectrum/json/$name.json" <<'PY'
 import json, sys
-rows = [json.loads(l.split(' ', 1)[1].lstrip('EUL')) for l in open(sys.argv[1], encoding='utf-8')]
+rows = [json.loads(l.split(' ', 1)[1].lstrip('EULN')) for l in open(sys.argv[1], encoding='utf-8')]
 want = json.load(open(sys.argv[2], encoding='utf-8'))
 hdr, data = (rows[0], rows[1:]) if rows else ([], [])
 got = [dict(zip(hdr, r)) for r in data]

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -138,6 +139,18 @@ void task_cmdline(const struct task *t, struct sbuf *sb)
 			sbuf_addc(sb, ' ');
 		shell_quote(sb, t->argv[i]);
 	}
+}
+
+/* The program a task runs, as its messages name it: argv[0]'s last
+ * component (rs-ingest), or the task's name for a shell command. */
+static const char *task_prog(const struct task *t)
+{
+	const char *b;
+
+	if (t->shell || !t->argc)
+		return t->name;
+	b = strrchr(t->argv[0], '/');
+	return b ? b + 1 : t->argv[0];
 }
 
 static double now_mono(void)
@@ -415,7 +428,10 @@ static void ledger(struct run *r, const struct child *c, int code, int ok,
 	}
 	json_object_set_new(o, "log", json_string(log));
 	if (error) {
-		char *why = log_reason(log);
+		/* the stage's own reason, when it gave one: a stage that
+		 * exited 0, or read an input that changed meanwhile, failed
+		 * for the runner's reason (error) */
+		char *why = code && !state_moved(t) ? log_reason(log) : NULL;
 		json_t *j = why ? json_string(why) : NULL;
 
 		json_object_set_new(o, "error", json_string(error));
@@ -627,6 +643,7 @@ static void finish(struct run *r, size_t k, int code, const char *abnormal)
 	struct rs_error err;
 	double secs = now_mono() - c.start;
 	char job[SLURM_ID_MAX + 16] = "";
+	const char *moved = NULL;
 
 	memmove(&r->kids[k], &r->kids[k + 1],
 		(r->nkids - k - 1) * sizeof(*r->kids));
@@ -642,6 +659,12 @@ static void finish(struct run *r, size_t k, int code, const char *abnormal)
 		       code);
 	else if (abnormal)
 		rs_err(&err, "%s", abnormal);
+	else if ((moved = state_moved(t)))
+		/* what it read is not what was hashed: recording it would
+		 * call a half-copied export up to date, and running on
+		 * would publish it */
+		rs_err(&err, "'%s' changed while %s read it: it is still being written or copied -- run again when the copy has finished",
+		       moved, task_prog(t));
 	else if (code)
 		rs_err(&err, "exit %d%s", code, job);
 	else if (!state_record(r->st, t, &err)) {
@@ -656,7 +679,7 @@ static void finish(struct run *r, size_t k, int code, const char *abnormal)
 	}
 	ledger(r, &c, code, 0, err.msg);
 	log_note(r->pl, t, err.msg);
-	if (!r->signo && c.attempt <= t->retries) {
+	if (!r->signo && !moved && c.attempt <= t->retries) {
 		ui_line(r, "retrying %s: %s", t->name, err.msg);
 		start(r, c.task, c.attempt + 1);
 		goto out;
@@ -997,11 +1020,78 @@ static void print_tail(const char *path)
 	}
 }
 
+/* A task that writes a report's tables: one running rs-report. */
+static int is_report(const struct task *t)
+{
+	return !t->shell && t->argc && !strcmp(task_prog(t), "rs-report");
+}
+
+/* Which list of the last line a report task is in: 1 updated, 0 kept
+ * the previous run's figures, 2 has none yet (its first output is
+ * missing), -1 neither (not in the run, or up to date). */
+static int report_fate(const struct task *t)
+{
+	struct stat sb;
+
+	if (!is_report(t) || t->st == T_UNSELECTED || t->st == T_UPTODATE)
+		return -1;
+	if (t->st == T_OK)
+		return 1;
+	return t->outputs.n && stat(t->outputs.v[0].path, &sb) ? 2 : 0;
+}
+
+/* Adds up to REPORTS_NAMED names of the report tasks of that fate to
+ * sb, comma-separated, after head; nothing when there is none, unless
+ * always ("none"). */
+#define REPORTS_NAMED 8
+static void add_reports(const struct pipeline *pl, int fate, const char *head,
+			int always, struct sbuf *sb)
+{
+	size_t k, n = 0;
+
+	for (k = 0; k < pl->ntasks; k++) {
+		const struct task *t = &pl->tasks[pl->order[k]];
+
+		if (report_fate(t) != fate)
+			continue;
+		if (!n)
+			sbuf_adds(sb, head);
+		if (n < REPORTS_NAMED)
+			sbuf_addf(sb, "%s%s", n ? ", " : "", t->name);
+		n++;
+	}
+	if (!n && always)
+		sbuf_addf(sb, "%snone", head);
+	else if (n > REPORTS_NAMED)
+		sbuf_addf(sb, " and %zu more", n - REPORTS_NAMED);
+}
+
+/*
+ * After a failed run: which reports this run updated and which still
+ * hold the previous run's figures (up to date ones are neither), as
+ * " -- reports updated: A; kept the previous run's figures: B, C" (and
+ * "; none published yet: D" for a report never made). Empty for a
+ * pipeline without reports in the run.
+ */
+static void reports_said(const struct pipeline *pl, struct sbuf *sb)
+{
+	size_t k;
+
+	for (k = 0; k < pl->ntasks && report_fate(&pl->tasks[k]) < 0; k++)
+		;
+	if (k == pl->ntasks)
+		return;
+	add_reports(pl, 1, " -- reports updated: ", 1, sb);
+	add_reports(pl, 0, "; kept the previous run's figures: ", 1, sb);
+	add_reports(pl, 2, "; none published yet: ", 0, sb);
+}
+
 static void report(struct run *r)
 {
 	struct pipeline *pl = r->pl;
 	size_t k, notrun = 0;
 	struct task *t;
+	struct sbuf said;
 	char *log;
 
 	for (k = 0; k < pl->ntasks; k++)
@@ -1054,6 +1144,8 @@ static void report(struct run *r)
 	/* The last line says whether the published set moved: a failed
 	 * stage's dependents did not run, so the tables they write are the
 	 * last good run's. */
+	sbuf_init(&said, 0);
+	reports_said(pl, &said);
 	for (k = 0; k < pl->ntasks; k++) {
 		const char *others = r->failed > 1 ? ", and others above" : "";
 		struct task_stop stop;
@@ -1069,18 +1161,21 @@ static void report(struct run *r)
 		task_stop_accept_cmd(pl, t, &stop, &acc);
 		if (stop.kind == STOP_GATE)
 			rs_warn("published tables not updated: %s over its reject threshold%s "
-				"(fix the cause named above%s%s)", t->name, others,
-				acc.len ? ", or accept the loss: " : "", acc.len ? acc.buf : "");
+				"(fix the cause named above%s%s)%s", t->name, others,
+				acc.len ? ", or accept the loss: " : "", acc.len ? acc.buf : "",
+				said.len ? said.buf : "");
 		else if (stop.kind == STOP_OTHER)
-			rs_warn("published tables not updated: %s stopped%s: %s (fix: %s%s%s)",
+			rs_warn("published tables not updated: %s stopped%s: %s (fix: %s%s%s)%s",
 				t->name, others, stop.what, stop.fix,
 				acc.len ? "; or accept it for this run: " : "",
-				acc.len ? acc.buf : "");
+				acc.len ? acc.buf : "", said.len ? said.buf : "");
 		else
-			rs_warn("published tables not updated: %s failed%s", t->name, others);
+			rs_warn("published tables not updated: %s failed%s%s", t->name, others,
+				said.len ? said.buf : "");
 		sbuf_release(&acc);
 		break;
 	}
+	sbuf_release(&said);
 }
 
 static int dry_run(struct pipeline *pl, struct state *st, int slurm)

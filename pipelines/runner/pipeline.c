@@ -1199,6 +1199,7 @@ void pipeline_release(struct pipeline *pl)
 		free(t->rdeps);
 		free(t->in_hash);
 		free(t->par_hash);
+		free(t->in_stamp);
 		free(t->missing_input);
 		free(t->last_failure);
 		free(t->prog);

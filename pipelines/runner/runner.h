@@ -93,6 +93,7 @@ struct task {
 	char *prog;              /* the file argv[0] runs, if found */
 	char (*in_hash)[HASH_HEX];
 	char (*par_hash)[HASH_HEX];
+	struct fstamp *in_stamp; /* inputs, then params: as they were hashed */
 	char *missing_input;     /* first input missing at check time */
 	struct sbuf why;         /* newline-separated reasons it is stale */
 	char *accept_loss;       /* --accept-loss given this run: "all" or a
@@ -195,6 +196,12 @@ struct srec {
  * stay as they were, and both times are older than the moment it was
  * hashed (hashed_s, hashed_ns: the coarse clock the kernel stamps files
  * with, read before the file was). */
+/* How a file stat'ed: what tells a file changed without reading it. */
+struct fstamp {
+	long long size, mtime_s, mtime_ns, ctime_s, ctime_ns, ino, dev;
+	int missing;
+};
+
 struct fcache {
 	char *path;
 	long long size, mtime_s, mtime_ns, ctime_s, ctime_ns, ino, dev;
@@ -229,6 +236,15 @@ int state_check(struct state *st, struct task *t, struct rs_error *err);
  * outputs as they are now. Fails (recording nothing) if an output is missing.
  */
 int state_record(struct state *st, struct task *t, struct rs_error *err);
+/*
+ * The first of t's inputs and params whose size, mtime, ctime, inode or
+ * device is not what state_check() hashed (one that appeared or went
+ * away counts too): a file written or copied while the task read it, so
+ * the task ran on something else than what its record would say. NULL
+ * when none changed (or state_check() did not run). Can't fail: a file
+ * that cannot be stat'ed is taken for missing.
+ */
+const char *state_moved(const struct task *t);
 /* The record of the task named name, or NULL. */
 const struct srec *state_find(struct state *st, const char *name);
 /* Forgets t: it will run next time. */

@@ -514,6 +514,8 @@ static int check_files(struct state *st, struct task *t, const char *what,
 	return 0;
 }
 
+static void stamp_all(struct state *st, struct task *t);
+
 int state_check(struct state *st, struct task *t, struct rs_error *err)
 {
 	struct srec *r = rec_find(st, t->name);
@@ -560,8 +562,83 @@ int state_check(struct state *st, struct task *t, struct rs_error *err)
 	    check_files(st, t, "output", &t->outputs, NULL, r,
 			r ? r->out : NULL, r ? r->nout : 0, err))
 		return -1;
+	stamp_all(st, t);
 	t->checked = 1;
 	return 0;
+}
+
+static void stamp_stat(struct fstamp *s, const struct stat *sb)
+{
+	memset(s, 0, sizeof(*s));
+	s->size = (long long)sb->st_size;
+	s->mtime_s = (long long)sb->st_mtim.tv_sec;
+	s->mtime_ns = (long long)sb->st_mtim.tv_nsec;
+	s->ctime_s = (long long)sb->st_ctim.tv_sec;
+	s->ctime_ns = (long long)sb->st_ctim.tv_nsec;
+	s->ino = (long long)sb->st_ino;
+	s->dev = (long long)sb->st_dev;
+}
+
+static void stamp_now(struct fstamp *s, const char *path)
+{
+	struct stat sb;
+
+	if (stat(path, &sb)) {
+		memset(s, 0, sizeof(*s));
+		s->missing = 1;
+		return;
+	}
+	stamp_stat(s, &sb);
+}
+
+/* The path of t's input (i < inputs.n) or param i. */
+static const char *in_path(const struct task *t, size_t i)
+{
+	return i < t->inputs.n ? t->inputs.v[i].path :
+	       t->params.v[i - t->inputs.n].path;
+}
+
+/*
+ * Keeps how each input and param stat'ed when hashed: the cache's entry
+ * that hash_file() just filled or trusted, so a change after it (even
+ * before the task starts) is seen by state_moved().
+ */
+static void stamp_all(struct state *st, struct task *t)
+{
+	size_t i, n = t->inputs.n + t->params.n;
+
+	free(t->in_stamp);
+	t->in_stamp = xcalloc(n + 1, sizeof(*t->in_stamp));
+	for (i = 0; i < n; i++) {
+		const struct fcache *fc = cache_find(st, in_path(t, i));
+		struct fstamp *s = &t->in_stamp[i];
+		struct stat sb;
+
+		if (!fc || stat(in_path(t, i), &sb)) {
+			stamp_now(s, in_path(t, i));
+			continue;
+		}
+		s->size = fc->size;
+		s->mtime_s = fc->mtime_s;
+		s->mtime_ns = fc->mtime_ns;
+		s->ctime_s = fc->ctime_s;
+		s->ctime_ns = fc->ctime_ns;
+		s->ino = fc->ino;
+		s->dev = fc->dev;
+	}
+}
+
+const char *state_moved(const struct task *t)
+{
+	size_t i, n = t->inputs.n + t->params.n;
+	struct fstamp now;
+
+	for (i = 0; t->in_stamp && i < n; i++) {
+		stamp_now(&now, in_path(t, i));
+		if (memcmp(&now, &t->in_stamp[i], sizeof(now)))
+			return in_path(t, i);
+	}
+	return NULL;
 }
 
 static struct frec *frecs(const struct pathv *pv, char (*hashes)[HASH_HEX])

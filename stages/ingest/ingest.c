@@ -1766,6 +1766,20 @@ static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
 		c->preview_done = 1;	/* enough rows: stop reading */
 		return rs_err(err, "preview done");
 	}
+	if (row->no_eol && !row->too_long &&
+	    (row->unterminated || (long)row->n < c->ncols)) {
+		/* a short last row without its line end: the file was cut
+		 * there, and the rows after it are missing, not rejected */
+		char what[64];
+
+		if (row->unterminated)
+			snprintf(what, sizeof(what), "a quoted field still open");
+		else
+			snprintf(what, sizeof(what), "%zu fields of %ld", row->n, c->ncols);
+		c->config_error = 1;
+		return rs_err(err, "'%s': the export ends in the middle of a row at line %ld (%s): it was cut short or is still being copied -- copy it again, whole",
+			      c->o->source, row->line, what);
+	}
 	row = prepare(c, row, &tmp);
 	kind = total_kind(c, row, err);
 	if (kind < 0)

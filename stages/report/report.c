@@ -26,7 +26,6 @@
 
 #define PATH_MAX_LEN 4096
 
-static const char *const versions[2] = { "internal", "published" };
 
 size_t report_new_table(struct report *r)
 {
@@ -357,6 +356,7 @@ void report_release(struct report *r)
 	hideas_release(r);
 	free(r->loss_note);
 	free(r->title);
+	report_unstage(r);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -493,72 +493,6 @@ static int write_file(const char *dir, const char *name, const struct sbuf *sb,
 }
 
 /*
- * 1 if name is a table file this program writes: programs, towns, months,
- * funding or quality, an optional -YYYY, then .csv or .md.
- */
-static int is_table_file(const char *name)
-{
-	static const char *const stems[] = { "programs", "towns", "months", "funding", "quality" };
-	size_t i, n;
-
-	for (i = 0; i < sizeof(stems) / sizeof(stems[0]); i++) {
-		n = strlen(stems[i]);
-		if (strncmp(name, stems[i], n))
-			continue;
-		name += n;
-		if (name[0] == '-') {
-			for (n = 1; n <= 4; n++)
-				if (name[n] < '0' || name[n] > '9')
-					return 0;
-			name += 5;
-		}
-		return !strcmp(name, ".csv") || !strcmp(name, ".md");
-	}
-	return 0;
-}
-
-/*
- * Removes table files a previous run left in dir that this run did not
- * write (a quality table no longer asked for, programs.csv beside a new
- * programs-2024.csv), so a published folder never holds a stale table.
- * Only our own file names are touched.
- */
-static int remove_stale(const struct report *r, const char *dir,
-			struct rs_error *err)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char path[PATH_MAX_LEN];
-	size_t i, n;
-	int keep;
-
-	if (!d)
-		return rs_err(err, "cannot read directory '%s': %s", dir, strerror(errno));
-	while ((de = readdir(d))) {
-		if (!is_table_file(de->d_name))
-			continue;
-		keep = 0;
-		for (i = 0; i < r->nt && !keep; i++) {
-			n = strlen(r->t[i].name);
-			keep = !strncmp(de->d_name, r->t[i].name, n) &&
-			       (!strcmp(de->d_name + n, ".csv") || !strcmp(de->d_name + n, ".md"));
-		}
-		if (keep)
-			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= sizeof(path))
-			continue;
-		if (unlink(path) && errno != ENOENT) {
-			rs_err(err, "cannot remove stale table '%s': %s", path, strerror(errno));
-			closedir(d);
-			return -1;
-		}
-		rs_info("removed stale table '%s'", path);
-	}
-	closedir(d);
-	return 0;
-}
-
-/*
  * libxlsxwriter writes a file by name, not through our buffers: it is
  * given the temporary file of an rs_out for report.xlsx, which it
  * truncates and fills; committing then fsyncs and renames it into place
@@ -609,9 +543,9 @@ static int write_version(struct report *r, int published, struct rs_error *err)
 	size_t i;
 	int ret = -1;
 
-	snprintf(dir, sizeof(dir), "%s/%s", r->o->outdir, versions[published]);
-	if (make_dir(dir, err))
+	if (!report_dir(r, published ? RD_PUBLISHED : RD_INTERNAL, err))
 		return -1;
+	snprintf(dir, sizeof(dir), "%s", r->staged[published ? RD_PUBLISHED : RD_INTERNAL]);
 	sbuf_init(&sb, 0);
 	sbuf_init(&md, 0);
 	report_md_head(r, published, &md);
@@ -642,7 +576,7 @@ static int write_version(struct report *r, int published, struct rs_error *err)
 	sbuf_reset(&sb);
 	html_write(r, published, &sb);
 	if (write_file(dir, "report.html", &sb, err) ||
-	    write_xlsx(r, published, dir, err) || remove_stale(r, dir, err))
+	    write_xlsx(r, published, dir, err))
 		goto out;
 	ret = 0;
 out:

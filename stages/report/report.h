@@ -199,7 +199,30 @@ struct report {
 	struct hide_entry *hide;     /* the --hide-as cells, sorted by key */
 	size_t nhide, hcap;
 	size_t hide_marked;          /* units they made sensitive */
+	char *staged[3];             /* the new folders being written
+					(report_dir), NULL until made and
+					once swapped in */
+	int swept;
 };
+
+/* OUTDIR's folders, each written whole (publish.c). */
+enum report_folder { RD_INTERNAL, RD_PUBLISHED, RD_RETURNS, RD__COUNT };
+/*
+ * The folder this run writes folder v's files to: OUTDIR/.NAME.new.PID,
+ * made empty at the first call (which also removes such folders a killed
+ * rs-report left). NULL with err set when it cannot be made, or when a
+ * file stands where the folder goes.
+ */
+const char *report_dir(struct report *r, enum report_folder v, struct rs_error *err);
+/*
+ * After every file is committed (rs_out_batch_commit): swaps each new
+ * folder with the old one in one rename (RENAME_EXCHANGE) and removes the
+ * old, published/ last. Returns 0, or -1 with err set; a folder not yet
+ * swapped is then left to report_unstage.
+ */
+int report_publish(struct report *r, struct rs_error *err);
+/* Removes the new folders not swapped in; the old ones stay. Can't fail. */
+void report_unstage(struct report *r);
 
 /*
  * Suppression consistent across reports published together (hideas.c).

@@ -363,12 +363,13 @@ int returns_write(const struct report *r, struct rs_error *err)
 	sbuf_init(&c.line, 0);
 	sbuf_init(&c.a, 0);
 	sbuf_init(&c.b, 0);
-	if ((size_t)snprintf(c.dir, sizeof(c.dir), "%s/returns", r->o->outdir) >= sizeof(c.dir)) {
-		rs_err(err, "output path too long: '%s/returns'", r->o->outdir);
-		goto out;
+	{
+		const char *dir = report_dir((struct report *)r, RD_RETURNS, err);
+
+		if (!dir)
+			goto out;
+		snprintf(c.dir, sizeof(c.dir), "%s", dir);
 	}
-	if (report_make_dir(c.dir, err))
-		goto out;
 	memset(&o, 0, sizeof(o));
 	o.encoding = RS_ENC_UTF8;
 	for (i = 0; i < r->o->nrejects; i++) {
@@ -388,7 +389,8 @@ int returns_write(const struct report *r, struct rs_error *err)
 		if (rs_out_commit(&c.s[i].csv, err) || rs_out_commit(&c.s[i].xo, err))
 			goto out;
 	}
-	rs_info("退回清单 of %zu source%s written to '%s'", c.ns, c.ns == 1 ? "" : "s", c.dir);
+	rs_info("退回清单 of %zu source%s written to '%s/returns'", c.ns, c.ns == 1 ? "" : "s",
+		r->o->outdir);
 	ret = 0;
 out:
 	for (i = 0; i < c.ns; i++) {

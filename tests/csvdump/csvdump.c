@@ -35,8 +35,9 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 
 	(void)err;
 	sbuf_init(&sb, 0);
-	sbuf_addf(&sb, "%ld %s%s%s[", row->line, row->bad_encoding ? "E" : "",
-		  row->unterminated ? "U" : "", row->too_long ? "L" : "");
+	sbuf_addf(&sb, "%ld %s%s%s%s[", row->line, row->bad_encoding ? "E" : "",
+		  row->unterminated ? "U" : "", row->too_long ? "L" : "",
+		  row->no_eol ? "N" : "");
 	for (i = 0; i < row->n; i++) {
 		if (i)
 			sbuf_addc(&sb, ',');
