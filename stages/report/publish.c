@@ -46,7 +46,8 @@ static void remove_tree(const char *dir)
 	rmdir(dir);
 }
 
-/* PID of a ".NAME.new.PID" (or ".NAME.new.PID.old") of ours, else 0. */
+/* PID of a ".NAME.new.PID" (or ".NAME.new.PID.old") or a
+ * ".suppressed.csv.tmp.PID.N" of ours, else 0. */
 static long staged_owner(const char *name)
 {
 	size_t i, n;
@@ -55,6 +56,12 @@ static long staged_owner(const char *name)
 
 	if (name[0] != '.')
 		return 0;
+	/* the list of hidden cells beside the folders (hideas.c), written
+	 * as fileio.c writes: .suppressed.csv.tmp.PID.N */
+	if (!strncmp(name, ".suppressed.csv.tmp.", 20)) {
+		pid = strtol(name + 20, &end, 10);
+		return *end == '.' && pid > 0 ? pid : 0;
+	}
 	for (i = 0; i < RD__COUNT; i++) {
 		n = strlen(folders[i]);
 		if (!strncmp(name + 1, folders[i], n) && !strncmp(name + 1 + n, ".new.", 5))
@@ -83,7 +90,8 @@ static void sweep(const char *outdir)
 		/* a live PID may be another rs-report writing here */
 		if (!pid || !kill((pid_t)pid, 0) || errno != ESRCH)
 			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", outdir, de->d_name) < sizeof(path))
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", outdir, de->d_name) < sizeof(path) &&
+		    unlink(path))
 			remove_tree(path);
 	}
 	closedir(d);
