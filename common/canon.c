@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "canon.h"
+#include "jsonw.h"
 #include "idnum.h"
 #include "money.h"
 #include "period.h"
@@ -354,61 +355,49 @@ void reject_counts_format(const long counts[RJ__COUNT], struct sbuf *sb)
 		sbuf_addc(sb, ')');
 }
 
-void json_add_string(struct sbuf *sb, const char *s)
-{
-	sbuf_addc(sb, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			sbuf_addf(sb, "\\%c", c);
-		else if (c < 0x20)
-			sbuf_addf(sb, "\\u%04x", c);
-		else
-			sbuf_addc(sb, (char)c);
-	}
-	sbuf_addc(sb, '"');
-}
-
 int summary_write(const char *path, const char *stage, const char *source,
 		  long rows_read, long records, const long counts[RJ__COUNT],
-		  const char *extra_json, struct rs_error *err)
+		  const json_t *extra, struct rs_error *err)
 {
 	struct rs_out out;
 
 	if (summary_prepare(&out, path, stage, source, rows_read, records,
-			    counts, extra_json, err))
+			    counts, extra, err))
 		return -1;
 	return rs_out_commit(&out, err);
 }
 
 int summary_prepare(struct rs_out *out, const char *path, const char *stage,
 		    const char *source, long rows_read, long records,
-		    const long counts[RJ__COUNT], const char *extra_json,
+		    const long counts[RJ__COUNT], const json_t *extra,
 		    struct rs_error *err)
 {
+	json_t *o = json_object(), *rj = json_object();
 	struct sbuf sb;
 	long total = 0;
-	int i, first = 1;
+	int i, ret;
 
-	sbuf_init(&sb, 0);
-	sbuf_adds(&sb, "{\"stage\":");
-	json_add_string(&sb, stage);
-	sbuf_adds(&sb, ",\"source\":");
-	json_add_string(&sb, source);
-	sbuf_addf(&sb, ",\"rows_read\":%ld,\"records\":%ld,\"rejects\":{",
-		  rows_read, records);
+	json_object_set_new(o, "stage", json_text(stage));
+	json_object_set_new(o, "source", json_text(source));
+	json_object_set_new(o, "rows_read", json_integer(rows_read));
+	json_object_set_new(o, "records", json_integer(records));
 	for (i = 0; i < RJ__COUNT; i++) {
 		if (!counts[i])
 			continue;
-		sbuf_addf(&sb, "%s\"%s\":%ld", first ? "" : ",", reasons[i].code,
-			  counts[i]);
+		json_object_set_new(rj, reasons[i].code, json_integer(counts[i]));
 		total += counts[i];
-		first = 0;
 	}
-	sbuf_addf(&sb, "},\"reject_total\":%ld", total);
-	if (extra_json && *extra_json)
-		sbuf_addf(&sb, ",%s", extra_json);
-	sbuf_adds(&sb, "}\n");
+	json_object_set_new(o, "rejects", rj);
+	json_object_set_new(o, "reject_total", json_integer(total));
+	if (extra)
+		json_object_update(o, (json_t *)extra);
+	sbuf_init(&sb, 0);
+	ret = json_to_sbuf(o, &sb) || sbuf_addc(&sb, '\n') ? -1 : 0;
+	json_decref(o);
+	if (ret) {
+		sbuf_release(&sb);
+		return rs_err(err, "cannot write '%s': out of memory", path);
+	}
 	if (rs_out_open(out, path, 0644, err)) {
 		sbuf_release(&sb);
 		return -1;

@@ -15,6 +15,7 @@
 #include "csvin.h"
 #include "error.h"
 #include "fileio.h"
+#include "jsonw.h"
 #include "sbuf.h"
 
 #define CANON_HEADER "source,line,region_code,program,area,period,beneficiary,household_size,persons,amount,age,sex,funding,support_mode,kind,covers"
@@ -113,28 +114,27 @@ void rejects_abort(struct rejects *rj);
 void rejects_sample_release(struct rejects *rj);
 
 /*
- * Writes a stage summary as JSON:
+ * Writes a stage summary as JSON (jansson, one line):
  * {"stage":"ingest","source":"x.csv","rows_read":N,"records":N,
- *  "rejects":{"bad_id":6,...},"reject_total":N}
- * Reject codes appear in rank order, zero counts left out.
+ *  "rejects":{"bad_id":6,...},"reject_total":N, ...extra's members}
+ * Reject codes appear in rank order, zero counts left out; extra (an
+ * object, or NULL) adds its members in the order they were set.
  */
 int summary_write(const char *path, const char *stage, const char *source,
 		  long rows_read, long records, const long counts[RJ__COUNT],
-		  const char *extra_json, struct rs_error *err);
+		  const json_t *extra, struct rs_error *err);
 /* summary_write's file opened and written in out, not committed: for a
  * stage's rs_out_commit_set. Returns 0, or -1 with err filled (nothing
  * open then). */
 int summary_prepare(struct rs_out *out, const char *path, const char *stage,
 		    const char *source, long rows_read, long records,
-		    const long counts[RJ__COUNT], const char *extra_json,
+		    const long counts[RJ__COUNT], const json_t *extra,
 		    struct rs_error *err);
 
 /* Appends " (bad_id 6, missing_field 6)" for the non-zero counts, in rank
  * order; nothing when all are zero. */
 void reject_counts_format(const long counts[RJ__COUNT], struct sbuf *sb);
 
-/* Appends s as a JSON string literal (with quotes). */
-void json_add_string(struct sbuf *sb, const char *s);
 
 /* Finds a default data file (catalog, regions, rules): in $RS_DATADIR;
  * else beside the program (PREFIX/share/reliefstat when installed,

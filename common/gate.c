@@ -167,42 +167,40 @@ void gate_judge(const struct rs_gate *g, long rows, const long counts[RJ__COUNT]
 }
 
 void gate_json(const struct rs_gate *g, const long counts[RJ__COUNT],
-	       const struct gate_verdict *v, struct sbuf *sb)
+	       const struct gate_verdict *v, json_t *obj)
 {
-	int i, first = 1;
+	json_t *gate = json_object(), *acc;
+	int i;
 
-	sbuf_addf(sb, "\"gate\":{\"max_reject_rate\":%g,\"rows\":%ld,\"rejected\":%ld,\"over\":%s",
-		  g->max_rate, v->rows, v->rejected, v->over ? "true" : "false");
+	json_object_set_new(gate, "max_reject_rate", json_real(g->max_rate));
+	json_object_set_new(gate, "rows", json_integer(v->rows));
+	json_object_set_new(gate, "rejected", json_integer(v->rejected));
+	json_object_set_new(gate, "over", json_boolean(v->over));
 	if (v->over && v->top >= 0)
-		sbuf_addf(sb, ",\"top_reason\":\"%s\"", reject_code_name(v->top));
-	sbuf_addc(sb, '}');
+		json_object_set_new(gate, "top_reason",
+				    json_string(reject_code_name(v->top)));
+	json_object_set_new(obj, "gate", gate);
 	if (!g->accept_any)
 		return;
-	sbuf_adds(sb, ",\"loss_accepted\":{");
-	for (i = 0; i < RJ__COUNT; i++) {
-		if (!g->accept[i] || !counts[i])
-			continue;
-		sbuf_addf(sb, "%s\"%s\":%ld", first ? "" : ",", reject_code_name(i),
-			  counts[i]);
-		first = 0;
-	}
-	sbuf_addc(sb, '}');
+	acc = json_object();
+	for (i = 0; i < RJ__COUNT; i++)
+		if (g->accept[i] && counts[i])
+			json_object_set_new(acc, reject_code_name(i),
+					    json_integer(counts[i]));
+	json_object_set_new(obj, "loss_accepted", acc);
 }
 
-void stop_json(struct sbuf *sb, const char *kind, const char *what,
+void stop_json(json_t *obj, const char *kind, const char *what,
 	       const char *fix, const char *accept)
 {
-	sbuf_adds(sb, "\"stop\":{\"kind\":");
-	json_add_string(sb, kind);
-	sbuf_adds(sb, ",\"what\":");
-	json_add_string(sb, what ? what : "");
-	sbuf_adds(sb, ",\"fix\":");
-	json_add_string(sb, fix ? fix : "");
-	if (accept) {
-		sbuf_adds(sb, ",\"accept\":");
-		json_add_string(sb, accept);
-	}
-	sbuf_addc(sb, '}');
+	json_t *stop = json_object();
+
+	json_object_set_new(stop, "kind", json_text(kind));
+	json_object_set_new(stop, "what", json_text(what ? what : ""));
+	json_object_set_new(stop, "fix", json_text(fix ? fix : ""));
+	if (accept)
+		json_object_set_new(stop, "accept", json_text(accept));
+	json_object_set_new(obj, "stop", stop);
 }
 
 void gate_message(const struct gate_verdict *v, const char *stage,

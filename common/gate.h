@@ -65,24 +65,23 @@ struct gate_verdict {
 void gate_judge(const struct rs_gate *g, long rows, const long counts[RJ__COUNT],
 		struct gate_verdict *v);
 
-/* Appends the summary's members (no braces, no leading comma):
+/* Sets the summary's members in obj:
  * "gate":{"max_reject_rate":0.05,"rows":N,"rejected":N,"over":false}
  * (rows: the rows judged -- an export's total rows are not among them),
  * plus "loss_accepted":{"bad_amount":8706} when a loss was accepted. */
 void gate_json(const struct rs_gate *g, const long counts[RJ__COUNT],
-	       const struct gate_verdict *v, struct sbuf *sb);
+	       const struct gate_verdict *v, json_t *obj);
 
 /*
  * A stop other than the reject gate, after a stage's outputs are written
  * (a misspelt program label, a total row that disagrees, 万元 read as 元,
  * a merge's overlap), as its summary records it for the runner's last
- * line: "stop":{"kind":K,"what":W,"fix":F,"accept":R} (no braces around
- * it, no leading comma). kind names the stop (unknown_label, amount_unit,
+ * line: "stop":{"kind":K,"what":W,"fix":F,"accept":R}, set in obj. kind names the stop (unknown_label, amount_unit,
  * total_mismatch, overlap), what says what the stage found, fix the
  * stage's own fix; accept is what --accept-loss takes to publish anyway,
  * or NULL (left out) when no flag can accept it. This function can't fail.
  */
-void stop_json(struct sbuf *sb, const char *kind, const char *what,
+void stop_json(json_t *obj, const char *kind, const char *what,
 	       const char *fix, const char *accept);
 
 /* Formats the failure for stderr (stage: a prefix such as "" or

@@ -141,3 +141,16 @@ expect_exit 2 "a mapping naming both 'kind' and 'reversal' is refused" \
 grep -q ":13:3: 'kind' names the field 'kind' a second time ('reversal' is its earlier name)" "$TMP/.err" &&
 	ok "... naming the clash and its line" ||
 	fail "... naming the clash and its line" "$(cat "$TMP/.err")"
+# A file name in GBK bytes (a Windows zip unpacked here) is not UTF-8: the
+# summary is still JSON, with the stray bytes as U+FFFD, and the quality
+# table can read it (written by hand, the summary held the raw bytes and
+# rs-report refused it as bad JSON).
+gbk=$(printf '%s/tongan\xb6\xfe\xc6\xdf.csv' "$TMP")
+cp "$x" "$gbk"
+expect_exit 0 "an export whose file name is GBK bytes ingests" \
+	"$BIN/rs-ingest" -m "$m" -k "$KEY" -o "$TMP/gbk.csv.gz" -s "$TMP/gbk.json" "$gbk"
+python3 - "$TMP/gbk.json" <<'PY' && ok "... its summary is JSON, the name's stray bytes as U+FFFD" || fail "... its summary is JSON, the name's stray bytes as U+FFFD" "$(od -c "$TMP/gbk.json" | head -5)"
+import json, sys
+d = json.loads(open(sys.argv[1], 'rb').read().decode('utf-8'))
+sys.exit(0 if d['source'].endswith('tongan\ufffd\ufffd\ufffd\ufffd.csv') else 1)
+PY

@@ -132,7 +132,7 @@ EOF
 zcat "$TMP/warn.csv.gz" | cmp -s - "$TMP/warn.expected" &&
 	ok "the warning table: keys in two or more inputs, files in input order, regions sorted" ||
 	fail "the warning table" "$(zcat "$TMP/warn.csv.gz" | diff "$TMP/warn.expected" - | head)"
-grep -q '"warnings":3,"overlap":{"keys":6,"paid_by_two":3,"max_overlap":1,"over":false,"accepted":false}}' "$TMP/w.json" && ok "the summary counts the warnings" || fail "the summary counts the warnings" "$(cat "$TMP/w.json")"
+grep -q '"warnings":3,"overlap":{"keys":6,"paid_by_two":3,"max_overlap":1.0,"over":false,"accepted":false}}' "$TMP/w.json" && ok "the summary counts the warnings" || fail "the summary counts the warnings" "$(cat "$TMP/w.json")"
 "$M" -q -o "$TMP/w2.csv.gz" "$TMP/wa.csv" "$TMP/wb.csv" "$TMP/wc.csv" &&
 	cmp -s "$TMP/w.csv.gz" "$TMP/w2.csv.gz" && ok "--warnings does not change the merged file" || fail "--warnings does not change the merged file"
 expect_exit 0 "without labels" "$M" -q -o "$TMP/w3.csv.gz" --max-overlap 100% --warnings "$TMP/warn3.csv" "$TMP/wa.csv" "$TMP/wb.csv"

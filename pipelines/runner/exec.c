@@ -40,6 +40,7 @@
 
 #include <jansson.h>
 
+#include "jsonw.h"
 #include "runner.h"
 #include "xalloc.h"
 
@@ -106,24 +107,6 @@ int shell_quote(struct sbuf *sb, const char *s)
 		ret = sbuf_add(sb, q.buf, q.len);
 	sbuf_release(&q);
 	return ret;
-}
-
-void json_str(struct sbuf *sb, const char *s)
-{
-	const unsigned char *p;
-
-	sbuf_addc(sb, '"');
-	for (p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			sbuf_addf(sb, "\\%c", *p);
-		else if (*p == '\n')
-			sbuf_adds(sb, "\\n");
-		else if (*p < 0x20)
-			sbuf_addf(sb, "\\u%04x", *p);
-		else
-			sbuf_addc(sb, (char)*p);
-	}
-	sbuf_addc(sb, '"');
 }
 
 void task_cmdline(const struct task *t, struct sbuf *sb)
@@ -419,22 +402,22 @@ static void ledger(struct run *r, const struct child *c, int code, int ok,
 		json_object_set_new(o, "timeout", json_true());
 	if (t->accept_loss)
 		json_object_set_new(o, "accept_loss",
-				    json_string(t->accept_loss));
+				    json_text(t->accept_loss));
 	if (c->remote) {
 		json_object_set_new(o, "executor", json_string("slurm"));
-		json_object_set_new(o, "job", json_string(c->job.id));
+		json_object_set_new(o, "job", json_text(c->job.id));
 		json_object_set_new(o, "job_state",
-				    json_string(c->job.state));
+				    json_text(c->job.state));
 	}
-	json_object_set_new(o, "log", json_string(log));
+	json_object_set_new(o, "log", json_text(log));
 	if (error) {
 		/* the stage's own reason, when it gave one: a stage that
 		 * exited 0, or read an input that changed meanwhile, failed
 		 * for the runner's reason (error) */
 		char *why = code && !state_moved(t) ? log_reason(log) : NULL;
-		json_t *j = why ? json_string(why) : NULL;
+		json_t *j = why ? json_text(why) : NULL;
 
-		json_object_set_new(o, "error", json_string(error));
+		json_object_set_new(o, "error", json_text(error));
 		if (j)
 			json_object_set_new(o, "reason", j);
 		free(why);

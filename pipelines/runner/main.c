@@ -16,6 +16,7 @@
 
 #include <sodium.h>
 
+#include "jsonw.h"
 #include "runner.h"
 #include "xalloc.h"
 
@@ -418,26 +419,34 @@ static int load(struct pipeline *pl, struct args *a)
 
 /* Appends the task's newline-separated reasons, as JSON strings or
  * joined with "; ". */
-static void add_reasons(struct sbuf *sb, const struct task *t, int json)
+static void add_reasons(struct sbuf *sb, const struct task *t)
 {
 	const char *p = t->why.buf ? t->why.buf : "", *nl;
-	char *one;
 	int first = 1;
 
 	while (*p) {
 		nl = strchrnul(p, '\n');
-		if (json) {
-			one = xstrndup(p, (size_t)(nl - p));
-			sbuf_adds(sb, first ? "" : ",");
-			json_str(sb, one);
-			free(one);
-		} else {
-			sbuf_adds(sb, first ? ": " : "; ");
-			sbuf_add(sb, p, (size_t)(nl - p));
-		}
+		sbuf_adds(sb, first ? ": " : "; ");
+		sbuf_add(sb, p, (size_t)(nl - p));
 		first = 0;
 		p = *nl ? nl + 1 : nl;
 	}
+}
+
+/* The same reasons as a JSON array, one string a line of t->why. */
+static json_t *reasons_json(const struct task *t)
+{
+	const char *p = t->why.buf ? t->why.buf : "", *nl;
+	json_t *a = json_array();
+	char *one;
+
+	for (; *p; p = *nl ? nl + 1 : nl) {
+		nl = strchrnul(p, '\n');
+		one = xstrndup(p, (size_t)(nl - p));
+		json_array_append_new(a, json_text(one));
+		free(one);
+	}
+	return a;
 }
 
 static void print_status(const struct pipeline *pl, int json)
@@ -445,6 +454,7 @@ static void print_status(const struct pipeline *pl, int json)
 	static const char *const label[] = { "up to date", "stale", "waits" };
 	static const char *const key[] = { "ok", "stale", "waits" };
 	const struct task *t;
+	json_t *doc, *stages;
 	struct sbuf sb;
 	size_t k, w = 0;
 
@@ -452,30 +462,32 @@ static void print_status(const struct pipeline *pl, int json)
 		if (strlen(pl->tasks[k].name) > w)
 			w = strlen(pl->tasks[k].name);
 	sbuf_init(&sb, 0);
-	sbuf_adds(&sb, json ? "{\"pipeline\":" : "");
-	if (json)
-		json_str(&sb, pl->path);
-	sbuf_adds(&sb, json ? ",\"stages\":[" : "");
-	for (k = 0; k < pl->ntasks; k++) {
-		t = &pl->tasks[pl->order[k]];
-		if (!json) {
+	if (!json) {
+		for (k = 0; k < pl->ntasks; k++) {
+			t = &pl->tasks[pl->order[k]];
 			sbuf_addf(&sb, "%-*s  %s", (int)w, t->name,
 				  label[t->stale]);
-			add_reasons(&sb, t, 0);
+			add_reasons(&sb, t);
 			sbuf_addc(&sb, '\n');
-			continue;
 		}
-		sbuf_adds(&sb, k ? ",\n{\"name\":" : "\n{\"name\":");
-		json_str(&sb, t->name);
-		sbuf_adds(&sb, ",\"stage\":");
-		json_str(&sb, t->stage);
-		sbuf_addf(&sb, ",\"state\":\"%s\",\"reasons\":[",
-			  key[t->stale]);
-		add_reasons(&sb, t, 1);
-		sbuf_adds(&sb, "]}");
+		fputs(sb.buf ? sb.buf : "", stdout);
+		sbuf_release(&sb);
+		return;
 	}
-	sbuf_adds(&sb, json ? "\n]}\n" : "");
-	fputs(sb.buf, stdout);
+	stages = json_array();
+	for (k = 0; k < pl->ntasks; k++) {
+		t = &pl->tasks[pl->order[k]];
+		json_array_append_new(stages, json_pack("{s:o,s:o,s:s,s:o}",
+			"name", json_text(t->name), "stage", json_text(t->stage),
+			"state", key[t->stale], "reasons", reasons_json(t)));
+	}
+	doc = json_pack("{s:o,s:o}", "pipeline", json_text(pl->path),
+			"stages", stages);
+	if (json_to_sbuf(doc, &sb) || sbuf_addc(&sb, '\n'))
+		rs_warn("status --json: out of memory");
+	else
+		fputs(sb.buf, stdout);
+	json_decref(doc);
 	sbuf_release(&sb);
 }
 

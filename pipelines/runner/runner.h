@@ -450,8 +450,6 @@ void task_cmdline(const struct task *t, struct sbuf *sb);
 /* Appends s to sb, single-quoted if the shell would otherwise split or
  * expand it. Returns 0, or -1 (sb unaltered) past the buffer's ceiling. */
 int shell_quote(struct sbuf *sb, const char *s);
-/* Appends s as a JSON string, quotes included. */
-void json_str(struct sbuf *sb, const char *s);
 
 /* slurm.c: the Slurm executor's side of talking to Slurm. */
 

@@ -98,14 +98,14 @@ struct ctx {
 	long paid, under_yuan;      /* payments > 0, those under 1 元 */
 	int64_t sum_all, sum_section;
 	long persons_all, persons_section;
-	struct sbuf totals_json;
+	json_t *totals_json;     /* the listed total rows, an array */
 	/* footer rows (制表人, 审核人, 填报日期, 说明 ...): those read since
 	 * the last data row, held until the sheet ends (footers) or a data
 	 * or total row follows (data rows after all, as before) */
 	struct pend_row *pend;
 	size_t npend, pend_bytes;
 	long footers;
-	struct sbuf footers_json;
+	json_t *footers_json;    /* the listed footer rows, an array */
 	/* for the quality table: the last 合计/总计 row, else the 小计s */
 	int have_grand, have_sub;
 	int64_t grand_export, grand_computed, sub_export, sub_computed;
@@ -1493,17 +1493,22 @@ static void on_total(struct ctx *c, const struct csv_row *row, int kind)
 		c->sub_computed += want;
 	}
 	if (c->totals <= TOTALS_LISTED) {
-		struct sbuf *j = &c->totals_json;
-		sbuf_addf(j, "%s{\"line\":%ld,\"label\":\"%s\"", c->totals > 1 ? "," : "",
-			  row->line, label);
-		if (have_amount)
-			sbuf_addf(j, ",\"amount_export\":\"%s\",\"amount_computed\":\"%s\",\"amount_difference\":\"%s\"",
-				  money_fmt_yuan(fen, a), money_fmt_yuan(want, b),
-				  money_fmt_yuan(fen - want, d));
-		if (have_persons)
-			sbuf_addf(j, ",\"persons_export\":%ld,\"persons_computed\":%ld",
-				  persons, pwant);
-		sbuf_addc(j, '}');
+		json_t *j = json_object();
+		json_object_set_new(j, "line", json_integer(row->line));
+		json_object_set_new(j, "label", json_text(label));
+		if (have_amount) {
+			json_object_set_new(j, "amount_export",
+					    json_string(money_fmt_yuan(fen, a)));
+			json_object_set_new(j, "amount_computed",
+					    json_string(money_fmt_yuan(want, b)));
+			json_object_set_new(j, "amount_difference",
+					    json_string(money_fmt_yuan(fen - want, d)));
+		}
+		if (have_persons) {
+			json_object_set_new(j, "persons_export", json_integer(persons));
+			json_object_set_new(j, "persons_computed", json_integer(pwant));
+		}
+		json_array_append_new(c->totals_json, j);
 	}
 	c->sum_section = 0;
 	c->persons_section = 0;
@@ -1675,9 +1680,10 @@ static void pend_as_footers(struct ctx *c)
 		}
 		c->st->rows_read++;
 		if (++c->footers <= FOOTERS_LISTED)
-			sbuf_addf(&c->footers_json, "%s{\"line\":%ld,\"label\":\"%s\"}",
-				  c->footers > 1 ? "," : "", c->pend[i].row.line,
-				  c->pend[i].label);
+			json_array_append_new(c->footers_json,
+					      json_pack("{s:I,s:o}", "line",
+							(json_int_t)c->pend[i].row.line, "label",
+							json_text(c->pend[i].label)));
 	}
 	pend_clear(c);
 }
@@ -1832,16 +1838,17 @@ static int data_row(struct ctx *c, const struct csv_row *row, struct rs_error *e
  * with rows being where the header is found; each later sheet with rows
  * must repeat that header (other_header stops the stage when one does
  * not), and an empty one is passed over. sheet: NAME reads that sheet
- * alone, sheets: [..] those, sheets: all every visible one. Fills json
- * with "sheets":[names read],"sheet_rows":[rows read on each] for a
- * workbook, and c->st->sheets with the names for the stage's summary
+ * alone, sheets: [..] those, sheets: all every visible one. Sets in the
+ * object json "sheets":[names read],"sheet_rows":[rows read on each] for
+ * a workbook, and c->st->sheets with the names for the stage's summary
  * line. Returns 0, or -1 with err filled.
  */
-static int read_sheets(struct ctx *c, struct rowsrc_opts *ro, struct sbuf *json,
+static int read_sheets(struct ctx *c, struct rowsrc_opts *ro, json_t *json,
 		       struct rs_error *err)
 {
 	const struct mapping *m = c->o->map;
-	struct sbuf list, names, rows;
+	struct sbuf list;
+	json_t *names = json_array(), *rows = json_array();
 	enum rs_format fmt = RS_FMT_CSV;
 	struct rs_error e2;
 	size_t n = 0, i, nread = 0;
@@ -1849,8 +1856,6 @@ static int read_sheets(struct ctx *c, struct rowsrc_opts *ro, struct sbuf *json,
 	int ret = -1;
 
 	sbuf_init(&list, 0);
-	sbuf_init(&names, 0);
-	sbuf_init(&rows, 0);
 	if (rowsrc_sniff(c->o->input, &fmt, &e2))
 		fmt = RS_FMT_CSV;
 	c->fmt = fmt;
@@ -1911,22 +1916,19 @@ static int read_sheets(struct ctx *c, struct rowsrc_opts *ro, struct sbuf *json,
 			sbuf_adds(&c->header_sheet, p);
 		if (!c->sheet_rows)
 			continue;               /* an empty later sheet */
-		if (nread++) {
-			sbuf_addc(&names, ',');
-			sbuf_addc(&rows, ',');
+		if (nread++)
 			sbuf_adds(&c->st_sheets, ", ");
-		}
-		json_add_string(&names, p);
-		sbuf_addf(&rows, "%ld", c->st->rows_read - before);
+		json_array_append_new(names, json_text(p));
+		json_array_append_new(rows, json_integer(c->st->rows_read - before));
 		sbuf_adds(&c->st_sheets, p);
 	}
-	sbuf_addf(json, "\"sheets\":[%s],\"sheet_rows\":[%s]",
-		  names.buf ? names.buf : "", rows.buf ? rows.buf : "");
+	json_object_set(json, "sheets", names);
+	json_object_set(json, "sheet_rows", rows);
 	ret = 0;
 out:
 	sbuf_release(&list);
-	sbuf_release(&names);
-	sbuf_release(&rows);
+	json_decref(names);
+	json_decref(rows);
 	return ret;
 }
 
@@ -1935,15 +1937,14 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 {
 	struct ctx c;
 	struct rowsrc_opts ropts;
-	struct sbuf extra, stop_what, stop_fix, sheets_json;
+	struct sbuf stop_what, stop_fix;
+	json_t *extra = json_object(), *sheets_json = json_object();
 	const char *stop = NULL;
 	struct rs_out sum, *set[3];
 	int i, ret = 1, label_over = 0;
 
-	sbuf_init(&extra, 0);
 	sbuf_init(&stop_what, 0);
 	sbuf_init(&stop_fix, 0);
-	sbuf_init(&sheets_json, 0);
 	memset(&c, 0, sizeof(c));
 	memset(st, 0, sizeof(*st));
 	c.o = o;
@@ -1953,8 +1954,8 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	sbuf_init(&c.tmp2, 0);
 	sbuf_init(&c.best_raw, 0);
 	sbuf_init(&c.best_fold, 0);
-	sbuf_init(&c.totals_json, 0);
-	sbuf_init(&c.footers_json, 0);
+	c.totals_json = json_array();
+	c.footers_json = json_array();
 	sbuf_init(&c.rj_source, 0);
 	sbuf_init(&c.sheet_name, 0);
 	sbuf_init(&c.hdr_raw, 0);
@@ -1969,7 +1970,7 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 		/* The preview opens no output: reject() and on_data() fill
 		 * *o->pv instead of writing. */
 		memset(o->pv, 0, sizeof(*o->pv));
-		if (read_sheets(&c, &ropts, &sheets_json, err) && !c.preview_done)
+		if (read_sheets(&c, &ropts, sheets_json, err) && !c.preview_done)
 			goto out;
 		if (!c.have_header) {
 			rs_err(err, "'%s' has no header row", o->source);
@@ -1989,7 +1990,7 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 		goto out;
 	}
 	rs_out_puts(&c.out, CANON_HEADER "\n");
-	if (read_sheets(&c, &ropts, &sheets_json, err))
+	if (read_sheets(&c, &ropts, sheets_json, err))
 		goto fail;
 	if (!c.have_header) {
 		c.config_error = 1;
@@ -2023,43 +2024,50 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 		       st->rows_read, st->records, c.rj.total, c.totals, c.footers);
 		goto fail;
 	}
-	sbuf_addf(&extra, "\"format\":\"%s\",\"header_record\":%ld,\"header_line\":%ld,\"totals\":%ld,\"footers\":%ld,\"apostrophes_stripped\":%ld,\"empty_rows\":%ld",
-		  rowsrc_format_name(c.fmt), c.header_record, c.header_line,
-		  c.totals, c.footers, c.apostrophes, c.empty_rows);
+	json_object_set_new(extra, "format", json_string(rowsrc_format_name(c.fmt)));
+	json_object_set_new(extra, "header_record", json_integer(c.header_record));
+	json_object_set_new(extra, "header_line", json_integer(c.header_line));
+	json_object_set_new(extra, "totals", json_integer(c.totals));
+	json_object_set_new(extra, "footers", json_integer(c.footers));
+	json_object_set_new(extra, "apostrophes_stripped", json_integer(c.apostrophes));
+	json_object_set_new(extra, "empty_rows", json_integer(c.empty_rows));
 	/* where each field was read: explain places a reject's raw row */
-	if (sheets_json.len)
-		sbuf_addf(&extra, ",%s", sheets_json.buf);
+	json_object_update(extra, sheets_json);
 	if (c.ncols > 0) {
-		int f, first = 1;
+		json_t *cols = json_object();
+		int f;
 
-		sbuf_addf(&extra, ",\"header_fields\":%ld,\"columns\":{", c.ncols);
+		json_object_set_new(extra, "header_fields", json_integer(c.ncols));
 		for (f = 0; f < F__COUNT; f++)
-			if (c.col[f] >= 0) {
-				sbuf_addf(&extra, "%s\"%s\":%ld", first ? "" : ",",
-					  field_names[f], c.col[f]);
-				first = 0;
-			}
-		sbuf_addc(&extra, '}');
+			if (c.col[f] >= 0)
+				json_object_set_new(cols, field_names[f],
+						    json_integer(c.col[f]));
+		json_object_set_new(extra, "columns", cols);
 	}
-	if (c.totals)
-		sbuf_addf(&extra, ",\"total_mismatches\":%ld,\"total_rows\":[%s]",
-			  c.total_mismatches, c.totals_json.buf ? c.totals_json.buf : "");
+	if (c.totals) {
+		json_object_set_new(extra, "total_mismatches",
+				    json_integer(c.total_mismatches));
+		json_object_set(extra, "total_rows", c.totals_json);
+	}
 	if (c.footers)
-		sbuf_addf(&extra, ",\"footer_rows\":[%s]",
-			  c.footers_json.buf ? c.footers_json.buf : "");
+		json_object_set(extra, "footer_rows", c.footers_json);
 	if (c.have_grand || c.have_sub) {
 		char a[32], b[32], d[32];
 		int64_t e = c.have_grand ? c.grand_export : c.sub_export;
 		int64_t k = c.have_grand ? c.grand_computed : c.sub_computed;
-		sbuf_addf(&extra, ",\"total_export\":\"%s\",\"total_computed\":\"%s\",\"total_difference\":\"%s\"",
-			  money_fmt_yuan(e, a), money_fmt_yuan(k, b), money_fmt_yuan(e - k, d));
+		json_object_set_new(extra, "total_export", json_string(money_fmt_yuan(e, a)));
+		json_object_set_new(extra, "total_computed", json_string(money_fmt_yuan(k, b)));
+		json_object_set_new(extra, "total_difference",
+				    json_string(money_fmt_yuan(e - k, d)));
 	}
-	if (o->nprefixes)
-		sbuf_addf(&extra, ",\"rows_in_file\":%ld,\"other_partitions\":%ld",
-			  st->rows_read + st->other_partitions, st->other_partitions);
+	if (o->nprefixes) {
+		json_object_set_new(extra, "rows_in_file",
+				    json_integer(st->rows_read + st->other_partitions));
+		json_object_set_new(extra, "other_partitions",
+				    json_integer(st->other_partitions));
+	}
 	label_over = unknown_labels(&c, &stop_what, &stop_fix);
 	if (o->gate) {
-		sbuf_addc(&extra, ',');
 		gate_judge(o->gate, st->rows_read - st->totals - st->footers, st->counts,
 			   &st->verdict);
 		if (label_over && !st->verdict.over) {
@@ -2068,7 +2076,7 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 			st->verdict.top = RJ_UNKNOWN_PROGRAM;
 			st->verdict.top_count = st->counts[RJ_UNKNOWN_PROGRAM];
 		}
-		gate_json(o->gate, st->counts, &st->verdict, &extra);
+		gate_json(o->gate, st->counts, &st->verdict, extra);
 		if (st->verdict.top >= 0 && c.rj.sample[st->verdict.top])
 			st->sample = xstrdup(c.rj.sample[st->verdict.top]);
 	}
@@ -2096,20 +2104,16 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 		sbuf_addf(&stop_fix, "export it again, whole; if the total row itself is known to be wrong, set total_mismatch: warn in '%s'",
 			  o->map->path);
 	}
-	if (stop) {
-		sbuf_addc(&extra, ',');
-		stop_json(&extra, stop, stop_what.buf, stop_fix.buf,
+	if (stop)
+		stop_json(extra, stop, stop_what.buf, stop_fix.buf,
 			  label_over ? reject_code_name(RJ_UNKNOWN_PROGRAM) : NULL);
-	}
-	if (extra.len && extra.buf[extra.len - 1] == ',')
-		extra.buf[--extra.len] = '\0';
 	/* records, rejects and summary: all new or all old (issue 26) */
 	set[0] = &c.out;
 	set[1] = rejects_out(&c.rj);
 	set[2] = &sum;
 	if (o->summary && summary_prepare(&sum, o->summary, "ingest", o->source,
 					  st->rows_read, st->records, st->counts,
-					  extra.buf ? extra.buf : "", err))
+					  extra, err))
 		goto fail;
 	if (rs_out_commit_set(set, o->summary ? 3 : 2, err))
 		goto out;
@@ -2141,8 +2145,8 @@ out:
 	sbuf_release(&c.tmp2);
 	sbuf_release(&c.best_raw);
 	sbuf_release(&c.best_fold);
-	sbuf_release(&c.totals_json);
-	sbuf_release(&c.footers_json);
+	json_decref(c.totals_json);
+	json_decref(c.footers_json);
 	pend_clear(&c);
 	free(c.pend);
 	sbuf_release(&c.rj_source);
@@ -2150,8 +2154,8 @@ out:
 	sbuf_release(&c.hdr_raw);
 	sbuf_release(&c.header_sheet);
 	sbuf_release(&c.st_sheets);
-	sbuf_release(&sheets_json);
-	sbuf_release(&extra);
+	json_decref(sheets_json);
+	json_decref(extra);
 	sbuf_release(&stop_what);
 	sbuf_release(&stop_fix);
 	free(c.hdr_err);

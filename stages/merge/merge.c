@@ -165,38 +165,28 @@ static int advance(struct merger *m, size_t i, struct rs_error *err)
 static int write_summary(const struct merge_opts *o, const struct merge_stats *st,
 			 struct rs_out *out, struct rs_error *err)
 {
+	json_t *sum = json_object(), *inputs = json_array(), *ov;
 	struct sbuf sb;
 	size_t i;
 	int ret;
 
-	sbuf_init(&sb, 0);
-	sbuf_addf(&sb, "{\"stage\":\"merge\",\"inputs\":[");
-	for (i = 0; i < o->ninputs; i++) {
-		const char *p;
-
-		sbuf_adds(&sb, i ? ",\"" : "\"");
-		for (p = o->inputs[i]; *p; p++) {
-			unsigned char c = (unsigned char)*p;
-			if (c == '"' || c == '\\')
-				sbuf_addf(&sb, "\\%c", c);
-			else if (c < 0x20)
-				sbuf_addf(&sb, "\\u%04x", c);
-			else
-				sbuf_addc(&sb, (char)c);
-		}
-		sbuf_addc(&sb, '"');
-	}
-	sbuf_addf(&sb, "],\"rows_read\":%ld,\"rows_written\":%ld",
-		  st->rows_read, st->rows_written);
+	json_object_set_new(sum, "stage", json_string("merge"));
+	for (i = 0; i < o->ninputs; i++)
+		json_array_append_new(inputs, json_text(o->inputs[i]));
+	json_object_set_new(sum, "inputs", inputs);
+	json_object_set_new(sum, "rows_read", json_integer(st->rows_read));
+	json_object_set_new(sum, "rows_written", json_integer(st->rows_written));
 	if (o->warnings) {
-		sbuf_addf(&sb, ",\"warnings\":%ld", st->warnings);
-		sbuf_addf(&sb, ",\"overlap\":{\"keys\":%ld,\"paid_by_two\":%ld",
-			  st->keys, st->warnings);
+		json_object_set_new(sum, "warnings", json_integer(st->warnings));
+		ov = json_object();
+		json_object_set_new(ov, "keys", json_integer(st->keys));
+		json_object_set_new(ov, "paid_by_two", json_integer(st->warnings));
 		if (o->max_overlap >= 0)
-			sbuf_addf(&sb, ",\"max_overlap\":%g", o->max_overlap);
-		sbuf_addf(&sb, ",\"over\":%s,\"accepted\":%s}",
-			  st->overlap_over ? "true" : "false",
-			  st->overlap_over && o->accept_overlap ? "true" : "false");
+			json_object_set_new(ov, "max_overlap", json_real(o->max_overlap));
+		json_object_set_new(ov, "over", json_boolean(st->overlap_over));
+		json_object_set_new(ov, "accepted",
+				    json_boolean(st->overlap_over && o->accept_overlap));
+		json_object_set_new(sum, "overlap", ov);
 	}
 	if (st->overlap_over && !o->accept_overlap) {
 		/* what stops the merge, for the runner's last line */
@@ -209,14 +199,18 @@ static int write_summary(const struct merge_opts *o, const struct merge_stats *s
 		if (st->pair_n)
 			sbuf_addf(&what, ", most of them (%ld) by both '%s' and '%s'",
 				  st->pair_n, names[st->pair_a], names[st->pair_b]);
-		sbuf_adds(&sb, ",");
-		stop_json(&sb, "overlap", what.buf,
+		stop_json(sum, "overlap", what.buf,
 			  "one export given twice (a copy under another name, or one district's file in two sources): remove the copy from the sources",
 			  "overlap");
 		sbuf_release(&what);
 	}
-	sbuf_adds(&sb, "}\n");
-	ret = rs_out_open(out, o->summary, 0644, err);
+	sbuf_init(&sb, 0);
+	ret = json_to_sbuf(sum, &sb) || sbuf_addc(&sb, '\n') ? -1 : 0;
+	json_decref(sum);
+	if (ret)
+		ret = rs_err(err, "cannot write '%s': out of memory", o->summary);
+	else
+		ret = rs_out_open(out, o->summary, 0644, err);
 	if (!ret)
 		rs_out_write(out, sb.buf, sb.len);
 	sbuf_release(&sb);

@@ -793,19 +793,19 @@ static int any_outlier(const struct ctx *c)
 }
 
 static void rule_json(const struct validate_opts *o, const struct validate_stats *st,
-		      struct sbuf *sb)
+		      json_t *obj)
 {
+	json_t *rules = json_array();
 	size_t i;
 
-	sbuf_addf(sb, "\"warned\":%ld,\"rules\":[", st->warned);
-	for (i = 0; i < o->rules->n; i++) {
-		sbuf_adds(sb, i ? ",{\"name\":" : "{\"name\":");
-		json_add_string(sb, o->rules->r[i].name);
-		sbuf_addf(sb, ",\"severity\":\"%s\",\"code\":\"%s\",\"hits\":%ld}",
-			  o->rules->r[i].warn ? "warn" : "reject",
-			  reject_code_name(o->rules->r[i].code), st->rule_hits[i]);
-	}
-	sbuf_addc(sb, ']');
+	json_object_set_new(obj, "warned", json_integer(st->warned));
+	for (i = 0; i < o->rules->n; i++)
+		json_array_append_new(rules, json_pack("{s:o,s:s,s:s,s:I}",
+			"name", json_text(o->rules->r[i].name),
+			"severity", o->rules->r[i].warn ? "warn" : "reject",
+			"code", reject_code_name(o->rules->r[i].code),
+			"hits", (json_int_t)st->rule_hits[i]));
+	json_object_set_new(obj, "rules", rules);
 }
 
 /* The same summary as a short Markdown table, for people and cron mail. */
@@ -856,7 +856,7 @@ int validate_run(const struct validate_opts *o, struct validate_stats *st,
 {
 	size_t expect;
 	struct ctx c;
-	struct sbuf extra;
+	json_t *extra = json_object();
 	struct rs_out sum, md, *set[5];
 	size_t nset;
 	int i, ret = 1;
@@ -866,7 +866,6 @@ int validate_run(const struct validate_opts *o, struct validate_stats *st,
 	c.st = st;
 	st->rule_hits = xcalloc(o->rules->n ? o->rules->n : 1, sizeof(long));
 	sbuf_init(&c.line, 0);
-	sbuf_init(&extra, 0);
 	family_table(&c);
 	for (i = 0; i < AHEAD; i++)
 		sbuf_init(&c.ring[i].text, 0);
@@ -911,12 +910,10 @@ int validate_run(const struct validate_opts *o, struct validate_stats *st,
 	}
 	for (i = 0; i < RJ__COUNT; i++)
 		st->counts[i] = c.rj.counts[i];
-	rule_json(o, st, &extra);
+	rule_json(o, st, extra);
 	if (o->gate) {
 		gate_judge(o->gate, st->rows_read, st->counts, &st->verdict);
-		if (extra.len)
-			sbuf_addc(&extra, ',');
-		gate_json(o->gate, st->counts, &st->verdict, &extra);
+		gate_json(o->gate, st->counts, &st->verdict, extra);
 		if (st->verdict.top >= 0 && c.rj.sample[st->verdict.top])
 			st->sample = xstrdup(c.rj.sample[st->verdict.top]);
 	}
@@ -934,7 +931,7 @@ int validate_run(const struct validate_opts *o, struct validate_stats *st,
 	if (o->summary) {
 		if (summary_prepare(&sum, o->summary, "validate", o->source,
 				    st->rows_read, st->valid, st->counts,
-				    extra.buf, err)) {
+				    extra, err)) {
 			if (o->summary_md)
 				rs_out_abort(&md);
 			goto fail;
@@ -962,7 +959,7 @@ out:
 	kset_release(&c.dup_more);
 	kset_release(&c.month);
 	sbuf_release(&c.line);
-	sbuf_release(&extra);
+	json_decref(extra);
 	rejects_sample_release(&c.rj);
 	return ret;
 }

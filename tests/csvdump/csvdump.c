@@ -35,20 +35,24 @@ static int on_row(const struct csv_row *row, void *ctx, struct rs_error *err)
 
 	(void)err;
 	sbuf_init(&sb, 0);
-	sbuf_addf(&sb, "%ld %s%s%s%s[", row->line, row->bad_encoding ? "E" : "",
+	sbuf_addf(&sb, "%ld %s%s%s%s", row->line, row->bad_encoding ? "E" : "",
 		  row->unterminated ? "U" : "", row->too_long ? "L" : "",
 		  row->no_eol ? "N" : "");
-	for (i = 0; i < row->n; i++) {
-		if (i)
-			sbuf_addc(&sb, ',');
-		json_add_string(&sb, row->f[i].p);
+	{
+		json_t *a = json_array(), *raw;
+
+		for (i = 0; i < row->n; i++)
+			json_array_append_new(a, json_text(row->f[i].p));
+		json_to_sbuf(a, &sb);
+		json_decref(a);
+		if (*(const int *)ctx) {
+			sbuf_adds(&sb, " raw ");
+			raw = json_text(row->raw);
+			json_to_sbuf(raw, &sb);
+			json_decref(raw);
+		}
 	}
-	sbuf_adds(&sb, "]");
-	if (*(const int *)ctx) {
-		sbuf_adds(&sb, " raw ");
-		json_add_string(&sb, row->raw);
-	}
-	sbuf_adds(&sb, "\n");
+	sbuf_addc(&sb, '\n');
 	fputs(sb.buf, stdout);
 	sbuf_release(&sb);
 	return 0;
