@@ -114,7 +114,9 @@ size_t rs_utf8_seq(const unsigned char *p, size_t n)
 }
 
 /* Sixteen, then eight bytes at a time while they are ASCII: most of every
- * file is. */
+ * file is. Sixteen bytes that are not all ASCII still skip the ASCII
+ * before the first that is not (a line's labels are CJK between ASCII
+ * fields). */
 size_t rs_utf8_prefix(const unsigned char *p, size_t n)
 {
 	size_t i = 0;
@@ -124,13 +126,16 @@ size_t rs_utf8_prefix(const unsigned char *p, size_t n)
 #ifdef __SSE2__
 		if (n - i >= 16) {
 			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-			/* no high bit and no zero byte in the sixteen */
-			if (!(_mm_movemask_epi8(v) |
-			      _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128())))) {
+			/* high bits and zero bytes of the sixteen */
+			unsigned m = (unsigned)(_mm_movemask_epi8(v) |
+				     _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128())));
+
+			if (!m) {
 				i += 16;
 				continue;
 			}
-		}
+			i += (size_t)__builtin_ctz(m);
+		} else
 #endif
 		if (n - i >= 8) {
 			uint64_t w;

@@ -817,18 +817,52 @@ static const char *number_text(const struct ctx *c, const struct csv_field *f,
 	return amount_marks(w, m->unit);
 }
 
+/* One to nine digits and nothing else, within [min, max]: 0 and *out
+ * set, else -1. */
 static int parse_count(const char *s, long min, long max, long *out)
 {
-	char *end;
-	long v;
+	size_t i;
+	long v = 0;
 
-	if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 9)
-		return -1;
-	v = strtol(s, &end, 10);
-	if (v < min || v > max)
+	for (i = 0; s[i] >= '0' && s[i] <= '9'; i++) {
+		if (i == 9)
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (!i || s[i] || v < min || v > max)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+static int trims(unsigned char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/*
+ * norm_width of f, NUL-terminated, *len its length: f's own bytes when
+ * folding would change nothing (no byte that may start a full-width
+ * character or U+3000, nothing to trim), else folded into t. Most fields
+ * read as numbers (persons, month, region) are such, on every row.
+ */
+static const char *width_text(const struct csv_field *f, struct sbuf *t, size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)f->p;
+	size_t i, n = f->len;
+
+	if (n && !trims(p[0]) && !trims(p[n - 1])) {
+		for (i = 0; i < n && p[i] < 0xE3; i++)
+			;
+		if (i == n) {
+			*len = n;
+			return f->p;
+		}
+	}
+	sbuf_reset(t);
+	norm_width(f->p, n, t);
+	*len = t->len;
+	return t->buf ? t->buf : "";
 }
 
 static const struct program *resolve_program(struct ctx *c, const char *label)
@@ -876,18 +910,18 @@ static int covers_parse(const char *s, struct period *p, int flags)
 static int mine(struct ctx *c, const struct csv_row *row)
 {
 	const struct csv_field *f;
-	size_t i;
+	const char *t;
+	size_t i, tl;
 
 	if (row->unterminated || row->too_long || (long)row->n != c->ncols ||
 	    row->bad_encoding)
 		return c->o->take_unattributed;
 	f = fld(c, row, F_REGION);
-	sbuf_reset(&c->tmp);
-	norm_width(f->p, f->len, &c->tmp);
-	if (c->tmp.len != 12 || strspn(c->tmp.buf, "0123456789") != 12)
+	t = width_text(f, &c->tmp, &tl);
+	if (tl != 12 || strspn(t, "0123456789") != 12)
 		return c->o->take_unattributed;
 	for (i = 0; i < c->o->nprefixes; i++)
-		if (!strncmp(c->tmp.buf, c->o->prefixes[i], strlen(c->o->prefixes[i])))
+		if (!strncmp(t, c->o->prefixes[i], strlen(c->o->prefixes[i])))
 			return !c->o->exclude;
 	return c->o->exclude;
 }
@@ -1024,8 +1058,10 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 	const char *area;
 	const char *funding = NULL, *mode = NULL;
 	struct memo_ent *me, *prog_me;
-	int64_t fen, m_max;
-	long persons, hh = 0;
+	int64_t fen = 0, m_max;
+	long persons = 0, hh = 0;
+	const char *t;
+	size_t tl;
 	int ym, reversal = 0, backpay = 0;
 	struct period covers = { -1, -1 };
 	size_t i;
@@ -1139,18 +1175,17 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 	 * whichever sign the export gave it. */
 	if (reversal && fen > 0)
 		fen = -fen;
-	sbuf_reset(&c->tmp);
-	norm_width(fld(c, row, F_PERIOD)->p, fld(c, row, F_PERIOD)->len, &c->tmp);
+	t = width_text(fld(c, row, F_PERIOD), &c->tmp, &tl);
 	if (number_month_ambiguous(c, row)) {
 		reject(c, row, RJ_BAD_PERIOD, F_PERIOD,
 		       "the month is a number cell %s, which may have been %s0 (a spreadsheet drops the trailing 0 of %s0): format the column as text in the export, or give the month as %.4s%02d or %.4s10",
-		       c->tmp.buf, c->tmp.buf, c->tmp.buf, c->tmp.buf, 1, c->tmp.buf);
+		       t, t, t, t, 1, t);
 		return 0;
 	}
-	ym = month_parse_opt(c->tmp.buf, c->tmp.len, m->date_flags);
+	ym = month_parse_opt(t, tl, m->date_flags);
 	if (ym < 0 && !(m->date_flags & (RS_DATE_SERIAL1900 | RS_DATE_SERIAL1904)) &&
-	    serial_like(c->tmp.buf)) {
-		long v = strtol(c->tmp.buf, NULL, 10);
+	    serial_like(t)) {
+		long v = strtol(t, NULL, 10);
 		int y, mo, d;
 
 		rs_serial_date((double)v, RS_DATE_SERIAL1900, &y, &mo, &d);
@@ -1159,11 +1194,11 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 		c->st->serial_months++;
 		reject(c, row, RJ_BAD_PERIOD, F_PERIOD,
 		       "'%s' is not a month: it looks like a spreadsheet day number, %04d-%02d-%02d in Excel's usual (1900) system, which the mapping's serial_dates reads",
-		       c->tmp.buf, y, mo, d);
+		       t, y, mo, d);
 		return 0;
 	}
 	if (ym < 0) {
-		reject(c, row, RJ_BAD_PERIOD, F_PERIOD, "'%s' is not a month", c->tmp.buf);
+		reject(c, row, RJ_BAD_PERIOD, F_PERIOD, "'%s' is not a month", t);
 		return 0;
 	}
 	/* A back-payment names the months it covers; so does the reversal of
@@ -1212,33 +1247,30 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 			return 0;
 		}
 	}
-	sbuf_reset(&c->tmp);
-	norm_width(fld(c, row, F_PERSONS)->p, fld(c, row, F_PERSONS)->len, &c->tmp);
-	c->persons_state = parse_count(c->tmp.buf, 0, 100000, &persons) ? 2 : 1;
+	t = width_text(fld(c, row, F_PERSONS), &c->tmp, &tl);
+	c->persons_state = parse_count(t, 0, 100000, &persons) ? 2 : 1;
 	c->persons_val = persons;
 	if (c->persons_state == 2) {
 		reject(c, row, RJ_PERSONS_OUT_OF_RANGE, F_PERSONS,
-		       "persons '%s' is not a whole number", c->tmp.buf);
+		       "persons '%s' is not a whole number", t);
 		return 0;
 	}
 	if (c->col[F_HOUSEHOLD] >= 0 && !is_blank(fld(c, row, F_HOUSEHOLD))) {
-		sbuf_reset(&c->tmp);
-		norm_width(fld(c, row, F_HOUSEHOLD)->p, fld(c, row, F_HOUSEHOLD)->len,
-			   &c->tmp);
-		if (parse_count(c->tmp.buf, 1, 100000, &hh)) {
+		t = width_text(fld(c, row, F_HOUSEHOLD), &c->tmp, &tl);
+		if (parse_count(t, 1, 100000, &hh)) {
 			reject(c, row, RJ_PERSONS_OUT_OF_RANGE, F_HOUSEHOLD,
-			       "household size '%s' is not a whole number", c->tmp.buf);
+			       "household size '%s' is not a whole number", t);
 			return 0;
 		}
 	}
-	sbuf_reset(&c->tmp);
-	norm_width(fld(c, row, F_REGION)->p, fld(c, row, F_REGION)->len, &c->tmp);
-	if (c->tmp.len != 12 || strspn(c->tmp.buf, "0123456789") != 12) {
+	t = width_text(fld(c, row, F_REGION), &c->tmp, &tl);
+	if (tl != 12 || strspn(t, "0123456789") != 12) {
 		reject(c, row, RJ_UNKNOWN_REGION, F_REGION,
-		       "region code '%s' is not 12 digits", c->tmp.buf);
+		       "region code '%s' is not 12 digits", t);
 		return 0;
 	}
-	memcpy(region, c->tmp.buf, 13);
+	memcpy(region, t, 12);
+	region[12] = '\0';
 
 	if (c->o->key)
 		pseudo_hash(c->o->key, id, 18, bene);
@@ -1567,6 +1599,12 @@ static int unknown_labels(struct ctx *c, struct sbuf *what, struct sbuf *fix)
 		long have = 0;
 
 		if (!e->raw || e->res || !e->misses)
+			continue;
+		/* a label on fewer rows than either rule counts is passed
+		 * over, near a catalog name or not: its distance to every
+		 * name is not worth working out (a file's stray labels are
+		 * many) */
+		if (e->misses < UNKNOWN_LABEL_ROWS && e->misses < UNKNOWN_NEAR_ROWS)
 			continue;
 		near = nearest_program(o->cat, e->norm);
 		if (near)
