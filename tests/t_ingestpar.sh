@@ -9,7 +9,8 @@
 # total rows (小计, 合计), footer-looking rows followed by data, quoted
 # fields, a quoted field spanning three lines (its middle line is one the
 # scanner splits), CRLF and lone CR line ends, apostrophes before IDs,
-# empty records, a row too wide, a misspelt program label (whose message
+# empty records, a row too wide, a quote that never closes (the file is
+# read again from the line after it), a misspelt program label (whose message
 # counts the rows of the program it is near: rows the working threads
 # read), and real footers at the end; once with a partition filter, once
 # with the extras (reversals, back-pay).
@@ -60,6 +61,8 @@ for i, r in enumerate(rows, 1):
         f.append(b'extra')                               # too many fields
     if i % 2999 == 0 and len(f) == nf:
         f[6] = '城市低宝'.encode()                       # near 城市低保
+    if i == len(rows) - 1000 and len(f) == nf:
+        f[12] = b'"' + f[12]                             # a runaway quote
     out.append(b','.join(f))
 out.append(cells('合计'.encode(), amount=b'99.00'))
 out.append(cells('制表人：李四'.encode(), at=0))
@@ -127,6 +130,7 @@ assert j['apostrophes_stripped'] >= 20, j['apostrophes_stripped']
 assert j['empty_rows'] >= 20, j['empty_rows']
 assert j['records'] > 30000, j['records']
 assert p['other_partitions'] > 1000, p.get('other_partitions')
+assert j['rejects'].get('malformed_line', 0) > 20, j['rejects']
 assert j['stop']['kind'] == 'unknown_label' and 'of its' in j['stop']['what'], j.get('stop')
 PY
 	ok "the mixed input has totals, footers, apostrophes, empty rows, rejects, other partitions and a misspelt label" ||
