@@ -113,10 +113,48 @@ size_t rs_utf8_seq(const unsigned char *p, size_t n)
 	return 0;
 }
 
+#ifdef __SSE2__
+/*
+ * Sixteen bytes v that start at a character: how many of the first are
+ * ASCII (no NUL) or whole three-byte characters led by E1..EC, EE or EF
+ * (those take any two continuation bytes: E0 and ED, which do not, are
+ * left to rs_utf8_seq), cut before the first other byte and before a
+ * character the sixteen do not hold whole; 0 for none. The CJK of a
+ * line's labels is such, sixteen bytes a step.
+ */
+static size_t run3(__m128i v)
+{
+	unsigned hi = (unsigned)_mm_movemask_epi8(v);
+	unsigned zero = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()));
+	/* as signed bytes: 80..BF are below -64, E1..EF from -31 to -17 */
+	unsigned cont = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(-64)));
+	unsigned lead = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+				_mm_cmpgt_epi8(v, _mm_set1_epi8(-32)),
+				_mm_cmplt_epi8(v, _mm_set1_epi8(-16)))) &
+			~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xED)));
+	unsigned other = ~((~hi & ~zero & 0xFFFFu) | cont | lead) & 0xFFFFu;
+	unsigned lim = other ? (unsigned)__builtin_ctz(other) : 16, m, l, late;
+
+	for (;;) {
+		m = lim >= 16 ? 0xFFFFu : (1u << lim) - 1;
+		l = lead & m;
+		/* a lead whose two bytes after it are past the window */
+		late = lim >= 2 ? l & ~((1u << (lim - 2)) - 1) : l;
+		if (!late)
+			break;
+		lim = (unsigned)__builtin_ctz(late);
+	}
+	/* each lead followed by two continuation bytes, and no other */
+	if (!lim || (cont & m) != (((l << 1) | (l << 2)) & m))
+		return 0;
+	return lim;
+}
+#endif
+
 /* Sixteen, then eight bytes at a time while they are ASCII: most of every
  * file is. Sixteen bytes that are not all ASCII still skip the ASCII
- * before the first that is not (a line's labels are CJK between ASCII
- * fields). */
+ * before the first that is not, and runs of ASCII and common three-byte
+ * characters (run3): a line's labels are CJK between ASCII fields. */
 size_t rs_utf8_prefix(const unsigned char *p, size_t n)
 {
 	size_t i = 0;
@@ -134,7 +172,14 @@ size_t rs_utf8_prefix(const unsigned char *p, size_t n)
 				i += 16;
 				continue;
 			}
-			i += (size_t)__builtin_ctz(m);
+			if (!(m & 1)) {
+				i += (size_t)__builtin_ctz(m);
+				continue;
+			}
+			if ((k = run3(v))) {
+				i += k;
+				continue;
+			}
 		} else
 #endif
 		if (n - i >= 8) {
