@@ -6,15 +6,16 @@
  * it failed. The raw ID is normalised, checked and replaced by its keyed
  * pseudonym here; nothing downstream ever sees it.
  *
- * Once the header is known, a CSV's rows are read on two threads (issue
- * 25): a working thread takes each block of lines as csvscan cut it
- * (csvin_work) and makes what it can of each plain line with its own
- * memos and buffers: a row that becomes a record and is nothing else (no
- * reject, no total or footer row, this partition's), whose record text,
- * sums and label it keeps for the block. This thread still reads every
- * row in order; it takes such a row's record as it comes, and makes
- * every other row itself, as before. So rejects, sums and counters are
- * what one thread makes of the file, whichever blocks were worked.
+ * Once the header is known, a CSV's plain rows are made on two more
+ * threads (issue 25): working threads take the blocks of lines csvscan
+ * cut, in turn (csvin_work), and each makes what it can of every split
+ * line with memos and buffers of its own: a row that becomes a record and
+ * is nothing else (no reject, no total or footer row, this partition's),
+ * whose record text, sums and label it keeps for the block. This thread
+ * still reads every row in order; it takes such a row's record as it
+ * comes, and makes every other row itself, as before. So rejects, sums,
+ * counters and the memo's order are what one thread makes of the file,
+ * whichever blocks were worked.
  */
 #include <iconv.h>
 #include <pthread.h>
