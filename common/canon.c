@@ -243,7 +243,7 @@ int record_read(const char *path, record_fn fn, void *ctx, long *nread,
 		struct rs_error *err)
 {
 	struct read_ctx c = { path, fn, ctx, 0, CANON_NFIELDS, 0 };
-	struct csvin_opts opts = { RS_ENC_UTF8, ',', 0, 0, 0 };
+	struct csvin_opts opts = { RS_ENC_UTF8, ',', 0, 0, 0, NULL };
 	int ret = csvin_read(path, &opts, on_row, &c, err);
 
 	/* An empty file (0 bytes, or gzip of nothing) has lost its header

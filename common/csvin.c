@@ -87,6 +87,7 @@ struct reader {
 				terminator: a record the fast path takes
 				whole from it ends the file (no_eol) */
 	int eof_fini;        /* ... and the record libcsv's fini completes */
+	struct csvin_work *work;  /* the caller's, or NULL */
 };
 
 static int no_space(unsigned char c)
@@ -561,13 +562,15 @@ static void feed_line(struct reader *r, char *p, size_t n, int overlong,
  * the line itself, cut before its terminator).
  */
 static void split_record(struct reader *r, struct scan_block *b,
-			 const struct scan_line *l)
+			 const struct scan_line *l, size_t i)
 {
 	struct csv_row row;
 	char *q = b->p + l->off;
 
 	q[l->c] = '\0';
 	memset(&row, 0, sizeof(row));
+	if (b->work)
+		row.pre = (const char *)b->work + i * r->work->stride;
 	row.f = b->f + l->ff;
 	row.n = l->nf;
 	row.line = r->line;
@@ -669,7 +672,7 @@ static void read_block(struct reader *r, struct scan_block *b,
 			feed_line(r, p, l->len, 1, -1);
 		} else if (l->nf && !r->start && r->csv.pstate == LIBCSV_ROW_NOT_BEGUN &&
 			   !r->nfields && !r->too_long) {
-			split_record(r, b, l);
+			split_record(r, b, l, i);
 		} else {
 			feed_line(r, p, l->len, 0, -1);
 		}
@@ -684,7 +687,7 @@ int csvin_read(const char *path, const struct csvin_opts *opts, csvin_fn fn,
 	struct scan_block *b;
 	enum rs_encoding enc = opts ? opts->encoding : RS_ENC_UTF8;
 	struct sbuf pending;       /* a line that spans blocks */
-	int ret = -1, overlong = 0, first = 1, restarts = 0, noeol;
+	int ret = -1, overlong = 0, first = 1, restarts = 0, noeol, armed;
 
 	memset(&r, 0, sizeof(r));
 	r.path = path;
@@ -706,13 +709,24 @@ int csvin_read(const char *path, const struct csvin_opts *opts, csvin_fn fn,
 	/* libcsv looks for a quote and a line end before the delimiter: a
 	 * delimiter that is one of those is left to it. */
 	r.fast = r.delim != '"' && r.delim != '\r' && r.delim != '\n';
+	r.work = opts ? opts->work : NULL;
 
 again:
 	noeol = 0;
+	armed = 0;
 	if (csvscan_open(&sc, path, enc, r.delim, r.fast && enc != RS_ENC_GB18030,
-			 r.max_record, opts ? opts->block : 0, err))
+			 r.max_record, opts ? opts->block : 0, r.work != NULL, err))
 		goto out;
-	while ((b = csvscan_next(sc))) {
+	for (;;) {
+		/* The callback armed its work while reading the block before
+		 * (or the file before it was read again): the blocks from
+		 * here on are worked, if a thread can be had. */
+		if (r.work && r.work->armed && !armed) {
+			armed = 1;
+			csvscan_arm(sc, r.work);
+		}
+		if (!(b = csvscan_next(sc)))
+			break;
 		if (first) {
 			/* A read that fails in the first block (the
 			 * encoding's sample) fails before any record, as it

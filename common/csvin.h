@@ -55,6 +55,9 @@ struct csv_row {
 	const unsigned char *num; /* a workbook's row: num[i] is 1 when field i
 				was a number cell (shown as rowsrc.h says);
 				NULL for CSV, where every field is text */
+	const void *pre;     /* a line csvscan split, in a block the caller's
+				work looked at first (csvin_work): its
+				result for this line; NULL otherwise */
 	int too_long;        /* record exceeded max_record: fields are empty,
 				raw holds its first bytes only */
 	int unterminated;    /* a runaway quote: a quoted field opened on this
@@ -81,6 +84,39 @@ struct csvin_opts {
 				    block ends (common/csvscan.h) */
 	long max_lines;          /* physical lines a quoted field may span;
 				    0: CSVIN_MAX_LINES */
+	struct csvin_work *work; /* the caller's work on a second thread;
+				    NULL: none */
+};
+
+struct scan_block;
+
+/*
+ * Work on the lines ahead of the callback, on threads of their own. Once
+ * the callback sets armed (on csvin's thread, when it knows what to do
+ * with a row: after the header, say), fn is called for every block after
+ * the one being read, in order, before any of that block's records
+ * reaches the callback. fn looks at the block's split lines
+ * (csvscan.h) and may point b->work at an array of results, stride
+ * bytes for each of the block's lines; the callback then finds line i's
+ * at row->pre for each record csvin makes of a split line, and NULL for
+ * every other record. What fn computes must not depend on which blocks
+ * were worked: when no thread can be started nothing is worked (pre
+ * stays NULL), and the callback must make the same of each row either
+ * way. fn may keep memory in b->wmem from one use of the block's slot to
+ * the next; release(ctx, wmem) frees it when the file is closed. fn runs
+ * beside the callback: it may only call what is safe beside it.
+ */
+#define CSVIN_MAX_WORKERS 2
+struct csvin_work {
+	void (*fn)(void *ctx, struct scan_block *b);
+	void (*release)(void *ctx, void *wmem);
+	/* Up to CSVIN_MAX_WORKERS threads share the blocks in turn, thread k
+	 * calling fn with ctx[k] (release has ctx[0]); as many as can be
+	 * started of nworkers. */
+	void *ctx[CSVIN_MAX_WORKERS];
+	int nworkers;
+	size_t stride;
+	int armed;
 };
 
 /* A quote still open after this many lines is taken for a runaway. */

@@ -4,7 +4,8 @@
  *
  * Three blocks turn between the threads: the scanner fills and scans one
  * while csvin parses another, and the third absorbs the difference in
- * their paces. A block's arrays are sized up front on the calling thread;
+ * their paces. A scan that may be worked (csvscan_arm) has one more for
+ * each working thread between them. A block's arrays are sized up front on the calling thread;
  * the scanner grows them with plain realloc (not the dying x* wrappers,
  * which belong to the calling thread) and, if that fails, ends the block
  * early with oom set, which csvin reports.
@@ -22,13 +23,18 @@
 #endif
 
 #define NBLK 3
+/* and one more for each working thread */
+#define NBLK_WORK (NBLK + CSVIN_MAX_WORKERS)
 /* A block is filled to at least FILL bytes (or the end of the input) in
  * reads of FILL: as much as a gzip member of our own holds (RS_GZ_BLOCK),
  * so that the member is inflated straight into the block. */
 #define FILL ((size_t)RS_GZ_BLOCK)
 #define SAMPLE (256 * 1024)   /* bytes RS_ENC_AUTO looks at */
 
-enum { B_FREE, B_READY };
+/* A block is free (the scanner's to fill), scanned, or worked (after
+ * csvscan_arm); the caller takes it scanned when it comes before the
+ * armed ones, worked after. */
+enum { B_FREE, B_SCANNED, B_WORKED };
 
 struct csvscan {
 	struct rs_in in;
@@ -39,12 +45,28 @@ struct csvscan {
 	size_t fill;             /* FILL, or what a test asked for */
 	int first;               /* the next block filled is the first */
 
-	struct scan_block b[NBLK];
-	int state[NBLK];
+	struct scan_block b[NBLK_WORK];
+	int state[NBLK_WORK];
+	long seq[NBLK_WORK];     /* each slot's place in the input, counted
+				    in blocks from 0 */
+	int nblk;                /* NBLK, or NBLK_WORK when workable */
 	int filling;             /* the block the scanner fills next */
+	long nfilled;            /* blocks filled so far */
 	int take;                /* the block the caller takes next */
+	long ntaken;             /* blocks handed out so far */
 	int held;                /* the block the caller holds, or -1 */
 	int finished;            /* the last block was handed out */
+	int workable;
+	const struct csvin_work *w;  /* armed: the work, NULL before */
+	long arm_from;           /* the first block worked */
+	int nwork;               /* working threads started; block arm_from
+				    + k goes to thread k % nwork */
+	int go;                  /* nwork is settled: they may start */
+	pthread_t wthread[CSVIN_MAX_WORKERS];
+	struct wstart {
+		struct csvscan *s;
+		int k;
+	} wstart[CSVIN_MAX_WORKERS];
 	uint32_t *dpos;          /* delimiter positions of the line being
 				    scanned (scanner's scratch) */
 	size_t dcap;
@@ -91,8 +113,48 @@ size_t rs_utf8_seq(const unsigned char *p, size_t n)
 	return 0;
 }
 
+#ifdef __SSE2__
+/*
+ * Sixteen bytes v that start at a character: how many of the first are
+ * ASCII (no NUL) or whole three-byte characters led by E1..EC, EE or EF
+ * (those take any two continuation bytes: E0 and ED, which do not, are
+ * left to rs_utf8_seq), cut before the first other byte and before a
+ * character the sixteen do not hold whole; 0 for none. The CJK of a
+ * line's labels is such, sixteen bytes a step.
+ */
+static size_t run3(__m128i v)
+{
+	unsigned hi = (unsigned)_mm_movemask_epi8(v);
+	unsigned zero = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()));
+	/* as signed bytes: 80..BF are below -64, E1..EF from -31 to -17 */
+	unsigned cont = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(-64)));
+	unsigned lead = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+				_mm_cmpgt_epi8(v, _mm_set1_epi8(-32)),
+				_mm_cmplt_epi8(v, _mm_set1_epi8(-16)))) &
+			~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xED)));
+	unsigned other = ~((~hi & ~zero & 0xFFFFu) | cont | lead) & 0xFFFFu;
+	unsigned lim = other ? (unsigned)__builtin_ctz(other) : 16, m, l, late;
+
+	for (;;) {
+		m = lim >= 16 ? 0xFFFFu : (1u << lim) - 1;
+		l = lead & m;
+		/* a lead whose two bytes after it are past the window */
+		late = lim >= 2 ? l & ~((1u << (lim - 2)) - 1) : l;
+		if (!late)
+			break;
+		lim = (unsigned)__builtin_ctz(late);
+	}
+	/* each lead followed by two continuation bytes, and no other */
+	if (!lim || (cont & m) != (((l << 1) | (l << 2)) & m))
+		return 0;
+	return lim;
+}
+#endif
+
 /* Sixteen, then eight bytes at a time while they are ASCII: most of every
- * file is. */
+ * file is. Sixteen bytes that are not all ASCII still skip the ASCII
+ * before the first that is not, and runs of ASCII and common three-byte
+ * characters (run3): a line's labels are CJK between ASCII fields. */
 size_t rs_utf8_prefix(const unsigned char *p, size_t n)
 {
 	size_t i = 0;
@@ -102,13 +164,23 @@ size_t rs_utf8_prefix(const unsigned char *p, size_t n)
 #ifdef __SSE2__
 		if (n - i >= 16) {
 			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-			/* no high bit and no zero byte in the sixteen */
-			if (!(_mm_movemask_epi8(v) |
-			      _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128())))) {
+			/* high bits and zero bytes of the sixteen */
+			unsigned m = (unsigned)(_mm_movemask_epi8(v) |
+				     _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128())));
+
+			if (!m) {
 				i += 16;
 				continue;
 			}
-		}
+			if (!(m & 1)) {
+				i += (size_t)__builtin_ctz(m);
+				continue;
+			}
+			if ((k = run3(v))) {
+				i += k;
+				continue;
+			}
+		} else
 #endif
 		if (n - i >= 8) {
 			uint64_t w;
@@ -419,6 +491,7 @@ static void produce(struct csvscan *s, struct scan_block *b)
 		want = 3;
 	b->n = b->nl = b->nf = b->nsplit = 0;
 	b->end = b->failed = b->oom = 0;
+	b->work = NULL;
 	while (b->n < want) {
 		long got;
 
@@ -471,11 +544,45 @@ static void *scan_main(void *arg)
 		pthread_mutex_unlock(&s->mu);
 		produce(s, b);
 		pthread_mutex_lock(&s->mu);
-		s->state[s->filling] = B_READY;
+		s->state[s->filling] = B_SCANNED;
+		s->seq[s->filling] = s->nfilled++;
 		pthread_cond_broadcast(&s->cv);
 		if (b->end || b->failed || b->oom)
 			break;       /* nothing follows */
-		s->filling = (s->filling + 1) % NBLK;
+		s->filling = (s->filling + 1) % s->nblk;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* Working thread k: blocks arm_from + k, then every nwork-th, in order,
+ * each as soon as it is scanned. A slot may still hold the block nblk
+ * places before (not yet handed out), hence the check of its place. */
+static void *work_main(void *arg)
+{
+	struct wstart *ws = arg;
+	struct csvscan *s = ws->s;
+	long seq = s->arm_from + ws->k;
+
+	pthread_mutex_lock(&s->mu);
+	while (!s->go && !s->quit)
+		pthread_cond_wait(&s->cv, &s->mu);
+	for (;;) {
+		int i = (int)(seq % s->nblk);
+		struct scan_block *b = &s->b[i];
+
+		while (!(s->state[i] == B_SCANNED && s->seq[i] == seq) && !s->quit)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (s->quit)
+			break;
+		pthread_mutex_unlock(&s->mu);
+		s->w->fn(s->w->ctx[ws->k], b);
+		pthread_mutex_lock(&s->mu);
+		s->state[i] = B_WORKED;
+		pthread_cond_broadcast(&s->cv);
+		if (b->end || b->failed || b->oom)
+			break;
+		seq += s->nwork;
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
@@ -483,7 +590,7 @@ static void *scan_main(void *arg)
 
 int csvscan_open(struct csvscan **sp, const char *path, enum rs_encoding enc,
 		 unsigned char delim, int split, size_t max_record, size_t fill,
-		 struct rs_error *err)
+		 int workable, struct rs_error *err)
 {
 	struct csvscan *s = xcalloc(1, sizeof(*s));
 	int i;
@@ -500,9 +607,11 @@ int csvscan_open(struct csvscan **sp, const char *path, enum rs_encoding enc,
 	s->fill = fill ? (fill < ((size_t)1 << 30) ? fill : (size_t)1 << 30) : FILL;
 	s->first = 1;
 	s->held = -1;
+	s->workable = workable;
+	s->nblk = workable ? NBLK_WORK : NBLK;
 	s->dcap = 64;
 	s->dpos = xmalloc(s->dcap * sizeof(*s->dpos));
-	for (i = 0; i < NBLK; i++) {
+	for (i = 0; i < s->nblk; i++) {
 		struct scan_block *b = &s->b[i];
 
 		/* one byte more: csvin cuts a split line's raw text at its
@@ -522,6 +631,32 @@ int csvscan_open(struct csvscan **sp, const char *path, enum rs_encoding enc,
 	return 0;
 }
 
+int csvscan_arm(struct csvscan *s, const struct csvin_work *w)
+{
+	int k, n = w->nworkers < CSVIN_MAX_WORKERS ? w->nworkers : CSVIN_MAX_WORKERS;
+
+	if (!s->workable || !s->threaded || s->finished || s->w || n < 1)
+		return -1;
+	s->w = w;
+	s->arm_from = s->ntaken;
+	/* The threads that start share the blocks; they wait for go, so
+	 * that the share is settled before any block is worked. */
+	for (k = 0; k < n; k++) {
+		s->wstart[k].s = s;
+		s->wstart[k].k = k;
+		if (pthread_create(&s->wthread[k], NULL, work_main, &s->wstart[k]))
+			break;
+	}
+	pthread_mutex_lock(&s->mu);
+	s->nwork = k;
+	s->go = 1;
+	if (!k)
+		s->w = NULL;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return k ? 0 : -1;
+}
+
 struct scan_block *csvscan_next(struct csvscan *s)
 {
 	struct scan_block *b;
@@ -537,15 +672,18 @@ struct scan_block *csvscan_next(struct csvscan *s)
 		return NULL;
 	b = &s->b[s->take];
 	if (s->threaded) {
+		int want = s->w && s->ntaken >= s->arm_from ? B_WORKED : B_SCANNED;
+
 		pthread_mutex_lock(&s->mu);
-		while (s->state[s->take] != B_READY)
+		while (s->state[s->take] != want)
 			pthread_cond_wait(&s->cv, &s->mu);
 		pthread_mutex_unlock(&s->mu);
 	} else {
 		produce(s, b);
 	}
 	s->held = s->take;
-	s->take = (s->take + 1) % NBLK;
+	s->take = (s->take + 1) % s->nblk;
+	s->ntaken++;
 	if (b->end || b->failed || b->oom)
 		s->finished = 1;
 	return b;
@@ -568,10 +706,14 @@ void csvscan_close(struct csvscan *s)
 		pthread_cond_broadcast(&s->cv);
 		pthread_mutex_unlock(&s->mu);
 		pthread_join(s->thread, NULL);
+		for (i = 0; i < s->nwork; i++)
+			pthread_join(s->wthread[i], NULL);
 	}
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
-	for (i = 0; i < NBLK; i++) {
+	for (i = 0; i < s->nblk; i++) {
+		if (s->b[i].wmem && s->w)
+			s->w->release(s->w->ctx[0], s->b[i].wmem);
 		free(s->b[i].p);
 		free(s->b[i].split);
 		free(s->b[i].l);

@@ -21,6 +21,12 @@
  * and skips a UTF-8 byte order mark. When no thread can be started, each
  * block is read and scanned when it is asked for: the same blocks, the
  * same lines.
+ *
+ * A caller can also have work done on each block ahead of its own thread
+ * (csvscan_arm): working threads then take the scanned blocks in turn and
+ * hand each to the caller's function before csvscan_next hands it out.
+ * Which blocks are worked depends only on when the caller armed (the
+ * blocks after the one it held then), never on the threads' timing.
  */
 #ifndef RS_CSVSCAN_H
 #define RS_CSVSCAN_H
@@ -54,6 +60,13 @@ struct scan_block {
 	int oom;                 /* memory ran out while scanning it: the
 				    lines after the last one listed are not
 				    listed */
+	void *work;              /* csvscan_arm's function's results for
+				    this block, NULL when it was not worked
+				    (set by that function) */
+	void *wmem;              /* that function's own memory for this
+				    block's slot, kept from one use of the
+				    slot to the next; freed by csvscan_close
+				    with the release function */
 
 	/* the scanner's own */
 	size_t cap, lcap, nf, fcap, nsplit;
@@ -65,12 +78,24 @@ struct csvscan;
  * Opens path and starts the scanning thread. enc may be RS_ENC_AUTO;
  * split: 0 when the delimiter or encoding leaves nothing for the fast
  * path; fill: bytes a block holds at least (but at the end), 0 for the
- * default 1 MiB. Returns 0, or -1 with err filled (the file cannot be
- * opened).
+ * default 1 MiB; workable: the caller may call csvscan_arm (one block
+ * more turns between the threads for each working thread). Returns 0, or -1 with err filled (the
+ * file cannot be opened).
  */
 int csvscan_open(struct csvscan **sp, const char *path, enum rs_encoding enc,
 		 unsigned char delim, int split, size_t max_record, size_t fill,
-		 struct rs_error *err);
+		 int workable, struct rs_error *err);
+/*
+ * Has w->fn called on every block after the one the caller holds (all of
+ * them when it holds none yet), each before csvscan_next hands it out,
+ * on w->nworkers threads of their own, which take the blocks in turn
+ * (see csvin_work). w must stay valid until csvscan_close, which frees
+ * each slot's wmem with w->release. Returns 0, or -1 when nothing will be
+ * worked: the scan was opened without workable, every block was handed
+ * out already, there is no scanning thread, or no working thread can be
+ * started. The blocks are the same either way.
+ */
+int csvscan_arm(struct csvscan *s, const struct csvin_work *w);
 /*
  * The next block, in order; NULL after the one with end, failed or oom
  * set. The block is the caller's, to read and write, until the next call.
@@ -79,7 +104,7 @@ struct scan_block *csvscan_next(struct csvscan *s);
 /* The input's encoding: what was asked for, or what RS_ENC_AUTO found.
  * Settled once the first block has been handed out. */
 enum rs_encoding csvscan_encoding(const struct csvscan *s);
-/* Stops the thread, waiting for a read it is in (on a pipe whose writer
+/* Stops the threads, waiting for a read it is in (on a pipe whose writer
  * stalls, that wait is the writer's), and frees s. */
 void csvscan_close(struct csvscan *s);
 

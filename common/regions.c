@@ -78,7 +78,7 @@ static int cmp_region(const void *a, const void *b)
 int regions_load(struct regions *rt, const char *path, struct rs_error *err)
 {
 	struct load_ctx ctx = { rt, 0, path };
-	struct csvin_opts opts = { RS_ENC_UTF8, ',', 0, 0, 0 };
+	struct csvin_opts opts = { RS_ENC_UTF8, ',', 0, 0, 0, NULL };
 
 	memset(rt, 0, sizeof(*rt));
 	if (csvin_read(path, &opts, on_row, &ctx, err)) {

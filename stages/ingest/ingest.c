@@ -5,8 +5,20 @@
  * order and ends as a canonical record or a reject naming the first check
  * it failed. The raw ID is normalised, checked and replaced by its keyed
  * pseudonym here; nothing downstream ever sees it.
+ *
+ * Once the header is known, a CSV's plain rows are made on two more
+ * threads (issue 25): working threads take the blocks of lines csvscan
+ * cut, in turn (csvin_work), and each makes what it can of every split
+ * line with memos and buffers of its own: a row that becomes a record and
+ * is nothing else (no reject, no total or footer row, this partition's),
+ * whose record text, sums and label it keeps for the block. This thread
+ * still reads every row in order; it takes such a row's record as it
+ * comes, and makes every other row itself, as before. So rejects, sums,
+ * counters and the memo's order are what one thread makes of the file,
+ * whichever blocks were worked.
  */
 #include <iconv.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +54,9 @@ struct memo_ent {
 	int has_res;
 	long misses;                /* rows rejected because res is NULL */
 	long hits;                  /* rows resolved (res not NULL) */
+	unsigned long wblk;         /* the working thread's: the block whose
+				       label list holds this label, at wslot */
+	size_t wslot;
 };
 
 struct memo {
@@ -58,6 +73,50 @@ struct pend_row {
 	char *text;                 /* raw, then each field's bytes */
 	unsigned char *num;
 	const char *label;          /* the label it starts with */
+};
+
+struct wblock;
+
+/*
+ * What the working thread made of one line of a block (csvin_work): for a
+ * plain row, its record's text after "source,line," (the line is not
+ * known there: this thread writes it, in the room left before the text),
+ * the amount and persons the export's totals add, and its program label
+ * among the block's.
+ */
+struct pre_row {
+	char *text;                 /* NULL: not plain, this thread reads it */
+	size_t off, len;            /* text's place in the block's buffer */
+	int64_t fen;                /* as add_to_sums adds it */
+	long persons;
+	struct wblock *wb;          /* the block's */
+	size_t label;               /* in wb->labels */
+	int paid, under_yuan;       /* a payment, one under 1 yuan */
+};
+
+/* Room before each record's text: the line's digits (at most 20), after
+ * "source," and the "0," the working thread formats in their place. */
+#define PRE_ROOM 24
+
+/* A program label of the block's plain rows. Not every one of them
+ * becomes a record there (csvin may read a line otherwise: one cut by the
+ * block before, say), so this thread counts the label's rows as it takes
+ * them: at the first, the label's entry in its own memo, as on_data would
+ * have met it there. */
+struct wlabel {
+	int taken;                  /* a row with it was taken */
+	struct memo_ent *me;        /* then: the entry to count it in, NULL
+				       for none (the spare, or no program) */
+};
+
+/* The working thread's buffers for one block's slot, kept from block to
+ * block: the lines' results, the records' text, the labels seen. */
+struct wblock {
+	struct pre_row *rows;
+	size_t rcap;
+	struct sbuf text;
+	struct wlabel *labels;
+	size_t nlabels, lcap;
 };
 
 struct ctx {
@@ -117,7 +176,39 @@ struct ctx {
 	struct sbuf st_sheets;      /* the sheets read, for st->sheets */
 	int seek_header;            /* a later sheet, before its header */
 	long sheet_rows;            /* non-empty rows of the sheet so far */
+	/* on_data's amount and persons, for add_to_sums: 0 not read, 1 read
+	 * (the value), 2 not a number */
+	int fen_state, persons_state;
+	int64_t fen_val;
+	long persons_val;
+	/* the working threads (csvin_work); work.ctx[k] is thread k's own
+	 * ctx, wc[k] */
+	struct csvin_work work;
+	struct ctx *wc[CSVIN_MAX_WORKERS];
+	struct sbuf prefix;         /* "source," as records start */
+	/* on the working thread's ctx */
+	int worker;
+	int wrejected;              /* the row was rejected: not plain */
+	struct wblock *wb;          /* the block being worked */
+	size_t wline;               /* the line of it being read */
+	unsigned long wblk;         /* blocks worked so far */
 };
+
+/* norm_label keeps its cache, buffer and OpenCC's handle in statics: the
+ * working thread and this one take turns with it. It runs for a label
+ * not seen before, a total row's label cells and a footer's first cell:
+ * the lock is rarely wanted by both. */
+static pthread_mutex_t fold_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int fold_label(const char *s, size_t n, struct sbuf *out, struct rs_error *err)
+{
+	int ret;
+
+	pthread_mutex_lock(&fold_mu);
+	ret = norm_label(s, n, out, err);
+	pthread_mutex_unlock(&fold_mu);
+	return ret;
+}
 
 /* Records looked at for the header (header_row: auto), and past an
  * explicit header_row that lacks a column. */
@@ -162,7 +253,7 @@ static struct memo_ent *memo_fold(struct memo *m, const struct csv_field *f,
 		if (m->e[i].raw_len == f->len && !memcmp(m->e[i].raw, f->p, f->len))
 			return &m->e[i];
 	sbuf_reset(tmp);
-	if (norm_label(f->p, f->len, tmp, err))
+	if (fold_label(f->p, f->len, tmp, err))
 		return NULL;
 	if (m->n < MEMO_MAX) {
 		e = &m->e[i];
@@ -221,7 +312,7 @@ static int match_header(struct ctx *c, const struct csv_row *row, long col[F__CO
 		(*named)++;
 		for (i = 0; i < row->n; i++) {
 			sbuf_reset(&h);
-			if (norm_label(row->f[i].p, row->f[i].len, &h, err)) {
+			if (fold_label(row->f[i].p, row->f[i].len, &h, err)) {
 				sbuf_release(&h);
 				return -1;
 			}
@@ -248,7 +339,7 @@ static long second_column(const struct csv_row *row, long after, const char *nam
 	sbuf_init(&h, 0);
 	for (i = (size_t)after + 1; i < row->n && hit < 0; i++) {
 		sbuf_reset(&h);
-		if (norm_label(row->f[i].p, row->f[i].len, &h, err)) {
+		if (fold_label(row->f[i].p, row->f[i].len, &h, err)) {
 			hit = -2;
 			break;
 		}
@@ -272,7 +363,7 @@ static int header_lists(const struct csv_row *row, struct sbuf *raw,
 	sbuf_reset(fold);
 	for (i = 0; i < row->n; i++) {
 		sbuf_reset(&h);
-		if (norm_label(row->f[i].p, row->f[i].len, &h, err)) {
+		if (fold_label(row->f[i].p, row->f[i].len, &h, err)) {
 			sbuf_release(&h);
 			return -1;
 		}
@@ -555,6 +646,11 @@ static void reject(struct ctx *c, const struct csv_row *row,
 	char msg[512];
 	va_list ap;
 
+	if (c->worker) {
+		/* not plain: the caller's thread reads the row again */
+		c->wrejected = 1;
+		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -722,18 +818,52 @@ static const char *number_text(const struct ctx *c, const struct csv_field *f,
 	return amount_marks(w, m->unit);
 }
 
+/* One to nine digits and nothing else, within [min, max]: 0 and *out
+ * set, else -1. */
 static int parse_count(const char *s, long min, long max, long *out)
 {
-	char *end;
-	long v;
+	size_t i;
+	long v = 0;
 
-	if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 9)
-		return -1;
-	v = strtol(s, &end, 10);
-	if (v < min || v > max)
+	for (i = 0; s[i] >= '0' && s[i] <= '9'; i++) {
+		if (i == 9)
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (!i || s[i] || v < min || v > max)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+static int trims(unsigned char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/*
+ * norm_width of f, NUL-terminated, *len its length: f's own bytes when
+ * folding would change nothing (no byte that may start a full-width
+ * character or U+3000, nothing to trim), else folded into t. Most fields
+ * read as numbers (persons, month, region) are such, on every row.
+ */
+static const char *width_text(const struct csv_field *f, struct sbuf *t, size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)f->p;
+	size_t i, n = f->len;
+
+	if (n && !trims(p[0]) && !trims(p[n - 1])) {
+		for (i = 0; i < n && p[i] < 0xE3; i++)
+			;
+		if (i == n) {
+			*len = n;
+			return f->p;
+		}
+	}
+	sbuf_reset(t);
+	norm_width(f->p, n, t);
+	*len = t->len;
+	return t->buf ? t->buf : "";
 }
 
 static const struct program *resolve_program(struct ctx *c, const char *label)
@@ -781,18 +911,18 @@ static int covers_parse(const char *s, struct period *p, int flags)
 static int mine(struct ctx *c, const struct csv_row *row)
 {
 	const struct csv_field *f;
-	size_t i;
+	const char *t;
+	size_t i, tl;
 
 	if (row->unterminated || row->too_long || (long)row->n != c->ncols ||
 	    row->bad_encoding)
 		return c->o->take_unattributed;
 	f = fld(c, row, F_REGION);
-	sbuf_reset(&c->tmp);
-	norm_width(f->p, f->len, &c->tmp);
-	if (c->tmp.len != 12 || strspn(c->tmp.buf, "0123456789") != 12)
+	t = width_text(f, &c->tmp, &tl);
+	if (tl != 12 || strspn(t, "0123456789") != 12)
 		return c->o->take_unattributed;
 	for (i = 0; i < c->o->nprefixes; i++)
-		if (!strncmp(c->tmp.buf, c->o->prefixes[i], strlen(c->o->prefixes[i])))
+		if (!strncmp(t, c->o->prefixes[i], strlen(c->o->prefixes[i])))
 			return !c->o->exclude;
 	return c->o->exclude;
 }
@@ -872,6 +1002,51 @@ void ingest_preview_release(struct ingest_preview *pv)
 	memset(pv, 0, sizeof(*pv));
 }
 
+/*
+ * The working thread's end of on_data for a row that became a record:
+ * its text, after PRE_ROOM bytes and with line 0 in place of its line, to
+ * the block's buffer, and the program label's row to the block's list.
+ * A text past the buffer's ceiling leaves the row to the caller's thread.
+ */
+static void work_record(struct ctx *c, struct record *r, struct memo_ent *prog_me)
+{
+	static const char room[PRE_ROOM];
+	struct wblock *wb = c->wb;
+	struct pre_row *p = &wb->rows[c->wline];
+	struct wlabel *lab;
+
+	r->line = 0;
+	sbuf_reset(&c->line);
+	sbuf_add(&c->line, room, sizeof(room));
+	record_format(r, &c->line);
+	p->off = wb->text.len + PRE_ROOM + c->prefix.len + 2;
+	p->len = c->line.len - PRE_ROOM - c->prefix.len - 2;
+	if (sbuf_add(&wb->text, c->line.buf, c->line.len)) {
+		c->wrejected = 1;
+		return;
+	}
+	/* The same label, read from the same memo entry, is one label; the
+	 * spare entry (a full memo) holds a new one each time. */
+	if (prog_me == &c->program.spare || prog_me->wblk != c->wblk) {
+		if (wb->nlabels == wb->lcap) {
+			wb->lcap = wb->lcap ? 2 * wb->lcap : 16;
+			wb->labels = xreallocarray(wb->labels, wb->lcap, sizeof(*wb->labels));
+		}
+		lab = &wb->labels[wb->nlabels];
+		lab->taken = 0;
+		lab->me = NULL;
+		prog_me->wblk = c->wblk;
+		prog_me->wslot = wb->nlabels++;
+	}
+	p->wb = wb;
+	p->label = prog_me->wslot;
+	p->fen = c->fen_val;
+	p->persons = c->persons_val;
+	p->paid = r->kind != RK_REVERSAL && r->amount > 0;
+	p->under_yuan = p->paid && r->amount < 100;
+	p->text = wb->text.buf;     /* set: plain (pointed at the text below) */
+}
+
 static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *err)
 {
 	static const int required[] = {
@@ -883,9 +1058,11 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 	const struct program *prog;
 	const char *area;
 	const char *funding = NULL, *mode = NULL;
-	struct memo_ent *me;
-	int64_t fen, m_max;
-	long persons, hh = 0;
+	struct memo_ent *me, *prog_me;
+	int64_t fen = 0, m_max;
+	long persons = 0, hh = 0;
+	const char *t;
+	size_t tl;
 	int ym, reversal = 0, backpay = 0;
 	struct period covers = { -1, -1 };
 	size_t i;
@@ -960,6 +1137,9 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 	}
 	mark = number_text(c, fld(c, row, F_AMOUNT), &c->tmp);
 	ms = money_parse(c->tmp.buf, c->tmp.len, m->unit, &fen);
+	/* what add_to_sums would make of it */
+	c->fen_state = ms == MONEY_OK ? 1 : 2;
+	c->fen_val = fen;
 	if (ms != MONEY_OK && mark) {
 		c->st->unit_marks++;
 		if (!c->st->unit_mark)
@@ -996,18 +1176,17 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 	 * whichever sign the export gave it. */
 	if (reversal && fen > 0)
 		fen = -fen;
-	sbuf_reset(&c->tmp);
-	norm_width(fld(c, row, F_PERIOD)->p, fld(c, row, F_PERIOD)->len, &c->tmp);
+	t = width_text(fld(c, row, F_PERIOD), &c->tmp, &tl);
 	if (number_month_ambiguous(c, row)) {
 		reject(c, row, RJ_BAD_PERIOD, F_PERIOD,
 		       "the month is a number cell %s, which may have been %s0 (a spreadsheet drops the trailing 0 of %s0): format the column as text in the export, or give the month as %.4s%02d or %.4s10",
-		       c->tmp.buf, c->tmp.buf, c->tmp.buf, c->tmp.buf, 1, c->tmp.buf);
+		       t, t, t, t, 1, t);
 		return 0;
 	}
-	ym = month_parse_opt(c->tmp.buf, c->tmp.len, m->date_flags);
+	ym = month_parse_opt(t, tl, m->date_flags);
 	if (ym < 0 && !(m->date_flags & (RS_DATE_SERIAL1900 | RS_DATE_SERIAL1904)) &&
-	    serial_like(c->tmp.buf)) {
-		long v = strtol(c->tmp.buf, NULL, 10);
+	    serial_like(t)) {
+		long v = strtol(t, NULL, 10);
 		int y, mo, d;
 
 		rs_serial_date((double)v, RS_DATE_SERIAL1900, &y, &mo, &d);
@@ -1016,11 +1195,11 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 		c->st->serial_months++;
 		reject(c, row, RJ_BAD_PERIOD, F_PERIOD,
 		       "'%s' is not a month: it looks like a spreadsheet day number, %04d-%02d-%02d in Excel's usual (1900) system, which the mapping's serial_dates reads",
-		       c->tmp.buf, y, mo, d);
+		       t, y, mo, d);
 		return 0;
 	}
 	if (ym < 0) {
-		reject(c, row, RJ_BAD_PERIOD, F_PERIOD, "'%s' is not a month", c->tmp.buf);
+		reject(c, row, RJ_BAD_PERIOD, F_PERIOD, "'%s' is not a month", t);
 		return 0;
 	}
 	/* A back-payment names the months it covers; so does the reversal of
@@ -1036,7 +1215,7 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 			return 0;
 		}
 	}
-	me = memo_fold(&c->program, fld(c, row, F_PROGRAM), 0, &c->tmp2, err);
+	me = prog_me = memo_fold(&c->program, fld(c, row, F_PROGRAM), 0, &c->tmp2, err);
 	if (!me)
 		return -1;
 	if (!me->has_res) {
@@ -1069,31 +1248,30 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 			return 0;
 		}
 	}
-	sbuf_reset(&c->tmp);
-	norm_width(fld(c, row, F_PERSONS)->p, fld(c, row, F_PERSONS)->len, &c->tmp);
-	if (parse_count(c->tmp.buf, 0, 100000, &persons)) {
+	t = width_text(fld(c, row, F_PERSONS), &c->tmp, &tl);
+	c->persons_state = parse_count(t, 0, 100000, &persons) ? 2 : 1;
+	c->persons_val = persons;
+	if (c->persons_state == 2) {
 		reject(c, row, RJ_PERSONS_OUT_OF_RANGE, F_PERSONS,
-		       "persons '%s' is not a whole number", c->tmp.buf);
+		       "persons '%s' is not a whole number", t);
 		return 0;
 	}
 	if (c->col[F_HOUSEHOLD] >= 0 && !is_blank(fld(c, row, F_HOUSEHOLD))) {
-		sbuf_reset(&c->tmp);
-		norm_width(fld(c, row, F_HOUSEHOLD)->p, fld(c, row, F_HOUSEHOLD)->len,
-			   &c->tmp);
-		if (parse_count(c->tmp.buf, 1, 100000, &hh)) {
+		t = width_text(fld(c, row, F_HOUSEHOLD), &c->tmp, &tl);
+		if (parse_count(t, 1, 100000, &hh)) {
 			reject(c, row, RJ_PERSONS_OUT_OF_RANGE, F_HOUSEHOLD,
-			       "household size '%s' is not a whole number", c->tmp.buf);
+			       "household size '%s' is not a whole number", t);
 			return 0;
 		}
 	}
-	sbuf_reset(&c->tmp);
-	norm_width(fld(c, row, F_REGION)->p, fld(c, row, F_REGION)->len, &c->tmp);
-	if (c->tmp.len != 12 || strspn(c->tmp.buf, "0123456789") != 12) {
+	t = width_text(fld(c, row, F_REGION), &c->tmp, &tl);
+	if (tl != 12 || strspn(t, "0123456789") != 12) {
 		reject(c, row, RJ_UNKNOWN_REGION, F_REGION,
-		       "region code '%s' is not 12 digits", c->tmp.buf);
+		       "region code '%s' is not 12 digits", t);
 		return 0;
 	}
-	memcpy(region, c->tmp.buf, 13);
+	memcpy(region, t, 12);
+	region[12] = '\0';
 
 	if (c->o->key)
 		pseudo_hash(c->o->key, id, 18, bene);
@@ -1139,10 +1317,14 @@ static int on_data(struct ctx *c, const struct csv_row *row, struct rs_error *er
 		memset(id, 0, sizeof(id));
 		return 0;
 	}
+	memset(id, 0, sizeof(id));
+	if (c->worker) {
+		work_record(c, &r, prog_me);
+		return 0;
+	}
 	sbuf_reset(&c->line);
 	record_format(&r, &c->line);
 	rs_out_write(&c->out, c->line.buf, c->line.len);
-	memset(id, 0, sizeof(id));
 	return 0;
 }
 
@@ -1317,7 +1499,7 @@ static int total_kind(struct ctx *c, const struct csv_row *row, struct rs_error 
 		     !memmem(fl->p, fl->len, "\xE8\xA8\x88", 3)))     /* 計 */
 			continue;
 		sbuf_reset(&c->tmp);
-		if (norm_label(fl->p, fl->len, &c->tmp, err))
+		if (fold_label(fl->p, fl->len, &c->tmp, err))
 			return -1;
 		for (j = k = 0; j < c->tmp.len; j++)
 			if (c->tmp.buf[j] != ' ' && c->tmp.buf[j] != ':')
@@ -1331,24 +1513,30 @@ static int total_kind(struct ctx *c, const struct csv_row *row, struct rs_error 
 	return 0;
 }
 
-/* A data row's amount and persons, as the export's totals would add them. */
+/* A data row's amount and persons, as the export's totals would add them:
+ * on_data's values when it read them (fen_state, persons_state), else
+ * read here the same way. */
 static void add_to_sums(struct ctx *c, const struct csv_row *row)
 {
-	int64_t fen;
-	long persons;
-
 	if ((long)row->n != c->ncols || row->too_long)
 		return;
-	number_text(c, fld(c, row, F_AMOUNT), &c->tmp);
-	if (money_parse(c->tmp.buf, c->tmp.len, c->o->map->unit, &fen) == MONEY_OK) {
-		c->sum_all += fen;
-		c->sum_section += fen;
+	if (!c->fen_state) {
+		number_text(c, fld(c, row, F_AMOUNT), &c->tmp);
+		c->fen_state = money_parse(c->tmp.buf, c->tmp.len, c->o->map->unit,
+					   &c->fen_val) == MONEY_OK ? 1 : 2;
 	}
-	sbuf_reset(&c->tmp);
-	norm_width(fld(c, row, F_PERSONS)->p, fld(c, row, F_PERSONS)->len, &c->tmp);
-	if (!parse_count(c->tmp.buf, 0, 100000, &persons)) {
-		c->persons_all += persons;
-		c->persons_section += persons;
+	if (c->fen_state == 1) {
+		c->sum_all += c->fen_val;
+		c->sum_section += c->fen_val;
+	}
+	if (!c->persons_state) {
+		sbuf_reset(&c->tmp);
+		norm_width(fld(c, row, F_PERSONS)->p, fld(c, row, F_PERSONS)->len, &c->tmp);
+		c->persons_state = parse_count(c->tmp.buf, 0, 100000, &c->persons_val) ? 2 : 1;
+	}
+	if (c->persons_state == 1) {
+		c->persons_all += c->persons_val;
+		c->persons_section += c->persons_val;
 	}
 }
 
@@ -1412,6 +1600,12 @@ static int unknown_labels(struct ctx *c, struct sbuf *what, struct sbuf *fix)
 		long have = 0;
 
 		if (!e->raw || e->res || !e->misses)
+			continue;
+		/* a label on fewer rows than either rule counts is passed
+		 * over, near a catalog name or not: its distance to every
+		 * name is not worth working out (a file's stray labels are
+		 * many) */
+		if (e->misses < UNKNOWN_LABEL_ROWS && e->misses < UNKNOWN_NEAR_ROWS)
 			continue;
 		near = nearest_program(o->cat, e->norm);
 		if (near)
@@ -1593,7 +1787,7 @@ static const char *footer_label(struct ctx *c, const struct csv_row *row,
 			n--;
 	}
 	sbuf_reset(&c->tmp);
-	if (norm_label(first->p, n, &c->tmp, err)) {
+	if (fold_label(first->p, n, &c->tmp, err)) {
 		*failed = 1;
 		return NULL;
 	}
@@ -1652,6 +1846,10 @@ static void pend_clear(struct ctx *c)
 }
 
 static int data_row(struct ctx *c, const struct csv_row *row, struct rs_error *err);
+static int take_plain(struct ctx *c, const struct csv_row *row,
+		      const struct pre_row *p, struct rs_error *err);
+static void arm_worker(struct ctx *c);
+static struct ctx *worker_new(const struct ctx *c);
 
 /* A data or total row follows the rows held: they were data rows after
  * all, read as they always were (a missing_field reject, most often). */
@@ -1740,6 +1938,8 @@ static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
 	struct csv_row tmp;
 	int kind;
 
+	if (row->pre && ((const struct pre_row *)row->pre)->text)
+		return take_plain(c, row, row->pre, err);
 	c->read_gb = row->gb18030;
 	if (all_empty(row)) {
 		c->empty_rows++;
@@ -1765,6 +1965,7 @@ static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
 		if (c->have_header) {
 			sbuf_reset(&c->hdr_raw);
 			sbuf_add(&c->hdr_raw, row->raw, row->raw_len);
+			arm_worker(c);
 		}
 		return 0;
 	}
@@ -1828,8 +2029,196 @@ static int data_row(struct ctx *c, const struct csv_row *row, struct rs_error *e
 		c->st->other_partitions++;
 		return 0;
 	}
+	c->fen_state = c->persons_state = 0;
+	if (on_data(c, row, err))
+		return -1;
 	add_to_sums(c, row);
-	return on_data(c, row, err);
+	return 0;
+}
+
+/*
+ * A row the working thread made a record of: what on_row, data_row and
+ * on_data would do with it, from what that thread kept (pre_row). The
+ * first row of each program label in the block looks the label up in
+ * this thread's memo, where on_data would have (so that the memo fills
+ * in the same order); the next ones count in the entry found.
+ */
+static int take_plain(struct ctx *c, const struct csv_row *row,
+		      const struct pre_row *p, struct rs_error *err)
+{
+	struct wlabel *lab = &p->wb->labels[p->label];
+	char *t = p->text, *q = t - 1;
+	long v = row->line;
+
+	c->sheet_rows++;
+	c->records_seen++;
+	if (c->npend && pend_as_data(c, err))
+		return -1;
+	c->st->rows_read++;
+	if (!lab->taken) {
+		struct memo_ent *me = memo_fold(&c->program, fld(c, row, F_PROGRAM), 0,
+						&c->tmp2, err);
+		if (!me)
+			return -1;
+		if (!me->has_res) {
+			me->res = resolve_program(c, me->norm);
+			me->has_res = 1;
+		}
+		lab->taken = 1;
+		lab->me = me->res && me != &c->program.spare ? me : NULL;
+	}
+	if (lab->me)
+		lab->me->hits++;
+	c->st->records++;
+	c->paid += p->paid;
+	c->under_yuan += p->under_yuan;
+	c->sum_all += p->fen;
+	c->sum_section += p->fen;
+	c->persons_all += p->persons;
+	c->persons_section += p->persons;
+	/* "source,LINE," into the room before the text ("0," ends at t) */
+	do {
+		*--q = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	q -= c->prefix.len;
+	memcpy(q, c->prefix.buf, c->prefix.len);
+	rs_out_write(&c->out, q, (size_t)(t + p->len - q));
+	return 0;
+}
+
+/*
+ * The working thread's look at one split line, as on_row would read it
+ * with the header known: a plain row is left in its pre_row (text set);
+ * anything else, whatever it is, is left to the caller's thread.
+ */
+static void work_row(struct ctx *c, const struct csv_row *row)
+{
+	struct rs_error err;
+	struct csv_row tmp;
+	int failed;
+
+	if (all_empty(row) || prepare(c, row, &tmp) != row ||
+	    total_kind(c, row, &err) || footer_label(c, row, &failed, &err) || failed ||
+	    (c->o->nprefixes && !mine(c, row)))
+		return;
+	c->wrejected = 0;
+	c->fen_state = c->persons_state = 0;
+	if (on_data(c, row, &err) || c->wrejected)
+		c->wb->rows[c->wline].text = NULL;
+}
+
+/* csvin_work's fn: every split line of b, on the working thread. */
+static void work_block(void *vctx, struct scan_block *b)
+{
+	struct ctx *c = vctx;
+	struct wblock *wb = b->wmem;
+	size_t i;
+
+	if (!wb) {
+		wb = b->wmem = xcalloc(1, sizeof(*wb));
+		sbuf_init(&wb->text, 0);
+	}
+	if (b->nl > wb->rcap) {
+		wb->rcap = b->nl;
+		wb->rows = xreallocarray(wb->rows, wb->rcap, sizeof(*wb->rows));
+	}
+	sbuf_reset(&wb->text);
+	wb->nlabels = 0;
+	c->wb = wb;
+	c->wblk++;
+	for (i = 0; i < b->nl; i++) {
+		const struct scan_line *l = &b->l[i];
+		struct csv_row row;
+
+		wb->rows[i].text = NULL;
+		if (!l->nf)
+			continue;
+		/* the record split_record makes of it, but for its line */
+		memset(&row, 0, sizeof(row));
+		row.f = b->f + l->ff;
+		row.n = l->nf;
+		row.nlines = 1;
+		row.raw = b->p + l->off;
+		row.raw_len = l->c;
+		c->wline = i;
+		work_row(c, &row);
+	}
+	/* the buffer has its final place now */
+	for (i = 0; i < b->nl; i++)
+		if (wb->rows[i].text)
+			wb->rows[i].text = wb->text.buf + wb->rows[i].off;
+	b->work = wb->rows;
+}
+
+static void work_release(void *vctx, void *wmem)
+{
+	struct wblock *wb = wmem;
+
+	free(wb->rows);
+	free(wb->labels);
+	sbuf_release(&wb->text);
+	free(wb);
+}
+
+/*
+ * The header is known: the blocks after this one are worked (csvin_work)
+ * on a ctx of the working thread's own, which reads the header as this
+ * one does. Not for a preview, a workbook, or GB18030 (csvscan splits no
+ * line of it); RS_INGEST_WORKER=0 reads on this thread alone, to compare.
+ */
+static void arm_worker(struct ctx *c)
+{
+	const char *env = getenv("RS_INGEST_WORKER");
+	int k;
+
+	if (!c->work.fn || c->o->pv || c->o->preview || c->fmt != RS_FMT_CSV ||
+	    c->read_gb || (env && !strcmp(env, "0")))
+		return;
+	for (k = 0; k < CSVIN_MAX_WORKERS; k++)
+		c->work.ctx[k] = c->wc[k] = worker_new(c);
+	c->work.nworkers = CSVIN_MAX_WORKERS;
+	c->work.armed = 1;
+}
+
+static struct ctx *worker_new(const struct ctx *c)
+{
+	struct ctx *w = xcalloc(1, sizeof(*w));
+
+	w->o = c->o;
+	w->st = xcalloc(1, sizeof(*w->st));
+	w->ncols = c->ncols;
+	memcpy(w->col, c->col, sizeof(w->col));
+	w->name_col = c->name_col;
+	w->have_header = 1;
+	w->fmt = c->fmt;
+	w->header_record = c->header_record;
+	w->header_line = c->header_line;
+	w->worker = 1;
+	sbuf_init(&w->line, 0);
+	sbuf_init(&w->tmp, 0);
+	sbuf_init(&w->tmp2, 0);
+	sbuf_init(&w->prefix, 0);
+	sbuf_add(&w->prefix, c->prefix.buf, c->prefix.len);
+	return w;
+}
+
+static void worker_free(struct ctx *w)
+{
+	if (!w)
+		return;
+	sbuf_release(&w->line);
+	sbuf_release(&w->tmp);
+	sbuf_release(&w->tmp2);
+	sbuf_release(&w->prefix);
+	free(w->fv);
+	memo_release(&w->kind);
+	memo_release(&w->program);
+	memo_release(&w->area);
+	memo_release(&w->funding);
+	memo_release(&w->mode);
+	free(w->st);
+	free(w);
 }
 
 /*
@@ -1966,6 +2355,16 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 	ropts.csv.delim = o->map->delim;
 	ropts.csv.max_lines = o->max_quoted_lines;
 	ropts.sheet = o->map->sheet;
+	sbuf_init(&c.prefix, 0);
+	sbuf_add_csv(&c.prefix, o->source, strlen(o->source));
+	sbuf_addc(&c.prefix, ',');
+	{
+		const char *blk = getenv("RS_INGEST_BLOCK");
+		/* tests: small blocks, so that rows of every kind fall on
+		 * either side of many block ends */
+		if (blk)
+			ropts.csv.block = (size_t)strtoul(blk, NULL, 10);
+	}
 	if (o->pv) {
 		/* The preview opens no output: reject() and on_data() fill
 		 * *o->pv instead of writing. */
@@ -1983,6 +2382,10 @@ int ingest_run(const struct ingest_opts *o, struct ingest_stats *st,
 		ret = 0;
 		goto out;
 	}
+	c.work.fn = work_block;
+	c.work.release = work_release;
+	c.work.stride = sizeof(struct pre_row);
+	ropts.csv.work = &c.work;
 	if (rs_out_open(&c.out, o->out, 0644, err))
 		goto out;
 	if (rejects_open(&c.rj, o->rejects, err)) {
@@ -2140,6 +2543,9 @@ fail:
 out:
 	if (ret && c.config_error)
 		ret = 2;
+	for (i = 0; i < CSVIN_MAX_WORKERS; i++)
+		worker_free(c.wc[i]);
+	sbuf_release(&c.prefix);
 	sbuf_release(&c.line);
 	sbuf_release(&c.tmp);
 	sbuf_release(&c.tmp2);
