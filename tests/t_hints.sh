@@ -72,6 +72,7 @@ write('plain.csv', [lambda v: v, lambda v: v, lambda v: v, lambda v: '1338.00', 
 write('wan.csv', [lambda v: '0.0120万元'])
 h = list(rows[0]); h[a] = '发放金额（万元）'
 write('wanyen.csv', [lambda v: '¥0.01'], h)
+write('wanyenwan.csv', [lambda v: '¥0.0168万元'], h)
 P
 expect_exit 0 "amounts with ¥, ￥ or 元 are read" ing -q -m "$MAPS/aimin.yaml" -o "$TMP/y.csv.gz" -r "$TMP/yr.csv.gz" "$TMP/yuan.csv"
 expect_exit 0 "the same amounts without the marks" ing -q -m "$MAPS/aimin.yaml" -o "$TMP/p.csv.gz" -r "$TMP/pr.csv.gz" "$TMP/plain.csv"
@@ -86,6 +87,11 @@ has "the reject says the amount is written in 万元" "$TMP/wr.csv" "amount '0.0
 sed -e 's/amount_unit: 元/amount_unit: 万元/' -e 's/发放金额（元）/发放金额（万元）/' "$MAPS/aimin.yaml" >"$TMP/wan.yaml"
 expect_exit 1 "¥ in a column read in 万元 is not taken" ing -m "$TMP/wan.yaml" -o "$TMP/v.csv.gz" -r "$TMP/vr.csv.gz" "$TMP/wanyen.csv"
 has "the stop names the yuan sign and amount_unit: 元" "$TMP/.err" "the amounts are written with ¥, but '$TMP/wan.yaml' reads the column in 万元: if the whole column is in 元, set \`amount_unit: 元\`"
+# ¥ and 万元 both, in a column read in 万元: the ¥ is what disagrees (the
+# reject once said "written in 万元, but the column is read in 万元").
+expect_exit 1 "¥…万元 in a column read in 万元 is not taken" ing -m "$TMP/wan.yaml" -o "$TMP/vw.csv.gz" -r "$TMP/vwr.csv.gz" "$TMP/wanyenwan.csv"
+zcat "$TMP/vwr.csv.gz" >"$TMP/vwr.csv"
+has "... the reject names the yuan sign, not 万元" "$TMP/vwr.csv" "amount '¥0.0168万元' is written in 元 (a yuan sign), but the column is read in 万元"
 
 # 4. ID numbers with blanks in them (410103 19400104 0784, NBSP, U+3000,
 # U+2002) are read as the ID without them: the same pseudonym. One that

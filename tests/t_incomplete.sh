@@ -34,7 +34,7 @@ mkdir -p "$TMP/cut"
 head -c $(($(stat -c %s "$src") / 2)) "$src" >"$TMP/cut/erqi-2024.csv"
 expect_exit 0 "the whole export ingests" ing "$src"
 cp -p "$TMP/o/records.csv.gz" "$TMP/o/ingest.json" "$TMP/"
-expect_exit 2 "an export cut in the middle of a row stops ingest (exit 2)" ing "$TMP/cut/erqi-2024.csv"
+expect_exit 1 "an export cut in the middle of a row stops ingest (exit 1: a data failure)" ing "$TMP/cut/erqi-2024.csv"
 grep -q "'erqi-2024.csv': the export ends in the middle of a row at line 2703 (3 fields of 15): it was cut short or is still being copied -- copy it again, whole" "$TMP/.err" &&
 	ok "... naming the line, its fields and the fix" || fail "... naming the line, its fields and the fix" "$(cat "$TMP/.err")"
 cmp -s "$TMP/o/records.csv.gz" "$TMP/records.csv.gz" && cmp -s "$TMP/o/ingest.json" "$TMP/ingest.json" &&
@@ -57,16 +57,28 @@ iconv -f gb18030 -t utf-8 "$TMP/cut/whole.csv" >"$TMP/cut/u8.csv"
 printf '\n410103,"%s' '嵩山' >>"$TMP/cut/u8.csv"
 sed 's/^encoding:.*/encoding: utf-8/' "$ROOT/samples/mappings/erqi.yaml" >"$TMP/u8.yaml"
 grep -q '^encoding: utf-8' "$TMP/u8.yaml" || echo 'encoding: utf-8' >>"$TMP/u8.yaml"
-expect_exit 2 "a UTF-8 export cut inside a quoted field stops ingest" \
+expect_exit 1 "a UTF-8 export cut inside a quoted field stops ingest" \
 	"$BIN/rs-ingest" -m "$TMP/u8.yaml" -k "$KEY" -o "$TMP/u8.csv.gz" "$TMP/cut/u8.csv"
 grep -q "ends in the middle of a row at line 2703 (a quoted field still open)" "$TMP/.err" &&
 	ok "... at its line" || fail "... at its line" "$(cat "$TMP/.err")"
 iconv -f gb18030 -t utf-8 "$TMP/cut/whole.csv" >"$TMP/cut/u8b.csv"
 printf '\n410103,%s,' '嵩山' >>"$TMP/cut/u8b.csv"
-expect_exit 2 "a UTF-8 export cut after a delimiter stops ingest" \
+expect_exit 1 "a UTF-8 export cut after a delimiter stops ingest" \
 	"$BIN/rs-ingest" -m "$TMP/u8.yaml" -k "$KEY" -o "$TMP/u8.csv.gz" "$TMP/cut/u8b.csv"
 grep -q "ends in the middle of a row at line 2703 (3 fields of 15)" "$TMP/.err" &&
 	ok "... counting its fields" || fail "... counting its fields" "$(cat "$TMP/.err")"
+# A footer line (制表人：…) as the very last line, with no line end after
+# it, is a footer like any other, not a cut export.
+iconv -f gb18030 -t utf-8 "$TMP/cut/whole.csv" >"$TMP/cut/u8f.csv"
+printf '
+%s' '制表人：张三' >>"$TMP/cut/u8f.csv"
+expect_exit 0 "a footer line without a final newline is no cut" \
+	"$BIN/rs-ingest" -m "$TMP/u8.yaml" -k "$KEY" -o "$TMP/u8f.csv.gz" -s "$TMP/u8f.json" "$TMP/cut/u8f.csv"
+python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+sys.exit(0 if j["footers"] == 1 and j["footer_rows"][0]["line"] == 2703 and j["records"] + j["reject_total"] == 2701 else 1)' "$TMP/u8f.json" &&
+	ok "... counted as the export's one footer row, line 2703" || fail "... counted as a footer row" "$(cat "$TMP/u8f.json") $(cat "$TMP/.err")"
 
 # A writer still appending to the export while the run reads it: the
 # runner stats each task's inputs again when the task ends, and one that

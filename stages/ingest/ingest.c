@@ -773,12 +773,12 @@ static const char *amount_marks(struct sbuf *t, enum money_unit unit)
 	if (n >= 6 && !memcmp(t->buf + n - 6, "万元", 6)) {
 		if (unit == MU_WAN && !sign)
 			t->len = n - 6;
-		else
+		else if (!odd)          /* ¥…万元 read in 万元: the ¥ disagrees */
 			odd = "万元";
 	} else if (n >= 3 && !memcmp(t->buf + n - 3, "元", 3)) {
 		if (unit == MU_YUAN)
 			t->len = n - 3;
-		else
+		else if (!odd)
 			odd = "元";
 	}
 	while (t->len && t->buf[t->len - 1] == ' ')
@@ -1932,6 +1932,24 @@ static int other_header(struct ctx *c, struct rs_error *err)
 	return ret;
 }
 
+/*
+ * A short last row without its line end (a quoted field still open, or
+ * fewer fields than the header, and no footer label): the file was cut
+ * there, copied in part or still being copied, and the rows after it are
+ * missing, not rejected. A data failure (exit 1): nothing is committed.
+ */
+static int cut_short(struct ctx *c, const struct csv_row *row, struct rs_error *err)
+{
+	char what[64];
+
+	if (row->unterminated)
+		snprintf(what, sizeof(what), "a quoted field still open");
+	else
+		snprintf(what, sizeof(what), "%zu fields of %ld", row->n, c->ncols);
+	return rs_err(err, "'%s': the export ends in the middle of a row at line %ld (%s): it was cut short or is still being copied -- copy it again, whole",
+		      c->o->source, row->line, what);
+}
+
 static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
 {
 	struct ctx *c = vctx;
@@ -1973,20 +1991,8 @@ static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
 		c->preview_done = 1;	/* enough rows: stop reading */
 		return rs_err(err, "preview done");
 	}
-	if (row->no_eol && !row->too_long &&
-	    (row->unterminated || (long)row->n < c->ncols)) {
-		/* a short last row without its line end: the file was cut
-		 * there, and the rows after it are missing, not rejected */
-		char what[64];
-
-		if (row->unterminated)
-			snprintf(what, sizeof(what), "a quoted field still open");
-		else
-			snprintf(what, sizeof(what), "%zu fields of %ld", row->n, c->ncols);
-		c->config_error = 1;
-		return rs_err(err, "'%s': the export ends in the middle of a row at line %ld (%s): it was cut short or is still being copied -- copy it again, whole",
-			      c->o->source, row->line, what);
-	}
+	if (row->no_eol && row->unterminated && !row->too_long)
+		return cut_short(c, row, err);
 	row = prepare(c, row, &tmp);
 	kind = total_kind(c, row, err);
 	if (kind < 0)
@@ -1997,6 +2003,10 @@ static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
 
 		if (failed)
 			return -1;
+		/* 制表人：张三 as the very last line, no line end after it, is a
+		 * footer like any other, not a cut */
+		if (!label && row->no_eol && !row->too_long && (long)row->n < c->ncols)
+			return cut_short(c, row, err);
 		if (label) {
 			if (c->npend >= FOOTER_PENDING ||
 			    c->pend_bytes + row->raw_len > FOOTER_PENDING_BYTES) {
