@@ -32,7 +32,8 @@
 /* Runs of equal packed bits longer than this are sorted by qsort. */
 #define TIE_ISORT_MAX 16
 /* Sets smaller than this are packed and sorted on the caller's thread
- * alone: a thread costs more than it saves. */
+ * alone: a thread costs more than it saves. RS_AGGREGATE_PAR_MIN, a test
+ * knob, sets another (1: every set of more than one leaf). */
 #define PAR_MIN 65536
 /* The top pass's buckets are cut again while one holds more than a
  * quarter of the entries (so the two threads' shares can be even), into
@@ -277,14 +278,26 @@ static void run_two(void *(*f)(void *), void *a, void *b)
 		f(a);
 }
 
-/* ent_radix(a, n, 120) on two threads (see the top of the file). */
-static void ent_sort(struct leaf_ent *a, size_t n)
+static size_t par_min(void)
+{
+	const char *s = getenv("RS_AGGREGATE_PAR_MIN");
+	long v;
+
+	if (!s || !*s)
+		return PAR_MIN;
+	v = strtol(s, NULL, 10);
+	return v >= 1 ? (size_t)v : PAR_MIN;
+}
+
+/* ent_radix(a, n, 120) on two threads (see the top of the file), when
+ * n >= pmin. */
+static void ent_sort(struct leaf_ent *a, size_t n, size_t pmin)
 {
 	struct sort_work w;
 	size_t count[256], i, big;
 	unsigned shift = 120;
 
-	if (n < PAR_MIN) {
+	if (n < pmin || n < 2) {
 		ent_radix(a, n, shift);
 		return;
 	}
@@ -385,6 +398,7 @@ void leaf_order_build(struct leaf_order *o, struct leafset *ls,
 		      const uint16_t *const *maps)
 {
 	struct pack_job job[2];
+	size_t pmin = par_min();
 	struct leaf *lv = ls->leaves;
 	size_t i, j, n = ls->n;
 	uint64_t rmin = UINT64_MAX, rmax = 0;
@@ -429,7 +443,7 @@ void leaf_order_build(struct leaf_order *o, struct leafset *ls,
 	job[0].fb = bits_for(ls->funding.n ? ls->funding.n - 1 : 0);
 	job[0].mb = bits_for(ls->modes.n ? ls->modes.n - 1 : 0);
 	job[0].low = low;
-	if (n < PAR_MIN) {
+	if (n < pmin || n < 2) {
 		pack_entries(&job[0]);
 	} else {
 		/* each thread also takes the first writes to its half's
@@ -438,7 +452,7 @@ void leaf_order_build(struct leaf_order *o, struct leafset *ls,
 		job[0].hi = job[1].lo = n / 2;
 		run_two(pack_entries, &job[1], &job[0]);
 	}
-	ent_sort(e, n);
+	ent_sort(e, n, pmin);
 	/* runs of equal packed bits: the keys decide */
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && leaf_ent_prefix_eq(o, &e[i], &e[j]); j++)
