@@ -109,9 +109,9 @@ static inline int key_eq(const unsigned char *a, const void *b, size_t n)
 	return !memcmp(a, b, n);
 }
 
-static unsigned char *probe(const struct kset *s, const void *key)
+static unsigned char *probe_h(const struct kset *s, const void *key, uint64_t h)
 {
-	size_t i = rs_hash(key, s->ksize) & (s->cap - 1);
+	size_t i = h & (s->cap - 1);
 
 	for (;;) {
 		unsigned char *slot = s->slots + i * s->stride;
@@ -119,6 +119,11 @@ static unsigned char *probe(const struct kset *s, const void *key)
 			return slot;
 		i = (i + 1) & (s->cap - 1);
 	}
+}
+
+static unsigned char *probe(const struct kset *s, const void *key)
+{
+	return probe_h(s, key, rs_hash(key, s->ksize));
 }
 
 static void rehash(struct kset *s, size_t cap)
@@ -155,13 +160,18 @@ void kset_reserve(struct kset *s, size_t expect, size_t cap)
 		rehash(s, want);
 }
 
-void *kset_put(struct kset *s, const void *key, int *added)
+uint64_t kset_hash(const struct kset *s, const void *key)
+{
+	return rs_hash(key, s->ksize);
+}
+
+void *kset_put_h(struct kset *s, const void *key, uint64_t h, int *added)
 {
 	unsigned char *slot;
 
 	if ((s->n + 1) * 10 > s->cap * 7)
 		grow(s);
-	slot = probe(s, key);
+	slot = probe_h(s, key, h);
 	if (slot[s->foff]) {
 		if (added)
 			*added = 0;
@@ -175,20 +185,35 @@ void *kset_put(struct kset *s, const void *key, int *added)
 	return slot + s->voff;
 }
 
-void kset_prefetch(const struct kset *s, const void *key)
+void *kset_put(struct kset *s, const void *key, int *added)
 {
-	size_t i = rs_hash(key, s->ksize) & (s->cap - 1);
+	return kset_put_h(s, key, rs_hash(key, s->ksize), added);
+}
+
+void kset_prefetch_h(const struct kset *s, uint64_t h)
+{
+	size_t i = h & (s->cap - 1);
 
 	__builtin_prefetch(s->slots + i * s->stride);
 	/* a search runs over a few slots: their next cache line too */
 	__builtin_prefetch(s->slots + ((i + 2) & (s->cap - 1)) * s->stride);
 }
 
-void *kset_get(const struct kset *s, const void *key)
+void kset_prefetch(const struct kset *s, const void *key)
 {
-	unsigned char *slot = probe(s, key);
+	kset_prefetch_h(s, rs_hash(key, s->ksize));
+}
+
+void *kset_get_h(const struct kset *s, const void *key, uint64_t h)
+{
+	unsigned char *slot = probe_h(s, key, h);
 
 	return slot[s->foff] ? slot + s->voff : NULL;
+}
+
+void *kset_get(const struct kset *s, const void *key)
+{
+	return kset_get_h(s, key, rs_hash(key, s->ksize));
 }
 
 const void *kset_next(const struct kset *s, size_t *i, void **val)

@@ -50,6 +50,16 @@ void *kset_put(struct kset *s, const void *key, int *added);
 void kset_prefetch(const struct kset *s, const void *key);
 /* The value for key, or NULL. */
 void *kset_get(const struct kset *s, const void *key);
+/*
+ * The same three with the key's hash computed once by the caller
+ * (kset_hash), for a key that is prefetched, looked up and inserted in
+ * turn: the hash does not depend on the table's size, so it stays valid
+ * across inserts and growth. h must be kset_hash(s, key).
+ */
+uint64_t kset_hash(const struct kset *s, const void *key);
+void *kset_put_h(struct kset *s, const void *key, uint64_t h, int *added);
+void kset_prefetch_h(const struct kset *s, uint64_t h);
+void *kset_get_h(const struct kset *s, const void *key, uint64_t h);
 /* Iterates: start with *i = 0; returns the key of the next used slot or
  * NULL at the end, and points *val at its value. */
 const void *kset_next(const struct kset *s, size_t *i, void **val);

@@ -91,3 +91,82 @@ for room in "" 1 7 1000; do
 		fail "room '$room': leaves, order, first row's age and sex as the independent fold" \
 			"$(diff <(zcat "$TMP/agg$room.csv.gz") "$TMP/want.csv" | head -5)"
 done
+
+# The sort on two threads (leafsort.c): each set of at least
+# RS_AGGREGATE_PAR_MIN leaves (a test knob; 64 k by default) is packed in
+# two halves and its radix buckets shared by two threads. On these
+# records (60 % in three regions, so the top pass's buckets are uneven and
+# the largest is cut again) the order must be the fold's, for every room.
+for room in "" 1 1000; do
+	RS_AGGREGATE_PAR_MIN=1 RS_AGGREGATE_ROOM=$room expect_exit 0 "aggregate on two sorting threads (room '$room')" \
+		"$BIN/rs-aggregate" -q -o "$TMP/par$room.csv.gz" "$TMP/in.csv.gz"
+	zcat "$TMP/par$room.csv.gz" 2>/dev/null | cmp -s - "$TMP/want.csv" &&
+		ok "two sorting threads, room '$room': the independent fold's leaves and order" ||
+		fail "two sorting threads, room '$room': the independent fold's leaves and order" \
+			"$(diff <(zcat "$TMP/par$room.csv.gz") "$TMP/want.csv" | head -5)"
+done
+
+# The same bytes whatever the threads' timing, and when threads cannot be
+# started: a shim in front of libc fails every pthread_create after the
+# first RS_SHIM_THREADS (as tests/t_gzip.sh does), so each of the reader,
+# the packing and sorting helpers and the compressors is in turn run by
+# the caller. A generated set of 100 k rows passes the default threshold.
+"$BIN/rs-gen" --rows 100000 --seed 11 -o "$TMP/gen.csv" 2>/dev/null &&
+	"$BIN/rs-ingest" -q -m "$ROOT/samples/mappings/generated.yaml" -k "$KEY" \
+		-o "$TMP/gen.csv.gz" -r "$TMP/genrej.csv.gz" "$TMP/gen.csv" 2>"$TMP/.err" ||
+	fail "ingest 100 k generated rows" "$(tail -2 "$TMP/.err")"
+expect_exit 0 "aggregate 100 k generated rows" "$BIN/rs-aggregate" -q -o "$TMP/gen0.csv.gz" "$TMP/gen.csv.gz"
+[ "$(zcat "$TMP/gen0.csv.gz" | wc -l)" -gt 65537 ] &&
+	ok "... more leaves than the threshold of the sort on two threads" ||
+	fail "... more leaves than the threshold of the sort on two threads" "$(zcat "$TMP/gen0.csv.gz" | wc -l) lines"
+same=0
+for i in 1 2 3 4; do
+	"$BIN/rs-aggregate" -q -o "$TMP/genr.csv.gz" "$TMP/gen.csv.gz" 2>/dev/null &&
+		cmp -s "$TMP/genr.csv.gz" "$TMP/gen0.csv.gz" && same=$((same + 1))
+done
+[ "$same" = 4 ] && ok "four more runs: the same bytes" || fail "four more runs: the same bytes" "$same of 4 the same"
+RS_AGGREGATE_PAR_MIN=1000000000 "$BIN/rs-aggregate" -q -o "$TMP/gen1.csv.gz" "$TMP/gen.csv.gz" 2>/dev/null &&
+	cmp -s "$TMP/gen1.csv.gz" "$TMP/gen0.csv.gz" &&
+	ok "sorted on one thread: the same bytes" || fail "sorted on one thread: the same bytes" "$(cmp "$TMP/gen1.csv.gz" "$TMP/gen0.csv.gz" 2>&1)"
+CC_=${CC:-cc}
+if command -v "$CC_" >/dev/null 2>&1; then
+	cat >"$TMP/nothreads.c" <<'C'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*f)(void *), void *arg)
+{
+	static int made;
+	const char *s = getenv("RS_SHIM_THREADS");
+	int (*real)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+
+	if (__atomic_fetch_add(&made, 1, __ATOMIC_SEQ_CST) >= (s ? atoi(s) : 0))
+		return EAGAIN;
+	real = (int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))
+		dlsym(RTLD_NEXT, "pthread_create");
+	return real ? real(t, a, f, arg) : EAGAIN;
+}
+C
+	"$CC_" -shared -fPIC -o "$TMP/nothreads.so" "$TMP/nothreads.c" -ldl 2>"$TMP/cc.err" ||
+		fail "the pthread_create shim builds" "$(cat "$TMP/cc.err")"
+fi
+if [ -s "$TMP/nothreads.so" ]; then
+	NT=(env LD_PRELOAD="$TMP/nothreads.so" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+	for n in 0 1 2 3 4 5; do
+		"${NT[@]}" RS_SHIM_THREADS=$n "$BIN/rs-aggregate" -q -o "$TMP/nt$n.csv.gz" "$TMP/gen.csv.gz" 2>"$TMP/.err" &&
+			cmp -s "$TMP/nt$n.csv.gz" "$TMP/gen0.csv.gz" &&
+			ok "aggregate with $n thread(s) to start: the same bytes as with all" ||
+			fail "aggregate with $n thread(s) to start: the same bytes as with all" \
+				"$(cmp "$TMP/nt$n.csv.gz" "$TMP/gen0.csv.gz" 2>&1)" "$(tail -2 "$TMP/.err")"
+	done
+	for n in 0 1; do
+		RS_AGGREGATE_PAR_MIN=1 "${NT[@]}" RS_SHIM_THREADS=$n "$BIN/rs-aggregate" -q -o "$TMP/ntp$n.csv.gz" "$TMP/in.csv.gz" 2>"$TMP/.err" &&
+			zcat "$TMP/ntp$n.csv.gz" | cmp -s - "$TMP/want.csv" &&
+			ok "tie-heavy records, $n thread(s) to start: the fold's leaves and order" ||
+			fail "tie-heavy records, $n thread(s) to start: the fold's leaves and order" "$(tail -2 "$TMP/.err")"
+	done
+else
+	ok "aggregate without threads to start # skip: no C compiler for the pthread_create shim"
+fi

@@ -70,16 +70,23 @@ static void strtab_slot_put(struct strtab *t, size_t i)
 
 uint16_t strtab_intern(struct strtab *t, const char *s)
 {
-	size_t len = strlen(s), i, j;
+	size_t len, i, j;
 	uint64_t w[2];
 
+	/* Rows in a row often share a funding label or support mode (most
+	 * have none): the string interned last is tried first. */
+	if (t->last1 && !strcmp(t->s[t->last1 - 1], s))
+		return (uint16_t)(t->last1 - 1);
+	len = strlen(s);
 	str_key(s, len, w);
 	if (t->nslot)
 		for (j = str_slot(w, len, t->nslot); t->slot[j].idx1; j = (j + 1) & (t->nslot - 1)) {
 			const struct strtab_slot *sl = &t->slot[j];
 			if (sl->len == len && sl->w[0] == w[0] && sl->w[1] == w[1] &&
-			    (len <= 16 || !strcmp(t->s[sl->idx1 - 1], s)))
+			    (len <= 16 || !strcmp(t->s[sl->idx1 - 1], s))) {
+				t->last1 = sl->idx1;
 				return (uint16_t)(sl->idx1 - 1);
+			}
 		}
 	t->s = xreallocarray(t->s, t->n + 1, sizeof(*t->s));
 	t->s[t->n] = xstrdup(s);
@@ -92,6 +99,7 @@ uint16_t strtab_intern(struct strtab *t, const char *s)
 			strtab_slot_put(t, i);
 	}
 	strtab_slot_put(t, t->n);
+	t->last1 = (uint32_t)t->n + 1;
 	return (uint16_t)t->n++;
 }
 
@@ -495,6 +503,7 @@ static uint16_t *strtab_rank(struct strtab *t)
 	free(t->slot);
 	t->slot = NULL;
 	t->nslot = 0;
+	t->last1 = 0;
 	return map;
 }
 

@@ -33,6 +33,7 @@ struct strtab {
 	size_t n;
 	struct strtab_slot *slot;
 	size_t nslot;               /* a power of 2, or 0 */
+	uint32_t last1;             /* the index + 1 interned last; 0: none */
 };
 
 uint16_t strtab_intern(struct strtab *t, const char *s);

@@ -6,6 +6,7 @@
  * set of (beneficiary, program, month) and (beneficiary, month) keys:
  * memory grows with the distinct keys of the run, never with its rows.
  */
+#include <endian.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,12 +66,34 @@ struct amount_key {
  */
 #define AHEAD 16
 
+/*
+ * The region table is searched by bsearch, nine string compares a row
+ * (about a tenth of the checking thread). Rows name few distinct
+ * villages, so each row's region is first looked for in a small
+ * direct-mapped memo of codes already searched; its size is fixed, so
+ * hostile input only makes it miss.
+ */
+#define REGION_MEMO 1024
+
+struct region_memo {
+	char code[12];
+	unsigned char used;
+	const struct region *reg;  /* the search's answer, NULL too */
+};
+
 struct held {
 	struct record r;
 	struct csv_row row;
 	struct csv_field f[CANON_NFIELDS];
 	struct sbuf text;         /* raw text, then each field, NUL after each */
 	unsigned char bene[16];
+	/* Each key's hash is computed once, when the row is held: the
+	 * prefetch, the halfway lookup and the check all use it. The
+	 * beneficiary's index, when the halfway lookup found it, is final
+	 * (an index never changes), so the check needs no second lookup. */
+	uint64_t bene_hash, month_hash;
+	uint32_t bene_idx;
+	int bene_known;           /* bene_idx and month_hash are set */
 };
 
 struct ctx {
@@ -95,23 +118,33 @@ struct ctx {
 	struct held ring[AHEAD];
 	size_t held_in, held_out; /* rows held: ring[held_out .. held_in) mod AHEAD */
 	int cross;                /* the rules have a cross-row check */
+	struct region_memo *rmemo; /* REGION_MEMO slots */
 };
 
-/* Nibble values of '0'-'9' and 'a'-'f' (the record reader has checked
- * the pseudonym is 32 of those); a table, not branches, once per row. */
-static const unsigned char nibble[256] = {
-	['0'] = 0, ['1'] = 1, ['2'] = 2, ['3'] = 3, ['4'] = 4,
-	['5'] = 5, ['6'] = 6, ['7'] = 7, ['8'] = 8, ['9'] = 9,
-	['a'] = 10, ['b'] = 11, ['c'] = 12, ['d'] = 13, ['e'] = 14, ['f'] = 15,
-};
-
+/*
+ * The 32 hex digits of a pseudonym as 16 bytes. The record reader has
+ * checked they are '0'-'9' and 'a'-'f', so a digit's value is its low
+ * four bits, plus 9 when bit 6 is set (a letter). Eight digits at a time
+ * (SWAR): their values, then each pair into one byte, then the four bytes
+ * side by side.
+ */
 static void hex16(const char *hex, unsigned char out[16])
 {
-	const unsigned char *h = (const unsigned char *)hex;
 	int i;
 
-	for (i = 0; i < 16; i++)
-		out[i] = (unsigned char)(nibble[h[2 * i]] << 4 | nibble[h[2 * i + 1]]);
+	for (i = 0; i < 4; i++) {
+		uint64_t x, v;
+		uint32_t w;
+
+		memcpy(&x, hex + 8 * i, 8);
+		x = le64toh(x);
+		x = (x & 0x0F0F0F0F0F0F0F0Full) + ((x >> 6) & 0x0101010101010101ull) * 9;
+		v = (x & 0x00FF00FF00FF00FFull) << 4 | ((x >> 8) & 0x00FF00FF00FF00FFull);
+		v = (v | v >> 8) & 0x0000FFFF0000FFFFull;
+		v = (v | v >> 16) & 0xFFFFFFFFull;
+		w = htole32((uint32_t)v);
+		memcpy(out + 4 * i, &w, 4);
+	}
 }
 
 /* Records a failed rule: a reject (returns 1: the row is gone) or a
@@ -269,6 +302,19 @@ static int compare_fails(const struct rule *rule, const struct csv_row *row,
 	return d == 0;
 }
 
+/* regions_find(code, 12) through the memo. */
+static const struct region *region_of(struct ctx *c, const char *code)
+{
+	struct region_memo *m = &c->rmemo[rs_hash(code, 12) & (REGION_MEMO - 1)];
+
+	if (m->used && !memcmp(m->code, code, 12))
+		return m->reg;
+	m->reg = regions_find(c->o->regions, code, 12);
+	memcpy(m->code, code, 12);
+	m->used = 1;
+	return m->reg;
+}
+
 /* Per-row rules. Returns 1 when the row was rejected. */
 static int per_row(struct ctx *c, const struct record *r, const struct csv_row *row)
 {
@@ -284,7 +330,7 @@ static int per_row(struct ctx *c, const struct record *r, const struct csv_row *
 
 		switch (rule->kind) {
 		case CK_REGION_LEVEL:
-			reg = regions_find(c->o->regions, r->region, 12);
+			reg = region_of(c, r->region);
 			if ((!reg || reg->level != RL_VILLAGE) &&
 			    hit(c, i, r, row, "region_code",
 				"'%s' is not a village or community in the region table",
@@ -370,12 +416,12 @@ static int in_family(const struct catalog *cat, const char *code,
 	return 0;
 }
 
-static uint32_t bene_index(struct ctx *c, const unsigned char b[16])
+static uint32_t bene_index(struct ctx *c, const unsigned char b[16], uint64_t h)
 {
 	uint32_t *idx;
 	int added;
 
-	idx = kset_put(&c->benes, b, &added);
+	idx = kset_put_h(&c->benes, b, h, &added);
 	if (added)
 		*idx = (uint32_t)(c->benes.n - 1);
 	return *idx;
@@ -388,14 +434,16 @@ static void month_key_of(struct month_key *k, uint32_t bene, int ym)
 	k->ym = ym;
 }
 
-static struct month_val *month_slot(struct ctx *c, uint32_t bene, int ym)
+/* The month slot of (bene, ym); hp, when not NULL, is the key's hash. */
+static struct month_val *month_slot(struct ctx *c, uint32_t bene, int ym,
+				    const uint64_t *hp)
 {
 	struct month_key k;
 	struct month_val *v;
 	int added;
 
 	month_key_of(&k, bene, ym);
-	v = kset_put(&c->month, &k, &added);
+	v = kset_put_h(&c->month, &k, hp ? *hp : kset_hash(&c->month, &k), &added);
 	if (added)
 		v->prog[0] = v->prog[1] = NO_PROG;
 	return v;
@@ -491,9 +539,10 @@ static void refamily(struct ctx *c, struct month_val *v)
 		v->fam = fam;
 }
 
-/* Cross-row rules. Returns 1 when the row was rejected. */
+/* Cross-row rules. Returns 1 when the row was rejected. h is the held
+ * row's hashes and index, or NULL (then they are computed here). */
 static int cross_row(struct ctx *c, const struct record *r, const struct csv_row *row,
-		     const unsigned char bene16[16])
+		     const unsigned char bene16[16], const struct held *h)
 {
 	const struct rules *rs = c->o->rules;
 	const struct program *p = c->prog;
@@ -507,9 +556,13 @@ static int cross_row(struct ctx *c, const struct record *r, const struct csv_row
 
 		if (rule->kind != CK_DUPLICATE && rule->kind != CK_CONFLICT)
 			continue;
-		if (!v) {
-			bene = bene_index(c, bene16);
-			v = month_slot(c, bene, r->ym);
+		if (!v && h && h->bene_known) {
+			bene = h->bene_idx;
+			v = month_slot(c, bene, r->ym, &h->month_hash);
+		} else if (!v) {
+			bene = bene_index(c, bene16, h ? h->bene_hash :
+					  kset_hash(&c->benes, bene16));
+			v = month_slot(c, bene, r->ym, NULL);
 		}
 		if (rule->kind == CK_DUPLICATE) {
 			unsigned long first;
@@ -607,11 +660,12 @@ static void check_outlier(struct ctx *c, const struct record *r,
 
 /* The checks of one row of the first pass. */
 static void check_row(struct ctx *c, const struct record *r,
-		      const struct csv_row *row, const unsigned char bene16[16])
+		      const struct csv_row *row, const unsigned char bene16[16],
+		      const struct held *h)
 {
 	c->prog = catalog_find(c->o->cat, r->program);
 	c->st->rows_read++;
-	if (per_row(c, r, row) || cross_row(c, r, row, bene16))
+	if (per_row(c, r, row) || cross_row(c, r, row, bene16, h))
 		return;
 	rs_out_write(&c->out, row->raw, row->raw_len);
 	rs_out_write(&c->out, "\n", 1);
@@ -632,7 +686,7 @@ static void release_held(struct ctx *c)
 {
 	struct held *h = &c->ring[c->held_out++ % AHEAD];
 
-	check_row(c, &h->r, &h->row, h->bene);
+	check_row(c, &h->r, &h->row, h->bene, h);
 }
 
 /* Copies a row into the ring; the record's strings are its fields. */
@@ -688,6 +742,8 @@ static void hold(struct ctx *c, const struct record *r, const struct csv_row *ro
 	h->r.funding = h->f[12].p;
 	h->r.support_mode = h->f[13].p;
 	hex16(h->r.beneficiary, h->bene);
+	h->bene_hash = kset_hash(&c->benes, h->bene);
+	h->bene_known = 0;
 	c->held_in++;
 }
 
@@ -705,21 +761,24 @@ static int on_record(const struct record *r, const struct csv_row *row,
 	if (!c->cross) {
 		unsigned char b[16];
 		hex16(r->beneficiary, b);
-		check_row(c, r, row, b);
+		check_row(c, r, row, b, NULL);
 		return 0;
 	}
 	if (c->held_in - c->held_out == AHEAD)
 		release_held(c);
 	hold(c, r, row);
-	kset_prefetch(&c->benes, c->ring[(c->held_in - 1) % AHEAD].bene);
+	kset_prefetch_h(&c->benes, c->ring[(c->held_in - 1) % AHEAD].bene_hash);
 	/* halfway: the beneficiary's slot is in the cache by now */
 	if (c->held_in - c->held_out > AHEAD / 2) {
 		struct held *h = &c->ring[(c->held_in - 1 - AHEAD / 2) % AHEAD];
-		const uint32_t *idx = kset_get(&c->benes, h->bene);
+		const uint32_t *idx = kset_get_h(&c->benes, h->bene, h->bene_hash);
 		if (idx) {
 			struct month_key k;
 			month_key_of(&k, *idx, h->r.ym);
-			kset_prefetch(&c->month, &k);
+			h->bene_idx = *idx;
+			h->month_hash = kset_hash(&c->month, &k);
+			h->bene_known = 1;
+			kset_prefetch_h(&c->month, h->month_hash);
 		}
 	}
 	return 0;
@@ -867,6 +926,7 @@ int validate_run(const struct validate_opts *o, struct validate_stats *st,
 	st->rule_hits = xcalloc(o->rules->n ? o->rules->n : 1, sizeof(long));
 	sbuf_init(&c.line, 0);
 	family_table(&c);
+	c.rmemo = xcalloc(REGION_MEMO, sizeof(*c.rmemo));
 	for (i = 0; i < AHEAD; i++)
 		sbuf_init(&c.ring[i].text, 0);
 	/* Size the cross-row tables from the input once, so a big run does not
@@ -953,6 +1013,7 @@ out:
 	}
 	free(c.median);
 	free(c.fam);
+	free(c.rmemo);
 	for (i = 0; i < AHEAD; i++)
 		sbuf_release(&c.ring[i].text);
 	kset_release(&c.benes);
