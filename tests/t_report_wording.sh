@@ -83,6 +83,18 @@ head -1 "$TMP/b/published/programs.md" | grep -qx '## 二七区2024年分项目�
 	ok "one district: its name and 全区, as before" || fail "one district: its name and 全区, as before" "$(cat "$TMP/b/published/bulletin.txt")"
 
 # --- 4. coverage, and no 同比 across it ----------------------------------------------
+# yoy_dash CSV: exit 0 when the table has 同比 columns and every body cell
+# in them is "—" (a table written with no 同比 columns fails).
+yoy_dash() {
+	python3 - "$1" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding='utf-8-sig')))
+head = rows[0]
+yoy = [i for i, h in enumerate(head) if '同比' in h or '上年' in h]
+body = [r for r in rows[1:] if len(r) == len(head)]
+sys.exit(0 if yoy and body and all(r[i] == '—' for r in body for i in yoy) else 1)
+PY
+}
 grep -q '^2023年数据涵盖郑州市二七区。$' "$TMP/by/published/bulletin.txt" &&
 	grep -q '^2024年数据涵盖厦门市同安区、郑州市二七区。与2023年涵盖地区不同，两期数据不宜直接比较。$' "$TMP/by/published/bulletin.txt" &&
 	grep -q '^2024年，上述地区共发放' "$TMP/by/published/bulletin.txt" &&
@@ -103,6 +115,19 @@ assert body and all(r[i] == '—' for r in body for i in yoy), body
 PY
 grep -q '上年同期数据涵盖郑州市二七区，本期涵盖厦门市同安区、郑州市二七区，涵盖地区不同，不作同比比较' "$TMP/mp/published/programs.md" &&
 	ok "... the note" || fail "... the note" "$(tail -5 "$TMP/mp/published/programs.md")"
+# Table 2 (分地区汇总表) too: its 合计 row is the sum over the same counties
+# as table 1's, so no 同比 there either, and its note says why.
+for v in published internal; do
+	yoy_dash "$TMP/mp/$v/towns.csv" &&
+		ok "$v table 2: every 同比 cell is — against a year of other counties" ||
+		fail "$v table 2: every 同比 cell is — against a year of other counties" "$(tail -2 "$TMP/mp/$v/towns.csv")"
+done
+grep -q '上年同期数据涵盖郑州市二七区，本期涵盖厦门市同安区、郑州市二七区，涵盖地区不同，不作同比比较，同比各列以“—”表示。' "$TMP/mp/published/towns.md" &&
+	! grep -q '同比为合计人次' "$TMP/mp/published/towns.md" &&
+	ok "... table 2's note says why" || fail "... table 2's note says why" "$(tail -5 "$TMP/mp/published/towns.md")"
+! yoy_dash "$TMP/bp/published/towns.csv" &&
+	grep -q '同比为合计人次' "$TMP/bp/published/towns.md" &&
+	ok "the same county both years: table 2 keeps its 同比" || fail "the same county both years: table 2 keeps its 同比" "$(tail -2 "$TMP/bp/published/towns.csv")"
 grep -q '支出同比增长' "$TMP/bp/published/bulletin.txt" && ! grep -q '涵盖' "$TMP/bp/published/bulletin.txt" &&
 	ok "the same county both years: 同比 as before, no coverage sentence" || fail "the same county both years: 同比 as before, no coverage sentence" "$(cat "$TMP/bp/published/bulletin.txt")"
 
@@ -127,6 +152,16 @@ grep -q '^2023年数据涵盖郑州市二七区、成都市郫都区。$' "$BA" 
 grep -q '2024年1月的新增、退出与2023年12月比较；牡丹江市爱民区、厦门市同安区无2023年12月数据' "$RUN/all/report/published/people-2024.md" &&
 	grep -q '2024年1月的新增、退出未计算（未与2023年12月比较）' "$RUN/erqi-2024/report/published/people.md" &&
 	ok "table 5's January note, merged and for 二七区 (given 2023 for 同比 only)" || fail "table 5's January note, merged and for 二七区 (given 2023 for 同比 only)"
+
+# The review's case: 二七区 2024 against the merged file's 2023 (二七区 and
+# 郫都区). Table 2's 合计 row gave -8431 人次 (-50.0%) while table 1 and
+# the bulletin said 不作同比比较.
+expect_exit 0 "二七区 2024 with --previous the merged file" "$R" -q --previous "$RUN/all/agg.csv.gz" -o "$TMP/ey" "$RUN/erqi-2024/agg.csv.gz"
+yoy_dash "$TMP/ey/published/towns.csv" &&
+	yoy_dash "$TMP/ey/published/programs.csv" &&
+	grep -q '涵盖地区不同，不作同比比较' "$TMP/ey/published/bulletin.txt" &&
+	ok "... tables 1 and 2 both show — and the bulletin says why" ||
+	fail "... tables 1 and 2 both show — and the bulletin says why" "$(grep '^合计' "$TMP/ey/published/towns.csv")"
 
 # The merged report's title and unit come from the sources file.
 yearend_copy "$TMP/named" -e 's/^merged_title: ""/merged_title: 四省部分县区合计/' -e 's/^merged_unit: ""/merged_unit: 示例省民政厅/' &&

@@ -70,6 +70,21 @@ int cover_same(const struct cover *a, const struct cover *b)
 	return 1;
 }
 
+int cover_yoy_same(const struct report *r, const struct slice *s)
+{
+	struct cover now, before;
+	int same;
+
+	if (!r->yoy || !r->prev || !r->prev->nsi)
+		return 1;
+	cover_init(&now, s);
+	cover_init(&before, r->prev->si[0].s);
+	same = cover_same(&now, &before);
+	cover_release(&now);
+	cover_release(&before);
+	return same;
+}
+
 /* 1 if code is one of c's counties. */
 int cover_has(const struct cover *c, const char *code)
 {

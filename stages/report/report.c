@@ -245,16 +245,19 @@ int build_slice(struct report *r, const struct slice *s, struct rs_error *err)
 		xgrid_apply(r, &xf, &sdc);
 	people_apply(r, &q, p, &sdc);
 	spending_apply(r, &sp, &sdc);
-	/* 同比: against the same table of the year before, by row key. */
+	/* 同比: against the same table of the year before, by row key, and
+	 * only when that year covers the same counties (table 2's 合计 is a
+	 * sum over them as table 1's is); else every 同比 cell is "—". */
 	if (r->yoy) {
 		const struct report *pr = r->prev;
 		const struct sinfo *ps = pr && pr->nsi ? &pr->si[0] : NULL;
+		const struct table *pt = ps && cover_yoy_same(r, s) ? &pr->t[ps->ttown] : NULL;
 		struct table *tt = &r->t[xt.ti];
 		size_t tp = xt.pcol[xt.tcol], ta = xt.acol[xt.tcol];
 
-		programs_yoy(r, p, ps ? &pr->t[ps->tprog] : NULL);
-		table_yoy(tt, ps ? &pr->t[ps->ttown] : NULL, tp, xt.yoy_col, xt.yoy_col + 1);
-		table_yoy(tt, ps ? &pr->t[ps->ttown] : NULL, ta, xt.yoy_col + 2, xt.yoy_col + 3);
+		programs_yoy(r, s, p, ps ? &pr->t[ps->tprog] : NULL);
+		table_yoy(tt, pt, tp, xt.yoy_col, xt.yoy_col + 1);
+		table_yoy(tt, pt, ta, xt.yoy_col + 2, xt.yoy_col + 3);
 	}
 	sdc_release(&sdc);
 	xgrid_release(&xt);
