@@ -375,6 +375,12 @@ struct cover {
 	size_t n;
 };
 void cover_init(struct cover *c, const struct slice *s);
+/* The counties of all of r's slices. */
+void cover_init_all(struct cover *c, const struct report *r);
+/* 1 when c holds every county the regions table lists under the region
+ * code[0..len) (len 2 or 4); always 1 for len >= 6 (a county or finer). */
+int cover_whole(const struct report *r, const struct cover *c,
+		const char *code, size_t len);
 void cover_release(struct cover *c);
 /* 1 when a and b hold the same counties. */
 int cover_same(const struct cover *a, const struct cover *b);
