@@ -83,6 +83,18 @@ head -1 "$TMP/b/published/programs.md" | grep -qx '## 二七区2024年分项目�
 	ok "one district: its name and 全区, as before" || fail "one district: its name and 全区, as before" "$(cat "$TMP/b/published/bulletin.txt")"
 
 # --- 4. coverage, and no 同比 across it ----------------------------------------------
+# yoy_dash CSV: exit 0 when the table has 同比 columns and every body cell
+# in them is "—" (a table written with no 同比 columns fails).
+yoy_dash() {
+	python3 - "$1" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding='utf-8-sig')))
+head = rows[0]
+yoy = [i for i, h in enumerate(head) if '同比' in h or '上年' in h]
+body = [r for r in rows[1:] if len(r) == len(head)]
+sys.exit(0 if yoy and body and all(r[i] == '—' for r in body for i in yoy) else 1)
+PY
+}
 grep -q '^2023年数据涵盖郑州市二七区。$' "$TMP/by/published/bulletin.txt" &&
 	grep -q '^2024年数据涵盖厦门市同安区、郑州市二七区。与2023年涵盖地区不同，两期数据不宜直接比较。$' "$TMP/by/published/bulletin.txt" &&
 	grep -q '^2024年，上述地区共发放' "$TMP/by/published/bulletin.txt" &&
@@ -103,8 +115,84 @@ assert body and all(r[i] == '—' for r in body for i in yoy), body
 PY
 grep -q '上年同期数据涵盖郑州市二七区，本期涵盖厦门市同安区、郑州市二七区，涵盖地区不同，不作同比比较' "$TMP/mp/published/programs.md" &&
 	ok "... the note" || fail "... the note" "$(tail -5 "$TMP/mp/published/programs.md")"
+# Table 2 (分地区汇总表) too: its 合计 row is the sum over the same counties
+# as table 1's, so no 同比 there either, and its note says why.
+for v in published internal; do
+	yoy_dash "$TMP/mp/$v/towns.csv" &&
+		ok "$v table 2: every 同比 cell is — against a year of other counties" ||
+		fail "$v table 2: every 同比 cell is — against a year of other counties" "$(tail -2 "$TMP/mp/$v/towns.csv")"
+done
+grep -q '上年同期数据涵盖郑州市二七区，本期涵盖厦门市同安区、郑州市二七区，涵盖地区不同，不作同比比较，同比各列以“—”表示。' "$TMP/mp/published/towns.md" &&
+	! grep -q '同比为合计人次' "$TMP/mp/published/towns.md" &&
+	ok "... table 2's note says why" || fail "... table 2's note says why" "$(tail -5 "$TMP/mp/published/towns.md")"
+! yoy_dash "$TMP/bp/published/towns.csv" &&
+	grep -q '同比为合计人次' "$TMP/bp/published/towns.md" &&
+	ok "the same county both years: table 2 keeps its 同比" || fail "the same county both years: table 2 keeps its 同比" "$(tail -2 "$TMP/bp/published/towns.csv")"
 grep -q '支出同比增长' "$TMP/bp/published/bulletin.txt" && ! grep -q '涵盖' "$TMP/bp/published/bulletin.txt" &&
 	ok "the same county both years: 同比 as before, no coverage sentence" || fail "the same county both years: 同比 as before, no coverage sentence" "$(cat "$TMP/bp/published/bulletin.txt")"
+
+# --- 5. a part of a city or province is not the city or province -------------------
+# 沈阳市 has thirteen districts in the regions table: a file of two of them
+# is 沈阳市（和平区、浑南区） and 上述地区, never 沈阳市 and 全市. One
+# township (its first in the table) a district, one 特困 person each.
+RT=$ROOT/samples/reference/regions.csv
+# (湖南省's counties have no townships in the table: one of code 001.)
+first_town() { awk -F, -v c="$1" '$3=="township" && $4==c {t=$1; exit} END {print t ? t : c "001"}' "$RT"; }
+SY=$(awk -F, '$3=="county" && $4=="2101" {print $1}' "$RT")
+[ "$(echo "$SY" | wc -l)" = 13 ] && ok "the regions table lists 沈阳市's thirteen districts" || fail "the regions table lists 沈阳市's thirteen districts" "$SY"
+shenyang() {   # OUT.csv.gz MONTHS COUNTY...
+	_o=$1 _m=$2; shift 2
+	{ echo "$H"; _i=100
+	  for c in "$@"; do
+		_i=$((_i + 1)); t=$(first_town "$c")
+		for m in $_m; do row "${t}001" tekun "$m" "$_i"; done
+	  done; } | gzip -n >"$_o"
+}
+shenyang "$TMP/s2.csv.gz" "2024-01 2024-12" 210102 210112
+expect_exit 0 "two of 沈阳市's districts" "$R" -q --k 1 --period 2024-01..2024-12 -o "$TMP/s2" "$TMP/s2.csv.gz"
+head -1 "$TMP/s2/published/bulletin.txt" | grep -qx '沈阳市（和平区、浑南区）社会救助统计简报' &&
+	head -1 "$TMP/s2/published/programs.md" | grep -qx '## 沈阳市（和平区、浑南区）2024年分项目汇总表' &&
+	grep -q '^2024年，沈阳市（和平区、浑南区）共发放' "$TMP/s2/published/bulletin.txt" &&
+	ok "... titled 沈阳市（和平区、浑南区）, not 沈阳市" || fail "... titled 沈阳市（和平区、浑南区）, not 沈阳市" "$(head -4 "$TMP/s2/published/bulletin.txt")"
+grep -q '^上述地区救助供养特困人员4人次' "$TMP/s2/published/bulletin.txt" && ! grep -q '全市' "$TMP/s2/published/bulletin.txt" &&
+	ok "... the bulletin says 上述地区, no 全市" || fail "... the bulletin says 上述地区, no 全市" "$(cat "$TMP/s2/published/bulletin.txt")"
+expect_exit 0 "... titled 沈阳市 by --title" "$R" -q --k 1 --period 2024-01..2024-12 --title 沈阳市 -o "$TMP/s2t" "$TMP/s2.csv.gz"
+grep -q '^上述地区救助供养特困人员' "$TMP/s2t/published/bulletin.txt" && ! grep -q '全市' "$TMP/s2t/published/bulletin.txt" &&
+	ok "... a given title makes no 全市 either" || fail "... a given title makes no 全市 either" "$(cat "$TMP/s2t/published/bulletin.txt")"
+# shellcheck disable=SC2086
+shenyang "$TMP/s13.csv.gz" "2024-01 2024-12" $SY
+expect_exit 0 "all thirteen districts" "$R" -q --k 1 --period 2024-01..2024-12 -o "$TMP/s13" "$TMP/s13.csv.gz"
+head -1 "$TMP/s13/published/bulletin.txt" | grep -qx '沈阳市社会救助统计简报' &&
+	grep -q '^2024年，沈阳市共发放' "$TMP/s13/published/bulletin.txt" &&
+	grep -q '^全市救助供养特困人员26人次' "$TMP/s13/published/bulletin.txt" &&
+	ok "... the whole city: 沈阳市 and 全市" || fail "... the whole city: 沈阳市 and 全市" "$(head -6 "$TMP/s13/published/bulletin.txt")"
+shenyang "$TMP/s4.csv.gz" "2024-01 2024-12" 210102 210103 210104 210112
+expect_exit 0 "four of 沈阳市's districts" "$R" -q --k 1 --period 2024-01..2024-12 -o "$TMP/s4" "$TMP/s4.csv.gz"
+head -1 "$TMP/s4/published/bulletin.txt" | grep -qx '各地合计社会救助统计简报' &&
+	grep -q '^2024年数据涵盖沈阳市和平区、沈阳市沈河区、沈阳市大东区、沈阳市浑南区。$' "$TMP/s4/published/bulletin.txt" &&
+	grep -q '^2024年，上述地区共发放' "$TMP/s4/published/bulletin.txt" &&
+	grep -q '^上述地区救助供养特困人员8人次' "$TMP/s4/published/bulletin.txt" && ! grep -q '全市\|沈阳市社会' "$TMP/s4/published/bulletin.txt" &&
+	ok "... more than three: 各地合计, the districts named, 上述地区" || fail "... more than three: 各地合计, the districts named, 上述地区" "$(head -6 "$TMP/s4/published/bulletin.txt")"
+# 2023 the first six districts, 2024 the other seven: together the whole
+# city, but no year is 沈阳市.
+{ shenyang "$TMP/sa.csv.gz" "2023-01 2023-12" $(echo "$SY" | head -6)
+  shenyang "$TMP/sb.csv.gz" "2024-01 2024-12" $(echo "$SY" | tail -7)
+  { echo "$H"; zcat "$TMP/sa.csv.gz" "$TMP/sb.csv.gz" | grep -v '^region'; } | gzip -n >"$TMP/sab.csv.gz"; }
+expect_exit 0 "six districts in 2023, the other seven in 2024, by year" "$R" -q --k 1 --by-year -o "$TMP/sab" "$TMP/sab.csv.gz"
+head -1 "$TMP/sab/published/bulletin.txt" | grep -qx '各地合计社会救助统计简报' && ! grep -q '全市' "$TMP/sab/published/bulletin.txt" &&
+	[ "$(grep -c '^上述地区救助供养特困人员' "$TMP/sab/published/bulletin.txt")" = 2 ] &&
+	ok "... neither year is the whole city: 各地合计, 上述地区 each year" || fail "... neither year is the whole city: 各地合计, 上述地区 each year" "$(cat "$TMP/sab/published/bulletin.txt")"
+# A part of a province: its counties with their cities' names.
+shenyang "$TMP/hn.csv.gz" "2024-01 2024-12" 430102 430202
+expect_exit 0 "a county of 长沙市 and one of 株洲市" "$R" -q --k 1 --period 2024-01..2024-12 -o "$TMP/hn" "$TMP/hn.csv.gz"
+head -1 "$TMP/hn/published/bulletin.txt" | grep -qx '湖南省（长沙市芙蓉区、株洲市荷塘区）社会救助统计简报' && ! grep -q '全省' "$TMP/hn/published/bulletin.txt" &&
+	ok "... titled 湖南省（长沙市芙蓉区、株洲市荷塘区）, no 全省" || fail "... titled 湖南省（长沙市芙蓉区、株洲市荷塘区）, no 全省" "$(head -4 "$TMP/hn/published/bulletin.txt")"
+# One district is that district, as before (two of its townships: one
+# village alone is titled by the village).
+{ echo "$H"; row 210112009001 tekun 2024-01 1; row 210112010012 tekun 2024-12 2; } | gzip -n >"$TMP/s1.csv.gz"
+expect_exit 0 "浑南区 alone" "$R" -q --k 1 --period 2024-01..2024-12 -o "$TMP/s1" "$TMP/s1.csv.gz"
+head -1 "$TMP/s1/published/bulletin.txt" | grep -qx '浑南区社会救助统计简报' && grep -q '^全区救助供养特困人员' "$TMP/s1/published/bulletin.txt" &&
+	ok "... titled 浑南区, 全区" || fail "... titled 浑南区, 全区" "$(head -4 "$TMP/s1/published/bulletin.txt")"
 
 # --- the sample pipeline: the figures the review quoted ------------------------------
 cd "$ROOT" || exit 1
@@ -127,6 +215,27 @@ grep -q '^2023年数据涵盖郑州市二七区、成都市郫都区。$' "$BA" 
 grep -q '2024年1月的新增、退出与2023年12月比较；牡丹江市爱民区、厦门市同安区无2023年12月数据' "$RUN/all/report/published/people-2024.md" &&
 	grep -q '2024年1月的新增、退出未计算（未与2023年12月比较）' "$RUN/erqi-2024/report/published/people.md" &&
 	ok "table 5's January note, merged and for 二七区 (given 2023 for 同比 only)" || fail "table 5's January note, merged and for 二七区 (given 2023 for 同比 only)"
+
+for s in tongan-2024:厦门市同安区 erqi-2024:郑州市二七区 aimin-2024:牡丹江市爱民区 pidu-2023:成都市郫都区; do
+	head -1 "$RUN/${s%%:*}/report/published/bulletin.txt" | grep -qx "${s#*:}社会救助统计简报" &&
+		ok "${s%%:*}: titled ${s#*:} as before" || fail "${s%%:*}: titled ${s#*:} as before" "$(head -1 "$RUN/${s%%:*}/report/published/bulletin.txt")"
+done
+# 同安区's aggregate moved to two of 沈阳市's districts (the review's case).
+zcat "$RUN/tongan-2024/agg.csv.gz" | sed -E 's/^350212(00[1-4])/210102\1/; s/^350212/210112/' | gzip -n >"$TMP/ts.csv.gz"
+expect_exit 0 "同安区's aggregate as 和平区 and 浑南区" "$R" -q -o "$TMP/ts" "$TMP/ts.csv.gz"
+head -1 "$TMP/ts/published/bulletin.txt" | grep -qx '沈阳市（和平区、浑南区）社会救助统计简报' &&
+	grep -q '^上述地区救助低保对象' "$TMP/ts/published/bulletin.txt" && ! grep -q '全市\|沈阳市共' "$TMP/ts/published/bulletin.txt" &&
+	ok "... 沈阳市（和平区、浑南区）, 上述地区" || fail "... 沈阳市（和平区、浑南区）, 上述地区" "$(head -5 "$TMP/ts/published/bulletin.txt")"
+
+# The review's case: 二七区 2024 against the merged file's 2023 (二七区 and
+# 郫都区). Table 2's 合计 row gave -8431 人次 (-50.0%) while table 1 and
+# the bulletin said 不作同比比较.
+expect_exit 0 "二七区 2024 with --previous the merged file" "$R" -q --previous "$RUN/all/agg.csv.gz" -o "$TMP/ey" "$RUN/erqi-2024/agg.csv.gz"
+yoy_dash "$TMP/ey/published/towns.csv" &&
+	yoy_dash "$TMP/ey/published/programs.csv" &&
+	grep -q '涵盖地区不同，不作同比比较' "$TMP/ey/published/bulletin.txt" &&
+	ok "... tables 1 and 2 both show — and the bulletin says why" ||
+	fail "... tables 1 and 2 both show — and the bulletin says why" "$(grep '^合计' "$TMP/ey/published/towns.csv")"
 
 # The merged report's title and unit come from the sources file.
 yearend_copy "$TMP/named" -e 's/^merged_title: ""/merged_title: 四省部分县区合计/' -e 's/^merged_unit: ""/merged_unit: 示例省民政厅/' &&

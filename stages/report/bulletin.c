@@ -74,22 +74,37 @@ static size_t area_row(const struct ptab *p, const struct program *root,
 /*
  * "全区" (全县, 全市, ...) when every row lies in one district (county,
  * city, province): the ending of the name of the smallest region holding
- * them all, in the regions table (a township's or village's gives none). Never from the title alone: a merged
- * report of several provinces titled 全部分区 is no 区. "" otherwise.
+ * them all, in the regions table (a township's or village's gives none).
+ * A city or province is 全市 or 全省 only when the slice covers all its
+ * counties; a part of one is 上述地区 (the title or the coverage line
+ * has named them). Never from the title alone: a merged report of
+ * several provinces titled 全部分区 is no 区. "" otherwise.
  */
-static void scope(const struct report *r, char *out, size_t n)
+static void scope(const struct report *r, const struct sinfo *si, char *out,
+		  size_t n)
 {
 	static const char *const ends[] = { "区", "县", "市", "旗", "州", "省" };
 	static const size_t digits[] = { 12, 9, 6, 4, 2 };
 	const char *name = NULL;
-	size_t i, len;
+	size_t i, len, d = 0;
+	struct cover c;
+	int whole;
 
 	out[0] = '\0';
 	for (i = 0; i < sizeof(digits) / sizeof(digits[0]) && !name; i++)
-		if (r->acc.region_len >= digits[i])
-			name = report_region_name(r, r->acc.region_prefix, digits[i]);
+		if (r->acc.region_len >= digits[i]) {
+			d = digits[i];
+			name = report_region_name(r, r->acc.region_prefix, d);
+		}
 	if (!name)
 		return;
+	cover_init(&c, si->s);
+	whole = !c.n || cover_whole(r, &c, r->acc.region_prefix, d);
+	cover_release(&c);
+	if (!whole) {
+		snprintf(out, n, "上述地区");
+		return;
+	}
 	len = strlen(name);
 	for (i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
 		size_t el = strlen(ends[i]);
@@ -277,12 +292,12 @@ static void slice_text(const struct report *r, const struct sinfo *si,
 {
 	struct bctx b = { &r->t[si->tprog], published };
 	const struct ptab *p = &si->p;
-	char label[64], sc[16];
+	char label[64], sc[32];
 	const char *amt, *per, *pct;
 	size_t i, tot = p->total;
 
 	period_label(&si->s->per, label, sizeof(label));
-	scope(r, sc, sizeof(sc));
+	scope(r, si, sc, sizeof(sc));
 	coverage(r, si, label, out);
 	amt = fig(&b, tot, PC_AMOUNT);
 	per = fig(&b, tot, PC_PERSONS);

@@ -24,14 +24,12 @@ static int cmp_code(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void cover_init(struct cover *c, const struct slice *s)
+/* Adds s's counties to c (unsorted; the caller sorts). */
+static void cover_add(struct cover *c, const struct slice *s)
 {
 	size_t i, j;
 
-	memset(c, 0, sizeof(*c));
-	if (!s)
-		return;
-	c->code = xcalloc(s->town.nname ? s->town.nname : 1, sizeof(*c->code));
+	c->code = xreallocarray(c->code, c->n + s->town.nname + 1, sizeof(*c->code));
 	for (i = 0; i < s->town.nname; i++) {
 		const char *t = s->town.name[i];
 		char code[7];
@@ -45,7 +43,52 @@ void cover_init(struct cover *c, const struct slice *s)
 		if (j == c->n)
 			c->code[c->n++] = xstrdup(code);
 	}
+}
+
+void cover_init(struct cover *c, const struct slice *s)
+{
+	memset(c, 0, sizeof(*c));
+	if (!s)
+		return;
+	cover_add(c, s);
 	qsort(c->code, c->n, sizeof(*c->code), cmp_code);
+}
+
+void cover_init_all(struct cover *c, const struct report *r)
+{
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < r->acc.ns; i++)
+		cover_add(c, r->acc.s[i]);
+	qsort(c->code, c->n, sizeof(*c->code), cmp_code);
+}
+
+/*
+ * A city or a province is named bare (沈阳市, and 全市 in the bulletin)
+ * only for data of all its counties: two of 沈阳市's thirteen districts
+ * are not 沈阳市. The regions table says which counties it has; a region
+ * it lists none under (a city without districts, 东莞市) is whole.
+ */
+int cover_whole(const struct report *r, const struct cover *c,
+		const char *code, size_t len)
+{
+	size_t i;
+
+	if (len >= 6)
+		return 1;
+	for (i = 0; i < r->rt.n; i++) {
+		const struct region *reg = &r->rt.r[i];
+		char cc[7];
+
+		if (reg->level != RL_COUNTY || strncmp(reg->code, code, len))
+			continue;
+		memcpy(cc, reg->code, 6);
+		cc[6] = '\0';
+		if (!cover_has(c, cc))
+			return 0;
+	}
+	return 1;
 }
 
 void cover_release(struct cover *c)
@@ -68,6 +111,21 @@ int cover_same(const struct cover *a, const struct cover *b)
 		if (strcmp(a->code[i], b->code[i]))
 			return 0;
 	return 1;
+}
+
+int cover_yoy_same(const struct report *r, const struct slice *s)
+{
+	struct cover now, before;
+	int same;
+
+	if (!r->yoy || !r->prev || !r->prev->nsi)
+		return 1;
+	cover_init(&now, s);
+	cover_init(&before, r->prev->si[0].s);
+	same = cover_same(&now, &before);
+	cover_release(&now);
+	cover_release(&before);
+	return same;
 }
 
 /* 1 if code is one of c's counties. */

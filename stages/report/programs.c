@@ -638,15 +638,17 @@ void programs_apply(struct report *r, const struct ptab *pt,
  * counties (a district added to or missing from a merged file), a change
  * would mostly measure that, so the columns are "—" and a note names both.
  */
-void programs_yoy(struct report *r, const struct ptab *pt,
-		  const struct table *prev)
+void programs_yoy(struct report *r, const struct slice *s,
+		  const struct ptab *pt, const struct table *prev)
 {
 	struct table *t = &r->t[pt->ti];
 	struct cover now, before;
 	int same = 1;
 
-	cover_init(&now, r->acc.ns ? r->acc.s[0] : NULL);
-	cover_init(&before, r->prev && r->prev->acc.ns ? r->prev->acc.s[0] : NULL);
+	/* The slice being built, not the first: with --by-year each year
+	 * covers its own counties. */
+	cover_init(&now, s);
+	cover_init(&before, r->prev && r->prev->nsi ? r->prev->si[0].s : NULL);
 	if (prev && !cover_same(&now, &before))
 		same = 0;
 	table_yoy(t, same ? prev : NULL, PC_PERSONS, PC_YOY, PC_YOY + 1);

@@ -245,16 +245,19 @@ int build_slice(struct report *r, const struct slice *s, struct rs_error *err)
 		xgrid_apply(r, &xf, &sdc);
 	people_apply(r, &q, p, &sdc);
 	spending_apply(r, &sp, &sdc);
-	/* 同比: against the same table of the year before, by row key. */
+	/* 同比: against the same table of the year before, by row key, and
+	 * only when that year covers the same counties (table 2's 合计 is a
+	 * sum over them as table 1's is); else every 同比 cell is "—". */
 	if (r->yoy) {
 		const struct report *pr = r->prev;
 		const struct sinfo *ps = pr && pr->nsi ? &pr->si[0] : NULL;
+		const struct table *pt = ps && cover_yoy_same(r, s) ? &pr->t[ps->ttown] : NULL;
 		struct table *tt = &r->t[xt.ti];
 		size_t tp = xt.pcol[xt.tcol], ta = xt.acol[xt.tcol];
 
-		programs_yoy(r, p, ps ? &pr->t[ps->tprog] : NULL);
-		table_yoy(tt, ps ? &pr->t[ps->ttown] : NULL, tp, xt.yoy_col, xt.yoy_col + 1);
-		table_yoy(tt, ps ? &pr->t[ps->ttown] : NULL, ta, xt.yoy_col + 2, xt.yoy_col + 3);
+		programs_yoy(r, s, p, ps ? &pr->t[ps->tprog] : NULL);
+		table_yoy(tt, pt, tp, xt.yoy_col, xt.yoy_col + 1);
+		table_yoy(tt, pt, ta, xt.yoy_col + 2, xt.yoy_col + 3);
 	}
 	sdc_release(&sdc);
 	xgrid_release(&xt);
@@ -387,14 +390,69 @@ static int load_regions(struct report *r, struct rs_error *err)
 	return 0;
 }
 
+/* More counties than this and a part of a city or province is titled
+ * 各地合计: the bulletin names them. */
+#define TITLE_NAMES 3
+
+/* 1 when every slice covers every county of the region prefix[0..len). */
+static int whole_region(const struct report *r, size_t len)
+{
+	struct cover c;
+	size_t i;
+	int whole = 1;
+
+	for (i = 0; i < r->acc.ns && whole; i++) {
+		cover_init(&c, r->acc.s[i]);
+		whole = !c.n || cover_whole(r, &c, r->acc.region_prefix, len);
+		cover_release(&c);
+	}
+	return whole;
+}
+
+/* 沈阳市（和平区、浑南区）: a part of reg, its counties named (with
+ * their cities' names under a province); 各地合计 for more than a few. */
+static void part_title(struct report *r, const struct region *reg, size_t len)
+{
+	struct cover c;
+	struct sbuf sb;
+	size_t i;
+
+	cover_init_all(&c, r);
+	free(r->title);
+	if (c.n > TITLE_NAMES) {
+		r->title = xstrdup("各地合计");
+		r->title_pooled = 1;
+		cover_release(&c);
+		return;
+	}
+	sbuf_init(&sb, 0);
+	sbuf_addf(&sb, "%s（", reg->name);
+	for (i = 0; i < c.n; i++) {
+		const char *county = report_region_name(r, c.code[i], 6);
+
+		if (i)
+			sbuf_adds(&sb, "、");
+		if (len >= 4)
+			sbuf_adds(&sb, county ? county : c.code[i]);
+		else
+			cover_county_name(r, c.code[i], &sb);
+	}
+	sbuf_adds(&sb, "）");
+	r->title = xstrdup(sb.buf);
+	sbuf_release(&sb);
+	cover_release(&c);
+}
+
 /*
  * Without --title (or with an empty one, as a pipeline passes when its
  * sources file names no title for the merged report), the title is the
  * name of the smallest region holding every row (同安区 for one county's
- * file, 福建省 for counties of one province). Rows of several provinces
- * have no such region: the title is then 各地合计 (the sum of the places
- * the bulletin names), never a name such as 全国 that the data does not
- * cover.
+ * file, 福建省 for all the counties of one province). A city or province
+ * only part of whose counties the data covers is that part, named:
+ * 沈阳市（和平区、浑南区）, or 各地合计 when many. Rows of several
+ * provinces have no such region: the title is then 各地合计 (the sum of
+ * the places the bulletin names), never a name such as 全国 that the data
+ * does not cover.
  */
 static void default_title(struct report *r)
 {
@@ -409,6 +467,10 @@ static void default_title(struct report *r)
 		if (digits[i] > r->acc.region_len)
 			continue;
 		reg = regions_find(&r->rt, r->acc.region_prefix, digits[i]);
+		if (reg && !whole_region(r, digits[i])) {
+			part_title(r, reg, digits[i]);
+			return;
+		}
 		if (reg) {
 			free(r->title);
 			r->title = xstrdup(reg->name);

@@ -316,9 +316,10 @@ void build_programs(struct report *r, const struct slice *s,
 void programs_apply(struct report *r, const struct ptab *p,
 		    const struct sdc *sdc, struct crate *rate);
 void ptab_release(struct ptab *p);
-/* Fills table 1's 同比 columns from prev (NULL: "—"). */
-void programs_yoy(struct report *r, const struct ptab *p,
-		  const struct table *prev);
+/* Fills table 1's 同比 columns of slice s from prev (NULL: "—"); "—"
+ * too when the year before covers other counties than s. */
+void programs_yoy(struct report *r, const struct slice *s,
+		  const struct ptab *p, const struct table *prev);
 void build_months(struct report *r, const struct slice *s,
 		  const struct leaf *lv, size_t n, struct sdc *sdc,
 		  struct mtab *m);
@@ -374,10 +375,19 @@ struct cover {
 	size_t n;
 };
 void cover_init(struct cover *c, const struct slice *s);
+/* The counties of all of r's slices. */
+void cover_init_all(struct cover *c, const struct report *r);
+/* 1 when c holds every county the regions table lists under the region
+ * code[0..len) (len 2 or 4); always 1 for len >= 6 (a county or finer). */
+int cover_whole(const struct report *r, const struct cover *c,
+		const char *code, size_t len);
 void cover_release(struct cover *c);
 /* 1 when a and b hold the same counties. */
 int cover_same(const struct cover *a, const struct cover *b);
 int cover_has(const struct cover *c, const char *code);
+/* 1 unless the year before (--previous) covers other counties than s:
+ * 同比 is then not made, in any table. 1 without --previous. */
+int cover_yoy_same(const struct report *r, const struct slice *s);
 /* Appends a county's name with its city's (厦门市同安区), or its code
  * when the regions table lacks it. */
 void cover_county_name(const struct report *r, const char *code,

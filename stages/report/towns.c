@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "sbuf.h"
 #include "xalloc.h"
 #include "xgrid.h"
 
@@ -94,9 +95,28 @@ void build_towns(struct report *r, const struct slice *s,
 		table_note(t, NOTE_BOTH, "各区县小计为其所辖乡镇（街道）之和。");
 	if (x->tcol + 1 < x->nc)
 		table_note(t, NOTE_BOTH, "合计列不含列于其后的非财政社会救助项目。");
-	if (r->yoy)
+	if (r->yoy && cover_yoy_same(r, s))
 		table_note(t, NOTE_BOTH,
 			   "同比为合计人次、合计支出与上年同期同一乡镇（街道）比较，按精确值计算；上年无数据的为“—”。");
+	else if (r->yoy) {
+		struct cover now, before;
+		struct sbuf a, b;
+
+		/* build_slice() leaves the 同比 cells "—"; say why, as table 1 does. */
+		cover_init(&now, s);
+		cover_init(&before, r->prev->si[0].s);
+		sbuf_init(&a, 1 << 16);
+		sbuf_init(&b, 1 << 16);
+		cover_words(r, &before, NULL, &a);
+		cover_words(r, &now, NULL, &b);
+		table_note(t, NOTE_BOTH,
+			   "上年同期数据涵盖%s，本期涵盖%s，涵盖地区不同，不作同比比较，同比各列以“—”表示。",
+			   a.buf, b.buf);
+		sbuf_release(&a);
+		sbuf_release(&b);
+		cover_release(&now);
+		cover_release(&before);
+	}
 	table_note(t, NOTE_PUBLISHED,
 		   "为保护个人隐私，报告期内领取人数少于%d人的单元格（人次和支出）以“*”代替；为防止由行、列合计或分项目汇总表推算出被隐去的数值，"
 		   "另有部分单元格一并以“*”代替（次级隐藏）；同比数据在本年或上年相应数值被隐去时一并隐去。零值不属敏感数据，照常公布。",
