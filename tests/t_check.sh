@@ -97,6 +97,29 @@ sums | cmp -s - "$TMP/before.sum" && ok "  ... nothing written" || fail "  ... n
 expect_exit 2 "  ... rs-ingest by hand exits 2" "$BIN/rs-ingest" -m "$TMP/m.yaml" -k "$KEY" -o "$TMP/i.csv.gz" samples/exports/tongan-2024.csv
 grep -q "disab_livng" "$TMP/.err" && ok "  ... naming the code" || fail "  ... naming the code" "$(cat "$TMP/.err")"
 
+# A mapping lacking a required key: check names the export's header cell
+# for it, as rs-ingest does (the same message, the fix with the header).
+grep -v '^  amount: ' samples/mappings/tongan.yaml >"$TMP/noamt.yaml"
+yearend_copy "$TMP/na" -e "s#mapping: samples/mappings/tongan.yaml#mapping: $TMP/noamt.yaml#"
+expect_exit 2 "a mapping lacking amount: check exits 2" "$RS" check "$TMP/na/yearend.yaml"
+grep -q "noamt.yaml':[0-9]*:[0-9]*: 'columns' lacks the required field 'amount'; the export's header (line 1) has '发放金额（万元）' in column 12: add \`amount: 发放金额（万元）\` under \`columns:\`" "$TMP/.err" &&
+	ok "  ... naming the export's header cell for it" || fail "  ... naming the export's header cell for it" "$(cat "$TMP/.err")"
+expect_exit 2 "  ... rs-ingest by hand exits 2" "$BIN/rs-ingest" -m "$TMP/noamt.yaml" -k "$KEY" -o "$TMP/i.csv.gz" samples/exports/tongan-2024.csv
+msg=$(sed 's/^rs-ingest: //' "$TMP/.err")
+"$RS" check "$TMP/na/yearend.yaml" 2>&1 | grep -qF "$msg" && ok "  ... saying what rs-ingest says" || fail "  ... saying what rs-ingest says" "$msg"
+
+# A mapping saying gb18030 for an export that starts with a UTF-8 BOM:
+# named with the mapping's line and the fix, before anything runs.
+sed 's/^encoding: .*/encoding: gb18030/' samples/mappings/tongan.yaml >"$TMP/gb.yaml"
+grep -q '^encoding: gb18030' "$TMP/gb.yaml" || fail "the gb18030 mapping is made" "sed did not apply"
+L=$(grep -n '^encoding:' "$TMP/gb.yaml" | cut -d: -f1)
+yearend_copy "$TMP/gb" -e "s#mapping: samples/mappings/tongan.yaml#mapping: $TMP/gb.yaml#"
+expect_exit 2 "a gb18030 mapping for a UTF-8 export with a BOM: check exits 2" "$RS" check "$TMP/gb/yearend.yaml"
+grep -q "gb.yaml':$L:11: the export 'samples/exports/tongan-2024.csv' starts with a UTF-8 byte order mark (EF BB BF).*set \`encoding: utf-8\`" "$TMP/.err" &&
+	ok "  ... saying the file starts with a UTF-8 BOM, and the fix" || fail "  ... saying the file starts with a UTF-8 BOM, and the fix" "$(cat "$TMP/.err")"
+expect_exit 2 "  ... run exits 2" "$RS" run --allow-outside --var "out=$OUT" "$TMP/gb/yearend.yaml"
+sums | cmp -s - "$TMP/before.sum" && ok "  ... nothing written" || fail "  ... nothing written"
+
 # Every problem is named at once, each once (the five validate tasks share
 # the rules file).
 ref many

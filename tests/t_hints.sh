@@ -168,3 +168,27 @@ has "it says the export is a directory" "$TMP/.err" "the export '$TMP' is a dire
 expect_exit 1 "--preview of a missing export exits 1 too" "$BIN/rs-ingest" --preview -m "$MAPS/aimin.yaml" "$TMP/nosuch.csv"
 expect_exit 2 "a missing mapping exits 2" ing -m "$TMP/nosuch.yaml" -o "$TMP/m.csv.gz" "$AIMIN"
 has "naming the mapping" "$TMP/.err" "'$TMP/nosuch.yaml'"
+
+# A header with two columns of one name, one of them a field rs-draft
+# maps: the draft marks the line UNSURE and warns, naming both columns and
+# the fix, since rs-ingest stops on such a header; with the fix the draft
+# ingests.
+python3 - "$ROOT/samples/exports/tongan-2024.csv" "$TMP/dup.csv" <<'P'
+import sys
+lines = open(sys.argv[1], 'rb').read().split(b'\n')[:200]
+cells = lines[0].split(b',')
+i = next(k for k, c in enumerate(cells) if c.startswith('发放金额'.encode()))
+out = [lines[0] + b',' + cells[i]] + [l + b',' + l.split(b',')[i] if l.count(b',') == lines[0].count(b',') else l for l in lines[1:] if l]
+open(sys.argv[2], 'wb').write(b'\n'.join(out) + b'\n')
+print(i + 1, len(cells) + 1, cells[i].decode(), file=open(sys.argv[2] + '.cols', 'w'))
+P
+read -r A B NAME <"$TMP/dup.csv.cols"
+expect_exit 0 "rs-draft on a header with two columns '$NAME'" "$BIN/rs-draft" "$TMP/dup.csv"
+cp "$TMP/.out" "$TMP/dup.yaml"
+has "the draft marks the line, naming both columns" "$TMP/dup.yaml" "# UNSURE: two columns are headed '$NAME' (columns $A and $B)"
+has "... and the fix" "$TMP/dup.yaml" "('amount: $A' or 'amount: $B')"
+has "rs-draft warns on stderr, naming both columns" "$TMP/.err" "has two columns '$NAME' (columns $A and $B)"
+expect_exit 2 "rs-ingest stops on the draft as it is" ing -m "$TMP/dup.yaml" -o "$TMP/d.csv.gz" "$TMP/dup.csv"
+has "... naming the same columns" "$TMP/.err" "(columns $A and $B)"
+sed -i "s/^  amount: .*/  amount: $A/" "$TMP/dup.yaml"
+expect_exit 0 "with 'amount: $A' the draft ingests" ing -q -m "$TMP/dup.yaml" -o "$TMP/d.csv.gz" "$TMP/dup.csv"

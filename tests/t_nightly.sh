@@ -149,6 +149,28 @@ assert e["value"] == e["records_sum"] == "69" and e["equal"], e["value"]
 assert {r["month"] for r in e["records"]} == {"2024-12"}, {r["month"] for r in e["records"]}
 assert len({r["beneficiary"] for r in e["records"]}) == 69
 PY
+# 期末 of 合计 counts monthly programs only: no 临时救助 record is listed
+# under it (the one-off payments of December are no part of the stock).
+expect_exit 0 "explain 期末保障人数 of 合计" "$RS" explain $P --source erqi-2024 --table 分项目汇总表 --row 合计 --column 期末保障人数 --json
+python3 - "$TMP/.out" <<'PY' && ok "explain: 合计 期末 lists no one-off (临时救助) record, and its records sum to it" || fail "explain: 合计 期末 lists no one-off (临时救助) record, and its records sum to it" "$(head -c 300 "$TMP/.out")"
+import json, sys
+e = json.load(open(sys.argv[1]))
+assert e["equal"], (e["value"], e["records_sum"])
+names = {r["program_name"] for r in e["records"]}
+assert names and not any('临时' in n for n in names), names
+assert sum(r["persons"] for r in e["records"]) == int(e["value"]), (sum(r["persons"] for r in e["records"]), e["value"])
+PY
+# What explain prints for a reject is Chinese: the 退回清单's words, not
+# the stage's English message (kept in --json).
+expect_exit 0 "explain as text, with ingest rejects" "$RS" explain $P --source erqi-2024 --table 分项目汇总表 --row 合计 --column 人次
+grep '（[a-z_]*）：' "$TMP/.out" >"$TMP/rj.txt"
+[ -s "$TMP/rj.txt" ] && ! grep -q "[A-Za-z]\{3,\}[^A-Za-z_）]*（人数" "$TMP/rj.txt" && ! grep -q "is empty\|is not in\|outside" "$TMP/rj.txt" &&
+	grep -q '“身份证号码”：必填项为空，请补填。' "$TMP/rj.txt" &&
+	ok "explain: each reject is told in Chinese" || fail "explain: each reject is told in Chinese" "$(head -5 "$TMP/rj.txt")"
+# The merged report is no source: the message says what to type.
+expect_exit 2 "explain --source all" "$RS" explain $P --source all --table 分项目汇总表 --row 合计 --column 人次
+grep -q "'all' is a merged report.*--source tongan-2024" "$TMP/.err" &&
+	ok "... says to ask each source, naming them" || fail "... says to ask each source, naming them" "$(cat "$TMP/.err")"
 expect_exit 0 "explain a — cell" "$RS" explain $P --source erqi-2024 --table 分项目汇总表 --row "临时救助 / 城市" --column 期末保障人数
 grep -q '表中期末保障人数为“—”：此口径不适用于该行' "$TMP/.out" && ok "explain: a — cell is said not to apply" || fail "explain: a — cell is said not to apply" "$(grep '^合计' "$TMP/.out")"
 python3 "$ROOT/tests/explain_all.py" "$RS" $P out tongan-2024 erqi-2023 erqi-2024 aimin-2024 pidu-2023

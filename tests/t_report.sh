@@ -298,3 +298,25 @@ expect_exit 1 "a fractional reject count exits 1" "$R" -q --quality "$TMP/frac.j
 grep -q "rejects: 'bad_id' must be a whole number" "$TMP/.err" && ok "a fractional reject count is named by its reason" || fail "a fractional reject count is named by its reason" "$(cat "$TMP/.err")"
 printf '{"stage":"ingest",' >"$TMP/cut.json"
 expect_exit 1 "a truncated summary exits 1" "$R" -q --quality "$TMP/cut.json" -o "$TMP/q" "$TMP/agg.csv.gz"
+
+# A file of the user's in published/ (a note for the public) survives the
+# folder swap, with a warning naming it; a folder of theirs stops the run
+# before anything is replaced, naming it. Old tables of ours still go.
+D=$TMP/own
+expect_exit 0 "a report to put a file of one's own beside" "$R" -q -o "$D" "$TMP/agg.csv.gz"
+echo '本表数据截至年底。' >"$D/published/说明.txt"
+echo old >"$D/published/people-2019.csv"
+expect_exit 0 "the rerun with a file of the user's in published/" "$R" -q -o "$D" "$TMP/agg.csv.gz"
+grep -qx '本表数据截至年底。' "$D/published/说明.txt" 2>/dev/null &&
+	ok "the user's file is kept" || fail "the user's file is kept" "$(ls -a "$D/published")"
+grep -q "kept '.*published/说明.txt'" "$TMP/.err" && ok "... and named on stderr" || fail "... and named on stderr" "$(cat "$TMP/.err")"
+[ ! -e "$D/published/people-2019.csv" ] && ok "a table of ours the run no longer makes goes" || fail "a table of ours the run no longer makes goes"
+mkdir "$D/published/附件" && echo x >"$D/published/附件/a.txt"
+cp "$D/suppressed.csv" "$TMP/own.supp"
+ls "$D/published" >"$TMP/own.before"
+expect_exit 1 "a folder of the user's in published/ stops the run" "$R" -q --k 5 -o "$D" "$TMP/agg.csv.gz"
+grep -q "published': it holds the folder '附件'.*move it out" "$TMP/.err" &&
+	ok "... naming the folder and the fix" || fail "... naming the folder and the fix" "$(cat "$TMP/.err")"
+[ -e "$D/published/附件/a.txt" ] && ls "$D/published" | cmp -s - "$TMP/own.before" &&
+	cmp -s "$D/suppressed.csv" "$TMP/own.supp" && ! ls -a "$D" | grep -q '^\.published' &&
+	ok "... and nothing is replaced or left behind" || fail "... and nothing is replaced or left behind" "$(ls -a "$D" "$D/published")"

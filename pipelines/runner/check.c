@@ -7,7 +7,9 @@
  * leaving recurrence/payment_grain/public_money to a default
  * (common/catalog.c), codes the catalog lacks, region prefixes matching no
  * region, overlapping standards (stages/validate/rules.c), labels mapped to
- * unknown codes (stages/ingest/mapping.c). The stages refuse the same
+ * unknown codes, a mapping lacking a required column (with the export's
+ * header cell for it, as rs-ingest says) and an encoding the export's
+ * first bytes contradict (stages/ingest/mapping.c). The stages refuse the same
  * things when run by hand; checking here stops a run before anything is
  * written, and names every problem at once.
  */
@@ -27,6 +29,7 @@
 /* The configuration one stage command names. */
 struct task_cfg {
 	const char *mapping, *rules, *regions;
+	const char *input;       /* rs-ingest: the export (its last argument) */
 	const char *cat[CHECK_MAX_CATALOGS];
 	size_t ncat;
 	int validate;            /* rs-validate: default rules and regions */
@@ -57,6 +60,21 @@ static void task_cfg(const struct task *t, struct task_cfg *c)
 	b = strrchr(t->argv[0], '/');
 	b = b ? b + 1 : t->argv[0];
 	c->validate = !strcmp(b, "rs-validate");
+	/* rs-ingest's export is its one operand, last as the usage writes
+	 * it: not an option, nor the value of one (a flag takes none) */
+	if (!strcmp(b, "rs-ingest") && t->argc >= 2 && t->argv[t->argc - 1][0] != '-') {
+		static const char *const flags[] = {
+			"-q", "--quiet", "--unattributed", "--accept-loss", "--preview", "--", NULL
+		};
+		const char *prev = t->argv[t->argc - 2];
+		int takes = prev[0] == '-' && !strchr(prev, '=');
+
+		for (i = 0; takes && flags[i]; i++)
+			if (!strcmp(prev, flags[i]))
+				takes = 0;
+		if (!takes || t->argc == 2)
+			c->input = t->argv[t->argc - 1];
+	}
 	for (i = 1; i < t->argc; i++) {
 		if (!strcmp(t->argv[i], "--"))
 			break;
@@ -159,10 +177,31 @@ static int check_cfg(const struct task_cfg *c, struct seen *printed, struct sbuf
 		}
 	}
 	if (c->mapping) {
-		if (mapping_load(&map, c->mapping, &err)) {
+		int lacks;
+
+		if (mapping_load_lax(&map, c->mapping, &lacks, &err)) {
 			n += add_lines(printed, err.msg, out);
+		} else if (lacks >= 0) {
+			/* as rs-ingest says it: the export's own header cell
+			 * for the missing key, when one is found */
+			struct sbuf hint;
+
+			sbuf_init(&hint, 0);
+			if (c->input && ingest_suggest_column(&map, c->input, lacks, &hint)) {
+				char *p = strstr(err.msg, ": add `");
+
+				if (p)
+					*p = '\0';
+				snprintf(err.msg + strlen(err.msg), sizeof(err.msg) - strlen(err.msg),
+					 "; %s in '%s'", hint.buf, c->mapping);
+			}
+			n += add_lines(printed, err.msg, out);
+			sbuf_release(&hint);
+			mapping_release(&map);
 		} else {
 			mapping_check(&map, &cat, &bad);
+			if (c->input)
+				mapping_check_input(&map, c->input, &bad);
 			mapping_release(&map);
 		}
 	}
@@ -186,8 +225,9 @@ int pipeline_check_config(const struct pipeline *pl, struct sbuf *out, size_t *n
 	for (k = 0; k < pl->ntasks; k++) {
 		task_cfg(&pl->tasks[pl->order[k]], &c);
 		sbuf_reset(&key);
-		sbuf_addf(&key, "%d|%s|%s|%s", c.validate, c.mapping ? c.mapping : "",
-			  c.rules ? c.rules : "", c.regions ? c.regions : "");
+		sbuf_addf(&key, "%d|%s|%s|%s|%s", c.validate, c.mapping ? c.mapping : "",
+			  c.rules ? c.rules : "", c.regions ? c.regions : "",
+			  c.input ? c.input : "");
 		for (i = 0; i < c.ncat; i++)
 			sbuf_addf(&key, "|%s", c.cat[i]);
 		if (!seen_add(&combos, key.buf))

@@ -47,6 +47,7 @@
 #include "csvin.h"
 #include "fileio.h"
 #include "../../stages/ingest/mapping.h"
+#include "../../stages/report/rjwords.h"
 #include "money.h"
 #include "norm.h"
 #include "period.h"
@@ -239,6 +240,15 @@ static int matches(const struct ctx *x, const char *const *f)
 	if (q->month && (n < 2 || strtol(f[C_PERIOD] + n - 2, NULL, 10) !=
 			 q->month))
 		return 0;
+	/* 期末 counts monthly programs only: a one-off payment (临时救助)
+	 * of the last month is no part of it (a program the catalog does
+	 * not know may be either, and is kept) */
+	if (q->m == M_STOCK_P || q->m == M_STOCK_H) {
+		const struct program *p = catalog_find(x->cat, f[C_PROGRAM]);
+
+		if (p && p->recurrence != REC_MONTHLY)
+			return 0;
+	}
 	return 1;
 }
 
@@ -360,9 +370,9 @@ static int on_reject(const struct csv_row *row, void *ctx,
 		f[i] = (size_t)x->idx[i] < r.n ? r.f[x->idx[i]] : "";
 	if (r.n > (size_t)x->idx[C_AMOUNT] && matches(x, f))
 		json_array_append_new(x->rejects, json_pack(
-			"{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "stage", "validate",
+			"{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "stage", "validate",
 			"source", row->f[0].p, "line", row->f[1].p, "reason",
-			row->f[2].p, "message", row->f[4].p, "beneficiary",
+			row->f[2].p, "field", row->f[3].p, "message", row->f[4].p, "beneficiary",
 			f[C_BEN], "persons", f[C_PERSONS], "amount",
 			f[C_AMOUNT]));
 	for (i = 0; i < r.n; i++)
@@ -456,9 +466,9 @@ static int on_ingest_reject(const struct csv_row *row, void *ctx,
 		raw_field_text(x, &r, F_PERSONS, &pers);
 		raw_field_text(x, &r, F_AMOUNT, &amt);
 		json_array_append_new(x->rejects, json_pack(
-			"{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "stage", "ingest",
+			"{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "stage", "ingest",
 			"source", row->f[0].p, "line", row->f[1].p, "reason",
-			row->f[2].p, "message", row->f[4].p, "beneficiary",
+			row->f[2].p, "field", row->f[3].p, "message", row->f[4].p, "beneficiary",
 			ben.buf ? ben.buf : "", "persons", pers.buf ? pers.buf : "",
 			"amount", amt.buf ? amt.buf : ""));
 		sbuf_release(&ben);
@@ -573,6 +583,18 @@ static int find_source(const struct pipeline *pl, const char *source,
 				sf->published = sbuf_detach(&pb, NULL);
 			}
 		}
+	}
+	if (!vt && sf->internal && names.len) {
+		/* a report of no source's own: the merged tables (all) */
+		const char *q = strchr(names.buf + 1, '\'');
+
+		rs_err(err, "'%s' is a merged report, not a source: explain lists "
+		       "the records of one source; ask each source in turn with "
+		       "the same --table, --row and --column (sources: %s), e.g. "
+		       "--source %.*s: a year's merged 人次, 户次 and 支出 are the "
+		       "sum of that year's sources'", source, names.buf,
+		       q ? (int)(q - names.buf - 1) : 0, names.buf + 1);
+		goto fail;
 	}
 	if (!vt) {
 		rs_err(err, "no source '%s' in '%s' (no task writes '%s/"
@@ -1154,16 +1176,22 @@ static void print_text(const struct ctx *x, const char *title, const char *row,
 	json_array_foreach(x->rejects, i, r) {
 		const char *code = json_string_value(json_object_get(r, "reason"));
 		const char *zh = reject_code_zh(code);
+		struct sbuf words;
 
+		/* the message is ours, in English (kept in --json): the
+		 * reader gets the 退回清单's words for it */
+		sbuf_init(&words, 0);
+		reject_words(code, json_string_value(json_object_get(r, "field")),
+			     json_string_value(json_object_get(r, "message")), &words);
 		printf("%-16s %6s  %s %s（%s）：%s（人数 %s，金额 %s 元）\n",
 		       json_string_value(json_object_get(r, "source")),
 		       json_string_value(json_object_get(r, "line")),
 		       !strcmp(json_string_value(json_object_get(r, "stage")),
 			       "ingest") ? "导入" : "校验",
-		       zh ? zh : code, code,
-		       json_string_value(json_object_get(r, "message")),
+		       zh ? zh : code, code, words.buf,
 		       json_string_value(json_object_get(r, "persons")),
 		       json_string_value(json_object_get(r, "amount")));
+		sbuf_release(&words);
 	}
 	{
 		long n = 0;

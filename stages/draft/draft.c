@@ -75,6 +75,9 @@ struct dctx {
 	long col[D__COUNT];
 	char *header[D__COUNT];  /* as read */
 	int rank[D__COUNT];      /* index in the name table matched (0 best) */
+	long dup[D__COUNT];      /* another column (1-based) with the same
+				    folded header name, or 0: rs-ingest
+				    stops on a field read by such a name */
 	long ncols;
 	char *best_headers;      /* the closest record, for the message */
 	/* amounts */
@@ -386,6 +389,25 @@ static int on_row(const struct csv_row *row, void *vctx, struct rs_error *err)
 			if (col[d] >= 0)
 				c->header[d] = xstrndup(row->f[col[d]].p, row->f[col[d]].len);
 		}
+		/* Two columns of one name: ingest cannot tell which one the
+		 * name means, and stops (the draft says so, with both). */
+		for (d = 0; d < D__COUNT; d++) {
+			char *name;
+			size_t j;
+
+			if (col[d] < 0)
+				continue;
+			fold(c, row->f[col[d]].p, row->f[col[d]].len);
+			name = xstrdup(c->tmp.buf ? c->tmp.buf : "");
+			for (j = 0; j < row->n && !c->dup[d]; j++) {
+				if ((long)j == col[d])
+					continue;
+				fold(c, row->f[j].p, row->f[j].len);
+				if (*name && c->tmp.buf && !strcmp(name, c->tmp.buf))
+					c->dup[d] = (long)j + 1;
+			}
+			free(name);
+		}
 		return 0;
 	}
 	/* total rows (no ID, a 计 somewhere) are not sampled */
@@ -576,7 +598,23 @@ static void write_draft(struct dctx *c, FILE *out, enum rs_format fmt,
 		}
 		fprintf(out, "  %s: ", dfield[d]);
 		yaml_str(out, c->header[d]);
-		if (c->rank[d] > 0 && dnames[d][c->rank[d] + 1] == NULL && d == D_PROGRAM) {
+		if (c->dup[d]) {
+			long a = c->col[d] + 1, b = c->dup[d];
+
+			if (a > b) {
+				long t = a;
+				a = b;
+				b = t;
+			}
+			fprintf(out, "   # UNSURE: two columns are headed '%s' (columns %ld and %ld): "
+				"rename one in the export, or give the column by number ('%s: %ld' or '%s: %ld')",
+				c->header[d], a, b, dfield[d], a, dfield[d], b);
+			rs_warn("the header of '%s' has two columns '%s' (columns %ld and %ld): "
+				"rs-ingest cannot tell which one '%s' means; rename one in the export, "
+				"or give the column by number in the mapping ('%s: %ld' or '%s: %ld')",
+				c->o->input, c->header[d], a, b, dfield[d], dfield[d], a, dfield[d], b);
+			(*unsure)++;
+		} else if (c->rank[d] > 0 && dnames[d][c->rank[d] + 1] == NULL && d == D_PROGRAM) {
 			fprintf(out, "   # UNSURE: a generic name");
 			(*unsure)++;
 		}

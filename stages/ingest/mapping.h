@@ -28,6 +28,7 @@ struct label_map {
 struct mapping {
 	char *path;
 	enum rs_encoding encoding;
+	long encoding_line, encoding_col; /* YAML position of encoding:; 0 unset */
 	unsigned char delim;
 	long header_row;                 /* 1-based non-blank record number;
 					    0: auto (found by the column names) */
@@ -86,6 +87,26 @@ struct program;
 const struct program *mapping_program(const struct mapping *m,
 				      const struct catalog *cat,
 				      const char *label);
+/*
+ * For a mapping that lacks the required field (mapping_load_lax): looks
+ * through the first records of input, read with the mapping's encoding,
+ * delimiter and sheet, for the header cell that most likely holds it (a
+ * common name for the field, in the record holding most of the columns
+ * the mapping names, no cell the mapping names already) and appends "the
+ * export's header (line L) has 'NAME' in column C: add `field: NAME`
+ * under `columns:`" to out. Returns 1 if it found one, 0 if not (the
+ * file unreadable too). This function can't fail. rs-ingest and the
+ * runner's check both use it (ingest.h declares it too).
+ */
+int ingest_suggest_column(const struct mapping *m, const char *input, int field,
+			  struct sbuf *out);
+/*
+ * Appends one line ("'m.yaml':L:C: ...; the fix") when the export input
+ * cannot be what the mapping's encoding says: a mapping saying gb18030
+ * for a file that starts with a UTF-8 byte order mark. Returns 1 then,
+ * else 0 (an unreadable file too: the stage will say so). Can't fail.
+ */
+int mapping_check_input(const struct mapping *m, const char *input, struct sbuf *out);
 /* Appends one line per label mapped to a code the catalog lacks ("'m.yaml':
  * L:C: ...; the fix") and returns how many. This function can't fail. */
 int mapping_check(const struct mapping *m, const struct catalog *cat,

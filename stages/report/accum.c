@@ -70,6 +70,7 @@ struct accum_pend {
 	unsigned char used;      /* in the period; else flows only */
 	unsigned char known;     /* id is set (benids_peek) */
 	uint32_t id;
+	long cty;                /* accum.cty index of its county, or -1 */
 	struct row_place pl;     /* if used */
 };
 
@@ -88,6 +89,7 @@ void accum_init(struct accum *a, int k)
 	a->k = k;
 	a->pay_first = a->pay_last = -1;
 	a->cur_fl = -1;
+	a->cur_cty = -1;
 	a->pa_prog = -1;
 	benids_init(&a->ids);
 	a->ring = xcalloc(RING, sizeof(*a->ring));
@@ -236,6 +238,13 @@ void accum_release(struct accum *a)
 	a->pa_cap = 0;
 	a->pa_prog = -1;
 	benids_release(&a->ids);
+	free(a->cty);
+	a->cty = NULL;
+	a->ncty = a->ctycap = 0;
+	a->cur_cty = -1;
+	free(a->bcty);
+	a->bcty = NULL;
+	a->nbcty = 0;
 	free(a->ring);
 	a->ring = NULL;
 	a->ring_head = a->ring_n = 0;
@@ -418,6 +427,62 @@ static void note_region(struct accum *a, const char *code, size_t n)
 	a->region_prefix[i] = '\0';
 }
 
+/* The index of the county of a region code (its first six digits) in
+ * a->cty, added if new; -1 for a code shorter than a county's. Rows come
+ * sorted by region, so the last county found is asked first. */
+static long county_index(struct accum *a, const char *code, size_t n)
+{
+	size_t i;
+
+	if (n < 6)
+		return -1;
+	if (a->cur_cty >= 0 && !memcmp(a->cty[a->cur_cty].code, code, 6))
+		return a->cur_cty;
+	for (i = 0; i < a->ncty; i++)
+		if (!memcmp(a->cty[i].code, code, 6))
+			return (long)i;
+	if (a->ncty == a->ctycap) {
+		a->ctycap = a->ctycap ? 2 * a->ctycap : 16;
+		a->cty = xreallocarray(a->cty, a->ctycap, sizeof(*a->cty));
+	}
+	memcpy(a->cty[a->ncty].code, code, 6);
+	a->cty[a->ncty].code[6] = '\0';
+	a->cty[a->ncty].first = a->cty[a->ncty].last = -1;
+	return (long)a->ncty++;
+}
+
+const struct cspan *accum_county(const struct accum *a, const char *code)
+{
+	size_t i;
+
+	if (strlen(code) < 6)
+		return NULL;
+	for (i = 0; i < a->ncty; i++)
+		if (!memcmp(a->cty[i].code, code, 6))
+			return &a->cty[i];
+	return NULL;
+}
+
+/* Notes the county of beneficiary id's payment (county_index's cty). */
+static void county_of(struct accum *a, uint32_t id, long cty)
+{
+	uint16_t c = cty < 0 || cty >= BCTY_MIXED - 1 ? BCTY_MIXED : (uint16_t)(cty + 1);
+
+	if (id >= a->nbcty) {
+		size_t n = a->nbcty ? a->nbcty : 1024;
+
+		while (n <= id)
+			n *= 2;
+		a->bcty = xreallocarray(a->bcty, n, sizeof(*a->bcty));
+		memset(a->bcty + a->nbcty, 0, (n - a->nbcty) * sizeof(*a->bcty));
+		a->nbcty = n;
+	}
+	if (!a->bcty[id])
+		a->bcty[id] = c;
+	else if (a->bcty[id] != c)
+		a->bcty[id] = BCTY_MIXED;
+}
+
 /* 1 if the row's program and area are the last row's. If not, they
  * become the last row's, and the group, flow set and program index found
  * for the last ones are forgotten: rows come in runs of one program and
@@ -549,6 +614,8 @@ static int pend_leave(struct accum *a, const struct accum_pend *p,
 		return rs_err(err, "too many distinct beneficiaries in '%s' at line %ld",
 			      a->path, p->line);
 	fmark_add(&a->fl[p->fl], id, p->ym, p->persons);
+	if (a->fl[p->fl].monthly)
+		county_of(a, id, p->cty);
 	if (!p->used)
 		return 0;
 	if (g->grain != GRAIN_PERSON &&
@@ -873,11 +940,21 @@ static int row_arrive(struct accum *a, const struct csv_row *row,
 	struct accum_pend *p = NULL;
 	int counted, in_flows, used;
 
+	if (!same)
+		a->cur_cty = county_index(a, f[C_REGION].p, f[C_REGION].len);
 	if (r->payments > 0) {
 		if (a->pay_first < 0 || r->ym < a->pay_first)
 			a->pay_first = r->ym;
 		if (r->ym > a->pay_last)
 			a->pay_last = r->ym;
+		if (a->cur_cty >= 0) {
+			struct cspan *c = &a->cty[a->cur_cty];
+
+			if (c->first < 0 || r->ym < c->first)
+				c->first = r->ym;
+			if (r->ym > c->last)
+				c->last = r->ym;
+		}
 	}
 	if (!same) {
 		note_region(a, f[C_REGION].p, f[C_REGION].len);
@@ -908,6 +985,7 @@ static int row_arrive(struct accum *a, const struct csv_row *row,
 		p->kinds = row_kinds(f);
 		p->used = (unsigned char)used;
 		p->known = 0;
+		p->cty = a->cur_cty;
 		if (used)
 			p->pl = l->place;
 	}
@@ -1144,11 +1222,21 @@ int accum_finish(struct accum *a, struct rs_error *err)
 	return 0;
 }
 
-/* Whether flows into month ym are counted in slice s (see accum.h). */
-static int judged(const struct accum *a, const struct slice *s, int ym)
+/* Whether flows into month ym of beneficiary id are counted in slice s
+ * (see accum.h): the file, and the county of its payments, hold that
+ * month and the one before. */
+static int judged(const struct accum *a, const struct slice *s, int ym,
+		  uint32_t id)
 {
-	return ym >= s->per.first && ym <= s->per.last &&
-	       a->pay_first >= 0 && ym > a->pay_first && ym <= a->pay_last;
+	unsigned c;
+
+	if (!(ym >= s->per.first && ym <= s->per.last &&
+	      a->pay_first >= 0 && ym > a->pay_first && ym <= a->pay_last))
+		return 0;
+	c = id < a->nbcty ? a->bcty[id] : 0;
+	if (!c || c == BCTY_MIXED)
+		return 1;
+	return ym > a->cty[c - 1].first && ym <= a->cty[c - 1].last;
 }
 
 /* A mark of a row's merged flow sets, with its persons in full. */
@@ -1250,11 +1338,11 @@ void accum_flows(const struct accum *a, const struct slice *s,
 		p = have_prev && prev == cur.key - 1;
 		q = have_next && next.key == cur.key + 1;
 		ym = (int)(uint32_t)cur.key;
-		if (!p && judged(a, s, ym)) {
+		if (!p && judged(a, s, ym, (uint32_t)(cur.key >> 32))) {
 			out->new_households++;
 			out->new_persons += cur.persons;
 		}
-		if (!q && judged(a, s, ym + 1)) {
+		if (!q && judged(a, s, ym + 1, (uint32_t)(cur.key >> 32))) {
 			out->exit_households++;
 			out->exit_persons += cur.persons;
 		}

@@ -168,6 +168,16 @@ struct slice {
 	struct xtab fund;        /* funding source ("" when absent) x program */
 };
 
+/* A county's months with a payment in the file (accum.cty). A merged
+ * file need not hold every county for every month: a county's first
+ * month is judged for flows only when the county has data the month
+ * before, and the month after its last is no month of exits. */
+struct cspan {
+	char code[7];
+	int first, last;         /* -1 when no row of it has a payment */
+};
+#define BCTY_MIXED 0xFFFF
+
 struct accum {
 	/* set by the caller before accum_read */
 	int by_year;
@@ -187,6 +197,15 @@ struct accum {
 	size_t region_len;
 	int pay_first, pay_last; /* first and last month with a payment in the
 				    file (any period), -1 when none */
+	struct cspan *cty;       /* per county (region code digits 1-6): its
+				    first and last month with a payment, in
+				    order of first appearance */
+	size_t ncty, ctycap;
+	uint16_t *bcty;          /* per beneficiary id: 1 + the index of the
+				    county of its payments, 0 none yet,
+				    BCTY_MIXED paid in two (or county index
+				    past the range); nbcty entries */
+	size_t nbcty;
 	struct fset *fl;         /* flow sets */
 	size_t nfl, flcap;
 	struct benids ids;       /* beneficiary ids of the counted rows */
@@ -196,6 +215,7 @@ struct accum {
 	struct slice *cur_s;
 	struct group *cur_g;
 	long cur_fl;
+	long cur_cty;             /* the last row's county (accum.cty), or -1 */
 	char *pa;                /* the last row's program, NUL, area */
 	size_t pa_plen, pa_alen, pa_cap;
 	int pa_prog;             /* its prog_index, -1 not yet asked */
@@ -228,14 +248,22 @@ int support_central(const char *mode);
  * are those of that month. A month is judged when it lies in the slice's
  * period and both it and the month before lie within the file's first and
  * last month with a payment (pay_first, pay_last), so a report's first
- * month is judged only when the file holds the month before. Call it only
- * after accum_finish. This function can't fail.
+ * month is judged only when the file holds the month before. In a
+ * merged file the same holds per county (accum.cty): a beneficiary's
+ * month is judged only when its county has data that month and the one
+ * before, so a county without the month before counts no one as new in
+ * its first month, and one whose data ends counts no one as leaving
+ * after it (a beneficiary paid in two counties is judged by the file's
+ * months). Call it only after accum_finish. This function can't fail.
  */
 struct flows {
 	int64_t new_households, new_persons, exit_households, exit_persons;
 };
 void accum_flows(const struct accum *a, const struct slice *s,
 		 const struct group *const *gv, size_t n, struct flows *out);
+/* The county span of code (its first six digits), or NULL when the file
+ * has none. */
+const struct cspan *accum_county(const struct accum *a, const char *code);
 
 /*
  * 累计保障人数 of the groups gv[0..n) taken together (SPEC.md section 4):

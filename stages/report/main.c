@@ -262,7 +262,8 @@ int main(int argc, char **argv)
 	/* every table of both sets: all new or all old (issue 26) */
 	rs_out_batch_begin();
 	rc = report_run(&r, &err) ? 1 : 0;
-	if (!rc && (rs_out_batch_commit(&err) || report_publish(&r, &err)))
+	if (!rc && (report_keep(&r, &err) || rs_out_batch_commit(&err) ||
+		    report_publish(&r, &err)))
 		rc = 1;
 	rs_out_batch_abort();
 	report_unstage(&r);

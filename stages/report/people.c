@@ -97,45 +97,103 @@ static size_t count_unit(struct sdc *sdc, int64_t n, int k)
 	return sdc_unit(sdc, n, n != 0, n < k);
 }
 
+/* The counties of cover c whose data (accum.cty) starts in month ym,
+ * into sel. Returns how many. */
+static size_t counties_from(const struct report *r, const struct cover *c,
+			    int ym, struct cover *sel)
+{
+	size_t i;
+
+	memset(sel, 0, sizeof(*sel));
+	sel->code = xcalloc(c->n ? c->n : 1, sizeof(*sel->code));
+	for (i = 0; i < c->n; i++) {
+		const struct cspan *sp = accum_county(&r->acc, c->code[i]);
+
+		if (sp && sp->first == ym)
+			sel->code[sel->n++] = xstrdup(c->code[i]);
+	}
+	return sel->n;
+}
+
 /*
  * The slice's first month is judged against the month before, which the
- * file holds. In a merged file it may hold it for some counties only: one
- * whose data starts with this slice has all its January people counted as
- * new, and the note says which. The counties of the month before are
- * those of the slice that holds it (by year: the year before), when one
- * does.
+ * file holds. In a merged file it may hold it for some counties only: a
+ * county whose data starts with this slice has no month to compare its
+ * first with, so, as in a report of that county alone, its flows of that
+ * month are not counted (accum_flows) and the note says which counties.
  */
 static void first_month_note(struct report *r, const struct slice *s,
 			     struct table *t, const char *first,
 			     const char *month_before)
 {
-	const struct slice *ps = NULL;
-	struct cover now, before;
-	size_t i, missing = 0;
+	struct cover now, miss;
 
-	for (i = 0; i < r->acc.ns; i++)
-		if (r->acc.s[i]->per.first <= s->per.first - 1 &&
-		    r->acc.s[i]->per.last >= s->per.first - 1)
-			ps = r->acc.s[i];
 	cover_init(&now, s);
-	cover_init(&before, ps);
-	for (i = 0; ps && i < now.n; i++)
-		if (!cover_has(&before, now.code[i]))
-			missing++;
-	if (missing) {
+	if (counties_from(r, &now, s->per.first, &miss)) {
 		struct sbuf w;
 
 		sbuf_init(&w, 1 << 16);
-		cover_words(r, &now, &before, &w);
+		cover_words(r, &miss, NULL, &w);
 		table_note(t, NOTE_BOTH,
-			   "%s的新增、退出与%s比较；%s无%s数据，其%s领取待遇的对象均计为新增。",
+			   "%s的新增、退出与%s比较；%s无%s数据（期初未知），其%s的新增、退出未计算，自次月起计。",
 			   first, month_before, w.buf, month_before, first);
 		sbuf_release(&w);
 	} else {
 		table_note(t, NOTE_BOTH, "%s的新增、退出与%s比较。", first, month_before);
 	}
+	cover_release(&miss);
 	cover_release(&now);
-	cover_release(&before);
+}
+
+/* Appends "NAME自M起" (which 'F': its first month) or "NAME至M止" ('L':
+ * its last) for each county of c whose data starts after the slice's
+ * first month, or ends before its last; returns how many. */
+static size_t span_words(const struct report *r, const struct slice *s,
+			 const struct cover *c, int which, struct sbuf *w)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < c->n; i++) {
+		const struct cspan *sp = accum_county(&r->acc, c->code[i]);
+		struct period p;
+		char m[64];
+
+		if (!sp || sp->first < 0)
+			continue;
+		if (which == 'F' ? !(sp->first > s->per.first && sp->first <= s->per.last) :
+		    !(sp->last < s->per.last && sp->last >= s->per.first))
+			continue;
+		p.first = p.last = which == 'F' ? sp->first : sp->last;
+		period_label(&p, m, sizeof(m));
+		if (n++)
+			sbuf_adds(w, "、");
+		cover_county_name(r, c->code[i], w);
+		sbuf_addf(w, which == 'F' ? "自%s起" : "至%s止", m);
+	}
+	return n;
+}
+
+/*
+ * Counties whose data starts after the slice's first month, or ends
+ * before its last: their first month's flows, and the exits after their
+ * last month, are not counted (accum_flows); said here, so that no
+ * county's missing months read as everyone coming or going.
+ */
+static void county_span_notes(struct report *r, const struct slice *s,
+			      struct table *t)
+{
+	struct cover now;
+	struct sbuf w;
+
+	cover_init(&now, s);
+	sbuf_init(&w, 1 << 16);
+	if (span_words(r, s, &now, 'F', &w))
+		table_note(t, NOTE_BOTH, "%s有数据，其首月的新增、退出未计算（期初未知）。", w.buf);
+	sbuf_reset(&w);
+	if (span_words(r, s, &now, 'L', &w))
+		table_note(t, NOTE_BOTH, "%s有数据，其后各月的退出未计算。", w.buf);
+	sbuf_release(&w);
+	cover_release(&now);
 }
 
 void build_people(struct report *r, const struct slice *s,
@@ -271,6 +329,7 @@ void build_people(struct report *r, const struct slice *s,
 		else
 			table_note(t, NOTE_BOTH, "%s的新增、退出未计算（未与%s比较）。",
 				   first, month_before);
+		county_span_notes(r, s, t);
 	}
 	table_note(t, NOTE_PUBLISHED,
 		   "为保护个人隐私，涉及人数少于%d人的单元格以“*”代替；为防止由上级项目、小计推算出被隐去的数值，"

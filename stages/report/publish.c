@@ -8,9 +8,13 @@
  * step, renameat2(RENAME_EXCHANGE), and removes the old. A reader of
  * published/ therefore sees the whole previous set or the whole new one,
  * never new tables beside an old bulletin, and a full disk or any failure
- * before the swap leaves every old folder as it was. A folder holds only
- * what this run wrote: a table the run no longer makes is gone with the
- * old folder. A rs-report killed before the swap leaves its .NAME.new.PID
+ * before the swap leaves every old folder as it was. A folder holds what
+ * this run wrote: a table the run no longer makes is gone with the old
+ * folder. A file of someone else's in an old folder (a name rs-report
+ * never writes: a note a user put in published/) is kept, hard-linked into
+ * the new folder before the swap, with a warning; a folder or anything
+ * that cannot be linked stops the run before any swap, naming it: it is
+ * never removed with the old folder. A rs-report killed before the swap leaves its .NAME.new.PID
  * folder; the next rs-report on that OUTDIR removes it once PID is no
  * live process.
  */
@@ -97,6 +101,94 @@ static void sweep(const char *outdir)
 	closedir(d);
 }
 
+/* The tables' file names: STEM.csv, STEM.md, or by year STEM-YYYY.* */
+static const char *const stems[] = {
+	"programs", "towns", "months", "funding", "people", "spending", "quality", NULL
+};
+
+/* 1 if name is a file rs-report writes in folder v (in this run or an
+ * earlier one: a table it no longer makes goes with the old folder), or a
+ * temporary file of its own (.NAME.tmp.PID.N). */
+static int ours(enum report_folder v, const char *name)
+{
+	static const char *const fixed[] = {
+		"report.md", "report.html", "report.xlsx", "bulletin.txt", NULL
+	};
+	size_t i, n = strlen(name), k;
+	const char *p;
+
+	if (name[0] == '.' && strstr(name, ".tmp."))
+		return 1;
+	if (v == RD_RETURNS)
+		return (n > 17 && !strcmp(name + n - 17, "-退回清单.csv")) ||
+		       (n > 18 && !strcmp(name + n - 18, "-退回清单.xlsx"));
+	for (i = 0; fixed[i]; i++)
+		if (!strcmp(name, fixed[i]))
+			return 1;
+	for (i = 0; stems[i]; i++) {
+		k = strlen(stems[i]);
+		if (strncmp(name, stems[i], k))
+			continue;
+		p = name + k;
+		if (p[0] == '-' && p[1] >= '0' && p[1] <= '9' && p[2] >= '0' && p[2] <= '9' &&
+		    p[3] >= '0' && p[3] <= '9' && p[4] >= '0' && p[4] <= '9')
+			p += 5;
+		if (!strcmp(p, ".csv") || !strcmp(p, ".md"))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The files of the old folder final that rs-report did not write are
+ * hard-linked into the new folder staged, so the swap keeps them (a
+ * name the new folder already holds is this run's file). Returns 0, or
+ * -1 with err naming the first entry that cannot be kept (a folder, or a
+ * failed link): then nothing has been swapped yet.
+ */
+static int keep_foreign(const char *final, const char *staged, struct rs_error *err)
+{
+	DIR *d = opendir(final);
+	struct dirent *de;
+	struct stat st;
+	int sfd, ret = 0;
+	enum report_folder v;
+	const char *base = strrchr(final, '/');
+
+	if (!d)
+		return 0;   /* no old folder: nothing to keep */
+	base = base ? base + 1 : final;
+	for (v = 0; v < RD__COUNT && strcmp(base, folders[v]); v++)
+		;
+	sfd = open(staged, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0) {
+		closedir(d);
+		return rs_err(err, "cannot open directory '%s': %s", staged, strerror(errno));
+	}
+	while (!ret && (de = readdir(d))) {
+		const char *name = de->d_name;
+
+		if (!strcmp(name, ".") || !strcmp(name, "..") || ours(v, name) ||
+		    !fstatat(sfd, name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;   /* gone meanwhile */
+		if (S_ISDIR(st.st_mode))
+			ret = rs_err(err, "cannot replace '%s': it holds the folder '%s', which rs-report did not write "
+				     "and would lose with the old folder; move it out of '%s' and rerun",
+				     final, name, final);
+		else if (linkat(dirfd(d), name, sfd, name, 0))
+			ret = rs_err(err, "cannot keep '%s/%s' (not a file rs-report writes) in the new '%s': %s; "
+				     "move it out of '%s' and rerun",
+				     final, name, final, strerror(errno), final);
+		else
+			rs_warn("kept '%s/%s': not a file rs-report writes", final, name);
+	}
+	close(sfd);
+	closedir(d);
+	return ret;
+}
+
 static int fsync_dir(const char *dir, struct rs_error *err)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
@@ -136,6 +228,21 @@ const char *report_dir(struct report *r, enum report_folder v, struct rs_error *
 	}
 	r->staged[v] = xstrdup(path);
 	return r->staged[v];
+}
+
+int report_keep(struct report *r, struct rs_error *err)
+{
+	char final[4096];
+	size_t i;
+
+	for (i = 0; i < RD__COUNT; i++) {
+		if (!r->staged[i])
+			continue;
+		snprintf(final, sizeof(final), "%s/%s", r->o->outdir, folders[i]);
+		if (keep_foreign(final, r->staged[i], err))
+			return -1;
+	}
+	return 0;
 }
 
 int report_publish(struct report *r, struct rs_error *err)

@@ -82,69 +82,81 @@ static void link_flows(struct report *r, const struct slice *s, struct sdc *sdc,
 	size_t last, j, i, c, pc = 0;
 	int judged = r->acc.pay_first >= 0 && s->per.first > r->acc.pay_first &&
 		     s->per.first <= r->acc.pay_last;
+	int way;
 
-	if (q->ti == (size_t)-1 || m->nrow < 2 || (!judged && m->nrow < 3))
+	if (q->ti == (size_t)-1 || m->nrow < 2)
 		return;
-	if (judged) {
-		/* the previous slice, when it ends the month before */
-		if (!r->nsi || r->si[r->nsi - 1].s->per.last != s->per.first - 1)
-			return;
+	/* the previous slice, when it ends the month before */
+	if (judged && r->nsi && r->si[r->nsi - 1].s->per.last == s->per.first - 1)
 		pt = &r->t[r->si[r->nsi - 1].tmon];
-	}
 	qt = &r->t[q->ti];
 	last = m->nrow - 2;
-	for (j = 0; j < m->nc; j++) {
-		int64_t dm, dh = 0, dp = 0, before;
-		size_t nrows = 0, base;
-
-		if (!m->prog[j])
+	/*
+	 * Two months may stand before: the month before the slice (way 0,
+	 * when the first month was judged) and the slice's first month (way
+	 * 1: its flows were not counted). In a merged file a county without
+	 * the month before has its first month not judged while the others'
+	 * is (accum_flows), and a program paid only there then meets the
+	 * second; each is added where the figures meet it.
+	 */
+	for (way = 0; way < 2; way++) {
+		if (way == 0 && !pt)
 			continue;
-		if (pt) {
-			const struct tcell *bc;
-
-			for (pc = 1; pc < pt->ncols; pc += 2)
-				if (!strcmp(pt->cols[pc], mt->cols[1 + 2 * j]))
-					break;
-			if (pc >= pt->ncols || pt->nrows < 2)
-				continue;
-			bc = &pt->cells[(pt->nrows - 2) * pt->ncols + pc];
-			before = bc->v;
-			base = (size_t)-1;
-		} else {
-			before = mt->cells[1 + 2 * j].v;
-			base = m->unit[j];
-		}
-		dm = mt->cells[last * mt->ncols + 1 + 2 * j].v - before;
-		for (i = 0; i < q->nrows; i++) {
-			const struct tcell *row = &qt->cells[i * qt->ncols];
-
-			if (p->prog[q->prow[i]] != m->prog[j])
-				continue;
-			nrows++;
-			dh += row[QC_NEW_H].v - row[QC_EXIT_H].v;
-			dp += row[QC_NEW_P].v - row[QC_EXIT_P].v;
-		}
-		if (!nrows || (dh != dm && dp != dm))
+		if (way == 1 && m->nrow < 3)
 			continue;
-		if (base == (size_t)-1) {
-			int hid = pt->cells[(pt->nrows - 2) * pt->ncols + pc].hidden;
+		for (j = 0; j < m->nc; j++) {
+			int64_t dm, dh = 0, dp = 0, before;
+			size_t nrows = 0, base;
 
-			/* published: a constant (no non-zero flag, so nothing
-			 * hides it); hidden: an unknown from the start */
-			base = sdc_unit(sdc, before, hid, hid);
-		}
-		sdc_line(sdc, m->unit[last * m->nc + j], SDC_PEOPLE);
-		sdc_member(sdc, base);
-		for (i = 0; i < q->nrows; i++) {
-			const size_t *u = &q->unit[i * QU_PER_ROW];
-
-			if (p->prog[q->prow[i]] != m->prog[j])
+			if (!m->prog[j])
 				continue;
-			for (c = 3; c < QU_PER_ROW; c++) {
-				if (c == 3)
-					sdc_member(sdc, u[c]);
-				else
-					sdc_member_neg(sdc, u[c]);
+			if (way == 0) {
+				const struct tcell *bc;
+
+				for (pc = 1; pc < pt->ncols; pc += 2)
+					if (!strcmp(pt->cols[pc], mt->cols[1 + 2 * j]))
+						break;
+				if (pc >= pt->ncols || pt->nrows < 2)
+					continue;
+				bc = &pt->cells[(pt->nrows - 2) * pt->ncols + pc];
+				before = bc->v;
+				base = (size_t)-1;
+			} else {
+				before = mt->cells[1 + 2 * j].v;
+				base = m->unit[j];
+			}
+			dm = mt->cells[last * mt->ncols + 1 + 2 * j].v - before;
+			for (i = 0; i < q->nrows; i++) {
+				const struct tcell *row = &qt->cells[i * qt->ncols];
+
+				if (p->prog[q->prow[i]] != m->prog[j])
+					continue;
+				nrows++;
+				dh += row[QC_NEW_H].v - row[QC_EXIT_H].v;
+				dp += row[QC_NEW_P].v - row[QC_EXIT_P].v;
+			}
+			if (!nrows || (dh != dm && dp != dm))
+				continue;
+			if (base == (size_t)-1) {
+				int hid = pt->cells[(pt->nrows - 2) * pt->ncols + pc].hidden;
+
+				/* published: a constant (no non-zero flag, so nothing
+				 * hides it); hidden: an unknown from the start */
+				base = sdc_unit(sdc, before, hid, hid);
+			}
+			sdc_line(sdc, m->unit[last * m->nc + j], SDC_PEOPLE);
+			sdc_member(sdc, base);
+			for (i = 0; i < q->nrows; i++) {
+				const size_t *u = &q->unit[i * QU_PER_ROW];
+
+				if (p->prog[q->prow[i]] != m->prog[j])
+					continue;
+				for (c = 3; c < QU_PER_ROW; c++) {
+					if (c == 3)
+						sdc_member(sdc, u[c]);
+					else
+						sdc_member_neg(sdc, u[c]);
+				}
 			}
 		}
 	}

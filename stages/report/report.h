@@ -221,6 +221,13 @@ const char *report_dir(struct report *r, enum report_folder v, struct rs_error *
  * swapped is then left to report_unstage.
  */
 int report_publish(struct report *r, struct rs_error *err);
+/*
+ * Before anything is committed: the files of someone else's in the old
+ * folders (names rs-report never writes) are linked into the new ones,
+ * so that the swap keeps them, each with a warning. Returns 0, or -1 with
+ * err naming an entry that cannot be kept (a folder): nothing is replaced.
+ */
+int report_keep(struct report *r, struct rs_error *err);
 /* Removes the new folders not swapped in; the old ones stay. Can't fail. */
 void report_unstage(struct report *r);
 

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <libdeflate.h>
 #include <zlib.h>
@@ -260,11 +261,20 @@ static unsigned long long write_out(const char *dst, const char *src,
 	ssize_t got;
 	gzFile gz = NULL;
 
-	snprintf(tmp, sizeof(tmp), "%s.floor-tmp.%ld", dst, (long)getpid());
+	struct stat st;
+	/* /dev/null or a FIFO is written in place: a rename over the device
+	 * as root would replace it with a plain file */
+	int direct = !stat(dst, &st) && !S_ISREG(st.st_mode);
+
+	if (direct)
+		snprintf(tmp, sizeof(tmp), "%s", dst);
+	else
+		snprintf(tmp, sizeof(tmp), "%s.floor-tmp.%ld", dst, (long)getpid());
 	in = open(src, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		die("cannot open", src);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = direct ? open(tmp, O_WRONLY | O_CLOEXEC) :
+		open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		die("cannot create", tmp);
 	if (gzout && members_level >= 0) {
@@ -297,8 +307,10 @@ static unsigned long long write_out(const char *dst, const char *src,
 	if (gz && gzclose(gz) != Z_OK)
 		die("cannot finish", dst);
 done:
-	if (fsync(fd) || close(fd))
+	if ((!direct && fsync(fd)) || close(fd))
 		die("cannot sync", dst);
+	if (direct)
+		return total;
 	if (rename(tmp, dst))
 		die("cannot rename to", dst);
 	fsync_dir(dst);

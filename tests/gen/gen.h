@@ -167,12 +167,15 @@ extern const char *const gen_funding[4];
 
 /*
  * An output file written beside its target and renamed into place by
- * gen_out_commit() after fsync; path "-" writes to standard output.
+ * gen_out_commit() after fsync; path "-" writes to standard output, and a
+ * path that is no regular file (/dev/null, a FIFO) is written in place.
  */
 struct gen_out {
 	char *path;
-	char *tmp;              /* NULL for standard output */
+	char *tmp;              /* NULL for standard output, or direct */
 	int fd;
+	int direct;             /* the target is no regular file (/dev/null,
+				   a FIFO): written in place, never renamed */
 	char *buf;
 	size_t len, cap;
 	int err;                /* errno of the first failed write, or 0 */

@@ -5,6 +5,11 @@
  *
  * (common/fileio offers the same for the stages; the generator keeps its
  * own few lines so it formats rows straight into the write buffer.)
+ *
+ * A target that exists and is no regular file (/dev/null, a FIFO, a
+ * terminal) is written in place, as common/fileio does: a rename over
+ * /dev/null as root replaces the device with a plain file, which broke a
+ * development machine's daemons.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -61,9 +66,19 @@ static void track(char *tmp, int on)
 
 int gen_out_open(struct gen_out *o, const char *path, struct rs_error *err)
 {
+	struct stat st;
+
 	memset(o, 0, sizeof(*o));
 	if (strcmp(path, "-") == 0) {
 		o->fd = STDOUT_FILENO;
+	} else if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode))
+			return rs_err(err, "cannot write '%s': it is a directory",
+				      path);
+		o->fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (o->fd < 0)
+			return rs_err(err, "cannot open '%s': %m", path);
+		o->direct = 1;
 	} else {
 		char *d = xstrdup(path), *b = xstrdup(path);
 		size_t n = strlen(path) + 16;
@@ -147,8 +162,13 @@ int gen_out_commit(struct gen_out *o, struct rs_error *err)
 	int ret = -1;
 
 	flush(o);
+	if (o->direct && close(o->fd) < 0 && !o->err)
+		o->err = errno;
 	if (!o->tmp) {
-		if (o->err)
+		if (o->err && o->direct)
+			rs_err(err, "cannot write '%s': %s", o->path,
+			       strerror(o->err));
+		else if (o->err)
 			rs_err(err, "cannot write to standard output: %s",
 			       strerror(o->err));
 		else
@@ -187,6 +207,8 @@ int gen_out_commit(struct gen_out *o, struct rs_error *err)
 
 void gen_out_abort(struct gen_out *o)
 {
+	if (o->direct && o->fd >= 0)
+		close(o->fd);
 	if (o->tmp) {
 		if (o->fd >= 0)
 			close(o->fd);
