@@ -118,6 +118,9 @@ expect_exit 2 "a gb18030 mapping for a UTF-8 export with a BOM: check exits 2" "
 grep -q "gb.yaml':$L:11: the export 'samples/exports/tongan-2024.csv' starts with a UTF-8 byte order mark (EF BB BF).*set \`encoding: utf-8\`" "$TMP/.err" &&
 	ok "  ... saying the file starts with a UTF-8 BOM, and the fix" || fail "  ... saying the file starts with a UTF-8 BOM, and the fix" "$(cat "$TMP/.err")"
 expect_exit 2 "  ... run exits 2" "$RS" run --allow-outside --var "out=$OUT" "$TMP/gb/yearend.yaml"
+expect_exit 2 "  ... rs-ingest by hand exits 2" "$BIN/rs-ingest" -m "$TMP/gb.yaml" -k "$KEY" -o "$TMP/gbi.csv.gz" samples/exports/tongan-2024.csv
+grep -q "starts with a UTF-8 byte order mark (EF BB BF).*set \`encoding: utf-8\`" "$TMP/.err" && [ ! -e "$TMP/gbi.csv.gz" ] &&
+	ok "  ... saying the same, writing nothing" || fail "  ... saying the same, writing nothing" "$(cat "$TMP/.err")"
 sums | cmp -s - "$TMP/before.sum" && ok "  ... nothing written" || fail "  ... nothing written"
 
 # Every problem is named at once, each once (the five validate tasks share

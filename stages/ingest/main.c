@@ -432,7 +432,10 @@ int main(int argc, char **argv)
 		struct sbuf bad;
 
 		sbuf_init(&bad, 0);
-		if (mapping_check(&map, &cat, &bad)) {
+		/* and a gb18030 mapping for an export that starts with a UTF-8
+		 * byte order mark: its header would read as mojibake */
+		if (mapping_check(&map, &cat, &bad) ||
+		    mapping_check_input(&map, o.input, &bad)) {
 			fprintf(stderr, "%s", bad.buf);
 			sbuf_release(&bad);
 			catalog_release(&cat);
