@@ -37,6 +37,19 @@ expect_exit() {
 	fi
 }
 
+# thread_shim: builds tests/shims/nothreads.c into $TMP/nothreads.so and
+# sets NT to the environment that preloads it (RS_SHIM_THREADS=N then lets
+# N pthread_create calls through). Returns 1, NT unset, when no compiler
+# can build it.
+thread_shim() {
+	local cc=${CC:-cc}
+	command -v "$cc" >/dev/null 2>&1 &&
+		"$cc" -shared -fPIC -o "$TMP/nothreads.so" "$ROOT/tests/shims/nothreads.c" -ldl 2>"$TMP/cc.err" ||
+		return 1
+	# A sanitizer runtime wants to be first; the shim must be, to win.
+	NT=(LD_PRELOAD="$TMP/nothreads.so" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+}
+
 # yearend_copy DIR [-e SED-EXPR]...: a copy of the sample pipeline in DIR,
 # DIR/yearend.yaml and the sources file it reads (DIR/sources.yaml, found
 # beside it), rooted at the repository, each SED-EXPR applied to both.

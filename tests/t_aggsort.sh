@@ -128,41 +128,16 @@ done
 RS_AGGREGATE_PAR_MIN=1000000000 "$BIN/rs-aggregate" -q -o "$TMP/gen1.csv.gz" "$TMP/gen.csv.gz" 2>/dev/null &&
 	cmp -s "$TMP/gen1.csv.gz" "$TMP/gen0.csv.gz" &&
 	ok "sorted on one thread: the same bytes" || fail "sorted on one thread: the same bytes" "$(cmp "$TMP/gen1.csv.gz" "$TMP/gen0.csv.gz" 2>&1)"
-CC_=${CC:-cc}
-if command -v "$CC_" >/dev/null 2>&1; then
-	cat >"$TMP/nothreads.c" <<'C'
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <errno.h>
-#include <pthread.h>
-#include <stdlib.h>
-int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*f)(void *), void *arg)
-{
-	static int made;
-	const char *s = getenv("RS_SHIM_THREADS");
-	int (*real)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
-
-	if (__atomic_fetch_add(&made, 1, __ATOMIC_SEQ_CST) >= (s ? atoi(s) : 0))
-		return EAGAIN;
-	real = (int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))
-		dlsym(RTLD_NEXT, "pthread_create");
-	return real ? real(t, a, f, arg) : EAGAIN;
-}
-C
-	"$CC_" -shared -fPIC -o "$TMP/nothreads.so" "$TMP/nothreads.c" -ldl 2>"$TMP/cc.err" ||
-		fail "the pthread_create shim builds" "$(cat "$TMP/cc.err")"
-fi
-if [ -s "$TMP/nothreads.so" ]; then
-	NT=(env LD_PRELOAD="$TMP/nothreads.so" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+if thread_shim; then
 	for n in 0 1 2 3 4 5; do
-		"${NT[@]}" RS_SHIM_THREADS=$n "$BIN/rs-aggregate" -q -o "$TMP/nt$n.csv.gz" "$TMP/gen.csv.gz" 2>"$TMP/.err" &&
+		env "${NT[@]}" RS_SHIM_THREADS=$n "$BIN/rs-aggregate" -q -o "$TMP/nt$n.csv.gz" "$TMP/gen.csv.gz" 2>"$TMP/.err" &&
 			cmp -s "$TMP/nt$n.csv.gz" "$TMP/gen0.csv.gz" &&
 			ok "aggregate with $n thread(s) to start: the same bytes as with all" ||
 			fail "aggregate with $n thread(s) to start: the same bytes as with all" \
 				"$(cmp "$TMP/nt$n.csv.gz" "$TMP/gen0.csv.gz" 2>&1)" "$(tail -2 "$TMP/.err")"
 	done
 	for n in 0 1; do
-		RS_AGGREGATE_PAR_MIN=1 "${NT[@]}" RS_SHIM_THREADS=$n "$BIN/rs-aggregate" -q -o "$TMP/ntp$n.csv.gz" "$TMP/in.csv.gz" 2>"$TMP/.err" &&
+		RS_AGGREGATE_PAR_MIN=1 env "${NT[@]}" RS_SHIM_THREADS=$n "$BIN/rs-aggregate" -q -o "$TMP/ntp$n.csv.gz" "$TMP/in.csv.gz" 2>"$TMP/.err" &&
 			zcat "$TMP/ntp$n.csv.gz" | cmp -s - "$TMP/want.csv" &&
 			ok "tie-heavy records, $n thread(s) to start: the fold's leaves and order" ||
 			fail "tie-heavy records, $n thread(s) to start: the fold's leaves and order" "$(tail -2 "$TMP/.err")"

@@ -145,29 +145,7 @@ for i in 2 3 4 5; do same rep1 "rep$i" "run $i of the same input on two threads:
 # No working thread to be had: the shim fails every pthread_create after
 # the first RS_SHIM_THREADS (the scanner is the first, the working threads
 # the next two).
-CC_=${CC:-cc}
-cat >"$TMP/nothreads.c" <<'C'
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <errno.h>
-#include <pthread.h>
-#include <stdlib.h>
-int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*f)(void *), void *arg)
-{
-	static int made;
-	const char *s = getenv("RS_SHIM_THREADS");
-	int (*real)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
-
-	if (__atomic_fetch_add(&made, 1, __ATOMIC_SEQ_CST) >= (s ? atoi(s) : 0))
-		return EAGAIN;
-	real = (int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))
-		dlsym(RTLD_NEXT, "pthread_create");
-	return real ? real(t, a, f, arg) : EAGAIN;
-}
-C
-if command -v "$CC_" >/dev/null 2>&1 &&
-	"$CC_" -shared -fPIC -o "$TMP/nothreads.so" "$TMP/nothreads.c" -ldl 2>/dev/null; then
-	NT=(LD_PRELOAD="$TMP/nothreads.so" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+if thread_shim; then
 	for n in 0 1 2; do
 		ingest "shim$n" "$d/mix.csv" "$MAP" "${NT[@]}" RS_SHIM_THREADS=$n RS_INGEST_BLOCK=65536 --
 		same plain-one "shim$n" "$n thread(s) to be had: the same bytes as one thread"
