@@ -313,6 +313,7 @@ int report_init(struct report *r, const struct report_opts *o,
 
 	memset(r, 0, sizeof(*r));
 	r->o = o;
+	sbuf_init(&r->hidden, 0);
 	r->title = xstrdup(o->title ? o->title : "");
 	accum_init(&r->acc, o->k);
 	r->acc.by_year = o->by_year;
@@ -356,6 +357,7 @@ void report_release(struct report *r)
 	hideas_release(r);
 	free(r->loss_note);
 	free(r->title);
+	sbuf_release(&r->hidden);
 	report_unstage(r);
 	memset(r, 0, sizeof(*r));
 }
@@ -589,18 +591,14 @@ out:
  * OUTDIR/suppressed.csv: where the published set hides a cell, for a
  * report of several districts published beside this one (--hide-as). It
  * holds positions only, the "*" the published tables show, and lies
- * outside both sets: it is for the reports, not for readers.
+ * outside both sets: it is for the reports, not for readers. It is made
+ * with the tables but committed only once the set it describes is in
+ * place (main.c): a kill during the swap leaves the old list beside the
+ * old set, never a new list beside it.
  */
-static int write_hidden(const struct report *r, struct rs_error *err)
+int report_write_hidden(const struct report *r, struct rs_error *err)
 {
-	struct sbuf sb;
-	int ret;
-
-	sbuf_init(&sb, 0);
-	hideas_csv(r, &sb);
-	ret = write_file(r->o->outdir, "suppressed.csv", &sb, err);
-	sbuf_release(&sb);
-	return ret;
+	return write_file(r->o->outdir, "suppressed.csv", &r->hidden, err);
 }
 
 int report_run(struct report *r, struct rs_error *err)
@@ -623,9 +621,9 @@ int report_run(struct report *r, struct rs_error *err)
 	if (r->o->nquality && build_quality(r, err))
 		return -1;
 	if (make_dir(r->o->outdir, err) || write_version(r, 0, err) ||
-	    write_version(r, 1, err) || write_hidden(r, err) ||
-	    returns_write(r, err))
+	    write_version(r, 1, err) || returns_write(r, err))
 		return -1;
+	hideas_csv(r, &r->hidden);
 	if (r->o->nhide_as)
 		rs_info("%zu hidden cells read from %zu --hide-as lists; %zu more groups of cells hidden from the start because of them",
 			r->nhide, r->o->nhide_as, r->hide_marked);
