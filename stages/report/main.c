@@ -270,7 +270,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o, int *release
 static int release(char **dirs, int n)
 {
 	struct rs_error err;
-	int i, r, rc = 0, done = 0;
+	int i, r, done = 0;
 
 	for (i = 0; i < n; i++) {
 		r = report_release_dir(dirs[i], &err);
@@ -285,7 +285,7 @@ static int release(char **dirs, int n)
 	}
 	rs_info("%d held set%s released of %d report%s", done, done == 1 ? "" : "s", n,
 		n == 1 ? "" : "s");
-	return rc;
+	return 0;
 }
 
 int main(int argc, char **argv)

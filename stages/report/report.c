@@ -11,6 +11,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,7 +314,6 @@ int report_init(struct report *r, const struct report_opts *o,
 
 	memset(r, 0, sizeof(*r));
 	r->o = o;
-	sbuf_init(&r->hidden, 0);
 	r->title = xstrdup(o->title ? o->title : "");
 	accum_init(&r->acc, o->k);
 	r->acc.by_year = o->by_year;
@@ -357,7 +357,8 @@ void report_release(struct report *r)
 	hideas_release(r);
 	free(r->loss_note);
 	free(r->title);
-	sbuf_release(&r->hidden);
+	if (r->hidden_open)
+		rs_out_abort(&r->hidden);
 	report_unstage(r);
 	memset(r, 0, sizeof(*r));
 }
@@ -596,9 +597,47 @@ out:
  * place (main.c): a kill during the swap leaves the old list beside the
  * old set, never a new list beside it.
  */
-int report_write_hidden(const struct report *r, struct rs_error *err)
+static int stage_hidden(struct report *r, struct rs_error *err)
 {
-	return write_file(r->o->outdir, "suppressed.csv", &r->hidden, err);
+	char path[PATH_MAX_LEN];
+	struct sbuf sb;
+	int ret = -1;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/suppressed.csv", r->o->outdir) >= sizeof(path))
+		return rs_err(err, "output path too long: '%s/suppressed.csv'", r->o->outdir);
+	sbuf_init(&sb, 0);
+	hideas_csv(r, &sb);
+	if (rs_out_open(&r->hidden, path, 0644, err))
+		goto out;
+	rs_out_write(&r->hidden, sb.buf, sb.len);
+	/* on disk now, renamed by report_write_hidden */
+	if (rs_out_finish(&r->hidden, err))
+		goto out;
+	r->hidden_open = 1;
+	ret = 0;
+out:
+	sbuf_release(&sb);
+	return ret;
+}
+
+int report_write_hidden(struct report *r, struct rs_error *err)
+{
+	char dir[PATH_MAX_LEN];
+	int fd, ret = 0;
+
+	if (!r->hidden_open)
+		return 0;
+	if (rename(r->hidden.tmp, r->hidden.path))
+		ret = rs_err(err, "cannot write '%s': %s", r->hidden.path, strerror(errno));
+	snprintf(dir, sizeof(dir), "%s", r->o->outdir);
+	if (!ret && (fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		if (fsync(fd))
+			ret = rs_err(err, "cannot sync directory '%s': %s", dir, strerror(errno));
+		close(fd);
+	}
+	rs_out_abort(&r->hidden);   /* releases it; the file is in place */
+	r->hidden_open = 0;
+	return ret;
 }
 
 int report_run(struct report *r, struct rs_error *err)
@@ -621,9 +660,8 @@ int report_run(struct report *r, struct rs_error *err)
 	if (r->o->nquality && build_quality(r, err))
 		return -1;
 	if (make_dir(r->o->outdir, err) || write_version(r, 0, err) ||
-	    write_version(r, 1, err) || returns_write(r, err))
+	    write_version(r, 1, err) || returns_write(r, err) || stage_hidden(r, err))
 		return -1;
-	hideas_csv(r, &r->hidden);
 	if (r->o->nhide_as)
 		rs_info("%zu hidden cells read from %zu --hide-as lists; %zu more groups of cells hidden from the start because of them",
 			r->nhide, r->o->nhide_as, r->hide_marked);

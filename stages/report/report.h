@@ -31,6 +31,7 @@
 #include "accum.h"
 #include "catalog.h"
 #include "error.h"
+#include "fileio.h"
 #include "period.h"
 #include "regions.h"
 #include "table.h"
@@ -203,9 +204,11 @@ struct report {
 	struct hide_entry *hide;     /* the --hide-as cells, sorted by key */
 	size_t nhide, hcap;
 	size_t hide_marked;          /* units they made sensitive */
-	struct sbuf hidden;          /* OUTDIR/suppressed.csv, written once
-					the set it describes is in place
-					(report_write_hidden) */
+	struct rs_out hidden;        /* OUTDIR/suppressed.csv, on disk under
+					its temporary name (report_run) and
+					renamed once the set it describes is
+					in place (report_write_hidden) */
+	int hidden_open;
 	char *staged[RD__COUNT];     /* the new folders being written
 					(report_dir), NULL until made and
 					once swapped in */
@@ -245,11 +248,12 @@ void report_drop_held(const char *outdir);
  */
 int report_release_dir(const char *outdir, struct rs_error *err);
 /*
- * Commits OUTDIR/suppressed.csv (made by report_run) once the set it
- * describes is in place: published/, or .held with --hold. Returns 0, or
- * -1 with err set.
+ * Commits OUTDIR/suppressed.csv (written and fsynced by report_run) once
+ * the set it describes is in place: published/, or .held with --hold; a
+ * rename only, so nothing but the rename can fail after the swap.
+ * Returns 0, or -1 with err set.
  */
-int report_write_hidden(const struct report *r, struct rs_error *err);
+int report_write_hidden(struct report *r, struct rs_error *err);
 
 /*
  * Suppression consistent across reports published together (hideas.c).
