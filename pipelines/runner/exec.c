@@ -1003,24 +1003,90 @@ static void print_tail(const char *path)
 	}
 }
 
-/* A task that writes a report's tables: one running rs-report. */
+/* 1 when the task's argv holds the option opt. */
+static int has_arg(const struct task *t, const char *opt)
+{
+	size_t i;
+
+	for (i = 1; !t->shell && i < t->argc; i++)
+		if (!strcmp(t->argv[i], opt))
+			return 1;
+	return 0;
+}
+
+/* A task that writes a report's tables: one running rs-report (not
+ * rs-report --release, which publishes tables others wrote). */
 static int is_report(const struct task *t)
 {
-	return !t->shell && t->argc && !strcmp(task_prog(t), "rs-report");
+	return !t->shell && t->argc && !strcmp(task_prog(t), "rs-report") &&
+	       !has_arg(t, "--release");
+}
+
+/* The report's OUTDIR (where its suppressed.csv goes) with tail after
+ * it, malloc'd, or NULL when no output names it. */
+static char *report_path(const struct task *t, const char *tail)
+{
+	struct sbuf p;
+	const char *o;
+	size_t i, n;
+
+	for (i = 0; i < t->outputs.n; i++) {
+		o = t->outputs.v[i].path;
+		n = strlen(o);
+		if (n < 15 || strcmp(o + n - 15, "/suppressed.csv"))
+			continue;
+		sbuf_init(&p, 0);
+		sbuf_addf(&p, "%.*s/%s", (int)(n - 15), o, tail);
+		return sbuf_detach(&p, NULL);
+	}
+	return NULL;
+}
+
+/* 1 when the task's report holds a set not yet published: made with
+ * --hold, it keeps its new published/ as OUTDIR/.held until a rs-report
+ * --release task swaps it in. */
+static int report_held(const struct task *t)
+{
+	struct stat sb;
+	char *p;
+	int held;
+
+	if (!has_arg(t, "--hold") || !(p = report_path(t, ".held")))
+		return 0;
+	held = !lstat(p, &sb);
+	free(p);
+	return held;
+}
+
+/* 1 when the task's report has no published set yet: no
+ * OUTDIR/published/report.md, else (OUTDIR unknown) no first output. */
+static int report_unpublished(const struct task *t)
+{
+	struct stat sb;
+	char *p = report_path(t, "published/report.md");
+	int none;
+
+	if (!p)
+		return t->outputs.n && stat(t->outputs.v[0].path, &sb);
+	none = stat(p, &sb) != 0;
+	free(p);
+	return none;
 }
 
 /* Which list of the last line a report task is in: 1 updated, 0 kept
- * the previous run's figures, 2 has none yet (its first output is
- * missing), -1 neither (not in the run, or up to date). */
+ * the previous run's figures, 2 has none yet (report_unpublished), 3 made but held back, not yet published (--hold, not
+ * released), -1 neither (not in the run, or up to date). */
 static int report_fate(const struct task *t)
 {
-	struct stat sb;
-
-	if (!is_report(t) || t->st == T_UNSELECTED || t->st == T_UPTODATE)
+	if (!is_report(t) || t->st == T_UNSELECTED)
+		return -1;
+	if (report_held(t))
+		return 3;
+	if (t->st == T_UPTODATE)
 		return -1;
 	if (t->st == T_OK)
 		return 1;
-	return t->outputs.n && stat(t->outputs.v[0].path, &sb) ? 2 : 0;
+	return report_unpublished(t) ? 2 : 0;
 }
 
 /* Adds up to REPORTS_NAMED names of the report tasks of that fate to
@@ -1058,7 +1124,7 @@ static void add_reports(const struct pipeline *pl, int fate, const char *head,
  */
 static void reports_said(const struct pipeline *pl, struct sbuf *sb)
 {
-	size_t k;
+	size_t k, len;
 
 	for (k = 0; k < pl->ntasks && report_fate(&pl->tasks[k]) < 0; k++)
 		;
@@ -1067,6 +1133,28 @@ static void reports_said(const struct pipeline *pl, struct sbuf *sb)
 	add_reports(pl, 1, " -- reports updated: ", 1, sb);
 	add_reports(pl, 0, "; kept the previous run's figures: ", 1, sb);
 	add_reports(pl, 2, "; none published yet: ", 0, sb);
+	len = sb->len;
+	add_reports(pl, 3, "; made, held back until all are published together: ", 0, sb);
+	if (sb->len > len)
+		sbuf_addf(sb, " (the public keeps the previous set; once fixed, 'reliefstat run %s' publishes them all)",
+			  pl->path);
+}
+
+/*
+ * After a run that went through but stopped short of the task that
+ * publishes (--until, --only): the reports made and held back, and what
+ * publishes them. Nothing when none is held.
+ */
+static void held_said(const struct pipeline *pl)
+{
+	struct sbuf sb;
+
+	sbuf_init(&sb, 0);
+	add_reports(pl, 3, "", 0, &sb);
+	if (sb.len)
+		rs_warn("published tables not updated: %s made, held back until all are published together (the public keeps the previous set; 'reliefstat run %s' publishes them all)",
+			sb.buf, pl->path);
+	sbuf_release(&sb);
 }
 
 static void report(struct run *r)
@@ -1111,6 +1199,8 @@ static void report(struct run *r)
 	}
 	if (r->signo)
 		return;
+	if (!r->failed)
+		held_said(pl);
 	/* The failing log's path comes last but one, where the eye lands;
 	 * then whether the published tables moved. */
 	for (k = 0; k < pl->ntasks; k++) {

@@ -1161,6 +1161,23 @@ static void mark_file(const char *path, const char *notice, int html)
 	free(buf);
 }
 
+/* A task running rs-report --release: it publishes sets others made. */
+static int is_release(const struct task *t)
+{
+	const char *b;
+	size_t i;
+
+	if (t->shell || !t->argc)
+		return 0;
+	b = strrchr(t->argv[0], '/');
+	if (strcmp(b ? b + 1 : t->argv[0], "rs-report"))
+		return 0;
+	for (i = 1; i < t->argc; i++)
+		if (!strcmp(t->argv[i], "--release"))
+			return 1;
+	return 0;
+}
+
 void published_mark_stale(const struct pipeline *pl, struct state *st)
 {
 	char date[64], **dirs;
@@ -1181,26 +1198,38 @@ void published_mark_stale(const struct pipeline *pl, struct state *st)
 	for (i = 0; i < n; i++) {
 		int stale = 0;
 
-		/* Only the reports a failed, blocked or not run task writes. */
+		/* The report's folder (published/'s parent), where a report
+		 * made with --hold keeps its set until a release task (rs-report
+		 * --release) puts it in: a held set is not published. */
+		size_t rl = strrchr(dirs[i], '/') ? (size_t)(strrchr(dirs[i], '/') - dirs[i]) : 0;
+		struct stat hs;
+
+		sbuf_reset(&sb);
+		sbuf_addf(&sb, "%.*s/.held", (int)rl, dirs[i]);
+		stale = rl && !lstat(sb.buf, &hs);
+		/* Only the reports a failed, blocked or not run task writes
+		 * (into the report's folder, a release task aside: it only
+		 * swaps in what the report task made). */
 		for (k = 0; k < pl->ntasks && !stale; k++) {
 			const struct task *t = &pl->tasks[k];
 
 			if (!t->selected || (t->st != T_FAILED &&
 			    t->st != T_BLOCKED && t->st != T_NOTRUN &&
-			    t->st != T_PENDING && t->st != T_RUNNING))
+			    t->st != T_PENDING && t->st != T_RUNNING) ||
+			    is_release(t))
 				continue;
 			for (j = 0; j < t->outputs.n && !stale; j++)
-				stale = !strncmp(t->outputs.v[j].path, dirs[i],
-						 strlen(dirs[i])) &&
-					t->outputs.v[j].path[strlen(dirs[i])] ==
-					'/';
+				stale = rl && !strncmp(t->outputs.v[j].path, dirs[i], rl) &&
+					t->outputs.v[j].path[rl] == '/';
 		}
 		/* Whoever writes into a marked report runs next time, even
-		 * where the files marked are not declared outputs. */
+		 * where the files marked are not declared outputs: the report
+		 * task too, so that its set is made and released anew. */
 		for (k = 0; stale && k < pl->ntasks; k++)
 			for (j = 0; j < pl->tasks[k].outputs.n; j++)
 				if (!strncmp(pl->tasks[k].outputs.v[j].path,
-					     dirs[i], strlen(dirs[i])))
+					     dirs[i], rl) &&
+				    pl->tasks[k].outputs.v[j].path[rl] == '/')
 					state_forget(st, pl->tasks[k].name);
 		if (stale && (d = opendir(dirs[i]))) {
 			while ((e = readdir(d))) {

@@ -23,8 +23,9 @@ static const char usage[] =
 "usage: rs-report [--period A..B] [--by-year] [--title NAME] [--quality F.json]...\n"
 "                 [--previous PREV.csv.gz] [--excel] [--k N] [--unit TEXT]\n"
 "                 [--as-of TEXT] [--date TEXT] [--rejects FILE]...\n"
-"                 [--hide-as SUPPRESSED.csv]...\n"
+"                 [--hide-as SUPPRESSED.csv]... [--hold]\n"
 "                 -o OUTDIR AGG.csv.gz\n"
+"       rs-report --release OUTDIR...\n"
 "\n"
 "Writes year-end statistical tables (年报) from one aggregate file.\n"
 "\n"
@@ -50,7 +51,9 @@ static const char usage[] =
 "        OUTDIR/suppressed.csv lists the cells the published set hides\n"
 "        (table, period, row, column; no values), for --hide-as.\n"
 "        Every format shows the same figures; published ones never a hidden\n"
-"        one. Files appear atomically and reruns are byte-identical.\n"
+"        one. Files appear atomically and reruns are byte-identical: each\n"
+"        folder is swapped in whole, published/ last, and suppressed.csv\n"
+"        committed once published/ is in place.\n"
 "\n"
 "Options:\n"
 "  -o, --output DIR     the output directory (created if missing; required)\n"
@@ -107,6 +110,16 @@ static const char usage[] =
 "                       cell could be had as this report's figure minus the\n"
 "                       other districts'. Complementary suppression then runs\n"
 "                       as usual\n"
+"      --hold           everything as usual except published/: the new set is\n"
+"                       kept whole as OUTDIR/.held (in place of an older held\n"
+"                       set) and suppressed.csv describes it; the public's\n"
+"                       published/ stays until --release. So the reports\n"
+"                       published together (districts and their merged\n"
+"                       report) change as one\n"
+"      --release        swap each OUTDIR's held set in as its published/, in\n"
+"                       the order given; an OUTDIR with none held is passed\n"
+"                       over (said on stderr). Idempotent: a release that was\n"
+"                       killed is finished by the next\n"
 "  -q, --quiet          no summary line on stderr\n"
 "  -h, --help           show this help and exit\n"
 "  -V, --version        show the version and exit\n"
@@ -135,8 +148,9 @@ static int add_file(const char **v, size_t *n, const char *f)
 	return 0;
 }
 
-/* Returns -1 to go on, else the exit code. */
-static int parse_args(int argc, char **argv, struct report_opts *o)
+/* Returns -1 to go on, else the exit code; *release set for --release
+ * (its OUTDIRs from argv[optind]). */
+static int parse_args(int argc, char **argv, struct report_opts *o, int *release)
 {
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -156,6 +170,8 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		{ "date", required_argument, NULL, 'D' },
 		{ "rejects", required_argument, NULL, 'J' },
 		{ "hide-as", required_argument, NULL, 'H' },
+		{ "hold", no_argument, NULL, 'O' },
+		{ "release", no_argument, NULL, 'r' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -224,12 +240,21 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 			if (add_file(o->hide_as, &o->nhide_as, optarg))
 				return usage_error("too many --hide-as files at", optarg);
 			break;
+		case 'O': o->hold = 1; break;
+		case 'r': *release = 1; break;
 		case 'q': rs_quiet = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': return rs_cli_version();
 		case ':': return usage_error("option needs a value:", argv[optind - 1]);
 		default: return usage_error("unknown option", argv[optind - 1]);
 		}
+	}
+	if (*release) {
+		if (o->outdir || o->hold)
+			return usage_error("--release takes OUTDIRs only, not", o->hold ? "--hold" : "-o");
+		if (optind >= argc)
+			return usage_error("--release needs an OUTDIR", NULL);
+		return -1;
 	}
 	if (!o->outdir)
 		return usage_error("missing -o OUTDIR", NULL);
@@ -241,18 +266,42 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	return -1;
 }
 
+/* --release: each OUTDIR's held set in, in the order given. */
+static int release(char **dirs, int n)
+{
+	struct rs_error err;
+	int i, r, done = 0;
+
+	for (i = 0; i < n; i++) {
+		r = report_release_dir(dirs[i], &err);
+		if (r < 0) {
+			rs_error_print(&err);
+			return 1;
+		}
+		if (!r)
+			rs_warn("nothing held in '%s' (no rs-report --hold since its last release): its published/ stays",
+				dirs[i]);
+		done += r;
+	}
+	rs_info("%d held set%s released of %d report%s", done, done == 1 ? "" : "s", n,
+		n == 1 ? "" : "s");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct report_opts opts;
 	struct report r;
 	struct rs_error err;
-	int rc;
+	int rc, rel = 0;
 
 	rs_set_progname(argv[0]);
 	memset(&opts, 0, sizeof(opts));
-	rc = parse_args(argc, argv, &opts);
+	rc = parse_args(argc, argv, &opts, &rel);
 	if (rc >= 0)
 		return rc;
+	if (rel)
+		return release(argv + optind, argc - optind);
 	rs_out_install_signal_cleanup();
 	if (report_init(&r, &opts, &err)) {
 		rs_error_print(&err);
@@ -262,10 +311,14 @@ int main(int argc, char **argv)
 	/* every table of both sets: all new or all old (issue 26) */
 	rs_out_batch_begin();
 	rc = report_run(&r, &err) ? 1 : 0;
+	/* the list of hidden cells once the set it describes is in place */
 	if (!rc && (report_keep(&r, &err) || rs_out_batch_commit(&err) ||
-		    report_publish(&r, &err)))
+		    report_publish(&r, &err) || (opts.hold && report_hold(&r, &err)) ||
+		    report_write_hidden(&r, &err)))
 		rc = 1;
 	rs_out_batch_abort();
+	if (!rc && !opts.hold)
+		report_drop_held(opts.outdir);   /* superseded by this set */
 	report_unstage(&r);
 	if (rc)
 		rs_error_print(&err);

@@ -11,6 +11,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,6 +372,8 @@ void report_release(struct report *r)
 	hideas_release(r);
 	free(r->loss_note);
 	free(r->title);
+	if (r->hidden_open)
+		rs_out_abort(&r->hidden);
 	report_unstage(r);
 	memset(r, 0, sizeof(*r));
 }
@@ -663,17 +666,51 @@ out:
  * OUTDIR/suppressed.csv: where the published set hides a cell, for a
  * report of several districts published beside this one (--hide-as). It
  * holds positions only, the "*" the published tables show, and lies
- * outside both sets: it is for the reports, not for readers.
+ * outside both sets: it is for the reports, not for readers. It is made
+ * with the tables but committed only once the set it describes is in
+ * place (main.c): a kill during the swap leaves the old list beside the
+ * old set, never a new list beside it.
  */
-static int write_hidden(const struct report *r, struct rs_error *err)
+static int stage_hidden(struct report *r, struct rs_error *err)
 {
+	char path[PATH_MAX_LEN];
 	struct sbuf sb;
-	int ret;
+	int ret = -1;
 
+	if ((size_t)snprintf(path, sizeof(path), "%s/suppressed.csv", r->o->outdir) >= sizeof(path))
+		return rs_err(err, "output path too long: '%s/suppressed.csv'", r->o->outdir);
 	sbuf_init(&sb, 0);
 	hideas_csv(r, &sb);
-	ret = write_file(r->o->outdir, "suppressed.csv", &sb, err);
+	if (rs_out_open(&r->hidden, path, 0644, err))
+		goto out;
+	rs_out_write(&r->hidden, sb.buf, sb.len);
+	/* on disk now, renamed by report_write_hidden */
+	if (rs_out_finish(&r->hidden, err))
+		goto out;
+	r->hidden_open = 1;
+	ret = 0;
+out:
 	sbuf_release(&sb);
+	return ret;
+}
+
+int report_write_hidden(struct report *r, struct rs_error *err)
+{
+	char dir[PATH_MAX_LEN];
+	int fd, ret = 0;
+
+	if (!r->hidden_open)
+		return 0;
+	if (rename(r->hidden.tmp, r->hidden.path))
+		ret = rs_err(err, "cannot write '%s': %s", r->hidden.path, strerror(errno));
+	snprintf(dir, sizeof(dir), "%s", r->o->outdir);
+	if (!ret && (fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		if (fsync(fd))
+			ret = rs_err(err, "cannot sync directory '%s': %s", dir, strerror(errno));
+		close(fd);
+	}
+	rs_out_abort(&r->hidden);   /* releases it; the file is in place */
+	r->hidden_open = 0;
 	return ret;
 }
 
@@ -697,8 +734,7 @@ int report_run(struct report *r, struct rs_error *err)
 	if (r->o->nquality && build_quality(r, err))
 		return -1;
 	if (make_dir(r->o->outdir, err) || write_version(r, 0, err) ||
-	    write_version(r, 1, err) || write_hidden(r, err) ||
-	    returns_write(r, err))
+	    write_version(r, 1, err) || returns_write(r, err) || stage_hidden(r, err))
 		return -1;
 	if (r->o->nhide_as)
 		rs_info("%zu hidden cells read from %zu --hide-as lists; %zu more groups of cells hidden from the start because of them",

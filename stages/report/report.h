@@ -31,6 +31,7 @@
 #include "accum.h"
 #include "catalog.h"
 #include "error.h"
+#include "fileio.h"
 #include "period.h"
 #include "regions.h"
 #include "table.h"
@@ -67,6 +68,7 @@ struct report_opts {
 	/* --hide-as: lists of the cells other reports hide (hideas.c) */
 	const char *hide_as[REPORT_MAX_FILES];
 	size_t nhide_as;
+	int hold;                    /* --hold: published/ kept as .held */
 };
 
 /* Columns of the programs table; with --previous the 同比 ones follow. */
@@ -175,6 +177,9 @@ struct sinfo {
 	struct crate rate;
 };
 
+/* OUTDIR's folders, each written whole (publish.c). */
+enum report_folder { RD_INTERNAL, RD_PUBLISHED, RD_RETURNS, RD__COUNT };
+
 struct report {
 	const struct report_opts *o;
 	struct catalog cat;
@@ -199,14 +204,17 @@ struct report {
 	struct hide_entry *hide;     /* the --hide-as cells, sorted by key */
 	size_t nhide, hcap;
 	size_t hide_marked;          /* units they made sensitive */
-	char *staged[3];             /* the new folders being written
+	struct rs_out hidden;        /* OUTDIR/suppressed.csv, on disk under
+					its temporary name (report_run) and
+					renamed once the set it describes is
+					in place (report_write_hidden) */
+	int hidden_open;
+	char *staged[RD__COUNT];     /* the new folders being written
 					(report_dir), NULL until made and
 					once swapped in */
 	int swept;
 };
 
-/* OUTDIR's folders, each written whole (publish.c). */
-enum report_folder { RD_INTERNAL, RD_PUBLISHED, RD_RETURNS, RD__COUNT };
 /*
  * The folder this run writes folder v's files to: OUTDIR/.NAME.new.PID,
  * made empty at the first call (which also removes such folders a killed
@@ -230,6 +238,29 @@ int report_publish(struct report *r, struct rs_error *err);
 int report_keep(struct report *r, struct rs_error *err);
 /* Removes the new folders not swapped in; the old ones stay. Can't fail. */
 void report_unstage(struct report *r);
+/*
+ * With --hold, after report_publish: keeps the new published folder whole
+ * as OUTDIR/.held, in place of an older held set in one exchange; the
+ * public's published/ stays as it was. Returns 0, or -1 with err set (the
+ * folder then left to report_unstage).
+ */
+int report_hold(struct report *r, struct rs_error *err);
+/* Removes a held set of outdir (superseded by one published directly).
+ * Can't fail. */
+void report_drop_held(const char *outdir);
+/*
+ * rs-report --release: swaps outdir's held set in as published/, as
+ * report_publish does, finishing a release that was killed. Returns 1
+ * when a set went in, 0 when none was held, -1 with err set.
+ */
+int report_release_dir(const char *outdir, struct rs_error *err);
+/*
+ * Commits OUTDIR/suppressed.csv (written and fsynced by report_run) once
+ * the set it describes is in place: published/, or .held with --hold; a
+ * rename only, so nothing but the rename can fail after the swap.
+ * Returns 0, or -1 with err set.
+ */
+int report_write_hidden(struct report *r, struct rs_error *err);
 
 /*
  * Suppression consistent across reports published together (hideas.c).
