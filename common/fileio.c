@@ -19,9 +19,9 @@
  * offsets, so the bytes of the file do not depend on thread timing (nor
  * on which slot's tables compressed the block before: ISA-L's output
  * does not depend on them, checked; nor on where ISA-L's stream lies in
- * memory, which it does depend on: isal_place). At level 1 ISA-L compresses the
- * members, at other levels (or with RS_GZIP_NO_ISAL=1, for comparing)
- * libdeflate (isal_member, deflate_member). A
+ * memory, which it does depend on: isal_place). At level 1 ISA-L
+ * compresses the members, at other levels (or with RS_GZIP_NO_ISAL=1, for
+ * comparing) libdeflate (isal_member, deflate_member). A
  * member restarts the 32 KiB window, which costs under 1 % of size at a
  * 1 MiB block. If no thread can be started, the caller compresses each
  * block itself into the same member, in the same slot (zw_here): the
@@ -234,9 +234,9 @@ static int write_all(int fd, const unsigned char *p, size_t n, char *why,
  * four G are G0 ^ {0, c1, c2, c1 ^ c2} with c1, c2 the crcs of 1 and 2,
  * which differ and are not 0 under every mask of 4 bits or more (ISA-L's
  * is 5 bits or more whenever the body runs, at 17 bytes or more), and at
- * most three of the four are unfit. A block that starts with eight equal bytes 0 or 255 is
- * not deflated from its offset 0 (ISA-L writes a run first), so it goes to
- * libdeflate instead, which has no such state.
+ * most three of the four are unfit. A block that starts with eight equal
+ * bytes 0 or 255 is not deflated from its offset 0 (ISA-L writes a run
+ * first), so it goes to libdeflate instead, which has no such state.
  */
 #define ISAL_PLACE_STEP (64 * 1024)
 #define ISAL_PLACES 4
