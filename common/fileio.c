@@ -18,9 +18,10 @@
  * now it runs on both while the caller parses. Blocks are cut at fixed
  * offsets, so the bytes of the file do not depend on thread timing (nor
  * on which slot's tables compressed the block before: ISA-L's output
- * does not depend on them, checked). At level 1 ISA-L compresses the
- * members, at other levels (or with RS_GZIP_NO_ISAL=1, for comparing)
- * libdeflate (isal_member, deflate_member). A
+ * does not depend on them, checked; nor on where ISA-L's stream lies in
+ * memory, which it does depend on: isal_place). At level 1 ISA-L
+ * compresses the members, at other levels (or with RS_GZIP_NO_ISAL=1, for
+ * comparing) libdeflate (isal_member, deflate_member). A
  * member restarts the 32 KiB window, which costs under 1 % of size at a
  * 1 MiB block. If no thread can be started, the caller compresses each
  * block itself into the same member, in the same slot (zw_here): the
@@ -151,6 +152,7 @@ struct zslot {
 					     the slot */
 	unsigned char *isal_buf;          /* ISA-L's level 1 tables (level 1
 					     only), the same */
+	char *isal_mem;          /* ISA-L's stream is put in it (isal_place) */
 	struct fill_job job;     /* text still to make, first */
 };
 
@@ -210,6 +212,80 @@ static int write_all(int fd, const unsigned char *p, size_t n, char *why,
 }
 
 /*
+ * Where ISA-L's stream lies in memory chooses one hash bucket, and the
+ * bucket can change the member's bytes; isal_place puts the stream where
+ * it does not. ISA-L's level 1 deflate body (igzip_icf_body_h1_gr_bt.asm,
+ * all its x86 versions; 2.30, and its master as of 2026-12), on the first
+ * byte of a stream, computes the hash of offset 2 from a register that
+ * still holds the stream's address, not from the data: offset 2 is looked
+ * up in, and entered into, bucket G = crc32c((address >> 16) as 32 bits)
+ * & mask instead of its own. With the stream on the compressing thread's
+ * stack, G changed with each run's address layout (ASLR) and with the
+ * thread that took the block, and when G was the bucket of the four bytes
+ * at offset 0, 1 or 2 (h0, h1, h2), a match was found or missed that the
+ * other runs did not: the same data, other bytes (a member in about one
+ * file in 30 of 145 members; a match to offset 0, 6728 bytes on, taken in
+ * one run and not in the other). Any other G holds what an unused bucket
+ * holds (offset 0, then 2), which never starts a match there, as bytes
+ * equal to those at 0 or 2 hash to h0 or h2: every such G gives the same
+ * member (checked over many placements, tests/t_gzip.sh). So the stream
+ * goes at one of four places 64 KiB apart whose address bits 16-17 are
+ * 0-3 (a 256 KiB aligned region in the slot): crc32c is linear, so their
+ * four G are G0 ^ {0, c1, c2, c1 ^ c2} with c1, c2 the crcs of 1 and 2,
+ * which differ and are not 0 under every mask of 4 bits or more (ISA-L's
+ * is 5 bits or more whenever the body runs, at 17 bytes or more), and at
+ * most three of the four are unfit. A block that starts with eight equal
+ * bytes 0 or 255 is not deflated from its offset 0 (ISA-L writes a run
+ * first), so it goes to libdeflate instead, which has no such state.
+ */
+#define ISAL_PLACE_STEP (64 * 1024)
+#define ISAL_PLACES 4
+#define ISAL_MEM (ISAL_PLACES * ISAL_PLACE_STEP + \
+		  (ISAL_PLACES - 1) * ISAL_PLACE_STEP + sizeof(struct isal_zstream))
+
+/* The crc32c instruction's value from 0 for one 32-bit word, as ISA-L's
+ * compute_hash takes it. */
+static uint32_t crc32c_word(uint32_t v)
+{
+	for (int i = 0; i < 32; i++)
+		v = (v & 1) ? (v >> 1) ^ 0x82f63b78u : v >> 1;
+	return v;
+}
+
+static uint32_t load_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+/* The place in mem (ISAL_MEM bytes) for the stream that compresses in[0,
+ * n), or NULL when ISA-L had better not (the block starts with a run). */
+static struct isal_zstream *isal_place(char *mem, const unsigned char *in, size_t n)
+{
+	uintptr_t base = ((uintptr_t)mem + ISAL_PLACES * ISAL_PLACE_STEP - 1) &
+			 ~(uintptr_t)(ISAL_PLACES * ISAL_PLACE_STEP - 1);
+	uint32_t mask = IGZIP_LVL1_HASH_SIZE - 1, h[3];
+	int j;
+
+	if (n >= 8 && ((in[0] == 0 || in[0] == 255) && !memcmp(in, in + 1, 7)))
+		return NULL;
+	if (n < 17)     /* the body never runs; any place will do */
+		return (struct isal_zstream *)base;
+	/* ISA-L's mask for a short input (isal_deflate_stateless) */
+	if (mask > 2 * n)
+		mask = (1u << (32 - __builtin_clz((uint32_t)n))) - 1;
+	for (j = 0; j < 3; j++)
+		h[j] = crc32c_word(load_le32(in + j)) & mask;
+	for (j = 0; j < ISAL_PLACES; j++) {
+		uintptr_t at = base + (uintptr_t)j * ISAL_PLACE_STEP;
+		uint32_t g = crc32c_word((uint32_t)(at >> 16)) & mask;
+		if (g != h[0] && g != h[1] && g != h[2])
+			return (struct isal_zstream *)at;
+	}
+	return (struct isal_zstream *)base;    /* cannot happen (see above) */
+}
+
+/*
  * Level 1, the default, through ISA-L's igzip: on our leaf and records
  * files it deflates 2.3 times as fast as libdeflate's level 1 (645 against
  * 280 MB/s a thread on 10 M rows' leaves) to within 3 % of its size. The
@@ -222,28 +298,32 @@ static int write_all(int fd, const unsigned char *p, size_t n, char *why,
 static int isal_member(struct zslot *sl)
 {
 	static const unsigned char head[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 255 };
-	struct isal_zstream st;
+	struct isal_zstream *st;
 	unsigned char *t;
 	uint32_t crc;
 
 	if (sl->out_cap < 18 + 64)
 		return 1;
-	memcpy(sl->out, head, sizeof(head));
-	memset(&st, 0, sizeof(st));
-	isal_deflate_stateless_init(&st);
-	st.level = 1;
-	st.level_buf = sl->isal_buf;
-	st.level_buf_size = ISAL_DEF_LVL1_DEFAULT;
-	st.gzip_flag = IGZIP_DEFLATE;
-	st.end_of_stream = 1;
-	st.flush = NO_FLUSH;
-	st.next_in = (uint8_t *)sl->in;
-	st.avail_in = (uint32_t)sl->in_len;
-	st.next_out = sl->out + 10;
-	st.avail_out = (uint32_t)(sl->out_cap - 18);
-	if (isal_deflate_stateless(&st) != COMP_OK)
+	/* not on this thread's stack: where it lies changes the bytes */
+	st = isal_place(sl->isal_mem, (const unsigned char *)sl->in, sl->in_len);
+	if (!st)
 		return 1;
-	t = st.next_out;
+	memcpy(sl->out, head, sizeof(head));
+	memset(st, 0, sizeof(*st));
+	isal_deflate_stateless_init(st);
+	st->level = 1;
+	st->level_buf = sl->isal_buf;
+	st->level_buf_size = ISAL_DEF_LVL1_DEFAULT;
+	st->gzip_flag = IGZIP_DEFLATE;
+	st->end_of_stream = 1;
+	st->flush = NO_FLUSH;
+	st->next_in = (uint8_t *)sl->in;
+	st->avail_in = (uint32_t)sl->in_len;
+	st->next_out = sl->out + 10;
+	st->avail_out = (uint32_t)(sl->out_cap - 18);
+	if (isal_deflate_stateless(st) != COMP_OK)
+		return 1;
+	t = st->next_out;
 	crc = crc32_gzip_refl(0, (const unsigned char *)sl->in, sl->in_len);
 	for (int i = 0; i < 4; i++) {
 		t[i] = (unsigned char)(crc >> (8 * i));
@@ -286,6 +366,39 @@ static int deflate_member(struct zslot *sl, char *why, size_t whysz)
 		return -1;
 	}
 	return 0;
+}
+
+/* For tests/csvdump, which declares them (fileio.h is the writer's public
+ * contract; these are not part of it): the member of in[0, n) that a
+ * level 1 slot makes, made with the stream's region at mem, which holds
+ * rs_gz_isal_mem_size() bytes, into out (cap bytes); its length, or 0 when
+ * ISA-L does not make that block (libdeflate would). A test moves mem
+ * about to see that the bytes do not move with it. */
+size_t rs_gz_isal_mem_size(void);
+size_t rs_gz_isal_member_at(const void *in, size_t n, unsigned char *out,
+			    size_t cap, char *mem);
+
+size_t rs_gz_isal_mem_size(void)
+{
+	return ISAL_MEM;
+}
+
+size_t rs_gz_isal_member_at(const void *in, size_t n, unsigned char *out,
+			    size_t cap, char *mem)
+{
+	struct zslot sl;
+	size_t len;
+
+	memset(&sl, 0, sizeof(sl));
+	sl.in = (char *)in;
+	sl.in_len = n;
+	sl.out = out;
+	sl.out_cap = cap;
+	sl.isal_mem = mem;
+	sl.isal_buf = xcalloc(1, ISAL_DEF_LVL1_DEFAULT);
+	len = isal_member(&sl) ? 0 : sl.out_len;
+	free(sl.isal_buf);
+	return len;
 }
 
 static void *zw_main(void *arg)
@@ -360,6 +473,7 @@ static void zw_free_slots(struct rs_zwriter *z, int n)
 		free(z->slot[i].in);
 		free(z->slot[i].out);
 		free(z->slot[i].isal_buf);
+		free(z->slot[i].isal_mem);
 		libdeflate_free_compressor(z->slot[i].c);
 	}
 }
@@ -388,8 +502,10 @@ static int zw_start(struct rs_out *o)
 		z->slot[i].out = xmalloc(bound);
 		z->slot[i].out_cap = bound;
 		z->slot[i].c = libdeflate_alloc_compressor(z->level);
-		if (z->level == 1 && isal_wanted())
+		if (z->level == 1 && isal_wanted()) {
 			z->slot[i].isal_buf = xcalloc(1, ISAL_DEF_LVL1_DEFAULT);
+			z->slot[i].isal_mem = xmalloc(ISAL_MEM);
+		}
 		if (!z->slot[i].c) {
 			zw_free_slots(z, i + 1);
 			free(z);

@@ -16,10 +16,17 @@
  * With --write OUT it copies stdin to OUT through common/fileio's writer
  * (gzip when OUT ends in .gz), so that tests can write data of any kind,
  * incompressible too, the way the stages write theirs.
+ *
+ * With --placements N it makes stdin (one block, up to 1 MiB) into the
+ * gzip member a level 1 compressing thread makes of it, N times, with
+ * ISA-L's stream region at N places 256 KiB apart, and fails when the
+ * members differ: their bytes must not depend on where memory lies
+ * (ISA-L's did, see isal_place in common/fileio.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "canon.h"
 #include "cli.h"
@@ -95,15 +102,67 @@ static int write_data(const char *path, struct rs_error *err)
 	return rs_out_commit(&out, err);
 }
 
+/* common/fileio.c's, for this test alone (not in fileio.h) */
+size_t rs_gz_isal_mem_size(void);
+size_t rs_gz_isal_member_at(const void *in, size_t n, unsigned char *out,
+			    size_t cap, char *mem);
+
+/* Makes stdin into one member at n places; 0 when all are the same,
+ * 1 when they differ, -1 with err on failure. */
+static int placements(long n, struct rs_error *err)
+{
+	size_t cap = 2 * 1048576 + 4096, len0 = 0, got, step = 256 * 1024;
+	size_t msz = rs_gz_isal_mem_size(), span = (size_t)n * step + msz;
+	unsigned char *in = xmalloc(1048576 + 1), *out0 = xmalloc(cap), *out = xmalloc(cap);
+	char *map;
+	long i, differ = 0;
+	int ret = -1;
+
+	got = fread(in, 1, 1048576 + 1, stdin);
+	if (ferror(stdin) || got > 1048576) {
+		rs_err(err, "--placements: stdin is not one block of up to 1 MiB");
+		goto out;
+	}
+	map = mmap(NULL, span, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (map == MAP_FAILED) {
+		rs_err(err, "--placements: cannot map %zu bytes", span);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		char *mem = map + (size_t)i * step;
+		size_t len = rs_gz_isal_member_at(in, got, i ? out : out0, cap, mem);
+
+		if (!i)
+			len0 = len;
+		else if (len != len0 || memcmp(out, out0, len))
+			differ++;
+		/* give the pages back: n places would hold n streams */
+		madvise(mem, msz, MADV_DONTNEED);
+	}
+	munmap(map, span);
+	printf("%ld places, member of %zu bytes (%zu compressed), %ld differ\n",
+	       n, got, len0, differ);
+	ret = !len0 || differ ? 1 : 0;
+out:
+	free(in);
+	free(out0);
+	free(out);
+	return ret;
+}
+
 static const char usage[] =
 "usage: rs-csvdump FILE [utf-8|gb18030|auto]\n"
 "       rs-csvdump --read N FILE\n"
 "       rs-csvdump --write OUT < DATA\n"
+"       rs-csvdump --placements N < BLOCK\n"
 "\n"
 "A test tool: prints each record of FILE as the reader sees it (a JSON\n"
 "array of strings, after the physical line it starts on and its flags).\n"
 "--read N copies a (gzip) file's data to stdout in reads of N bytes;\n"
-"--write OUT copies stdin to OUT (gzip when OUT ends in .gz).\n"
+"--write OUT copies stdin to OUT (gzip when OUT ends in .gz);\n"
+"--placements N makes stdin one ISA-L member at N memory places and\n"
+"fails when they differ.\n"
 "RS_CSV_BLOCK=N, RS_CSV_MAX_RECORD=N, RS_CSVDUMP_RAW=1: see its source.\n"
 "\n"
 "  -h, --help     show this help and exit\n"
@@ -148,6 +207,19 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "--placements")) {
+		long n = strtol(argv[2], NULL, 10);
+		int r;
+
+		if (n <= 0 || n > 65536) {
+			fprintf(stderr, "usage: csvdump --placements N < BLOCK\n");
+			return 2;
+		}
+		r = placements(n, &err);
+		if (r < 0)
+			fprintf(stderr, "csvdump: %s\n", err.msg);
+		return r ? 1 : 0;
 	}
 	if (argc != 2 && argc != 3) {
 		fputs(usage, stderr);
