@@ -368,16 +368,7 @@ static int deflate_member(struct zslot *sl, char *why, size_t whysz)
 	return 0;
 }
 
-/* For tests/csvdump, which declares them (fileio.h is the writer's public
- * contract; these are not part of it): the member of in[0, n) that a
- * level 1 slot makes, made with the stream's region at mem, which holds
- * rs_gz_isal_mem_size() bytes, into out (cap bytes); its length, or 0 when
- * ISA-L does not make that block (libdeflate would). A test moves mem
- * about to see that the bytes do not move with it. */
-size_t rs_gz_isal_mem_size(void);
-size_t rs_gz_isal_member_at(const void *in, size_t n, unsigned char *out,
-			    size_t cap, char *mem);
-
+/* For tests (fileio.h): a level 1 slot's member, the stream placed at mem. */
 size_t rs_gz_isal_mem_size(void)
 {
 	return ISAL_MEM;

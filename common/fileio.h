@@ -172,6 +172,16 @@ int rs_in_open(struct rs_in *in, const char *path, struct rs_error *err);
 long rs_in_read(struct rs_in *in, void *p, size_t n, struct rs_error *err);
 void rs_in_close(struct rs_in *in);
 
+/* For tests/csvdump only, not for stages: the member of in[0, n) that a
+ * level 1 compressing slot makes, made with the slot's ISA-L region at
+ * mem, which holds rs_gz_isal_mem_size() bytes, into out (cap bytes); its
+ * length, or 0 when ISA-L does not make that block (libdeflate would). A
+ * test moves mem about to see that the bytes do not move with it
+ * (isal_place in fileio.c). */
+size_t rs_gz_isal_mem_size(void);
+size_t rs_gz_isal_member_at(const void *in, size_t n, unsigned char *out,
+			    size_t cap, char *mem);
+
 /* A companion path: out without its .csv.gz/.csv ending, plus suffix
  * ("x/records.csv.gz", ".rejects.csv.gz" -> "x/records.rejects.csv.gz").
  * Caller frees. */

@@ -257,33 +257,8 @@ PY
 # the first RS_SHIM_THREADS (default none); csvscan's reading thread
 # fails with them. (Once, the fallback wrote one zlib stream: the same
 # data in other bytes, and a rerun under load was not byte-identical.)
-CC_=${CC:-cc}
-if command -v "$CC_" >/dev/null 2>&1; then
-	cat >"$TMP/nothreads.c" <<'C'
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <errno.h>
-#include <pthread.h>
-#include <stdlib.h>
-int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*f)(void *), void *arg)
-{
-	static int made;
-	const char *s = getenv("RS_SHIM_THREADS");
-	int (*real)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
-
-	if (__atomic_fetch_add(&made, 1, __ATOMIC_SEQ_CST) >= (s ? atoi(s) : 0))
-		return EAGAIN;
-	real = (int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))
-		dlsym(RTLD_NEXT, "pthread_create");
-	return real ? real(t, a, f, arg) : EAGAIN;
-}
-C
-	"$CC_" -shared -fPIC -o "$TMP/nothreads.so" "$TMP/nothreads.c" -ldl 2>"$TMP/cc.err" ||
-		fail "the pthread_create shim builds" "$(cat "$TMP/cc.err")"
-fi
-if [ -s "$TMP/nothreads.so" ]; then
-	# A sanitizer runtime wants to be first; the shim must be, to win.
-	NT=(env LD_PRELOAD="$TMP/nothreads.so" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+if thread_shim; then
+	NT=(env "${NT[@]}")
 	"${NT[@]}" "$BIN/rs-csvdump" --write "$TMP/nt-probe.gz" <"$TMP/text.csv" 2>"$TMP/.err"
 	grep -q 'cannot\|error' "$TMP/.err" && fail "the shim runs the programs" "$(cat "$TMP/.err")"
 	for data in random.bin text.csv; do

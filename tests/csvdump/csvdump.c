@@ -102,11 +102,6 @@ static int write_data(const char *path, struct rs_error *err)
 	return rs_out_commit(&out, err);
 }
 
-/* common/fileio.c's, for this test alone (not in fileio.h) */
-size_t rs_gz_isal_mem_size(void);
-size_t rs_gz_isal_member_at(const void *in, size_t n, unsigned char *out,
-			    size_t cap, char *mem);
-
 /* Makes stdin into one member at n places; 0 when all are the same,
  * 1 when they differ, -1 with err on failure. */
 static int placements(long n, struct rs_error *err)
