@@ -128,6 +128,22 @@ int cover_yoy_same(const struct report *r, const struct slice *s)
 	return same;
 }
 
+void cover_yoy_note(const struct report *r, struct table *t,
+		    const struct cover *before, const struct cover *now)
+{
+	struct sbuf a, b;
+
+	sbuf_init(&a, 1 << 16);
+	sbuf_init(&b, 1 << 16);
+	cover_words(r, before, NULL, &a);
+	cover_words(r, now, NULL, &b);
+	table_note(t, NOTE_BOTH,
+		   "上年同期数据涵盖%s，本期涵盖%s，涵盖地区不同，不作同比比较，同比各列以“—”表示。",
+		   a.buf, b.buf);
+	sbuf_release(&a);
+	sbuf_release(&b);
+}
+
 /* 1 if code is one of c's counties. */
 int cover_has(const struct cover *c, const char *code)
 {

@@ -654,17 +654,7 @@ void programs_yoy(struct report *r, const struct slice *s,
 	table_yoy(t, same ? prev : NULL, PC_PERSONS, PC_YOY, PC_YOY + 1);
 	table_yoy(t, same ? prev : NULL, PC_AMOUNT, PC_YOY + 2, PC_YOY + 3);
 	if (!same) {
-		struct sbuf a, b;
-
-		sbuf_init(&a, 1 << 16);
-		sbuf_init(&b, 1 << 16);
-		cover_words(r, &before, NULL, &a);
-		cover_words(r, &now, NULL, &b);
-		table_note(t, NOTE_BOTH,
-			   "上年同期数据涵盖%s，本期涵盖%s，涵盖地区不同，不作同比比较，同比各列以“—”表示。",
-			   a.buf, b.buf);
-		sbuf_release(&a);
-		sbuf_release(&b);
+		cover_yoy_note(r, t, &before, &now);
 	} else {
 		table_note(t, NOTE_BOTH,
 			   "同比为人次、支出与上年同期同一项目比较，按精确值计算，增长率保留一位小数；上年无此项目的为“—”。");

@@ -426,6 +426,10 @@ int cover_has(const struct cover *c, const char *code);
 /* 1 unless the year before (--previous) covers other counties than s:
  * 同比 is then not made, in any table. 1 without --previous. */
 int cover_yoy_same(const struct report *r, const struct slice *s);
+/* The note under t that the year before covers other counties than now,
+ * so its 同比 columns are "—". */
+void cover_yoy_note(const struct report *r, struct table *t,
+		    const struct cover *before, const struct cover *now);
 /* Appends a county's name with its city's (厦门市同安区), or its code
  * when the regions table lacks it. */
 void cover_county_name(const struct report *r, const char *code,

@@ -100,20 +100,11 @@ void build_towns(struct report *r, const struct slice *s,
 			   "同比为合计人次、合计支出与上年同期同一乡镇（街道）比较，按精确值计算；上年无数据的为“—”。");
 	else if (r->yoy) {
 		struct cover now, before;
-		struct sbuf a, b;
 
 		/* build_slice() leaves the 同比 cells "—"; say why, as table 1 does. */
 		cover_init(&now, s);
 		cover_init(&before, r->prev->si[0].s);
-		sbuf_init(&a, 1 << 16);
-		sbuf_init(&b, 1 << 16);
-		cover_words(r, &before, NULL, &a);
-		cover_words(r, &now, NULL, &b);
-		table_note(t, NOTE_BOTH,
-			   "上年同期数据涵盖%s，本期涵盖%s，涵盖地区不同，不作同比比较，同比各列以“—”表示。",
-			   a.buf, b.buf);
-		sbuf_release(&a);
-		sbuf_release(&b);
+		cover_yoy_note(r, t, &before, &now);
 		cover_release(&now);
 		cover_release(&before);
 	}
