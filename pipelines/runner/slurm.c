@@ -563,6 +563,13 @@ static void settle(struct slurm_job *job, int have_code)
 		snprintf(job->why, sizeof(job->why), "%s", fs[1]);
 	else if (!strcmp(job->state, "FAILED") && !job->code)
 		snprintf(job->why, sizeof(job->why), "failed");
+	else if (job->code == 128 + 15 || job->code == 128 + 9)
+		/* scancel's SIGTERM can reach the script before slurmctld
+		 * marks the job CANCELLED: the job then ends FAILED with the
+		 * stage's 143, and says nothing of why */
+		snprintf(job->why, sizeof(job->why),
+			 "was stopped by %s (cancelled with scancel, or stopped by Slurm)",
+			 job->code == 128 + 15 ? "SIGTERM" : "SIGKILL");
 }
 
 int slurm_poll(struct slurm_job **jobs, size_t n, struct rs_error *err)
