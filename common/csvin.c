@@ -201,25 +201,6 @@ static void mark_bad(struct reader *r, size_t col)
 #endif
 #define HIGHS 0x8080808080808080ULL
 
-int rs_utf8_valid(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < n) {
-		size_t k;
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		k = rs_utf8_seq(p + i, n - i);
-		if (!k)
-			return 0;
-		i += k;
-	}
-	return 1;
-}
-
 /*
  * Converts one physical line to UTF-8 and points *out at the result. NUL
  * bytes count as bad. A UTF-8 line that is valid as it stands, which is

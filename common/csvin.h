@@ -26,9 +26,6 @@ enum rs_encoding {
 			      multi-byte characters); else GB18030 */
 };
 
-/* 1 if s[0..n) is valid UTF-8. */
-int rs_utf8_valid(const char *s, size_t n);
-
 /* Parses "utf-8", "utf-8-sig", "gb18030", "auto". Returns 0 or -1. */
 int rs_encoding_parse(const char *name, enum rs_encoding *enc);
 
